@@ -1,0 +1,119 @@
+"""The deployment config (``chatflow.yaml``): merchants > sites, skill groups and agents.
+
+Every id is scoped to its merchant: two merchants may both have a group ``presales``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from chatflow.engine.node import Model
+
+AgentStatus = Literal["free", "busy", "rest", "arrange", "not_ready", "offline"]
+"""Agent states (seed TCCC): free to take sessions, busy, resting (with a reason), arranging
+(after-call work), not ready, offline."""
+
+Role = Literal["agent", "supervisor", "admin"]
+"""``agent`` sees own conversations; ``supervisor`` those of their groups; ``admin`` the merchant's."""
+
+_ID = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
+
+
+class Site(Model):
+    """A site (站点): one web widget or channel, running one flow."""
+
+    key: str = Field(pattern=_ID)
+    """Public key the widget and the visitor API use (``acme-web``); unique in the deployment."""
+    name: str | None = None
+    """Display name."""
+    flow: str
+    """Id of the flow this site runs."""
+    groups: list[str] = Field(default_factory=list)
+    """Skill groups this site's visitors may be transferred to."""
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Origins (``https://www.acme.com``) allowed to open the visitor websocket; empty = any."""
+    enabled: bool = True
+    """A disabled site refuses new sessions."""
+
+
+class Group(Model):
+    """A skill group (客服分组): agents serving one kind of request."""
+
+    id: str = Field(pattern=_ID)
+    """Group id, unique inside the merchant."""
+    name: str | None = None
+    """Display name."""
+    max_sessions: int = Field(default=5, ge=1, le=100)
+    """Reception limit: conversations one agent of this group serves at once."""
+    routing: Literal["fifo", "priority"] = "fifo"
+    """``fifo``: longest-waiting visitor to the longest-idle agent; ``priority``: by the agent's
+    priority in the group (1 first), then longest idle."""
+    ring_timeout: float = Field(default=15, gt=0)
+    """Seconds an offer rings before it goes to another agent."""
+    rest_after_missed: bool = False
+    """Set an agent to ``rest`` when an offer to them times out."""
+    auto_accept: bool = False
+    """Offers are accepted at once, without ringing."""
+
+
+class Agent(Model):
+    """An agent account (客服)."""
+
+    account: str = Field(pattern=r"^[A-Za-z0-9_]{6,20}$")
+    """Login name: 6-20 letters, digits or ``_``."""
+    password_env: str | None = None
+    """Environment variable holding the password (never write passwords into the file)."""
+    password_hash: str | None = None
+    """An argon2 hash of the password (``chatflow hash-password`` prints one)."""
+    nickname: str = Field(min_length=1)
+    """Name shown to visitors."""
+    staff_no: str = Field(min_length=1)
+    """Staff number shown to visitors (工号)."""
+    role: Role = "agent"
+    """Role: agent, supervisor or admin."""
+    groups: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict)
+    """Skill groups the agent serves, each with the agent's priority in it (1 highest .. 5)."""
+    default_status: AgentStatus = "free"
+    """Status right after login."""
+
+    @model_validator(mode="after")
+    def _one_password(self) -> Agent:
+        if bool(self.password_env) == bool(self.password_hash):
+            raise ValueError("an agent needs exactly one of 'password_env' or 'password_hash'")
+        return self
+
+
+class Merchant(Model):
+    """A merchant (商號): the tenant; nothing of one merchant is visible to another."""
+
+    id: str = Field(pattern=_ID)
+    """Merchant id, unique in the deployment."""
+    name: str | None = None
+    """Display name."""
+    sites: list[Site] = Field(default_factory=list)
+    """Sites of the merchant."""
+    groups: list[Group] = Field(default_factory=list)
+    """Skill groups of the merchant."""
+    agents: list[Agent] = Field(default_factory=list)
+    """Agents of the merchant."""
+
+
+class HttpPolicy(Model):
+    """What HTTP nodes may call."""
+
+    allow_hosts: list[str] = Field(default_factory=list)
+    """Hosts or CIDR ranges the SSRF guard lets through even though they are private or loopback
+    (``127.0.0.1``, ``10.0.0.0/8``, ``crm.internal``)."""
+
+
+class DeploymentConfig(Model):
+    """A deployment: where the flows are, the merchants with their sites, groups and agents."""
+
+    flows: str = "./flows"
+    """Folder of ``*.flow.yaml`` files, relative to this file."""
+    merchants: list[Merchant] = Field(default_factory=list)
+    """The tenants."""
+    http: HttpPolicy = Field(default_factory=HttpPolicy)
+    """Policy for HTTP nodes."""

@@ -1,0 +1,108 @@
+"""Events: everything that happens to a session, applied one at a time and exactly once.
+
+Each event carries an idempotency ``key``; the runtime ignores a key it has already applied to
+the session. Channels, the dispatcher, timers and the HTTP executor create events; nodes receive
+them in :meth:`~chatflow.engine.node.NodeBase.on_event`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ClosedBy = Literal["client", "seat", "admin", "timer"]
+"""Who closed a human service (seed TCCC ``closeBy``)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    """Idempotency key: an event whose key the session has seen is ignored."""
+
+
+@dataclass(frozen=True)
+class VisitorText(Event):
+    """The visitor typed text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Choice(Event):
+    """The visitor clicked an option button (menu, form options); ``value`` is the option label."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Rating(Event):
+    """The visitor answered a survey."""
+
+    score: int
+
+
+@dataclass(frozen=True)
+class VisitorEnded(Event):
+    """The visitor closed the conversation."""
+
+
+@dataclass(frozen=True)
+class TimerFired(Event):
+    """A timer the session started has come due."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class HttpResult(Event):
+    """The outcome of an HTTP call a node asked for."""
+
+    status: int | None
+    """HTTP status, None when no response arrived."""
+    body: Any = None
+    """Parsed JSON body, None when there was none or it was not JSON."""
+    error: str | None = None
+    """Why the call failed (timeout, refused, not JSON, status 500, ...); None on success."""
+
+
+@dataclass(frozen=True)
+class QueuePosition(Event):
+    """The session's place in its group's queue changed; ``ahead`` visitors wait before it."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
+class NoAgents(Event):
+    """Nobody in the group can take the session (no agent online)."""
+
+
+@dataclass(frozen=True)
+class AgentJoined(Event):
+    """An agent accepted the session."""
+
+    agent_id: str
+    staff_no: str = ""
+    nickname: str = ""
+
+
+@dataclass(frozen=True)
+class AgentMessage(Event):
+    """An agent sent text to the visitor."""
+
+    agent_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AgentEnded(Event):
+    """The human service ended; the flow continues at the transfer node's ``next``."""
+
+    closed_by: ClosedBy = "seat"
+
+
+@dataclass(frozen=True)
+class Start(Event):
+    """The session was created; the runtime enters the flow's start node."""
+
+    data: dict[str, Any] = field(default_factory=dict)

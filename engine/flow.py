@@ -1,0 +1,79 @@
+"""The flow file model: id, start, vars, settings, interrupts and the node graph.
+
+The node union is not known here (``engine`` never imports ``nodes``):
+:class:`~chatflow.engine.language.FlowLanguage` makes the concrete flow model from the explicit
+list of node types that ``nodes.registry`` passes in.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from chatflow.engine.node import Model, NodeBase
+
+FLOW_ID_PATTERN = r"^[a-z0-9_-]+$"
+
+
+class FlowSettings(Model):
+    """Settings that apply to the whole flow."""
+
+    timezone: str = "Asia/Shanghai"
+    """IANA timezone for business hours and ``sys.now`` (``Asia/Shanghai``, ``Asia/Taipei``, ``UTC``)."""
+    idle_timeout: float = Field(default=0, ge=0)
+    """Seconds without a visitor reply after our last message before the session ends (0 = never)."""
+    idle_message: str | None = None
+    """Template sent when the idle timeout ends the session."""
+    agent_end_message: str | None = None
+    """Template sent to the visitor when an agent ends the human service."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name like Asia/Shanghai or UTC"
+            ) from None
+        return value
+
+
+class Interrupt(Model):
+    """Global keywords: while the bot owns the session, a visitor message matching one jumps."""
+
+    keywords: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    """Phrases that trigger the jump (matched on the whole message, ignoring case and spaces)."""
+    goto: str
+    """Node to jump to."""
+
+
+class FlowBase(Model):
+    """Fields of a flow file other than ``nodes``."""
+
+    id: str = Field(pattern=FLOW_ID_PATTERN)
+    """Flow id: lowercase letters, digits, ``_`` and ``-``; unique in a deployment."""
+    name: str | None = None
+    """Human-readable name."""
+    description: str | None = None
+    """What the flow is for."""
+    start: str
+    """Id of the first node."""
+    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Any] = Field(
+        default_factory=dict
+    )
+    """Declared variables with their default values."""
+    settings: FlowSettings = Field(default_factory=FlowSettings)
+    """Flow-wide settings."""
+    interrupts: list[Interrupt] = Field(default_factory=list)
+    """Global keywords that jump anywhere while the bot owns the session."""
+
+    nodes: dict[str, NodeBase]
+    """The node graph: node id -> node (the concrete union is set by ``FlowLanguage``)."""
+
+    def node(self, node_id: str) -> NodeBase:
+        """The node with this id (``KeyError`` when absent)."""
+        return self.nodes[node_id]
