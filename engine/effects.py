@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 EndReason = Literal["flow", "idle", "agent", "visitor", "admin"]
 """Why a session ended (the ``ended {reason}`` frame of the visitor channel)."""
@@ -66,6 +66,24 @@ class HttpRequest:
 
 
 @dataclass(frozen=True)
+class HttpReply:
+    """What an HTTP call came to; the runtime turns it into an ``HttpResult`` event."""
+
+    status: int | None
+    """HTTP status of the last attempt, None when no response arrived."""
+    body: Any = None
+    """Parsed JSON body of a 2xx answer, else None."""
+    error: str | None = None
+    """Why the call failed (``timeout``, ``refused``, ``status 500``, ``not JSON``, ``blocked``)."""
+
+
+class HttpCaller(Protocol):
+    """Performs HTTP calls for nodes (SSRF guard and retries inside); a mock twin serves tests."""
+
+    async def __call__(self, request: HttpRequest) -> HttpReply: ...
+
+
+@dataclass(frozen=True)
 class CallHttp(Effect):
     """Perform an HTTP call outside the node."""
 
@@ -78,6 +96,13 @@ class Enqueue(Effect):
 
     group: str
     priority: int = 0
+
+
+@dataclass(frozen=True)
+class ToAgents(Effect):
+    """Forward visitor text to the agents serving the session."""
+
+    text: str
 
 
 @dataclass(frozen=True)
