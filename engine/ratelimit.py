@@ -1,0 +1,63 @@
+"""Rate limits: a sliding-window counter per key (login per account and per IP, session creation
+per IP, messages per session). The in-memory limiter serves one process; a Redis one shares it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` hits per ``seconds``."""
+
+    count: int
+    seconds: float
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str) -> float:
+        """Count one hit; return 0 when allowed, else the seconds until the next hit is allowed."""
+        ...
+
+    def reset(self, key: str) -> None:
+        """Forget the hits of ``key`` (e.g. after a successful login)."""
+        ...
+
+
+class MemoryRateLimiter:
+    """Sliding window per key, in process memory; keys with no recent hits are dropped."""
+
+    def __init__(self, limit: Limit, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._calls = 0
+
+    def hit(self, key: str) -> float:
+        now = self._clock()
+        window = self._hits.setdefault(key, deque())
+        self._expire(window, now)
+        self._calls += 1
+        if self._calls % 1024 == 0:
+            self._sweep(now)
+        if len(window) >= self.limit.count:
+            return max(window[0] + self.limit.seconds - now, 0.001)
+        window.append(now)
+        return 0.0
+
+    def reset(self, key: str) -> None:
+        self._hits.pop(key, None)
+
+    def _expire(self, window: deque[float], now: float) -> None:
+        while window and window[0] <= now - self.limit.seconds:
+            window.popleft()
+
+    def _sweep(self, now: float) -> None:
+        for key in list(self._hits):
+            self._expire(self._hits[key], now)
+            if not self._hits[key]:
+                del self._hits[key]
