@@ -1,0 +1,128 @@
+"""The tenant directory: merchants > sites > agent groups > agents, kept in the records database.
+
+``chatflow.yaml`` seeds it: at start every merchant, site, group and agent that the database does
+not have yet is created from the file; what the database already has wins (the admin API is the
+source of truth once the deployment runs). Every lookup is scoped by merchant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.errors import DefinitionError, Problem
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow
+
+
+@dataclass
+class ImportReport:
+    """What a config import created (ids), for the start-up log."""
+
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def import_config(
+    engine: Engine,
+    config: DeploymentConfig,
+    *,
+    env: Mapping[str, str],
+    hash_password: Callable[[str], str],
+    source: str = "chatflow.yaml",
+) -> ImportReport:
+    """Create what the database lacks from ``config``; refuse with every missing password at once."""
+    report = ImportReport()
+    with Session(engine) as db:
+        existing_accounts = {row.account for row in db.exec(select(AccountRow)).all()}
+        missing = [
+            Problem(
+                f"agent {agent.account!r}: environment variable {agent.password_env} is not set",
+                source,
+                code="password_env",
+            )
+            for merchant in config.merchants
+            for agent in merchant.agents
+            if agent.account not in existing_accounts
+            and agent.password_env
+            and not env.get(agent.password_env)
+        ]
+        if missing:
+            raise DefinitionError("agent passwords are missing", missing)
+        for merchant in config.merchants:
+            if db.get(MerchantRow, merchant.id) is None:
+                db.add(MerchantRow(id=merchant.id, name=merchant.name))
+                report.created.append(f"merchant {merchant.id}")
+            else:
+                report.kept.append(f"merchant {merchant.id}")
+            db.flush()
+            for group in merchant.groups:
+                if db.get(GroupRow, (merchant.id, group.id)) is None:
+                    db.add(
+                        GroupRow(
+                            merchant_id=merchant.id,
+                            id=group.id,
+                            name=group.name,
+                            max_sessions=group.max_sessions,
+                            routing=group.routing,
+                            ring_timeout=group.ring_timeout,
+                            rest_after_missed=group.rest_after_missed,
+                            auto_accept=group.auto_accept,
+                        )
+                    )
+                    report.created.append(f"group {merchant.id}/{group.id}")
+            for site in merchant.sites:
+                if db.get(SiteRow, site.key) is None:
+                    db.add(
+                        SiteRow(
+                            key=site.key,
+                            merchant_id=merchant.id,
+                            name=site.name,
+                            flow_id=site.flow,
+                            groups=list(site.groups),
+                            allowed_origins=list(site.allowed_origins),
+                            enabled=site.enabled,
+                        )
+                    )
+                    report.created.append(f"site {site.key}")
+            for agent in merchant.agents:
+                if agent.account in existing_accounts:
+                    continue
+                digest = agent.password_hash or hash_password(env[agent.password_env or ""])
+                db.add(
+                    AccountRow(
+                        merchant_id=merchant.id,
+                        account=agent.account,
+                        password_hash=digest,
+                        nickname=agent.nickname,
+                        staff_no=agent.staff_no,
+                        role=agent.role,
+                        groups=dict(agent.groups),
+                        default_status=agent.default_status,
+                    )
+                )
+                existing_accounts.add(agent.account)
+                report.created.append(f"agent {merchant.id}/{agent.account}")
+        db.commit()
+    return report
+
+
+def find_site(engine: Engine, key: str) -> SiteRow | None:
+    """The site with this public key (any merchant: site keys are unique in a deployment)."""
+    with Session(engine) as db:
+        return db.get(SiteRow, key)
+
+
+def merchant_groups(engine: Engine, merchant_id: str) -> list[GroupRow]:
+    """The merchant's skill groups."""
+    with Session(engine) as db:
+        return list(db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all())
+
+
+def find_account(engine: Engine, account: str) -> AccountRow | None:
+    """The account with this login name (accounts are unique in a deployment)."""
+    with Session(engine) as db:
+        return db.exec(select(AccountRow).where(AccountRow.account == account)).first()

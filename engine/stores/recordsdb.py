@@ -1,0 +1,151 @@
+"""The records database: tenants (merchants, sites, groups, accounts), tokens, conversation
+records and transcripts. SQLite under the data folder by default, PostgreSQL when scaled out.
+
+Its tables live in their own SQLModel registry, apart from the session store's, so each database
+only gets the tables it owns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Engine, UniqueConstraint, event
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel, create_engine
+
+_REGISTRY = registry()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RecordsTable(SQLModel, registry=_REGISTRY):
+    """Base of the records database's tables."""
+
+
+class MerchantRow(RecordsTable, table=True):
+    __tablename__ = "merchant"
+    id: str = Field(primary_key=True)
+    name: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SiteRow(RecordsTable, table=True):
+    __tablename__ = "site"
+    key: str = Field(primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    name: str | None = None
+    flow_id: str
+    groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    allowed_origins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    disabled_at: datetime | None = None
+    """Set once when the site is disabled; a disabled site can never be enabled again (seed 000)."""
+
+
+class GroupRow(RecordsTable, table=True):
+    __tablename__ = "agent_group"
+    merchant_id: str = Field(primary_key=True, foreign_key="merchant.id")
+    id: str = Field(primary_key=True)
+    name: str | None = None
+    max_sessions: int = 5
+    routing: str = "fifo"
+    ring_timeout: float = 15
+    rest_after_missed: bool = False
+    auto_accept: bool = False
+
+
+class AccountRow(RecordsTable, table=True):
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("account"),)
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    account: str
+    password_hash: str
+    nickname: str
+    staff_no: str
+    role: str = "agent"
+    groups: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    default_status: str = "free"
+    enabled: bool = True
+    owner: bool = False
+    """The merchant's owner account: sub-accounts can neither list nor change it."""
+    token_epoch: int = 0
+    """Raised on password change, disable and delete: every token of an older epoch is dead."""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TokenRow(RecordsTable, table=True):
+    __tablename__ = "auth_token"
+    token_hash: str = Field(primary_key=True)
+    account_id: int = Field(index=True, foreign_key="account.id")
+    epoch: int
+    issued_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked: bool = False
+
+
+class ConversationRow(RecordsTable, table=True):
+    """One conversation's record: who, where, and the timing the statistics are built from."""
+
+    __tablename__ = "conversation"
+    session_id: str = Field(primary_key=True)
+    merchant_id: str = Field(index=True)
+    site_key: str = Field(index=True)
+    visitor_id: str = Field(index=True)
+    flow_id: str
+    status: str = "bot"
+    """bot, queued, with_agent or ended."""
+    group_id: str | None = Field(default=None, index=True)
+    agent_account: str | None = Field(default=None, index=True)
+    agents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    queued_at: datetime | None = None
+    first_ring_at: datetime | None = None
+    agent_joined_at: datetime | None = None
+    first_agent_reply_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    closed_by: str | None = None
+    """client, seat, admin or timer (seed TCCC ``closeBy``) when a human service ended."""
+    rating: int | None = None
+    abandoned: bool = False
+    """The visitor left (or timed out) while waiting in the queue."""
+
+
+class MessageRow(RecordsTable, table=True):
+    """One line of a transcript."""
+
+    __tablename__ = "message"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(index=True)
+    merchant_id: str = Field(index=True)
+    seq: int
+    sender: str
+    """visitor, bot, agent or system."""
+    agent_account: str | None = None
+    text: str
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+def records_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for the records database; SQLite gets WAL and foreign keys."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return engine
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the records tables that do not exist yet."""
+    _REGISTRY.metadata.create_all(engine)
