@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from chatflow.engine.effects import Outcome, Say
 from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.nodes._outcome import say
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
 
 
 class MessageNode(NodeBase):
@@ -40,3 +45,16 @@ class MessageNode(NodeBase):
             return [Text(("text",), self.text)]
         field = "texts" if self.texts is not None else "random"
         return [Text((field, i), t) for i, t in enumerate(getattr(self, field) or [])]
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        """Send the text(s) and continue; a template that renders blank is not sent."""
+        if self.text is not None:
+            chosen = [self.text]
+        elif self.texts is not None:
+            chosen = list(self.texts)
+        else:
+            chosen = [ctx.choice(self.random or [])]
+        effects: list[Say] = []
+        for template in chosen:
+            effects.extend(say(ctx, template))
+        return Outcome.go(self.next, *effects)

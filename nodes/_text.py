@@ -1,0 +1,47 @@
+"""Normalising and reading what visitors type; shared by the menu, form, bot and survey nodes.
+
+Visitors answer from phones and Chinese IMEs: full-width digits (``１``) and letters, full-width
+spaces and mixed case are common, so answers are compared in one normal form instead of each
+node guessing its own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
+
+
+def normalise(text: str) -> str:
+    """Compare form of an answer: NFKC (full-width -> half-width), casefolded, no whitespace.
+
+    Whitespace is dropped, not collapsed: ``售前 服务`` and ``售前服务`` are the same answer.
+    """
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def parse_int(text: str) -> int | None:
+    """The integer a visitor typed (``"１０"`` and ``" 3 "`` included), else None."""
+    clean = normalise(text)
+    return int(clean) if _INTEGER.fullmatch(clean) else None
+
+
+def find(answer: str, candidates: Sequence[str]) -> int | None:
+    """Index of the first candidate equal to ``answer`` in normal form, else None."""
+    wanted = normalise(answer)
+    if not wanted:
+        return None
+    for index, candidate in enumerate(candidates):
+        if normalise(candidate) == wanted:
+            return index
+    return None
+
+
+def ordinal(answer: str, count: int) -> int | None:
+    """0-based index named by a 1-based number (``"2"`` -> 1) when it is within ``count``."""
+    number = parse_int(answer)
+    if number is None or not 1 <= number <= count:
+        return None
+    return number - 1
