@@ -9,7 +9,8 @@ to RFC 9457 problem+json in one place (``admin_api``)::
     └── RuntimeFlowError         something went wrong while a session ran
         ├── StepLimitError       an event chained through too many nodes without waiting
         ├── TemplateError        a template or expression failed at run time
-        └── StoreConflict        a compare-and-set on a session version lost the race
+        ├── StoreConflict        a compare-and-set on a session version lost the race
+        └── NotFoundError        no such session or flow version in the store
 """
 
 from __future__ import annotations
@@ -86,3 +87,7 @@ class TemplateError(RuntimeFlowError):
 
 class StoreConflict(RuntimeFlowError):
     """A session was saved by someone else since it was read (compare-and-set lost)."""
+
+
+class NotFoundError(RuntimeFlowError):
+    """The session or flow version asked for is not in the store."""

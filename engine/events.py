@@ -25,6 +25,8 @@ class VisitorText(Event):
     """The visitor typed text."""
 
     text: str
+    client_id: str = ""
+    """The client message id (echoed back so the client knows it arrived)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Choice(Event):
     """The visitor clicked an option button (menu, form options); ``value`` is the option label."""
 
     value: str
+    client_id: str = ""
+    """The client message id (echoed back so the client knows it arrived)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,16 @@ class Rating(Event):
     """The visitor answered a survey."""
 
     score: int
+    client_id: str = ""
+    """The client message id (echoed back so the client knows it arrived)."""
 
 
 @dataclass(frozen=True)
 class VisitorEnded(Event):
     """The visitor closed the conversation."""
+
+    client_id: str = ""
+    """The client message id of the ``end`` frame, echoed in the ``ended`` frame."""
 
 
 @dataclass(frozen=True)

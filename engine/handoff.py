@@ -29,3 +29,9 @@ class EventSink(Protocol):
     """Where the queue delivers events for a session (the runtime's serialised entry point)."""
 
     async def deliver(self, session_id: str, event: Event) -> None: ...
+
+
+class AgentRelay(Protocol):
+    """Where the runtime forwards what the visitor says while an agent serves the session."""
+
+    async def to_agents(self, session_id: str, text: str) -> None: ...
