@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from chatflow.engine.context import NodeContext
 from chatflow.engine.effects import Outcome, Say
+from chatflow.engine.errors import TemplateError
+from chatflow.engine.templates import CompiledFlowTemplates
+
+_WITH_EXTRA = CompiledFlowTemplates()
+"""Templates rendered over variables a node is about to set (see :func:`render`).
+
+``NodeContext`` renders over the session's variables as they are, but a node's own ``SetVars``
+only applies after it returns; a form's ``success_message`` must already see the answer. The
+cache is keyed by source text, so it holds at most the distinct texts of the loaded flows.
+"""
 
 
-def say(ctx: NodeContext, template: str | None, *, options: Sequence[str] = ()) -> tuple[Say, ...]:
+def render(ctx: NodeContext, template: str, extra: Mapping[str, Any] | None = None) -> str:
+    """``ctx.render``, but with ``extra`` variables laid over the session's.
+
+    A failure falls back to ``ctx.render``, which logs it with the session's ids and gives the
+    visitor the runtime's fallback text, exactly as for any other template.
+    """
+    if extra:
+        try:
+            return _WITH_EXTRA.render(template, {**ctx.variables, **extra})
+        except TemplateError:
+            pass
+    return ctx.render(template)
+
+
+def evaluate(ctx: NodeContext, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
+    """``ctx.evaluate`` with ``extra`` variables laid over the session's; raises ``TemplateError``."""
+    if extra:
+        return _WITH_EXTRA.evaluate(expression, {**ctx.variables, **extra})
+    return ctx.evaluate(expression)
+
+
+def say(
+    ctx: NodeContext,
+    template: str | None,
+    *,
+    options: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[Say, ...]:
     """The rendered message, or nothing when the template is absent or renders blank.
 
     A conditional template (``{% if vip %}...{% endif %}``) may render to nothing; sending an
@@ -16,7 +54,7 @@ def say(ctx: NodeContext, template: str | None, *, options: Sequence[str] = ()) 
     """
     if template is None:
         return ()
-    text = ctx.render(template)
+    text = render(ctx, template, extra)
     if not text.strip():
         return ()
     return (Say(text, options=tuple(options)),)

@@ -1,12 +1,25 @@
-"""``menu``: offer numbered options and branch on the visitor's answer (seed: 分支)."""
+"""``menu``: offer numbered options and branch on the visitor's answer (seed: 分支).
+
+An answer is compared after normalising (full-width -> half-width, case, whitespace): first to
+the labels, then to the keywords, then as a 1-based number, so a label or keyword that is itself
+a number (``"2"`` as a keyword of the first option) wins over the position.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from chatflow.engine.effects import Outcome, Say
+from chatflow.engine.events import Choice, VisitorText
 from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.nodes._outcome import say, stay
+from chatflow.nodes._text import find, normalise, ordinal
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
+    from chatflow.engine.events import Event
 
 
 class MenuOption(Model):
@@ -47,3 +60,43 @@ class MenuNode(NodeBase):
 
     def templates(self) -> list[Text]:
         return [Text(("prompt",), self.prompt), Text(("invalid_message",), self.invalid_message)]
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        return Outcome.wait(self._menu(ctx), state={"attempts": 0})
+
+    def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
+        """Branch on a matching answer; re-show the menu on a wrong one, up to ``max_attempts``."""
+        if isinstance(event, Choice):
+            answer = event.value
+        elif isinstance(event, VisitorText):
+            answer = event.text
+        else:
+            return stay(ctx)
+        chosen = self.match(answer)
+        if chosen is not None:
+            return Outcome.go(self.options[chosen].next)
+        attempts = int(ctx.state.get("attempts", 0)) + 1
+        if self.on_fail and attempts >= self.max_attempts:
+            return Outcome.go(self.on_fail)
+        return Outcome.wait(
+            *say(ctx, self.invalid_message), self._menu(ctx), state={"attempts": attempts}
+        )
+
+    def match(self, answer: str) -> int | None:
+        """Index of the option ``answer`` chooses (label, keyword, then number), else None."""
+        labels = [option.label for option in self.options]
+        found = find(answer, labels)
+        if found is not None:
+            return found
+        wanted = normalise(answer)
+        for index, option in enumerate(self.options):
+            if wanted and any(normalise(k) == wanted for k in option.keywords):
+                return index
+        return ordinal(answer, len(self.options))
+
+    def _menu(self, ctx: NodeContext) -> Say:
+        """The prompt with ``1. label`` lines, and the labels as buttons."""
+        labels = [option.label for option in self.options]
+        numbered = [f"{number}. {label}" for number, label in enumerate(labels, 1)]
+        lines = [ctx.render(self.prompt).rstrip(), *numbered]
+        return Say("\n".join(line for line in lines if line), options=tuple(labels))

@@ -32,6 +32,10 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 """A Monday, 10:00 in Shanghai."""
 
 
+FALLBACK = "[template failed]"
+"""What the fake's ``render`` returns for a failing template (the runtime logs and falls back)."""
+
+
 @dataclass
 class FakeContext:
     """Implements ``NodeContext`` the way the runtime does, minus persistence and I/O."""
@@ -56,7 +60,7 @@ class FakeContext:
             return self.templates.render(template, self.variables)
         except TemplateError:
             self.render_failures.append(template)
-            return ""
+            return FALLBACK
 
     def evaluate(self, expression: str) -> Any:
         return self.templates.evaluate(expression, self.variables)

@@ -51,10 +51,10 @@ def test_a_template_rendering_blank_is_not_sent(make: Make) -> None:
     assert s.said(s.enter()) == ["您好"]
 
 
-def test_a_failing_template_sends_nothing_instead_of_raising(make: Make) -> None:
+def test_a_failing_template_sends_the_context_fallback(make: Make) -> None:
     s = make({"type": "message", "text": "{{ 1 / 0 }}", "next": "x"})
     out = s.enter()
-    assert out.goto == "x" and s.said(out) == []
+    assert out.goto == "x" and s.said(out) == ["[template failed]"]
     assert s.ctx.render_failures == ["{{ 1 / 0 }}"]
 
 
