@@ -6,6 +6,7 @@ types (parsing, the JSON Schema, the reference docs, the validator) asks it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -68,6 +69,11 @@ def _tag_of(node_type: type[NodeBase]) -> str:
         raise ValueError(f"{node_type.__name__}.type must be a Literal of one string")
     tag: str = args[0]
     return tag
+
+
+def locate_model(model: type[BaseModel]) -> Callable[[Any, PathTuple], type[BaseModel] | None]:
+    """A ``model_at`` for :func:`model_problems` over a plain model (config, test file)."""
+    return lambda data, path: _descend(model, data, path)
 
 
 def _descend(model: type[BaseModel] | None, data: Any, path: PathTuple) -> type[BaseModel] | None:

@@ -98,6 +98,15 @@ class NodeBase(Model):
         """Variables this node sets (form ``var``, http ``outputs``, set ``vars``, survey ``var``)."""
         return []
 
+    def groups(self) -> list[tuple[PathTuple, str]]:
+        """Skill groups this node hands the session to, with the field each is in.
+
+        By convention a node field named ``group`` holds a skill-group id (``transfer``); a node
+        type that names groups elsewhere overrides this.
+        """
+        value = getattr(self, "group", None)
+        return [(("group",), value)] if isinstance(value, str) else []
+
     # -- behaviour (filled in by each node type) ---------------------------------------------
 
     def enter(self, ctx: NodeContext) -> Outcome:

@@ -8,6 +8,7 @@ never compiled. Rendering is bounded in output size and in the work a template m
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,6 +150,36 @@ def sys_attributes_used(source: str, *, expression: bool = False) -> set[str]:
         if isinstance(target, nodes.Name) and target.name == "sys":
             found.add(getattr_node.attr)
     return found
+
+
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What static checks need to know about one template or expression, from a single parse."""
+
+    problem: SyntaxProblem | None
+    """Why it does not parse, or None."""
+    variables: frozenset[str]
+    """Top-level names it reads that it does not define itself (``sys`` and globals included)."""
+    sys_attributes: frozenset[str]
+    """Names read on ``sys``."""
+
+
+@functools.lru_cache(maxsize=8192)
+def analyse(source: str, *, expression: bool = False) -> TemplateFacts:
+    """Parse once and report syntax, variables and ``sys.*`` names (cached: flows repeat texts)."""
+    try:
+        ast = _parse(source, expression=expression)
+    except TemplateSyntaxError as exc:
+        problem = SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
+        return TemplateFacts(problem, frozenset(), frozenset())
+    attributes = {
+        node.attr
+        for node in ast.find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Name) and node.node.name == "sys"
+    }
+    return TemplateFacts(
+        None, frozenset(meta.find_undeclared_variables(ast)), frozenset(attributes)
+    )
 
 
 class CompiledFlowTemplates:
