@@ -1,0 +1,93 @@
+"""The session store protocol: sessions with compare-and-set, their output logs, timers, flows.
+
+The runtime is the only writer of sessions. One :meth:`SessionStore.save` writes, atomically,
+the session (only if it still has ``expected_version``), the frames it produced (the output log)
+and the session's pending timers (the due-time index). The shape is chosen for Redis (a hash per
+session, a list per log, one sorted set of due timers, a Lua compare-and-set) as much as for
+SQL; ``memory.py`` is the in-memory twin and ``sqlite.py`` the embedded store. The contract
+tests in ``tests/unit/engine/stores/test_contract.py`` run against every implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import Session, SessionStatus
+
+MAX_READ = 1_000
+"""Most frames one :meth:`SessionStore.read_outputs` call returns."""
+
+
+@dataclass(frozen=True, order=True)
+class DueTimer:
+    """An entry of the due-time index: the timer ``name`` of ``session_id`` is due at ``due``."""
+
+    due: datetime
+    session_id: str
+    name: str
+    key: str
+    """The ``TimerFired`` idempotency key of this timer instance (``timer:<id>``)."""
+
+
+def content_version(yaml_text: str) -> str:
+    """The version of a flow text: the first 16 hex digits of its SHA-256 (same text, same version)."""
+    return hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()[:16]
+
+
+class SessionStore(Protocol):
+    """Where sessions, their output logs, their timers and the published flow versions live."""
+
+    async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
+        """Store a new session with its first frames; :class:`StoreConflict` if the id exists."""
+        ...
+
+    async def load(self, session_id: str) -> Session | None:
+        """A fresh copy of the session (changing it changes nothing stored), or None."""
+        ...
+
+    async def save(
+        self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
+    ) -> None:
+        """Write ``session`` if the stored version is still ``expected_version``, else raise
+        :class:`StoreConflict` and write nothing.
+
+        ``session.version`` must be greater than ``expected_version`` (the caller bumps it).
+        In the same atomic write: ``outputs`` are appended to the log and the due-time index is
+        replaced by ``session.timers``.
+        """
+        ...
+
+    async def read_outputs(
+        self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
+    ) -> list[Frame]:
+        """Frames with ``seq > after_seq``, oldest first, at most ``limit``."""
+        ...
+
+    async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
+        """Pending timers with ``due <= now``, earliest first, at most ``limit``."""
+        ...
+
+    async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
+        """Ids of sessions with this status (recovery after a restart, admin listings)."""
+        ...
+
+    async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
+        """Store a flow text, make it the flow's latest, and return its content version."""
+        ...
+
+    async def get_flow_version(self, flow_id: str, version: str) -> str | None:
+        """The flow text of that version, or None."""
+        ...
+
+    async def latest_flow_version(self, flow_id: str) -> str | None:
+        """The version new sessions of the flow start on, or None when never published."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the store is not used afterwards."""
+        ...

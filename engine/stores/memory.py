@@ -1,0 +1,91 @@
+"""The in-memory session store: the twin of the SQLite and Redis stores, for tests and benches.
+
+It keeps each session as its JSON text, so a loaded session never aliases the stored one and
+everything stored is proven serialisable, exactly as with a real store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import Session, SessionStatus
+from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
+
+
+class MemoryStore:
+    """A :class:`~chatflow.engine.stores.base.SessionStore` in dictionaries."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, tuple[int, SessionStatus, str]] = {}
+        self._outputs: dict[str, list[Frame]] = {}
+        self._timers: dict[str, list[DueTimer]] = {}
+        self._flows: dict[tuple[str, str], str] = {}
+        self._latest: dict[str, str] = {}
+
+    async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
+        if session.id in self._sessions:
+            raise StoreConflict(f"session {session.id!r} already exists")
+        self._write(session, outputs)
+
+    async def load(self, session_id: str) -> Session | None:
+        row = self._sessions.get(session_id)
+        return Session.loads(row[2]) if row is not None else None
+
+    async def save(
+        self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
+    ) -> None:
+        if session.version <= expected_version:
+            raise ValueError("bump session.version above expected_version before saving")
+        row = self._sessions.get(session.id)
+        if row is None or row[0] != expected_version:
+            found = "no session" if row is None else f"version {row[0]}"
+            raise StoreConflict(
+                f"session {session.id!r} changed: expected version {expected_version}, "
+                f"found {found}"
+            )
+        self._write(session, outputs)
+
+    def _write(self, session: Session, outputs: Sequence[Frame]) -> None:
+        text = session.dumps()
+        self._sessions[session.id] = (session.version, session.status, text)
+        if outputs:
+            self._outputs.setdefault(session.id, []).extend(outputs)
+        timers = [DueTimer(t.due, session.id, t.name, t.key) for t in session.timers.values()]
+        if timers:
+            self._timers[session.id] = timers
+        else:
+            self._timers.pop(session.id, None)
+
+    async def read_outputs(
+        self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
+    ) -> list[Frame]:
+        frames = self._outputs.get(session_id, [])
+        # seq runs 1, 2, 3...: frame n sits at index n - 1.
+        start = max(after_seq, 0)
+        return frames[start : start + max(limit, 0)]
+
+    async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
+        due = [t for timers in self._timers.values() for t in timers if t.due <= now]
+        due.sort()
+        return due[:limit]
+
+    async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
+        return [sid for sid, row in self._sessions.items() if row[1] == status][:limit]
+
+    async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
+        version = content_version(yaml_text)
+        self._flows[(flow_id, version)] = yaml_text
+        self._latest[flow_id] = version
+        return version
+
+    async def get_flow_version(self, flow_id: str, version: str) -> str | None:
+        return self._flows.get((flow_id, version))
+
+    async def latest_flow_version(self, flow_id: str) -> str | None:
+        return self._latest.get(flow_id)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,191 @@
+"""The SessionStore contract, run against every implementation (add Redis to ``STORES``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from chatflow.engine.effects import HttpRequest
+from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import PendingCall, Session, SysValues, Timer
+from chatflow.engine.stores.base import SessionStore, content_version
+from chatflow.engine.stores.memory import MemoryStore
+from chatflow.engine.stores.sqlite import SqliteStore
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+STORES: dict[str, Callable[[Path], SessionStore]] = {
+    "memory": lambda _tmp: MemoryStore(),
+    "sqlite": lambda tmp: SqliteStore(tmp / "sessions.db"),
+}
+
+
+@pytest.fixture(params=sorted(STORES))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
+    made = STORES[request.param](tmp_path)
+    yield made
+    await made.close()
+
+
+def session(sid: str = "s1", *, version: int = 1, **fields: object) -> Session:
+    made = Session(id=sid, flow_id="demo", flow_version="v1", node="ask", version=version)
+    for name, value in fields.items():
+        setattr(made, name, value)
+    return made
+
+
+def frames(first: int, count: int) -> list[Frame]:
+    return [
+        Frame(n, "message", {"from": "bot", "text": f"m{n}"}, T0.isoformat())
+        for n in range(first, first + count)
+    ]
+
+
+def timer(name: str, seconds: float, tid: str = "1") -> Timer:
+    return Timer(name, tid, T0 + timedelta(seconds=seconds), "ask")
+
+
+async def test_a_created_session_loads_back_equal_and_as_a_copy(store: SessionStore) -> None:
+    original = session(
+        variables={"name": "李雷", "tags": ["a"]},
+        sys=SysValues(visitor_id="v1", staff_no="1001", wait_no=2),
+        state={"attempts": 2},
+        timers={"ask:timeout": timer("ask:timeout", 30)},
+        calls={"3": PendingCall("3", "ask", HttpRequest("POST", "https://x.test", json={"a": 1}))},
+        seen=["k1", "k2"],
+        created_at=T0,
+    )
+    await store.create(original, frames(1, 2))
+    loaded = await store.load("s1")
+    assert loaded == original
+    assert loaded is not None
+    loaded.variables["name"] = "changed"
+    assert (await store.load("s1")) == original
+    assert await store.load("nope") is None
+
+
+async def test_creating_an_existing_id_conflicts(store: SessionStore) -> None:
+    await store.create(session())
+    with pytest.raises(StoreConflict):
+        await store.create(session())
+
+
+async def test_save_is_a_compare_and_set_that_writes_nothing_when_it_loses(
+    store: SessionStore,
+) -> None:
+    await store.create(session(version=1, timers={"a": timer("a", 10)}), frames(1, 1))
+    await store.save(session(version=2, node="next", timers={"b": timer("b", 20)}), 1, frames(2, 1))
+    stale = session(version=2, node="stale", timers={"c": timer("c", 5)}, last_seq=9)
+    with pytest.raises(StoreConflict):
+        await store.save(stale, 1, frames(3, 1))
+    loaded = await store.load("s1")
+    assert loaded is not None and loaded.node == "next" and loaded.version == 2
+    assert [f.seq for f in await store.read_outputs("s1")] == [1, 2]
+    assert [t.name for t in await store.due_timers(T0 + timedelta(days=1))] == ["b"]
+    with pytest.raises(StoreConflict):
+        await store.save(session("ghost", version=2), 1)
+
+
+async def test_save_refuses_a_version_that_was_not_bumped(store: SessionStore) -> None:
+    await store.create(session(version=1))
+    with pytest.raises(ValueError, match="bump"):
+        await store.save(session(version=1), 1)
+
+
+async def test_outputs_are_replayed_after_a_seq(store: SessionStore) -> None:
+    await store.create(session(version=1), frames(1, 3))
+    await store.save(session(version=2), 1, frames(4, 2))
+    assert [f.seq for f in await store.read_outputs("s1")] == [1, 2, 3, 4, 5]
+    replay = await store.read_outputs("s1", after_seq=3)
+    assert [f.to_json()["text"] for f in replay] == ["m4", "m5"]
+    assert [f.seq for f in await store.read_outputs("s1", after_seq=1, limit=2)] == [2, 3]
+    assert await store.read_outputs("s1", after_seq=5) == []
+    assert await store.read_outputs("other") == []
+    assert replay[0] == frames(4, 1)[0]
+
+
+async def test_the_due_index_follows_each_saved_session(store: SessionStore) -> None:
+    await store.create(session("s1", timers={"late": timer("late", 60), "soon": timer("soon", 10)}))
+    await store.create(session("s2", timers={"mid": timer("mid", 30, tid="7")}))
+    due = await store.due_timers(T0 + timedelta(seconds=30))
+    assert [(t.session_id, t.name, t.key) for t in due] == [
+        ("s1", "soon", "timer:1"),
+        ("s2", "mid", "timer:7"),
+    ]
+    assert due[0].due == T0 + timedelta(seconds=10)
+    assert len(await store.due_timers(T0 + timedelta(hours=1), limit=2)) == 2
+    # A restarted timer replaces the old instance; a cancelled one leaves the index.
+    await store.save(session("s1", version=2, timers={"soon": timer("soon", 90, tid="9")}), 1)
+    await store.save(session("s2", version=2), 1)
+    due = await store.due_timers(T0 + timedelta(hours=1))
+    assert [(t.session_id, t.key) for t in due] == [("s1", "timer:9")]
+    assert await store.due_timers(T0) == []
+
+
+async def test_due_times_compare_across_timezones(store: SessionStore) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    local = Timer("t", "1", datetime(2026, 11, 23, 10, 0, 10, tzinfo=shanghai), None)
+    await store.create(session(timers={"t": local}))
+    assert await store.due_timers(T0 + timedelta(seconds=9)) == []
+    assert len(await store.due_timers(T0 + timedelta(seconds=10))) == 1
+
+
+async def test_sessions_are_found_by_status(store: SessionStore) -> None:
+    await store.create(session("a", status="queued"))
+    await store.create(session("b", status="active"))
+    await store.create(session("c", status="queued"))
+    assert sorted(await store.find_sessions("queued")) == ["a", "c"]
+    await store.save(session("a", version=2, status="with_agent"), 1)
+    assert await store.find_sessions("queued") == ["c"]
+    assert await store.find_sessions("ended") == []
+
+
+async def test_flow_versions_are_content_hashed_and_old_ones_stay(store: SessionStore) -> None:
+    assert await store.latest_flow_version("demo") is None
+    v1 = await store.put_flow_version("demo", "id: demo\n")
+    assert v1 == content_version("id: demo\n") and len(v1) == 16
+    assert await store.put_flow_version("demo", "id: demo\n") == v1
+    v2 = await store.put_flow_version("demo", "id: demo\nname: two\n")
+    assert v2 != v1
+    assert await store.latest_flow_version("demo") == v2
+    assert await store.get_flow_version("demo", v1) == "id: demo\n"
+    assert await store.get_flow_version("demo", "nope") is None
+    assert await store.get_flow_version("other", v1) is None
+    assert await store.put_flow_version("demo", "id: demo\n") == v1
+    assert await store.latest_flow_version("demo") == v1
+
+
+async def test_a_sqlite_store_reopened_on_its_file_has_everything(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "s.db")
+    await first.create(session(timers={"t": timer("t", 5)}), frames(1, 2))
+    version = await first.put_flow_version("demo", "id: demo\n")
+    await first.close()
+    again = SqliteStore(tmp_path / "s.db")
+    try:
+        assert (await again.load("s1")) == session(timers={"t": timer("t", 5)})
+        assert len(await again.read_outputs("s1")) == 2
+        assert len(await again.due_timers(T0 + timedelta(seconds=5))) == 1
+        assert await again.latest_flow_version("demo") == version
+    finally:
+        await again.close()
+
+
+async def test_two_sqlite_stores_on_one_file_conflict_like_two_processes(tmp_path: Path) -> None:
+    one, two = SqliteStore(tmp_path / "s.db"), SqliteStore(tmp_path / "s.db")
+    try:
+        await one.create(session(version=1))
+        a, b = await one.load("s1"), await two.load("s1")
+        assert a is not None and b is not None
+        a.version = b.version = 2
+        await one.save(a, 1)
+        with pytest.raises(StoreConflict):
+            await two.save(b, 1)
+    finally:
+        await one.close()
+        await two.close()
