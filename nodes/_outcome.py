@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,12 +11,15 @@ from chatflow.engine.effects import Outcome, Say
 from chatflow.engine.errors import TemplateError
 from chatflow.engine.templates import CompiledFlowTemplates
 
-_WITH_EXTRA = CompiledFlowTemplates()
-"""Templates rendered over variables a node is about to set (see :func:`render`).
+logger = logging.getLogger("chatflow.nodes")
+
+_LOCAL = CompiledFlowTemplates()
+"""Templates that ``NodeContext`` cannot render the way a node needs (see :func:`render`).
 
 ``NodeContext`` renders over the session's variables as they are, but a node's own ``SetVars``
-only applies after it returns; a form's ``success_message`` must already see the answer. The
-cache is keyed by source text, so it holds at most the distinct texts of the loaded flows.
+only applies after it returns (a form's ``success_message`` must already see the answer), and
+its fallback text is meant for visitors, not for an API (see :func:`render_strict`). The cache
+is keyed by source text, so it holds at most the distinct texts of the loaded flows.
 """
 
 
@@ -27,7 +31,7 @@ def render(ctx: NodeContext, template: str, extra: Mapping[str, Any] | None = No
     """
     if extra:
         try:
-            return _WITH_EXTRA.render(template, {**ctx.variables, **extra})
+            return _LOCAL.render(template, {**ctx.variables, **extra})
         except TemplateError:
             pass
     return ctx.render(template)
@@ -36,8 +40,31 @@ def render(ctx: NodeContext, template: str, extra: Mapping[str, Any] | None = No
 def evaluate(ctx: NodeContext, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
     """``ctx.evaluate`` with ``extra`` variables laid over the session's; raises ``TemplateError``."""
     if extra:
-        return _WITH_EXTRA.evaluate(expression, {**ctx.variables, **extra})
+        return _LOCAL.evaluate(expression, {**ctx.variables, **extra})
     return ctx.evaluate(expression)
+
+
+def render_strict(ctx: NodeContext, template: str) -> str:
+    """Render over the session's variables and raise ``TemplateError`` instead of falling back.
+
+    For text that goes to a machine (an HTTP request): the visitor-facing fallback sentence
+    must never end up as a phone number in a business API's database.
+    """
+    return _LOCAL.render(template, ctx.variables)
+
+
+def log_failure(ctx: NodeContext, what: str, error: Exception, **more: Any) -> None:
+    """Log a template or expression a node chose to survive, with the session's ids."""
+    logger.warning(
+        what,
+        extra={
+            "flow_id": ctx.flow_id,
+            "node_id": ctx.node_id,
+            "session_id": ctx.session_id,
+            "error": str(error),
+            **more,
+        },
+    )
 
 
 def say(

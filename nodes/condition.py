@@ -1,12 +1,23 @@
-"""``condition``: branch on expressions over variables (seed: 条件判断)."""
+"""``condition``: branch on expressions over variables (seed: 条件判断).
+
+An expression that fails (a string compared with a number, a missing attribute) counts as false
+and is logged: the seed's default branch is the safety net for exactly that, and a visitor
+should not lose the conversation over a data problem.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from chatflow.engine.effects import Outcome
+from chatflow.engine.errors import TemplateError
 from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.nodes._outcome import log_failure
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
 
 
 class Branch(Model):
@@ -35,3 +46,15 @@ class ConditionNode(NodeBase):
         return [
             Text(("branches", i, "when"), b.when, "expression") for i, b in enumerate(self.branches)
         ]
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        """Continue at the first branch whose expression is truthy (Python truth), else default."""
+        for index, branch in enumerate(self.branches):
+            try:
+                taken = bool(ctx.evaluate(branch.when))
+            except TemplateError as exc:
+                log_failure(ctx, "node.condition_failed", exc, branch=index, when=branch.when)
+                continue
+            if taken:
+                return Outcome.go(branch.next)
+        return Outcome.go(self.default)

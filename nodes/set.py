@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
+from chatflow.engine.effects import Outcome, SetVars
+from chatflow.engine.errors import TemplateError
 from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.nodes._outcome import evaluate, log_failure
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
 
 
 class SetNode(NodeBase):
@@ -16,7 +22,9 @@ class SetNode(NodeBase):
     vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
         min_length=1
     )
-    """Variable -> expression (``{vip: "score >= 80", greeting: "'您好 ' ~ name"}``)."""
+    """Variable -> expression (``{vip: "score >= 80", greeting: "'您好 ' ~ name"}``), evaluated
+    in order: a later expression sees the values of earlier ones. An expression that fails
+    leaves its variable unchanged (and is logged)."""
     next: str
     """Node to continue at."""
 
@@ -28,3 +36,12 @@ class SetNode(NodeBase):
 
     def assigns(self) -> list[str]:
         return list(self.vars)
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        values: dict[str, Any] = {}
+        for name, expression in self.vars.items():
+            try:
+                values[name] = evaluate(ctx, expression, values)
+            except TemplateError as exc:
+                log_failure(ctx, "node.set_failed", exc, var=name, expression=expression)
+        return Outcome.go(self.next, SetVars(values)) if values else Outcome.go(self.next)
