@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from chatflow.engine.effects import Outcome
 from chatflow.engine.node import NodeBase, Text
+from chatflow.nodes._outcome import say
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
 
 
 class EndNode(NodeBase):
@@ -17,3 +22,6 @@ class EndNode(NodeBase):
 
     def templates(self) -> list[Text]:
         return [Text(("message",), self.message)] if self.message else []
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        return Outcome.finish("flow", *say(ctx, self.message))

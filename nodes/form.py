@@ -50,7 +50,8 @@ class FormNode(NodeBase):
     invalid_message: str = "输入格式不正确，请重新输入。"
     """Template sent after an invalid answer."""
     max_attempts: int = Field(default=3, ge=1)
-    """Invalid answers allowed before ``on_fail`` (without ``on_fail`` the form keeps asking)."""
+    """The invalid answer that goes to ``on_fail`` instead of asking again: 3 = the third
+    (without ``on_fail`` the form keeps asking)."""
     on_fail: str | None = None
     """Node to continue at after ``max_attempts`` invalid answers."""
     timeout: float | None = Field(default=None, gt=0)

@@ -45,7 +45,8 @@ class MenuNode(NodeBase):
     invalid_message: str = "抱歉，没有理解您的选择，请回复选项前的数字。"
     """Template sent when the answer matches no option (the menu is shown again)."""
     max_attempts: int = Field(default=3, ge=1)
-    """Invalid answers allowed before going to ``on_fail`` (without ``on_fail`` the menu keeps asking)."""
+    """The invalid answer that goes to ``on_fail`` instead of asking again: 3 = the third
+    (without ``on_fail`` the menu keeps asking)."""
     on_fail: str | None = None
     """Node to continue at after ``max_attempts`` invalid answers."""
 

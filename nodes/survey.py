@@ -1,12 +1,26 @@
-"""``survey``: ask for a satisfaction rating (stars or numbers) within a validity window."""
+"""``survey``: ask for a satisfaction rating (stars or numbers) within a validity window.
+
+A rating is a ``Rating`` event, or visitor text naming a score: the number (``4``, ``４``) or a
+level's label (``满意``). The validity timer moves the flow on silently; a rating that still
+arrives after ``valid_for`` (before the timer fired) is answered with ``expired_message``.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, ShowSurvey, StartTimer
+from chatflow.engine.events import Choice, Rating, TimerFired, VisitorText
 from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.nodes._outcome import render, say, stay, timer_name
+from chatflow.nodes._text import find, parse_int
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
+    from chatflow.engine.events import Event
 
 
 class SurveyNode(NodeBase):
@@ -28,7 +42,7 @@ class SurveyNode(NodeBase):
     invalid_message: str | None = None
     """Template sent when the answer is not a score in range (default: "请选择 1 到 N 之间的评分。")."""
     expired_message: str | None = "评价已过期，感谢您的支持。"
-    """Template sent when a rating arrives after ``valid_for``."""
+    """Template sent when a rating arrives after ``valid_for`` (the flow then moves on)."""
     valid_for: float = Field(default=86_400, gt=0)
     """Seconds the invitation stays valid."""
     var: str = Field(default="rating", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -51,3 +65,50 @@ class SurveyNode(NodeBase):
 
     def assigns(self) -> list[str]:
         return [self.var]
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        survey = ShowSurvey(self.style, self.levels, tuple(self.labels), render(ctx, self.prompt))
+        timer = StartTimer(timer_name(ctx, "valid"), self.valid_for)
+        return Outcome.wait(survey, timer, state={"entered_at": ctx.now.isoformat()})
+
+    def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
+        """Store a score in range and thank; ask again otherwise; move on when it expires."""
+        if isinstance(event, TimerFired):
+            if event.name != timer_name(ctx, "valid"):
+                return stay(ctx)
+            return self._leave()
+        if isinstance(event, Rating):
+            score: int | None = event.score
+        elif isinstance(event, VisitorText | Choice):
+            score = self.read(event.text if isinstance(event, VisitorText) else event.value)
+        else:
+            return stay(ctx)
+        if self._expired(ctx):
+            return self._leave(
+                *say(ctx, self.expired_message), CancelTimer(timer_name(ctx, "valid"))
+            )
+        if score is None or not 1 <= score <= self.levels:
+            invalid = self.invalid_message or f"请选择 1 到 {self.levels} 之间的评分。"
+            return Outcome.wait(*say(ctx, invalid), state=ctx.state)
+        return self._leave(
+            SetVars({self.var: score}),
+            CancelTimer(timer_name(ctx, "valid")),
+            *say(ctx, self.thanks, extra={self.var: score}),
+        )
+
+    def read(self, answer: str) -> int | None:
+        """The score a typed answer names: a number, or a level's label (lowest = 1)."""
+        number = parse_int(answer)
+        if number is not None:
+            return number
+        index = find(answer, self.labels)
+        return None if index is None else index + 1
+
+    def _expired(self, ctx: NodeContext) -> bool:
+        entered = ctx.state.get("entered_at")
+        if not isinstance(entered, str):
+            return False
+        return ctx.now >= datetime.fromisoformat(entered) + timedelta(seconds=self.valid_for)
+
+    def _leave(self, *effects: Effect) -> Outcome:
+        return Outcome.go(self.next, *effects) if self.next else Outcome.finish("flow", *effects)

@@ -1,12 +1,55 @@
-"""``transfer``: queue the visitor for a skill group's agents and wait for the human service."""
+"""``transfer``: queue the visitor for a skill group's agents and wait for the human service.
+
+The node has two phases in its state: ``queued`` (waiting for an agent) and ``with_agent``.
+The runtime updates ``sys.wait_no`` and ``sys.staff_*`` before the node sees the event, and the
+dispatcher decides who serves; the node only turns queue events into what the visitor sees.
+
+Edges decided here:
+
+* text the visitor sends while queued is not forwarded: no agent serves the session yet, and
+  the agent sees it in the transcript on accepting; with an agent it goes to the agents as is
+  (never rendered as a template), and so does a button click;
+* ``NoAgents`` without ``on_no_agents`` keeps the visitor queued silently: the queue message
+  already says they wait, and ``timeout`` bounds the wait when the flow wants a bound;
+* the queue message is sent on the first position and then only when the position changes;
+* an agent joining again (a transfer between agents) sends ``connected_message`` again.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from chatflow.engine.effects import (
+    CancelTimer,
+    Effect,
+    Enqueue,
+    LeaveQueue,
+    Outcome,
+    Say,
+    StartTimer,
+    ToAgents,
+)
+from chatflow.engine.events import (
+    AgentEnded,
+    AgentJoined,
+    AgentMessage,
+    Choice,
+    NoAgents,
+    QueuePosition,
+    TimerFired,
+    VisitorText,
+)
 from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.nodes._outcome import say, stay, timer_name
+
+if TYPE_CHECKING:
+    from chatflow.engine.context import NodeContext
+    from chatflow.engine.events import Event
+
+QUEUED = "queued"
+WITH_AGENT = "with_agent"
 
 
 class TransferNode(NodeBase):
@@ -30,9 +73,16 @@ class TransferNode(NodeBase):
     on_timeout: str | None = None
     """Node to continue at when ``timeout`` passes (default: the session ends)."""
     on_no_agents: str | None = None
-    """Node to continue at when nobody in the group is online (default: wait in the queue)."""
+    """Node to continue at when nobody in the group is online (default: wait in the queue,
+    silently)."""
     next: str | None = None
     """Node to continue at after the human service ends (default: the session ends)."""
+
+    @model_validator(mode="after")
+    def _timeout_for_on_timeout(self) -> TransferNode:
+        if self.on_timeout and self.timeout is None:
+            raise ValueError("'on_timeout' needs a 'timeout' in seconds")
+        return self
 
     def targets(self) -> list[Target]:
         out = []
@@ -51,3 +101,45 @@ class TransferNode(NodeBase):
         if self.connected_message:
             out.append(Text(("connected_message",), self.connected_message))
         return out
+
+    def enter(self, ctx: NodeContext) -> Outcome:
+        effects: list[Effect] = [Enqueue(self.group, self.priority)]
+        if self.timeout is not None:
+            effects.append(StartTimer(timer_name(ctx, "queue"), self.timeout))
+        return Outcome.wait(*effects, state={"phase": QUEUED})
+
+    def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
+        """Queue position, agent joins, messages both ways, the end of the service."""
+        state: dict[str, Any] = dict(ctx.state)
+        queued = state.get("phase", QUEUED) == QUEUED
+        match event:
+            case QueuePosition(ahead=ahead) if queued:
+                if state.get("ahead") == ahead:
+                    return stay(ctx)
+                state["ahead"] = ahead
+                return Outcome.wait(*say(ctx, self.queue_message), state=state)
+            case NoAgents() if queued and self.on_no_agents:
+                return Outcome.go(self.on_no_agents, LeaveQueue(), *self._cancel(ctx))
+            case TimerFired(name=name) if queued and name == timer_name(ctx, "queue"):
+                if self.on_timeout:
+                    return Outcome.go(self.on_timeout, LeaveQueue())
+                return Outcome.finish("flow", LeaveQueue())
+            case AgentJoined(agent_id=agent_id):
+                state = {"phase": WITH_AGENT, "agent": agent_id}
+                return Outcome.wait(
+                    *self._cancel(ctx), *say(ctx, self.connected_message), state=state
+                )
+            case VisitorText(text=text) if not queued:
+                return Outcome.wait(ToAgents(text), state=state)
+            case Choice(value=value) if not queued:
+                return Outcome.wait(ToAgents(value), state=state)
+            case AgentMessage(text=text):
+                return Outcome.wait(Say(text, sender="agent"), state=state)
+            case AgentEnded():
+                if self.next:
+                    return Outcome.go(self.next, *self._cancel(ctx))
+                return Outcome.finish("agent", *self._cancel(ctx))
+        return stay(ctx)
+
+    def _cancel(self, ctx: NodeContext) -> tuple[Effect, ...]:
+        return () if self.timeout is None else (CancelTimer(timer_name(ctx, "queue")),)
