@@ -1,0 +1,54 @@
+"""``chatflow graph FLOW``: print a flow as a Mermaid flowchart."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "graph",
+        help="print a flow as a Mermaid flowchart",
+        description=(
+            "Print a flow as a Mermaid `flowchart TD` (paste it into a Markdown ```mermaid block "
+            "or https://mermaid.live). FLOW is a *.flow.yaml path or a flow id, looked up in "
+            "the current folder and then in flows/ folders up the tree."
+        ),
+    )
+    parser.add_argument("flow", metavar="FLOW", help="flow file or flow id")
+    parser.add_argument(
+        "--markdown", action="store_true", help="wrap the chart in a ```mermaid code block"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chatflow.engine.catalog import Catalog
+    from chatflow.engine.mermaid import to_mermaid
+    from chatflow.nodes import LANGUAGE
+
+    catalog = Catalog(LANGUAGE)
+    path = Path(args.flow)
+    if path.is_file():
+        loaded = catalog.flow(path)
+    else:
+        lookup = catalog.find_flow(args.flow, near=Path.cwd() / "_")
+        if lookup.flow is None:
+            print(
+                f"chatflow graph: no flow file or flow id {args.flow!r}; looked in: "
+                f"{', '.join(lookup.searched)}",
+                file=sys.stderr,
+            )
+            return 1
+        loaded = lookup.flow
+    if loaded.model is None:
+        for problem in loaded.problems:
+            print(problem.format(), file=sys.stderr)
+        print("chatflow graph: the flow does not validate; fix it first", file=sys.stderr)
+        return 1
+    chart = to_mermaid(loaded.model)
+    sys.stdout.write(f"```mermaid\n{chart}```\n" if args.markdown else chart)
+    return 0
