@@ -1,0 +1,364 @@
+"""The runtime: sessions in a store, events applied one at a time and exactly once, effects after.
+
+It wraps the pure interpreter (``engine.interpreter``) with what needs I/O:
+
+* ``start`` creates a session pinned to the flow's latest version and enters its ``start`` node;
+* ``deliver`` applies one event under a per-session asyncio lock (in-process order) and saves
+  with a compare-and-set on the session version (across processes), retrying on conflict; a
+  repeated idempotency key is ignored;
+* the new state and its output frames are saved first, in one write; only then are effects
+  performed, in order per session, by a small worker: HTTP calls (through the injected
+  :class:`~chatflow.engine.effects.HttpCaller`, answered by an ``HttpResult`` event), queue
+  hand-offs (:class:`~chatflow.engine.handoff.Handoff`) and text for agents
+  (:class:`~chatflow.engine.handoff.AgentRelay`);
+* ``fire_due_timers`` turns the store's due-time index into ``TimerFired`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from chatflow.engine.clock import Clock, SystemClock
+from chatflow.engine.effects import (
+    Effect,
+    Enqueue,
+    HttpCaller,
+    HttpReply,
+    LeaveQueue,
+    ToAgents,
+)
+from chatflow.engine.errors import ChatflowError, NotFoundError, StoreConflict
+from chatflow.engine.events import Event, HttpResult, Start, TimerFired
+from chatflow.engine.flowcache import FlowCache, LoadedFlow
+from chatflow.engine.frames import Frame
+from chatflow.engine.handoff import AgentRelay, Handoff
+from chatflow.engine.interpreter import DEFAULT_STEP_LIMIT, PerformHttp, Transition, apply_event
+from chatflow.engine.language import FlowLanguage
+from chatflow.engine.locks import KeyedLocks
+from chatflow.engine.session import Session, SysValues
+from chatflow.engine.stores.base import MAX_READ, SessionStore
+
+logger = logging.getLogger("chatflow.engine.runtime")
+
+CONFLICT_RETRIES = 20
+"""Times an event is re-applied on a fresh copy after losing a compare-and-set."""
+
+
+class OutputListener(Protocol):
+    """Told of new frames right after they are saved (in order per session); must not block."""
+
+    def __call__(self, session_id: str, frames: Sequence[Frame]) -> None: ...
+
+
+class Runtime:
+    """Runs sessions of published flows; see the module docstring."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        language: FlowLanguage,
+        *,
+        clock: Clock | None = None,
+        http: HttpCaller | None = None,
+        handoff: Handoff | None = None,
+        agents: AgentRelay | None = None,
+        listeners: Iterable[OutputListener] = (),
+        step_limit: int = DEFAULT_STEP_LIMIT,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.http = http
+        self.handoff = handoff
+        self.agents = agents
+        self.listeners = list(listeners)
+        self.step_limit = step_limit
+        self.flows = FlowCache(store, language)
+        self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        self._locks = KeyedLocks()
+        self._queues: dict[str, deque[tuple[Session, Effect]]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- flows -------------------------------------------------------------------------------
+
+    async def publish(self, yaml_text: str, source: str = "<string>") -> tuple[str, str]:
+        """Parse a flow text and store it as the flow's latest version: ``(flow_id, version)``.
+
+        Raises ``DefinitionError`` (with every problem placed) when the text is not a valid flow.
+        Sessions already running keep the version they started on.
+        """
+        flow = self.flows.parse(yaml_text, source)
+        version = await self.store.put_flow_version(flow.id, yaml_text)
+        self.flows.remember(LoadedFlow.build(flow, version))
+        logger.info("engine.flow_published", extra={"flow_id": flow.id, "version": version})
+        return flow.id, version
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    async def start(
+        self,
+        flow_id: str,
+        *,
+        version: str | None = None,
+        merchant: str = "",
+        site_key: str = "",
+        visitor_id: str = "",
+        channel_id: str = "",
+        channel_name: str = "",
+        variables: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        """Create a session on the flow's latest version (or ``version``), enter ``start``.
+
+        ``variables`` override the flow's declared defaults. The session, its first frames and
+        timers are stored in one write; returns the session id.
+        """
+        version = version or await self.store.latest_flow_version(flow_id)
+        if version is None:
+            raise NotFoundError("no version of this flow was published", flow_id=flow_id)
+        flow = await self.flows.get(flow_id, version)
+        sid = session_id or self._new_id()
+        now = self.clock.now()
+        initial = json.loads(json.dumps(flow.flow.vars))
+        initial.update(variables or {})
+        session = Session(
+            id=sid,
+            flow_id=flow_id,
+            flow_version=version,
+            node=flow.flow.start,
+            merchant=merchant,
+            site_key=site_key,
+            variables=initial,
+            sys=SysValues(visitor_id=visitor_id, channel_id=channel_id, channel_name=channel_name),
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._locks.hold(sid):
+            tx = apply_event(
+                session, flow, Start(key=f"start:{sid}"), now, step_limit=self.step_limit
+            )
+            session.version = 1
+            await self.store.create(session, tx.frames)
+            self._committed(tx)
+        logger.info(
+            "engine.started",
+            extra={
+                "session_id": sid,
+                "flow_id": flow_id,
+                "version": version,
+                "node_id": session.node,
+            },
+        )
+        return sid
+
+    async def deliver(self, session_id: str, event: Event) -> None:
+        """Apply one event to the session (the :class:`~chatflow.engine.handoff.EventSink` entry)."""
+        await self.apply(session_id, event)
+
+    async def apply(self, session_id: str, event: Event) -> bool:
+        """Like :meth:`deliver`; True when the event took effect, False when it was ignored.
+
+        Raises ``NotFoundError`` for an unknown session and ``RuntimeFlowError`` subclasses
+        (``StepLimitError``, ``TemplateError``...) when the flow fails; nothing is saved then.
+        """
+        async with self._locks.hold(session_id):
+            for _attempt in range(CONFLICT_RETRIES):
+                session = await self.store.load(session_id)
+                if session is None:
+                    raise NotFoundError(f"no session {session_id!r}")
+                expected = session.version
+                flow = await self.flows.get(session.flow_id, session.flow_version)
+                now = self.clock.now()
+                tx = apply_event(session, flow, event, now, step_limit=self.step_limit)
+                if not tx.applied:
+                    return False
+                session.version = expected + 1
+                session.updated_at = now
+                try:
+                    await self.store.save(session, expected, tx.frames)
+                except StoreConflict:
+                    logger.info("engine.conflict", extra={"session_id": session_id})
+                    await asyncio.sleep(0)
+                    continue
+                self._committed(tx)
+                return True
+            raise StoreConflict(
+                f"session {session_id!r} kept changing; gave up after {CONFLICT_RETRIES} tries"
+            )
+
+    async def get(self, session_id: str) -> Session:
+        """The stored session (a copy); ``NotFoundError`` if there is none."""
+        session = await self.store.load(session_id)
+        if session is None:
+            raise NotFoundError(f"no session {session_id!r}")
+        return session
+
+    async def outputs(self, session_id: str, after: int = 0, limit: int = MAX_READ) -> list[Frame]:
+        """Frames of the session's output log with ``seq > after`` (what a reconnect replays)."""
+        return await self.store.read_outputs(session_id, after, limit)
+
+    # -- timers and recovery -----------------------------------------------------------------
+
+    async def fire_due_timers(self, now: datetime | None = None, *, limit: int = 100) -> int:
+        """Deliver ``TimerFired`` for every timer due by ``now``; returns how many took effect.
+
+        Timers that come due while firing (a zero-second timer) fire in the same call. A timer
+        whose session fails is logged and left due, to be retried on the next call.
+        """
+        fired = 0
+        failed: set[str] = set()
+        for _round in range(100):
+            due = await self.store.due_timers(now or self.clock.now(), limit + len(failed))
+            due = [t for t in due if t.key not in failed]
+            if not due:
+                break
+            progress = False
+            for timer in due:
+                event = TimerFired(key=timer.key, name=timer.name)
+                try:
+                    took = await self.apply(timer.session_id, event)
+                except ChatflowError as exc:
+                    failed.add(timer.key)
+                    logger.error(
+                        "engine.timer_failed",
+                        extra={
+                            "session_id": timer.session_id,
+                            "timer": timer.name,
+                            "error": str(exc),
+                        },
+                    )
+                    continue
+                fired += took
+                progress = True
+            if not progress:
+                break
+        return fired
+
+    async def run_timers(self, interval: float = 1.0) -> None:
+        """Fire due timers every ``interval`` seconds until cancelled (``chatflow serve``)."""
+        while True:
+            try:
+                await self.fire_due_timers()
+            except Exception:
+                logger.exception("engine.timer_loop_failed")
+            await asyncio.sleep(interval)
+
+    async def recover(self) -> int:
+        """After a restart: hand every queued session to the queue again; returns how many.
+
+        Pending HTTP calls need nothing here: their watchdog timers re-issue them.
+        """
+        count = 0
+        for sid in await self.store.find_sessions("queued", limit=100_000):
+            session = await self.store.load(sid)
+            if session is not None and session.queue_group:
+                effect = Enqueue(session.queue_group, session.queue_priority)
+                self._schedule(session, [effect])
+                count += 1
+        return count
+
+    # -- effects -----------------------------------------------------------------------------
+
+    def _committed(self, tx: Transition) -> None:
+        """After a successful save: tell listeners, queue the effects."""
+        if tx.frames:
+            for listener in self.listeners:
+                try:
+                    listener(tx.session.id, tx.frames)
+                except Exception:
+                    logger.exception("engine.listener_failed", extra={"session_id": tx.session.id})
+        self._schedule(tx.session, tx.actions)
+
+    def _schedule(self, session: Session, actions: Sequence[Effect]) -> None:
+        if not actions:
+            return
+        queue = self._queues.setdefault(session.id, deque())
+        queue.extend((session, action) for action in actions)
+        if session.id not in self._workers:
+            self._workers[session.id] = asyncio.create_task(self._work(session.id))
+
+    async def _work(self, session_id: str) -> None:
+        """Perform one session's effects in order (a hand-off may deliver events meanwhile)."""
+        queue = self._queues[session_id]
+        try:
+            while queue:
+                session, action = queue.popleft()
+                await self._perform(session, action)
+        finally:
+            del self._workers[session_id]
+            if not queue:
+                del self._queues[session_id]
+
+    async def _perform(self, session: Session, action: Effect) -> None:
+        ids = {
+            "session_id": session.id,
+            "flow_id": session.flow_id,
+            "effect": type(action).__name__,
+        }
+        try:
+            if isinstance(action, PerformHttp):
+                self._spawn(self._call_http(session.id, action))
+            elif isinstance(action, Enqueue):
+                if self.handoff is None:
+                    logger.warning("engine.no_handoff", extra=ids)
+                else:
+                    await self.handoff.enqueue(
+                        session.id, session.merchant, action.group, action.priority
+                    )
+            elif isinstance(action, LeaveQueue):
+                if self.handoff is not None:
+                    await self.handoff.leave(session.id)
+            elif isinstance(action, ToAgents):
+                if self.agents is None:
+                    logger.warning("engine.no_agent_relay", extra=ids)
+                else:
+                    await self.agents.to_agents(session.id, action.text)
+        except Exception as exc:
+            logger.exception("engine.effect_failed", extra={**ids, "error": repr(exc)})
+
+    async def _call_http(self, session_id: str, action: PerformHttp) -> None:
+        if self.http is None:
+            reply = HttpReply(status=None, error="no HTTP client configured")
+        else:
+            try:
+                reply = await self.http(action.request)
+            except Exception as exc:
+                logger.exception("engine.http_failed", extra={"session_id": session_id})
+                reply = HttpReply(status=None, error=f"{type(exc).__name__}: {exc}")
+        result = HttpResult(
+            key=f"http:{action.call_id}", status=reply.status, body=reply.body, error=reply.error
+        )
+        try:
+            await self.apply(session_id, result)
+        except ChatflowError as exc:
+            logger.error(
+                "engine.http_result_failed", extra={"session_id": session_id, "error": str(exc)}
+            )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every queued effect and HTTP call (and what they caused) is done."""
+        while self._workers or self._tasks:
+            await asyncio.gather(*self._workers.values(), *self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel effects still running (the saved state is untouched) and wait for them."""
+        pending = [*self._workers.values(), *self._tasks]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._workers.clear()
+        self._queues.clear()
+        self._tasks.clear()
