@@ -69,12 +69,34 @@ class AccountRow(RecordsTable, table=True):
     role: str = "agent"
     groups: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     default_status: str = "free"
+    permission_group_id: int | None = Field(default=None, foreign_key="permission_group.id")
+    """Sub-accounts get their permissions from a permission group; None = the role's defaults."""
+    site_scope: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """Sites the account may act on; None = all sites of the merchant (seed 000)."""
+    agent_scope: str = "self"
+    """Whose conversations and agents it sees: ``self``, ``groups`` (``scope_groups``) or ``all``."""
+    scope_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """The agent groups of ``agent_scope: groups``."""
     enabled: bool = True
     owner: bool = False
     """The merchant's owner account: sub-accounts can neither list nor change it."""
     token_epoch: int = 0
     """Raised on password change, disable and delete: every token of an older epoch is dead."""
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PermissionGroupRow(RecordsTable, table=True):
+    """A permission group (權限分組): per-feature ``view`` / ``edit`` rights."""
+
+    __tablename__ = "permission_group"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    name: str
+    permissions: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    """feature -> ``view`` or ``edit`` (absent = no access)."""
 
 
 class TokenRow(RecordsTable, table=True):
