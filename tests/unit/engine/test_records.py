@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from chatflow.engine.frames import Frame
+from chatflow.engine.records import Recorder, first_response_seconds
+from chatflow.engine.stores.recordsdb import (
+    ConversationRow,
+    MessageRow,
+    create_tables,
+    records_engine,
+)
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    eng = records_engine("sqlite://")
+    create_tables(eng)
+    yield eng
+    eng.dispose()
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def message(seq: int, sender: str, text: str, seconds: float) -> Frame:
+    return Frame(seq, "message", {"from": sender, "text": text}, at(seconds).isoformat())
+
+
+def test_timing_and_transcript_of_a_served_conversation(engine: Engine) -> None:
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.frames("s1", [message(1, "bot", "您好", 0), message(2, "visitor", "3", 5)])
+    rec.queued("s1", "presales", at(6))
+    rec.rang("s1", "alice01", at(7))
+    rec.rang("s1", "bob0001", at(22))  # a re-offer does not move the first ring
+    rec.joined("s1", "alice01", at(30))
+    rec.frames("s1", [message(3, "agent", "您好，我是 Alice", 40)], agent="alice01")
+    rec.frames("s1", [message(3, "agent", "您好，我是 Alice", 40)], agent="alice01")  # replayed
+    rec.service_ended("s1", "seat", at(100))
+    rec.rated("s1", 5)
+    rec.frames("s1", [Frame(4, "ended", {"reason": "flow"}, at(101).isoformat())])
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+        lines = db.exec(select(MessageRow).order_by(MessageRow.seq)).all()
+    assert row is not None
+    assert (row.status, row.closed_by, row.rating, row.abandoned) == ("ended", "seat", 5, False)
+    assert first_response_seconds(row) == 23.0
+    assert row.first_agent_reply_at is not None and row.agents == ["alice01"]
+    assert [(m.seq, m.sender, m.agent_account) for m in lines] == [
+        (1, "bot", None),
+        (2, "visitor", None),
+        (3, "agent", "alice01"),
+    ]
+
+
+def test_leaving_the_queue_is_abandoned(engine: Engine) -> None:
+    rec = Recorder(engine)
+    rec.started("s2", merchant="acme", site="acme-web", visitor="v2", flow="presales", at=T0)
+    rec.queued("s2", "presales", at(1))
+    rec.frames("s2", [Frame(1, "ended", {"reason": "visitor"}, at(60).isoformat())])
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s2")
+    assert row is not None and row.abandoned and row.end_reason == "visitor"
+    assert first_response_seconds(row) is None
