@@ -45,3 +45,13 @@ def test_warnings_exit_0_unless_strict(
     )
     assert main(["validate", "w.flow.yaml"]) == 0
     assert main(["validate", "--strict", "w.flow.yaml"]) == 1
+
+
+def test_the_shipped_flows_and_demo_validate_strictly(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(root)
+    assert main(["validate", "--strict", "flows", "examples/demo"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.endswith(": 0 errors, 0 warnings\n")
