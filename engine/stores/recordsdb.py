@@ -170,4 +170,6 @@ def records_engine(url: str, **kwargs: Any) -> Engine:
 
 def create_tables(engine: Engine) -> None:
     """Create the records tables that do not exist yet."""
+    from chatflow.engine.stores import contenttables  # noqa: F401  (registers its tables)
+
     _REGISTRY.metadata.create_all(engine)
