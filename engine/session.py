@@ -147,7 +147,7 @@ class Session:
             "site_key": self.site_key,
             "state": self.state,
             "variables": self.variables,
-            "sys": asdict(self.sys),
+            "sys": dict(vars(self.sys)),
             "status": self.status,
             "end_reason": self.end_reason,
             "version": self.version,

@@ -1,9 +1,9 @@
 """The embedded session store: one SQLite file in WAL mode, one transaction per save.
 
-``chatflow serve`` uses it by default (under ``--data``). The tables are SQLAlchemy Core tables
-in their own metadata, apart from the records database's: the session store is key-value shaped
-(a session is one JSON document) and the compare-and-set is one explicit
-``UPDATE ... WHERE version = ?``. A save opens its transaction with that UPDATE (a write), so
+``chatflow serve`` uses it by default (under ``--data``). The schema is SQLAlchemy Core tables in
+their own metadata, apart from the records database's; the session store is key-value shaped (a
+session is one JSON document) and the compare-and-set is one explicit
+``UPDATE ... WHERE id = ? AND version = ?``. A save is one ``BEGIN IMMEDIATE`` transaction, so
 several processes on one file serialise on SQLite's write lock and the loser sees the new version.
 
 Calls run on the event loop's thread: a WAL commit with ``synchronous=NORMAL`` takes tens of
@@ -14,6 +14,7 @@ killed process; pass ``durable=True`` (``FULL``) to survive a power cut as well.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,22 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 from chatflow.engine.errors import StoreConflict
@@ -104,51 +90,47 @@ class SqliteStore:
         self._engine = create_engine(f"sqlite:///{self.path}", poolclass=StaticPool)
         pragmas = sqlite_pragmas(durable)
 
-        self._begin_sql = "BEGIN"
-
         @event.listens_for(self._engine, "connect")
         def _settings(dbapi_connection: Any, _record: Any) -> None:
-            # Transactions are issued by us (below), not guessed by the sqlite3 module.
+            # Transactions are issued by us (BEGIN / BEGIN IMMEDIATE), not by the sqlite3 module.
             dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
             for pragma in pragmas:
-                cursor.execute(pragma)
-            cursor.close()
+                dbapi_connection.execute(pragma)
 
-        @event.listens_for(self._engine, "begin")
-        def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql(self._begin_sql)
-
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn:
             METADATA.create_all(conn)
-        self._conn: Connection | None = self._engine.connect()
-
-    @contextmanager
-    def _tx(self, *, write: bool = False) -> Iterator[Connection]:
-        """One transaction; writes take SQLite's write lock up front (``BEGIN IMMEDIATE``), so a
-        compare-and-set never works from a stale snapshot when processes share the file."""
-        conn = self.conn
-        self._begin_sql = "BEGIN IMMEDIATE" if write else "BEGIN"
-        with conn.begin():
-            yield conn
+            conn.commit()
+        self._raw: Any = self._engine.raw_connection()
+        self._db: sqlite3.Connection | None = self._raw.driver_connection
 
     @property
-    def conn(self) -> Connection:
-        if self._conn is None:
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
             raise RuntimeError("the store is closed")
-        return self._conn
+        return self._db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. It takes SQLite's write lock up front (``BEGIN IMMEDIATE``),
+        so a compare-and-set never works from a stale snapshot when processes share the file."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
-        with self._tx(write=True) as conn:
-            found = conn.execute(select(sessions.c.id).where(sessions.c.id == session.id))
-            if found.first() is not None:
+        with self._tx() as db:
+            if db.execute(_EXISTS, (session.id,)).fetchone() is not None:
                 raise StoreConflict(f"session {session.id!r} already exists")
-            conn.execute(insert(sessions).values(**_row(session)))
-            self._write_rest(conn, session, outputs)
+            db.execute(_INSERT_SESSION, _row(session))
+            _write_rest(db, session, outputs)
 
     async def load(self, session_id: str) -> Session | None:
-        with self._tx() as conn:
-            row = conn.execute(select(sessions.c.data).where(sessions.c.id == session_id)).first()
+        row = self.db.execute(_LOAD, (session_id,)).fetchone()
         return Session.loads(row[0]) if row is not None else None
 
     async def save(
@@ -156,117 +138,103 @@ class SqliteStore:
     ) -> None:
         if session.version <= expected_version:
             raise ValueError("bump session.version above expected_version before saving")
-        with self._tx(write=True) as conn:
-            done = conn.execute(
-                update(sessions)
-                .where(sessions.c.id == session.id, sessions.c.version == expected_version)
-                .values(**_row(session))
+        with self._tx() as db:
+            version, status, flow_id, updated_at, data, sid = _row(session)
+            done = db.execute(
+                _UPDATE_SESSION, (version, status, flow_id, updated_at, data, sid, expected_version)
             )
             if done.rowcount != 1:
                 raise StoreConflict(
                     f"session {session.id!r} changed: expected version {expected_version}"
                 )
-            conn.execute(delete(timers).where(timers.c.session_id == session.id))
-            self._write_rest(conn, session, outputs)
-
-    def _write_rest(self, conn: Connection, session: Session, frames: Sequence[Frame]) -> None:
-        if frames:
-            conn.execute(
-                insert(outputs),
-                [
-                    {
-                        "session_id": session.id,
-                        "seq": f.seq,
-                        "frame": json.dumps(f.to_json(), ensure_ascii=False),
-                    }
-                    for f in frames
-                ],
-            )
-        if session.timers:
-            conn.execute(
-                insert(timers),
-                [
-                    {"session_id": session.id, "name": t.name, "key": t.key, "due": _ts(t.due)}
-                    for t in session.timers.values()
-                ],
-            )
+            db.execute(_DELETE_TIMERS, (session.id,))
+            _write_rest(db, session, outputs)
 
     async def read_outputs(
         self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
     ) -> list[Frame]:
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(outputs.c.frame)
-                .where(outputs.c.session_id == session_id, outputs.c.seq > after_seq)
-                .order_by(outputs.c.seq)
-                .limit(limit)
-            ).all()
+        rows = self.db.execute(_READ_OUTPUTS, (session_id, after_seq, limit)).fetchall()
         return [Frame.from_json(json.loads(r[0])) for r in rows]
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(timers.c.due, timers.c.session_id, timers.c.name, timers.c.key)
-                .where(timers.c.due <= _ts(now))
-                .order_by(timers.c.due, timers.c.session_id, timers.c.name)
-                .limit(limit)
-            ).all()
+        rows = self.db.execute(_DUE, (now.timestamp(), limit)).fetchall()
         return [DueTimer(datetime.fromtimestamp(r[0], UTC), r[1], r[2], r[3]) for r in rows]
 
     async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(sessions.c.id).where(sessions.c.status == status).limit(limit)
-            ).all()
+        rows = self.db.execute(_FIND, (status, limit)).fetchall()
         return [r[0] for r in rows]
 
     async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
         version = content_version(yaml_text)
-        with self._tx(write=True) as conn:
-            key = (flow_versions.c.flow_id == flow_id, flow_versions.c.version == version)
-            if conn.execute(select(flow_versions.c.version).where(*key)).first() is None:
-                conn.execute(
-                    insert(flow_versions).values(
-                        flow_id=flow_id, version=version, yaml=yaml_text, created_at=time.time()
-                    )
-                )
-            conn.execute(delete(flow_latest).where(flow_latest.c.flow_id == flow_id))
-            conn.execute(insert(flow_latest).values(flow_id=flow_id, version=version))
+        with self._tx() as db:
+            db.execute(_INSERT_FLOW, (flow_id, version, yaml_text, time.time()))
+            db.execute(_SET_LATEST, (flow_id, version))
         return version
 
     async def get_flow_version(self, flow_id: str, version: str) -> str | None:
-        with self._tx() as conn:
-            row = conn.execute(
-                select(flow_versions.c.yaml).where(
-                    flow_versions.c.flow_id == flow_id, flow_versions.c.version == version
-                )
-            ).first()
+        row = self.db.execute(_GET_FLOW, (flow_id, version)).fetchone()
         return str(row[0]) if row is not None else None
 
     async def latest_flow_version(self, flow_id: str) -> str | None:
-        with self._tx() as conn:
-            row = conn.execute(
-                select(flow_latest.c.version).where(flow_latest.c.flow_id == flow_id)
-            ).first()
+        row = self.db.execute(_LATEST, (flow_id,)).fetchone()
         return str(row[0]) if row is not None else None
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._db is not None:
+            self._db = None
+            self._raw.close()
         self._engine.dispose()
 
 
-def _row(session: Session) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "version": session.version,
-        "status": session.status,
-        "flow_id": session.flow_id,
-        "updated_at": time.time(),
-        "data": session.dumps(),
-    }
+# The hot path runs plain SQL on the driver connection: building SQLAlchemy statements costs
+# more per call than SQLite's own commit (see docs/performance.md). The schema above is the truth.
+_EXISTS = "SELECT 1 FROM cf_session WHERE id = ?"
+_LOAD = "SELECT data FROM cf_session WHERE id = ?"
+_INSERT_SESSION = (
+    "INSERT INTO cf_session (version, status, flow_id, updated_at, data, id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_SESSION = (
+    "UPDATE cf_session SET version = ?, status = ?, flow_id = ?, updated_at = ?, data = ? "
+    "WHERE id = ? AND version = ?"
+)
+_DELETE_TIMERS = "DELETE FROM cf_timer WHERE session_id = ?"
+_INSERT_OUTPUT = "INSERT INTO cf_output (session_id, seq, frame) VALUES (?, ?, ?)"
+_INSERT_TIMER = "INSERT INTO cf_timer (session_id, name, key, due) VALUES (?, ?, ?, ?)"
+_READ_OUTPUTS = "SELECT frame FROM cf_output WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+_DUE = (
+    "SELECT due, session_id, name, key FROM cf_timer WHERE due <= ? "
+    "ORDER BY due, session_id, name LIMIT ?"
+)
+_FIND = "SELECT id FROM cf_session WHERE status = ? LIMIT ?"
+_INSERT_FLOW = (
+    "INSERT OR IGNORE INTO cf_flow_version (flow_id, version, yaml, created_at) VALUES (?, ?, ?, ?)"
+)
+_SET_LATEST = "INSERT OR REPLACE INTO cf_flow_latest (flow_id, version) VALUES (?, ?)"
+_GET_FLOW = "SELECT yaml FROM cf_flow_version WHERE flow_id = ? AND version = ?"
+_LATEST = "SELECT version FROM cf_flow_latest WHERE flow_id = ?"
 
 
-def _ts(when: datetime) -> float:
-    return when.timestamp()
+def _write_rest(db: sqlite3.Connection, session: Session, frames: Sequence[Frame]) -> None:
+    if frames:
+        db.executemany(
+            _INSERT_OUTPUT,
+            [(session.id, f.seq, json.dumps(f.to_json(), ensure_ascii=False)) for f in frames],
+        )
+    if session.timers:
+        db.executemany(
+            _INSERT_TIMER,
+            [(session.id, t.name, t.key, t.due.timestamp()) for t in session.timers.values()],
+        )
+
+
+def _row(session: Session) -> tuple[int, str, str, float, str, str]:
+    """(version, status, flow_id, updated_at, data, id): the order of the two statements."""
+    return (
+        session.version,
+        session.status,
+        session.flow_id,
+        time.time(),
+        session.dumps(),
+        session.id,
+    )
