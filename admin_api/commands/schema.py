@@ -1,11 +1,15 @@
-"""``chatflow schema``: print or write the JSON Schemas generated from the models."""
+"""``chatflow schema``: print or write the JSON Schemas (or the flow language reference) generated
+from the models."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatflow.engine.language import FlowLanguage
 
 
 def register(subparsers: Any) -> None:
@@ -14,7 +18,8 @@ def register(subparsers: Any) -> None:
         help="print or write the JSON Schemas of flow, config and test files",
         description=(
             "Print the JSON Schema (draft-07) of one file kind, or write all three into a folder "
-            "(default: schemas)."
+            "(default: schemas). With --docs: the flow language reference (Markdown) instead, "
+            "written as flow-language.md into a folder (default: docs)."
         ),
     )
     parser.add_argument(
@@ -28,18 +33,39 @@ def register(subparsers: Any) -> None:
         nargs="?",
         const="",
         metavar="DIR",
-        help="write the files instead of printing (DIR defaults to schemas)",
+        help="write the files instead of printing (DIR defaults to schemas, or docs with --docs)",
+    )
+    parser.add_argument(
+        "--docs", action="store_true", help="the flow language reference instead of the schemas"
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from chatflow.engine.schema import render, schema_for, write_schemas
     from chatflow.nodes import LANGUAGE
+
+    if args.docs:
+        return _docs(args.write, LANGUAGE)
+
+    from chatflow.engine.schema import render, schema_for, write_schemas
 
     if args.write is None:
         sys.stdout.write(render(schema_for(args.kind, LANGUAGE)))
         return 0
     for path in write_schemas(LANGUAGE, Path(args.write or "schemas")):
         print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _docs(write: str | None, language: FlowLanguage) -> int:
+    from chatflow.engine.refdocs import DOC_NAME, reference
+
+    text = reference(language)
+    if write is None:
+        sys.stdout.write(text)
+        return 0
+    folder = Path(write or "docs")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DOC_NAME).write_text(text, encoding="utf-8")
+    print(f"wrote {folder / DOC_NAME}", file=sys.stderr)
     return 0

@@ -33,3 +33,13 @@ def test_writes_all_three(
     assert main(["schema", "--write", "elsewhere"]) == 0
     assert len(list((tmp_path / "elsewhere").iterdir())) == 3
     assert "wrote elsewhere/flow.schema.json" in capsys.readouterr().err
+
+
+def test_docs_prints_or_writes_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["schema", "--docs"]) == 0
+    assert "# Flow language reference" in capsys.readouterr().out
+    assert main(["schema", "--docs", "--write"]) == 0
+    assert (tmp_path / "docs" / "flow-language.md").read_text(encoding="utf-8").startswith("<!--")
