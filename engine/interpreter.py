@@ -65,8 +65,9 @@ HTTP_MARGIN = 30.0
 MAX_HTTP_ATTEMPTS = 2
 """Times a call is issued before the node gets an ``HttpResult`` with ``error="no reply"``."""
 
-_QUEUE_EVENTS = (QueuePosition, NoAgents, AgentJoined)
-_AGENT_EVENTS = (AgentMessage, AgentEnded)
+_QUEUE_EVENTS = (QueuePosition, NoAgents, AgentJoined, AgentMessage, AgentEnded)
+"""Events from the queue: they apply while the queue owns the session (queued or with an agent;
+a transfer between agents re-queues a session that is with an agent)."""
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,8 @@ class _Apply:
             return self.ignore("repeated key")
         if s.ended:
             return self.ignore("session ended")
-        if isinstance(event, _QUEUE_EVENTS) and s.status != "queued":
-            return self.ignore(f"session is {s.status}, not queued")
-        if isinstance(event, _AGENT_EVENTS) and s.status != "with_agent":
-            return self.ignore(f"session is {s.status}, not with an agent")
+        if isinstance(event, _QUEUE_EVENTS) and s.status not in ("queued", "with_agent"):
+            return self.ignore(f"session is {s.status}, not with the queue")
         s.remember(event.key)
         if not self.handle(event):
             return self.tx

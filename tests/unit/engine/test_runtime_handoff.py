@@ -154,6 +154,29 @@ async def test_queue_events_out_of_place_are_ignored(
     assert (session.status, session.version, session.sys.wait_no) == ("active", 1, 0)
 
 
+async def test_a_transfer_between_agents_reports_queue_and_new_agent(
+    memory_store: MemoryStore,
+) -> None:
+    runtime, sid = await setup(memory_store, FakeQueue())
+    await runtime.deliver(sid, VisitorText("k1", "转人工"))
+    await runtime.deliver(
+        sid, AgentJoined("a1", agent_id="alice", staff_no="1001", nickname="Alice")
+    )
+    await runtime.deliver(sid, QueuePosition("q1", ahead=0))
+    await runtime.deliver(sid, AgentJoined("a2", agent_id="bob", staff_no="1002", nickname="Bob"))
+    session = await runtime.get(sid)
+    assert (session.status, session.sys.staff_no, session.sys.staff_nickname) == (
+        "with_agent",
+        "1002",
+        "Bob",
+    )
+    assert texts(await runtime.outputs(sid))[-3:] == [
+        "bot: ahead: 0",
+        "agent_joined",
+        "bot: agent Bob here",
+    ]
+
+
 async def test_interrupts_match_the_whole_text_ignoring_case_and_spaces(
     memory_store: MemoryStore,
 ) -> None:
