@@ -13,16 +13,26 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from chatflow.admin_api import problems, routes_auth
+from chatflow.admin_api import (
+    problems,
+    routes_accounts,
+    routes_auth,
+    routes_flows,
+    routes_groups,
+    routes_permission_groups,
+    routes_sites,
+)
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.directory import import_config
 from chatflow.engine.errors import DefinitionError
+from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.language import model_problems
 from chatflow.engine.stores.recordsdb import create_tables, records_engine
 from chatflow.engine.yamlsource import load_path
+from chatflow.nodes import LANGUAGE
 
 
 def load_config(settings: ServeSettings) -> DeploymentConfig:
@@ -57,6 +67,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
             hash_password=hash_password,
             source=str(settings.config),
         )
+        seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
         app.state.records = engine
         app.state.auth = AuthService(engine, utcnow)
         try:
@@ -72,6 +83,12 @@ def create_app(settings: ServeSettings) -> FastAPI:
     )
     problems.install(app)
     app.include_router(routes_auth.router)
+    app.include_router(routes_accounts.router)
+    app.include_router(routes_accounts.me_router)
+    app.include_router(routes_permission_groups.router)
+    app.include_router(routes_sites.router)
+    app.include_router(routes_groups.router)
+    app.include_router(routes_flows.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -77,6 +77,9 @@ class Agent(Model):
     """Skill groups the agent serves, each with the agent's priority in it (1 highest .. 5)."""
     default_status: AgentStatus = "free"
     """Status right after login."""
+    owner: bool = False
+    """The merchant's owner account (商號總帳號): every right; sub-accounts can neither see nor
+    change it. At most one per merchant."""
 
     @model_validator(mode="after")
     def _one_password(self) -> Agent:
@@ -98,6 +101,15 @@ class Merchant(Model):
     """Skill groups of the merchant."""
     agents: list[Agent] = Field(default_factory=list)
     """Agents of the merchant."""
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> Merchant:
+        owners = [a.account for a in self.agents if a.owner]
+        if len(owners) > 1:
+            raise ValueError(
+                f"a merchant has at most one owner account; owners: {', '.join(owners)}"
+            )
+        return self
 
 
 class HttpPolicy(Model):

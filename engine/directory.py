@@ -102,6 +102,7 @@ def import_config(
                         role=agent.role,
                         groups=dict(agent.groups),
                         default_status=agent.default_status,
+                        owner=agent.owner,
                     )
                 )
                 existing_accounts.add(agent.account)

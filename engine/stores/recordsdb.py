@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
 
@@ -150,6 +151,40 @@ class MessageRow(RecordsTable, table=True):
     agent_account: str | None = None
     text: str
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class FlowVersionRow(RecordsTable, table=True):
+    """One saved version of a merchant's flow: a draft, the published one, or an archived one.
+
+    Versions are numbered 1, 2, ... per (merchant, flow); a partial unique index holds "at most
+    one published version per flow" in the database itself, so two concurrent publishes cannot
+    both win.
+    """
+
+    __tablename__ = "flow_version"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "flow_id", "version"),
+        Index(
+            "ux_flow_version_published",
+            "merchant_id",
+            "flow_id",
+            unique=True,
+            sqlite_where=sql_text("status = 'published'"),
+            postgresql_where=sql_text("status = 'published'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    flow_id: str = Field(index=True)
+    version: int
+    yaml: str = Field(sa_column=Column(Text, nullable=False))
+    """The flow file's text exactly as uploaded (comments and layout kept)."""
+    status: str = "draft"
+    """``draft``, ``published`` or ``archived``."""
+    created_by: str
+    """Account that saved it, or ``chatflow.yaml`` for flows imported at first start."""
+    created_at: datetime = Field(default_factory=utcnow)
+    note: str = ""
 
 
 def records_engine(url: str, **kwargs: Any) -> Engine:

@@ -1,0 +1,263 @@
+"""Sub-accounts (商號子帳號) of a merchant: create, list, change, enable/disable, delete, passwords.
+
+Seed 000 rules, each enforced here: a permission group must exist first; the owner account
+(商號總帳號) is invisible to sub-accounts (404, as if it did not exist); only a disabled account
+can be deleted; another account's password needs the acting admin's own password, one's own the
+old one. Disabling and every password change kill the account's tokens at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from chatflow.admin_api.account_models import (
+    AccountIn,
+    AccountOut,
+    AccountPatch,
+    OwnPasswordChange,
+    PasswordChange,
+    account_out,
+    check_credentials,
+    member_groups,
+    scope_groups_value,
+    site_scope_value,
+)
+from chatflow.admin_api.auth import AuthService, Principal
+from chatflow.admin_api.passwords import hash_password, verify_password
+from chatflow.admin_api.permissions import Actor, require
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.routes_auth import auth_service, current_agent
+from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
+from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
+
+router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
+me_router = APIRouter(prefix="/api/v1/agents/me", tags=["auth"])
+
+Auth = Annotated[AuthService, Depends(auth_service)]
+Viewer = Annotated[Actor, Depends(require("accounts"))]
+Editor = Annotated[Actor, Depends(require("accounts", "edit"))]
+OWNER_FIELDS = ("role", "permission_group_id", "site_scope", "sites", "agent_scope", "scope_groups")
+
+
+def _get(db: Session, actor: Actor, account: str) -> AccountRow:
+    """The merchant's account; the owner exists only for the owner itself."""
+    row = db.exec(select(AccountRow).where(AccountRow.account == account)).first()
+    if row is None or row.merchant_id != actor.merchant_id or (row.owner and not actor.owner):
+        raise not_found("account", account)
+    return row
+
+
+def _actor_row(db: Session, actor: Actor) -> AccountRow:
+    row = db.get(AccountRow, actor.principal.account_id)
+    if row is None:
+        raise ApiProblem(401, "unauthorized", "the account no longer exists")
+    return row
+
+
+def _check_permission_group(db: Session, actor: Actor, group_id: int) -> None:
+    if permission_group(db, actor.merchant_id, group_id) is not None:
+        return
+    groups = db.exec(
+        select(PermissionGroupRow).where(PermissionGroupRow.merchant_id == actor.merchant_id)
+    ).all()
+    if not groups:
+        raise ApiProblem(
+            409,
+            "permission_group_required",
+            "create a permission group first: every sub-account takes its rights from one",
+        )
+    names = ", ".join(f"{g.id} ({g.name})" for g in sorted(groups, key=lambda g: g.id or 0))
+    invalid(
+        "permission_group_id", f"unknown permission group {group_id}; this merchant has: {names}"
+    )
+
+
+def _not_self(actor: Actor, row: AccountRow, what: str) -> None:
+    if row.id == actor.principal.account_id:
+        raise ApiProblem(409, "conflict", f"you cannot {what} the account you are logged in with")
+
+
+def _change_password(
+    db: Session, auth: AuthService, row: AccountRow, new_password: str, proof_hash: str, proof: str
+) -> None:
+    """Check the proof (old or admin password), apply the policy, store, kill every token."""
+    check_credentials(None, new_password, "new_password")
+    if not verify_password(proof_hash, proof):
+        raise ApiProblem(403, "wrong_password", "the password given as proof is incorrect")
+    row.password_hash = hash_password(new_password)
+    db.add(row)
+    db.commit()
+    assert row.id is not None
+    auth.revoke_all(row.id)
+
+
+@router.get("", response_model=list[AccountOut])
+def list_accounts(actor: Viewer, db: Db) -> list[AccountOut]:
+    """The merchant's accounts; sub-accounts never see the owner account."""
+    query = select(AccountRow).where(AccountRow.merchant_id == actor.merchant_id)
+    if not actor.owner:
+        query = query.where(col(AccountRow.owner).is_(False))
+    rows = db.exec(query.order_by(col(AccountRow.account))).all()
+    return [account_out(db, row) for row in rows]
+
+
+@router.post("", response_model=AccountOut, status_code=201)
+def create_account(body: AccountIn, actor: Editor, db: Db) -> AccountOut:
+    """Create a sub-account; the merchant needs a permission group first."""
+    check_credentials(body.account, body.password)
+    _check_permission_group(db, actor, body.permission_group_id)
+    row = AccountRow(
+        merchant_id=actor.merchant_id,
+        account=body.account,
+        password_hash=hash_password(body.password),
+        nickname=body.nickname,
+        staff_no=body.staff_no,
+        role=body.role,
+        groups=member_groups(db, actor.merchant_id, body.groups),
+        permission_group_id=body.permission_group_id,
+        site_scope=site_scope_value(
+            db, actor.merchant_id, actor.site_scope, body.site_scope, body.sites
+        ),
+        agent_scope=body.agent_scope,
+        scope_groups=scope_groups_value(db, actor.merchant_id, body.agent_scope, body.scope_groups),
+    )
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise ApiProblem(
+            409, "conflict", f"account name {body.account!r} is taken; choose another"
+        ) from None
+    db.refresh(row)
+    return account_out(db, row)
+
+
+@router.get("/{account}", response_model=AccountOut)
+def get_account(account: AccountName, actor: Viewer, db: Db) -> AccountOut:
+    """One account."""
+    return account_out(db, _get(db, actor, account))
+
+
+@router.patch("/{account}", response_model=AccountOut)
+def update_account(account: AccountName, body: AccountPatch, actor: Editor, db: Db) -> AccountOut:
+    """Change profile, groups, rights and scopes; rights apply to the account's next request."""
+    row = _get(db, actor, account)
+    fields = body.model_dump(exclude_unset=True, exclude_none=True)
+    if row.owner and any(f in fields for f in OWNER_FIELDS):
+        raise ApiProblem(
+            409, "conflict", "the owner account always has every right; only its profile changes"
+        )
+    if body.nickname is not None:
+        row.nickname = body.nickname
+    if body.staff_no is not None:
+        row.staff_no = body.staff_no
+    if body.role is not None:
+        row.role = body.role
+    if body.groups is not None:
+        row.groups = member_groups(db, actor.merchant_id, body.groups)
+    if body.permission_group_id is not None:
+        _check_permission_group(db, actor, body.permission_group_id)
+        row.permission_group_id = body.permission_group_id
+    if body.site_scope is not None or body.sites is not None:
+        scope = body.site_scope or ("all" if row.site_scope is None else "chosen")
+        sites = body.sites if body.sites is not None else list(row.site_scope or [])
+        row.site_scope = site_scope_value(db, actor.merchant_id, actor.site_scope, scope, sites)
+    if body.agent_scope is not None or body.scope_groups is not None:
+        agent_scope = body.agent_scope or row.agent_scope
+        groups = body.scope_groups if body.scope_groups is not None else list(row.scope_groups)
+        row.scope_groups = scope_groups_value(db, actor.merchant_id, agent_scope, groups)
+        row.agent_scope = agent_scope
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return account_out(db, row)
+
+
+@router.post("/{account}/enable", response_model=AccountOut)
+def enable_account(account: AccountName, actor: Editor, db: Db) -> AccountOut:
+    """Enable a disabled account (its old tokens stay dead; it logs in again)."""
+    row = _get(db, actor, account)
+    if not row.enabled:
+        row.enabled = True
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+    return account_out(db, row)
+
+
+@router.post("/{account}/disable", response_model=AccountOut)
+def disable_account(account: AccountName, actor: Editor, db: Db, auth: Auth) -> AccountOut:
+    """Disable an account: it cannot log in and every token of it dies at once."""
+    row = _get(db, actor, account)
+    _not_self(actor, row, "disable")
+    if row.enabled:
+        row.enabled = False
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+    assert row.id is not None
+    auth.revoke_all(row.id)
+    return account_out(db, row)
+
+
+@router.delete("/{account}", status_code=204)
+def delete_account(account: AccountName, actor: Editor, db: Db, auth: Auth) -> None:
+    """Delete a disabled account (an enabled one answers 409: disable it first)."""
+    row = _get(db, actor, account)
+    _not_self(actor, row, "delete")
+    if row.enabled:
+        raise ApiProblem(
+            409,
+            "account_enabled",
+            f"account {account!r} is enabled; disable it first: only a disabled account can be "
+            "deleted",
+        )
+    assert row.id is not None
+    auth.revoke_all(row.id)
+    for token in db.exec(select(TokenRow).where(TokenRow.account_id == row.id)).all():
+        db.delete(token)
+    db.delete(row)
+    db.commit()
+
+
+@router.put("/{account}/password", status_code=204)
+def change_password(
+    account: AccountName, body: PasswordChange, actor: Editor, db: Db, auth: Auth
+) -> None:
+    """Set an account's password; every token of the account dies (it logs in again).
+
+    For another account send ``admin_password`` (your own password); for your own account send
+    ``old_password``.
+    """
+    row = _get(db, actor, account)
+    if row.id == actor.principal.account_id:
+        if body.old_password is None:
+            invalid("old_password", "changing your own password needs old_password")
+        _change_password(db, auth, row, body.new_password, row.password_hash, body.old_password)
+        return
+    if body.admin_password is None:
+        invalid(
+            "admin_password",
+            "changing another account's password needs admin_password: your own password",
+        )
+    me = _actor_row(db, actor)
+    _change_password(db, auth, row, body.new_password, me.password_hash, body.admin_password)
+
+
+@me_router.put("/password", status_code=204)
+def change_own_password(
+    body: OwnPasswordChange,
+    principal: Annotated[Principal, Depends(current_agent)],
+    db: Db,
+    auth: Auth,
+) -> None:
+    """Any account changes its own password with the old one; its tokens die, it logs in again."""
+    row = db.get(AccountRow, principal.account_id)
+    if row is None:
+        raise ApiProblem(401, "unauthorized", "the account no longer exists")
+    _change_password(db, auth, row, body.new_password, row.password_hash, body.old_password)

@@ -1,0 +1,193 @@
+"""Agent groups (客服分組) of a merchant: reception limit, routing and ringing behaviour.
+
+Groups are what sites hand visitors to and what ``transfer`` nodes name, so one cannot be
+deleted while a site or a published flow still uses it; agents simply lose the membership.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+from sqlmodel import Session, select
+
+from chatflow.admin_api.permissions import Actor, require
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
+from chatflow.engine.errors import DefinitionError
+from chatflow.engine.stores.recordsdb import AccountRow, FlowVersionRow, GroupRow, SiteRow
+from chatflow.engine.yamlsource import loads
+from chatflow.nodes import LANGUAGE
+
+router = APIRouter(prefix="/api/v1/admin/groups", tags=["agent groups"])
+
+Routing = Literal["fifo", "priority"]
+
+
+class GroupIn(ApiModel):
+    """A new agent group."""
+
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    """Group id, unique inside the merchant (``transfer`` nodes name it)."""
+    name: str | None = Field(default=None, max_length=100)
+    """Display name."""
+    max_sessions: int = Field(default=5, ge=1, le=100)
+    """Reception limit: conversations one agent of this group serves at once (1-100)."""
+    routing: Routing = "fifo"
+    """``fifo``: longest-waiting visitor to the longest-idle agent; ``priority``: by the agent's
+    priority in the group (1 first), then longest idle."""
+    ring_timeout: float = Field(default=15, gt=0, le=600)
+    """Seconds an offer rings before it goes to another agent."""
+    rest_after_missed: bool = False
+    """Set an agent to ``rest`` when an offer to them times out."""
+    auto_accept: bool = False
+    """Offers are accepted at once, without ringing."""
+
+
+class GroupPatch(ApiModel):
+    """Fields to change; absent fields keep their value."""
+
+    name: str | None = Field(default=None, max_length=100)
+    """Display name."""
+    max_sessions: int | None = Field(default=None, ge=1, le=100)
+    """Reception limit (1-100)."""
+    routing: Routing | None = None
+    """``fifo`` or ``priority``."""
+    ring_timeout: float | None = Field(default=None, gt=0, le=600)
+    """Seconds an offer rings."""
+    rest_after_missed: bool | None = None
+    """Set an agent to ``rest`` after a missed offer."""
+    auto_accept: bool | None = None
+    """Accept offers without ringing."""
+
+
+class GroupOut(ApiModel):
+    """An agent group."""
+
+    id: str
+    name: str | None
+    max_sessions: int
+    routing: str
+    ring_timeout: float
+    rest_after_missed: bool
+    auto_accept: bool
+    sites: list[str]
+    """Sites whose visitors this group serves."""
+
+
+def _out(db: Session, row: GroupRow) -> GroupOut:
+    return GroupOut(
+        id=row.id,
+        name=row.name,
+        max_sessions=row.max_sessions,
+        routing=row.routing,
+        ring_timeout=row.ring_timeout,
+        rest_after_missed=row.rest_after_missed,
+        auto_accept=row.auto_accept,
+        sites=_sites_using(db, row.merchant_id, row.id),
+    )
+
+
+def _sites_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
+    sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
+    return sorted(site.key for site in sites if group_id in site.groups)
+
+
+def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
+    """Published flows of the merchant with a ``transfer`` to the group."""
+    rows = db.exec(
+        select(FlowVersionRow).where(
+            FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published"
+        )
+    ).all()
+    using = []
+    for row in rows:
+        try:
+            flow = LANGUAGE.parse(loads(row.yaml, f"{row.flow_id}.flow.yaml"))
+        except DefinitionError:
+            continue
+        if any(group == group_id for node in flow.nodes.values() for _, group in node.groups()):
+            using.append(f"{row.flow_id} (version {row.version})")
+    return sorted(using)
+
+
+def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:
+    row = db.get(GroupRow, (actor.merchant_id, group_id))
+    if row is None:
+        raise not_found("group", group_id)
+    return row
+
+
+@router.get("", response_model=list[GroupOut])
+def list_groups(actor: Annotated[Actor, Depends(require("groups"))], db: Db) -> list[GroupOut]:
+    """The merchant's agent groups."""
+    rows = db.exec(select(GroupRow).where(GroupRow.merchant_id == actor.merchant_id)).all()
+    return [_out(db, row) for row in sorted(rows, key=lambda r: r.id)]
+
+
+@router.post("", response_model=GroupOut, status_code=201)
+def create_group(
+    body: GroupIn, actor: Annotated[Actor, Depends(require("groups", "edit"))], db: Db
+) -> GroupOut:
+    """Create a group; its id must be new in this merchant (409 otherwise)."""
+    if db.get(GroupRow, (actor.merchant_id, body.id)) is not None:
+        raise ApiProblem(409, "conflict", f"group {body.id!r} already exists")
+    row = GroupRow(merchant_id=actor.merchant_id, **body.model_dump())
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return _out(db, row)
+
+
+@router.get("/{group_id}", response_model=GroupOut)
+def get_group(
+    group_id: GroupId, actor: Annotated[Actor, Depends(require("groups"))], db: Db
+) -> GroupOut:
+    """One group."""
+    return _out(db, _get(db, actor, group_id))
+
+
+@router.patch("/{group_id}", response_model=GroupOut)
+def update_group(
+    group_id: GroupId,
+    body: GroupPatch,
+    actor: Annotated[Actor, Depends(require("groups", "edit"))],
+    db: Db,
+) -> GroupOut:
+    """Change a group's settings; the dispatcher uses them for the next offers."""
+    row = _get(db, actor, group_id)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is not None or name == "name":
+            setattr(row, name, value)
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return _out(db, row)
+
+
+@router.delete("/{group_id}", status_code=204)
+def delete_group(
+    group_id: GroupId, actor: Annotated[Actor, Depends(require("groups", "edit"))], db: Db
+) -> None:
+    """Delete a group no site and no published flow uses; agents leave it."""
+    row = _get(db, actor, group_id)
+    sites = _sites_using(db, actor.merchant_id, group_id)
+    flows = _flows_using(db, actor.merchant_id, group_id)
+    if sites or flows:
+        users = [f"site {s}" for s in sites] + [f"flow {f}" for f in flows]
+        raise ApiProblem(
+            409,
+            "group_in_use",
+            f"group {group_id!r} is still used by {', '.join(users)}; remove it from them first",
+            sites=sites,
+            flows=flows,
+        )
+    accounts = db.exec(select(AccountRow).where(AccountRow.merchant_id == actor.merchant_id)).all()
+    for account in accounts:
+        if group_id in account.groups or group_id in account.scope_groups:
+            account.groups = {g: p for g, p in account.groups.items() if g != group_id}
+            account.scope_groups = [g for g in account.scope_groups if g != group_id]
+            db.add(account)
+    db.delete(row)
+    db.commit()

@@ -1,0 +1,221 @@
+"""Sites (站點) of a merchant: the flow each runs, its agent groups, where its widget may load.
+
+Seed 000: groups can only be assigned once they exist ("若尚未創建客服分組，則無法分配"), and a
+disabled site can never be enabled again ("站點禁用後，無法解禁，若需解禁請聯絡管理員") — not by
+the API, not by the merchant's owner; only the deployment's operator can, in the database.
+Site keys are public (the widget uses them) and unique in the whole deployment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+from sqlmodel import Session, select
+
+from chatflow.admin_api.permissions import Actor, require
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.tenants import (
+    FLOW_ID_PATTERN,
+    ID_PATTERN,
+    ApiModel,
+    Db,
+    SiteKey,
+    group_ids,
+    invalid,
+    not_found,
+    unknown,
+)
+from chatflow.engine.checks import choices
+from chatflow.engine.stores.recordsdb import FlowVersionRow, SiteRow
+
+router = APIRouter(prefix="/api/v1/admin/sites", tags=["sites"])
+
+ORIGIN_PATTERN = r"^https?://[^/\s?#]+$"
+GroupRef = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+Origin = Annotated[str, Field(pattern=ORIGIN_PATTERN, max_length=200)]
+DISABLED_FOR_GOOD = (
+    "site {key!r} is disabled; a disabled site can never be enabled or changed again. "
+    "Contact the administrator if it must come back."
+)
+
+
+class SiteIn(ApiModel):
+    """A new site."""
+
+    key: str = Field(pattern=ID_PATTERN, max_length=64)
+    """Public key the widget and the visitor API use (``acme-web``); unique in the deployment."""
+    name: str | None = Field(default=None, max_length=100)
+    """Display name."""
+    flow: str = Field(pattern=FLOW_ID_PATTERN, max_length=64)
+    """Id of the flow the site runs; the merchant must have a published version of it."""
+    groups: list[GroupRef] = Field(default_factory=list, max_length=50)
+    """Agent groups that serve this site's visitors (existing groups of the merchant)."""
+    allowed_origins: list[Origin] = Field(default_factory=list, max_length=20)
+    """Origins (``https://www.acme.com``) allowed to open the visitor websocket; empty = any."""
+
+
+class SitePatch(ApiModel):
+    """Fields to change; absent fields keep their value."""
+
+    name: str | None = Field(default=None, max_length=100)
+    """Display name."""
+    flow: str | None = Field(default=None, pattern=FLOW_ID_PATTERN, max_length=64)
+    """Flow to run for new sessions (running ones keep theirs)."""
+    groups: list[GroupRef] | None = Field(default=None, max_length=50)
+    """Agent groups (replaces the list)."""
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
+    """Allowed origins (replaces the list)."""
+
+
+class SiteOut(ApiModel):
+    """A site."""
+
+    key: str
+    name: str | None
+    flow: str
+    published_version: int | None
+    """The flow version new sessions start on (None: the flow has no published version)."""
+    groups: list[str]
+    allowed_origins: list[str]
+    enabled: bool
+    disabled_at: datetime | None
+    """When it was disabled (for good)."""
+
+
+def _published(db: Session, merchant_id: str) -> dict[str, int]:
+    rows = db.exec(
+        select(FlowVersionRow.flow_id, FlowVersionRow.version).where(
+            FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published"
+        )
+    ).all()
+    return dict(rows)
+
+
+def _out(row: SiteRow, published: dict[str, int]) -> SiteOut:
+    return SiteOut(
+        key=row.key,
+        name=row.name,
+        flow=row.flow_id,
+        published_version=published.get(row.flow_id),
+        groups=list(row.groups),
+        allowed_origins=list(row.allowed_origins),
+        enabled=row.enabled,
+        disabled_at=row.disabled_at,
+    )
+
+
+def _get(db: Session, actor: Actor, key: str) -> SiteRow:
+    row = db.get(SiteRow, key)
+    if row is None or row.merchant_id != actor.merchant_id or not actor.sees_site(key):
+        raise not_found("site", key)
+    return row
+
+
+def _check_refs(db: Session, actor: Actor, flow: str | None, groups: list[str] | None) -> None:
+    if flow is not None:
+        published = _published(db, actor.merchant_id)
+        if flow not in published:
+            invalid(
+                "flow",
+                f"flow {flow!r} has no published version in this merchant; published flows: "
+                f"{choices(sorted(published))}. Upload and publish it under /api/v1/admin/flows.",
+            )
+    if groups is not None:
+        known = group_ids(db, actor.merchant_id)
+        if groups and not known:
+            invalid("groups", "the merchant has no agent groups yet; create one first")
+        unknown("group", "groups", groups, known)
+
+
+@router.get("", response_model=list[SiteOut])
+def list_sites(actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> list[SiteOut]:
+    """The merchant's sites the account's site scope covers."""
+    rows = db.exec(select(SiteRow).where(SiteRow.merchant_id == actor.merchant_id)).all()
+    published = _published(db, actor.merchant_id)
+    return [_out(r, published) for r in sorted(rows, key=lambda r: r.key) if actor.sees_site(r.key)]
+
+
+@router.post("", response_model=SiteOut, status_code=201)
+def create_site(
+    body: SiteIn, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+) -> SiteOut:
+    """Create a site (accounts limited to chosen sites cannot: they would not see it)."""
+    if actor.site_scope is not None:
+        raise ApiProblem(403, "forbidden", "an account limited to chosen sites cannot create sites")
+    if db.get(SiteRow, body.key) is not None:
+        raise ApiProblem(409, "conflict", f"site key {body.key!r} is taken; choose another")
+    _check_refs(db, actor, body.flow, body.groups)
+    row = SiteRow(
+        key=body.key,
+        merchant_id=actor.merchant_id,
+        name=body.name,
+        flow_id=body.flow,
+        groups=list(dict.fromkeys(body.groups)),
+        allowed_origins=list(dict.fromkeys(body.allowed_origins)),
+    )
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return _out(row, _published(db, actor.merchant_id))
+
+
+@router.get("/{key}", response_model=SiteOut)
+def get_site(key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> SiteOut:
+    """One site."""
+    return _out(_get(db, actor, key), _published(db, actor.merchant_id))
+
+
+@router.patch("/{key}", response_model=SiteOut)
+def update_site(
+    key: SiteKey,
+    body: SitePatch,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    db: Db,
+) -> SiteOut:
+    """Change a site; a disabled site cannot be changed (409)."""
+    row = _get(db, actor, key)
+    if not row.enabled:
+        raise ApiProblem(409, "site_disabled", DISABLED_FOR_GOOD.format(key=key))
+    _check_refs(db, actor, body.flow, body.groups)
+    fields = body.model_dump(exclude_unset=True)
+    if "name" in fields:
+        row.name = body.name
+    if body.flow is not None:
+        row.flow_id = body.flow
+    if body.groups is not None:
+        row.groups = list(dict.fromkeys(body.groups))
+    if body.allowed_origins is not None:
+        row.allowed_origins = list(dict.fromkeys(body.allowed_origins))
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+    return _out(row, _published(db, actor.merchant_id))
+
+
+@router.post("/{key}/disable", response_model=SiteOut)
+def disable_site(
+    key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+) -> SiteOut:
+    """Disable a site for good: it refuses new sessions and can never be enabled again."""
+    row = _get(db, actor, key)
+    if row.enabled:
+        row.enabled = False
+        row.disabled_at = datetime.now(UTC)
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+    return _out(row, _published(db, actor.merchant_id))
+
+
+@router.post("/{key}/enable", response_model=SiteOut)
+def enable_site(
+    key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+) -> SiteOut:
+    """Always refused for a disabled site (409): only the administrator can bring one back."""
+    row = _get(db, actor, key)
+    if not row.enabled:
+        raise ApiProblem(409, "site_disabled", DISABLED_FOR_GOOD.format(key=key))
+    return _out(row, _published(db, actor.merchant_id))

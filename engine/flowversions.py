@@ -1,0 +1,340 @@
+"""Flow versions in the records database: drafts, the one published version, archived ones.
+
+The admin API saves every uploaded flow as a new numbered version of (merchant, flow id);
+publishing one archives the previously published one. The server starts new sessions on
+:func:`published_flow_yaml`; running sessions keep the version they pinned at start (the
+runtime's job), so publishing never breaks a conversation. On first start
+:func:`seed_flow_versions` imports the deployment's flow files as version 1 for every merchant
+whose sites run them. The flow language is a parameter: the engine never imports the node types.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from chatflow.engine.catalog import Catalog
+from chatflow.engine.checks import GroupScope, check_flow
+from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError, Problem
+from chatflow.engine.flow import FlowBase
+from chatflow.engine.language import FlowLanguage
+from chatflow.engine.stores.recordsdb import FlowVersionRow, GroupRow, SiteRow, utcnow
+from chatflow.engine.yamlsource import Document, loads
+
+FlowStatus = Literal["draft", "published", "archived"]
+SEED_AUTHOR = "chatflow.yaml"
+"""``created_by`` of the versions imported from the deployment's flows folder."""
+
+
+class FlowVersionConflict(ChatflowError):
+    """The request lost a race or contradicts the versions' state (the API answers 409)."""
+
+
+@dataclass(frozen=True)
+class FlowVersion:
+    """One version of a merchant's flow."""
+
+    merchant_id: str
+    flow_id: str
+    version: int
+    status: FlowStatus
+    created_by: str
+    created_at: datetime
+    note: str
+    yaml: str
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    """A merchant's flow: how many versions, which one is published, the newest."""
+
+    flow_id: str
+    versions: int
+    latest_version: int
+    published_version: int | None
+
+
+@dataclass(frozen=True)
+class CheckedFlow:
+    """An uploaded flow text after the validator ran: the model when it parsed, every problem."""
+
+    flow: FlowBase | None
+    problems: list[Problem]
+    document: Document | None = None
+    """The parsed YAML with positions (for placing further problems)."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+
+_STATUSES: dict[str, FlowStatus] = {
+    "draft": "draft",
+    "published": "published",
+    "archived": "archived",
+}
+
+
+def _version(row: FlowVersionRow) -> FlowVersion:
+    return FlowVersion(
+        merchant_id=row.merchant_id,
+        flow_id=row.flow_id,
+        version=row.version,
+        status=_STATUSES.get(row.status, "draft"),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        note=row.note,
+        yaml=row.yaml,
+    )
+
+
+def published_flow_yaml(engine: Engine, merchant_id: str, flow_id: str) -> tuple[int, str] | None:
+    """``(version, yaml)`` of the merchant's published version of a flow, or None."""
+    with Session(engine) as db:
+        row = db.exec(
+            select(FlowVersionRow).where(
+                FlowVersionRow.merchant_id == merchant_id,
+                FlowVersionRow.flow_id == flow_id,
+                FlowVersionRow.status == "published",
+            )
+        ).first()
+        return (row.version, row.yaml) if row is not None else None
+
+
+def check_flow_text(
+    text: str, language: FlowLanguage, *, source: str, groups: Collection[str] | None, where: str
+) -> CheckedFlow:
+    """Run the same checks as ``chatflow validate`` on one flow's text.
+
+    ``groups`` are the skill groups transfers may use (None skips that check); ``where`` names
+    them in messages. Problems are placed in ``source`` (a file name the text stands for).
+    """
+    try:
+        doc = loads(text, source)
+    except DefinitionError as exc:
+        return CheckedFlow(None, list(exc.problems))
+    if doc.data is None:
+        return CheckedFlow(None, [Problem("the file is empty", source, 1, 1)])
+    try:
+        model = language.parse(doc)
+    except DefinitionError as exc:
+        return CheckedFlow(None, list(exc.problems), doc)
+    scopes = [GroupScope(frozenset(groups), where)] if groups is not None else []
+    problems = check_flow(doc, model, language, group_scopes=scopes, text=text)
+    problems.sort(key=lambda p: (p.line, p.column, p.message))
+    return CheckedFlow(model, problems, doc)
+
+
+def merchant_group_ids(engine: Engine, merchant_id: str) -> list[str]:
+    """The ids of the merchant's skill groups (what its flows may transfer to)."""
+    with Session(engine) as db:
+        rows = db.exec(select(GroupRow.id).where(GroupRow.merchant_id == merchant_id)).all()
+        return sorted(rows)
+
+
+def list_flows(engine: Engine, merchant_id: str) -> list[FlowSummary]:
+    """Every flow of the merchant that has at least one version, by id."""
+    with Session(engine) as db:
+        rows = db.exec(
+            select(FlowVersionRow.flow_id, FlowVersionRow.version, FlowVersionRow.status)
+            .where(FlowVersionRow.merchant_id == merchant_id)
+            .order_by(col(FlowVersionRow.flow_id), col(FlowVersionRow.version))
+        ).all()
+    by_flow: dict[str, list[tuple[int, str]]] = {}
+    for flow_id, version, status in rows:
+        by_flow.setdefault(flow_id, []).append((version, status))
+    return [
+        FlowSummary(
+            flow_id=flow_id,
+            versions=len(versions),
+            latest_version=versions[-1][0],
+            published_version=next((v for v, s in versions if s == "published"), None),
+        )
+        for flow_id, versions in by_flow.items()
+    ]
+
+
+def list_versions(engine: Engine, merchant_id: str, flow_id: str) -> list[FlowVersion]:
+    """The flow's versions, oldest first; :class:`NotFoundError` when it has none."""
+    with Session(engine) as db:
+        rows = db.exec(
+            select(FlowVersionRow)
+            .where(FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.flow_id == flow_id)
+            .order_by(col(FlowVersionRow.version))
+        ).all()
+        if not rows:
+            raise NotFoundError(f"no flow {flow_id!r}", flow_id=flow_id)
+        return [_version(row) for row in rows]
+
+
+def get_version(engine: Engine, merchant_id: str, flow_id: str, version: int) -> FlowVersion:
+    """One version; :class:`NotFoundError` when the merchant has no such version."""
+    with Session(engine) as db:
+        return _version(_row(db, merchant_id, flow_id, version))
+
+
+def _row(db: Session, merchant_id: str, flow_id: str, version: int) -> FlowVersionRow:
+    row = db.exec(
+        select(FlowVersionRow).where(
+            FlowVersionRow.merchant_id == merchant_id,
+            FlowVersionRow.flow_id == flow_id,
+            FlowVersionRow.version == version,
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"flow {flow_id!r} has no version {version}", flow_id=flow_id)
+    return row
+
+
+def save_version(
+    engine: Engine,
+    merchant_id: str,
+    flow_id: str,
+    text: str,
+    *,
+    created_by: str,
+    note: str = "",
+    publish: bool = False,
+    now: datetime | None = None,
+) -> FlowVersion:
+    """Store ``text`` as the flow's next version: a draft, or published (archiving the old one).
+
+    The caller validates first (:func:`check_flow_text`); this only numbers and stores.
+    """
+    with Session(engine) as db:
+        latest = db.exec(
+            select(func.max(FlowVersionRow.version)).where(
+                FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.flow_id == flow_id
+            )
+        ).one()
+        if publish:
+            _archive_published(db, merchant_id, flow_id)
+        row = FlowVersionRow(
+            merchant_id=merchant_id,
+            flow_id=flow_id,
+            version=(latest or 0) + 1,
+            yaml=text,
+            status="published" if publish else "draft",
+            created_by=created_by,
+            created_at=now or utcnow(),
+            note=note,
+        )
+        db.add(row)
+        _commit(db, flow_id)
+        db.refresh(row)
+        return _version(row)
+
+
+def publish_version(engine: Engine, merchant_id: str, flow_id: str, version: int) -> FlowVersion:
+    """Make ``version`` the published one; the previously published version is archived.
+
+    Publishing the version that is already published changes nothing. The caller re-validates
+    the text first (groups may have changed since it was saved).
+    """
+    with Session(engine) as db:
+        row = _row(db, merchant_id, flow_id, version)
+        if row.status != "published":
+            _archive_published(db, merchant_id, flow_id)
+            row.status = "published"
+            db.add(row)
+            _commit(db, flow_id)
+            db.refresh(row)
+        return _version(row)
+
+
+def _archive_published(db: Session, merchant_id: str, flow_id: str) -> None:
+    for old in db.exec(
+        select(FlowVersionRow).where(
+            FlowVersionRow.merchant_id == merchant_id,
+            FlowVersionRow.flow_id == flow_id,
+            FlowVersionRow.status == "published",
+        )
+    ).all():
+        old.status = "archived"
+        db.add(old)
+    db.flush()
+
+
+def _commit(db: Session, flow_id: str) -> None:
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise FlowVersionConflict(
+            "another change to this flow was saved at the same time; reload and retry",
+            flow_id=flow_id,
+        ) from None
+
+
+def diff_versions(engine: Engine, merchant_id: str, flow_id: str, old: int, new: int) -> str:
+    """A unified diff from version ``old`` to version ``new`` (empty when the texts are equal)."""
+    a = get_version(engine, merchant_id, flow_id, old)
+    b = get_version(engine, merchant_id, flow_id, new)
+    lines = difflib.unified_diff(
+        a.yaml.splitlines(keepends=True),
+        b.yaml.splitlines(keepends=True),
+        fromfile=f"{flow_id}.flow.yaml@v{old}",
+        tofile=f"{flow_id}.flow.yaml@v{new}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def seed_flow_versions(
+    engine: Engine, folder: Path, language: FlowLanguage, *, now: datetime | None = None
+) -> list[str]:
+    """Import the flows of ``folder`` that the merchants' sites run and have no version yet.
+
+    Each becomes published version 1 for that merchant. A flow file that is missing or does not
+    parse is left out (``chatflow validate`` reports it); the returned lines say what happened.
+    """
+    with Session(engine) as db:
+        pairs = sorted(set(db.exec(select(SiteRow.merchant_id, SiteRow.flow_id)).all()))
+        have = set(
+            db.exec(select(FlowVersionRow.merchant_id, FlowVersionRow.flow_id).distinct()).all()
+        )
+    todo = [(m, f) for m, f in pairs if (m, f) not in have]
+    if not todo:
+        return []
+    index = Catalog(language).flows_in(folder)
+    report: list[str] = []
+    for merchant_id, flow_id in todo:
+        loaded = index.get(flow_id)
+        if loaded is None or not loaded.ok:
+            why = "not in" if loaded is None else "invalid in"
+            report.append(f"flow {flow_id!r} of merchant {merchant_id!r}: {why} {folder}")
+            continue
+        text = loaded.path.read_text(encoding="utf-8-sig")
+        save_version(
+            engine,
+            merchant_id,
+            flow_id,
+            text,
+            created_by=SEED_AUTHOR,
+            note=f"imported from {loaded.path.name}",
+            publish=True,
+            now=now,
+        )
+        report.append(f"flow {flow_id!r} of merchant {merchant_id!r}: published version 1")
+    return report
+
+
+def sites_running(engine: Engine, merchant_id: str, flow_ids: Iterable[str]) -> list[str]:
+    """Keys of the merchant's sites that run one of ``flow_ids``."""
+    wanted = set(flow_ids)
+    with Session(engine) as db:
+        rows = db.exec(
+            select(SiteRow.key, SiteRow.flow_id).where(SiteRow.merchant_id == merchant_id)
+        ).all()
+    return sorted(key for key, flow_id in rows if flow_id in wanted)
