@@ -189,3 +189,15 @@ async def test_two_sqlite_stores_on_one_file_conflict_like_two_processes(tmp_pat
     finally:
         await one.close()
         await two.close()
+
+
+def test_the_stores_package_names_its_public_api() -> None:
+    import chatflow.engine.stores as stores
+
+    assert stores.__all__ == [
+        "DueTimer",
+        "MemoryStore",
+        "SessionStore",
+        "SqliteStore",
+        "content_version",
+    ]
