@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import restart_child
 
+from chatflow.engine.clock import FrozenClock
 from chatflow.engine.stores.memory import MemoryStore
 from chatflow.engine.stores.sqlite import SqliteStore
 
@@ -82,7 +83,7 @@ async def inspect(db: Path, acked: list[tuple[str, str]]) -> None:
             if session is None:
                 continue
             assert session.node == "ask" and "ask:timeout" in session.timers
-        soon = restart_child.FrozenClock(restart_child.START).advance(300)
+        soon = FrozenClock(restart_child.START).advance(300)
         due = {(t.session_id, t.name) for t in await store.due_timers(soon + timedelta(seconds=1))}
         started = [sid for sid in restart_child.SESSIONS if await store.load(sid) is not None]
         assert {(sid, "ask:timeout") for sid in started if sid in ("s0", "s1")} <= due
