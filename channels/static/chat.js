@@ -144,8 +144,12 @@
   }
 
   function autosize() {
-    els.input.style.setProperty('height', 'auto');
-    els.input.style.setProperty('height', `${Math.min(els.input.scrollHeight, 140)}px`);
+    const input = els.input;
+    input.style.setProperty('height', 'auto');
+    const borders = input.offsetHeight - input.clientHeight; // border-box: scrollHeight lacks them
+    const wanted = input.scrollHeight + borders;
+    input.style.setProperty('height', `${Math.min(wanted, 140)}px`);
+    input.style.setProperty('overflow-y', wanted > 140 ? 'auto' : 'hidden');
   }
 
   function updateCounter() {

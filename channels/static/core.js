@@ -315,10 +315,12 @@
       opened = true;
       everOpened = true;
       clearStable();
-      // Only a connection that stays up resets the backoff; one the server drops at once does not.
+      // Only a connection that stays up resets the backoff and the expiry count; one the server
+      // drops at once (even after replaying frames) does not.
       stableTimer = deps.timers.set(() => {
         stableTimer = null;
         attempt = 0;
+        expiredInRow = 0;
       }, STABLE_AFTER_MS);
       emit('status', { state: 'online' });
       for (const frame of pending) socket.send(frame);
@@ -337,7 +339,6 @@
       if (Number.isInteger(frame.seq)) {
         if (frame.seq <= lastSeq) return;
         lastSeq = frame.seq;
-        expiredInRow = 0;
         log.push(frame);
         if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT);
         store.saveLog(log);

@@ -87,6 +87,15 @@
       if (extra) meta.appendChild(extra);
     }
 
+    /** A failed message is no longer waiting: it takes its place among what was said. */
+    function markFailed(row, text, extra) {
+      row.classList.remove('is-pending');
+      row.classList.add('is-failed');
+      setMeta(row, text, extra);
+      row.remove();
+      insert(row);
+    }
+
     // ---- messages --------------------------------------------------------------------------
 
     function speakerLabel(from) {
@@ -97,6 +106,7 @@
 
     function fillBubble(bubble, frame, from) {
       bubble.replaceChildren(el('span', 'cf-sr', `${speakerLabel(from)}: `));
+      bubble.classList.remove('has-image');
       const text = typeof frame.text === 'string' ? frame.text : '';
       if (frame.image === undefined || frame.image === null) {
         appendText(bubble, text);
@@ -120,6 +130,7 @@
       img.src = src;
       link.appendChild(img);
       bubble.appendChild(link);
+      bubble.classList.add('has-image');
     }
 
     function messageRow(from, frame) {
@@ -259,7 +270,7 @@
       const hint = el('div', 'cf-survey-hint');
       const describe = (n) => {
         const name = t(stars ? 'star' : 'score', { n });
-        return labels[n - 1] ? `${name}: ${labels[n - 1]}` : name;
+        return labels[n - 1] ? t('levelLabel', { level: name, label: labels[n - 1] }) : name;
       };
       const highlight = (upTo) => {
         choices.querySelectorAll('button').forEach((b, i) => b.classList.toggle('is-on', i < upTo));
@@ -396,9 +407,7 @@
         const row = bubbles.get(frame.id);
         if (!row) return;
         bubbles.delete(frame.id);
-        row.classList.remove('is-pending');
-        row.classList.add('is-failed');
-        setMeta(row, t('failed'));
+        markFailed(row, t('failed'));
       },
 
       typing(from) {
@@ -463,9 +472,7 @@
       uploadFailed(id, row, reason, retry) {
         if (bubbles.get(id) !== row) return;
         bubbles.delete(id);
-        row.classList.remove('is-pending');
-        row.classList.add('is-failed');
-        setMeta(row, `${reason} `, button('cf-retry', t('retry'), retry));
+        markFailed(row, `${reason} `, button('cf-retry', t('retry'), retry));
       },
     };
   }

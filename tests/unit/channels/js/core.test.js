@@ -366,6 +366,41 @@ test('a server that keeps refusing new sessions ends in a fatal status, not a lo
   assert.ok(h.created.length <= 4);
 });
 
+test('replayed frames do not reset the expiry count; only a connection that stays up does', async () => {
+  const h = await connected();
+  for (let i = 0; i < 6 && !h.of('status').some((e) => e.state === 'fatal'); i += 1) {
+    h.socket().handlers.frame({ type: 'message', seq: 1, from: 'bot', text: 'welcome' });
+    h.socket().handlers.close(4404);
+    await tick();
+    const retry = h.liveTimers().find((t) => t.ms !== 5000);
+    if (retry) {
+      retry.done = true;
+      retry.fn();
+      await tick();
+    }
+    if (h.sockets.length && !h.of('status').some((e) => e.state === 'fatal')) h.socket().handlers.open();
+  }
+  assert.equal(h.of('status').at(-1).state, 'fatal');
+
+  const healthy = await connected();
+  healthy.socket().handlers.close(4404);
+  await tick();
+  healthy.socket().handlers.open();
+  healthy.fire((t) => t.ms === 5000); // up long enough: the count starts again
+  for (let i = 0; i < 3; i += 1) {
+    healthy.socket().handlers.close(4404);
+    await tick();
+    const retry = healthy.liveTimers().find((t) => t.ms !== 5000);
+    if (retry) {
+      retry.done = true;
+      retry.fn();
+      await tick();
+    }
+    healthy.socket().handlers.open();
+  }
+  assert.ok(!healthy.of('status').some((e) => e.state === 'fatal'));
+});
+
 test('other error frames are shown; one naming a pending id fails that frame', async () => {
   const h = await connected();
   const frame = h.client.send({ type: 'text', text: 'x'.repeat(10) });
