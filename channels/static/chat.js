@@ -356,6 +356,13 @@
           throw new core.SessionError('network', false);
         }
         if ([400, 403, 404, 410].includes(response.status)) {
+          // problem+json: {type: "urn:chatflow:<code>", detail}; a refused visitor (blacklisted)
+          // is told the server's own words, an unknown or disabled site our standard line.
+          const problem = await response.json().catch(() => null);
+          const code = problem && typeof problem.type === 'string' ? problem.type.split(':').pop() : '';
+          if (code === 'blacklisted') {
+            throw new core.SessionError('refused', true, 'refused', problem.detail);
+          }
           throw new core.SessionError(`HTTP ${response.status}`, true, 'site_unknown');
         }
         if (!response.ok) throw new core.SessionError(`HTTP ${response.status}`, false);

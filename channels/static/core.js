@@ -19,6 +19,9 @@
   const MAX_EXPIRED_IN_ROW = 3;
   const EXPIRED_CLOSE_CODES = [4401, 4404];
   const EXPIRED_ERROR_CODES = ['session_not_found', 'unauthorized'];
+  // This page may not open the chat (the site's allowed origins): retrying cannot help.
+  const FORBIDDEN_CLOSE_CODES = [4403];
+  const FORBIDDEN_ERROR_CODES = ['origin_not_allowed'];
 
   /** Reconnect delay in ms: exponential from 1 s, capped at 30 s, with "equal jitter". */
   function backoffDelay(attempt, random) {
@@ -164,12 +167,16 @@
     };
   }
 
-  /** Raised by api.createSession: fatal means retrying cannot help (unknown or disabled site). */
+  /**
+   * Raised by api.createSession: fatal means retrying cannot help (unknown or disabled site,
+   * refused visitor); detail is the server's own words for the visitor, when it has any.
+   */
   class SessionError extends Error {
-    constructor(message, fatal, reason) {
+    constructor(message, fatal, reason, detail) {
       super(message);
       this.fatal = fatal;
       this.reason = reason;
+      this.detail = detail;
     }
   }
 
@@ -181,7 +188,7 @@
    * (callbacks never run synchronously), timers {set(fn, ms), clear(handle)}, now() in ms,
    * random() in [0, 1), newId(), visitorId, profile {name?, data?}, emit(type, detail).
    *
-   * Events: status {state: connecting|online|reconnecting|fatal, reason?}, session {session_id,
+   * Events: status {state: connecting|online|reconnecting|fatal, reason?, detail?}, session {session_id,
    * visitor_token}, frame {frame, replay, acked}, pending {frame, replay}, failed {frame, reason},
    * typing {from}, reset {reason: new|expired}.
    */
@@ -256,6 +263,10 @@
       // The rendered transcript is the replay baseline: if the cached log was lost, replay all.
       lastSeq = log.length ? log[log.length - 1].seq : 0;
       for (const frame of log) emit('frame', { frame, replay: true, acked: null });
+      if (ended && (!log.length || log[log.length - 1].type !== 'ended')) {
+        // Ended sessions do not reconnect; without the cached end the page would be a dead end.
+        emit('frame', { frame: { type: 'ended', reason: 'unknown' }, replay: true, acked: null });
+      }
       pending = ended ? [] : store.pending();
       for (const frame of pending) emit('pending', { frame, replay: true });
       emit('session', { ...session });
@@ -287,8 +298,7 @@
           if (mine !== generation) return;
           creating = false;
           if (error && error.fatal) {
-            fatal = true;
-            emit('status', { state: 'fatal', reason: error.reason || 'unavailable' });
+            giveUp(error.reason || 'unavailable', error.detail);
             return;
           }
           scheduleRetry(createSession);
@@ -336,6 +346,11 @@
         expire();
         return;
       }
+      if (frame.type === 'error' && FORBIDDEN_ERROR_CODES.includes(frame.code)) {
+        dropSocket();
+        giveUp('forbidden');
+        return;
+      }
       if (Number.isInteger(frame.seq)) {
         if (frame.seq <= lastSeq) return;
         lastSeq = frame.seq;
@@ -374,7 +389,18 @@
         expire();
         return;
       }
+      if (FORBIDDEN_CLOSE_CODES.includes(code)) {
+        giveUp('forbidden');
+        return;
+      }
       if (wantConnected()) scheduleRetry(connect);
+    }
+
+    function giveUp(reason, detail) {
+      if (fatal) return;
+      fatal = true;
+      clearRetry();
+      emit('status', { state: 'fatal', reason, detail });
     }
 
     // The server no longer knows the token: start over, keeping the visitor's unsent text.
@@ -389,8 +415,7 @@
       }
       expiredInRow += 1;
       if (expiredInRow > MAX_EXPIRED_IN_ROW) {
-        fatal = true;
-        emit('status', { state: 'fatal', reason: 'unavailable' });
+        giveUp('unavailable');
         return;
       }
       const kept = pending.filter((p) => p.type === 'text');
@@ -491,6 +516,8 @@
     TYPING_EVERY_MS,
     EXPIRED_CLOSE_CODES,
     EXPIRED_ERROR_CODES,
+    FORBIDDEN_CLOSE_CODES,
+    FORBIDDEN_ERROR_CODES,
     SessionError,
     backoffDelay,
     randomId,

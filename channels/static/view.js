@@ -222,10 +222,12 @@
 
     // ---- status frames ---------------------------------------------------------------------
 
+    // The engine sends {position: 1-based place in line, ahead: visitors before this one};
+    // without `ahead`, `position` is read as the number ahead (0 = next).
     function renderQueue(frame) {
-      const position = Number(frame.position);
-      if (!Number.isInteger(position) || position < 0) return;
-      els.queue.textContent = position === 0 ? t('queueNext') : t('queue', { n: position });
+      const ahead = Number(Number.isInteger(frame.ahead) ? frame.ahead : frame.position);
+      if (!Number.isInteger(ahead) || ahead < 0) return;
+      els.queue.textContent = ahead === 0 ? t('queueNext') : t('queue', { n: ahead });
       els.queue.hidden = false;
     }
 
@@ -418,14 +420,17 @@
         typingTimer = setTimeout(hideTyping, TYPING_VISIBLE_MS);
       },
 
-      status({ state, reason }) {
+      status({ state, reason, detail }) {
         if (state === 'online') setBanner(null);
         else if (state === 'connecting') setBanner(t('connecting'), 1000);
         else if (state === 'reconnecting') {
           setBanner(navigator.onLine === false ? t('offline') : t('reconnecting'));
         } else if (state === 'fatal') {
           setBanner(null);
-          const row = systemNotice(t(reason === 'site_unknown' ? 'siteUnknown' : 'unavailable'));
+          let text = t('unavailable');
+          if (reason === 'site_unknown' || reason === 'forbidden') text = t('siteUnknown');
+          else if (reason === 'refused' && typeof detail === 'string' && detail) text = detail;
+          const row = systemNotice(text);
           row.appendChild(button('cf-button', t('reload'), actions.reload));
           insert(row);
         }

@@ -432,11 +432,23 @@ test('ended stops reconnecting, drops what was never delivered, and restart begi
   assert.equal(JSON.parse(h.storage.getItem('chatflow.v1.acme-web.log')).length, 0);
 });
 
+test('an ended session whose transcript cache was lost still offers a new conversation', async () => {
+  const h = await connected();
+  h.socket().handlers.frame({ type: 'ended', seq: 1, reason: 'idle' });
+  h.client.stop();
+  h.storage.removeItem('chatflow.v1.acme-web.log');
+  const reloaded = harness({ storage: h.storage });
+  reloaded.client.start();
+  assert.equal(reloaded.sockets.length, 0);
+  assert.deepEqual(reloaded.of('frame').map((e) => [e.frame.type, e.replay]), [['ended', true]]);
+});
+
 test('an unknown site is fatal; a network failure retries with backoff', async () => {
   const fatal = harness({ sessions: [new core.SessionError('HTTP 404', true, 'site_unknown')] });
   fatal.client.start();
   await tick();
-  assert.deepEqual(fatal.of('status').at(-1), { type: 'status', state: 'fatal', reason: 'site_unknown' });
+  const last = fatal.of('status').at(-1);
+  assert.deepEqual([last.state, last.reason], ['fatal', 'site_unknown']);
   assert.equal(fatal.liveTimers().length, 0);
 
   const flaky = harness({ sessions: [new core.SessionError('network', false)] });
@@ -447,6 +459,41 @@ test('an unknown site is fatal; a network failure retries with backoff', async (
   await tick();
   assert.equal(flaky.created.length, 2);
   assert.equal(flaky.sockets.length, 1);
+});
+
+test('a refused visitor hears the server\'s own words', async () => {
+  const h = harness({ sessions: [new core.SessionError('refused', true, 'refused', '抱歉，暂时无法为您提供在线服务。')] });
+  h.client.start();
+  await tick();
+  const last = h.of('status').at(-1);
+  assert.deepEqual([last.state, last.reason, last.detail], ['fatal', 'refused', '抱歉，暂时无法为您提供在线服务。']);
+});
+
+test('a page the site does not allow (4403 / origin_not_allowed) stops instead of retrying', async () => {
+  const closed = await connected();
+  closed.socket().handlers.close(4403);
+  assert.deepEqual(closed.of('status').at(-1).reason, 'forbidden');
+  assert.equal(closed.liveTimers().length, 0);
+  assert.equal(closed.client.send({ type: 'text', text: 'x' }), null);
+
+  const told = await connected();
+  told.socket().handlers.frame({ type: 'error', code: 'origin_not_allowed', message: 'origin not allowed' });
+  told.socket().handlers.close(4403); // the server closes right after; nothing more happens
+  assert.equal(told.of('status').filter((e) => e.state === 'fatal').length, 1);
+  assert.equal(told.of('frame').length, 0);
+  assert.ok(told.socket().closed);
+});
+
+test('the server\'s rejections (error frames with the id, no seq) fail that frame only', async () => {
+  const h = await connected();
+  h.socket().handlers.frame({ type: 'message', seq: 3, from: 'bot', text: 'hi' });
+  const a = h.client.send({ type: 'text', text: 'a' });
+  const b = h.client.send({ type: 'text', text: 'b' });
+  h.socket().handlers.frame({ type: 'error', code: 'rate_limited', message: 'wait 5 s', id: a.id });
+  assert.deepEqual(h.of('failed').map((e) => e.frame.id), [a.id]);
+  assert.deepEqual(h.client.pendingFrames(), [b]);
+  assert.equal(h.client.lastSeq(), 3);
+  assert.equal(JSON.parse(h.storage.getItem('chatflow.v1.acme-web.log')).length, 1, 'not cached');
 });
 
 test('typing frames go out at most every 3 s and only while connected', async () => {
