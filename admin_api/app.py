@@ -17,9 +17,11 @@ from chatflow.admin_api import (
     problems,
     routes_accounts,
     routes_auth,
+    routes_batch,
     routes_flows,
     routes_groups,
     routes_permission_groups,
+    routes_records,
     routes_sites,
 )
 from chatflow.admin_api.auth import AuthService
@@ -89,6 +91,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(routes_sites.router)
     app.include_router(routes_groups.router)
     app.include_router(routes_flows.router)
+    app.include_router(routes_records.router)
+    app.include_router(routes_batch.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

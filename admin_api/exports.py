@@ -1,0 +1,169 @@
+"""Exports of records and statistics: Excel (XLSX) and Word (DOCX), as the seed product offers.
+
+Safety first: every text that reaches a cell or a paragraph goes through :func:`cell`, which
+neutralises spreadsheet formulas (a leading ``= + - @``, tab, CR, or their full-width forms gets a
+``'`` in front: a visitor who types ``=HYPERLINK(...)`` must not get a live formula in the
+supervisor's Excel) and drops the control characters XML cannot hold.
+
+Size second: XLSX is written by openpyxl's write-only mode (rows go to disk as they come, memory
+stays flat) into a temporary file, from row iterators that read the database in batches; the
+response streams that file. DOCX has no streaming writer, so a DOCX of records is capped.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import IO, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from docx import Document
+from fastapi.responses import StreamingResponse
+from openpyxl import Workbook
+from starlette.concurrency import run_in_threadpool
+
+from chatflow.admin_api.problems import ApiProblem
+
+Format = Literal["xlsx", "docx"]
+MEDIA_TYPES: dict[str, str] = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+XLSX_MAX_ROWS = 1_048_575
+"""Data rows per sheet (Excel's limit less the header); more continue on another sheet."""
+DOCX_MAX_RECORDS = 2000
+"""A Word export is built in memory; past this many conversations, use Excel or a smaller range."""
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+Value = str | int | float | None
+
+
+def neutralise(text: str) -> str:
+    """``text`` that no spreadsheet will evaluate: ``'=1+1`` for ``=1+1``."""
+    return "'" + text if text and text[0] in FORMULA_TRIGGERS else text
+
+
+def timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiProblem(
+            422, "invalid_input", f"unknown time zone {name!r}; use an IANA name like Asia/Taipei"
+        ) from None
+
+
+def format_time(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    """Seed 000 format ``YYYY-MM-DD hh:mm:ss`` in ``tz``; naive values are UTC."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cell(value: object) -> Value:
+    """A value safe to write: texts neutralised and cleaned; numbers kept as numbers."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    return neutralise(_ILLEGAL.sub("", str(value)))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet in Excel, a heading and a table in Word."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A Word section: a heading, lines of text, then optional tables."""
+
+    heading: str
+    lines: Sequence[str] = ()
+    tables: Sequence[Table] = ()
+
+
+def write_xlsx(out: IO[bytes], tables: Iterable[Table]) -> None:
+    """Write ``tables`` as sheets, pulling rows one at a time (write-only workbook)."""
+    book = Workbook(write_only=True)
+    for table in tables:
+        part, written = 1, 0
+        sheet = book.create_sheet(_sheet_title(table.title, part))
+        sheet.append([cell(h) for h in table.headers])
+        for row in table.rows:
+            if written == XLSX_MAX_ROWS:
+                part, written = part + 1, 0
+                sheet = book.create_sheet(_sheet_title(table.title, part))
+                sheet.append([cell(h) for h in table.headers])
+            sheet.append([cell(v) for v in row])
+            written += 1
+    if not book.worksheets:
+        book.create_sheet("empty")
+    book.save(out)
+
+
+def _sheet_title(title: str, part: int) -> str:
+    clean = re.sub(r"[\[\]:*?/\\]", " ", title)[:28] or "sheet"
+    return clean if part == 1 else f"{clean} {part}"
+
+
+def write_docx(out: IO[bytes], title: str, sections: Iterable[Section]) -> None:
+    """Write a Word document: the title, then each section's heading, lines and tables."""
+    document = Document()
+    document.add_heading(str(cell(title)), level=0)
+    for section in sections:
+        document.add_heading(str(cell(section.heading)), level=1)
+        for line in section.lines:
+            document.add_paragraph(str(cell(line)))
+        for table in section.tables:
+            if table.title:
+                document.add_heading(str(cell(table.title)), level=2)
+            grid = document.add_table(rows=1, cols=len(table.headers))
+            grid.style = "Table Grid"
+            for target, header in zip(grid.rows[0].cells, table.headers, strict=True):
+                target.text = str(cell(header))
+            for row in table.rows:
+                cells = grid.add_row().cells
+                for target, value in zip(cells, row, strict=True):
+                    safe = cell(value)
+                    target.text = "" if safe is None else str(safe)
+    document.save(out)
+
+
+async def file_response(
+    build: Callable[[IO[bytes]], None], filename: str, fmt: Format
+) -> StreamingResponse:
+    """Build the file in a worker thread into a temporary file, then stream it in chunks."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the stream, or below)
+    try:
+        await run_in_threadpool(build, spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while block := spool.read(256 * 1024):
+                yield block
+
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+    return StreamingResponse(
+        chunks(),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}.{fmt}"'},
+    )

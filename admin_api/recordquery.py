@@ -1,0 +1,263 @@
+"""Which conversation records a caller sees: tenant, scope and filters as SQL clauses.
+
+Records, their exports and the statistics all read conversations through :func:`record_clauses`,
+so tenant isolation (merchant), the site scope and the agent scope (self / groups / all) are
+applied in one place. Large reads go through :func:`iter_records`: keyset pages in short
+transactions, never the whole range in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from chatflow.admin_api.permissions import Actor
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.engine.stores.contenttables import VisitorRow, VisitorTagRow
+from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
+
+DEFAULT_DAYS = 30
+"""Seed 000: history shows the last 30 days unless asked otherwise."""
+
+Row = tuple[ConversationRow, str | None]
+"""A conversation and its visitor's name (profile), when known."""
+
+
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape="\\"``: ``%`` and ``_`` match themselves."""
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def now(request: Request) -> datetime:
+    """The app's clock (``app.state.clock``, a frozen one in tests) or the system time."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)
+
+
+def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
+    """An ISO date or datetime; a naive one is UTC. A date as ``end`` covers that whole day."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiProblem(
+            422,
+            "invalid_input",
+            f"{name} must be an ISO date (2026-11-23) or datetime (2026-11-23T10:00:00+08:00)",
+            errors=[{"path": f"query.{name}", "message": f"not a date: {text!r}"}],
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """What the caller asked for; every list is "any of"."""
+
+    start: datetime
+    end: datetime
+    sites: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    closed_by: tuple[str, ...] = ()
+    ratings: tuple[int, ...] = ()
+    tags: tuple[int, ...] = ()
+    visitor: str | None = None
+    q: str | None = None
+
+
+ListQuery = Annotated[list[str] | None, Query()]
+
+
+def record_filter(
+    request: Request,
+    start: Annotated[
+        str | None, Query(description="ISO date or datetime; default 30 days ago")
+    ] = None,
+    end: Annotated[
+        str | None, Query(description="ISO date (inclusive) or datetime; default now")
+    ] = None,
+    site: ListQuery = None,
+    group: ListQuery = None,
+    agent: ListQuery = None,
+    status: ListQuery = None,
+    closed_by: ListQuery = None,
+    rating: Annotated[list[int] | None, Query()] = None,
+    tag: Annotated[list[int] | None, Query()] = None,
+    visitor: Annotated[str | None, Query(max_length=128)] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="text in transcripts or visitor profiles")
+    ] = None,
+) -> RecordFilter:
+    """Route dependency: the filter from the query string (repeat a name for several values)."""
+    until = parse_moment(end, "end", end=True) if end else now(request)
+    since = parse_moment(start, "start") if start else until - timedelta(days=DEFAULT_DAYS)
+    if since > until:
+        raise ApiProblem(422, "invalid_input", "start must not be after end")
+    if q is not None and not q.strip():
+        raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
+    return RecordFilter(
+        start=since,
+        end=until,
+        sites=tuple(site or ()),
+        groups=tuple(group or ()),
+        agents=tuple(agent or ()),
+        statuses=tuple(status or ()),
+        closed_by=tuple(closed_by or ()),
+        ratings=tuple(rating or ()),
+        tags=tuple(tag or ()),
+        visitor=visitor,
+        q=q or None,
+    )
+
+
+def served_by(account: str) -> ColumnElement[bool]:
+    """Conversations the account holds or held (``agents`` is a JSON list of accounts)."""
+    pattern = f'%"{escape_like(account)}"%'
+    return or_(
+        col(ConversationRow.agent_account) == account,
+        cast(col(ConversationRow.agents), String).like(pattern, escape="\\"),
+    )
+
+
+def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
+    """Tenant, site scope and agent scope of ``actor``."""
+    clauses: list[ColumnElement[bool]] = [col(ConversationRow.merchant_id) == actor.merchant_id]
+    if actor.site_scope is not None:
+        clauses.append(col(ConversationRow.site_key).in_(sorted(actor.site_scope)))
+    groups = actor.sees_agent_groups()
+    if groups is not None:
+        mine = served_by(actor.principal.account)
+        clauses.append(
+            or_(col(ConversationRow.group_id).in_(sorted(groups)), mine) if groups else mine
+        )
+    return clauses
+
+
+def text_search(merchant_id: str, q: str) -> ColumnElement[bool]:
+    """``q`` in a transcript line or the visitor's name, phone, email or note (seed 003)."""
+    like = f"%{escape_like(q)}%"
+    in_messages = exists().where(
+        col(MessageRow.session_id) == col(ConversationRow.session_id),
+        col(MessageRow.merchant_id) == merchant_id,
+        col(MessageRow.text).ilike(like, escape="\\"),
+    )
+    profile = aliased(VisitorRow)  # the list itself joins VisitorRow: do not correlate
+    fields = (col(profile.name), col(profile.phone), col(profile.email), col(profile.note))
+    in_profile = exists().where(
+        col(profile.merchant_id) == merchant_id,
+        col(profile.visitor_id) == col(ConversationRow.visitor_id),
+        or_(*(field.ilike(like, escape="\\") for field in fields)),
+    )
+    return or_(in_messages, in_profile, col(ConversationRow.visitor_id) == q)
+
+
+def record_clauses(actor: Actor, wanted: RecordFilter) -> list[ColumnElement[bool]]:
+    """Everything a records query filters on: scope first, then the caller's filters."""
+    c = ConversationRow
+    clauses = scope_clauses(actor)
+    clauses += [col(c.started_at) >= wanted.start, col(c.started_at) < wanted.end]
+    for column, values in (
+        (col(c.site_key), wanted.sites),
+        (col(c.group_id), wanted.groups),
+        (col(c.status), wanted.statuses),
+        (col(c.closed_by), wanted.closed_by),
+        (col(c.rating), wanted.ratings),
+    ):
+        if values:
+            clauses.append(column.in_(values))
+    if wanted.agents:
+        clauses.append(or_(*(served_by(account) for account in wanted.agents)))
+    if wanted.tags:
+        clauses.append(
+            exists().where(
+                col(VisitorTagRow.merchant_id) == actor.merchant_id,
+                col(VisitorTagRow.visitor_id) == col(c.visitor_id),
+                col(VisitorTagRow.tag_id).in_(wanted.tags),
+            )
+        )
+    if wanted.visitor is not None:
+        clauses.append(col(c.visitor_id) == wanted.visitor)
+    if wanted.q:
+        clauses.append(text_search(actor.merchant_id, wanted.q))
+    return clauses
+
+
+def _select_rows(clauses: Sequence[ColumnElement[bool]]) -> Any:
+    return (
+        select(ConversationRow, VisitorRow.name)
+        .outerjoin(
+            VisitorRow,
+            and_(
+                col(VisitorRow.merchant_id) == col(ConversationRow.merchant_id),
+                col(VisitorRow.visitor_id) == col(ConversationRow.visitor_id),
+            ),
+        )
+        .where(*clauses)
+        .order_by(col(ConversationRow.started_at).desc(), col(ConversationRow.session_id).desc())
+    )
+
+
+def count_records(db: Session, clauses: Sequence[ColumnElement[bool]]) -> int:
+    statement = select(func.count()).select_from(ConversationRow).where(*clauses)
+    return int(db.exec(statement).one())
+
+
+def page_records(
+    db: Session, clauses: Sequence[ColumnElement[bool]], *, limit: int, offset: int
+) -> list[Row]:
+    """One page, newest first."""
+    rows = db.exec(_select_rows(clauses).limit(limit).offset(offset)).all()
+    return [(conv, name) for conv, name in rows]
+
+
+def iter_records(
+    engine: Engine, clauses: Sequence[ColumnElement[bool]], *, batch: int = 1000
+) -> Iterator[list[Row]]:
+    """Every matching record, newest first, ``batch`` at a time (keyset paging, one short
+    transaction per batch, so neither memory nor a database snapshot grows with the range)."""
+    after: tuple[datetime, str] | None = None
+    while True:
+        page_clauses = list(clauses)
+        if after is not None:
+            started, session_id = after
+            page_clauses.append(
+                or_(
+                    col(ConversationRow.started_at) < started,
+                    and_(
+                        col(ConversationRow.started_at) == started,
+                        col(ConversationRow.session_id) < session_id,
+                    ),
+                )
+            )
+        with Session(engine) as db:
+            rows = [(conv, name) for conv, name in db.exec(_select_rows(page_clauses).limit(batch))]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+        after = (last.started_at, last.session_id)
+        if len(rows) < batch:
+            return
+
+
+def visible_record(db: Session, actor: Actor, session_id: str) -> ConversationRow:
+    """The conversation if ``actor`` may see it; 404 otherwise (another tenant's ids included)."""
+    statement = select(ConversationRow).where(
+        col(ConversationRow.session_id) == session_id, *scope_clauses(actor)
+    )
+    row = db.exec(statement).first()
+    if row is None:
+        raise ApiProblem(404, "not_found", f"no conversation {session_id!r}")
+    return row

@@ -1,0 +1,382 @@
+"""Conversation records (seed 000 接待信息, seed 003 search): list, transcript, exports.
+
+The list defaults to the last 30 days, filters by site, group, agent, status, closed_by, rating,
+tag, visitor, and searches text in transcripts and visitor profiles. A transcript search answers
+"match k of n" like the seed ("總共查到 54 個關鍵字的第 52 個"). Batch actions are in
+``routes_batch``. Everything is limited to the caller's tenant and scope (``recordquery``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import IO, Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from chatflow.admin_api import exports
+from chatflow.admin_api.exports import DOCX_MAX_RECORDS, Section, Table, format_time
+from chatflow.admin_api.permissions import Actor, require
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import (
+    RecordFilter,
+    Row,
+    count_records,
+    iter_records,
+    page_records,
+    record_clauses,
+    record_filter,
+    visible_record,
+)
+from chatflow.engine.stats import first_response_micros, reception_micros, round_half_up
+from chatflow.engine.stores.contenttables import VisitorRow
+from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+
+Viewer = Annotated[Actor, Depends(require("records", "view"))]
+Exporter = Annotated[Actor, Depends(require("exports", "view"))]
+Filter = Annotated[RecordFilter, Depends(record_filter)]
+
+
+class RecordOut(BaseModel):
+    session_id: str
+    site_key: str
+    visitor_id: str
+    visitor_name: str | None
+    flow_id: str
+    status: str
+    group_id: str | None
+    agent_account: str | None
+    agents: list[str]
+    started_at: datetime
+    queued_at: datetime | None
+    first_ring_at: datetime | None
+    agent_joined_at: datetime | None
+    first_agent_reply_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    closed_by: str | None
+    rating: int | None
+    abandoned: bool
+    first_response_seconds: float | None
+    """Agent joined - first ring (seed 000)."""
+    reception_minutes: float | None
+    """End - agent joined, minutes, one decimal."""
+
+
+class RecordPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    start: datetime
+    end: datetime
+    items: list[RecordOut]
+
+
+class MessageOut(BaseModel):
+    seq: int
+    sender: str
+    agent_account: str | None
+    text: str
+    at: datetime
+
+
+class SearchOut(BaseModel):
+    """Match ``current`` of ``matches`` (occurrences, oldest first); ``seq`` holds it."""
+
+    query: str
+    matches: int
+    current: int
+    seq: int | None
+    offset: int | None
+    """Where the match starts in that message's text."""
+
+
+class TranscriptOut(BaseModel):
+    record: RecordOut
+    messages: list[MessageOut]
+    search: SearchOut | None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _one_decimal(micros: int | None, unit: int) -> float | None:
+    return None if micros is None else float(round_half_up(Decimal(micros) / unit))
+
+
+def record_out(row: ConversationRow, visitor_name: str | None) -> RecordOut:
+    return RecordOut(
+        session_id=row.session_id,
+        site_key=row.site_key,
+        visitor_id=row.visitor_id,
+        visitor_name=visitor_name,
+        flow_id=row.flow_id,
+        status=row.status,
+        group_id=row.group_id,
+        agent_account=row.agent_account,
+        agents=list(row.agents),
+        started_at=_utc(row.started_at) or row.started_at,
+        queued_at=_utc(row.queued_at),
+        first_ring_at=_utc(row.first_ring_at),
+        agent_joined_at=_utc(row.agent_joined_at),
+        first_agent_reply_at=_utc(row.first_agent_reply_at),
+        ended_at=_utc(row.ended_at),
+        end_reason=row.end_reason,
+        closed_by=row.closed_by,
+        rating=row.rating,
+        abandoned=row.abandoned,
+        first_response_seconds=_one_decimal(first_response_micros(row), 1_000_000),
+        reception_minutes=_one_decimal(reception_micros(row), 60_000_000),
+    )
+
+
+def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> SearchOut:
+    """Occurrences of ``query`` (case-insensitive), oldest message first; ``k`` wraps around."""
+    pattern = re.compile(re.escape(query), re.IGNORECASE)
+    found = [(seq, m.start()) for seq, text in texts for m in pattern.finditer(text)]
+    if not found:
+        return SearchOut(query=query, matches=0, current=0, seq=None, offset=None)
+    current = (k - 1) % len(found) + 1
+    seq, offset = found[current - 1]
+    return SearchOut(query=query, matches=len(found), current=current, seq=seq, offset=offset)
+
+
+def _messages(db: Session, row: ConversationRow) -> list[MessageRow]:
+    statement = (
+        select(MessageRow)
+        .where(
+            col(MessageRow.session_id) == row.session_id,
+            col(MessageRow.merchant_id) == row.merchant_id,
+        )
+        .order_by(col(MessageRow.seq))
+    )
+    return list(db.exec(statement).all())
+
+
+def _visitor_name(db: Session, row: ConversationRow) -> str | None:
+    profile = db.get(VisitorRow, (row.merchant_id, row.visitor_id))
+    return profile.name if profile else None
+
+
+@router.get("/records", response_model=RecordPage)
+def list_records(
+    request: Request,
+    actor: Viewer,
+    wanted: Filter,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecordPage:
+    """Conversations newest first; ``total`` counts every match, ``items`` is one page."""
+    clauses = record_clauses(actor, wanted)
+    with Session(request.app.state.records) as db:
+        total = count_records(db, clauses)
+        rows = page_records(db, clauses, limit=limit, offset=offset)
+    return RecordPage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        start=wanted.start,
+        end=wanted.end,
+        items=[record_out(conv, name) for conv, name in rows],
+    )
+
+
+RECORD_HEADERS = (
+    "session_id", "site", "visitor_id", "visitor_name", "group", "agent", "agents", "status",
+    "started_at", "queued_at", "first_ring_at", "agent_joined_at", "first_response_s",
+    "ended_at", "reception_min", "end_reason", "closed_by", "rating", "abandoned",
+)  # fmt: skip
+MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
+
+
+def record_cells(row: ConversationRow, name: str | None, tz: ZoneInfo) -> list[object]:
+    out = record_out(row, name)
+    return [
+        out.session_id, out.site_key, out.visitor_id, out.visitor_name, out.group_id,
+        out.agent_account, ", ".join(out.agents), out.status, format_time(out.started_at, tz),
+        format_time(out.queued_at, tz), format_time(out.first_ring_at, tz),
+        format_time(out.agent_joined_at, tz), out.first_response_seconds,
+        format_time(out.ended_at, tz), out.reception_minutes, out.end_reason, out.closed_by,
+        out.rating, out.abandoned,
+    ]  # fmt: skip
+
+
+def message_cells(message: MessageRow, tz: ZoneInfo) -> list[object]:
+    return [
+        message.session_id,
+        message.seq,
+        format_time(message.at, tz),
+        message.sender,
+        message.agent_account,
+        message.text,
+    ]
+
+
+def _batch_messages(engine: Engine, merchant_id: str, ids: list[str]) -> list[MessageRow]:
+    with Session(engine) as db:
+        statement = (
+            select(MessageRow)
+            .where(col(MessageRow.merchant_id) == merchant_id, col(MessageRow.session_id).in_(ids))
+            .order_by(col(MessageRow.session_id), col(MessageRow.seq))
+        )
+        found = list(db.exec(statement).all())
+    order = {session_id: i for i, session_id in enumerate(ids)}
+    return sorted(found, key=lambda m: (order[m.session_id], m.seq))
+
+
+def _exporter(actor: Exporter) -> Actor:
+    if not actor.can("records", "view"):
+        raise ApiProblem(403, "forbidden", "this account may not view records")
+    return actor
+
+
+RecordExporter = Annotated[Actor, Depends(_exporter)]
+FormatQuery = Annotated[exports.Format, Query(alias="format")]
+TzQuery = Annotated[str, Query(description="IANA time zone of the times in the file")]
+
+
+@router.get("/records/export", response_class=StreamingResponse)
+async def export_records(
+    request: Request,
+    actor: RecordExporter,
+    wanted: Filter,
+    fmt: FormatQuery = "xlsx",
+    tz: TzQuery = "UTC",
+    transcripts: bool = False,
+) -> StreamingResponse:
+    """The filtered records as Excel (streamed; ``transcripts`` adds a sheet of every message)
+    or Word (at most 2000 conversations)."""
+    zone = exports.timezone(tz)
+    engine: Engine = request.app.state.records
+    clauses = record_clauses(actor, wanted)
+
+    def batches() -> Iterator[list[Row]]:
+        return iter_records(engine, clauses)
+
+    def record_rows() -> Iterator[list[object]]:
+        for batch in batches():
+            for conv, name in batch:
+                yield record_cells(conv, name, zone)
+
+    def message_rows() -> Iterator[list[object]]:
+        for batch in batches():
+            ids = [conv.session_id for conv, _ in batch]
+            for message in _batch_messages(engine, actor.merchant_id, ids):
+                yield message_cells(message, zone)
+
+    if fmt == "docx":
+        with Session(engine) as db:
+            total = count_records(db, clauses)
+        if total > DOCX_MAX_RECORDS:
+            raise ApiProblem(
+                422,
+                "too_many_records",
+                f"{total} conversations match; a Word export holds at most {DOCX_MAX_RECORDS}: "
+                "narrow the range or export Excel",
+                limit=DOCX_MAX_RECORDS,
+                total=total,
+            )
+
+    span = f"{format_time(wanted.start, zone)} - {format_time(wanted.end, zone)} ({tz})"
+
+    def build(out: IO[bytes]) -> None:
+        if fmt == "xlsx":
+            tables = [Table("records", RECORD_HEADERS, record_rows())]
+            if transcripts:
+                tables.append(Table("messages", MESSAGE_HEADERS, message_rows()))
+            exports.write_xlsx(out, tables)
+            return
+        sections = [Section("records", [span], [Table("", RECORD_HEADERS, record_rows())])]
+        if transcripts:
+            sections.append(Section("messages", [], [Table("", MESSAGE_HEADERS, message_rows())]))
+        exports.write_docx(out, "conversation records", sections)
+
+    stamp = wanted.end.astimezone(zone).strftime("%Y%m%d")
+    return await exports.file_response(build, f"records-{stamp}", fmt)
+
+
+@router.get("/records/{session_id}", response_model=RecordOut)
+def get_record(request: Request, actor: Viewer, session_id: str) -> RecordOut:
+    with Session(request.app.state.records) as db:
+        row = visible_record(db, actor, session_id)
+        return record_out(row, _visitor_name(db, row))
+
+
+@router.get("/records/{session_id}/transcript", response_model=TranscriptOut)
+def get_transcript(
+    request: Request,
+    actor: Viewer,
+    session_id: str,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    k: Annotated[int, Query(ge=1, description="which match to point at; wraps around")] = 1,
+) -> TranscriptOut:
+    """Every line, oldest first; with ``q``, where its k-th occurrence is ("k of n")."""
+    if q is not None and not q.strip():
+        raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
+    with Session(request.app.state.records) as db:
+        row = visible_record(db, actor, session_id)
+        lines = _messages(db, row)
+        record = record_out(row, _visitor_name(db, row))
+    search = find_matches([(m.seq, m.text) for m in lines], q, k) if q else None
+    return TranscriptOut(
+        record=record,
+        messages=[
+            MessageOut(
+                seq=m.seq,
+                sender=m.sender,
+                agent_account=m.agent_account,
+                text=m.text,
+                at=_utc(m.at) or m.at,
+            )
+            for m in lines
+        ],
+        search=search,
+    )
+
+
+@router.get("/records/{session_id}/export", response_class=StreamingResponse)
+async def export_transcript(
+    request: Request,
+    actor: RecordExporter,
+    session_id: str,
+    fmt: FormatQuery = "docx",
+    tz: TzQuery = "UTC",
+) -> StreamingResponse:
+    """One conversation, its details and transcript, as Word (default) or Excel."""
+    zone = exports.timezone(tz)
+    with Session(request.app.state.records) as db:
+        row = visible_record(db, actor, session_id)
+        name = _visitor_name(db, row)
+        lines = _messages(db, row)
+    details = list(zip(RECORD_HEADERS, record_cells(row, name, zone), strict=True))
+    transcript = [message_cells(m, zone)[2:] for m in lines]
+
+    def build(out: IO[bytes]) -> None:
+        if fmt == "xlsx":
+            exports.write_xlsx(
+                out,
+                [
+                    Table("conversation", ("field", "value"), details),
+                    Table("messages", MESSAGE_HEADERS[2:], transcript),
+                ],
+            )
+        else:
+            info = [f"{key}: {'' if value is None else value}" for key, value in details]
+            table = Table("", MESSAGE_HEADERS[2:], transcript)
+            exports.write_docx(
+                out, f"conversation {session_id}", [Section("details", info, [table])]
+            )
+
+    return await exports.file_response(build, f"conversation-{session_id[:40]}", fmt)

@@ -1,0 +1,128 @@
+"""Visitor tagging and blacklisting, shared by the visitor routes and the records batch actions.
+
+A tag group that is not ``multi`` lets a visitor hold one of its tags: adding another replaces it
+(batch tagging), and asking for two at once is refused (setting a visitor's tags).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.engine.stores.contenttables import (
+    BlacklistRow,
+    TagGroupRow,
+    TagRow,
+    VisitorRow,
+    VisitorTagRow,
+)
+from chatflow.engine.stores.recordsdb import ConversationRow, utcnow
+
+
+def known_visitor(db: Session, merchant_id: str, visitor_id: str) -> bool:
+    """The merchant has a profile or a conversation of this visitor."""
+    if db.get(VisitorRow, (merchant_id, visitor_id)) is not None:
+        return True
+    statement = select(ConversationRow.session_id).where(
+        col(ConversationRow.merchant_id) == merchant_id,
+        col(ConversationRow.visitor_id) == visitor_id,
+    )
+    return db.exec(statement.limit(1)).first() is not None
+
+
+def require_visitor(db: Session, merchant_id: str, visitor_id: str) -> None:
+    if not known_visitor(db, merchant_id, visitor_id):
+        raise ApiProblem(404, "not_found", f"no visitor {visitor_id!r}")
+
+
+def merchant_tags(db: Session, merchant_id: str, tag_ids: Iterable[int]) -> dict[int, TagRow]:
+    """The merchant's tags by id; 404 naming any id that is not one of them."""
+    wanted = sorted(set(tag_ids))
+    rows = db.exec(
+        select(TagRow).where(col(TagRow.merchant_id) == merchant_id, col(TagRow.id).in_(wanted))
+    ).all()
+    found = {row.id: row for row in rows if row.id is not None}
+    missing = [tag_id for tag_id in wanted if tag_id not in found]
+    if missing:
+        raise ApiProblem(404, "not_found", f"no tag {', '.join(map(str, missing))}")
+    return found
+
+
+def _single_groups(db: Session, merchant_id: str, tags: Iterable[TagRow]) -> set[int]:
+    group_ids = {tag.group_id for tag in tags}
+    rows = db.exec(
+        select(TagGroupRow.id).where(
+            col(TagGroupRow.merchant_id) == merchant_id,
+            col(TagGroupRow.id).in_(group_ids),
+            col(TagGroupRow.multi).is_(False),
+        )
+    ).all()
+    return {group_id for group_id in rows if group_id is not None}
+
+
+def visitor_tag_ids(db: Session, merchant_id: str, visitor_id: str) -> list[int]:
+    statement = select(VisitorTagRow.tag_id).where(
+        col(VisitorTagRow.merchant_id) == merchant_id,
+        col(VisitorTagRow.visitor_id) == visitor_id,
+    )
+    return sorted(db.exec(statement).all())
+
+
+def add_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
+    """Give the visitor ``tags``; in a single-choice group the new tag replaces the old one."""
+    single = _single_groups(db, merchant_id, tags.values())
+    chosen: dict[int, int] = {}
+    for tag_id, tag in tags.items():
+        if tag.group_id in single:
+            chosen[tag.group_id] = tag_id  # several in one single-choice group: the last wins
+    keep = {tag_id for tag_id, tag in tags.items() if tag.group_id not in single}
+    keep |= set(chosen.values())
+    held = db.exec(
+        select(VisitorTagRow, TagRow.group_id)
+        .join(TagRow, col(TagRow.id) == col(VisitorTagRow.tag_id))
+        .where(
+            col(VisitorTagRow.merchant_id) == merchant_id,
+            col(VisitorTagRow.visitor_id) == visitor_id,
+        )
+    ).all()
+    for link, group_id in held:
+        if link.tag_id in keep:
+            keep.discard(link.tag_id)
+        elif group_id in chosen:
+            db.delete(link)
+    for tag_id in sorted(keep):
+        db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
+
+
+def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
+    """Replace the visitor's tags; 422 when two come from one single-choice group."""
+    single = _single_groups(db, merchant_id, tags.values())
+    seen: set[int] = set()
+    for tag in tags.values():
+        if tag.group_id in single:
+            if tag.group_id in seen:
+                raise ApiProblem(
+                    422, "single_choice", "a visitor holds at most one tag of a single-choice group"
+                )
+            seen.add(tag.group_id)
+    for link in db.exec(
+        select(VisitorTagRow).where(
+            col(VisitorTagRow.merchant_id) == merchant_id,
+            col(VisitorTagRow.visitor_id) == visitor_id,
+        )
+    ).all():
+        db.delete(link)
+    db.flush()
+    for tag_id in sorted(tags):
+        db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
+
+
+def blacklist(db: Session, merchant_id: str, visitor_id: str, *, reason: str, by: str) -> None:
+    """Blacklist the visitor (again: the reason is updated)."""
+    row = db.get(BlacklistRow, (merchant_id, visitor_id))
+    if row is None:
+        row = BlacklistRow(merchant_id=merchant_id, visitor_id=visitor_id)
+    row.reason, row.added_by, row.added_at = reason, by, utcnow()
+    db.add(row)
