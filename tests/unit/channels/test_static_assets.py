@@ -81,7 +81,8 @@ def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], "inline script"
     assert re.findall(r"\son[a-z]+\s*=", html) == [], "inline event handler"
     assert re.findall(r"\sstyle\s*=|<style", html) == [], "inline style"
-    referenced = re.findall(r"""(?:src|href)="/static/([^"]+)\"""", html)
+    # Relative, so a deployment under a path prefix (/cs/chat/x -> /cs/static/) works too.
+    referenced = re.findall(r"""(?:src|href)="\.\./static/([^"]+)\"""", html)
     assert sorted(referenced) == sorted(["chat.css", "i18n.js", "core.js", "view.js", "chat.js"])
     with static_dir() as folder:
         assert all((folder / name).is_file() for name in referenced)
