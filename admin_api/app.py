@@ -23,6 +23,7 @@ from chatflow.admin_api import (
     routes_permission_groups,
     routes_records,
     routes_sites,
+    routes_stats,
 )
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.passwords import hash_password
@@ -91,6 +92,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(routes_sites.router)
     app.include_router(routes_groups.router)
     app.include_router(routes_flows.router)
+    app.include_router(routes_stats.router)
     app.include_router(routes_records.router)
     app.include_router(routes_batch.router)
 

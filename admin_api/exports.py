@@ -117,7 +117,7 @@ def write_xlsx(out: IO[bytes], tables: Iterable[Table]) -> None:
 
 
 def _sheet_title(title: str, part: int) -> str:
-    clean = re.sub(r"[\[\]:*?/\\]", " ", title)[:28] or "sheet"
+    clean = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "sheet"
     return clean if part == 1 else f"{clean} {part}"
 
 

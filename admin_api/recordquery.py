@@ -261,3 +261,19 @@ def visible_record(db: Session, actor: Actor, session_id: str) -> ConversationRo
     if row is None:
         raise ApiProblem(404, "not_found", f"no conversation {session_id!r}")
     return row
+
+
+def stats_filter(
+    request: Request,
+    start: Annotated[
+        str | None, Query(description="ISO date or datetime; default 30 days ago")
+    ] = None,
+    end: Annotated[
+        str | None, Query(description="ISO date (inclusive) or datetime; default now")
+    ] = None,
+    site: ListQuery = None,
+    group: ListQuery = None,
+    agent: ListQuery = None,
+) -> RecordFilter:
+    """Route dependency of the statistics: a date range and site/group/agent filters."""
+    return record_filter(request, start, end, site, group, agent)

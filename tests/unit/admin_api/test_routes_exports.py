@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
+
+from chatflow.admin_api import routes_records
+
+
+def get(kit: Kit, url: str, account: str = "admin01", **params: Any) -> Any:
+    response = kit.client.get(url, params=params, headers=kit.as_(account))
+    assert response.status_code == 200, response.text
+    return response
+
+
+def sheet_rows(content: bytes, sheet: str) -> list[list[Any]]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+
+
+def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> None:
+    kit.conversation("s1", visitor="v1", messages=[("visitor", '=HYPERLINK("http://x")')])
+    kit.conversation("s2", visitor="@evil", rating=4, days_ago=2)
+    kit.conversation("theirs", merchant="other", site="other-web")
+    response = get(
+        kit, "/api/v1/records/export", format="xlsx", tz="Asia/Taipei", transcripts="true"
+    )
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    assert 'filename="records-20261123.xlsx"' in response.headers["content-disposition"]
+    records = sheet_rows(response.content, "records")
+    header = records[0]
+    assert header == list(routes_records.RECORD_HEADERS)
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in records[1:]}
+    assert set(by_id) == {"s1", "s2"}
+    assert by_id["s2"]["visitor_id"] == "'@evil" and by_id["s2"]["rating"] == 4
+    assert by_id["s1"]["started_at"] == "2026-11-22 18:00:00"  # 10:00 UTC in Taipei
+    assert by_id["s1"]["first_response_s"] == 10 and by_id["s1"]["reception_min"] == 4.7
+    messages = sheet_rows(response.content, "messages")
+    assert messages[1][0] == "s1" and messages[1][5] == '\'=HYPERLINK("http://x")'
+
+
+def test_records_to_word(kit: Kit) -> None:
+    kit.conversation("s1", messages=[("visitor", "-1 refund"), ("agent", "ok")])
+    response = get(kit, "/api/v1/records/export", format="docx", transcripts="true")
+    document = Document(io.BytesIO(response.content))
+    summary, transcript = document.tables
+    assert summary.rows[1].cells[0].text == "s1"
+    assert [c.text for c in transcript.rows[1].cells][3:] == ["visitor", "", "'-1 refund"]
+
+
+def test_word_exports_are_capped(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routes_records, "DOCX_MAX_RECORDS", 1)
+    kit.conversation("s1")
+    kit.conversation("s2")
+    response = kit.client.get(
+        "/api/v1/records/export", params={"format": "docx"}, headers=kit.as_("admin01")
+    )
+    assert response.status_code == 422 and response.json()["total"] == 2
+
+
+def test_export_follows_scope_and_rights(kit: Kit) -> None:
+    kit.conversation("mine")
+    kit.conversation("bobs", group="vip", agent="bob0001")
+    response = get(kit, "/api/v1/records/export", account="sup0001")
+    assert [row[0] for row in sheet_rows(response.content, "records")[1:]] == ["mine"]
+    denied = kit.client.get("/api/v1/records/export", headers=kit.as_("alice01"))
+    assert denied.status_code == 403  # agents have no exports right
+    bad_zone = kit.client.get(
+        "/api/v1/records/export", params={"tz": "Nowhere/Else"}, headers=kit.as_("admin01")
+    )
+    assert bad_zone.status_code == 422
+
+
+def test_one_transcript_to_word_and_excel(kit: Kit) -> None:
+    kit.conversation("s1", messages=[("visitor", "＝cmd|' /C calc'!A0"), ("agent", "您好")])
+    word = get(kit, "/api/v1/records/s1/export")
+    document = Document(io.BytesIO(word.content))
+    assert any(p.text == "session_id: s1" for p in document.paragraphs)
+    lines = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert lines[1][1:] == ["visitor", "", "'＝cmd|' /C calc'!A0"]
+    excel = get(kit, "/api/v1/records/s1/export", format="xlsx")
+    assert sheet_rows(excel.content, "messages")[2][1:] == ["agent", "alice01", "您好"]
+    hidden = kit.client.get("/api/v1/records/s1/export", headers=kit.as_("carol01"))
+    assert hidden.status_code == 404
+
+
+def test_statistics_to_excel_and_word(kit: Kit) -> None:
+    kit.conversation("a1", rating=5)
+    kit.conversation("b1", group="vip", agent="bob0001")
+    excel = get(kit, "/api/v1/stats/export", by="agent")
+    rows = sheet_rows(excel.content, "by agent")
+    assert rows[0][:5] == ["account", "nickname", "staff_no", "conversations", "served"]
+    assert [r[0] for r in rows[1:]] == ["alice01", "bob0001", "total"]
+    assert rows[1][5] == 4.7  # reception minutes
+    assert sheet_rows(excel.content, "range")[1][2] == "UTC"
+    word = get(kit, "/api/v1/stats/export", by="group", format="docx")
+    table = Document(io.BytesIO(word.content)).tables[0]
+    assert [row.cells[0].text for row in table.rows] == ["group", "presales", "vip", "total"]
