@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from chatflow.engine.effects import EndReason
+
 ClosedBy = Literal["client", "seat", "admin", "timer"]
 """Who closed a human service (seed TCCC ``closeBy``)."""
 
@@ -115,3 +117,13 @@ class Start(Event):
     """The session was created; the runtime enters the flow's start node."""
 
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionClosed(Event):
+    """The session was closed from outside the flow (an administrator, an expiry job).
+
+    The runtime ends it at once with ``reason`` and takes it out of the queue if it was there.
+    """
+
+    reason: EndReason = "admin"

@@ -41,6 +41,7 @@ from chatflow.engine.events import (
     NoAgents,
     QueuePosition,
     Rating,
+    SessionClosed,
     Start,
     TimerFired,
     VisitorEnded,
@@ -162,6 +163,8 @@ class _Apply:
                 self.dispatch(event)
             case VisitorEnded(client_id=cid):
                 self.end("visitor", cid)
+            case SessionClosed(reason=reason):
+                self.end(reason)
             case TimerFired():
                 return self.timer_fired(event)
             case HttpResult():

@@ -15,6 +15,7 @@ from chatflow.engine.events import (
     NoAgents,
     QueuePosition,
     Rating,
+    SessionClosed,
     VisitorEnded,
     VisitorText,
 )
@@ -119,6 +120,20 @@ async def test_the_visitor_leaving_the_queue_ends_the_session_and_leaves_the_que
     ended = (await runtime.outputs(sid))[-1]
     assert ended.to_json()["reason"] == "visitor" and ended.to_json()["id"] == "m3"
     assert not await runtime.apply(sid, AgentJoined("a1", agent_id="alice"))
+
+
+async def test_an_administrator_closing_a_queued_session_ends_it_and_leaves_the_queue(
+    memory_store: MemoryStore,
+) -> None:
+    queue = FakeQueue()
+    runtime, sid = await setup(memory_store, queue)
+    await runtime.deliver(sid, VisitorText("k1", "转人工"))
+    await runtime.deliver(sid, SessionClosed("admin-1"))
+    await runtime.drain()
+    assert queue.calls[-1] == ("leave", sid)
+    session = await runtime.get(sid)
+    assert (session.status, session.end_reason, session.timers) == ("ended", "admin", {})
+    assert (await runtime.outputs(sid))[-1].body == {"reason": "admin"}
 
 
 async def test_leaving_the_transfer_node_leaves_the_queue_exactly_once(
