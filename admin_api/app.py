@@ -6,11 +6,15 @@ config, opens the stores, seeds the tenant directory, and mounts every router.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from chatflow.admin_api import (
@@ -21,19 +25,31 @@ from chatflow.admin_api import (
     routes_flows,
     routes_groups,
     routes_permission_groups,
+    routes_quick_replies,
     routes_records,
     routes_sites,
     routes_stats,
+    routes_tags,
+    routes_visitors,
+    routes_words,
 )
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.passwords import hash_password
+from chatflow.admin_api.services import Services, visitor_secret
 from chatflow.admin_api.settings import ServeSettings
+from chatflow.channels import web
+from chatflow.channels.visitor_tokens import VisitorTokens
+from chatflow.channels.web import VisitorChannel
+from chatflow.engine.clock import Clock, SystemClock
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.directory import import_config
 from chatflow.engine.errors import DefinitionError
 from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.language import model_problems
+from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
+from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.recordsdb import create_tables, records_engine
+from chatflow.engine.stores.sqlite import SqliteStore
 from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
 
@@ -53,15 +69,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: ServeSettings) -> FastAPI:
+def session_store(settings: ServeSettings) -> SessionStore:
+    """The session store: SQLite under the data folder (Redis comes with the scale-out path)."""
+    if settings.redis_url:
+        raise DefinitionError(
+            "--redis is not supported yet; run without it for the embedded SQLite store"
+        )
+    return SqliteStore(settings.data / "sessions.sqlite3")
+
+
+def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:
     """Build the application for ``settings`` (nothing is opened until the app starts)."""
     config = load_config(settings)
+    flows_folder = (settings.config.parent / config.flows).resolve()
+    if settings.database_url is None:
+        settings.data.mkdir(parents=True, exist_ok=True)
+    engine = records_engine(settings.records_url)
+    services = Services(config, engine, session_store(settings), clock or SystemClock())
+    channel = VisitorChannel(
+        runtime=services.runtime,
+        feed=services.feed,
+        tokens=VisitorTokens(visitor_secret(settings.data)),
+        backend=services,
+        session_limiter=MemoryRateLimiter(Limit(20, 60), time.monotonic),
+        message_limiter=MemoryRateLimiter(Limit(30, 10), time.monotonic),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.database_url is None:
-            settings.data.mkdir(parents=True, exist_ok=True)
-        engine = records_engine(settings.records_url)
         create_tables(engine)
         import_config(
             engine,
@@ -71,11 +106,12 @@ def create_app(settings: ServeSettings) -> FastAPI:
             source=str(settings.config),
         )
         seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
-        app.state.records = engine
-        app.state.auth = AuthService(engine, utcnow)
+        await services.start(flows_folder)
         try:
             yield
         finally:
+            channel.closing.set()
+            await services.aclose()
             engine.dispose()
 
     app = FastAPI(
@@ -84,6 +120,11 @@ def create_app(settings: ServeSettings) -> FastAPI:
         summary="Customer-service chat engine: visitor channels, agents and admin API.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.records = engine
+    app.state.auth = AuthService(engine, utcnow)
+    app.state.services = services
+    app.state.visitor_channel = channel
     problems.install(app)
     app.include_router(routes_auth.router)
     app.include_router(routes_accounts.router)
@@ -92,9 +133,21 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(routes_sites.router)
     app.include_router(routes_groups.router)
     app.include_router(routes_flows.router)
-    app.include_router(routes_stats.router)
     app.include_router(routes_records.router)
     app.include_router(routes_batch.router)
+    app.include_router(routes_stats.router)
+    app.include_router(routes_quick_replies.router)
+    app.include_router(routes_words.router)
+    app.include_router(routes_visitors.router)
+    app.include_router(routes_tags.router)
+    app.include_router(web.build_router(channel))
+    static = resources.files("chatflow.channels") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/chat/{site_key}", include_in_schema=False)
+    def chat_page(site_key: str) -> FileResponse:
+        """The standalone chat page (the shareable chat link and the widget's iframe)."""
+        return FileResponse(str(static / "chat.html"), media_type="text/html")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatflow.admin_api.auth import AuthError, Throttled
+from chatflow.channels.errors import ChannelProblem
 from chatflow.engine.errors import ChatflowError, DefinitionError
 
 log = logging.getLogger("chatflow.api")
@@ -48,6 +49,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(ChannelProblem)
+    async def _channel_problem(_: Request, exc: ChannelProblem) -> JSONResponse:
         return problem(exc.status, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(Throttled)

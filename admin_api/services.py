@@ -1,0 +1,271 @@
+"""The live services of a running deployment, built once per app: the composition of the engine.
+
+Runtime (sessions), queue (dispatcher), output feed (websocket wake-ups), recorder (records
+database) and the agents' websocket hub. The runtime and the queue are wired both ways: the
+runtime hands sessions to the queue (``Handoff``) and the queue delivers events back through the
+runtime (``EventSink``). Taps on those seams write the conversation records, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import WebSocket
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from chatflow.channels.web import SiteInfo, VisitorBackend
+from chatflow.engine.clock import Clock, SystemClock
+from chatflow.engine.config import Agent, DeploymentConfig
+from chatflow.engine.content import is_blacklisted
+from chatflow.engine.events import AgentEnded, AgentJoined, Event
+from chatflow.engine.feed import OutputFeed
+from chatflow.engine.frames import Frame
+from chatflow.engine.httpcall import HttpxCaller
+from chatflow.engine.records import Recorder
+from chatflow.engine.routing.service import QueueService
+from chatflow.engine.runtime import Runtime
+from chatflow.engine.stores.base import SessionStore
+from chatflow.engine.stores.recordsdb import AccountRow, SiteRow
+from chatflow.nodes import LANGUAGE
+
+logger = logging.getLogger("chatflow.services")
+
+
+class RecordWriter:
+    """Runs recorder calls in order on a worker thread, so the event loop never waits on SQL."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self._queue: asyncio.Queue[tuple[str, tuple[Any, ...], dict[str, Any]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def put(self, method: str, *args: Any, **kwargs: Any) -> None:
+        self._queue.put_nowait((method, args, kwargs))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            method, args, kwargs = await self._queue.get()
+            try:
+                await asyncio.to_thread(getattr(self.recorder, method), *args, **kwargs)
+            except Exception:
+                logger.exception("records.write_failed", extra={"method": method})
+            finally:
+                self._queue.task_done()
+
+    async def flush(self) -> None:
+        await self._queue.join()
+
+    async def aclose(self) -> None:
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class AgentHub:
+    """The agents' open websockets: the queue's ``AgentNotifier`` and the runtime's relay."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, set[WebSocket]] = {}
+        self.queue: QueueService | None = None
+        self.writer: RecordWriter | None = None
+        self.clock: Clock = SystemClock()
+
+    async def notify(self, agent_id: str, frame: dict[str, Any]) -> None:
+        if frame.get("type") == "offer" and self.writer is not None:
+            self.writer.put("rang", frame["session_id"], agent_id, self.clock.now())
+        for socket in list(self.sockets.get(agent_id, ())):
+            try:
+                await socket.send_json(frame)
+            except Exception:  # a dead socket is dropped; the agent reconnects
+                self.sockets.get(agent_id, set()).discard(socket)
+
+    async def to_agents(self, session_id: str, text: str) -> None:
+        """Visitor text for the agents serving the session."""
+        await self._session_frame(session_id, {"type": "message", "from": "visitor", "text": text})
+
+    async def typing(self, session_id: str) -> None:
+        await self._session_frame(session_id, {"type": "typing", "from": "visitor"})
+
+    async def _session_frame(self, session_id: str, frame: dict[str, Any]) -> None:
+        view = self.queue.dispatcher.session(session_id) if self.queue else None
+        for agent in view.agents if view else ():
+            await self.notify(agent, {**frame, "session_id": session_id})
+
+    async def close_agent(self, agent_id: str, code: int = 4401) -> None:
+        for socket in list(self.sockets.pop(agent_id, ())):
+            with contextlib.suppress(Exception):
+                await socket.close(code=code)
+
+
+class RecordingSink:
+    """The queue's ``EventSink``: the runtime, plus the join/end milestones for the records."""
+
+    def __init__(self, runtime: Runtime, writer: RecordWriter, clock: Clock) -> None:
+        self._runtime = runtime
+        self._writer = writer
+        self._clock = clock
+
+    async def deliver(self, session_id: str, event: Event) -> None:
+        if isinstance(event, AgentJoined):
+            self._writer.put("joined", session_id, event.agent_id, self._clock.now())
+        elif isinstance(event, AgentEnded):
+            self._writer.put("service_ended", session_id, event.closed_by, self._clock.now())
+        await self._runtime.deliver(session_id, event)
+
+
+class RecordingHandoff:
+    """The runtime's ``Handoff``: the queue, plus the queued-at milestone."""
+
+    def __init__(self, queue: QueueService, writer: RecordWriter, clock: Clock) -> None:
+        self._queue = queue
+        self._writer = writer
+        self._clock = clock
+
+    async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
+        self._writer.put("queued", session_id, group, self._clock.now())
+        await self._queue.enqueue(session_id, merchant, group, priority)
+
+    async def leave(self, session_id: str) -> None:
+        await self._queue.leave(session_id)
+
+
+class Services(VisitorBackend):
+    """Everything that lives while the app runs."""
+
+    def __init__(
+        self, config: DeploymentConfig, records: Engine, store: SessionStore, clock: Clock
+    ) -> None:
+        self.config = config
+        self.records = records
+        self.store = store
+        self.clock = clock
+        self.feed = OutputFeed()
+        self.writer = RecordWriter(Recorder(records))
+        self.hub = AgentHub()
+        self.hub.clock = clock
+        self.hub.writer = self.writer
+        self.http = HttpxCaller(config.http)
+        self.runtime = Runtime(
+            store,
+            LANGUAGE,
+            clock=clock,
+            http=self.http,
+            agents=self.hub,
+            listeners=[self._on_frames],
+        )
+        self.queue = QueueService(RecordingSink(self.runtime, self.writer, clock), self.hub, clock)
+        self.hub.queue = self.queue
+        self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
+        self.feed(session_id, frames)
+        self.writer.put("frames", session_id, list(frames))
+
+    async def start(self, flows_folder: Path) -> None:
+        """Publish the flows, load groups and agents into the queue, start background loops."""
+        self.writer.start()
+        for path in sorted(flows_folder.glob("*.flow.yaml")):
+            await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
+        for merchant in self.config.merchants:
+            for group in merchant.groups:
+                await self.queue.configure_group(merchant.id, group)
+        for row in self._accounts():
+            agent = Agent(
+                account=row.account,
+                password_hash=row.password_hash,
+                nickname=row.nickname,
+                staff_no=row.staff_no,
+                role=row.role,
+                groups=row.groups,
+                default_status=row.default_status,
+            )
+            self.queue.register_agent(row.merchant_id, agent)
+        recovered = await self.runtime.recover()
+        self._tasks = [
+            asyncio.create_task(self.runtime.run_timers(0.5)),
+            asyncio.create_task(self.queue.run(1.0)),
+        ]
+        logger.info("services.started", extra={"recovered": recovered})
+
+    def _accounts(self) -> list[AccountRow]:
+        with Session(self.records) as db:
+            return list(db.exec(select(AccountRow)).all())
+
+    async def aclose(self) -> None:
+        """Graceful stop: finish in-flight effects, wake readers, flush records, close stores."""
+        self.feed.close_all()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.runtime.aclose()
+        await self.writer.aclose()
+        await self.http.aclose()
+        await self.store.close()
+
+    # -- VisitorBackend ----------------------------------------------------------------------
+
+    async def site(self, key: str) -> SiteInfo | None:
+        row = await asyncio.to_thread(self._site_row, key)
+        if row is None:
+            return None
+        return SiteInfo(
+            merchant=row.merchant_id,
+            key=row.key,
+            name=row.name or row.key,
+            flow_id=row.flow_id,
+            enabled=row.enabled,
+            allowed_origins=tuple(row.allowed_origins),
+        )
+
+    def _site_row(self, key: str) -> SiteRow | None:
+        with Session(self.records) as db:
+            return db.get(SiteRow, key)
+
+    async def flow_version(self, site: SiteInfo) -> str | None:
+        return await self.store.latest_flow_version(site.flow_id)
+
+    async def blacklisted(self, merchant: str, visitor_id: str) -> bool:
+        return await asyncio.to_thread(is_blacklisted, self.records, merchant, visitor_id)
+
+    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None:
+        session = await self.runtime.get(session_id)
+        self.writer.put(
+            "started",
+            session_id,
+            merchant=site.merchant,
+            site=site.key,
+            visitor=visitor_id,
+            flow=site.flow_id,
+            at=session.created_at,
+        )
+
+    async def typing(self, session_id: str) -> None:
+        await self.hub.typing(session_id)
+
+    async def rated(self, session_id: str, score: int) -> None:
+        self.writer.put("rated", session_id, score)
+
+
+def visitor_secret(data: Path) -> bytes:
+    """The deployment's visitor-token secret, made once and kept under the data folder."""
+    path = data / "visitor-token.key"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()

@@ -1,0 +1,313 @@
+"""The web visitor channel: session creation, the visitor websocket and its REST twin.
+
+Contract (DESIGN part 2, "Visitor channel (web)"): ``POST /api/v1/sites/{key}/sessions`` starts
+a session; ``/ws/visitor?token=&after=`` replays every frame with ``seq > after`` from the
+store, then streams live; client frames carry an optional client id and are applied once. The
+REST twin serves clients without websockets. The tenant side (sites, blacklist, records) comes in
+through :class:`VisitorBackend`, so this module knows nothing of the admin layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Protocol
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
+
+from chatflow.channels.errors import ChannelProblem
+from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
+from chatflow.channels.visitor_tokens import VisitorTokens
+from chatflow.engine.errors import NotFoundError
+from chatflow.engine.events import Rating
+from chatflow.engine.feed import OutputFeed
+from chatflow.engine.ratelimit import RateLimiter
+from chatflow.engine.runtime import Runtime
+
+logger = logging.getLogger("chatflow.channels.web")
+
+REPLAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    merchant: str
+    key: str
+    name: str
+    flow_id: str
+    enabled: bool = True
+    allowed_origins: tuple[str, ...] = ()
+
+
+class VisitorBackend(Protocol):
+    """What the channel needs from the deployment (sites, flows, blacklist, records, agents)."""
+
+    async def site(self, key: str) -> SiteInfo | None: ...
+
+    async def flow_version(self, site: SiteInfo) -> str | None:
+        """The version new sessions of the site start on (its published flow)."""
+        ...
+
+    async def blacklisted(self, merchant: str, visitor_id: str) -> bool: ...
+
+    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None: ...
+
+    async def typing(self, session_id: str) -> None:
+        """The visitor is typing: tell the agents serving the session."""
+        ...
+
+    async def rated(self, session_id: str, score: int) -> None:
+        """A survey rating took effect (for the conversation record)."""
+        ...
+
+
+@dataclass
+class VisitorChannel:
+    runtime: Runtime
+    feed: OutputFeed
+    tokens: VisitorTokens
+    backend: VisitorBackend
+    session_limiter: RateLimiter
+    """Session creation per client IP."""
+    message_limiter: RateLimiter
+    """Client frames per session."""
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class NewSession(BaseModel):
+    visitor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:@-]+$")
+    """A stable id of the visitor (from the host site or the widget); a new one when absent."""
+    name: str | None = Field(default=None, max_length=64)
+    """The visitor's name, if known."""
+    data: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=32)
+    """Values for the flow's declared variables (others are ignored)."""
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    visitor_token: str
+
+
+class EventsOut(BaseModel):
+    events: list[dict[str, Any]]
+    last_seq: int
+
+
+def origin_allowed(origin: str | None, site: SiteInfo, host: str | None) -> bool:
+    """Same-origin pages are always allowed; others only when the site lists them."""
+    if not origin:
+        return True  # non-browser clients send no Origin
+    if host and urlsplit(origin).netloc == host:
+        return True
+    if not site.allowed_origins:
+        return True
+    return origin.rstrip("/") in {o.rstrip("/") for o in site.allowed_origins}
+
+
+def build_router(channel: VisitorChannel) -> APIRouter:
+    router = APIRouter(tags=["visitor"])
+
+    @router.post(
+        "/api/v1/sites/{site_key}/sessions", status_code=201, response_model=SessionCreated
+    )
+    async def create_session(site_key: str, body: NewSession, request: Request) -> SessionCreated:
+        """Start a conversation on a site; the flow runs at once."""
+        ip = request.client.host if request.client else "unknown"
+        wait = channel.session_limiter.hit(f"ip:{ip}")
+        if wait:
+            raise ChannelProblem(429, "throttled", "too many new sessions", retry_after=wait)
+        site = await channel.backend.site(site_key)
+        if site is None:
+            raise ChannelProblem(404, "site_not_found", f"no site {site_key!r}")
+        if not site.enabled:
+            raise ChannelProblem(403, "site_disabled", "this site no longer takes conversations")
+        if not origin_allowed(request.headers.get("origin"), site, request.headers.get("host")):
+            raise ChannelProblem(403, "origin_not_allowed", "this page may not open the chat")
+        visitor_id = body.visitor_id or f"v-{uuid.uuid4().hex}"
+        if await channel.backend.blacklisted(site.merchant, visitor_id):
+            raise ChannelProblem(
+                403,
+                "blacklisted",
+                "抱歉，暂时无法为您提供在线服务。Sorry, we cannot serve you online.",
+            )
+        version = await channel.backend.flow_version(site)
+        if version is None:
+            raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
+        flow = await channel.runtime.flows.get(site.flow_id, version)
+        declared = {k: v for k, v in body.data.items() if k in flow.flow.vars}
+        session_id = await channel.runtime.start(
+            site.flow_id,
+            version=version,
+            merchant=site.merchant,
+            site_key=site.key,
+            visitor_id=visitor_id,
+            channel_id=site.key,
+            channel_name=site.name,
+            variables=declared,
+        )
+        await channel.backend.started(session_id, site, visitor_id)
+        return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
+
+    def session_for(token: str, session_id: str | None = None) -> str:
+        sid = channel.tokens.session_of(token)
+        if sid is None or (session_id is not None and sid != session_id):
+            raise ChannelProblem(401, "unauthorized", "the visitor token is not valid")
+        return sid
+
+    def bearer(authorization: str | None) -> str:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise ChannelProblem(
+                401, "unauthorized", "send 'Authorization: Bearer <visitor_token>'"
+            )
+        return authorization[7:].strip()
+
+    @router.post("/api/v1/sessions/{session_id}/messages", status_code=202)
+    async def post_message(
+        session_id: str,
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """Send a client frame (same JSON as over the websocket)."""
+        sid = session_for(bearer(authorization), session_id)
+        try:
+            data = parse_raw(await request.body())
+            result = await apply_frame(channel, sid, data)
+        except FrameError as exc:
+            raise ChannelProblem(
+                429
+                if exc.code == "rate_limited"
+                else 404
+                if exc.code == "session_not_found"
+                else 422,
+                exc.code,
+                exc.message,
+            ) from None
+        return {"accepted": True, **result}
+
+    @router.get("/api/v1/sessions/{session_id}/events", response_model=EventsOut)
+    async def get_events(
+        session_id: str,
+        after: Annotated[int, Query(ge=0)] = 0,
+        wait: Annotated[float, Query(ge=0, le=25)] = 0,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> EventsOut:
+        """Frames with ``seq > after``; ``wait`` seconds long-polls when there are none yet."""
+        sid = session_for(bearer(authorization), session_id)
+        with channel.feed.subscribe(sid) as sub:
+            frames = await channel.runtime.outputs(sid, after, REPLAY_BATCH)
+            if not frames and wait:
+                await sub.wait(wait)
+                frames = await channel.runtime.outputs(sid, after, REPLAY_BATCH)
+        if not frames:
+            with contextlib.suppress(NotFoundError):
+                await channel.runtime.get(sid)
+        events = [f.to_json() for f in frames]
+        return EventsOut(events=events, last_seq=frames[-1].seq if frames else after)
+
+    @router.websocket("/ws/visitor")
+    async def visitor_socket(websocket: WebSocket, token: str = "", after: int = 0) -> None:
+        await websocket.accept()
+        sid = channel.tokens.session_of(token)
+        if sid is None:
+            await websocket.send_json(
+                FrameError("unauthorized", "the visitor token is not valid").frame()
+            )
+            await websocket.close(code=4401)
+            return
+        try:
+            session = await channel.runtime.get(sid)
+        except NotFoundError:
+            await websocket.send_json(
+                FrameError("session_not_found", "the session is gone").frame()
+            )
+            await websocket.close(code=4404)
+            return
+        site = await channel.backend.site(session.site_key)
+        if site is not None and not origin_allowed(
+            websocket.headers.get("origin"), site, websocket.headers.get("host")
+        ):
+            await websocket.send_json(
+                FrameError("origin_not_allowed", "origin not allowed").frame()
+            )
+            await websocket.close(code=4403)
+            return
+        await serve_socket(channel, websocket, sid, max(after, 0))
+
+    return router
+
+
+async def apply_frame(
+    channel: VisitorChannel, session_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply one client frame; raise :class:`FrameError` for anything the client must hear."""
+    event = to_event(data)
+    if isinstance(event, Typing):
+        await channel.backend.typing(session_id)
+        return {}
+    client_id = str(data.get("id", ""))
+    wait = channel.message_limiter.hit(f"session:{session_id}")
+    if wait:
+        raise FrameError("rate_limited", f"too many messages; wait {wait:.0f} s", client_id)
+    try:
+        applied = await channel.runtime.apply(session_id, event)
+    except NotFoundError:
+        raise FrameError("session_not_found", "the session is gone", client_id) from None
+    if applied and isinstance(event, Rating):
+        await channel.backend.rated(session_id, event.score)
+    if not applied:
+        session = await channel.runtime.get(session_id)
+        if session.status == "ended":
+            raise FrameError("session_ended", "the conversation has ended", client_id)
+    return {"applied": applied}
+
+
+async def serve_socket(
+    channel: VisitorChannel, websocket: WebSocket, session_id: str, after: int
+) -> None:
+    """Replay then stream frames, while applying client frames; ends when either side closes."""
+    last = after
+
+    async def sender() -> None:
+        nonlocal last
+        with channel.feed.subscribe(session_id) as sub:
+            while True:
+                frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
+                for frame in frames:
+                    await websocket.send_json(frame.to_json())
+                    last = frame.seq
+                if len(frames) == REPLAY_BATCH:
+                    continue
+                if sub.closed or channel.closing.is_set():
+                    return
+                await sub.wait(30)
+
+    async def receiver() -> None:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes") or b""
+            try:
+                await apply_frame(channel, session_id, parse_raw(raw))
+            except FrameError as exc:
+                await websocket.send_json(exc.frame())
+
+    tasks = [asyncio.create_task(sender()), asyncio.create_task(receiver())]
+    try:
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
+    finally:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code=1001 if channel.closing.is_set() else 1000)
+    logger.info("channels.visitor_disconnected", extra={"session_id": session_id, "last_seq": last})
