@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
 from chatflow.channels.visitor_tokens import VisitorTokens
-from chatflow.engine.errors import NotFoundError
+from chatflow.engine.errors import NotFoundError, RuntimeFlowError
 from chatflow.engine.events import Rating
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import RateLimiter
@@ -32,6 +32,7 @@ from chatflow.engine.runtime import Runtime
 logger = logging.getLogger("chatflow.channels.web")
 
 REPLAY_BATCH = 500
+_STATUS = {"rate_limited": 429, "session_not_found": 404, "session_ended": 409, "flow_error": 500}
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,16 @@ async def apply_frame(
         applied = await channel.runtime.apply(session_id, event)
     except NotFoundError:
         raise FrameError("session_not_found", "the session is gone", client_id) from None
+    except RuntimeFlowError as exc:
+        logger.error(
+            "channels.flow_failed",
+            extra={"session_id": session_id, "flow_id": exc.flow_id, "node_id": exc.node_id},
+        )
+        raise FrameError(
+            "flow_error",
+            "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong.",
+            client_id,
+        ) from None
     if applied and isinstance(event, Rating):
         await channel.backend.rated(session_id, event.score)
     if not applied:

@@ -154,3 +154,26 @@ def test_the_chat_page_and_widget_are_served_from_the_package(client: TestClient
     assert page.status_code == 200 and "<html" in page.text.lower()
     script = client.get("/static/widget.js")
     assert script.status_code == 200 and "ChatflowWidget" in script.text
+
+
+def test_a_flow_that_loops_without_waiting_gives_an_error_frame(
+    client: TestClient, demo: Any
+) -> None:
+    """A runtime failure (here the step limit) reaches the visitor as an error, never a crash."""
+    loop = demo.parent / "flows" / "loop.flow.yaml"
+    loop.write_text(
+        "id: loop\nstart: a\nnodes:\n"
+        "  a: {type: menu, prompt: go, options: [{label: go, next: b}]}\n"
+        "  b: {type: set, vars: {x: '1'}, next: c}\n"
+        "  c: {type: set, vars: {x: '2'}, next: b}\n",
+        encoding="utf-8",
+    )
+    services = client.app.state.services  # type: ignore[attr-defined]
+    client.portal.call(services.runtime.publish, loop.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+    session_id = client.portal.call(services.runtime.start, "loop")  # type: ignore[union-attr]
+    token = client.app.state.visitor_channel.tokens.issue(session_id)  # type: ignore[attr-defined]
+    with client.websocket_connect(f"/ws/visitor?token={token}") as ws:
+        receive_until(ws, lambda f: f.get("options"))
+        ws.send_json({"type": "choice", "value": "go", "id": "x"})
+        error = receive_until(ws, lambda f: f.get("type") == "error")[-1]
+    assert error["code"] == "flow_error" and error["id"] == "x"
