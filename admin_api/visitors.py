@@ -37,6 +37,15 @@ def require_visitor(db: Session, merchant_id: str, visitor_id: str) -> None:
         raise ApiProblem(404, "not_found", f"no visitor {visitor_id!r}")
 
 
+def ensure_profile(db: Session, merchant_id: str, visitor_id: str) -> VisitorRow:
+    """The visitor's profile, made empty if missing: a tagged or blacklisted visitor is listed."""
+    profile = db.get(VisitorRow, (merchant_id, visitor_id))
+    if profile is None:
+        profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
+        db.add(profile)
+    return profile
+
+
 def merchant_tags(db: Session, merchant_id: str, tag_ids: Iterable[int]) -> dict[int, TagRow]:
     """The merchant's tags by id; 404 naming any id that is not one of them."""
     wanted = sorted(set(tag_ids))
@@ -72,6 +81,7 @@ def visitor_tag_ids(db: Session, merchant_id: str, visitor_id: str) -> list[int]
 
 def add_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
     """Give the visitor ``tags``; in a single-choice group the new tag replaces the old one."""
+    ensure_profile(db, merchant_id, visitor_id)
     single = _single_groups(db, merchant_id, tags.values())
     chosen: dict[int, int] = {}
     for tag_id, tag in tags.items():
@@ -98,6 +108,7 @@ def add_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, Tag
 
 def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
     """Replace the visitor's tags; 422 when two come from one single-choice group."""
+    ensure_profile(db, merchant_id, visitor_id)
     single = _single_groups(db, merchant_id, tags.values())
     seen: set[int] = set()
     for tag in tags.values():
@@ -121,6 +132,7 @@ def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, Tag
 
 def blacklist(db: Session, merchant_id: str, visitor_id: str, *, reason: str, by: str) -> None:
     """Blacklist the visitor (again: the reason is updated)."""
+    ensure_profile(db, merchant_id, visitor_id)
     row = db.get(BlacklistRow, (merchant_id, visitor_id))
     if row is None:
         row = BlacklistRow(merchant_id=merchant_id, visitor_id=visitor_id)

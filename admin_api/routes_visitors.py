@@ -1,0 +1,213 @@
+"""Visitor profiles and the blacklist (seed 001 联系人详情 / 设置黑名单, seed 003 search fields).
+
+A profile holds what the merchant knows (name, phone, email, note) and shows the visitor's tags
+and blacklist state. Only visitors the merchant knows (a profile or a conversation) can be
+written; any other id, including another merchant's visitor, is 404. The visitor channel asks
+:func:`chatflow.engine.content.is_blacklisted` before starting a conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, exists, func, or_, select
+
+from chatflow.admin_api import visitors
+from chatflow.admin_api.permissions import Actor, require
+from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import escape_like
+from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
+from chatflow.engine.stores.recordsdb import utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["visitors"])
+
+Reader = Annotated[Actor, Depends(require("records", "view"))]
+Writer = Annotated[Actor, Depends(require("records", "edit"))]
+BlacklistReader = Annotated[Actor, Depends(require("blacklist", "view"))]
+BlacklistWriter = Annotated[Actor, Depends(require("blacklist", "edit"))]
+
+
+class ProfileIn(BaseModel):
+    name: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class BlacklistOut(BaseModel):
+    visitor_id: str
+    name: str | None
+    reason: str
+    added_by: str
+    added_at: datetime
+
+
+class VisitorOut(ProfileIn):
+    visitor_id: str
+    tag_ids: list[int]
+    blacklist: BlacklistOut | None
+    updated_at: datetime
+
+
+class VisitorPage(BaseModel):
+    total: int
+    items: list[VisitorOut]
+
+
+class BlacklistIn(BaseModel):
+    reason: str = Field(default="", max_length=200)
+
+
+class BlacklistPage(BaseModel):
+    total: int
+    items: list[BlacklistOut]
+
+
+def _blacklist_out(row: BlacklistRow, name: str | None) -> BlacklistOut:
+    return BlacklistOut(
+        visitor_id=row.visitor_id,
+        name=name,
+        reason=row.reason,
+        added_by=row.added_by,
+        added_at=row.added_at,
+    )
+
+
+def _visitor_out(db: Session, profile: VisitorRow) -> VisitorOut:
+    banned = db.get(BlacklistRow, (profile.merchant_id, profile.visitor_id))
+    return VisitorOut(
+        visitor_id=profile.visitor_id,
+        name=profile.name,
+        phone=profile.phone,
+        email=profile.email,
+        note=profile.note,
+        tag_ids=visitors.visitor_tag_ids(db, profile.merchant_id, profile.visitor_id),
+        blacklist=_blacklist_out(banned, profile.name) if banned else None,
+        updated_at=profile.updated_at,
+    )
+
+
+@router.get("/visitors", response_model=VisitorPage)
+def list_visitors(
+    request: Request,
+    actor: Reader,
+    q: Annotated[
+        str | None, Query(max_length=100, description="name, phone, email or note")
+    ] = None,
+    tag: Annotated[list[int] | None, Query()] = None,
+    blacklisted: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> VisitorPage:
+    """Visitor profiles, most recently updated first."""
+    v = VisitorRow
+    clauses = [col(v.merchant_id) == actor.merchant_id]
+    if q:
+        like = f"%{escape_like(q)}%"
+        fields = (v.visitor_id, v.name, v.phone, v.email, v.note)
+        clauses.append(or_(*(col(f).ilike(like, escape="\\") for f in fields)))
+    if tag:
+        clauses.append(
+            exists().where(
+                col(VisitorTagRow.merchant_id) == actor.merchant_id,
+                col(VisitorTagRow.visitor_id) == col(v.visitor_id),
+                col(VisitorTagRow.tag_id).in_(tag),
+            )
+        )
+    if blacklisted is not None:
+        banned = exists().where(
+            col(BlacklistRow.merchant_id) == actor.merchant_id,
+            col(BlacklistRow.visitor_id) == col(v.visitor_id),
+        )
+        clauses.append(banned if blacklisted else ~banned)
+    with Session(request.app.state.records) as db:
+        total = db.exec(select(func.count()).select_from(v).where(*clauses)).one()
+        rows = db.exec(
+            select(v)
+            .where(*clauses)
+            .order_by(col(v.updated_at).desc(), col(v.visitor_id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return VisitorPage(total=int(total), items=[_visitor_out(db, row) for row in rows])
+
+
+@router.get("/visitors/{visitor_id}", response_model=VisitorOut)
+def get_visitor(request: Request, actor: Reader, visitor_id: str) -> VisitorOut:
+    with Session(request.app.state.records) as db:
+        visitors.require_visitor(db, actor.merchant_id, visitor_id)
+        profile = db.get(VisitorRow, (actor.merchant_id, visitor_id)) or VisitorRow(
+            merchant_id=actor.merchant_id, visitor_id=visitor_id
+        )
+        return _visitor_out(db, profile)
+
+
+@router.put("/visitors/{visitor_id}", response_model=VisitorOut)
+def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileIn) -> VisitorOut:
+    """Set the visitor's name, phone, email and note (fields left out are cleared)."""
+    with Session(request.app.state.records) as db:
+        visitors.require_visitor(db, actor.merchant_id, visitor_id)
+        profile = visitors.ensure_profile(db, actor.merchant_id, visitor_id)
+        for name, value in body.model_dump().items():
+            setattr(profile, name, value.strip() if isinstance(value, str) else value)
+        profile.updated_at = utcnow()
+        db.add(profile)
+        db.commit()
+        db.refresh(profile)
+        return _visitor_out(db, profile)
+
+
+@router.get("/blacklist", response_model=BlacklistPage)
+def list_blacklist(
+    request: Request,
+    actor: BlacklistReader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BlacklistPage:
+    """Blacklisted visitors, most recent first."""
+    mine = col(BlacklistRow.merchant_id) == actor.merchant_id
+    with Session(request.app.state.records) as db:
+        total = db.exec(select(func.count()).select_from(BlacklistRow).where(mine)).one()
+        rows = db.exec(
+            select(BlacklistRow, VisitorRow.name)
+            .outerjoin(
+                VisitorRow,
+                (col(VisitorRow.merchant_id) == col(BlacklistRow.merchant_id))
+                & (col(VisitorRow.visitor_id) == col(BlacklistRow.visitor_id)),
+            )
+            .where(mine)
+            .order_by(col(BlacklistRow.added_at).desc(), col(BlacklistRow.visitor_id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    return BlacklistPage(total=int(total), items=[_blacklist_out(r, name) for r, name in rows])
+
+
+@router.put("/blacklist/{visitor_id}", response_model=BlacklistOut)
+def add_to_blacklist(
+    request: Request, actor: BlacklistWriter, visitor_id: str, body: BlacklistIn
+) -> BlacklistOut:
+    """Blacklist a visitor the merchant knows; new conversations from it are refused."""
+    with Session(request.app.state.records) as db:
+        visitors.require_visitor(db, actor.merchant_id, visitor_id)
+        visitors.blacklist(
+            db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
+        )
+        db.commit()
+        row = db.get(BlacklistRow, (actor.merchant_id, visitor_id))
+        profile = db.get(VisitorRow, (actor.merchant_id, visitor_id))
+        assert row is not None
+        return _blacklist_out(row, profile.name if profile else None)
+
+
+@router.delete("/blacklist/{visitor_id}", status_code=204)
+def remove_from_blacklist(request: Request, actor: BlacklistWriter, visitor_id: str) -> None:
+    with Session(request.app.state.records) as db:
+        row = db.get(BlacklistRow, (actor.merchant_id, visitor_id))
+        if row is None:
+            raise ApiProblem(404, "not_found", f"visitor {visitor_id!r} is not blacklisted")
+        db.delete(row)
+        db.commit()
