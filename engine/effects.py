@@ -106,6 +106,13 @@ class ToAgents(Effect):
 
 
 @dataclass(frozen=True)
+class ImageToAgents(Effect):
+    """Forward a visitor's image (its served URL) to the agents serving the session."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class LeaveQueue(Effect):
     """Take the session out of its queue (timeout, visitor left)."""
 

@@ -50,6 +50,19 @@ class Rating(Event):
 
 
 @dataclass(frozen=True)
+class VisitorImage(Event):
+    """The visitor sent an image, already stored by the channel; ``url`` is where it is served.
+
+    The runtime echoes it (``message {from: visitor, image, id?}``) and forwards it to the agents
+    serving the session; nodes do not see it.
+    """
+
+    url: str
+    client_id: str = ""
+    """The client message id (echoed back so the client knows it arrived)."""
+
+
+@dataclass(frozen=True)
 class VisitorEnded(Event):
     """The visitor closed the conversation."""
 
@@ -103,6 +116,16 @@ class AgentMessage(Event):
 
     agent_id: str
     text: str
+
+
+@dataclass(frozen=True)
+class AgentImage(Event):
+    """An agent sent an image to the visitor (``message {from: agent, image, id?}``)."""
+
+    agent_id: str
+    url: str
+    client_id: str = ""
+    """The agent's client message id, echoed in the frame."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ The runtime hands a session to agents through :class:`Handoff` when a ``transfer
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from chatflow.engine.events import Event
 
@@ -35,3 +35,10 @@ class AgentRelay(Protocol):
     """Where the runtime forwards what the visitor says while an agent serves the session."""
 
     async def to_agents(self, session_id: str, text: str) -> None: ...
+
+
+@runtime_checkable
+class ImageRelay(Protocol):
+    """An :class:`AgentRelay` that can forward images too (the runtime checks for it)."""
+
+    async def image_to_agents(self, session_id: str, url: str) -> None: ...

@@ -22,6 +22,7 @@ from chatflow.engine.effects import (
     EndReason,
     Enqueue,
     HttpRequest,
+    ImageToAgents,
     LeaveQueue,
     Outcome,
     Say,
@@ -33,6 +34,7 @@ from chatflow.engine.effects import (
 from chatflow.engine.errors import ChatflowError, RuntimeFlowError, StepLimitError
 from chatflow.engine.events import (
     AgentEnded,
+    AgentImage,
     AgentJoined,
     AgentMessage,
     Choice,
@@ -45,6 +47,7 @@ from chatflow.engine.events import (
     Start,
     TimerFired,
     VisitorEnded,
+    VisitorImage,
     VisitorText,
 )
 from chatflow.engine.flowcache import LoadedFlow
@@ -66,7 +69,7 @@ HTTP_MARGIN = 30.0
 MAX_HTTP_ATTEMPTS = 2
 """Times a call is issued before the node gets an ``HttpResult`` with ``error="no reply"``."""
 
-_QUEUE_EVENTS = (QueuePosition, NoAgents, AgentJoined, AgentMessage, AgentEnded)
+_QUEUE_EVENTS = (QueuePosition, NoAgents, AgentJoined, AgentMessage, AgentImage, AgentEnded)
 """Events from the queue: they apply while the queue owns the session (queued or with an agent;
 a transfer between agents re-queues a session that is with an agent)."""
 
@@ -91,7 +94,8 @@ class Transition:
     frames: list[Frame] = field(default_factory=list)
     """New frames of the output log, to save with the session."""
     actions: list[Effect] = field(default_factory=list)
-    """``PerformHttp``, ``Enqueue``, ``LeaveQueue``, ``ToAgents``: performed after the save."""
+    """``PerformHttp``, ``Enqueue``, ``LeaveQueue``, ``ToAgents``, ``ImageToAgents``: performed
+    after the save."""
     visited: list[str] = field(default_factory=list)
     """Nodes entered while applying the event, in order."""
 
@@ -161,6 +165,10 @@ class _Apply:
             case Rating(score=score, client_id=cid):
                 self.visitor_said(str(score), cid, last_input=False)
                 self.dispatch(event)
+            case VisitorImage(url=url, client_id=cid):
+                self.visitor_image(url, cid)
+            case AgentImage(url=url, client_id=cid):
+                self.frame("message", with_id({"from": "agent", "image": url}, cid))
             case VisitorEnded(client_id=cid):
                 self.end("visitor", cid)
             case SessionClosed(reason=reason):
@@ -401,6 +409,15 @@ class _Apply:
             self.ctx.changed()
         s.timers.pop(IDLE_TIMER, None)
 
+    def visitor_image(self, url: str, client_id: str) -> None:
+        """Echo the image; agents serving the session get it, and an idle clock starts over."""
+        s = self.s
+        self.frame("message", with_id({"from": "visitor", "image": url}, client_id))
+        if s.status == "with_agent":
+            self.tx.actions.append(ImageToAgents(url))
+        elif IDLE_TIMER in s.timers:
+            self.start_timer(IDLE_TIMER, self.flow.flow.settings.idle_timeout, None)
+
     def start_timer(self, name: str, seconds: float, node: str | None) -> None:
         due = self.now + timedelta(seconds=seconds)
         self.s.timers[name] = Timer(name, self.s.next_id(), due, node)
@@ -420,3 +437,10 @@ class _Apply:
     def ids(self, **more: Any) -> dict[str, Any]:
         s = self.s
         return {"session_id": s.id, "flow_id": self.flow.id, "node_id": s.node, **more}
+
+
+def with_id(body: dict[str, Any], client_id: str) -> dict[str, Any]:
+    """A frame body with the client message id, when there is one."""
+    if client_id:
+        body["id"] = client_id
+    return body

@@ -9,8 +9,8 @@ It wraps the pure interpreter (``engine.interpreter``) with what needs I/O:
 * the new state and its output frames are saved first, in one write; only then are effects
   performed, in order per session, by a small worker: HTTP calls (through the injected
   :class:`~chatflow.engine.effects.HttpCaller`, answered by an ``HttpResult`` event), queue
-  hand-offs (:class:`~chatflow.engine.handoff.Handoff`) and text for agents
-  (:class:`~chatflow.engine.handoff.AgentRelay`);
+  hand-offs (:class:`~chatflow.engine.handoff.Handoff`) and text (and images) for agents
+  (:class:`~chatflow.engine.handoff.AgentRelay`, :class:`~chatflow.engine.handoff.ImageRelay`);
 * ``fire_due_timers`` turns the store's due-time index into ``TimerFired`` events.
 """
 
@@ -31,6 +31,7 @@ from chatflow.engine.effects import (
     Enqueue,
     HttpCaller,
     HttpReply,
+    ImageToAgents,
     LeaveQueue,
     ToAgents,
 )
@@ -38,7 +39,7 @@ from chatflow.engine.errors import ChatflowError, NotFoundError, StoreConflict
 from chatflow.engine.events import Event, HttpResult, Start, TimerFired
 from chatflow.engine.flowcache import FlowCache, LoadedFlow
 from chatflow.engine.frames import Frame
-from chatflow.engine.handoff import AgentRelay, Handoff
+from chatflow.engine.handoff import AgentRelay, Handoff, ImageRelay
 from chatflow.engine.interpreter import DEFAULT_STEP_LIMIT, PerformHttp, Transition, apply_event
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.locks import KeyedLocks
@@ -321,6 +322,11 @@ class Runtime:
                     logger.warning("engine.no_agent_relay", extra=ids)
                 else:
                     await self.agents.to_agents(session.id, action.text)
+            elif isinstance(action, ImageToAgents):
+                if isinstance(self.agents, ImageRelay):
+                    await self.agents.image_to_agents(session.id, action.url)
+                else:
+                    logger.warning("engine.no_image_relay", extra=ids)
         except Exception as exc:
             logger.exception("engine.effect_failed", extra={**ids, "error": repr(exc)})
 
