@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from chatflow.engine.errors import ChatflowError
 
-COMMANDS: tuple[str, ...] = ("validate", "schema", "graph")
+COMMANDS: tuple[str, ...] = ("validate", "schema", "graph", "test", "chat", "serve")
 """Subcommand modules under ``chatflow.admin_api.commands``, in help order."""
 
 

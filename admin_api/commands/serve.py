@@ -1,0 +1,111 @@
+"""``chatflow serve``: run a deployment with uvicorn (the embedded demo when given no options)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from chatflow.admin_api.settings import DEMO_CONFIG, ServeSettings
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the chat server (the demo deployment by default)",
+        description=(
+            "Serve the visitor channels, the agent API and the admin API. With no --config it "
+            f"runs the demo deployment ({DEMO_CONFIG}) on embedded SQLite under --data."
+        ),
+    )
+    parser.add_argument("--config", type=Path, help=f"chatflow.yaml (default: {DEMO_CONFIG})")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (./data)")
+    parser.add_argument("--redis", metavar="URL", help="scale-out: Redis URL for sessions")
+    parser.add_argument("--database", metavar="URL", help="scale-out: records database URL")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.set_defaults(func=run)
+
+
+def settings_from(args: argparse.Namespace) -> ServeSettings | str:
+    """The settings, or why they cannot be made (a message for the user)."""
+    config = args.config or DEMO_CONFIG
+    if not config.is_file():
+        if args.config is None:
+            return (
+                f"no --config given and the demo deployment {DEMO_CONFIG} is not here; run "
+                "from a chatflow checkout or pass --config path/to/chatflow.yaml"
+            )
+        return f"config file {config} does not exist"
+    return ServeSettings(
+        config=config,
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        redis_url=args.redis,
+        database_url=args.database,
+        env=dict(os.environ),
+    )
+
+
+def banner(settings: ServeSettings, site_keys: list[str]) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    lines = [f"chatflow is serving {settings.config} (data: {settings.data})", ""]
+    for key in site_keys:
+        lines.append(f"  chat page     {base}/chat/{key}")
+    if site_keys:
+        lines.append(
+            f'  widget        <script src="{base}/static/widget.js" data-site="{site_keys[0]}" async></script>'
+        )
+    lines.append(f"  agent login   POST {base}/api/v1/auth/login")
+    lines.append(f"  API docs      {base}/docs")
+    if settings.config == DEMO_CONFIG:
+        lines.append("  demo agents   demo_alice / demo_bob, password Demo-pass1")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from chatflow.admin_api.app import create_app, load_config
+    from chatflow.admin_api.logs import configure as configure_logs
+    from chatflow.engine.errors import ChatflowError, DefinitionError
+
+    made = settings_from(args)
+    if isinstance(made, str):
+        print(f"chatflow serve: {made}", file=sys.stderr)
+        return 2
+    settings = made
+    configure_logs(args.log_level)
+    try:
+        config = load_config(settings)
+        app = create_app(settings)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        print(f"chatflow serve: {exc.message}", file=sys.stderr)
+        return 1
+    except ChatflowError as exc:
+        print(f"chatflow serve: {exc}", file=sys.stderr)
+        return 1
+    keys = [site.key for merchant in config.merchants for site in merchant.sites if site.enabled]
+    print(banner(settings, keys), flush=True)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=args.log_level,
+            ws_max_size=1_048_576,
+            timeout_graceful_shutdown=10,
+            proxy_headers=False,
+        )
+    )
+    server.run()
+    return 0

@@ -1,0 +1,137 @@
+"""``chatflow serve`` as a real process: banner, graceful shutdown, and sessions surviving it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVE = [sys.executable, "-m", "chatflow.admin_api.cli", "serve"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, data: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log = ""
+        self.proc = subprocess.Popen(
+            [*SERVE, "--port", str(self.port), "--data", str(data), "--log-level", "info"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise AssertionError(f"server did not start: {self.log}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        _ = self.log
+        return code
+
+    @property
+    def log(self) -> str:
+        """Everything the process printed (read once it has exited)."""
+        if self.proc.stdout is not None and not self.proc.stdout.closed:
+            self._log = self.proc.stdout.read()
+            self.proc.stdout.close()
+        return self._log
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
+
+
+def test_serve_prints_urls_shuts_down_gracefully_and_keeps_sessions(data: Path) -> None:
+    server = Server(data)
+    try:
+        created = httpx.post(f"{server.base}/api/v1/sites/demo-web/sessions", json={}).json()
+
+        async def talk() -> tuple[list[dict[str, object]], int | None]:
+            url = f"ws://127.0.0.1:{server.port}/ws/visitor?token={created['visitor_token']}"
+            frames: list[dict[str, object]] = []
+            async with websockets.connect(url) as ws:
+                # the real clock decides: the menu in service hours, else the phone prompt
+                while not any(f.get("options") or "手机号" in str(f.get("text")) for f in frames):
+                    frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
+                server.proc.send_signal(signal.SIGTERM)  # shut down with the socket open
+                try:
+                    while True:
+                        await asyncio.wait_for(ws.recv(), 15)
+                except websockets.ConnectionClosed as closed:
+                    return frames, closed.rcvd.code if closed.rcvd else None
+
+        frames, close_code = asyncio.run(talk())
+        # uvicorn finishes its graceful shutdown, then re-raises the signal it caught
+        assert server.stop() in (0, -signal.SIGTERM)
+        assert close_code in (1000, 1001, 1012)  # a close frame, not a dropped connection
+        log = server.log
+        assert "chat page     http://127.0.0.1" in log and "/chat/demo-web" in log
+        assert "Application shutdown complete" in log
+    finally:
+        server.stop()
+
+    again = Server(data)
+    try:
+        token = {"Authorization": f"Bearer {created['visitor_token']}"}
+        url = f"{again.base}/api/v1/sessions/{created['session_id']}/events"
+        replay = httpx.get(url, headers=token).json()["events"]
+        assert [f["seq"] for f in replay] == [f["seq"] for f in frames]
+        assert [f.get("text") for f in replay] == [f.get("text") for f in frames]
+    finally:
+        assert again.stop() in (0, -signal.SIGTERM)
+
+
+def test_serve_without_demo_or_with_a_bad_config_explains(tmp_path: Path) -> None:
+    nowhere = subprocess.run(
+        [sys.executable, "-m", "chatflow.admin_api.cli", "serve"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert nowhere.returncode == 2 and "pass --config" in nowhere.stderr
+    bad = tmp_path / "chatflow.yaml"
+    bad.write_text("merchants:\n  - id: acme\n    sitez: []\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "chatflow.admin_api.cli", "serve", "--config", str(bad)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"{bad}:3:5: error: unknown field 'sitez'" in result.stderr
+    assert "Traceback" not in result.stderr
