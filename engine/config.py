@@ -88,6 +88,22 @@ class Agent(Model):
         return self
 
 
+class WebhookChannel(Model):
+    """A webhook/IM channel: a provider (WeChat, LINE, a bot bridge...) posts signed visitor
+    messages in and gets every output frame posted back (docs/webhook-channel.md)."""
+
+    key: str = Field(pattern=_ID)
+    """Channel key in ``POST /api/v1/channels/{key}/inbound``; unique in the deployment."""
+    site: str
+    """Key of the merchant's site whose flow the channel's conversations run."""
+    secret_env: str = Field(min_length=1)
+    """Environment variable holding the shared HMAC secret (both directions are signed with it)."""
+    webhook_url: str = Field(pattern=r"^https?://")
+    """Where output frames are delivered (the SSRF guard and ``http.allow_hosts`` apply)."""
+    enabled: bool = True
+    """A disabled channel refuses inbound messages."""
+
+
 class Merchant(Model):
     """A merchant (商號): the tenant; nothing of one merchant is visible to another."""
 
@@ -101,6 +117,8 @@ class Merchant(Model):
     """Skill groups of the merchant."""
     agents: list[Agent] = Field(default_factory=list)
     """Agents of the merchant."""
+    channels: list[WebhookChannel] = Field(default_factory=list)
+    """Webhook/IM channels of the merchant."""
 
     @model_validator(mode="after")
     def _one_owner(self) -> Merchant:
@@ -113,7 +131,7 @@ class Merchant(Model):
 
 
 class HttpPolicy(Model):
-    """What HTTP nodes may call."""
+    """What HTTP nodes and webhook deliveries may call."""
 
     allow_hosts: list[str] = Field(default_factory=list)
     """Hosts or CIDR ranges the SSRF guard lets through even though they are private or loopback
@@ -128,4 +146,4 @@ class DeploymentConfig(Model):
     merchants: list[Merchant] = Field(default_factory=list)
     """The tenants."""
     http: HttpPolicy = Field(default_factory=HttpPolicy)
-    """Policy for HTTP nodes."""
+    """Policy for outgoing HTTP: HTTP nodes and webhook channel deliveries."""

@@ -2,7 +2,7 @@
 
 Part of ``chatflow validate`` (:mod:`~chatflow.engine.validate` calls these after the files
 validated against their models): ids that must be unique, sites whose flow is missing, groups
-that no merchant defines, and tests that name flows, nodes or groups that do not exist.
+that no merchant defines, channels on sites the merchant lacks, and tests that name flows, nodes or groups that do not exist.
 """
 
 from __future__ import annotations
@@ -98,6 +98,16 @@ def check_config(loaded: Loaded[DeploymentConfig], index: FlowIndex | None) -> l
         "agent account",
         "across the deployment (agents log in by account alone)",
     )
+    problems += _duplicates(
+        doc,
+        (
+            (c.key, ("merchants", i, "channels", j, "key"))
+            for i, m in merchants
+            for j, c in enumerate(m.channels)
+        ),
+        "channel key",
+        "across the deployment (providers post to /api/v1/channels/{key}/inbound)",
+    )
     if index is None:
         problems.append(
             doc.problem(
@@ -150,6 +160,18 @@ def _check_merchant(
         for k, group in enumerate(site.groups):
             if group not in groups:
                 problems.append(unknown_group(group, (*here, "sites", j, "groups", k)))
+    sites = [site.key for site in merchant.sites]
+    for j, channel in enumerate(merchant.channels):
+        if channel.site not in sites:
+            problems.append(
+                doc.problem(
+                    f"channel {channel.key!r} runs on site {channel.site!r}, which merchant "
+                    f"{merchant.id!r} does not have; its sites: {choices(sites)}."
+                    f"{did_you_mean(channel.site, sites)} Fix the key or add the site.",
+                    (*here, "channels", j, "site"),
+                    code="unknown-site",
+                )
+            )
     for k, agent in enumerate(merchant.agents):
         for group in agent.groups:
             if group not in groups:

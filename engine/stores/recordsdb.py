@@ -205,6 +205,9 @@ def records_engine(url: str, **kwargs: Any) -> Engine:
 
 def create_tables(engine: Engine) -> None:
     """Create the records tables that do not exist yet."""
-    from chatflow.engine.stores import contenttables  # noqa: F401  (registers its tables)
+    from chatflow.engine.stores import (
+        channeltables,  # noqa: F401  (registers its tables)
+        contenttables,  # noqa: F401  (registers its tables)
+    )
 
     _REGISTRY.metadata.create_all(engine)
