@@ -34,6 +34,7 @@ from chatflow.admin_api import (
     routes_words,
 )
 from chatflow.admin_api.auth import AuthService
+from chatflow.admin_api.channel_wiring import build_channels
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.services import Services, visitor_secret
 from chatflow.admin_api.settings import ServeSettings
@@ -95,6 +96,8 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         message_limiter=MemoryRateLimiter(Limit(30, 10), time.monotonic),
     )
 
+    extra_channels = build_channels(settings.data, services, engine, channel.tokens)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         create_tables(engine)
@@ -107,10 +110,12 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         )
         seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
         await services.start(flows_folder)
+        await extra_channels.start()
         try:
             yield
         finally:
             channel.closing.set()
+            await extra_channels.aclose()
             await services.aclose()
             engine.dispose()
 
@@ -141,6 +146,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_visitors.router)
     app.include_router(routes_tags.router)
     app.include_router(web.build_router(channel))
+    extra_channels.mount(app)
     static = resources.files("chatflow.channels") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

@@ -1,0 +1,300 @@
+"""Images in conversations: upload (visitors here, agents through :meth:`ImageService.accept`),
+storage under a random id, and serving back to a plain ``<img>``.
+
+An upload is a ``multipart/form-data`` body with one or more ``file`` parts (and optional ``id``
+parts, the client message ids, paired with the files in order). Each file is read within 2 MB as
+it streams in (:mod:`chatflow.channels.multipart`) and typed by its bytes
+(:mod:`chatflow.channels.image_types`); a request is taken whole or not at all. Each stored
+image becomes a ``VisitorImage`` / ``AgentImage`` event, which the runtime echoes into the
+session's output log as ``message {from, image: url, id?}``.
+
+The served URL ``/api/v1/images/{id}`` is the only secret (an ``<img>`` sends no header), so the
+id is 256 random bits; answers carry the stored type, ``nosniff``, a sandboxing CSP and
+``Content-Disposition: inline; filename="image.<ext>"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Protocol
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from chatflow.channels.errors import ChannelProblem
+from chatflow.channels.image_types import BY_CONTENT_TYPE, ImageType, check_image
+from chatflow.channels.multipart import Limits, MultipartError, boundary_of, read_multipart
+from chatflow.channels.visitor_frames import MAX_CLIENT_ID
+from chatflow.channels.visitor_tokens import VisitorTokens
+from chatflow.engine.errors import NotFoundError, RuntimeFlowError
+from chatflow.engine.events import AgentImage, Event, VisitorImage
+from chatflow.engine.ratelimit import RateLimiter
+from chatflow.engine.runtime import Runtime
+from chatflow.engine.session import Session
+from chatflow.engine.stores.channeltables import ImageRow
+
+IMAGE_PATH = "/api/v1/images/"
+_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_CLIENT_ID = re.compile(r"^[\x21-\x7e]+$")
+
+SERVE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=86400",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Referrer-Policy": "no-referrer",
+}
+
+Sender = Literal["visitor", "agent"]
+
+AgentImages = Callable[[Request, str, str], Awaitable[dict[str, Any]]]
+"""``(request, session_id, bearer token) -> answer``: an agent's upload on the same path. It
+checks the agent serves the session, then calls :meth:`ImageService.accept` with ``"agent"``."""
+
+
+def new_image_id() -> str:
+    """43 URL-safe characters, 256 random bits: the served URL cannot be guessed."""
+    return secrets.token_urlsafe(32)
+
+
+class ImageBlobs(Protocol):
+    """Where image bytes live (ids are checked before they reach here)."""
+
+    def put(self, image_id: str, data: bytes) -> None: ...
+
+    def get(self, image_id: str) -> bytes | None: ...
+
+
+class FolderBlobs:
+    """Image bytes as files: ``<root>/<id[:2]>/<id>``, written whole or not at all."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, image_id: str) -> Path:
+        if not _ID.match(image_id):
+            raise ValueError("not an image id")
+        return self.root / image_id[:2] / image_id
+
+    def put(self, image_id: str, data: bytes) -> None:
+        path = self._path(image_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{image_id}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+
+    def get(self, image_id: str) -> bytes | None:
+        try:
+            return self._path(image_id).read_bytes()
+        except (FileNotFoundError, ValueError):
+            return None
+
+
+class MemoryBlobs:
+    """The in-memory twin."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+
+    def put(self, image_id: str, data: bytes) -> None:
+        self.blobs[image_id] = data
+
+    def get(self, image_id: str) -> bytes | None:
+        return self.blobs.get(image_id)
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    kind: ImageType
+    client_id: str
+
+
+@dataclass
+class ImageService:
+    runtime: Runtime
+    records: Engine
+    blobs: ImageBlobs
+    limits: Limits = field(default_factory=Limits)
+    new_id: Callable[[], str] = new_image_id
+    agent_images: AgentImages | None = None
+    """Set by the agent API: a bearer token that is not a visitor token is handed to it."""
+
+    async def receive(self, request: Request) -> list[Upload]:
+        """The request's images, each checked; raises :class:`ChannelProblem` (400/413/415/422)."""
+        try:
+            boundary = boundary_of(request.headers.get("content-type"))
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.limits.max_body:
+                raise MultipartError(413, "too_large", "the request is larger than any upload")
+            parts = await read_multipart(request.stream(), boundary, self.limits)
+        except MultipartError as exc:
+            raise ChannelProblem(exc.status, exc.code, exc.message) from None
+        files = [p for p in parts if p.name == "file" and p.is_file]
+        ids = [p.data.decode("utf-8", "replace") for p in parts if p.name == "id" and not p.is_file]
+        if not files:
+            raise ChannelProblem(422, "no_image", "send each image in a form field named 'file'")
+        if len(ids) > len(files) or any(
+            len(i) > MAX_CLIENT_ID or not _CLIENT_ID.match(i) for i in ids
+        ):
+            raise ChannelProblem(
+                422, "bad_id", f"each 'id' is one per file, 1-{MAX_CLIENT_ID} visible characters"
+            )
+        uploads: list[Upload] = []
+        errors: list[dict[str, Any]] = []
+        for index, part in enumerate(files):
+            data = bytes(part.data)
+            kind = check_image(data)
+            if isinstance(kind, str):
+                errors.append({"index": index, "filename": part.filename, "message": kind})
+            else:
+                client_id = ids[index] if index < len(ids) else ""
+                uploads.append(Upload(data, kind, client_id))
+        if errors:
+            raise ChannelProblem(
+                415,
+                "unsupported_image",
+                "only JPEG, PNG, GIF and WebP images are accepted; nothing was stored",
+                errors=errors,
+            )
+        return uploads
+
+    async def accept(
+        self, request: Request, session: Session, sender: Sender, agent_id: str = ""
+    ) -> list[dict[str, Any]]:
+        """Read, store and echo the request's images into ``session`` (the agent route uses this
+        too, after checking that the agent serves the session). Returns one entry per image."""
+        if session.ended:
+            raise ChannelProblem(409, "session_ended", "the conversation has ended")
+        out = []
+        for upload in await self.receive(request):
+            url = await asyncio.to_thread(self._store, upload, session, sender, agent_id)
+            event = self._event(url, upload.client_id, sender, agent_id)
+            try:
+                applied = await self.runtime.apply(session.id, event)
+            except NotFoundError:
+                raise ChannelProblem(404, "session_not_found", "the session is gone") from None
+            except RuntimeFlowError:
+                raise ChannelProblem(
+                    500, "flow_error", "the image could not be delivered"
+                ) from None
+            if not applied and (await self.runtime.get(session.id)).ended:
+                raise ChannelProblem(409, "session_ended", "the conversation has ended")
+            entry: dict[str, Any] = {"url": url, "content_type": upload.kind.content_type}
+            entry["size"] = len(upload.data)
+            if upload.client_id:
+                entry["id"] = upload.client_id
+            out.append(entry)
+        return out
+
+    def _event(self, url: str, client_id: str, sender: Sender, agent_id: str) -> Event:
+        image_id = url.rsplit("/", 1)[-1]
+        if sender == "visitor":
+            key = f"client:{client_id}" if client_id else f"image:{image_id}"
+            return VisitorImage(key=key, url=url, client_id=client_id)
+        key = f"agent-image:{agent_id}:{client_id}" if client_id else f"image:{image_id}"
+        return AgentImage(key=key, agent_id=agent_id, url=url, client_id=client_id)
+
+    def _store(self, upload: Upload, session: Session, sender: Sender, agent_id: str) -> str:
+        """Bytes first, then the row (a row never names missing bytes); a resent client id gets
+        the image it already stored."""
+        with DbSession(self.records) as db:
+            if upload.client_id:
+                known = db.exec(
+                    select(ImageRow.id).where(
+                        ImageRow.session_id == session.id,
+                        ImageRow.sender == sender,
+                        ImageRow.client_id == upload.client_id,
+                    )
+                ).first()
+                if known is not None:
+                    return IMAGE_PATH + known
+            image_id = self.new_id()
+            self.blobs.put(image_id, upload.data)
+            db.add(
+                ImageRow(
+                    id=image_id,
+                    session_id=session.id,
+                    merchant_id=session.merchant,
+                    sender=sender,
+                    agent_id=agent_id or None,
+                    content_type=upload.kind.content_type,
+                    size=len(upload.data),
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                    client_id=upload.client_id,
+                )
+            )
+            db.commit()
+        return IMAGE_PATH + image_id
+
+    def load(self, image_id: str) -> tuple[ImageRow, bytes] | None:
+        if not _ID.match(image_id):
+            return None
+        with DbSession(self.records) as db:
+            row = db.get(ImageRow, image_id)
+        data = self.blobs.get(image_id) if row is not None else None
+        return None if row is None or data is None else (row, data)
+
+
+def bearer(authorization: str | None) -> str:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise ChannelProblem(401, "unauthorized", "send 'Authorization: Bearer <visitor_token>'")
+    return authorization[7:].strip()
+
+
+def build_router(service: ImageService, tokens: VisitorTokens, limiter: RateLimiter) -> APIRouter:
+    router = APIRouter(tags=["images"])
+
+    @router.post("/api/v1/sessions/{session_id}/images", status_code=201)
+    async def upload_images(
+        session_id: str,
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> dict[str, Any]:
+        """Send one or more images (multipart ``file`` parts, optional ``id`` parts)."""
+        token = bearer(authorization)
+        sid = tokens.session_of(token)
+        if sid is None and service.agent_images is not None:
+            return await service.agent_images(request, session_id, token)
+        if sid is None or sid != session_id:
+            raise ChannelProblem(401, "unauthorized", "the visitor token is not valid")
+        try:
+            session = await service.runtime.get(sid)
+        except NotFoundError:
+            raise ChannelProblem(404, "session_not_found", "the session is gone") from None
+        wait = limiter.hit(f"images:{sid}")
+        if wait:
+            raise ChannelProblem(429, "rate_limited", "too many images", retry_after=wait)
+        images = await service.accept(request, session, "visitor")
+        return {"url": images[0]["url"], "images": images}
+
+    @router.get(IMAGE_PATH + "{image_id}", response_class=Response)
+    async def get_image(image_id: str) -> Response:
+        """An image, by its unguessable id."""
+        found = await asyncio.to_thread(service.load, image_id)
+        if found is None:
+            raise ChannelProblem(404, "image_not_found", "no such image")
+        row, data = found
+        kind = BY_CONTENT_TYPE[row.content_type]
+        headers = {
+            **SERVE_HEADERS,
+            "Content-Disposition": f'inline; filename="image.{kind.extension}"',
+            "ETag": f'"{row.sha256}"',
+        }
+        return Response(data, media_type=kind.content_type, headers=headers)
+
+    return router
