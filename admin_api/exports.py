@@ -52,7 +52,7 @@ def neutralise(text: str) -> str:
 def timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder
         raise ApiProblem(
             422, "invalid_input", f"unknown time zone {name!r}; use an IANA name like Asia/Taipei"
         ) from None

@@ -15,12 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from pydantic import Field
 from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.tenants import MAX_INT
 from chatflow.engine.stores.contenttables import VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
@@ -50,7 +52,7 @@ def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
             moment = datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
         else:
             moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ApiProblem(
             422,
             "invalid_input",
@@ -78,6 +80,10 @@ class RecordFilter:
 
 
 ListQuery = Annotated[list[str] | None, Query()]
+DbId = Annotated[int, Field(ge=1, le=MAX_INT)]
+"""A row id: positive and within a 32-bit column (SQLite and PostgreSQL alike)."""
+IdsQuery = Annotated[list[DbId] | None, Query()]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 
 
 def record_filter(
@@ -93,8 +99,8 @@ def record_filter(
     agent: ListQuery = None,
     status: ListQuery = None,
     closed_by: ListQuery = None,
-    rating: Annotated[list[int] | None, Query()] = None,
-    tag: Annotated[list[int] | None, Query()] = None,
+    rating: Annotated[list[Annotated[int, Field(ge=0, le=10)]] | None, Query()] = None,
+    tag: IdsQuery = None,
     visitor: Annotated[str | None, Query(max_length=128)] = None,
     q: Annotated[
         str | None, Query(max_length=100, description="text in transcripts or visitor profiles")
@@ -102,7 +108,10 @@ def record_filter(
 ) -> RecordFilter:
     """Route dependency: the filter from the query string (repeat a name for several values)."""
     until = parse_moment(end, "end", end=True) if end else now(request)
-    since = parse_moment(start, "start") if start else until - timedelta(days=DEFAULT_DAYS)
+    try:
+        since = parse_moment(start, "start") if start else until - timedelta(days=DEFAULT_DAYS)
+    except OverflowError:
+        raise ApiProblem(422, "invalid_input", "end is too early for a 30-day range") from None
     if since > until:
         raise ApiProblem(422, "invalid_input", "start must not be after end")
     if q is not None and not q.strip():

@@ -2,7 +2,8 @@
 delete.
 
 Each answers per item: the ids that succeeded and, for the others, a code and a reason, so the
-console can say "18 transferred, 2 failed". Transfer takes at most 20 conversations at once
+console can say "18 transferred, 2 failed"; a batch naming no conversation the caller can see
+is a 404 as a whole. Transfer takes at most 20 conversations at once
 (seed 003: 移轉事件單次操作上限為20筆). Close and transfer act on live conversations through
 :class:`~chatflow.admin_api.live.LiveSessions`; a conversation the caller cannot see is
 ``not_found``, exactly like one that does not exist.
@@ -22,7 +23,7 @@ from chatflow.admin_api import visitors
 from chatflow.admin_api.live import LiveError, LiveSessions, live_sessions
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import scope_clauses
+from chatflow.admin_api.recordquery import DbId, scope_clauses
 from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow, GroupRow, MessageRow
 
 log = logging.getLogger("chatflow.api.batch")
@@ -58,7 +59,7 @@ class TransferBody(BatchBody):
 
 
 class TagBody(BatchBody):
-    tag_ids: list[int] = Field(min_length=1, max_length=50)
+    tag_ids: list[DbId] = Field(min_length=1, max_length=50)
 
 
 class BlacklistBody(BatchBody):
@@ -99,10 +100,14 @@ class _Outcome:
 
 
 def _visible(db: Session, actor: Actor, ids: list[str]) -> dict[str, ConversationRow]:
+    """The conversations the actor may act on; 404 when it may act on none of them."""
     statement = select(ConversationRow).where(
         col(ConversationRow.session_id).in_(ids), *scope_clauses(actor)
     )
-    return {row.session_id: row for row in db.exec(statement).all()}
+    found = {row.session_id: row for row in db.exec(statement).all()}
+    if not found:
+        raise ApiProblem(404, "not_found", "none of these conversations exists")
+    return found
 
 
 async def _live_batch(

@@ -26,7 +26,8 @@ from chatflow.admin_api.quickreply_import import (
     UploadRejected,
     parse_upload,
 )
-from chatflow.admin_api.recordquery import escape_like
+from chatflow.admin_api.recordquery import Offset, escape_like
+from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.stores.contenttables import QuickReplyRow
 from chatflow.engine.stores.recordsdb import utcnow
 
@@ -138,7 +139,7 @@ def list_replies(
         str | None, Query(max_length=100, description="in category, title or content")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReplyPage:
     """The caller's personal replies and the team's, personal first, by category and title."""
     clauses = _visible(actor, scope)
@@ -234,7 +235,7 @@ def _editable(db: Session, actor: Actor, reply_id: int) -> QuickReplyRow:
 
 
 @router.patch("/{reply_id}", response_model=ReplyOut)
-def update_reply(request: Request, actor: User, reply_id: int, body: ReplyPatch) -> ReplyOut:
+def update_reply(request: Request, actor: User, reply_id: NumericId, body: ReplyPatch) -> ReplyOut:
     with Session(request.app.state.records) as db:
         row = _editable(db, actor, reply_id)
         for name, value in body.model_dump(exclude_none=True).items():
@@ -247,7 +248,7 @@ def update_reply(request: Request, actor: User, reply_id: int, body: ReplyPatch)
 
 
 @router.delete("/{reply_id}", status_code=204)
-def delete_reply(request: Request, actor: User, reply_id: int) -> None:
+def delete_reply(request: Request, actor: User, reply_id: NumericId) -> None:
     with Session(request.app.state.records) as db:
         db.delete(_editable(db, actor, reply_id))
         db.commit()

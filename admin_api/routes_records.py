@@ -26,6 +26,7 @@ from chatflow.admin_api.exports import DOCX_MAX_RECORDS, Section, Table, format_
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import (
+    Offset,
     RecordFilter,
     Row,
     count_records,
@@ -176,7 +177,7 @@ def list_records(
     actor: Viewer,
     wanted: Filter,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RecordPage:
     """Conversations newest first; ``total`` counts every match, ``items`` is one page."""
     clauses = record_clauses(actor, wanted)

@@ -2,7 +2,7 @@
 
 A tag group has a name and ``multi`` (可否多选): whether a visitor may hold several of its tags.
 Tagging one visitor sets its tags; batch tagging adds tags to many visitors (in a single-choice
-group the new tag replaces the old one) and reports per visitor.
+group the new tag replaces the old one) and reports per visitor (404 when it knows none).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from sqlmodel import Session, col, delete, func, select
 from chatflow.admin_api import visitors
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import DbId
+from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.stores.contenttables import TagGroupRow, TagRow, VisitorTagRow
 
 router = APIRouter(prefix="/api/v1", tags=["tags"])
@@ -54,14 +56,14 @@ class TagIn(BaseModel):
 
 
 class VisitorTagsIn(BaseModel):
-    tag_ids: list[int] = Field(max_length=100)
+    tag_ids: list[DbId] = Field(max_length=100)
 
 
 class BatchTagIn(BaseModel):
     visitor_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
         min_length=1, max_length=200
     )
-    tag_ids: list[int] = Field(min_length=1, max_length=50)
+    tag_ids: list[DbId] = Field(min_length=1, max_length=50)
 
 
 class VisitorFailure(BaseModel):
@@ -141,7 +143,7 @@ def create_tag_group(request: Request, actor: Editor, body: TagGroupIn) -> TagGr
 
 @router.patch("/tag-groups/{group_id}", response_model=TagGroupOut)
 def update_tag_group(
-    request: Request, actor: Editor, group_id: int, body: TagGroupPatch
+    request: Request, actor: Editor, group_id: NumericId, body: TagGroupPatch
 ) -> TagGroupOut:
     """Rename, or switch single/multiple choice (refused while a visitor holds several)."""
     with Session(request.app.state.records) as db:
@@ -174,7 +176,7 @@ def _untag(db: Session, tag_ids: list[int]) -> None:
 
 
 @router.delete("/tag-groups/{group_id}", status_code=204)
-def delete_tag_group(request: Request, actor: Editor, group_id: int) -> None:
+def delete_tag_group(request: Request, actor: Editor, group_id: NumericId) -> None:
     """Delete the group, its tags, and those tags on every visitor."""
     with Session(request.app.state.records) as db:
         group = _group(db, actor, group_id)
@@ -188,7 +190,7 @@ def delete_tag_group(request: Request, actor: Editor, group_id: int) -> None:
 
 
 @router.post("/tag-groups/{group_id}/tags", response_model=TagOut, status_code=201)
-def create_tag(request: Request, actor: Editor, group_id: int, body: TagIn) -> TagOut:
+def create_tag(request: Request, actor: Editor, group_id: NumericId, body: TagIn) -> TagOut:
     with Session(request.app.state.records) as db:
         group = _group(db, actor, group_id)
         tag = TagRow(merchant_id=actor.merchant_id, group_id=group.id or 0, name=body.name.strip())
@@ -199,7 +201,7 @@ def create_tag(request: Request, actor: Editor, group_id: int, body: TagIn) -> T
 
 
 @router.patch("/tags/{tag_id}", response_model=TagOut)
-def rename_tag(request: Request, actor: Editor, tag_id: int, body: TagIn) -> TagOut:
+def rename_tag(request: Request, actor: Editor, tag_id: NumericId, body: TagIn) -> TagOut:
     with Session(request.app.state.records) as db:
         tag = _tag(db, actor, tag_id)
         tag.name = body.name.strip()
@@ -210,7 +212,7 @@ def rename_tag(request: Request, actor: Editor, tag_id: int, body: TagIn) -> Tag
 
 
 @router.delete("/tags/{tag_id}", status_code=204)
-def delete_tag(request: Request, actor: Editor, tag_id: int) -> None:
+def delete_tag(request: Request, actor: Editor, tag_id: NumericId) -> None:
     with Session(request.app.state.records) as db:
         tag = _tag(db, actor, tag_id)
         _untag(db, [tag_id])
@@ -249,6 +251,8 @@ def batch_tag_visitors(request: Request, actor: Editor, body: BatchTagIn) -> Bat
             visitors.add_tags(db, actor.merchant_id, visitor_id, tags)
             db.flush()
             succeeded.append(visitor_id)
+        if not succeeded:
+            raise ApiProblem(404, "not_found", "none of these visitors exists")
         db.commit()
     return BatchTagOut(
         succeeded=succeeded,

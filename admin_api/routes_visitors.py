@@ -18,7 +18,7 @@ from sqlmodel import Session, col, exists, func, or_, select
 from chatflow.admin_api import visitors
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import escape_like
+from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import utcnow
 
@@ -97,10 +97,10 @@ def list_visitors(
     q: Annotated[
         str | None, Query(max_length=100, description="name, phone, email or note")
     ] = None,
-    tag: Annotated[list[int] | None, Query()] = None,
+    tag: IdsQuery = None,
     blacklisted: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> VisitorPage:
     """Visitor profiles, most recently updated first."""
     v = VisitorRow
@@ -165,7 +165,7 @@ def list_blacklist(
     request: Request,
     actor: BlacklistReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> BlacklistPage:
     """Blacklisted visitors, most recent first."""
     mine = col(BlacklistRow.merchant_id) == actor.merchant_id

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, func, select
 
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import escape_like
+from chatflow.admin_api.recordquery import Offset, escape_like
+from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.content import WordFilterCache
 from chatflow.engine.stores.contenttables import WordRow
 from chatflow.engine.wordfilter import fold
@@ -93,7 +94,7 @@ def list_words(
     kind: Kind | None = None,
     q: Annotated[str | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> WordPage:
     clauses = [col(WordRow.merchant_id) == actor.merchant_id]
     if kind is not None:
@@ -147,7 +148,7 @@ def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
 
 
 @router.delete("/{word_id}", status_code=204)
-def delete_word(request: Request, actor: Editor, word_id: int) -> None:
+def delete_word(request: Request, actor: Editor, word_id: NumericId) -> None:
     with Session(request.app.state.records) as db:
         row = db.get(WordRow, word_id)
         if row is None or row.merchant_id != actor.merchant_id:

@@ -44,6 +44,13 @@ def test_close_reports_successes_and_failures_per_item(kit: Kit) -> None:
     ]
 
 
+def test_a_batch_of_nothing_visible_is_404(kit: Kit) -> None:
+    kit.conversation("theirs", merchant="other", site="other-web", status="with_agent")
+    response = batch(kit, "close", {"session_ids": ["theirs", "missing"]})
+    assert response.status_code == 404 and kit.live.calls == []
+    assert batch(kit, "delete", {"session_ids": ["theirs"]}).status_code == 404
+
+
 def test_transfer_takes_at_most_20_and_names_one_target(kit: Kit) -> None:
     for n in range(21):
         kit.conversation(f"s{n}", status="with_agent")

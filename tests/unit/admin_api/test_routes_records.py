@@ -22,6 +22,9 @@ def test_the_list_defaults_to_the_last_30_days_newest_first(kit: Kit) -> None:
     assert ids(kit, "admin01", start="2026-10-01", end="2026-10-23") == ["s-31d"]
     bad = kit.client.get("/api/v1/records?start=yesterday", headers=kit.as_("admin01"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "query.start"
+    for odd in ("end=0001-01-01", "end=9999-12-31", "tag=99999999999", "offset=-1", "rating=11"):
+        response = kit.client.get(f"/api/v1/records?{odd}", headers=kit.as_("admin01"))
+        assert response.status_code in (200, 422), (odd, response.text)
 
 
 def test_one_record_carries_first_response_and_reception_time(kit: Kit) -> None:

@@ -80,6 +80,10 @@ def test_tag_groups_single_and_multiple_choice(kit: Kit) -> None:
         json={"visitor_ids": ["v1", "v2", "nope"], "tag_ids": [silver]},
     ).json()
     assert batch["succeeded"] == ["v1", "v2"] and batch["failed"][0]["visitor_id"] == "nope"
+    nobody = call(
+        kit, "POST", "/api/v1/visitors/tags", json={"visitor_ids": ["nope"], "tag_ids": [silver]}
+    )
+    assert nobody.status_code == 404
     v1 = call(kit, "GET", "/api/v1/visitors/v1").json()
     assert v1["tag_ids"] == sorted([silver, digital, books["id"]])  # silver replaced gold
 
