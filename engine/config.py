@@ -138,6 +138,24 @@ class HttpPolicy(Model):
     (``127.0.0.1``, ``10.0.0.0/8``, ``crm.internal``)."""
 
 
+class Rate(Model):
+    """At most ``count`` events per ``seconds``."""
+
+    count: int = Field(ge=1)
+    """How many."""
+    seconds: float = Field(gt=0)
+    """In how long a window."""
+
+
+class Limits(Model):
+    """Rate limits of the visitor channels (per client IP and per session)."""
+
+    new_sessions_per_ip: Rate = Field(default_factory=lambda: Rate(count=20, seconds=60))
+    """Sessions one client IP may create."""
+    messages_per_session: Rate = Field(default_factory=lambda: Rate(count=30, seconds=10))
+    """Frames one visitor session may send."""
+
+
 class DeploymentConfig(Model):
     """A deployment: where the flows are, the merchants with their sites, groups and agents."""
 
@@ -147,3 +165,5 @@ class DeploymentConfig(Model):
     """The tenants."""
     http: HttpPolicy = Field(default_factory=HttpPolicy)
     """Policy for outgoing HTTP: HTTP nodes and webhook channel deliveries."""
+    limits: Limits = Field(default_factory=Limits)
+    """Rate limits of the visitor channels."""
