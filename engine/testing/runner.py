@@ -1,0 +1,282 @@
+"""``chatflow test``: load conversation tests, run each against its flow, collect the results.
+
+Loading goes through the validator's :class:`~chatflow.engine.catalog.Catalog` and test checks,
+so a broken test file is reported exactly as ``chatflow validate`` reports it (``path:line:col``)
+instead of failing halfway through. Running is cheap by design: each flow file is parsed and its
+templates compiled once per run and shared by every test of it; a test only gets a fresh memory
+store, frozen clock, HTTP mocks (:class:`~chatflow.engine.httpcall.MockCaller`) and simulated
+agents (:mod:`~chatflow.engine.testing.agents`), all in-process. The flow language is a
+parameter, as everywhere in the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from chatflow.engine.catalog import Catalog, Loaded, data_at, display_path, find_files
+from chatflow.engine.clock import FrozenClock
+from chatflow.engine.deployment import check_test
+from chatflow.engine.errors import ChatflowError, Problem
+from chatflow.engine.flow import FlowBase
+from chatflow.engine.flowcache import LoadedFlow
+from chatflow.engine.httpcall import MockCaller
+from chatflow.engine.language import FlowLanguage
+from chatflow.engine.runtime import Runtime
+from chatflow.engine.stores.base import content_version
+from chatflow.engine.stores.memory import MemoryStore
+from chatflow.engine.testfile import ConversationTest
+from chatflow.engine.testing.agents import SimulatedAgents
+from chatflow.engine.testing.conversation import Conversation, Mismatch, TimerLoop
+from chatflow.engine.testing.report import CaseResult, Failure, RunReport, step_text
+from chatflow.engine.testing.transcript import transcript
+from chatflow.engine.yamlsource import Document
+
+logger = logging.getLogger("chatflow.engine.testing")
+
+SESSION_ID = "test-session"
+"""Every test's session id: the seeded randomness (``random`` replies) depends on it, so a test
+draws the same replies whatever runs before it."""
+
+
+@dataclass(frozen=True)
+class ReadyFlow:
+    """A flow file parsed once for the whole run, with the text and version the store keeps."""
+
+    loaded: LoadedFlow
+    text: str
+
+
+@dataclass
+class PreparedTest:
+    """A test file that loaded and passed its checks, with its flow ready to run."""
+
+    path: Path
+    document: Document
+    test: ConversationTest
+    flow: ReadyFlow
+    start: datetime
+
+    @property
+    def name(self) -> str:
+        return self.test.name or _stem(self.path)
+
+
+class _Captured(logging.Handler):
+    """Warnings and errors the engine logs while a test runs (effects and timers fail quietly)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class ConversationRunner:
+    """Runs conversation tests; one per run, so each flow is parsed once (not thread-safe)."""
+
+    def __init__(self, language: FlowLanguage, catalog: Catalog | None = None) -> None:
+        self.language = language
+        self.catalog = catalog or Catalog(language)
+        self._flows: dict[Path, ReadyFlow] = {}
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def prepare(self, path: Path) -> PreparedTest | CaseResult:
+        """Load a test file and its flow; a result listing the problems when either is invalid."""
+        loaded = self.catalog.test(path)
+        problems = [p for p in loaded.problems if p.severity == "error"]
+        test, doc = loaded.model, loaded.document
+        if test is None or doc is None:
+            return self._invalid(loaded, problems)
+        lookup = self.catalog.flow_for_test(loaded)
+        assert lookup is not None
+        problems += [p for p in check_test(loaded, lookup) if p.severity == "error"]
+        problems += _own_checks(doc, test)
+        flow_file = lookup.flow
+        if flow_file is not None and flow_file.model is None:
+            problems.append(
+                doc.problem(
+                    f"flow {test.flow!r} ({flow_file.display}) does not load; its problems follow",
+                    ("flow",),
+                    code="invalid-flow",
+                )
+            )
+            problems += flow_file.problems
+        if problems or flow_file is None or flow_file.model is None:
+            return self._invalid(loaded, problems)
+        return PreparedTest(
+            path,
+            doc,
+            test,
+            self._ready(flow_file.path, flow_file.model),
+            FrozenClock(test.now).now(),
+        )
+
+    def _ready(self, path: Path, model: FlowBase) -> ReadyFlow:
+        key = path.resolve()
+        if key not in self._flows:
+            text = path.read_text(encoding="utf-8")
+            loaded = LoadedFlow.build(model, content_version(text))
+            self._flows[key] = ReadyFlow(loaded, text)
+        return self._flows[key]
+
+    @staticmethod
+    def _invalid(loaded: Loaded[ConversationTest], problems: list[Problem]) -> CaseResult:
+        name = data_at(loaded.document, "name")
+        problems = sorted(problems, key=lambda p: (p.path != loaded.display, p.line, p.column))
+        return CaseResult(
+            name if isinstance(name, str) and name else _stem(loaded.path),
+            loaded.display,
+            problems=problems,
+        )
+
+    # -- running ---------------------------------------------------------------------------------
+
+    async def run(self, prepared: PreparedTest) -> CaseResult:
+        """Play the test's steps; stop at the first that does not hold."""
+        result = CaseResult(prepared.name, display_path(prepared.path))
+        captured = _Captured()
+        engine_log = logging.getLogger("chatflow")
+        engine_log.addHandler(captured)
+        started = time.perf_counter()
+        try:
+            result.failure = await self._play(prepared, captured)
+        finally:
+            engine_log.removeHandler(captured)
+            result.seconds = time.perf_counter() - started
+        return result
+
+    async def _play(self, prepared: PreparedTest, captured: _Captured) -> Failure | None:
+        test, flow = prepared.test, prepared.flow
+        store = MemoryStore()
+        version = await store.put_flow_version(flow.loaded.id, flow.text)
+        clock = FrozenClock(prepared.start)
+        http = MockCaller(test.http)
+        agents = SimulatedAgents(test.groups_online)
+        runtime = Runtime(
+            store, self.language, clock=clock, http=http, handoff=agents, agents=agents
+        )
+        runtime.flows.remember(flow.loaded)
+        agents.bind(runtime)
+        conversation = Conversation(runtime, clock, agents, SESSION_ID)
+        index = 0
+        try:
+            try:
+                await runtime.start(
+                    flow.loaded.id, version=version, variables=test.vars, session_id=SESSION_ID
+                )
+                await conversation.settle()
+                mismatch = _logged_errors(captured, _what(index))
+                while mismatch is None and index < len(test.steps):
+                    index += 1
+                    mismatch = await conversation.step(test.steps[index - 1])
+                    mismatch = mismatch or _logged_errors(captured, _what(index))
+            except (ChatflowError, TimerLoop) as exc:
+                mismatch = Mismatch(_what(index), [f"the flow failed: {exc}"])
+            except Exception as exc:  # a bug: report it on this test, run the others
+                logger.exception("testing.crashed", extra={"test": prepared.name})
+                mismatch = Mismatch(_what(index), [f"crashed: {type(exc).__name__}: {exc}"])
+            if mismatch is None:
+                return None
+            await conversation.read()
+            return self._failure(prepared, index, mismatch, conversation, captured, http)
+        finally:
+            await runtime.aclose()
+
+    @staticmethod
+    def _failure(
+        prepared: PreparedTest,
+        index: int,
+        mismatch: Mismatch,
+        conversation: Conversation,
+        captured: _Captured,
+        http: MockCaller,
+    ) -> Failure:
+        notes = [f"log: {_record_text(r)}" for r in captured.records]
+        notes += [
+            f"http: no mock answered {r.method.upper()} {r.url}"
+            for r in http.requests
+            if http.find(r) is None
+        ]
+        line, text = 0, ""
+        if index:
+            line = prepared.document.position(("steps", index - 1))[0]
+            text = step_text(prepared.document, index - 1)
+        lines = transcript(conversation.frames)
+        return Failure(index, line, text, mismatch.expected, mismatch.got, lines, notes)
+
+    async def run_paths(self, paths: Sequence[str | Path]) -> RunReport:
+        """Run every ``*.test.yaml`` named or found under the folders named, in file order."""
+        report = RunReport()
+        found = find_files(paths)
+        report.missing = found.missing
+        for path, kind in found.files:
+            if kind != "test":
+                continue
+            prepared = self.prepare(path)
+            result = prepared if isinstance(prepared, CaseResult) else await self.run(prepared)
+            report.results.append(result)
+        return report
+
+
+def _own_checks(doc: Document, test: ConversationTest) -> list[Problem]:
+    """What only the runner needs: a start time with an offset, regexes that compile."""
+    problems = []
+    try:
+        FrozenClock(test.now)
+    except ValueError as exc:
+        problems.append(doc.problem(f"'now' is not a usable time: {exc}", ("now",), code="now"))
+    for i, step in enumerate(test.steps):
+        if step.bot_regex is not None:
+            try:
+                re.compile(step.bot_regex)
+            except re.error as exc:
+                problems.append(
+                    doc.problem(
+                        f"not a valid regular expression: {exc}",
+                        ("steps", i, "bot_regex"),
+                        code="regex",
+                    )
+                )
+        for flag in ("agent_ends", "visitor_ends"):
+            if getattr(step, flag) is False:
+                problems.append(
+                    doc.problem(
+                        f"'{flag}: false' does nothing; write '{flag}: true' or drop the step",
+                        ("steps", i, flag),
+                        code="no-op-step",
+                    )
+                )
+    return problems
+
+
+def _what(index: int) -> str:
+    return "the step to run" if index else "the flow to start"
+
+
+def _logged_errors(captured: _Captured, expected: str) -> Mismatch | None:
+    errors = [r for r in captured.records if r.levelno >= logging.ERROR]
+    if not errors:
+        return None
+    return Mismatch(expected, [f"the flow failed: {_record_text(r)}" for r in errors])
+
+
+def _record_text(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    detail = getattr(record, "error", None)
+    return f"{text}: {detail}" if detail else text
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".test.yaml", ".test.yml", ".yaml", ".yml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
