@@ -10,21 +10,23 @@ from __future__ import annotations
 import itertools
 import logging
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from heapq import heappop, heappush
 from typing import Any
 
 from chatflow.engine.config import AgentStatus
+from chatflow.engine.events import ClosedBy
 from chatflow.engine.routing._decisions import (
     Assigned,
     Decision,
+    Ended,
     NoAgents,
     Offer,
     OfferWithdrawn,
     PositionChanged,
     WithdrawReason,
 )
-from chatflow.engine.routing._errors import UnknownGroup
+from chatflow.engine.routing._errors import NotServing, UnknownAgent, UnknownGroup, UnknownSession
 from chatflow.engine.routing._state import AgentState, GroupState, OfferState, SessionState
 
 logger = logging.getLogger("chatflow.routing")
@@ -281,3 +283,71 @@ class Core:
         self._pump(pump, now, out)
         self._flush_positions(out)
         return out
+
+    # -- memberships and closing ------------------------------------------------------------
+
+    def _agent(self, agent_id: str, merchant: str | None = None) -> AgentState:
+        a = self._agents.get(agent_id)
+        if a is None or (merchant is not None and a.merchant != merchant):
+            raise UnknownAgent(agent_id)
+        return a
+
+    def _active(self, session_id: str, agent_id: str | None) -> SessionState:
+        s = self._sessions.get(session_id)
+        if s is None:
+            raise UnknownSession(session_id)
+        if s.phase != "active" or (agent_id is not None and agent_id not in s.agents):
+            raise NotServing(session_id, agent_id)
+        return s
+
+    def _groups_of(self, a: AgentState) -> list[GroupState]:
+        return [self._groups[(a.merchant, gid)] for gid in a.groups]
+
+    def _regroup(
+        self,
+        a: AgentState,
+        groups: Mapping[str, int],
+        out: list[Decision],
+        pump: dict[GroupState, None],
+    ) -> None:
+        """Set the agent's memberships, keeping each group's online count right."""
+        online = a.status != "offline"
+        for gid in list(a.groups):
+            if gid in groups:
+                continue
+            g = self._groups[(a.merchant, gid)]
+            del a.groups[gid]
+            del g.members[a.id]
+            pump[g] = None
+            for offer in [o for o in a.offers.values() if not o.directed]:
+                if self._sessions[offer.session_id].group is g:
+                    self._withdraw(offer, "group", out, pump)
+            if online:
+                g.online -= 1
+                if g.online == 0:
+                    self._no_agents(g, out)
+        for gid, priority in groups.items():
+            g = self._groups[(a.merchant, gid)]
+            if gid not in a.groups and online:
+                g.online += 1
+            a.groups[gid] = priority
+            g.members[a.id] = priority
+            pump[g] = None
+
+    def _close(
+        self,
+        s: SessionState,
+        closed_by: ClosedBy,
+        out: list[Decision],
+        pump: dict[GroupState, None],
+    ) -> None:
+        """Forget the session; agents serving it get their places back."""
+        if s.phase == "active":
+            for aid in s.agents:
+                a = self._agents[aid]
+                a.active.discard(s.id)
+                self._touch(a)
+                pump.update(dict.fromkeys(self._groups_of(a)))
+            out.append(Ended(s.id, tuple(s.agents), closed_by, self._key(s, "ended")))
+            log("routing.ended", session_id=s.id, agents=list(s.agents), closed_by=closed_by)
+        del self._sessions[s.id]

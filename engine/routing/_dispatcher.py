@@ -19,7 +19,6 @@ from chatflow.engine.routing._decisions import (
     AgentRested,
     CollaboratorLeft,
     Decision,
-    Ended,
     Invited,
     NoAgents,
     OfferExpired,
@@ -33,7 +32,6 @@ from chatflow.engine.routing._errors import (
     NotOffered,
     NotServing,
     RoutingError,
-    UnknownAgent,
     UnknownSession,
 )
 from chatflow.engine.routing._state import (
@@ -344,23 +342,6 @@ class Dispatcher(Core):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _agent(self, agent_id: str, merchant: str | None = None) -> AgentState:
-        a = self._agents.get(agent_id)
-        if a is None or (merchant is not None and a.merchant != merchant):
-            raise UnknownAgent(agent_id)
-        return a
-
-    def _active(self, session_id: str, agent_id: str | None) -> SessionState:
-        s = self._sessions.get(session_id)
-        if s is None:
-            raise UnknownSession(session_id)
-        if s.phase != "active" or (agent_id is not None and agent_id not in s.agents):
-            raise NotServing(session_id, agent_id)
-        return s
-
-    def _groups_of(self, a: AgentState) -> list[GroupState]:
-        return [self._groups[(a.merchant, gid)] for gid in a.groups]
-
     def _check_groups(self, merchant: str, groups: Mapping[str, int]) -> None:
         for gid, priority in groups.items():
             self._group(merchant, gid)
@@ -368,57 +349,14 @@ class Dispatcher(Core):
                 raise ValueError(f"priority of group {gid!r} must be 1..5, not {priority}")
 
     def _check_room(self, a: AgentState, s: SessionState, *, needs_free: bool) -> None:
-        """A transfer needs a free agent, an invitation an online one; both need room."""
+        """A transfer needs a free agent, an invitation an online one; both need room.
+
+        Room is counted against the session's group when the agent belongs to it, else against
+        the agent's own groups: a group's limit never stretches an agent who is not in it.
+        """
         if a.status == "offline" or (needs_free and a.status != "free"):
             raise AgentUnavailable(a.id, a.status)
-        if a.load >= s.group.max_sessions or (needs_free and len(a.offers) >= MAX_RINGING):
+        own = [g.max_sessions for g in self._groups_of(a)]
+        limit = s.group.max_sessions if s.group.id in a.groups or not own else max(own)
+        if a.load >= limit or (needs_free and len(a.offers) >= MAX_RINGING):
             raise AgentUnavailable(a.id, "full")
-
-    def _regroup(
-        self,
-        a: AgentState,
-        groups: Mapping[str, int],
-        out: list[Decision],
-        pump: dict[GroupState, None],
-    ) -> None:
-        """Set the agent's memberships, keeping each group's online count right."""
-        online = a.status != "offline"
-        for gid in list(a.groups):
-            if gid in groups:
-                continue
-            g = self._groups[(a.merchant, gid)]
-            del a.groups[gid]
-            del g.members[a.id]
-            pump[g] = None
-            for offer in [o for o in a.offers.values() if not o.directed]:
-                if self._sessions[offer.session_id].group is g:
-                    self._withdraw(offer, "group", out, pump)
-            if online:
-                g.online -= 1
-                if g.online == 0:
-                    self._no_agents(g, out)
-        for gid, priority in groups.items():
-            g = self._groups[(a.merchant, gid)]
-            if gid not in a.groups and online:
-                g.online += 1
-            a.groups[gid] = priority
-            g.members[a.id] = priority
-            pump[g] = None
-
-    def _close(
-        self,
-        s: SessionState,
-        closed_by: ClosedBy,
-        out: list[Decision],
-        pump: dict[GroupState, None],
-    ) -> None:
-        """Forget the session; agents serving it get their places back."""
-        if s.phase == "active":
-            for aid in s.agents:
-                a = self._agents[aid]
-                a.active.discard(s.id)
-                self._touch(a)
-                pump.update(dict.fromkeys(self._groups_of(a)))
-            out.append(Ended(s.id, tuple(s.agents), closed_by, self._key(s, "ended")))
-            log("routing.ended", session_id=s.id, agents=list(s.agents), closed_by=closed_by)
-        del self._sessions[s.id]

@@ -209,3 +209,13 @@ def test_a_visitor_leaving_a_served_conversation_ends_it_as_client() -> None:
     d = served()
     (ended,) = of(Ended, d.leave("s", 5))
     assert (ended.agents, ended.closed_by) == (("a",), "client")
+
+
+def test_another_groups_larger_limit_never_stretches_an_agent_outside_it() -> None:
+    d = served(max_sessions=1)  # a serves s; b is in presales and aftersales, limit 1 each
+    d.configure_group(M, Group(id="vip", max_sessions=5), 4)
+    d.enqueue("t", M, "presales", 0, 5)
+    d.accept("b", "t", 6)
+    d.transfer("s", 7, to_group="vip")
+    with pytest.raises(AgentUnavailable, match="full"):
+        d.transfer("s", 8, to_agent="b")  # b is not in vip: its own limit (1) counts
