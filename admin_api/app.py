@@ -96,7 +96,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         message_limiter=MemoryRateLimiter(Limit(30, 10), time.monotonic),
     )
 
-    extra_channels = build_channels(settings.data, services, engine, channel.tokens)
+    extra_channels = build_channels(settings, services, engine, channel.tokens)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

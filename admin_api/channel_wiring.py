@@ -1,23 +1,27 @@
 """Wiring of the channels beyond the web visitor channel: images and webhook/IM channels.
 
 Built once per app by :func:`build_channels` (part of the composition in ``app.create_app``):
-the parts are made when the app is, mounted on it, started after the services and stopped
-before them.
+the parts are made when the app is, mounted on it, started after the services (the runtime's
+recovery has run) and stopped before them. The outbox listens to the runtime's output.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from chatflow.admin_api.services import Services
-from chatflow.channels import images
+from chatflow.admin_api.settings import ServeSettings
+from chatflow.channels import images, webhook
 from chatflow.channels.images import FolderBlobs, ImageService
 from chatflow.channels.visitor_tokens import VisitorTokens
+from chatflow.channels.webhook import WebhookChannel, channels_from_config, destinations
+from chatflow.channels.webhook_http import GuardedSender
+from chatflow.channels.webhook_outbox import Outbox
+from chatflow.engine.errors import DefinitionError
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
 
 
@@ -25,21 +29,37 @@ from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
 class ChannelParts:
     images: ImageService
     tokens: VisitorTokens
+    webhook: WebhookChannel
+    outbox: Outbox
+    sender: GuardedSender
 
     def mount(self, app: FastAPI) -> None:
         app.state.images = self.images
+        app.state.webhook_outbox = self.outbox
         limiter = MemoryRateLimiter(Limit(30, 60), time.monotonic)
         app.include_router(images.build_router(self.images, self.tokens, limiter))
+        app.include_router(webhook.build_router(self.webhook))
 
     async def start(self) -> None:
-        """After the services started (the runtime's recovery has run)."""
+        await self.outbox.start()
 
     async def aclose(self) -> None:
-        """Before the services stop."""
+        await self.outbox.aclose()
+        await self.sender.aclose()
 
 
 def build_channels(
-    data: Path, services: Services, records: Engine, tokens: VisitorTokens
+    settings: ServeSettings, services: Services, records: Engine, tokens: VisitorTokens
 ) -> ChannelParts:
-    image_service = ImageService(services.runtime, records, FolderBlobs(data / "images"))
-    return ChannelParts(images=image_service, tokens=tokens)
+    """Raises ``DefinitionError`` when a channel's secret is not in the environment."""
+    image_service = ImageService(services.runtime, records, FolderBlobs(settings.data / "images"))
+    channels, problems = channels_from_config(services.config, settings.env, str(settings.config))
+    if problems:
+        raise DefinitionError("webhook channel secrets are missing", problems)
+    sender = GuardedSender(services.config.http)
+    outbox = Outbox(
+        records, services.runtime.outputs, destinations(channels), sender, services.clock
+    )
+    services.runtime.listeners.append(outbox.on_frames)
+    channel = WebhookChannel(services.runtime, services, records, channels, outbox, services.clock)
+    return ChannelParts(image_service, tokens, channel, outbox, sender)

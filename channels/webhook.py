@@ -1,0 +1,341 @@
+"""The webhook/IM channel: providers (WeChat, LINE, a bot bridge...) post signed visitor messages
+to ``POST /api/v1/channels/{key}/inbound`` and get every output frame back through the outbox
+(:mod:`chatflow.channels.webhook_outbox`). See docs/webhook-channel.md.
+
+An inbound message is checked in this order: the channel exists and is enabled, the body is at
+most 64 KB, the signature (:mod:`chatflow.channels.webhook_signing`) holds and is fresh, the
+JSON is a valid message. Then the provider's message id is *inserted* under a unique
+``(channel, message_id)`` constraint before anything is applied: of concurrent duplicates
+exactly one insert wins and applies; the others answer ``200 {duplicate: true}``. The user is
+mapped to their open session, or a new one on the channel site's flow after the last ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session as Db
+from sqlmodel import col
+
+from chatflow.channels.errors import ChannelProblem
+from chatflow.channels.visitor_frames import MAX_TEXT
+from chatflow.channels.web import SiteInfo, VisitorBackend
+from chatflow.channels.webhook_outbox import Destination, Outbox
+from chatflow.channels.webhook_signing import HEADER, SignatureError, verify
+from chatflow.engine.clock import Clock
+from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.errors import NotFoundError, Problem, RuntimeFlowError
+from chatflow.engine.events import Choice, Event, Rating, VisitorEnded, VisitorText
+from chatflow.engine.locks import KeyedLocks
+from chatflow.engine.runtime import Runtime
+from chatflow.engine.stores.channeltables import (
+    WebhookInboundRow,
+    WebhookSessionRow,
+    WebhookUserRow,
+)
+
+logger = logging.getLogger("chatflow.channels.webhook")
+
+MAX_BODY = 65_536
+RECLAIM_AFTER = 60.0
+"""Seconds after which a message still marked ``received`` (its worker died) may be retried."""
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    key: str
+    merchant: str
+    site: str
+    secret: bytes
+    webhook_url: str
+    enabled: bool = True
+
+
+def channels_from_config(
+    config: DeploymentConfig, env: Mapping[str, str], source: str = ""
+) -> tuple[dict[str, ChannelInfo], list[Problem]]:
+    """The configured channels with their secrets; a problem for each secret that is not set."""
+    out: dict[str, ChannelInfo] = {}
+    problems: list[Problem] = []
+    for merchant in config.merchants:
+        for channel in merchant.channels:
+            secret = env.get(channel.secret_env, "")
+            if not secret:
+                problems.append(
+                    Problem(
+                        f"channel {channel.key!r}: environment variable {channel.secret_env} is "
+                        "not set (it holds the channel's signing secret)",
+                        source,
+                        code="secret_env",
+                    )
+                )
+                continue
+            out[channel.key] = ChannelInfo(
+                channel.key,
+                merchant.id,
+                channel.site,
+                secret.encode(),
+                channel.webhook_url,
+                channel.enabled,
+            )
+    return out, problems
+
+
+def destinations(channels: Mapping[str, ChannelInfo]) -> dict[str, Destination]:
+    return {k: Destination(k, c.webhook_url, c.secret) for k, c in channels.items()}
+
+
+class InboundMessage(BaseModel):
+    """One visitor message from the provider."""
+
+    model_config = ConfigDict(extra="forbid")
+    message_id: str = Field(min_length=1, max_length=200)
+    """The provider's id of this message: a repeat of it is a duplicate."""
+    user_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    """The provider's id of the visitor (visible ASCII)."""
+    type: Literal["text", "choice", "rate", "end"]
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    value: str | None = Field(default=None, max_length=MAX_TEXT)
+    score: int | None = Field(default=None, ge=0, le=10)
+    timestamp: float
+    """When the visitor sent it (UNIX seconds), as the provider saw it."""
+
+    @model_validator(mode="after")
+    def _fields_of_the_type(self) -> InboundMessage:
+        need = {"text": self.text, "choice": self.value, "rate": self.score}
+        name = {"text": "text", "choice": "value", "rate": "score"}.get(self.type)
+        if name is not None:
+            value = need[self.type]
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise ValueError(f"a {self.type!r} message needs {name!r}")
+        return self
+
+    def event(self, key: str) -> Event:
+        cid = self.message_id
+        if self.type == "text":
+            return VisitorText(key=key, text=self.text or "", client_id=cid)
+        if self.type == "choice":
+            return Choice(key=key, value=self.value or "", client_id=cid)
+        if self.type == "rate":
+            return Rating(key=key, score=self.score or 0, client_id=cid)
+        return VisitorEnded(key=key, client_id=cid)
+
+
+@dataclass
+class WebhookChannel:
+    runtime: Runtime
+    backend: VisitorBackend
+    records: Engine
+    channels: dict[str, ChannelInfo]
+    outbox: Outbox
+    clock: Clock
+    _users: KeyedLocks = field(default_factory=KeyedLocks)
+
+    async def receive(self, key: str, body: bytes, signature: str | None) -> dict[str, Any]:
+        info = self.channels.get(key)
+        if info is None:
+            raise ChannelProblem(404, "channel_not_found", f"no channel {key!r}")
+        if not info.enabled:
+            raise ChannelProblem(403, "channel_disabled", "this channel takes no messages")
+        try:
+            verify(info.secret, body, signature, self.clock.now().timestamp())
+        except SignatureError as exc:
+            logger.warning("webhook.bad_signature", extra={"channel": key, "why": exc.reason})
+            raise ChannelProblem(401, "bad_signature", exc.message, reason=exc.reason) from None
+        try:
+            message = InboundMessage.model_validate_json(body)
+        except ValidationError as exc:
+            errors = [
+                {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ]
+            raise ChannelProblem(
+                422, "invalid_input", "the message is not valid", errors=errors
+            ) from None
+        now = self.clock.now().timestamp()
+        if not await asyncio.to_thread(self._claim, key, message, now):
+            return {"accepted": True, "duplicate": True}
+        try:
+            session_id, applied = await self._apply(info, message)
+        except ChannelProblem as exc:
+            final = exc.status in (403, 404)
+            await asyncio.to_thread(self._settle, key, message, None, exc.code, final)
+            raise
+        except Exception as exc:
+            await asyncio.to_thread(self._settle, key, message, None, repr(exc), False)
+            if isinstance(exc, RuntimeFlowError):
+                raise ChannelProblem(500, "flow_error", "the flow failed on this message") from None
+            raise
+        await asyncio.to_thread(self._settle, key, message, session_id, None, True)
+        return {"accepted": True, "duplicate": False, "session_id": session_id, "applied": applied}
+
+    async def _apply(self, info: ChannelInfo, message: InboundMessage) -> tuple[str | None, bool]:
+        async with self._users.hold(f"{info.key}\n{message.user_id}"):
+            session_id = await self._session_for(info, message)
+            if session_id is None:
+                return None, False
+            event = message.event(f"webhook:{info.key}:{message.message_id}")
+            applied = await self.runtime.apply(session_id, event)
+        if applied and isinstance(event, Rating):
+            await self.backend.rated(session_id, event.score)
+        return session_id, applied
+
+    async def _session_for(self, info: ChannelInfo, message: InboundMessage) -> str | None:
+        """The user's open session; a new one unless the message only ends a conversation."""
+        for _try in range(20):
+            current = await asyncio.to_thread(self._current, info.key, message.user_id)
+            if current is not None:
+                try:
+                    if not (await self.runtime.get(current)).ended:
+                        return current
+                except NotFoundError:
+                    await asyncio.sleep(0.05)  # another worker is starting it right now
+                    if _try < 10:
+                        continue
+            if message.type == "end":
+                return None
+            site, version = await self._admit(info, message.user_id)
+            new = uuid.uuid4().hex
+            if await asyncio.to_thread(self._replace, info, message.user_id, current, new):
+                self.outbox.track(new, info.key)
+                await self._start(info, message.user_id, new, site, version)
+                return new
+        raise ChannelProblem(503, "busy", "the conversation is being changed; retry")
+
+    async def _admit(self, info: ChannelInfo, user_id: str) -> tuple[SiteInfo, str]:
+        """What a new session needs: the site, its flow version, a user not blacklisted."""
+        site = await self.backend.site(info.site)
+        if site is None or not site.enabled:
+            raise ChannelProblem(404, "site_not_found", f"the channel's site {info.site!r} is gone")
+        if await self.backend.blacklisted(site.merchant, f"{info.key}:{user_id}"):
+            raise ChannelProblem(403, "blacklisted", "this user may not be served")
+        version = await self.backend.flow_version(site)
+        if version is None:
+            raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
+        return site, version
+
+    async def _start(
+        self, info: ChannelInfo, user_id: str, session_id: str, site: SiteInfo, version: str
+    ) -> None:
+        visitor_id = f"{info.key}:{user_id}"
+        await self.runtime.start(
+            site.flow_id,
+            version=version,
+            merchant=site.merchant,
+            site_key=site.key,
+            visitor_id=visitor_id,
+            channel_id=info.key,
+            channel_name=site.name,
+            session_id=session_id,
+        )
+        await self.backend.started(session_id, site, visitor_id)
+
+    # -- the records database ----------------------------------------------------------------
+
+    def _claim(self, key: str, message: InboundMessage, now: float) -> bool:
+        """Insert-first dedupe: True for the one caller that may apply this message."""
+        row = WebhookInboundRow(
+            channel_key=key, message_id=message.message_id, user_id=message.user_id, received_at=now
+        )
+        try:
+            with Db(self.records) as db:
+                db.add(row)
+                db.commit()
+            return True
+        except IntegrityError:
+            pass
+        retry = (col(WebhookInboundRow.status) == "failed") | (
+            (col(WebhookInboundRow.status) == "received")
+            & (col(WebhookInboundRow.received_at) < now - RECLAIM_AFTER)
+        )
+        stmt = (
+            update(WebhookInboundRow)
+            .where(
+                col(WebhookInboundRow.channel_key) == key,
+                col(WebhookInboundRow.message_id) == message.message_id,
+                retry,
+            )
+            .values(status="received", received_at=now, error=None)
+        )
+        with self.records.begin() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def _settle(
+        self,
+        key: str,
+        message: InboundMessage,
+        session_id: str | None,
+        error: str | None,
+        final: bool,
+    ) -> None:
+        status = ("applied" if error is None else "refused") if final else "failed"
+        stmt = (
+            update(WebhookInboundRow)
+            .where(
+                col(WebhookInboundRow.channel_key) == key,
+                col(WebhookInboundRow.message_id) == message.message_id,
+            )
+            .values(status=status, session_id=session_id, error=error)
+        )
+        with self.records.begin() as conn:
+            conn.execute(stmt)
+
+    def _current(self, key: str, user_id: str) -> str | None:
+        with Db(self.records) as db:
+            row = db.get(WebhookUserRow, (key, user_id))
+            return row.session_id if row else None
+
+    def _replace(self, info: ChannelInfo, user_id: str, old: str | None, new: str) -> bool:
+        """Make ``new`` the user's session if it still is ``old`` (None: there was none); a
+        compare-and-set in the database, so of two workers racing only one wins."""
+        try:
+            with Db(self.records) as db:
+                if old is None:
+                    db.add(WebhookUserRow(channel_key=info.key, user_id=user_id, session_id=new))
+                else:
+                    swap = (
+                        update(WebhookUserRow)
+                        .where(
+                            col(WebhookUserRow.channel_key) == info.key,
+                            col(WebhookUserRow.user_id) == user_id,
+                            col(WebhookUserRow.session_id) == old,
+                        )
+                        .values(session_id=new, updated_at=datetime.now(UTC))
+                    )
+                    if db.connection().execute(swap).rowcount != 1:
+                        db.rollback()
+                        return False
+                db.add(WebhookSessionRow(session_id=new, channel_key=info.key, user_id=user_id))
+                db.commit()
+            return True
+        except IntegrityError:
+            return False
+
+
+def build_router(channel: WebhookChannel) -> APIRouter:
+    router = APIRouter(tags=["webhook channel"])
+
+    @router.post("/api/v1/channels/{key}/inbound")
+    async def inbound(key: str, request: Request) -> dict[str, Any]:
+        """A visitor message from the provider, signed (docs/webhook-channel.md)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            raise ChannelProblem(413, "too_large", f"a message may be at most {MAX_BODY} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise ChannelProblem(413, "too_large", f"a message may be at most {MAX_BODY} bytes")
+        return await channel.receive(key, bytes(body), request.headers.get(HEADER))
+
+    return router
