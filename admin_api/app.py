@@ -18,8 +18,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from chatflow.admin_api import (
+    agent_socket,
     problems,
     routes_accounts,
+    routes_agents,
     routes_auth,
     routes_batch,
     routes_flows,
@@ -35,6 +37,7 @@ from chatflow.admin_api import (
 )
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.channel_wiring import build_channels
+from chatflow.admin_api.live_services import LiveServices
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.services import Services, visitor_secret
 from chatflow.admin_api.settings import ServeSettings
@@ -94,9 +97,11 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         backend=services,
         session_limiter=MemoryRateLimiter(Limit(20, 60), time.monotonic),
         message_limiter=MemoryRateLimiter(Limit(30, 10), time.monotonic),
+        agent_messages=routes_agents.agent_message,
     )
 
-    extra_channels = build_channels(settings, services, engine, channel.tokens)
+    extra_channels = build_channels(settings.data, services, engine, channel.tokens)
+    extra_channels.images.agent_images = routes_agents.agent_image
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,8 +132,10 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.records = engine
-    app.state.auth = AuthService(engine, utcnow)
+    app.state.auth = auth = AuthService(engine, utcnow)
+    services.hub.watch_tokens(auth.on_revoke, auth.resolve)
     app.state.services = services
+    app.state.live = LiveServices(services)
     app.state.visitor_channel = channel
     problems.install(app)
     app.include_router(routes_auth.router)
@@ -145,6 +152,8 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_words.router)
     app.include_router(routes_visitors.router)
     app.include_router(routes_tags.router)
+    app.include_router(routes_agents.router)
+    app.include_router(agent_socket.router)
     app.include_router(web.build_router(channel))
     extra_channels.mount(app)
     static = resources.files("chatflow.channels") / "static"

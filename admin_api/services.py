@@ -12,19 +12,20 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from fastapi import WebSocket
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from chatflow.admin_api.agent_hub import AgentHub
 from chatflow.channels.web import SiteInfo, VisitorBackend
-from chatflow.engine.clock import Clock, SystemClock
+from chatflow.engine.clock import Clock
 from chatflow.engine.config import Agent, DeploymentConfig
 from chatflow.engine.content import is_blacklisted
-from chatflow.engine.events import AgentEnded, AgentJoined, Event
+from chatflow.engine.errors import NotFoundError
+from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.frames import Frame
 from chatflow.engine.httpcall import HttpxCaller
@@ -73,42 +74,6 @@ class RecordWriter:
                 await self._task
 
 
-class AgentHub:
-    """The agents' open websockets: the queue's ``AgentNotifier`` and the runtime's relay."""
-
-    def __init__(self) -> None:
-        self.sockets: dict[str, set[WebSocket]] = {}
-        self.queue: QueueService | None = None
-        self.writer: RecordWriter | None = None
-        self.clock: Clock = SystemClock()
-
-    async def notify(self, agent_id: str, frame: dict[str, Any]) -> None:
-        if frame.get("type") == "offer" and self.writer is not None:
-            self.writer.put("rang", frame["session_id"], agent_id, self.clock.now())
-        for socket in list(self.sockets.get(agent_id, ())):
-            try:
-                await socket.send_json(frame)
-            except Exception:  # a dead socket is dropped; the agent reconnects
-                self.sockets.get(agent_id, set()).discard(socket)
-
-    async def to_agents(self, session_id: str, text: str) -> None:
-        """Visitor text for the agents serving the session."""
-        await self._session_frame(session_id, {"type": "message", "from": "visitor", "text": text})
-
-    async def typing(self, session_id: str) -> None:
-        await self._session_frame(session_id, {"type": "typing", "from": "visitor"})
-
-    async def _session_frame(self, session_id: str, frame: dict[str, Any]) -> None:
-        view = self.queue.dispatcher.session(session_id) if self.queue else None
-        for agent in view.agents if view else ():
-            await self.notify(agent, {**frame, "session_id": session_id})
-
-    async def close_agent(self, agent_id: str, code: int = 4401) -> None:
-        for socket in list(self.sockets.pop(agent_id, ())):
-            with contextlib.suppress(Exception):
-                await socket.close(code=code)
-
-
 class RecordingSink:
     """The queue's ``EventSink``: the runtime, plus the join/end milestones for the records."""
 
@@ -125,20 +90,36 @@ class RecordingSink:
         await self._runtime.deliver(session_id, event)
 
 
-class RecordingHandoff:
-    """The runtime's ``Handoff``: the queue, plus the queued-at milestone."""
+CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
+"""How a session that ended while an agent served it was closed (seed TCCC ``closeBy``)."""
 
-    def __init__(self, queue: QueueService, writer: RecordWriter, clock: Clock) -> None:
+
+class RecordingHandoff:
+    """The runtime's ``Handoff``: the queue, plus the queued-at and closed-by milestones."""
+
+    def __init__(
+        self, queue: QueueService, writer: RecordWriter, clock: Clock, runtime: Runtime
+    ) -> None:
         self._queue = queue
         self._writer = writer
         self._clock = clock
+        self._runtime = runtime
 
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self._writer.put("queued", session_id, group, self._clock.now())
         await self._queue.enqueue(session_id, merchant, group, priority)
 
     async def leave(self, session_id: str) -> None:
-        await self._queue.leave(session_id)
+        """The session left the queue; if an agent served it, say who closed it and how."""
+        try:
+            reason = (await self._runtime.get(session_id)).end_reason
+        except NotFoundError:
+            reason = None
+        closed_by = CLOSED_BY.get(reason or "", "client")
+        view = self._queue.dispatcher.session(session_id)
+        if view is not None and view.phase == "active":
+            self._writer.put("service_ended", session_id, closed_by, self._clock.now())
+        await self._queue.leave(session_id, closed_by)
 
 
 class Services(VisitorBackend):
@@ -167,12 +148,38 @@ class Services(VisitorBackend):
         )
         self.queue = QueueService(RecordingSink(self.runtime, self.writer, clock), self.hub, clock)
         self.hub.queue = self.queue
-        self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
+        self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock, self.runtime)
         self._tasks: list[asyncio.Task[None]] = []
+        self._agent_texts: dict[tuple[str, str], list[str]] = {}
 
     def _on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
         self.feed(session_id, frames)
-        self.writer.put("frames", session_id, list(frames))
+        self.writer.put("frames", session_id, list(frames), agent=self._author(session_id, frames))
+
+    @contextlib.contextmanager
+    def agent_text(self, session_id: str, agent_id: str, text: str) -> Iterator[None]:
+        """While applying an agent's message: its frame is recorded as written by ``agent_id``."""
+        key = (session_id, text)
+        self._agent_texts.setdefault(key, []).append(agent_id)
+        try:
+            yield
+        finally:
+            waiting = self._agent_texts.get(key)
+            if waiting and agent_id in waiting:
+                waiting.remove(agent_id)
+            if not waiting:
+                self._agent_texts.pop(key, None)
+
+    def _author(self, session_id: str, frames: Sequence[Frame]) -> str | None:
+        """Who wrote the agent message among ``frames`` (else the session's first agent)."""
+        for frame in frames:
+            if frame.type == "message" and frame.sender == "agent":
+                waiting = self._agent_texts.get((session_id, frame.text))
+                if waiting:
+                    return waiting.pop(0)
+                view = self.queue.dispatcher.session(session_id)
+                return view.agents[0] if view is not None and view.agents else None
+        return None
 
     async def start(self, flows_folder: Path) -> None:
         """Publish the flows, load groups and agents into the queue, start background loops."""
@@ -207,6 +214,7 @@ class Services(VisitorBackend):
     async def aclose(self) -> None:
         """Graceful stop: finish in-flight effects, wake readers, flush records, close stores."""
         self.feed.close_all()
+        await self.hub.aclose()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

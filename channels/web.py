@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
@@ -67,6 +68,10 @@ class VisitorBackend(Protocol):
         ...
 
 
+AgentMessages = Callable[[Request, str, str], Awaitable[dict[str, Any]]]
+"""``(request, session_id, bearer token) -> answer`` for a message posted by an agent."""
+
+
 @dataclass
 class VisitorChannel:
     runtime: Runtime
@@ -78,6 +83,9 @@ class VisitorChannel:
     message_limiter: RateLimiter
     """Client frames per session."""
     closing: asyncio.Event = field(default_factory=asyncio.Event)
+    agent_messages: AgentMessages | None = None
+    """The agent API shares ``POST /api/v1/sessions/{id}/messages``: a bearer token that is not a
+    visitor token is handed to it (the admin layer wires it; this module knows no agents)."""
 
 
 class NewSession(BaseModel):
@@ -173,8 +181,12 @@ def build_router(channel: VisitorChannel) -> APIRouter:
         request: Request,
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        """Send a client frame (same JSON as over the websocket)."""
-        sid = session_for(bearer(authorization), session_id)
+        """Send a client frame (same JSON as over the websocket); an agent's token posts
+        ``{text}`` as the agent (see docs/agent-api.md)."""
+        token = bearer(authorization)
+        if channel.agent_messages is not None and channel.tokens.session_of(token) is None:
+            return await channel.agent_messages(request, session_id, token)
+        sid = session_for(token, session_id)
         try:
             data = parse_raw(await request.body())
             result = await apply_frame(channel, sid, data)
@@ -285,12 +297,14 @@ async def serve_socket(
 
     async def sender() -> None:
         nonlocal last
-        with channel.feed.subscribe(session_id) as sub:
+        with channel.feed.subscribe(session_id, live=True) as sub:
             while True:
                 frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
                 for frame in frames:
                     await websocket.send_json(frame.to_json())
                     last = frame.seq
+                for live in sub.take_live():  # typing notices: not logged, never replayed
+                    await websocket.send_json(live)
                 if len(frames) == REPLAY_BATCH:
                     continue
                 if sub.closed or channel.closing.is_set():

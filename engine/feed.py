@@ -4,13 +4,19 @@ The store's output log is the truth; the feed only says "look again". A reader r
 ``seq > after`` from the store, then waits on the feed and reads the store again, so a burst of
 notifications that coalesces, or one that arrives before the reader subscribed, never causes a
 gap or a duplicate. In-process here; a Redis pub/sub twin carries the same signal across workers.
+
+Live-only frames (an agent's ``typing`` notice) are not in the log: :meth:`OutputFeed.push` hands
+them to the subscribers that asked for them (``subscribe(..., live=True)``); a reader that is not
+connected at that moment simply never sees them, which is what "live only" means.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from chatflow.engine.frames import Frame
 
@@ -18,12 +24,29 @@ from chatflow.engine.frames import Frame
 class Subscription:
     """One reader's wake-up signal for one session."""
 
-    def __init__(self) -> None:
+    MAX_LIVE = 100
+    """Live frames kept for a reader that does not drain them (older ones are dropped)."""
+
+    def __init__(self, live: bool = False) -> None:
         self._event = asyncio.Event()
         self.closed = False
+        self.live = live
+        self._live: deque[dict[str, Any]] = deque(maxlen=self.MAX_LIVE)
 
     def notify(self) -> None:
         self._event.set()
+
+    def push(self, frame: dict[str, Any]) -> None:
+        """A live-only frame for this reader (ignored unless it subscribed with ``live``)."""
+        if self.live:
+            self._live.append(frame)
+            self._event.set()
+
+    def take_live(self) -> list[dict[str, Any]]:
+        """The live-only frames pushed since the last call, oldest first."""
+        frames = list(self._live)
+        self._live.clear()
+        return frames
 
     async def wait(self, timeout: float | None = None) -> bool:
         """Wait for new output; True when woken, False on timeout."""
@@ -48,9 +71,15 @@ class OutputFeed:
         for sub in self._subscribers.get(session_id, ()):
             sub.notify()
 
+    def push(self, session_id: str, frame: dict[str, Any]) -> None:
+        """Send a live-only frame (never logged) to the session's live readers."""
+        for sub in self._subscribers.get(session_id, ()):
+            sub.push(frame)
+
     @contextmanager
-    def subscribe(self, session_id: str) -> Iterator[Subscription]:
-        sub = Subscription()
+    def subscribe(self, session_id: str, *, live: bool = False) -> Iterator[Subscription]:
+        """Wake-ups for the session; with ``live``, also its live-only frames."""
+        sub = Subscription(live)
         self._subscribers.setdefault(session_id, set()).add(sub)
         try:
             yield sub

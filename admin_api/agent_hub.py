@@ -1,0 +1,316 @@
+"""The agents' open websockets: where the queue's frames go, and each session's transcript.
+
+:class:`AgentHub` is the queue's ``AgentNotifier``: a frame for an agent is put on each of its
+connections' outbound queues and never waits for a slow socket, so the dispatcher's deliveries
+are not held up by a client. Each :class:`AgentConnection` has one writer (frames reach the
+client in the order they were put) and, for every session the agent serves, a reader of the
+session's output log: on ``assigned`` it replays the transcript so far, then follows the feed
+live (visitor, bot, system and agent messages alike, each with its ``seq``). The log is the one
+source of messages; visitor text is not relayed a second time (:meth:`AgentHub.to_agents`).
+
+When the service ends or moves away, the reader stops and the writer sends what the log holds
+beyond the last ``seq`` sent before the ``session_ended`` / ``transferred`` frame, so nothing said
+just before the end is lost. When an agent's last websocket closes, it is logged out of the queue
+after :attr:`AgentHub.logout_grace` seconds unless it reconnects (a reload keeps its state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fastapi import WebSocket
+
+from chatflow.engine.clock import Clock, SystemClock
+from chatflow.engine.feed import OutputFeed
+from chatflow.engine.frames import Frame
+from chatflow.engine.routing.service import QueueService
+from chatflow.engine.runtime import Runtime
+
+logger = logging.getLogger("chatflow.agents")
+
+REPLAY_BATCH = 500
+LEAVING = frozenset({"session_ended", "transferred", "left"})
+"""Frames after which the agent no longer serves the session (its transcript stops)."""
+
+
+class Writer(Protocol):
+    """The records writer (``RecordWriter.put``)."""
+
+    def put(self, method: str, *args: Any, **kwargs: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Flush:
+    session_id: str
+    after: int
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+
+
+def agent_message(session_id: str, frame: Frame, *, replay: bool) -> dict[str, Any]:
+    """A logged message as the agent's ``message`` frame."""
+    out: dict[str, Any] = {
+        "type": "message",
+        "session_id": session_id,
+        "seq": frame.seq,
+        "from": frame.sender,
+        "text": frame.text,
+        "at": frame.at,
+    }
+    if frame.body.get("image"):
+        out["image"] = frame.body["image"]
+    if frame.body.get("options"):
+        out["options"] = list(frame.body["options"])
+    if replay:
+        out["replay"] = True
+    return out
+
+
+class AgentConnection:
+    """One open agent websocket: an ordered outbound queue and a transcript reader per session."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        agent_id: str,
+        account_id: int,
+        token: str,
+        runtime: Runtime,
+        feed: OutputFeed,
+    ) -> None:
+        self.websocket = websocket
+        self.agent_id = agent_id
+        self.account_id = account_id
+        self.token = token
+        self._runtime = runtime
+        self._feed = feed
+        self._out: asyncio.Queue[dict[str, Any] | _Flush | _Close] = asyncio.Queue()
+        self.serving: set[str] = set()
+        self._streams: dict[str, asyncio.Task[None]] = {}
+        self._last: dict[str, int] = {}
+
+    def push(self, frame: dict[str, Any]) -> None:
+        """Queue a frame for the client; ``assigned`` starts a transcript, leaving stops it."""
+        kind, sid = frame.get("type"), str(frame.get("session_id", ""))
+        if kind == "assigned":
+            if sid in self.serving:
+                return  # already announced (a reconnect's resume raced the queue)
+            self.serving.add(sid)
+            self._out.put_nowait(frame)
+            self._streams[sid] = asyncio.create_task(self._stream(sid))
+            return
+        if kind in LEAVING and sid in self.serving:
+            self.serving.discard(sid)
+            task = self._streams.pop(sid, None)
+            if task is not None:
+                task.cancel()
+            self._out.put_nowait(_Flush(sid, self._last.pop(sid, 0)))
+        self._out.put_nowait(frame)
+
+    def close(self, code: int) -> None:
+        self._out.put_nowait(_Close(code))
+
+    async def write(self) -> None:
+        """Send queued frames in order until closed (or the socket fails)."""
+        while True:
+            item = await self._out.get()
+            if isinstance(item, _Close):
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(code=item.code)
+                return
+            if isinstance(item, _Flush):
+                frames = await self._runtime.outputs(item.session_id, item.after, REPLAY_BATCH)
+                for frame in frames:
+                    if frame.type == "message":
+                        await self.websocket.send_json(
+                            agent_message(item.session_id, frame, replay=False)
+                        )
+                continue
+            await self.websocket.send_json(item)
+
+    async def _stream(self, session_id: str) -> None:
+        """Replay the session's messages, then follow them live (until cancelled)."""
+        replay = True
+        try:
+            with self._feed.subscribe(session_id) as sub:
+                while True:
+                    after = self._last.get(session_id, 0)
+                    frames = await self._runtime.outputs(session_id, after, REPLAY_BATCH)
+                    # no await from here to the update of _last: a cancel never loses a frame
+                    for frame in frames:
+                        if frame.type == "message":
+                            self._out.put_nowait(agent_message(session_id, frame, replay=replay))
+                    if frames:
+                        self._last[session_id] = frames[-1].seq
+                    if len(frames) == REPLAY_BATCH:
+                        continue
+                    replay = False
+                    if sub.closed:
+                        return
+                    await sub.wait(30)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception(
+                "agents.transcript_failed",
+                extra={"session_id": session_id, "agent_id": self.agent_id},
+            )
+
+    async def stop(self) -> None:
+        """Stop every transcript reader (the connection is going away)."""
+        tasks = list(self._streams.values())
+        self._streams.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class AgentHub:
+    """Every agent's connections; the queue's ``AgentNotifier`` and the runtime's relay."""
+
+    def __init__(self) -> None:
+        self.connections: dict[str, set[AgentConnection]] = {}
+        self.queue: QueueService | None = None
+        self.writer: Writer | None = None
+        self.clock: Clock = SystemClock()
+        self.reasons: dict[str, str] = {}
+        """Agent id -> the reason given with its current status (``rest``: lunch...)."""
+        self.logout_grace = 10.0
+        """Seconds an agent stays logged in to the queue after its last websocket closed."""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._resolve: Callable[[str], object] | None = None
+        self._pending_logouts: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def sockets(self) -> dict[str, set[WebSocket]]:
+        """Agent id -> its open websockets."""
+        return {a: {c.websocket for c in conns} for a, conns in self.connections.items() if conns}
+
+    def online(self, agent_id: str) -> bool:
+        return bool(self.connections.get(agent_id))
+
+    # -- the queue's AgentNotifier -----------------------------------------------------------
+
+    async def notify(self, agent_id: str, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "offer" and self.writer is not None:
+            self.writer.put("rang", frame["session_id"], agent_id, self.clock.now())
+        if kind == "status":
+            reason = frame.get("reason") or self.reasons.get(agent_id)
+            if frame.get("status") in ("free", "offline"):
+                self.reasons.pop(agent_id, None)
+            elif reason and "reason" not in frame:
+                frame = {**frame, "reason": reason}
+        self.send(agent_id, frame)
+
+    def send(self, agent_id: str, frame: dict[str, Any]) -> None:
+        """Put a frame on each of the agent's connections (never waits)."""
+        for connection in list(self.connections.get(agent_id, ())):
+            connection.push(frame)
+
+    async def to_agents(self, session_id: str, text: str) -> None:
+        """Nothing to do: the agents' connections read visitor text from the output log."""
+
+    async def typing(self, session_id: str) -> None:
+        """The visitor is typing: tell the agents serving the session (live only)."""
+        view = self.queue.dispatcher.session(session_id) if self.queue else None
+        for agent in view.agents if view else ():
+            self.send(agent, {"type": "typing", "session_id": session_id, "from": "visitor"})
+
+    # -- connections -------------------------------------------------------------------------
+
+    def attach(self, connection: AgentConnection) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.connections.setdefault(connection.agent_id, set()).add(connection)
+        pending = self._pending_logouts.pop(connection.agent_id, None)
+        if pending is not None:
+            pending.cancel()
+
+    def detach(self, connection: AgentConnection) -> None:
+        """Forget a closed connection; the agent's last one starts the logout grace period."""
+        agent = connection.agent_id
+        connections = self.connections.get(agent)
+        if connections is None:
+            return
+        connections.discard(connection)
+        if connections:
+            return
+        del self.connections[agent]
+        if agent not in self._pending_logouts:
+            self._pending_logouts[agent] = asyncio.create_task(self._logout_later(agent))
+
+    async def _logout_later(self, agent_id: str) -> None:
+        try:
+            await asyncio.sleep(self.logout_grace)
+            if self.online(agent_id) or self.queue is None:
+                return
+            view = self.queue.dispatcher.agent(agent_id)
+            if view is not None and view.status != "offline":
+                await self.queue.logout(agent_id)
+                logger.info("agents.logged_out", extra={"agent_id": agent_id})
+        finally:
+            if self._pending_logouts.get(agent_id) is asyncio.current_task():
+                del self._pending_logouts[agent_id]
+
+    async def close_agent(self, agent_id: str, code: int = 4401) -> None:
+        for connection in list(self.connections.get(agent_id, ())):
+            connection.close(code)
+
+    # -- tokens that die ---------------------------------------------------------------------
+
+    def watch_tokens(
+        self,
+        on_revoke: Callable[[Callable[[int], None]], None],
+        resolve: Callable[[str], object],
+    ) -> None:
+        """Close the websockets whose token died (logout, password change, disable, delete).
+
+        ``on_revoke`` registers a listener (``AuthService.on_revoke``), which may be called from a
+        worker thread; ``resolve`` tells whether a token still lives.
+        """
+        self._resolve = resolve
+        on_revoke(self._revoked)
+
+    def _revoked(self, account_id: int) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._spawn_check, account_id)
+
+    def _spawn_check(self, account_id: int) -> None:
+        task = asyncio.create_task(self._check_tokens(account_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _check_tokens(self, account_id: int) -> None:
+        resolve = self._resolve
+        for connections in list(self.connections.values()):
+            for connection in list(connections):
+                if connection.account_id != account_id:
+                    continue
+                alive = (
+                    None if resolve is None else await asyncio.to_thread(resolve, connection.token)
+                )
+                if alive is None:
+                    connection.close(4401)
+                    logger.info("agents.token_revoked", extra={"agent_id": connection.agent_id})
+
+    async def aclose(self) -> None:
+        """Shutdown: close every websocket (1001) and cancel the pending work."""
+        for connections in self.connections.values():
+            for connection in connections:
+                connection.close(1001)
+        pending = [*self._pending_logouts.values(), *self._tasks]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._pending_logouts.clear()

@@ -1,0 +1,199 @@
+"""The agent websocket ``/ws/agent?token=``: the workbench's live line (DESIGN part 2, "Agents").
+
+Connecting logs the agent in to the queue in its account's ``default_status`` (unless it is
+online already: a reload or a second tab keeps the state), then re-announces what it has: offers
+still ringing and sessions it serves, each with its transcript. From then on the queue's frames
+(``offer``, ``assigned``, ``auto_transfer``, ``transferred``, ``session_ended``, ``status``) and the
+served sessions' messages arrive as they happen. The client sends ``typing`` (shown live to the
+visitor) and ``ping``. A token that dies closes the socket with 4401 (:mod:`.agent_hub`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from chatflow.admin_api.agent_hub import AgentConnection
+from chatflow.admin_api.auth import AuthService, Principal
+from chatflow.admin_api.services import Services
+from chatflow.engine.config import Agent, Group
+from chatflow.engine.routing import RoutingError
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
+
+logger = logging.getLogger("chatflow.agents")
+
+router = APIRouter(tags=["agents"])
+
+MAX_FRAME_BYTES = 4_096
+
+
+def load_account(services: Services, principal: Principal) -> tuple[Agent, list[Group]] | None:
+    """The account as the queue needs it, with its groups' rules; None if it is gone."""
+    with Session(services.records) as db:
+        row = db.get(AccountRow, principal.account_id)
+        if row is None or not row.enabled:
+            return None
+        groups = [
+            Group.model_validate(g.model_dump(exclude={"merchant_id"}))
+            for g in db.exec(
+                select(GroupRow).where(
+                    col(GroupRow.merchant_id) == row.merchant_id,
+                    col(GroupRow.id).in_(list(row.groups)),
+                )
+            ).all()
+        ]
+    try:
+        agent = Agent.model_validate(
+            {
+                "account": row.account,
+                "password_hash": row.password_hash,
+                "nickname": row.nickname,
+                "staff_no": row.staff_no,
+                "role": row.role,
+                "groups": row.groups,
+                "default_status": row.default_status,
+            }
+        )
+    except ValidationError:
+        logger.exception("agents.bad_account", extra={"agent_id": principal.account})
+        return None
+    return agent, groups
+
+
+async def register_agent(services: Services, principal: Principal) -> bool:
+    """Give the queue the account's current groups and default status; False if it is gone.
+
+    Groups made in the admin API after the server started are configured on the way.
+    """
+    loaded = await asyncio.to_thread(load_account, services, principal)
+    if loaded is None:
+        return False
+    agent, groups = loaded
+    dispatcher = services.queue.dispatcher
+    known = {(g.merchant, g.group) for g in dispatcher.groups()}
+    for group in groups:
+        if (principal.merchant_id, group.id) not in known:
+            await services.queue.configure_group(principal.merchant_id, group)
+    services.queue.register_agent(principal.merchant_id, agent)
+    return True
+
+
+def resume(services: Services, connection: AgentConnection) -> None:
+    """Announce again the offers ringing for the agent and the sessions it serves."""
+    agent = connection.agent_id
+    now = services.clock.now().timestamp()
+    for view in services.queue.dispatcher.sessions():
+        if view.offered_to == agent and view.expires_at is not None:
+            remaining = max(round(view.expires_at - now, 1), 0.0)
+            frame = {"type": "offer", "session_id": view.session_id, "group": view.group}
+            connection.push({**frame, "timeout": remaining, "resumed": True})
+        elif agent in view.agents and view.phase == "active":
+            frame = {"type": "assigned", "session_id": view.session_id, "group": view.group}
+            connection.push({**frame, "resumed": True})
+
+
+async def client_frames(services: Services, connection: AgentConnection) -> None:
+    """Read the client's frames until it goes away."""
+    websocket = connection.websocket
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text") or message.get("bytes") or b""
+        reply = handle_frame(services, connection, raw)
+        if reply is not None:
+            connection.push(reply)
+
+
+def handle_frame(
+    services: Services, connection: AgentConnection, raw: str | bytes
+) -> dict[str, Any] | None:
+    """Apply one client frame; the answer (an ``error`` or ``pong``), if any."""
+    if len(raw) > MAX_FRAME_BYTES:
+        return _error("too_large", f"a frame may be at most {MAX_FRAME_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error("bad_json", "the frame is not valid JSON")
+    if not isinstance(data, dict):
+        return _error("bad_frame", "a frame must be a JSON object with a 'type'")
+    kind = data.get("type")
+    if kind == "ping":
+        return {"type": "pong"}
+    if kind == "typing":
+        sid = data.get("session_id")
+        view = services.queue.dispatcher.session(sid) if isinstance(sid, str) else None
+        if view is None or connection.agent_id not in view.agents:
+            return _error("not_serving", f"you do not serve session {sid!r}")
+        services.feed.push(view.session_id, {"type": "typing", "from": "agent"})
+        return None
+    return _error("unknown_type", f"unknown frame type {kind!r}; expected one of: typing, ping")
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket, token: str = "") -> None:
+    services: Services = websocket.app.state.services
+    auth: AuthService = websocket.app.state.auth
+    await websocket.accept()
+    principal = await asyncio.to_thread(auth.resolve, token)
+    if principal is None or not await register_agent(services, principal):
+        await websocket.send_json(_error("unauthorized", "the token is invalid or has expired"))
+        await websocket.close(code=4401)
+        return
+    agent = principal.account
+    connection = AgentConnection(
+        websocket, agent, principal.account_id, token, services.runtime, services.feed
+    )
+    hub = services.hub
+    hub.attach(connection)
+    try:
+        view = services.queue.dispatcher.agent(agent)
+        try:
+            if view is None or view.status == "offline":
+                await services.queue.login(agent)
+            else:
+                frame: dict[str, Any] = {"type": "status", "status": view.status}
+                if hub.reasons.get(agent):
+                    frame["reason"] = hub.reasons[agent]
+                connection.push(frame)
+        except (RoutingError, ValueError) as exc:
+            connection.push(_error("login_refused", str(exc)))
+            connection.close(4409)
+        resume(services, connection)
+        logger.info("agents.connected", extra={"agent_id": agent})
+        await serve(services, connection)
+    finally:
+        hub.detach(connection)
+        await connection.stop()
+        logger.info("agents.disconnected", extra={"agent_id": agent})
+
+
+async def serve(services: Services, connection: AgentConnection) -> None:
+    """Run the writer and the reader until either ends, then close the socket."""
+    tasks = [
+        asyncio.create_task(connection.write()),
+        asyncio.create_task(client_frames(services, connection)),
+    ]
+    try:
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, Exception) and not isinstance(result, WebSocketDisconnect):
+                logger.debug("agents.socket_ended", extra={"error": repr(result)})
+    finally:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await connection.websocket.close(code=1000)
