@@ -40,7 +40,7 @@ from chatflow.engine.routing._decisions import (
     Transferred,
 )
 from chatflow.engine.routing._dispatcher import Dispatcher
-from chatflow.engine.routing._errors import UnknownAgent
+from chatflow.engine.routing._errors import NotServing, UnknownAgent
 
 logger = logging.getLogger("chatflow.routing")
 
@@ -69,7 +69,7 @@ _Delivery = tuple[str, str, Any]
 
 
 class QueueService:
-    """Implements :class:`~chatflow.engine.handoff.Handoff`, plus the agents' operations."""
+    """Implements ``Handoff`` and ``AgentRelay`` (``engine.handoff``), plus agents' operations."""
 
     def __init__(
         self,
@@ -178,6 +178,28 @@ class QueueService:
         decisions = self.dispatcher.leave_collaboration(session_id, agent_id, self._now())
         await self._emit(decisions)
 
+    # -- messages ------------------------------------------------------------------------------
+
+    async def to_agents(self, session_id: str, text: str) -> None:
+        """``AgentRelay``: what the visitor says goes to every agent serving the session."""
+        view = self.dispatcher.session(session_id)
+        if view is not None:
+            frame = _frame("message", session_id, text=text, **{"from": "visitor"})
+            self._outbox.extend(("agent", agent, frame) for agent in view.agents)
+        await self._drain()
+
+    async def agent_says(self, agent_id: str, session_id: str, text: str, message_id: str) -> None:
+        """An agent's message: to the visitor's flow once (keyed by ``message_id``) and to the
+        other agents of the conversation."""
+        view = self.dispatcher.session(session_id)
+        if view is None or view.phase != "active" or agent_id not in view.agents:
+            raise NotServing(session_id, agent_id)
+        key = f"routing:{session_id}:agent-message:{message_id}"
+        self._outbox.append(("session", session_id, events.AgentMessage(key, agent_id, text)))
+        frame = _frame("message", session_id, text=text, agent_id=agent_id, **{"from": "agent"})
+        self._outbox.extend(("agent", other, frame) for other in view.agents if other != agent_id)
+        await self._drain()
+
     # -- time ----------------------------------------------------------------------------------
 
     async def tick(self) -> None:
@@ -204,6 +226,10 @@ class QueueService:
                     self._outbox.append(delivery)
             if isinstance(decision, Offer):
                 self._wake.set()
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """Deliver the outbox in order; one drain at a time, re-entrant calls only append."""
         if self._draining:
             return  # called back from a delivery: the running drain takes these too
         self._draining = True
