@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from chatflow.engine.catalog import Catalog, Loaded, data_at, display_path, find_files
+from chatflow.engine.catalog import (
+    Catalog,
+    Loaded,
+    data_at,
+    display_path,
+    find_files,
+    guess_kind,
+)
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.deployment import check_test
 from chatflow.engine.errors import ChatflowError, Problem
@@ -218,6 +225,9 @@ class ConversationRunner:
         found = find_files(paths)
         report.missing = found.missing
         for path, kind in found.files:
+            if kind is None:  # named on the command line without the suffix: look inside
+                document, _problems = self.catalog.document(path)
+                kind = guess_kind(document) if document is not None else None
             if kind != "test":
                 continue
             prepared = self.prepare(path)

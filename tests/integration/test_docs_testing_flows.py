@@ -68,6 +68,24 @@ def test_the_guide_shows_a_current_chat(
     assert capsys.readouterr().out.splitlines() == [line for line in lines if line != tty_only]
 
 
+def test_the_first_flow_guides_test_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/first-flow.md promises that `chatflow test` runs its test: it must pass."""
+    guide = (ROOT / "docs" / "first-flow.md").read_text(encoding="utf-8")
+    flow, test = (
+        b
+        for b in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL)
+        if "flow.schema" in b or "flow: " in b
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "flows" / "hello.flow.yaml").write_text(flow, encoding="utf-8")
+    (tmp_path / "tests" / "hello.test.yaml").write_text(test, encoding="utf-8")
+    assert main(["test", "tests"]) == 0, capsys.readouterr().out
+
+
 def test_the_guides_http_mocks_are_valid() -> None:
     import yaml
 

@@ -84,6 +84,12 @@ def test_the_json_report_has_every_result(project: Path) -> None:
     assert bad["failure"]["transcript"] == ["bot: hello", "[ended flow]"]
 
 
+def test_a_file_named_without_the_suffix_runs_when_it_is_a_test(project: Path) -> None:
+    Path("odd.yaml").write_text("flow: hi\nsteps:\n  - bot: hello\n", encoding="utf-8")
+    report = asyncio.run(ConversationRunner(LANGUAGE).run_paths(["odd.yaml", "flows/hi.flow.yaml"]))
+    assert [(r.file, r.passed) for r in report.results] == [("odd.yaml", True)]
+
+
 def test_missing_paths_and_empty_runs_exit_1(project: Path) -> None:
     missing = asyncio.run(ConversationRunner(LANGUAGE).run_paths(["nope", "tests"]))
     assert missing.missing == ["nope"] and missing.exit_code == 1
