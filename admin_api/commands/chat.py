@@ -18,7 +18,12 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatflow.engine.frames import Frame
+    from chatflow.engine.testfile import HttpMock
+    from chatflow.engine.testing import Conversation, Mismatch
 
 HELP = """\
 Type what the visitor says. Commands:
@@ -105,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         loaded = lookup.flow
     problems = list(loaded.problems)
-    mocks: list[Any] | None = None
+    mocks: list[HttpMock] | None = None
     if args.mock:
         test = catalog.test(Path(args.mock))
         problems += test.problems
@@ -142,7 +147,7 @@ def _variable(item: str) -> tuple[str, Any]:
 class _Options:
     start: datetime
     variables: dict[str, Any]
-    mocks: list[Any] | None
+    mocks: list[HttpMock] | None
     offline: list[str]
     allow_hosts: list[str]
     channel: str
@@ -209,7 +214,7 @@ async def _chat(flow_text: str, options: _Options, stdin: IO[str], out: IO[str])
     return 0
 
 
-async def _command(line: str, talk: Any, screen: _Screen) -> bool:
+async def _command(line: str, talk: Conversation, screen: _Screen) -> bool:
     """Carry out one input line; False to stop."""
     from chatflow.engine.events import Choice, Rating, VisitorEnded, VisitorText
 
@@ -286,11 +291,11 @@ class _Screen:
             self.line(f"(the agent reads: {text})")
         self.forwarded = len(texts)
 
-    def ignored(self, mismatch: Any) -> None:
+    def ignored(self, mismatch: Mismatch | None) -> None:
         if mismatch is not None:
             self.line(f"({mismatch.got[0]})")
 
-    def show(self, frames: list[Any]) -> None:
+    def show(self, frames: list[Frame]) -> None:
         from chatflow.engine.testing.transcript import frame_lines, is_output, unlisted_options
 
         for frame in frames[self.shown :]:

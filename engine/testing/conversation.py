@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -115,11 +116,11 @@ class Conversation:
     async def step(self, step: Step) -> Mismatch | None:
         """Play one step; None when it held."""
         if step.bot is not None:
-            return self.match(f"an output containing {shown(step.bot)}", lambda t: step.bot in t)
+            part = step.bot
+            return self.match(f"an output containing {shown(part)}", lambda t: part in t)
         if step.bot_exact is not None:
-            return self.match(
-                f"an output that is exactly {shown(step.bot_exact)}", step.bot_exact.__eq__
-            )
+            whole = step.bot_exact
+            return self.match(f"an output that is exactly {shown(whole)}", lambda t: t == whole)
         if step.bot_regex is not None:
             pattern = re.compile(step.bot_regex)
             return self.match(
@@ -160,7 +161,7 @@ class Conversation:
             )
         return None  # `agent_ends: false` / `visitor_ends: false` (refused when the test loads)
 
-    def match(self, expected: str, test: Any) -> Mismatch | None:
+    def match(self, expected: str, test: Callable[[str], bool]) -> Mismatch | None:
         """Find the first output since the last match that passes ``test``; move past it."""
         for index in range(self.cursor, len(self.frames)):
             frame = self.frames[index]
