@@ -65,7 +65,7 @@ class Core:
     def _key(self, s: SessionState, kind: str) -> str:
         """Deterministic idempotency key: same operations at the same times, same keys."""
         s.notices += 1
-        return f"routing:{s.id}:{s.ticket}:{s.notices}:{kind}"
+        return f"{s.stem}{s.notices}:{kind}"
 
     # -- queue and positions -------------------------------------------------------------------
 
@@ -79,6 +79,7 @@ class Core:
             key = s.wait_key
             index = bisect_left(g.waiting, key)
             g.waiting.insert(index, key)
+            g.waiting_sessions.insert(index, s)
             s.in_waiting = True
             g.mark(index)
             self._dirty[g] = None
@@ -88,6 +89,7 @@ class Core:
             g = s.group
             index = bisect_left(g.waiting, s.wait_key)
             del g.waiting[index]
+            del g.waiting_sessions[index]
             s.in_waiting = False
             s.ahead = None
             g.mark(index)
@@ -106,15 +108,15 @@ class Core:
 
     def _flush_positions(self, out: list[Decision]) -> None:
         """Report the position of every waiting session whose count of visitors ahead changed."""
-        sessions = self._sessions
+        append = out.append
         for g in self._dirty:
-            start = g.dirty_from or 0
-            waiting = g.waiting
-            for index in range(start, len(waiting)):
-                s = sessions[waiting[index][2]]
+            waiting = g.waiting_sessions
+            for index in range(g.dirty_from or 0, len(waiting)):
+                s = waiting[index]
                 if s.ahead != index:
                     s.ahead = index
-                    out.append(PositionChanged(s.id, index, self._key(s, "position")))
+                    s.notices += 1
+                    append(PositionChanged(s.id, index, f"{s.stem}{s.notices}:position"))
             g.dirty_from = None
         self._dirty.clear()
 

@@ -143,7 +143,8 @@ class Dispatcher(Core):
                 f"Session {session_id!r} is already with group {s.group.id!r}; transfer it instead"
             )
         seq = next(self._seq)
-        s = SessionState(session_id, merchant, g, priority, seq, f"{round(now * 1000)}.{seq}")
+        stem = f"routing:{session_id}:{round(now * 1000)}.{seq}:"
+        s = SessionState(session_id, merchant, g, priority, seq, stem)
         self._sessions[session_id] = s
         self._to_queue(s)
         out: list[Decision] = []

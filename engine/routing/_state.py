@@ -76,6 +76,8 @@ class GroupState:
     queue: list[QueueEntry] = field(default_factory=list)
     waiting: list[WaitKey] = field(default_factory=list)
     """Every session of the group still waiting for an agent, ringing ones included, in order."""
+    waiting_sessions: list[SessionState] = field(default_factory=list)
+    """The same sessions at the same indexes: reporting positions needs no lookups."""
     dirty_from: int | None = None
     """Smallest ``waiting`` index whose position may have changed since the last report."""
     agents: list[AgentEntry] = field(default_factory=list)
@@ -118,8 +120,9 @@ class SessionState:
     priority: int
     seq: int
     """Arrival order; kept through transfers, so a transferred visitor is not a new arrival."""
-    ticket: str
-    """Stable name of this stay in the queue, the stem of the idempotency keys."""
+    stem: str
+    """``routing:<session>:<ticket>:``, the stem of its idempotency keys; the ticket (arrival
+    time and order) keeps keys apart when the same session is queued again later."""
     phase: SessionPhase = "queued"
     offer: OfferState | None = None
     agents: list[str] = field(default_factory=list)
