@@ -84,6 +84,8 @@ class QueueService:
         self._clock: Clock = clock or SystemClock()
         self._profiles: dict[str, AgentProfile] = {}
         self._outbox: deque[_Delivery] = deque()
+        self._positions: dict[str, list[events.Event]] = {}
+        """Per session, the not yet delivered position in the outbox (a one-item cell)."""
         self._draining = False
         self._wake = asyncio.Event()
 
@@ -185,7 +187,8 @@ class QueueService:
         view = self.dispatcher.session(session_id)
         if view is not None:
             frame = _frame("message", session_id, text=text, **{"from": "visitor"})
-            self._outbox.extend(("agent", agent, frame) for agent in view.agents)
+            for agent in view.agents:
+                self._post(("agent", agent, frame))
         await self._drain()
 
     async def agent_says(self, agent_id: str, session_id: str, text: str, message_id: str) -> None:
@@ -195,9 +198,11 @@ class QueueService:
         if view is None or view.phase != "active" or agent_id not in view.agents:
             raise NotServing(session_id, agent_id)
         key = f"routing:{session_id}:agent-message:{message_id}"
-        self._outbox.append(("session", session_id, events.AgentMessage(key, agent_id, text)))
+        self._post(("session", session_id, events.AgentMessage(key, agent_id, text)))
         frame = _frame("message", session_id, text=text, agent_id=agent_id, **{"from": "agent"})
-        self._outbox.extend(("agent", other, frame) for other in view.agents if other != agent_id)
+        for other in view.agents:
+            if other != agent_id:
+                self._post(("agent", other, frame))
         await self._drain()
 
     # -- time ----------------------------------------------------------------------------------
@@ -223,10 +228,30 @@ class QueueService:
         for decision in decisions:
             for delivery in self._translate(decision):
                 if not (delivery[0] == "session" and delivery[1] == quiet):
-                    self._outbox.append(delivery)
+                    self._post(delivery)
             if isinstance(decision, Offer):
                 self._wake.set()
         await self._drain()
+
+    def _post(self, delivery: _Delivery) -> None:
+        """Add to the outbox; a position not yet delivered is replaced by the newer one.
+
+        A long queue moves often (every visitor behind moves up at each accept); when deliveries
+        lag, only a visitor's latest position is worth sending, so the backlog stays bounded by
+        the number of sessions. A position never overtakes an earlier event of its session.
+        """
+        kind, target, payload = delivery
+        if kind == "session":
+            if isinstance(payload, events.QueuePosition):
+                cell = self._positions.get(target)
+                if cell is not None:
+                    cell[0] = payload
+                    return
+                cell = self._positions[target] = [payload]
+                self._outbox.append(("position", target, cell))
+                return
+            self._positions.pop(target, None)
+        self._outbox.append(delivery)
 
     async def _drain(self) -> None:
         """Deliver the outbox in order; one drain at a time, re-entrant calls only append."""
@@ -236,6 +261,10 @@ class QueueService:
         try:
             while self._outbox:
                 kind, target, payload = self._outbox.popleft()
+                if kind == "position":
+                    if self._positions.get(target) is payload:
+                        del self._positions[target]
+                    kind, payload = "session", payload[0]
                 try:
                     if kind == "session":
                         await self._sink.deliver(target, payload)

@@ -213,6 +213,28 @@ async def test_a_sink_calling_back_into_the_queue_does_not_deadlock(
     assert [type(e) for e in sink.of("s1")] == [NoAgents, QueuePosition]
 
 
+async def test_positions_superseded_while_deliveries_lag_are_not_sent(
+    parts: tuple[QueueService, MemorySink, MemoryNotifier],
+) -> None:
+    service, sink, _ = parts
+    await service.login("agent_alice", status="busy")
+    for n in range(5):
+        await service.enqueue(f"s{n}", "acme", "presales", 0)
+    gate = asyncio.Event()
+
+    async def slow(session_id: str, event: Event) -> None:
+        await gate.wait()
+
+    sink.on_deliver = slow
+    first = asyncio.create_task(service.leave("s0"))  # its drain stalls on s1's new position
+    await asyncio.sleep(0)
+    await service.leave("s1")  # queued behind the stalled drain: s2..s4 move up again
+    gate.set()
+    await first
+    aheads = [e.ahead for e in sink.of("s4") if isinstance(e, QueuePosition)]
+    assert aheads == [4, 2]  # 3 was superseded before it could be sent
+
+
 async def test_a_failing_delivery_does_not_stop_the_others(
     parts: tuple[QueueService, MemorySink, MemoryNotifier],
     caplog: pytest.LogCaptureFixture,
