@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SECRET, Provider, Receiver, deployment, make_app, serve
 from fastapi import FastAPI
 from sqlmodel import Session as Db
 from sqlmodel import col, select
+from webhook_kit import SECRET, Provider, Receiver, deployment, make_app, serve
 
 from chatflow.channels.webhook_signing import verify
 from chatflow.engine.clock import FrozenClock

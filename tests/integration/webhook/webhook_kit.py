@@ -1,0 +1,158 @@
+"""Helpers for the webhook channel tests: the chatflow app under uvicorn on loopback, a receiver
+for the outbound deliveries that records what it got and answers as told, a signing provider."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from chatflow.admin_api.app import create_app
+from chatflow.admin_api.settings import ServeSettings
+from chatflow.channels.webhook_signing import sign
+from chatflow.engine.clock import FrozenClock
+
+ROOT = Path(__file__).resolve().parents[3]
+SECRET = "im-channel-test-secret"
+START = "2026-11-23T10:00:00+08:00"
+"""A Monday, inside the demo's service hours."""
+
+ASGIApp = Callable[..., Any]
+
+TALK = """\
+id: talk
+start: bot
+nodes:
+  bot:
+    type: bot
+    prompt: 您好，这里是演示 IM。
+    rules: [{keywords: [价格], replies: ["99 元"]}]
+    fallback_message: "收到：{{ sys.last_input }}"
+    exit_keywords: [再见]
+    exit: bye
+  bye: {type: end, message: 再见}
+"""
+"""The channel's flow: it answers every message and stays, so bursts never end it."""
+
+
+@asynccontextmanager
+async def serve(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port; yields its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, ws="none", lifespan=lifespan, log_config=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped it
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return dict(json.loads(self.body))
+
+
+@dataclass
+class Receiver:
+    """An ASGI app: records each POST, answers ``plan.pop(0)`` (then ``default``)."""
+
+    plan: list[int] = field(default_factory=list)
+    default: int = 200
+    got: list[Received] = field(default_factory=list)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        self.got.append(Received(headers, body))
+        status = self.plan.pop(0) if self.plan else self.default
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def seqs(self) -> list[tuple[str, int]]:
+        return [(r.json["session_id"], r.json["seq"]) for r in self.got]
+
+
+def deployment(folder: Path, hook_url: str, *, allow_loopback: bool = True) -> Path:
+    """The demo deployment plus a site ``demo-im`` running :data:`TALK` and a webhook channel
+    ``im`` on it."""
+    if not (folder / "flows").exists():
+        shutil.copytree(ROOT / "flows", folder / "flows")
+        (folder / "flows" / "talk.flow.yaml").write_text(TALK, encoding="utf-8")
+    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
+    config = config.replace("flows: ../../flows", "flows: ./flows")
+    site = "      - {key: demo-im, name: 演示 IM, flow: talk}\n"
+    config = config.replace("    sites:\n", "    sites:\n" + site, 1)
+    channel = (
+        "    channels:\n"
+        f'      - {{key: im, site: demo-im, secret_env: IM_SECRET, webhook_url: "{hook_url}"}}\n'
+    )
+    config = config.replace("    groups:\n", channel + "    groups:\n", 1)
+    if allow_loopback:
+        config += 'http:\n  allow_hosts: ["127.0.0.1"]\n'
+    path = folder / "chatflow.yaml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def make_app(folder: Path, config: Path, clock: FrozenClock, **outbox: Any) -> FastAPI:
+    settings = ServeSettings(config=config, data=folder / "data", env={"IM_SECRET": SECRET})
+    app = create_app(settings, clock=clock)
+    box = app.state.webhook_outbox
+    box.backoff = outbox.pop("backoff", lambda n: 0.05)
+    box.max_attempts = outbox.pop("max_attempts", 4)
+    box.sweep_interval = 0.2
+    assert not outbox
+    return app
+
+
+@dataclass
+class Provider:
+    """Signs and posts inbound messages the way a provider would."""
+
+    client: httpx.AsyncClient
+    clock: FrozenClock
+    secret: bytes = SECRET.encode()
+
+    def signed(self, message: dict[str, Any], *, at: float | None = None) -> tuple[bytes, str]:
+        body = json.dumps({"timestamp": 1795399200, **message}).encode()
+        when = int(self.clock.now().timestamp() if at is None else at)
+        return body, sign(self.secret, body, when)
+
+    async def post(
+        self, message: dict[str, Any], *, signature: str | None = None, key: str = "im"
+    ) -> httpx.Response:
+        body, good = self.signed(message)
+        headers = {"Content-Type": "application/json"}
+        if signature != "":
+            headers["X-Chatflow-Signature"] = good if signature is None else signature
+        return await self.client.post(
+            f"/api/v1/channels/{key}/inbound", content=body, headers=headers
+        )
