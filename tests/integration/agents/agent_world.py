@@ -262,6 +262,18 @@ class Agent:
         return self.server.http.put(path, json=body, headers=self.headers)
 
 
+def offered_to(agents: list[Agent], session_id: str) -> Agent:
+    """The agent the session rings for first (whichever the queue picked)."""
+    agent: Agent = eventually(
+        lambda: next(
+            (a for a in agents if a.frames.seen(frame("offer", session_id=session_id))), None
+        ),
+        what=f"an offer of {session_id}",
+    )
+    agent.frames.expect(frame("offer", session_id=session_id))
+    return agent
+
+
 class Visitor:
     """A visitor on a site: its session and its websocket."""
 

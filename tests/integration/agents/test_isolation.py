@@ -1,0 +1,100 @@
+"""Two merchants on one server never see each other; agents see only what they may."""
+
+from __future__ import annotations
+
+import pytest
+from agent_world import Agent, LiveServer, Visitor, frame, offered_to
+
+ACTIONS = [
+    ("accept", None),
+    ("decline", None),
+    ("end", None),
+    ("survey", None),
+    ("leave", None),
+    ("transfer", {"group": "presales"}),
+    ("transfer", {"agent": "globex_gina"}),
+    ("invite", {"agent": "globex_gina"}),
+    ("messages", {"text": "hello"}),
+]
+
+
+@pytest.mark.parametrize(("action", "body"), ACTIONS, ids=[f"{a}-{b}" for a, b in ACTIONS])
+def test_another_merchants_session_is_404_for_every_action(
+    server: LiveServer, action: str, body: object
+) -> None:
+    alice, gina = Agent(server, "acme_alice"), Agent(server, "globex_gina")
+    alice.connect()
+    gina.connect()
+    visitor = Visitor(server, "globex-web")
+    sid = visitor.session_id
+    gina.frames.expect(frame("offer", session_id=sid))
+
+    response = alice.act(sid, action, body)  # alice is acme's admin: still nothing of globex
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"] == f"no session {sid!r}"
+    assert "Globex" not in response.text
+
+    gina.ok(sid, "accept")
+    visitor.ws.expect(frame("agent_joined", nickname="Gina"))
+    response = alice.act(sid, action, body)
+    assert response.status_code == 404, response.text
+    assert not alice.frames.seen(lambda f: f.get("session_id") == sid)
+
+
+def test_agents_and_targets_stay_inside_their_merchant(server: LiveServer) -> None:
+    alice, bob, gina = (Agent(server, a) for a in ("acme_alice", "acme_bob", "globex_gina"))
+    for agent in (alice, bob, gina):
+        agent.connect()
+    assert [a["account"] for a in gina.get("/api/v1/agents")] == ["globex_gina"]
+    everyone = alice.get("/api/v1/agents", include_offline=True)
+    assert {a["account"] for a in everyone} == {"acme_alice", "acme_bob", "acme_carol", "acme_dave"}
+
+    globex = Visitor(server, "globex-web")
+    gina.frames.expect(frame("offer", session_id=globex.session_id))
+    gina.ok(globex.session_id, "accept")
+    for target in ({"agent": "acme_bob"}, {"group": "aftersales"}):
+        assert gina.act(globex.session_id, "transfer", target).status_code == 404
+    assert gina.act(globex.session_id, "invite", {"agent": "acme_alice"}).status_code == 404
+    assert gina.act(globex.session_id, "survey").json()["type"] == "urn:chatflow:no_survey"
+
+    acme = Visitor(server, "acme-web")
+    acme.choose("售前")
+    holder = offered_to([alice, bob], acme.session_id)
+    holder.ok(acme.session_id, "accept")
+    assert holder.act(acme.session_id, "transfer", {"agent": "globex_gina"}).status_code == 404
+    assert holder.act(acme.session_id, "invite", {"agent": "globex_gina"}).status_code == 404
+    assert not gina.frames.seen(lambda f: f.get("session_id") == acme.session_id)
+
+
+def test_a_plain_agent_sees_only_its_own_sessions(server: LiveServer) -> None:
+    alice, bob, dave = (Agent(server, a) for a in ("acme_alice", "acme_bob", "acme_dave"))
+    alice.connect()
+    visitor = Visitor(server, "acme-web")
+    visitor.choose("售前")
+    alice.frames.expect(frame("offer", session_id=visitor.session_id))
+    alice.ok(visitor.session_id, "accept")
+    dave.connect()
+    # dave (agent scope: self) cannot see alice's conversation at all; bob neither
+    for agent in (dave, bob):
+        assert agent.say(visitor.session_id, "偷看").status_code == 404
+        assert agent.act(visitor.session_id, "transfer", {"group": "aftersales"}).status_code == 404
+    assert dave.get("/api/v1/agents/me/sessions") == []
+
+
+def test_the_visitor_token_still_posts_on_the_shared_messages_path(server: LiveServer) -> None:
+    alice = Agent(server, "acme_alice")
+    alice.connect()
+    visitor = Visitor(server, "acme-web")
+    response = server.http.post(
+        f"/api/v1/sessions/{visitor.session_id}/messages",
+        json={"type": "choice", "value": "售前"},
+        headers={"Authorization": f"Bearer {visitor.token}"},
+    )
+    assert response.status_code == 202 and response.json()["applied"] is True
+    alice.frames.expect(frame("offer", session_id=visitor.session_id))
+    bogus = server.http.post(
+        f"/api/v1/sessions/{visitor.session_id}/messages",
+        json={"text": "hi"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert bogus.status_code == 401
