@@ -11,7 +11,7 @@ import itertools
 import logging
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 from chatflow.engine.config import AgentStatus
@@ -73,9 +73,9 @@ class Core:
         """Make the session wait for an offer in its group (entering the position list if new)."""
         s.phase = "queued"
         s.token = next(self._tokens)
-        heappush(s.group.queue, (-s.priority, s.seq, s.token, s.id))
+        g = s.group
+        heappush(g.queue, (-s.priority, s.seq, s.token, s.id))
         if not s.in_waiting:
-            g = s.group
             key = s.wait_key
             index = bisect_left(g.waiting, key)
             g.waiting.insert(index, key)
@@ -83,6 +83,13 @@ class Core:
             s.in_waiting = True
             g.mark(index)
             self._dirty[g] = None
+        if len(g.queue) > 2 * len(g.waiting) + 64:  # visitors left from the middle: compact
+            g.queue = [
+                (-w.priority, w.seq, w.token, w.id)
+                for w in g.waiting_sessions
+                if w.phase == "queued"
+            ]
+            heapify(g.queue)
 
     def _out_of_waiting(self, s: SessionState) -> None:
         if s.in_waiting:

@@ -356,3 +356,14 @@ def test_the_same_operations_at_the_same_times_give_the_same_keys() -> None:
     assert first == second
     keys = [k for d in first if (k := getattr(d, "key", None))]
     assert len(keys) == len(set(keys))
+
+
+def test_visitors_leaving_a_stuck_queue_leave_no_garbage_behind() -> None:
+    d = desk()
+    d.enqueue("first", M, "presales", 0, 0)  # never served: stale entries cannot surface
+    for i in range(2000):
+        d.enqueue(f"s{i}", M, "presales", 0, 1)
+        d.leave(f"s{i}", 2)
+    assert len(d._groups[(M, "presales")].queue) < 100
+    d.agent_login("a", M, {"presales": 3}, 3)
+    assert d.session("first").offered_to == "a"  # type: ignore[union-attr]
