@@ -220,6 +220,9 @@ class AgentHub:
     async def to_agents(self, session_id: str, text: str) -> None:
         """Nothing to do: the agents' connections read visitor text from the output log."""
 
+    async def image_to_agents(self, session_id: str, url: str) -> None:
+        """Nothing to do either: a visitor's image is a ``message`` of the log too."""
+
     async def typing(self, session_id: str) -> None:
         """The visitor is typing: tell the agents serving the session (live only)."""
         view = self.queue.dispatcher.session(session_id) if self.queue else None

@@ -45,7 +45,9 @@ def test_a_declined_offer_goes_to_the_other_agent(server: LiveServer) -> None:
     visitor = Visitor(server, "acme-web")
     visitor.choose("售前")
     bob.frames.expect(frame("offer", session_id=visitor.session_id))
-    refused = alice.act(visitor.session_id, "decline")  # alice (admin) sees it, but it rings for bob
+    refused = alice.act(
+        visitor.session_id, "decline"
+    )  # alice (admin) sees it, but it rings for bob
     assert refused.status_code == 409 and refused.json()["type"] == "urn:chatflow:not_offered"
     assert alice.put("/api/v1/agents/me/status", {"status": "free"}).status_code == 200
     bob.ok(visitor.session_id, "decline")
@@ -70,7 +72,9 @@ def test_transfer_to_an_agent_then_to_a_group(server: LiveServer) -> None:
     picker = {a["account"]: a for a in alice.get("/api/v1/agents")}
     assert picker["acme_bob"]["status"] == "rest" and picker["acme_bob"]["reason"] == "午餐"
     assert "acme_carol" not in picker  # offline
-    assert alice.act(sid, "transfer", {"agent": "acme_bob", "group": "aftersales"}).status_code == 422
+    assert (
+        alice.act(sid, "transfer", {"agent": "acme_bob", "group": "aftersales"}).status_code == 422
+    )
     assert alice.act(sid, "transfer", {"agent": "nobody_here"}).status_code == 404
 
     assert bob.put("/api/v1/agents/me/status", {"status": "free"}).is_success

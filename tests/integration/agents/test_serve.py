@@ -107,7 +107,9 @@ def test_the_visitor_leaving_and_an_admin_closing_reach_the_agent(server: LiveSe
     first.ws.expect(frame("ended", reason="visitor"))
 
     response = server.http.post(
-        "/api/v1/records/batch/close", json={"session_ids": [second.session_id]}, headers=alice.headers
+        "/api/v1/records/batch/close",
+        json={"session_ids": [second.session_id]},
+        headers=alice.headers,
     )
     assert response.status_code == 200, response.text
     assert response.json()["succeeded"] == [second.session_id]

@@ -27,9 +27,7 @@ def test_sockets_close_when_their_token_dies(server: LiveServer) -> None:
     other_tab.frames.send({"type": "ping"})
     other_tab.frames.expect(frame("pong"))  # the other token lives on
 
-    response = server.http.post(
-        "/api/v1/admin/accounts/acme_bob/disable", headers=alice.headers
-    )
+    response = server.http.post("/api/v1/admin/accounts/acme_bob/disable", headers=alice.headers)
     assert response.status_code == 200, response.text
     assert other_tab.frames.wait_closed() == 4401
     alice.frames.send({"type": "ping"})
@@ -116,7 +114,9 @@ def test_forbidden_words_block_and_sensitive_words_alert_overseers(server: LiveS
     assert bob.say(visitor.session_id, "可以申请退款").status_code == 202
     visitor.ws.expect(says("可以申请退款", "agent"))
     alert = alice.frames.expect(frame("alert", session_id=visitor.session_id))
-    assert alert["agent"] == "acme_bob" and alert["words"] == [{"kind": "sensitive", "word": "退款"}]
+    assert alert["agent"] == "acme_bob" and alert["words"] == [
+        {"kind": "sensitive", "word": "退款"}
+    ]
     assert not visitor.ws.seen(says("傻瓜"))
     for other in (carol, dave):  # carol supervises aftersales only; dave is an agent
         other.frames.send({"type": "ping"})
@@ -135,3 +135,41 @@ def test_client_frames_are_checked(server: LiveServer) -> None:
     ws.expect(frame("error", code="not_serving"))
     assert alice.say("nope", "hi").status_code == 404
     assert alice.act("nope", "messages", {"text": ""}).status_code == 422
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 17 + b"IEND\xaeB`\x82"
+
+
+def test_an_agent_sends_an_image_on_the_visitors_path(server: LiveServer) -> None:
+    bob, dave = Agent(server, "acme_bob"), Agent(server, "acme_dave")
+    bob.connect()
+    visitor = Visitor(server, "acme-web")
+    visitor.choose("售前")
+    bob.frames.expect(frame("offer", session_id=visitor.session_id))
+    bob.ok(visitor.session_id, "accept")
+    url = f"/api/v1/sessions/{visitor.session_id}/images"
+    upload = {"file": ("p.png", PNG, "image/png")}
+    response = server.http.post(url, files=upload, headers=bob.headers)
+    assert response.status_code == 201, response.text
+    image = response.json()["url"]
+    assert visitor.ws.expect(frame("message", image=image))["from"] == "agent"
+    assert bob.frames.expect(frame("message", image=image))["from"] == "agent"
+    assert server.http.post(url, files=upload, headers=dave.headers).status_code == 404
+
+
+def test_a_visitors_image_reaches_the_agent_through_the_transcript(server: LiveServer) -> None:
+    bob = Agent(server, "acme_bob")
+    bob.connect()
+    visitor = Visitor(server, "acme-web")
+    visitor.choose("售前")
+    bob.frames.expect(frame("offer", session_id=visitor.session_id))
+    bob.ok(visitor.session_id, "accept")
+    response = server.http.post(
+        f"/api/v1/sessions/{visitor.session_id}/images",
+        files={"file": ("p.png", PNG, "image/png")},
+        headers={"Authorization": f"Bearer {visitor.token}"},
+    )
+    assert response.status_code == 201, response.text
+    image = response.json()["url"]
+    assert bob.frames.expect(frame("message", image=image))["from"] == "visitor"
+    assert len(bob.frames.seen(frame("message", image=image))) == 1
