@@ -1,0 +1,110 @@
+"""AgentConnection: the transcript of a served session, live lines, and nothing lost at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from chatflow.admin_api.agent_hub import AgentConnection, AgentHub
+from chatflow.engine.feed import OutputFeed
+from chatflow.engine.frames import Frame
+
+pytestmark = pytest.mark.anyio
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.closed: int | None = None
+
+    async def send_json(self, data: dict[str, Any]) -> None:
+        self.sent.append(data)
+
+    async def close(self, code: int = 1000) -> None:
+        self.closed = code
+
+
+class FakeRuntime:
+    """The output log of one session."""
+
+    def __init__(self) -> None:
+        self.log: list[Frame] = []
+
+    def add(self, sender: str, text: str) -> None:
+        body = {"from": sender, "text": text}
+        self.log.append(Frame(len(self.log) + 1, "message", body, "2026-11-23T02:00:00+00:00"))
+
+    async def outputs(self, session_id: str, after: int = 0, limit: int = 500) -> list[Frame]:
+        return [f for f in self.log if f.seq > after][:limit]
+
+
+async def until(check: Any) -> None:
+    for _ in range(200):
+        if check():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
+def connection() -> tuple[AgentConnection, FakeSocket, FakeRuntime, OutputFeed]:
+    socket, runtime, feed = FakeSocket(), FakeRuntime(), OutputFeed()
+    conn = AgentConnection(socket, "bob", 1, "token", runtime, feed)  # type: ignore[arg-type]
+    return conn, socket, runtime, feed
+
+
+async def test_replay_then_live_then_everything_before_the_end() -> None:
+    conn, socket, runtime, feed = connection()
+    runtime.add("bot", "欢迎")
+    runtime.add("visitor", "售前")
+    writer = asyncio.create_task(conn.write())
+    conn.push({"type": "assigned", "session_id": "s1", "group": "presales"})
+    conn.push({"type": "assigned", "session_id": "s1", "group": "presales"})  # a resume race
+    await until(lambda: len(socket.sent) == 3)
+    assert [f["type"] for f in socket.sent] == ["assigned", "message", "message"]
+    assert [(f["seq"], f["from"], f.get("replay")) for f in socket.sent[1:]] == [
+        (1, "bot", True),
+        (2, "visitor", True),
+    ]
+
+    runtime.add("visitor", "在吗")
+    feed.notify("s1")
+    await until(lambda: len(socket.sent) == 4)
+    assert socket.sent[3]["text"] == "在吗" and "replay" not in socket.sent[3]
+
+    runtime.add("visitor", "再见")  # written, but the reader was not woken before the end
+    conn.push({"type": "session_ended", "session_id": "s1", "closed_by": "client"})
+    await until(lambda: len(socket.sent) == 6)
+    assert [f.get("text", f["type"]) for f in socket.sent[4:]] == ["再见", "session_ended"]
+    assert feed.subscribers("s1") == 0
+
+    runtime.add("system", "本次服务已结束")
+    feed.notify("s1")
+    conn.close(4401)
+    await writer
+    assert socket.closed == 4401 and len(socket.sent) == 6
+    await conn.stop()
+
+
+async def test_status_frames_carry_the_reason_until_the_agent_is_free() -> None:
+    hub = AgentHub()
+    conn, socket, _runtime, _feed = connection()
+    hub.attach(conn)
+    writer = asyncio.create_task(conn.write())
+    hub.reasons["bob"] = "午餐"
+    await hub.notify("bob", {"type": "status", "status": "rest"})
+    await hub.notify("bob", {"type": "status", "status": "free"})
+    await hub.notify("bob", {"type": "status", "status": "busy"})
+    await until(lambda: len(socket.sent) == 3)
+    assert socket.sent == [
+        {"type": "status", "status": "rest", "reason": "午餐"},
+        {"type": "status", "status": "free"},
+        {"type": "status", "status": "busy"},
+    ]
+    conn.close(1000)
+    await writer
+    hub.logout_grace = 0
+    hub.detach(conn)
+    await hub.aclose()
+    assert not hub.online("bob")
