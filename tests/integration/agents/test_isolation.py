@@ -98,3 +98,25 @@ def test_the_visitor_token_still_posts_on_the_shared_messages_path(server: LiveS
         headers={"Authorization": "Bearer not-a-token"},
     )
     assert bogus.status_code == 401
+
+
+def test_a_supervisor_oversees_its_groups_only(server: LiveServer) -> None:
+    alice, carol, dave = (Agent(server, a) for a in ("acme_alice", "acme_carol", "acme_dave"))
+    for agent in (alice, carol, dave):
+        agent.connect()
+    assert carol.put("/api/v1/agents/me/status", {"status": "busy"}).is_success
+    aftersales = Visitor(server, "acme-web")
+    aftersales.choose("售后")
+    dave.frames.expect(frame("offer", session_id=aftersales.session_id))
+    dave.ok(aftersales.session_id, "accept")
+    presales = Visitor(server, "acme-web")
+    presales.choose("售前")
+    alice.frames.expect(frame("offer", session_id=presales.session_id))
+    alice.ok(presales.session_id, "accept")
+
+    # carol supervises aftersales: she sees dave's conversation and may move it, not write in it
+    assert carol.say(aftersales.session_id, "我是主管").status_code == 409
+    assert carol.act(presales.session_id, "transfer", {"group": "quick"}).status_code == 404
+    carol.ok(aftersales.session_id, "transfer", {"agent": "acme_alice"})
+    dave.frames.expect(frame("transferred", session_id=aftersales.session_id))
+    alice.frames.expect(frame("offer", session_id=aftersales.session_id))
