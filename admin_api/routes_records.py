@@ -27,8 +27,8 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import (
     Offset,
+    Record,
     RecordFilter,
-    Row,
     count_records,
     iter_records,
     page_records,
@@ -37,8 +37,7 @@ from chatflow.admin_api.recordquery import (
     visible_record,
 )
 from chatflow.engine.stats import first_response_micros, reception_micros, round_half_up
-from chatflow.engine.stores.contenttables import VisitorRow
-from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
+from chatflow.engine.stores.recordsdb import MessageRow
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -117,12 +116,12 @@ def _one_decimal(micros: int | None, unit: int) -> float | None:
     return None if micros is None else float(round_half_up(Decimal(micros) / unit))
 
 
-def record_out(row: ConversationRow, visitor_name: str | None) -> RecordOut:
+def record_out(row: Record) -> RecordOut:
     return RecordOut(
         session_id=row.session_id,
         site_key=row.site_key,
         visitor_id=row.visitor_id,
-        visitor_name=visitor_name,
+        visitor_name=row.visitor_name,
         flow_id=row.flow_id,
         status=row.status,
         group_id=row.group_id,
@@ -154,7 +153,7 @@ def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> Search
     return SearchOut(query=query, matches=len(found), current=current, seq=seq, offset=offset)
 
 
-def _messages(db: Session, row: ConversationRow) -> list[MessageRow]:
+def _messages(db: Session, row: Record) -> list[MessageRow]:
     statement = (
         select(MessageRow)
         .where(
@@ -164,11 +163,6 @@ def _messages(db: Session, row: ConversationRow) -> list[MessageRow]:
         .order_by(col(MessageRow.seq))
     )
     return list(db.exec(statement).all())
-
-
-def _visitor_name(db: Session, row: ConversationRow) -> str | None:
-    profile = db.get(VisitorRow, (row.merchant_id, row.visitor_id))
-    return profile.name if profile else None
 
 
 @router.get("/records", response_model=RecordPage)
@@ -190,7 +184,7 @@ def list_records(
         offset=offset,
         start=wanted.start,
         end=wanted.end,
-        items=[record_out(conv, name) for conv, name in rows],
+        items=[record_out(row) for row in rows],
     )
 
 
@@ -202,15 +196,15 @@ RECORD_HEADERS = (
 MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
 
 
-def record_cells(row: ConversationRow, name: str | None, tz: ZoneInfo) -> list[object]:
-    out = record_out(row, name)
+def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
+    """One spreadsheet row; no validation model in between (an export may hold 100,000)."""
     return [
-        out.session_id, out.site_key, out.visitor_id, out.visitor_name, out.group_id,
-        out.agent_account, ", ".join(out.agents), out.status, format_time(out.started_at, tz),
-        format_time(out.queued_at, tz), format_time(out.first_ring_at, tz),
-        format_time(out.agent_joined_at, tz), out.first_response_seconds,
-        format_time(out.ended_at, tz), out.reception_minutes, out.end_reason, out.closed_by,
-        out.rating, out.abandoned,
+        row.session_id, row.site_key, row.visitor_id, row.visitor_name, row.group_id,
+        row.agent_account, ", ".join(row.agents), row.status, format_time(row.started_at, tz),
+        format_time(row.queued_at, tz), format_time(row.first_ring_at, tz),
+        format_time(row.agent_joined_at, tz), _one_decimal(first_response_micros(row), 1_000_000),
+        format_time(row.ended_at, tz), _one_decimal(reception_micros(row), 60_000_000),
+        row.end_reason, row.closed_by, row.rating, row.abandoned,
     ]  # fmt: skip
 
 
@@ -263,17 +257,14 @@ async def export_records(
     engine: Engine = request.app.state.records
     clauses = record_clauses(actor, wanted)
 
-    def batches() -> Iterator[list[Row]]:
-        return iter_records(engine, clauses)
-
     def record_rows() -> Iterator[list[object]]:
-        for batch in batches():
-            for conv, name in batch:
-                yield record_cells(conv, name, zone)
+        for batch in iter_records(engine, actor, wanted):
+            for record in batch:
+                yield record_cells(record, zone)
 
     def message_rows() -> Iterator[list[object]]:
-        for batch in batches():
-            ids = [conv.session_id for conv, _ in batch]
+        for batch in iter_records(engine, actor, wanted):
+            ids = [record.session_id for record in batch]
             for message in _batch_messages(engine, actor.merchant_id, ids):
                 yield message_cells(message, zone)
 
@@ -311,8 +302,7 @@ async def export_records(
 @router.get("/records/{session_id}", response_model=RecordOut)
 def get_record(request: Request, actor: Viewer, session_id: str) -> RecordOut:
     with Session(request.app.state.records) as db:
-        row = visible_record(db, actor, session_id)
-        return record_out(row, _visitor_name(db, row))
+        return record_out(visible_record(db, actor, session_id))
 
 
 @router.get("/records/{session_id}/transcript", response_model=TranscriptOut)
@@ -329,7 +319,7 @@ def get_transcript(
     with Session(request.app.state.records) as db:
         row = visible_record(db, actor, session_id)
         lines = _messages(db, row)
-        record = record_out(row, _visitor_name(db, row))
+    record = record_out(row)
     search = find_matches([(m.seq, m.text) for m in lines], q, k) if q else None
     return TranscriptOut(
         record=record,
@@ -359,9 +349,8 @@ async def export_transcript(
     zone = exports.timezone(tz)
     with Session(request.app.state.records) as db:
         row = visible_record(db, actor, session_id)
-        name = _visitor_name(db, row)
         lines = _messages(db, row)
-    details = list(zip(RECORD_HEADERS, record_cells(row, name, zone), strict=True))
+    details = list(zip(RECORD_HEADERS, record_cells(row, zone), strict=True))
     transcript = [message_cells(m, zone)[2:] for m in lines]
 
     def build(out: IO[bytes]) -> None:

@@ -23,7 +23,7 @@ from chatflow.admin_api.exports import Section, Table, format_time
 from chatflow.admin_api.live import LiveSessions, live_sessions
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import RecordFilter, iter_records, record_clauses, stats_filter
+from chatflow.admin_api.recordquery import RecordFilter, iter_records, stats_filter
 from chatflow.engine.stats import Figures, StatsBuilder
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
 
@@ -101,9 +101,8 @@ class GroupStats(BaseModel):
 def build_stats(request: Request, actor: Actor, wanted: RecordFilter) -> StatsBuilder:
     """One pass over the visible records of the range, in batches."""
     builder = StatsBuilder()
-    for batch in iter_records(request.app.state.records, record_clauses(actor, wanted)):
-        for conversation, _ in batch:
-            builder.add(conversation)
+    for batch in iter_records(request.app.state.records, actor, wanted):
+        builder.extend(batch)
     return builder
 
 

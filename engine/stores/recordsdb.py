@@ -114,6 +114,11 @@ class ConversationRow(RecordsTable, table=True):
     """One conversation's record: who, where, and the timing the statistics are built from."""
 
     __tablename__ = "conversation"
+    __table_args__ = (
+        # records lists, exports and statistics: one merchant's conversations, newest first,
+        # read in keyset pages of (started_at, session_id)
+        Index("ix_conversation_merchant_started", "merchant_id", "started_at", "session_id"),
+    )
     session_id: str = Field(primary_key=True)
     merchant_id: str = Field(index=True)
     site_key: str = Field(index=True)
