@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from chatflow.engine.stores.channeltables import DeliveryRow, WebhookSessionRow
 logger = logging.getLogger("chatflow.channels.webhook")
 
 BATCH = 200
+NOT_OURS = 10_000
+"""Session ids remembered as not webhook sessions (so their frames cost no query)."""
 DELIVERY_HEADER = "X-Chatflow-Delivery"
 ReadOutputs = Callable[[str, int, int], Awaitable[list[Frame]]]
 """``(session_id, after_seq, limit) -> frames``: the runtime's ``outputs``."""
@@ -95,6 +98,8 @@ class Outbox:
         """Open webhook sessions of this process -> channel key (the listener's filter)."""
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
+        self._not_ours: OrderedDict[str, None] = OrderedDict()
+        self._lookups: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     # -- wiring ------------------------------------------------------------------------------
@@ -104,8 +109,28 @@ class Outbox:
         self.sessions[session_id] = channel_key
 
     def on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
+        """Wake the session's worker; a session this process did not start (another worker
+        started it, or a restart) is looked up once, then remembered either way."""
         if session_id in self.sessions:
             self.wake(session_id)
+        elif session_id not in self._not_ours:
+            task = asyncio.create_task(self._lookup(session_id))
+            self._lookups.add(task)
+            task.add_done_callback(self._lookups.discard)
+
+    async def _lookup(self, session_id: str) -> None:
+        try:
+            row = await asyncio.to_thread(self._session_row, session_id)
+        except Exception:
+            logger.exception("webhook.lookup_failed", extra={"session_id": session_id})
+            return
+        if row is not None and not row.closed:
+            self.track(session_id, row.channel_key)
+            self.wake(session_id)
+        else:
+            self._not_ours[session_id] = None
+            while len(self._not_ours) > NOT_OURS:
+                self._not_ours.popitem(last=False)
 
     def wake(self, session_id: str) -> None:
         if session_id in self._workers:
@@ -122,11 +147,13 @@ class Outbox:
 
     async def drain(self) -> None:
         """Wait until no session has work in progress (tests)."""
-        while self._workers:
-            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        while self._workers or self._lookups:
+            pending = [*self._workers.values(), *self._lookups]
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def aclose(self) -> None:
-        tasks = [*self._workers.values(), *([self._sweeper] if self._sweeper else [])]
+        tasks = [*self._workers.values(), *self._lookups]
+        tasks += [self._sweeper] if self._sweeper else []
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -215,6 +215,19 @@ async def test_a_restart_resumes_pending_and_unqueued_frames(records: Engine) ->
     await second.aclose()
 
 
+async def test_frames_of_a_session_another_worker_started_are_found(records: Engine) -> None:
+    log, sender = Log(), MemorySender()
+    box = Outbox(
+        records, log.read, {"wx": Destination("wx", URL, SECRET)}, sender, FrozenClock()
+    )  # tracks nothing: s2 was started elsewhere
+    box.on_frames("s2", [log.add("s2", text="from another worker")])
+    box.on_frames("web-1", [log.add("web-1", text="a web session")])
+    await box.drain()
+    assert statuses(sender) == [("s2", 1)]
+    assert "s2" in box.sessions and "web-1" not in box.sessions
+    await box.aclose()
+
+
 async def test_a_row_another_process_is_sending_is_left_alone(records: Engine) -> None:
     log, sender = Log(), MemorySender()
     box = outbox(records, log, sender)
