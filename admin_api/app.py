@@ -6,7 +6,6 @@ config, opens the stores, seeds the tenant directory, and mounts every router.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -34,12 +33,13 @@ from chatflow.admin_api import (
     routes_tags,
     routes_visitors,
     routes_words,
+    scaleout,
 )
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.channel_wiring import build_channels
 from chatflow.admin_api.live_services import LiveServices
 from chatflow.admin_api.passwords import hash_password
-from chatflow.admin_api.services import Services, visitor_secret
+from chatflow.admin_api.services import Services
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.channels import web
 from chatflow.channels.visitor_tokens import VisitorTokens
@@ -50,10 +50,8 @@ from chatflow.engine.directory import import_config
 from chatflow.engine.errors import DefinitionError
 from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.language import model_problems
-from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
 from chatflow.engine.stores.base import SessionStore
-from chatflow.engine.stores.recordsdb import create_tables, records_engine
-from chatflow.engine.stores.sqlite import SqliteStore
+from chatflow.engine.stores.recordsdb import create_tables, records_engine, startup_lock
 from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
 
@@ -74,12 +72,8 @@ def utcnow() -> datetime:
 
 
 def session_store(settings: ServeSettings) -> SessionStore:
-    """The session store: SQLite under the data folder (Redis comes with the scale-out path)."""
-    if settings.redis_url:
-        raise DefinitionError(
-            "--redis is not supported yet; run without it for the embedded SQLite store"
-        )
-    return SqliteStore(settings.data / "sessions.sqlite3")
+    """The session store: Redis with ``--redis`` (shared by workers), else SQLite under --data."""
+    return scaleout.session_store(settings)
 
 
 def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -89,31 +83,35 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     if settings.database_url is None:
         settings.data.mkdir(parents=True, exist_ok=True)
     engine = records_engine(settings.records_url)
-    services = Services(config, engine, session_store(settings), clock or SystemClock())
+    shared = scaleout.shared(settings, config.limits)  # in-process, or Redis with --redis
+    services = Services(config, engine, shared.store, clock or SystemClock())
+    services.feed = shared.feed
     channel = VisitorChannel(
         runtime=services.runtime,
         feed=services.feed,
-        tokens=VisitorTokens(visitor_secret(settings.data)),
+        tokens=VisitorTokens(shared.visitor_secret),
         backend=services,
-        session_limiter=MemoryRateLimiter(Limit(20, 60), time.monotonic),
-        message_limiter=MemoryRateLimiter(Limit(30, 10), time.monotonic),
+        session_limiter=shared.session_limiter,
+        message_limiter=shared.message_limiter,
         agent_messages=routes_agents.agent_message,
     )
 
-    extra_channels = build_channels(settings.data, services, engine, channel.tokens)
+    extra_channels = build_channels(settings, services, engine, channel.tokens)
     extra_channels.images.agent_images = routes_agents.agent_image
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        create_tables(engine)
-        import_config(
-            engine,
-            config,
-            env=settings.env,
-            hash_password=hash_password,
-            source=str(settings.config),
-        )
-        seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
+        with startup_lock(engine):  # workers starting together on PostgreSQL take turns
+            create_tables(engine)
+            import_config(
+                engine,
+                config,
+                env=settings.env,
+                hash_password=hash_password,
+                source=str(settings.config),
+            )
+            seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
+        await shared.start()
         await services.start(flows_folder)
         await extra_channels.start()
         try:
@@ -122,6 +120,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
             channel.closing.set()
             await extra_channels.aclose()
             await services.aclose()
+            await shared.aclose()
             engine.dispose()
 
     app = FastAPI(
@@ -132,7 +131,9 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.records = engine
-    app.state.auth = auth = AuthService(engine, utcnow)
+    app.state.auth = auth = AuthService(
+        engine, utcnow, per_account=shared.login_per_account, per_ip=shared.login_per_ip
+    )
     services.hub.watch_tokens(auth.on_revoke, auth.resolve)
     app.state.services = services
     app.state.live = LiveServices(services)
