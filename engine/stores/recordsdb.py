@@ -7,6 +7,9 @@ only gets the tables it owns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -193,7 +196,18 @@ class FlowVersionRow(RecordsTable, table=True):
 
 
 def records_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for the records database; SQLite gets WAL and foreign keys."""
+    """An engine for the records database; SQLite gets WAL and foreign keys, PostgreSQL UTC.
+
+    ``postgresql://`` and ``postgres://`` URLs use psycopg 3 (``postgresql+psycopg://``).
+    Datetime columns are SQLModel's ``UTCDateTime`` (``timestamptz`` on PostgreSQL, UTC text on
+    SQLite; aware UTC either way); PostgreSQL sessions also run in UTC, so date arithmetic in
+    SQL gives the same answer on both whatever the server's ``timezone`` setting is.
+    """
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            url = "postgresql+psycopg://" + url[len(scheme) :]
+    if url.startswith("postgresql"):
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -205,7 +219,45 @@ def records_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
+    elif engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
+
     return engine
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Held while a worker creates tables and seeds the database from ``chatflow.yaml``.
+
+    Several workers starting at once on one PostgreSQL take turns (a session advisory lock),
+    so none of them trips over another's ``CREATE TABLE`` or first insert. SQLite: a no-op
+    (one process owns the file). Re-entrant: ``create_tables`` inside it does not wait on itself.
+    """
+    if engine.dialect.name != "postgresql" or _holding.get():
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(sql_text("SELECT pg_advisory_lock(:key)"), {"key": _STARTUP_LOCK})
+        conn.commit()
+        held = _holding.set(True)
+        try:
+            yield
+        finally:
+            _holding.reset(held)
+            conn.execute(sql_text("SELECT pg_advisory_unlock(:key)"), {"key": _STARTUP_LOCK})
+            conn.commit()
+
+
+_STARTUP_LOCK = 0x63686174666C6F77  # "chatflow"
+_holding: ContextVar[bool] = ContextVar("chatflow_startup_lock", default=False)
 
 
 def create_tables(engine: Engine) -> None:
@@ -215,4 +267,5 @@ def create_tables(engine: Engine) -> None:
         contenttables,  # noqa: F401  (registers its tables)
     )
 
-    _REGISTRY.metadata.create_all(engine)
+    with startup_lock(engine):
+        _REGISTRY.metadata.create_all(engine)

@@ -1,4 +1,4 @@
-"""The SessionStore contract, run against every implementation (add Redis to ``STORES``)."""
+"""The SessionStore contract, run against every implementation (memory, SQLite, Redis)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,25 @@ from chatflow.engine.frames import Frame
 from chatflow.engine.session import PendingCall, Session, SysValues, Timer
 from chatflow.engine.stores.base import SessionStore, content_version
 from chatflow.engine.stores.memory import MemoryStore
+from chatflow.engine.stores.redis import RedisStore
 from chatflow.engine.stores.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
-STORES: dict[str, Callable[[Path], SessionStore]] = {
-    "memory": lambda _tmp: MemoryStore(),
-    "sqlite": lambda tmp: SqliteStore(tmp / "sessions.db"),
+STORES: dict[str, Callable[[pytest.FixtureRequest, Path], SessionStore]] = {
+    "memory": lambda _request, _tmp: MemoryStore(),
+    "sqlite": lambda _request, tmp: SqliteStore(tmp / "sessions.db"),
+    "redis": lambda request, _tmp: RedisStore(
+        request.getfixturevalue("redis_url"), prefix=request.getfixturevalue("redis_prefix")
+    ),
 }
 
 
 @pytest.fixture(params=sorted(STORES))
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
-    made = STORES[request.param](tmp_path)
+    made = STORES[request.param](request, tmp_path)
     yield made
     await made.close()
 
@@ -194,9 +198,11 @@ async def test_two_sqlite_stores_on_one_file_conflict_like_two_processes(tmp_pat
 def test_the_stores_package_names_its_public_api() -> None:
     import chatflow.engine.stores as stores
 
+    assert stores.RedisStore is RedisStore
     assert stores.__all__ == [
         "DueTimer",
         "MemoryStore",
+        "RedisStore",
         "SessionStore",
         "SqliteStore",
         "content_version",

@@ -1,0 +1,217 @@
+"""The scale-out session store: Redis, shared by every ``chatflow serve`` worker.
+
+Keys (under a configurable prefix, ``chatflow:`` by default)::
+
+    <p>s:<id>          hash   v (version), st (status), d (session JSON), tm (timer members, JSON)
+    <p>o:<id>          list   the output log: frame n (JSON) at index n - 1
+    <p>due             zset   the due-time index: "<id>|<timer name>|<timer key>" by due timestamp
+    <p>status:<st>     set    ids of the sessions with status <st> (one set per status)
+    <p>flow:<flow id>  hash   content version -> flow text
+    <p>flows:latest    hash   flow id -> the version new sessions start on
+
+A create or save is one Lua script, so Redis runs it atomically: the compare-and-set on ``v``,
+the new session, the appended frames, the status sets and the session's due-index entries move
+together or not at all (every check comes before the first write). A single Redis (or a
+primary with replicas / Sentinel) is assumed, not Redis Cluster: the due index and the status
+sets span every session.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import STATUSES, Session, SessionStatus
+from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
+
+DEFAULT_PREFIX = "chatflow:"
+
+# KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5.. every status set
+# ARGV: 1 "create" | "save", 2 expected version, 3 new version, 4 status, 5 session JSON,
+#       6 timer members (JSON list), 7 frame count, 8 session id, then the frames, then
+#       (due timestamp, member) pairs. Returns 1 when written, else {0, version found or false}.
+_WRITE = """
+local cur = redis.call('HGET', KEYS[1], 'v')
+if ARGV[1] == 'create' then
+  if cur then return {0, cur} end
+elseif not cur then
+  return {0, false}
+elseif tonumber(cur) ~= tonumber(ARGV[2]) then
+  return {0, cur}
+end
+local id = ARGV[8]
+local old = redis.call('HGET', KEYS[1], 'tm')
+if old then
+  for _, member in ipairs(cjson.decode(old)) do redis.call('ZREM', KEYS[3], member) end
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[3], 'st', ARGV[4], 'd', ARGV[5], 'tm', ARGV[6])
+for i = 5, #KEYS do
+  if KEYS[i] ~= KEYS[4] then redis.call('SREM', KEYS[i], id) end
+end
+redis.call('SADD', KEYS[4], id)
+local frames = tonumber(ARGV[7])
+local first = 9
+while frames > 0 do
+  local n = math.min(frames, 500)
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + n - 1))
+  first = first + n
+  frames = frames - n
+end
+for i = first, #ARGV, 2 do
+  redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1])
+end
+return 1
+"""
+
+
+class RedisStore:
+    """A :class:`~chatflow.engine.stores.base.SessionStore` in Redis (see the module docstring).
+
+    Give it a URL (``redis://host:6379/0``; the store owns and closes that client) or a
+    ``redis.asyncio.Redis`` client (the caller closes it).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Redis | None = None,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        if (url is None) == (client is None):
+            raise ValueError("give RedisStore either a url or a client")
+        self._owned = client is None
+        self.redis: Redis = client if client is not None else Redis.from_url(str(url))
+        self.prefix = prefix
+        self._due = f"{prefix}due"
+        self._latest = f"{prefix}flows:latest"
+        self._status_keys = [self._status_key(s) for s in STATUSES]
+        self._write = self.redis.register_script(_WRITE)
+
+    def _status_key(self, status: str) -> str:
+        return f"{self.prefix}status:{status}"
+
+    def _session_key(self, session_id: str) -> str:
+        return f"{self.prefix}s:{session_id}"
+
+    def _log_key(self, session_id: str) -> str:
+        return f"{self.prefix}o:{session_id}"
+
+    async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
+        found = await self._run("create", session, 0, outputs)
+        if found is not True:
+            raise StoreConflict(f"session {session.id!r} already exists")
+
+    async def load(self, session_id: str) -> Session | None:
+        data = await self.redis.hget(self._session_key(session_id), "d")
+        return Session.loads(_text(data)) if data is not None else None
+
+    async def save(
+        self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
+    ) -> None:
+        if session.version <= expected_version:
+            raise ValueError("bump session.version above expected_version before saving")
+        found = await self._run("save", session, expected_version, outputs)
+        if found is not True:
+            where = "no session" if found is None else f"version {found}"
+            raise StoreConflict(
+                f"session {session.id!r} changed: expected version {expected_version}, "
+                f"found {where}"
+            )
+
+    async def _run(
+        self, mode: str, session: Session, expected: int, outputs: Sequence[Frame]
+    ) -> bool | str | None:
+        """Run the write script; True when written, else the version found (None: no session)."""
+        members: list[str] = []
+        scored: list[str | float] = []
+        for timer in session.timers.values():
+            member = f"{session.id}|{timer.name}|{timer.key}"
+            members.append(member)
+            scored += [timer.due.timestamp(), member]
+        keys = [
+            self._session_key(session.id),
+            self._log_key(session.id),
+            self._due,
+            self._status_key(session.status),
+            *self._status_keys,
+        ]
+        args: list[Any] = [
+            mode,
+            expected,
+            session.version,
+            session.status,
+            session.dumps(),
+            json.dumps(members, ensure_ascii=False) if members else "[]",
+            len(outputs),
+            session.id,
+            *(json.dumps(f.to_json(), ensure_ascii=False) for f in outputs),
+            *scored,
+        ]
+        result = await self._write(keys=keys, args=args)
+        if result == 1:
+            return True
+        found = result[1] if isinstance(result, list) and len(result) > 1 else None
+        return _text(found) if found is not None else None
+
+    async def read_outputs(
+        self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
+    ) -> list[Frame]:
+        if limit <= 0:
+            return []
+        start = max(after_seq, 0)
+        # seq runs 1, 2, 3... without gaps: frame n sits at index n - 1.
+        rows = await self.redis.lrange(self._log_key(session_id), start, start + limit - 1)
+        frames = [Frame.from_json(json.loads(_text(row))) for row in rows]
+        return [f for f in frames if f.seq > after_seq]
+
+    async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
+        rows = await self.redis.zrangebyscore(
+            self._due, "-inf", now.timestamp(), start=0, num=max(limit, 0), withscores=True
+        )
+        due: list[DueTimer] = []
+        for row in rows:
+            member, score = row[0], row[1]
+            session_id, name, key = _text(member).rsplit("|", 2)
+            due.append(DueTimer(datetime.fromtimestamp(float(score), UTC), session_id, name, key))
+        due.sort()
+        return due
+
+    async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
+        found: list[str] = []
+        async for member in self.redis.sscan_iter(self._status_key(status), count=1_000):
+            if len(found) >= limit:
+                break
+            found.append(_text(member))
+        return found
+
+    async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
+        version = content_version(yaml_text)
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.hsetnx(f"{self.prefix}flow:{flow_id}", version, yaml_text)
+            tx.hset(self._latest, flow_id, version)
+            await tx.execute()
+        return version
+
+    async def get_flow_version(self, flow_id: str, version: str) -> str | None:
+        text = await self.redis.hget(f"{self.prefix}flow:{flow_id}", version)
+        return _text(text) if text is not None else None
+
+    async def latest_flow_version(self, flow_id: str) -> str | None:
+        version = await self.redis.hget(self._latest, flow_id)
+        return _text(version) if version is not None else None
+
+    async def close(self) -> None:
+        if self._owned:
+            await self.redis.aclose()
+
+
+def _text(value: object) -> str:
+    """Redis replies are bytes unless the client decodes them."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,184 @@
+"""Two workers on one Redis + PostgreSQL, as behind a load balancer: a visitor may use either.
+
+Each worker is a full app under uvicorn in its own thread (its own event loop) with its own
+data folder; they share nothing but Redis and the PostgreSQL schema of the test. They start at
+the same moment, as a rolling deployment would start them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.sync.client import ClientConnection, connect
+
+from chatflow.admin_api.app import create_app
+from chatflow.admin_api.settings import ServeSettings
+
+FLOW = """\
+id: talk
+start: bot
+nodes:
+  bot:
+    type: bot
+    prompt: 您好，这里是演示。
+    rules: [{keywords: [价格], replies: ["99 元"]}]
+    fallback_message: "收到：{{ sys.last_input }}"
+    exit_keywords: [再见]
+    exit: bye
+  bye: {type: end, message: 再见}
+"""
+
+CONFIG = """\
+flows: ./flows
+merchants:
+  - id: acme
+    sites: [{key: acme-web, flow: talk, groups: [presales]}]
+    groups: [{id: presales}]
+    agents:
+      - {account: alice01, password_env: PW, nickname: Alice, staff_no: "1001",
+         groups: {presales: 1}}
+"""
+
+
+class Worker:
+    """``chatflow serve`` in a thread: uvicorn on a free loopback port."""
+
+    def __init__(self, settings: ServeSettings) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings), host="127.0.0.1", port=0, log_config=None, lifespan="on"
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def ready(self) -> str:
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            assert self.thread.is_alive(), "the worker stopped while starting"
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+@pytest.fixture
+def workers(
+    tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
+) -> Iterator[tuple[str, str]]:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "chatflow.yaml").write_text(CONFIG, encoding="utf-8")
+    made = [
+        Worker(
+            ServeSettings(
+                config=tmp_path / "chatflow.yaml",
+                data=tmp_path / f"data-{name}",  # nothing shared on disk
+                redis_url=redis_url,
+                database_url=postgres_url,
+                env={"PW": "Demo-pass1", "CHATFLOW_REDIS_PREFIX": redis_prefix},
+            )
+        )
+        for name in ("a", "b")
+    ]
+    try:
+        yield made[0].ready(), made[1].ready()
+    finally:
+        for worker in made:
+            worker.stop()
+
+
+def frames_until(socket: ClientConnection, text: str, timeout: float = 10) -> list[dict[str, Any]]:
+    """Server frames up to the first bot message ``text`` (``ended``: the ended frame)."""
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+        got.append(frame)
+        if frame["type"] == "ended" == text:
+            return got
+        if frame["type"] == "message" and frame["from"] == "bot" and frame["text"] == text:
+            return got
+
+
+def test_a_session_started_on_one_worker_is_served_by_the_other(
+    workers: tuple[str, str],
+) -> None:
+    a, b = workers
+    created = httpx.post(f"http://{a}/api/v1/sites/acme-web/sessions", json={}, timeout=10)
+    assert created.status_code == 201, created.text
+    sid, token = created.json()["session_id"], created.json()["visitor_token"]
+    seen: list[dict[str, Any]] = []
+    with connect(f"ws://{b}/ws/visitor?token={token}&after=0") as socket:
+        # B replays what A's flow said, then serves a message itself.
+        seen += frames_until(socket, "您好，这里是演示。")
+        socket.send(json.dumps({"type": "text", "text": "价格", "id": "c1"}))
+        seen += frames_until(socket, "99 元")
+        # A message applied on A reaches the socket on B through Redis pub/sub, at once
+        # (not on the reader's 30 s timer).
+        posted = httpx.post(
+            f"http://{a}/api/v1/sessions/{sid}/messages",
+            json={"type": "text", "text": "还有吗", "id": "c2"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert posted.status_code == 202, posted.text
+        started = time.monotonic()
+        seen += frames_until(socket, "收到：还有吗", timeout=5)
+        assert time.monotonic() - started < 5
+        # The client resends c2 through B after a reconnect: applied once (idempotency key).
+        socket.send(json.dumps({"type": "text", "text": "还有吗", "id": "c2"}))
+        socket.send(json.dumps({"type": "text", "text": "再见", "id": "c3"}))
+        seen += frames_until(socket, "ended")
+    texts = [(f.get("from"), f.get("text")) for f in seen if f["type"] == "message"]
+    assert texts == [
+        ("bot", "您好，这里是演示。"),
+        ("visitor", "价格"),
+        ("bot", "99 元"),
+        ("visitor", "还有吗"),
+        ("bot", "收到：还有吗"),
+        ("visitor", "再见"),
+        ("bot", "再见"),
+    ]
+    seqs = [f["seq"] for f in seen if "seq" in f]
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+    # Either worker replays the same log.
+    for worker in (a, b):
+        replay = httpx.get(
+            f"http://{worker}/api/v1/sessions/{sid}/events?after=0",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        assert [e["seq"] for e in replay["events"]] == seqs
+
+
+def test_login_limits_are_shared_by_the_workers(workers: tuple[str, str]) -> None:
+    a, b = workers
+    codes = []
+    for n in range(6):
+        worker = (a, b)[n % 2]
+        answer = httpx.post(
+            f"http://{worker}/api/v1/auth/login",
+            json={"account": "alice01", "password": "wrong"},
+            timeout=30,
+        )
+        codes.append(answer.status_code)
+    assert codes == [401, 401, 401, 401, 401, 429]  # 5 per account, across both workers
+    token = httpx.post(
+        f"http://{b}/api/v1/auth/login",
+        json={"account": "alice01", "password": "Demo-pass1"},
+        timeout=30,
+    )
+    assert token.status_code == 429  # still throttled on B for the account

@@ -1,0 +1,137 @@
+"""What the contract suite cannot say about the Redis store: processes, prefixes, big writes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import Session, Timer
+from chatflow.engine.stores.redis import RedisStore
+
+pytestmark = pytest.mark.anyio
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def session(sid: str = "s1", *, version: int = 1, **fields: object) -> Session:
+    made = Session(id=sid, flow_id="demo", flow_version="v1", node="ask", version=version)
+    for name, value in fields.items():
+        setattr(made, name, value)
+    return made
+
+
+def frames(first: int, count: int) -> list[Frame]:
+    return [
+        Frame(n, "message", {"from": "bot", "text": f"m{n}"}, T0.isoformat())
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Redis]:
+    made = Redis.from_url(redis_url)
+    yield made
+    await made.aclose()
+
+
+async def test_two_stores_on_one_redis_conflict_like_two_workers(
+    redis_url: str, redis_prefix: str
+) -> None:
+    one, two = (
+        RedisStore(redis_url, prefix=redis_prefix),
+        RedisStore(redis_url, prefix=redis_prefix),
+    )
+    try:
+        await one.create(session(version=1), frames(1, 1))
+        a, b = await one.load("s1"), await two.load("s1")
+        assert a is not None and b is not None
+        a.version = b.version = 2
+        await one.save(a, 1, frames(2, 1))
+        with pytest.raises(StoreConflict, match="found version 2"):
+            await two.save(b, 1, frames(2, 1))
+        assert [f.seq for f in await two.read_outputs("s1")] == [1, 2]
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_a_new_store_on_the_same_prefix_sees_everything(
+    redis_url: str, redis_prefix: str
+) -> None:
+    first = RedisStore(redis_url, prefix=redis_prefix)
+    timer = Timer("t", "1", T0 + timedelta(seconds=5), "ask")
+    await first.create(session(timers={"t": timer}, status="queued"), frames(1, 2))
+    version = await first.put_flow_version("demo", "id: demo\n")
+    await first.close()
+    again = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        assert await again.load("s1") == session(timers={"t": timer}, status="queued")
+        assert len(await again.read_outputs("s1")) == 2
+        assert len(await again.due_timers(T0 + timedelta(seconds=5))) == 1
+        assert await again.find_sessions("queued") == ["s1"]
+        assert await again.latest_flow_version("demo") == version
+    finally:
+        await again.close()
+
+
+async def test_prefixes_keep_deployments_apart(
+    client: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    mine = RedisStore(client=client, prefix=redis_prefix)
+    other = RedisStore(client=client, prefix=f"{redis_prefix}other:")
+    await mine.create(session(timers={"t": Timer("t", "1", T0, None)}))
+    await mine.put_flow_version("demo", "id: demo\n")
+    assert await other.load("s1") is None
+    assert await other.due_timers(T0) == []
+    assert await other.find_sessions("active") == []
+    assert await other.latest_flow_version("demo") is None
+    keys = [k.decode() async for k in client.scan_iter(match=f"{redis_prefix}*")]
+    assert keys and all(k.startswith(redis_prefix) for k in keys)
+    await mine.close()  # a store given a client leaves it open for its owner
+    assert await client.ping()
+
+
+async def test_session_ids_with_the_member_separator_round_trip(
+    redis_url: str, redis_prefix: str
+) -> None:
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        timer = Timer("ask:timeout", "3", T0, "ask")
+        await store.create(session("web|a|b", timers={"ask:timeout": timer}))
+        [due] = await store.due_timers(T0)
+        assert (due.session_id, due.name, due.key) == ("web|a|b", "ask:timeout", "timer:3")
+    finally:
+        await store.close()
+
+
+async def test_a_save_with_many_frames_is_one_write(redis_url: str, redis_prefix: str) -> None:
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        await store.create(session(version=1), frames(1, 1))
+        await store.save(session(version=2), 1, frames(2, 1_200))
+        assert [f.seq for f in await store.read_outputs("s1", 1_195)] == list(range(1_196, 1_202))
+        assert len(await store.read_outputs("s1", limit=5_000)) == 1_201
+        assert await store.read_outputs("s1", limit=0) == []
+    finally:
+        await store.close()
+
+
+async def test_find_sessions_honours_its_limit(redis_url: str, redis_prefix: str) -> None:
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        for n in range(30):
+            await store.create(session(f"s{n}", status="queued"))
+        assert len(await store.find_sessions("queued", limit=7)) == 7
+        assert len(await store.find_sessions("queued")) == 30
+    finally:
+        await store.close()
+
+
+def test_a_store_needs_exactly_one_of_url_and_client() -> None:
+    with pytest.raises(ValueError, match="either a url or a client"):
+        RedisStore()
