@@ -251,7 +251,7 @@ class Services(VisitorBackend):
         return await asyncio.to_thread(is_blacklisted, self.records, merchant, visitor_id)
 
     async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None:
-        session = await self.runtime.get(session_id)
+        # queued before the session's first frames, so the record exists when they are written
         self.writer.put(
             "started",
             session_id,
@@ -259,7 +259,7 @@ class Services(VisitorBackend):
             site=site.key,
             visitor=visitor_id,
             flow=site.flow_id,
-            at=session.created_at,
+            at=self.clock.now(),
         )
 
     async def typing(self, session_id: str) -> None:

@@ -57,7 +57,9 @@ class VisitorBackend(Protocol):
 
     async def blacklisted(self, merchant: str, visitor_id: str) -> bool: ...
 
-    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None: ...
+    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None:
+        """A session is about to start (called first, so its record exists before its frames)."""
+        ...
 
     async def typing(self, session_id: str) -> None:
         """The visitor is typing: tell the agents serving the session."""
@@ -149,8 +151,11 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
         flow = await channel.runtime.flows.get(site.flow_id, version)
         declared = {k: v for k, v in body.data.items() if k in flow.flow.vars}
-        session_id = await channel.runtime.start(
+        session_id = uuid.uuid4().hex
+        await channel.backend.started(session_id, site, visitor_id)
+        await channel.runtime.start(
             site.flow_id,
+            session_id=session_id,
             version=version,
             merchant=site.merchant,
             site_key=site.key,
@@ -159,7 +164,6 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             channel_name=site.name,
             variables=declared,
         )
-        await channel.backend.started(session_id, site, visitor_id)
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
 
     def session_for(token: str, session_id: str | None = None) -> str:

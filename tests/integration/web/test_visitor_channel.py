@@ -177,3 +177,28 @@ def test_a_flow_that_loops_without_waiting_gives_an_error_frame(
         ws.send_json({"type": "choice", "value": "go", "id": "x"})
         error = receive_until(ws, lambda f: f.get("type") == "error")[-1]
     assert error["code"] == "flow_error" and error["id"] == "x"
+
+
+def test_the_conversation_record_holds_every_line_from_the_first(client: TestClient) -> None:
+    from sqlmodel import Session, select
+
+    from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
+
+    session = start(client, visitor_id="v-rec")
+    with client.websocket_connect(f"/ws/visitor?token={session['visitor_token']}") as ws:
+        receive_until(ws, lambda f: f.get("options"))
+        ws.send_json({"type": "text", "text": "2", "id": "rec-1"})
+        receive_until(ws, lambda f: "手机号" in f.get("text", ""))
+    services = client.app.state.services  # type: ignore[attr-defined]
+    client.portal.call(services.writer.flush)  # type: ignore[union-attr]
+    log = events(client, session)
+    with Session(client.app.state.records) as db:  # type: ignore[attr-defined]
+        row = db.get(ConversationRow, session["session_id"])
+        lines = db.exec(
+            select(MessageRow)
+            .where(MessageRow.session_id == session["session_id"])
+            .order_by(MessageRow.seq)  # type: ignore[arg-type]
+        ).all()
+    assert row is not None and (row.visitor_id, row.site_key) == ("v-rec", "demo-web")
+    assert [m.seq for m in lines] == [f["seq"] for f in log if f["type"] == "message"]
+    assert lines[0].seq == 1 and lines[0].sender == "bot"
