@@ -16,7 +16,15 @@ from importlib.metadata import PackageNotFoundError, version
 
 from chatflow.engine.errors import ChatflowError
 
-COMMANDS: tuple[str, ...] = ("validate", "schema", "graph", "test", "chat", "serve")
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "schema",
+    "graph",
+    "test",
+    "chat",
+    "serve",
+    "export_config",
+)
 """Subcommand modules under ``chatflow.admin_api.commands``, in help order."""
 
 

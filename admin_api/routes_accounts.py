@@ -76,6 +76,11 @@ def _check_permission_group(db: Session, actor: Actor, group_id: int) -> None:
     )
 
 
+def _taken(account: str) -> ApiProblem:
+    """Account names are unique in the deployment; the answer does not say whose it is."""
+    return ApiProblem(409, "conflict", f"account name {account!r} is taken; choose another")
+
+
 def _not_self(actor: Actor, row: AccountRow, what: str) -> None:
     if row.id == actor.principal.account_id:
         raise ApiProblem(409, "conflict", f"you cannot {what} the account you are logged in with")
@@ -109,30 +114,31 @@ def list_accounts(actor: Viewer, db: Db) -> list[AccountOut]:
 def create_account(body: AccountIn, actor: Editor, db: Db) -> AccountOut:
     """Create a sub-account; the merchant needs a permission group first."""
     check_credentials(body.account, body.password)
+    if db.exec(select(AccountRow.id).where(AccountRow.account == body.account)).first():
+        raise _taken(body.account)
     _check_permission_group(db, actor, body.permission_group_id)
-    row = AccountRow(
+    groups = member_groups(db, actor.merchant_id, body.groups)
+    sites = site_scope_value(db, actor.merchant_id, actor.site_scope, body.site_scope, body.sites)
+    scope_groups = scope_groups_value(db, actor.merchant_id, body.agent_scope, body.scope_groups)
+    row = AccountRow(  # hashed last: a refused request costs no argon2 work
         merchant_id=actor.merchant_id,
         account=body.account,
         password_hash=hash_password(body.password),
         nickname=body.nickname,
         staff_no=body.staff_no,
         role=body.role,
-        groups=member_groups(db, actor.merchant_id, body.groups),
+        groups=groups,
         permission_group_id=body.permission_group_id,
-        site_scope=site_scope_value(
-            db, actor.merchant_id, actor.site_scope, body.site_scope, body.sites
-        ),
+        site_scope=sites,
         agent_scope=body.agent_scope,
-        scope_groups=scope_groups_value(db, actor.merchant_id, body.agent_scope, body.scope_groups),
+        scope_groups=scope_groups,
     )
     db.add(row)
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
-        raise ApiProblem(
-            409, "conflict", f"account name {body.account!r} is taken; choose another"
-        ) from None
+        raise _taken(body.account) from None
     db.refresh(row)
     return account_out(db, row)
 

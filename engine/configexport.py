@@ -1,0 +1,160 @@
+"""The records database's tenants written back as a ``chatflow.yaml`` (``chatflow export-config``).
+
+The reverse of :func:`chatflow.engine.directory.import_config`: once a deployment is managed
+through the admin API the database is the source of truth, and this turns it into a file that
+can be reviewed, versioned and used to seed another deployment. Agents carry their argon2
+``password_hash`` (never a password). What ``chatflow.yaml`` cannot express (permission groups,
+account scopes, disabled accounts) is listed in :attr:`Export.notes` instead of silently lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.stores.recordsdb import (
+    AccountRow,
+    FlowVersionRow,
+    GroupRow,
+    MerchantRow,
+    SiteRow,
+)
+
+_GROUP_DEFAULTS: dict[str, Any] = {
+    "max_sessions": 5,
+    "routing": "fifo",
+    "ring_timeout": 15,
+    "rest_after_missed": False,
+    "auto_accept": False,
+}
+
+
+@dataclass
+class Export:
+    """An exported deployment: the config, the published flows by id, what was left out."""
+
+    config: dict[str, Any]
+    flows: dict[str, str] = field(default_factory=dict)
+    """Flow id -> the published YAML text."""
+    notes: list[str] = field(default_factory=list)
+    """What the file cannot carry, one line each."""
+
+    def yaml(self) -> str:
+        """The config as YAML, with the notes as a comment header."""
+        header = [
+            "# Exported by `chatflow export-config` from the records database.",
+            "# Agents log in with their current passwords (argon2 hashes below).",
+        ]
+        header += [f"# Not exported: {note}" for note in self.notes]
+        body = yaml.safe_dump(self.config, allow_unicode=True, sort_keys=False, width=100)
+        return "\n".join(header) + "\n" + body
+
+
+def export_deployment(engine: Engine, *, flows: str = "./flows") -> Export:
+    """Read every merchant with its sites, groups and enabled accounts; validate the result."""
+    notes: list[str] = []
+    merchants: list[dict[str, Any]] = []
+    texts: dict[str, str] = {}
+    with Session(engine) as db:
+        for merchant in db.exec(select(MerchantRow).order_by(col(MerchantRow.id))).all():
+            merchants.append(_merchant(db, merchant, notes))
+            _published_flows(db, merchant.id, texts, notes)
+    config: dict[str, Any] = {"flows": flows, "merchants": merchants}
+    DeploymentConfig.model_validate(config)  # what we write must read back
+    return Export(config, texts, notes)
+
+
+def _merchant(db: Session, merchant: MerchantRow, notes: list[str]) -> dict[str, Any]:
+    mid = merchant.id
+    out: dict[str, Any] = {"id": mid}
+    if merchant.name:
+        out["name"] = merchant.name
+    sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == mid).order_by(col(SiteRow.key)))
+    out["sites"] = [_site(site) for site in sites.all()]
+    groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == mid).order_by(col(GroupRow.id)))
+    out["groups"] = [_group(group) for group in groups.all()]
+    accounts = db.exec(
+        select(AccountRow).where(AccountRow.merchant_id == mid).order_by(col(AccountRow.id))
+    ).all()
+    out["agents"] = [_agent(a) for a in accounts if a.enabled]
+    disabled = [a.account for a in accounts if not a.enabled]
+    if disabled:
+        notes.append(f"merchant {mid}: disabled accounts {', '.join(disabled)}")
+    scoped = [
+        a.account
+        for a in accounts
+        if a.enabled
+        and (a.permission_group_id is not None or a.site_scope is not None or a.scope_groups)
+    ]
+    if scoped:
+        notes.append(
+            f"merchant {mid}: permission groups and scopes of {', '.join(scoped)} (they get "
+            "their role's default rights when this file is imported)"
+        )
+    return out
+
+
+def _site(site: SiteRow) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": site.key}
+    if site.name:
+        out["name"] = site.name
+    out["flow"] = site.flow_id
+    out["groups"] = list(site.groups)
+    if site.allowed_origins:
+        out["allowed_origins"] = list(site.allowed_origins)
+    if not site.enabled:
+        out["enabled"] = False
+    return out
+
+
+def _group(group: GroupRow) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": group.id}
+    if group.name:
+        out["name"] = group.name
+    for name, default in _GROUP_DEFAULTS.items():
+        value = getattr(group, name)
+        if value != default:
+            out[name] = value
+    return out
+
+
+def _agent(account: AccountRow) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "account": account.account,
+        "password_hash": account.password_hash,
+        "nickname": account.nickname,
+        "staff_no": account.staff_no,
+        "role": account.role,
+    }
+    if account.groups:
+        out["groups"] = dict(account.groups)
+    if account.default_status != "free":
+        out["default_status"] = account.default_status
+    if account.owner:
+        out["owner"] = True
+    return out
+
+
+def _published_flows(
+    db: Session, merchant_id: str, texts: dict[str, str], notes: list[str]
+) -> None:
+    """Add the merchant's published flows; a flow id two merchants publish differently keeps the
+    first merchant's text (a flows folder holds one file per id) and says so."""
+    rows = db.exec(
+        select(FlowVersionRow)
+        .where(FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published")
+        .order_by(col(FlowVersionRow.flow_id))
+    ).all()
+    for row in rows:
+        if row.flow_id not in texts:
+            texts[row.flow_id] = row.yaml
+        elif texts[row.flow_id] != row.yaml:
+            notes.append(
+                f"merchant {merchant_id}: its published flow {row.flow_id!r} (version "
+                f"{row.version}) differs from another merchant's; the file holds the other one"
+            )
