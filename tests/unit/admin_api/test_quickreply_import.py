@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -14,6 +16,7 @@ from chatflow.admin_api.quickreply_import import (
     parse_upload,
     sniff,
 )
+from chatflow.admin_api.routes_quick_replies import TEMPLATE
 
 SEED_CSV = "组名,标题,内容\n我们的联系方式,400电话,如有问题，可以拨打我们的客服电话400\n"
 
@@ -111,3 +114,12 @@ def test_size_bomb_header_and_encoding_checks() -> None:
     assert rejected(b"name,body\nx,y\n").code == "bad_header"
     assert rejected(b"   ").code == "empty_file"
     assert rejected(b"\xff\xfe\xfa title").code == "unsupported_type"  # neither UTF-8 nor GB18030
+
+
+def test_the_documented_example_and_the_template_import_cleanly(root: Path) -> None:
+    doc = (root / "docs" / "content.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```csv\n(.*?)```", doc, re.DOTALL)
+    parsed = parse_upload(example.encode())
+    assert len(parsed.rows) == 2 and parsed.errors == []
+    template = parse_upload(TEMPLATE.encode("utf-8"), "quick-replies-template.csv")
+    assert [r.title for r in template.rows] == ["开头语"] and template.errors == []
