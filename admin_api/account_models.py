@@ -69,14 +69,23 @@ class AccountPatch(ApiModel):
     ``scope_groups`` replace the whole list."""
 
     nickname: str | None = Field(default=None, min_length=1, max_length=50)
+    """Name shown to visitors."""
     staff_no: str | None = Field(default=None, min_length=1, max_length=20)
+    """Staff number shown to visitors."""
     role: Role | None = None
+    """agent, supervisor or admin."""
     groups: dict[Ref, Priority] | None = Field(default=None, max_length=50)
+    """Agent groups with the account's priority in each (1-5); replaces the memberships."""
     permission_group_id: int | None = Field(default=None, ge=1, le=MAX_INT)
+    """Another permission group of the merchant."""
     site_scope: SiteScope | None = None
+    """``all`` or ``chosen`` (then ``sites`` names them)."""
     sites: list[Ref] | None = Field(default=None, max_length=200)
+    """The chosen sites."""
     agent_scope: AgentScope | None = None
+    """``self``, ``groups`` (then ``scope_groups`` names them) or ``all``."""
     scope_groups: list[Ref] | None = Field(default=None, max_length=50)
+    """The groups of ``agent_scope: groups``."""
 
 
 class PasswordChange(ApiModel):
