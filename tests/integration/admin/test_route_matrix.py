@@ -77,6 +77,7 @@ def _routes() -> list[RouteInfo]:
     """Every route the matrix covers, read from a real app's route table."""
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(settings_for(Path(folder)))
+        app.state.records.dispose()  # never started; only its route table is read
     out = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route
