@@ -39,6 +39,10 @@ from chatflow.nodes import LANGUAGE
 logger = logging.getLogger("chatflow.services")
 
 
+BATCH = 200
+"""Most recorder calls written in one transaction."""
+
+
 class RecordWriter:
     """Runs recorder calls in order on a worker thread, so the event loop never waits on SQL."""
 
@@ -55,13 +59,30 @@ class RecordWriter:
 
     async def _run(self) -> None:
         while True:
-            method, args, kwargs = await self._queue.get()
+            calls = [await self._queue.get()]
+            while len(calls) < BATCH and not self._queue.empty():
+                calls.append(self._queue.get_nowait())
             try:
-                await asyncio.to_thread(getattr(self.recorder, method), *args, **kwargs)
-            except Exception:
-                logger.exception("records.write_failed", extra={"method": method})
+                await asyncio.to_thread(self._write, calls)
             finally:
-                self._queue.task_done()
+                for _ in calls:
+                    self._queue.task_done()
+
+    def _write(self, calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
+        """One transaction for the batch; if it fails, each call alone, so one bad call loses
+        only itself."""
+        try:
+            self.recorder.run_batch(calls)
+            return
+        except Exception:
+            if len(calls) == 1:
+                logger.exception("records.write_failed", extra={"method": calls[0][0]})
+                return
+        for call in calls:
+            try:
+                self.recorder.run_batch([call])
+            except Exception:
+                logger.exception("records.write_failed", extra={"method": call[0]})
 
     async def flush(self) -> None:
         await self._queue.join()

@@ -8,8 +8,9 @@ Calls are synchronous database writes; async callers run them in a worker thread
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -25,104 +26,156 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 class Recorder:
-    """Writes conversation records into the records database."""
+    """Writes conversation records into the records database.
+
+    Each public method is one transaction; :meth:`run_batch` applies many calls in one, which is
+    how the server's record writer keeps up with busy conversations.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def run_batch(self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
+        """Apply ``(method, args, kwargs)`` calls in order, in one transaction."""
+        with Session(self._engine) as db:
+            for method, args, kwargs in calls:
+                getattr(self, f"_{method}")(db, *args, **kwargs)
+                db.flush()
+            db.commit()
+
     def started(
         self, session_id: str, *, merchant: str, site: str, visitor: str, flow: str, at: datetime
     ) -> None:
-        with Session(self._engine) as db:
-            if db.get(ConversationRow, session_id) is None:
-                db.add(
-                    ConversationRow(
-                        session_id=session_id,
-                        merchant_id=merchant,
-                        site_key=site,
-                        visitor_id=visitor,
-                        flow_id=flow,
-                        started_at=at,
-                    )
+        self.run_batch(
+            [
+                (
+                    "started",
+                    (session_id,),
+                    {
+                        "merchant": merchant,
+                        "site": site,
+                        "visitor": visitor,
+                        "flow": flow,
+                        "at": at,
+                    },
                 )
-                db.commit()
+            ]
+        )
 
     def frames(self, session_id: str, frames: Iterable[Frame], *, agent: str | None = None) -> None:
         """Store message frames as transcript lines; note the first agent reply and the end."""
-        with Session(self._engine) as db:
-            row = db.get(ConversationRow, session_id)
-            if row is None:
-                return
-            known = set(
-                db.exec(select(MessageRow.seq).where(MessageRow.session_id == session_id)).all()
-            )
-            for frame in frames:
-                at = datetime.fromisoformat(frame.at) if frame.at else datetime.now(UTC)
-                if frame.type == "message" and frame.seq not in known:
-                    sender = frame.sender
-                    db.add(
-                        MessageRow(
-                            session_id=session_id,
-                            merchant_id=row.merchant_id,
-                            seq=frame.seq,
-                            sender=sender,
-                            agent_account=agent if sender == "agent" else None,
-                            text=frame.text,
-                            at=at,
-                        )
-                    )
-                    if sender == "agent" and row.first_agent_reply_at is None:
-                        row.first_agent_reply_at = at
-                elif frame.type == "ended" and row.ended_at is None:
-                    row.ended_at = at
-                    row.end_reason = str(frame.body.get("reason", "flow"))
-                    if row.status == "queued":
-                        row.abandoned = True
-                    row.status = "ended"
-            db.add(row)
-            db.commit()
+        self.run_batch([("frames", (session_id, list(frames)), {"agent": agent})])
 
     def queued(self, session_id: str, group: str, at: datetime) -> None:
-        self._update(session_id, status="queued", group_id=group, queued_at=at)
+        self.run_batch([("queued", (session_id, group, at), {})])
 
     def rang(self, session_id: str, agent: str, at: datetime) -> None:
         """An offer rang for an agent; only the first ring is kept."""
-        with Session(self._engine) as db:
-            row = db.get(ConversationRow, session_id)
-            if row is not None and row.first_ring_at is None:
-                row.first_ring_at = at
-                db.add(row)
-                db.commit()
+        self.run_batch([("rang", (session_id, agent, at), {})])
 
     def joined(self, session_id: str, agent: str, at: datetime) -> None:
-        with Session(self._engine) as db:
-            row = db.get(ConversationRow, session_id)
-            if row is None:
-                return
-            row.status = "with_agent"
-            if row.agent_joined_at is None:
-                row.agent_joined_at = at
-            row.agent_account = agent
-            if agent not in row.agents:
-                row.agents = [*row.agents, agent]
-            db.add(row)
-            db.commit()
+        self.run_batch([("joined", (session_id, agent, at), {})])
 
     def service_ended(self, session_id: str, closed_by: str, at: datetime) -> None:
-        self._update(session_id, closed_by=closed_by)
+        self.run_batch([("service_ended", (session_id, closed_by, at), {})])
 
     def rated(self, session_id: str, score: int) -> None:
-        self._update(session_id, rating=score)
+        self.run_batch([("rated", (session_id, score), {})])
 
-    def _update(self, session_id: str, **values: object) -> None:
-        with Session(self._engine) as db:
-            row = db.get(ConversationRow, session_id)
-            if row is None:
-                return
-            for name, value in values.items():
-                setattr(row, name, value)
+    # -- the work, inside a caller's transaction ---------------------------------------------
+
+    def _started(
+        self,
+        db: Session,
+        session_id: str,
+        *,
+        merchant: str,
+        site: str,
+        visitor: str,
+        flow: str,
+        at: datetime,
+    ) -> None:
+        if db.get(ConversationRow, session_id) is None:
+            db.add(
+                ConversationRow(
+                    session_id=session_id,
+                    merchant_id=merchant,
+                    site_key=site,
+                    visitor_id=visitor,
+                    flow_id=flow,
+                    started_at=at,
+                )
+            )
+
+    def _frames(
+        self, db: Session, session_id: str, frames: Iterable[Frame], *, agent: str | None = None
+    ) -> None:
+        row = db.get(ConversationRow, session_id)
+        if row is None:
+            return
+        known = set(
+            db.exec(select(MessageRow.seq).where(MessageRow.session_id == session_id)).all()
+        )
+        for frame in frames:
+            at = datetime.fromisoformat(frame.at) if frame.at else datetime.now(UTC)
+            if frame.type == "message" and frame.seq not in known:
+                sender = frame.sender
+                db.add(
+                    MessageRow(
+                        session_id=session_id,
+                        merchant_id=row.merchant_id,
+                        seq=frame.seq,
+                        sender=sender,
+                        agent_account=agent if sender == "agent" else None,
+                        text=frame.text,
+                        at=at,
+                    )
+                )
+                known.add(frame.seq)
+                if sender == "agent" and row.first_agent_reply_at is None:
+                    row.first_agent_reply_at = at
+            elif frame.type == "ended" and row.ended_at is None:
+                row.ended_at = at
+                row.end_reason = str(frame.body.get("reason", "flow"))
+                if row.status == "queued":
+                    row.abandoned = True
+                row.status = "ended"
+        db.add(row)
+
+    def _queued(self, db: Session, session_id: str, group: str, at: datetime) -> None:
+        self._set(db, session_id, status="queued", group_id=group, queued_at=at)
+
+    def _rang(self, db: Session, session_id: str, agent: str, at: datetime) -> None:
+        row = db.get(ConversationRow, session_id)
+        if row is not None and row.first_ring_at is None:
+            row.first_ring_at = at
             db.add(row)
-            db.commit()
+
+    def _joined(self, db: Session, session_id: str, agent: str, at: datetime) -> None:
+        row = db.get(ConversationRow, session_id)
+        if row is None:
+            return
+        row.status = "with_agent"
+        if row.agent_joined_at is None:
+            row.agent_joined_at = at
+        row.agent_account = agent
+        if agent not in row.agents:
+            row.agents = [*row.agents, agent]
+        db.add(row)
+
+    def _service_ended(self, db: Session, session_id: str, closed_by: str, at: datetime) -> None:
+        self._set(db, session_id, closed_by=closed_by)
+
+    def _rated(self, db: Session, session_id: str, score: int) -> None:
+        self._set(db, session_id, rating=score)
+
+    def _set(self, db: Session, session_id: str, **values: object) -> None:
+        row = db.get(ConversationRow, session_id)
+        if row is None:
+            return
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.add(row)
 
 
 def first_response_seconds(row: ConversationRow) -> float | None:

@@ -215,6 +215,9 @@ def records_engine(url: str, **kwargs: Any) -> Engine:
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: no fsync per commit; a power cut may lose the last commits, never
+            # corrupts. Records trail the session store, which keeps the conversation itself.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
