@@ -27,6 +27,7 @@ from chatflow.engine.content import is_blacklisted
 from chatflow.engine.errors import NotFoundError
 from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
+from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.records import Recorder
@@ -171,6 +172,8 @@ class Services(VisitorBackend):
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock, self.runtime)
         self._tasks: list[asyncio.Task[None]] = []
+        self._published: dict[tuple[str, str, int], str] = {}
+        """(merchant, flow id, published version number) -> runtime (content) version."""
         self._agent_texts: dict[tuple[str, str], list[str]] = {}
 
     def _on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
@@ -266,7 +269,24 @@ class Services(VisitorBackend):
             return db.get(SiteRow, key)
 
     async def flow_version(self, site: SiteInfo) -> str | None:
-        return await self.store.latest_flow_version(site.flow_id)
+        """The merchant's published version of the site's flow, as a runtime version.
+
+        Publishing through the admin API takes effect for new sessions at once; running
+        sessions keep the version they started on (the runtime pins it).
+        """
+        published = await asyncio.to_thread(
+            published_flow_yaml, self.records, site.merchant, site.flow_id
+        )
+        if published is None:
+            return None
+        key = (site.merchant, site.flow_id, published[0])
+        version = self._published.get(key)
+        if version is None:
+            _flow_id, version = await self.runtime.publish(
+                published[1], f"{site.merchant}/{site.flow_id}@{published[0]}"
+            )
+            self._published[key] = version
+        return version
 
     async def blacklisted(self, merchant: str, visitor_id: str) -> bool:
         return await asyncio.to_thread(is_blacklisted, self.records, merchant, visitor_id)
