@@ -228,6 +228,7 @@ class WebhookChannel:
         self, info: ChannelInfo, user_id: str, session_id: str, site: SiteInfo, version: str
     ) -> None:
         visitor_id = f"{info.key}:{user_id}"
+        await self.backend.started(session_id, site, visitor_id)  # the record before its frames
         await self.runtime.start(
             site.flow_id,
             version=version,
@@ -238,7 +239,6 @@ class WebhookChannel:
             channel_name=site.name,
             session_id=session_id,
         )
-        await self.backend.started(session_id, site, visitor_id)
 
     # -- the records database ----------------------------------------------------------------
 
