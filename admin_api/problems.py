@@ -23,15 +23,9 @@ log = logging.getLogger("chatflow.api")
 MEDIA_TYPE = "application/problem+json"
 
 
-class ApiProblem(Exception):
-    """Raise to answer with a problem: ``ApiProblem(404, "not_found", "no such session")``."""
-
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.extra = extra
+ApiProblem = ChannelProblem
+"""Raise to answer with a problem: ``ApiProblem(404, "not_found", "no such session")``; the same
+class the channels raise (they may not import this layer)."""
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
@@ -48,11 +42,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(ApiProblem)
-    async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, **exc.extra)
-
-    @app.exception_handler(ChannelProblem)
-    async def _channel_problem(_: Request, exc: ChannelProblem) -> JSONResponse:
+    async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
         return problem(exc.status, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(Throttled)

@@ -1,4 +1,5 @@
-"""Errors a channel answers with; the app renders them as problem+json in one place."""
+"""The HTTP problem every route raises (``admin_api.problems.ApiProblem`` is this class); the app
+renders it as problem+json in one place."""
 
 from __future__ import annotations
 

@@ -92,23 +92,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatflow.admin_api.commands._flowarg import find_flow
     from chatflow.engine.catalog import Catalog
     from chatflow.nodes import LANGUAGE
 
     catalog = Catalog(LANGUAGE)
-    path = Path(args.flow)
-    if path.is_file():
-        loaded = catalog.flow(path)
-    else:
-        lookup = catalog.find_flow(args.flow, near=Path.cwd() / "_")
-        if lookup.flow is None:
-            print(
-                f"chatflow chat: no flow file or flow id {args.flow!r}; looked in: "
-                f"{', '.join(lookup.searched)}",
-                file=sys.stderr,
-            )
-            return 1
-        loaded = lookup.flow
+    loaded = find_flow(catalog, args.flow, "chat")
+    if loaded is None:
+        return 1
     problems = list(loaded.problems)
     mocks: list[HttpMock] | None = None
     if args.mock:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 
@@ -26,24 +25,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from chatflow.admin_api.commands._flowarg import find_flow
     from chatflow.engine.catalog import Catalog
     from chatflow.engine.mermaid import to_mermaid
     from chatflow.nodes import LANGUAGE
 
     catalog = Catalog(LANGUAGE)
-    path = Path(args.flow)
-    if path.is_file():
-        loaded = catalog.flow(path)
-    else:
-        lookup = catalog.find_flow(args.flow, near=Path.cwd() / "_")
-        if lookup.flow is None:
-            print(
-                f"chatflow graph: no flow file or flow id {args.flow!r}; looked in: "
-                f"{', '.join(lookup.searched)}",
-                file=sys.stderr,
-            )
-            return 1
-        loaded = lookup.flow
+    loaded = find_flow(catalog, args.flow, "graph")
+    if loaded is None:
+        return 1
     if loaded.model is None:
         for problem in loaded.problems:
             print(problem.format(), file=sys.stderr)
