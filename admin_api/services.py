@@ -24,7 +24,7 @@ from chatflow.channels.web import SiteInfo, VisitorBackend
 from chatflow.engine.clock import Clock
 from chatflow.engine.config import Agent, DeploymentConfig
 from chatflow.engine.content import is_blacklisted
-from chatflow.engine.errors import NotFoundError
+from chatflow.engine.errors import ChatflowError, NotFoundError
 from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.flowversions import published_flow_yaml
@@ -175,10 +175,15 @@ class Services(VisitorBackend):
         self._published: dict[tuple[str, str, int], str] = {}
         """(merchant, flow id, published version number) -> runtime (content) version."""
         self._agent_texts: dict[tuple[str, str], list[str]] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     def _on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
         self.feed(session_id, frames)
         self.writer.put("frames", session_id, list(frames), agent=self._author(session_id, frames))
+        if any(frame.type == "ended" for frame in frames):
+            task = asyncio.get_running_loop().create_task(self._rating_at_end(session_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     @contextlib.contextmanager
     def agent_text(self, session_id: str, agent_id: str, text: str) -> Iterator[None]:
@@ -245,6 +250,8 @@ class Services(VisitorBackend):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.runtime.aclose()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await self.writer.aclose()
         await self.http.aclose()
         await self.store.close()
@@ -306,8 +313,21 @@ class Services(VisitorBackend):
     async def typing(self, session_id: str) -> None:
         await self.hub.typing(session_id)
 
-    async def rated(self, session_id: str, score: int) -> None:
-        self.writer.put("rated", session_id, score)
+    async def _rating_at_end(self, session_id: str) -> None:
+        """Record the survey score a session ended with, however it was given (a rating
+        button or a typed number): the survey node's variable holds only valid scores."""
+        try:
+            session = await self.runtime.get(session_id)
+            flow = await self.runtime.flows.get(session.flow_id, session.flow_version)
+        except ChatflowError:
+            return
+        for node in flow.flow.nodes.values():
+            score = session.variables.get(str(getattr(node, "var", "")))
+            if node.type != "survey" or isinstance(score, bool) or not isinstance(score, int):
+                continue
+            if score > 0:
+                self.writer.put("rated", session_id, score)
+                return
 
 
 def visitor_secret(data: Path) -> bytes:

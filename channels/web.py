@@ -25,7 +25,6 @@ from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
 from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.engine.errors import NotFoundError, RuntimeFlowError
-from chatflow.engine.events import Rating
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import RateLimiter
 from chatflow.engine.runtime import Runtime
@@ -63,10 +62,6 @@ class VisitorBackend(Protocol):
 
     async def typing(self, session_id: str) -> None:
         """The visitor is typing: tell the agents serving the session."""
-        ...
-
-    async def rated(self, session_id: str, score: int) -> None:
-        """A survey rating took effect (for the conversation record)."""
         ...
 
 
@@ -284,8 +279,6 @@ async def apply_frame(
             "抱歉，系统暂时出了点问题，请稍后再试。Sorry, something went wrong.",
             client_id,
         ) from None
-    if applied and isinstance(event, Rating):
-        await channel.backend.rated(session_id, event.score)
     if not applied:
         session = await channel.runtime.get(session_id)
         if session.status == "ended":

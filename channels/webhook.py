@@ -186,8 +186,6 @@ class WebhookChannel:
                 return None, False
             event = message.event(f"webhook:{info.key}:{message.message_id}")
             applied = await self.runtime.apply(session_id, event)
-        if applied and isinstance(event, Rating):
-            await self.backend.rated(session_id, event.score)
         return session_id, applied
 
     async def _session_for(self, info: ChannelInfo, message: InboundMessage) -> str | None:

@@ -119,3 +119,22 @@ def test_the_visitor_leaving_and_an_admin_closing_reach_the_agent(server: LiveSe
     assert server.record_when(first.session_id, lambda r: r.closed_by).closed_by == "client"
     assert server.record_when(second.session_id, lambda r: r.closed_by).closed_by == "admin"
     assert alice.get("/api/v1/agents/me/sessions") == []
+
+
+def test_a_survey_answered_by_typing_is_recorded_and_an_invalid_one_is_not(
+    server: LiveServer,
+) -> None:
+    bob = Agent(server, "acme_bob")
+    bob.connect()
+    visitor = Visitor(server, "acme-web")
+    visitor.choose("售前")
+    sid = bob.frames.expect(frame("offer"))["session_id"]
+    bob.ok(sid, "accept")
+    visitor.ws.expect(frame("agent_joined", nickname="Bob"))
+    bob.ok(sid, "end")
+    visitor.ws.expect(frame("survey"))
+    visitor.ws.send({"type": "rate", "score": 9})  # out of range for 5 stars: asked again
+    visitor.say("3")  # typed instead of clicked
+    visitor.ws.expect(frame("ended", reason="flow"))
+    row = server.record_when(sid, lambda r: r.rating is not None)
+    assert row.rating == 3
