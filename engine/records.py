@@ -9,10 +9,11 @@ Calls are synchronous database writes; async callers run them in a worker thread
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, select
 
 from chatflow.engine.frames import Frame
@@ -25,6 +26,16 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass
+class _Known:
+    merchant: str
+    last_seq: int
+
+
+def _at(frame: Frame) -> datetime:
+    return datetime.fromisoformat(frame.at) if frame.at else datetime.now(UTC)
+
+
 class Recorder:
     """Writes conversation records into the records database.
 
@@ -34,6 +45,8 @@ class Recorder:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._known: dict[str, _Known] = {}
+        """Open conversations this process writes: merchant and last transcript seq."""
 
     def run_batch(self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
         """Apply ``(method, args, kwargs)`` calls in order, in one transaction."""
@@ -110,36 +123,53 @@ class Recorder:
     def _frames(
         self, db: Session, session_id: str, frames: Iterable[Frame], *, agent: str | None = None
     ) -> None:
+        frames = list(frames)
+        known = self._known.get(session_id)
+        if known is None:  # first frames of this session since the process started
+            row = db.get(ConversationRow, session_id)
+            if row is None:
+                return
+            last = db.exec(
+                select(func.max(MessageRow.seq)).where(MessageRow.session_id == session_id)
+            ).one()
+            known = self._known[session_id] = _Known(row.merchant_id, last or 0)
+        lines: list[dict[str, Any]] = []
+        agent_at: datetime | None = None
+        for frame in frames:
+            if frame.type != "message" or frame.seq <= known.last_seq:
+                continue
+            known.last_seq = frame.seq
+            sender = frame.sender
+            if sender == "agent" and agent_at is None:
+                agent_at = _at(frame)
+            lines.append(
+                {
+                    "session_id": session_id,
+                    "merchant_id": known.merchant,
+                    "seq": frame.seq,
+                    "sender": sender,
+                    "agent_account": agent if sender == "agent" else None,
+                    "text": frame.text,
+                    "at": _at(frame),
+                }
+            )
+        if lines:
+            db.execute(insert(MessageRow), lines)
+        ended = next((f for f in frames if f.type == "ended"), None)
+        if agent_at is None and ended is None:
+            return
         row = db.get(ConversationRow, session_id)
         if row is None:
             return
-        known = set(
-            db.exec(select(MessageRow.seq).where(MessageRow.session_id == session_id)).all()
-        )
-        for frame in frames:
-            at = datetime.fromisoformat(frame.at) if frame.at else datetime.now(UTC)
-            if frame.type == "message" and frame.seq not in known:
-                sender = frame.sender
-                db.add(
-                    MessageRow(
-                        session_id=session_id,
-                        merchant_id=row.merchant_id,
-                        seq=frame.seq,
-                        sender=sender,
-                        agent_account=agent if sender == "agent" else None,
-                        text=frame.text,
-                        at=at,
-                    )
-                )
-                known.add(frame.seq)
-                if sender == "agent" and row.first_agent_reply_at is None:
-                    row.first_agent_reply_at = at
-            elif frame.type == "ended" and row.ended_at is None:
-                row.ended_at = at
-                row.end_reason = str(frame.body.get("reason", "flow"))
-                if row.status == "queued":
-                    row.abandoned = True
-                row.status = "ended"
+        if agent_at is not None and row.first_agent_reply_at is None:
+            row.first_agent_reply_at = agent_at
+        if ended is not None and row.ended_at is None:
+            row.ended_at = _at(ended)
+            row.end_reason = str(ended.body.get("reason", "flow"))
+            if row.status == "queued":
+                row.abandoned = True
+            row.status = "ended"
+            self._known.pop(session_id, None)
         db.add(row)
 
     def _queued(self, db: Session, session_id: str, group: str, at: datetime) -> None:
