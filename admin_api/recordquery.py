@@ -49,6 +49,7 @@ class Record:
     queued_at: datetime | None
     first_ring_at: datetime | None
     agent_joined_at: datetime | None
+    service_ended_at: datetime | None
     first_agent_reply_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None

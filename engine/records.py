@@ -194,7 +194,7 @@ class Recorder:
         db.add(row)
 
     def _service_ended(self, db: Session, session_id: str, closed_by: str, at: datetime) -> None:
-        self._set(db, session_id, closed_by=closed_by)
+        self._set(db, session_id, closed_by=closed_by, service_ended_at=at)
 
     def _rated(self, db: Session, session_id: str, score: int) -> None:
         self._set(db, session_id, rating=score)

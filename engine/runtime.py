@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
@@ -48,8 +49,11 @@ from chatflow.engine.stores.base import MAX_READ, SessionStore
 
 logger = logging.getLogger("chatflow.engine.runtime")
 
-CONFLICT_RETRIES = 20
+CONFLICT_RETRIES = 50
 """Times an event is re-applied on a fresh copy after losing a compare-and-set."""
+CONFLICT_BACKOFF = 0.002
+"""Seconds before the first retry; doubles each time (capped), with full jitter, so two workers
+racing for one session stop colliding instead of retrying in lockstep."""
 
 
 class OutputListener(Protocol):
@@ -83,6 +87,7 @@ class Runtime:
         self.step_limit = step_limit
         self.flows = FlowCache(store, language)
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
+        self._jitter = random.Random().random
         self._locks = KeyedLocks()
         self._queues: dict[str, deque[tuple[Session, Effect]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -171,7 +176,7 @@ class Runtime:
         (``StepLimitError``, ``TemplateError``...) when the flow fails; nothing is saved then.
         """
         async with self._locks.hold(session_id):
-            for _attempt in range(CONFLICT_RETRIES):
+            for attempt in range(CONFLICT_RETRIES):
                 session = await self.store.load(session_id)
                 if session is None:
                     raise NotFoundError(f"no session {session_id!r}")
@@ -187,7 +192,8 @@ class Runtime:
                     await self.store.save(session, expected, tx.frames)
                 except StoreConflict:
                     logger.info("engine.conflict", extra={"session_id": session_id})
-                    await asyncio.sleep(0)
+                    ceiling = min(CONFLICT_BACKOFF * 2**attempt, 0.25)
+                    await asyncio.sleep(self._jitter() * ceiling)
                     continue
                 self._committed(tx)
                 return True

@@ -7,7 +7,7 @@ rounded half up (seed 000: average reception time in minutes, one decimal; 2.25 
 
 Definitions (docs/records-and-stats.md):
 
-- reception time = end of the conversation - agent joined;
+- reception time = end of the human service (else of the conversation) - agent joined;
 - first response = agent joined - first ring (seed 000);
 - queue wait = agent joined (or the end, when abandoned) - queued;
 - an agent's figures count the conversations it held last (``agent_account``).
@@ -39,6 +39,8 @@ class ConversationFacts(Protocol):
     def first_ring_at(self) -> datetime | None: ...
     @property
     def agent_joined_at(self) -> datetime | None: ...
+    @property
+    def service_ended_at(self) -> datetime | None: ...
     @property
     def ended_at(self) -> datetime | None: ...
     @property
@@ -75,7 +77,7 @@ def micros_between(start: datetime | None, end: datetime | None) -> int | None:
 
 
 def reception_micros(row: ConversationFacts) -> int | None:
-    return micros_between(row.agent_joined_at, row.ended_at)
+    return micros_between(row.agent_joined_at, row.service_ended_at or row.ended_at)
 
 
 def first_response_micros(row: ConversationFacts) -> int | None:

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint, event, inspect
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
@@ -136,6 +136,8 @@ class ConversationRow(RecordsTable, table=True):
     queued_at: datetime | None = None
     first_ring_at: datetime | None = None
     agent_joined_at: datetime | None = None
+    service_ended_at: datetime | None = None
+    """When the human service ended (the survey and goodbye may follow)."""
     first_agent_reply_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
@@ -272,3 +274,21 @@ def create_tables(engine: Engine) -> None:
 
     with startup_lock(engine):
         _REGISTRY.metadata.create_all(engine)
+        _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add nullable columns that newer code has and an older database lacks (forward only)."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in _REGISTRY.metadata.sorted_tables:
+            if not existing.has_table(table.name):
+                continue
+            have = {column["name"] for column in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(
+                    sql_text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                )

@@ -71,3 +71,18 @@ def test_leaving_the_queue_is_abandoned(engine: Engine) -> None:
         row = db.get(ConversationRow, "s2")
     assert row is not None and row.abandoned and row.end_reason == "visitor"
     assert first_response_seconds(row) is None
+
+
+def test_reception_time_runs_to_the_end_of_the_service_not_of_the_survey(engine: Engine) -> None:
+    from chatflow.engine.stats import reception_micros
+
+    rec = Recorder(engine)
+    rec.started("s3", merchant="acme", site="acme-web", visitor="v3", flow="presales", at=T0)
+    rec.joined("s3", "alice01", at(60))
+    rec.service_ended("s3", "seat", at(180))
+    rec.frames(
+        "s3", [Frame(1, "ended", {"reason": "flow"}, at(900).isoformat())]
+    )  # survey took long
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s3")
+    assert row is not None and reception_micros(row) == 120_000_000

@@ -22,6 +22,7 @@ class Conv:
     queued_at: datetime | None = None
     first_ring_at: datetime | None = None
     agent_joined_at: datetime | None = None
+    service_ended_at: datetime | None = None
     ended_at: datetime | None = None
     rating: int | None = None
     abandoned: bool = False
