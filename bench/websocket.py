@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,9 +181,6 @@ def main() -> None:
                     )
                 print(
                     f"{visitors:>8} {'ratio':>7} {eng_rate / echo_rate:>9.2f}  (engine / echo throughput)"
-                )
-                print(
-                    f"{'':>8} median statistics: echo {statistics.median(echo_lat) * 1000:.2f} ms"
                 )
         finally:
             for proc in (engine, echo):
