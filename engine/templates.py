@@ -113,43 +113,11 @@ class SyntaxProblem:
     line: int
 
 
-def parse_problem(source: str, *, expression: bool = False) -> SyntaxProblem | None:
-    """Return what is wrong with ``source`` as Jinja2, or None when it parses."""
-    try:
-        _parse(source, expression=expression)
-    except TemplateSyntaxError as exc:
-        return SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
-    return None
-
-
 def _parse(source: str, *, expression: bool) -> nodes.Template:
     text = translate_aliases(source, expression=expression)
     if expression:
         text = "{{ (" + text + ") }}"
     return ENV.parse(text)
-
-
-def variables_used(source: str, *, expression: bool = False) -> set[str]:
-    """Top-level variable names a template or expression reads (``sys`` included)."""
-    try:
-        ast = _parse(source, expression=expression)
-    except TemplateSyntaxError:
-        return set()
-    return set(meta.find_undeclared_variables(ast))
-
-
-def sys_attributes_used(source: str, *, expression: bool = False) -> set[str]:
-    """Attribute names read on ``sys`` (``sys.wait_no`` -> ``wait_no``)."""
-    try:
-        ast = _parse(source, expression=expression)
-    except TemplateSyntaxError:
-        return set()
-    found: set[str] = set()
-    for getattr_node in ast.find_all(nodes.Getattr):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.name == "sys":
-            found.add(getattr_node.attr)
-    return found
 
 
 @dataclass(frozen=True)
