@@ -9,7 +9,6 @@ business system is worse than no call.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
@@ -18,7 +17,7 @@ from chatflow.engine.effects import CallHttp, Effect, HttpRequest, Outcome, SetV
 from chatflow.engine.errors import TemplateError
 from chatflow.engine.events import HttpResult
 from chatflow.engine.node import Model, NodeBase, Target, Text
-from chatflow.engine.yamlsource import PathTuple
+from chatflow.engine.yamlsource import walk
 from chatflow.nodes._outcome import log_failure, render_strict, stay
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ class HttpNode(NodeBase):
     def templates(self) -> list[Text]:
         out = [Text(("url",), self.url)]
         out += [Text(("headers", k), v) for k, v in self.headers.items()]
-        out += [Text(path, s) for path, s in _strings(self.body, ("body",))]
+        out += [Text(path, s) for path, s in walk(self.body, ("body",)) if isinstance(s, str)]
         return out
 
     def assigns(self) -> list[str]:
@@ -178,14 +177,3 @@ def lookup(document: Any, path: str, default: Any = None) -> Any:
             return default
         current = current[step]
     return default if current is None else current
-
-
-def _strings(value: Any, path: PathTuple) -> Iterator[tuple[PathTuple, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, (*path, i))
