@@ -9,6 +9,7 @@ of the web visitor channel (``message``, ``queue``, ``agent_joined``, ``survey``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,6 +45,14 @@ class Frame:
     def from_json(cls, data: Mapping[str, Any]) -> Frame:
         body = {k: v for k, v in data.items() if k not in ("type", "seq", "at")}
         return cls(seq=int(data["seq"]), type=data["type"], body=body, at=str(data.get("at", "")))
+
+    def dumps(self) -> str:
+        """Compact JSON text of the wire form (what the stores keep in the output log)."""
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> Frame:
+        return cls.from_json(json.loads(text))
 
     @property
     def text(self) -> str:

@@ -151,7 +151,7 @@ class RedisStore:
             json.dumps(members, ensure_ascii=False) if members else "[]",
             len(outputs),
             session.id,
-            *(json.dumps(f.to_json(), ensure_ascii=False) for f in outputs),
+            *(f.dumps() for f in outputs),
             *scored,
         ]
         result = await self._write(keys=keys, args=args)
@@ -168,7 +168,7 @@ class RedisStore:
         start = max(after_seq, 0)
         # seq runs 1, 2, 3... without gaps: frame n sits at index n - 1.
         rows = await self.redis.lrange(self._log_key(session_id), start, start + limit - 1)
-        frames = [Frame.from_json(json.loads(_text(row))) for row in rows]
+        frames = [Frame.loads(row) for row in rows]
         return [f for f in frames if f.seq > after_seq]
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:

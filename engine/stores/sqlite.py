@@ -13,7 +13,6 @@ killed process; pass ``durable=True`` (``FULL``) to survive a power cut as well.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -154,7 +153,7 @@ class SqliteStore:
         self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
     ) -> list[Frame]:
         rows = self.db.execute(_READ_OUTPUTS, (session_id, after_seq, limit)).fetchall()
-        return [Frame.from_json(json.loads(r[0])) for r in rows]
+        return [Frame.loads(r[0]) for r in rows]
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
         rows = self.db.execute(_DUE, (now.timestamp(), limit)).fetchall()
@@ -217,10 +216,7 @@ _LATEST = "SELECT version FROM cf_flow_latest WHERE flow_id = ?"
 
 def _write_rest(db: sqlite3.Connection, session: Session, frames: Sequence[Frame]) -> None:
     if frames:
-        db.executemany(
-            _INSERT_OUTPUT,
-            [(session.id, f.seq, json.dumps(f.to_json(), ensure_ascii=False)) for f in frames],
-        )
+        db.executemany(_INSERT_OUTPUT, [(session.id, f.seq, f.dumps()) for f in frames])
     if session.timers:
         db.executemany(
             _INSERT_TIMER,
