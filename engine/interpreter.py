@@ -325,22 +325,16 @@ class _Apply:
             del s.timers[name]
         for call_id in [c for c, call in s.calls.items() if call.node == here]:
             del s.calls[call_id]
-        if s.status in ("queued", "with_agent"):
-            s.status, s.queue_group = "active", None
-            self.tx.actions.append(LeaveQueue())
+        self.perform((LeaveQueue(),))
 
     def end(self, reason: EndReason, client_id: str = "") -> None:
         s = self.s
-        if s.status in ("queued", "with_agent"):
-            self.tx.actions.append(LeaveQueue())
+        self.perform((LeaveQueue(),))
         s.status, s.end_reason, s.queue_group = "ended", reason, None
         s.timers.clear()
         s.calls.clear()
         s.state = {}
-        body: dict[str, Any] = {"reason": reason}
-        if client_id:
-            body["id"] = client_id
-        self.frame("ended", body)
+        self.frame("ended", with_id({"reason": reason}, client_id))
         logger.info("engine.ended", extra=self.ids(reason=reason))
 
     # -- effects -----------------------------------------------------------------------------
@@ -400,10 +394,7 @@ class _Apply:
 
     def visitor_said(self, text: str, client_id: str, *, last_input: bool = True) -> None:
         s = self.s
-        body: dict[str, Any] = {"from": "visitor", "text": text}
-        if client_id:
-            body["id"] = client_id
-        self.frame("message", body)
+        self.frame("message", with_id({"from": "visitor", "text": text}, client_id))
         if last_input:
             s.sys.last_input = text
             self.ctx.changed()
