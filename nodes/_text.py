@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from chatflow.engine.events import Choice, Event, VisitorText
+
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
 
 
@@ -26,6 +28,15 @@ def parse_int(text: str) -> int | None:
     """The integer a visitor typed (``"１０"`` and ``" 3 "`` included), else None."""
     clean = normalise(text)
     return int(clean) if _INTEGER.fullmatch(clean) else None
+
+
+def visitor_answer(event: Event) -> str | None:
+    """What the visitor answered: the text typed or the option clicked; None for other events."""
+    if isinstance(event, VisitorText):
+        return event.text
+    if isinstance(event, Choice):
+        return event.value
+    return None
 
 
 def find(answer: str, candidates: Sequence[str]) -> int | None:

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.events import Choice, VisitorText
 from chatflow.engine.node import Model, NodeBase, Target, Text
 from chatflow.nodes._outcome import say, stay
-from chatflow.nodes._text import normalise
+from chatflow.nodes._text import normalise, visitor_answer
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
@@ -100,12 +99,10 @@ class BotNode(NodeBase):
 
     def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
         """Exit keyword, else the first matching rule's replies, else the fallback."""
-        if isinstance(event, VisitorText):
-            message = normalise(event.text)
-        elif isinstance(event, Choice):
-            message = normalise(event.value)
-        else:
+        answer = visitor_answer(event)
+        if answer is None:
             return stay(ctx)
+        message = normalise(answer)
         if not message:
             return stay(ctx)
         if self.exit and message in (normalise(k) for k in self.exit_keywords):

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, StartTimer
-from chatflow.engine.events import Choice, TimerFired, VisitorText
+from chatflow.engine.events import TimerFired
 from chatflow.engine.node import NodeBase, Target, Text
 from chatflow.nodes._outcome import say, stay, timer_name
-from chatflow.nodes._text import find
+from chatflow.nodes._text import find, visitor_answer
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
@@ -102,11 +102,8 @@ class FormNode(NodeBase):
             if self.timeout is None or event.name != timer_name(ctx, "timeout"):
                 return stay(ctx)
             return Outcome.go(self.on_timeout or self.next)
-        if isinstance(event, VisitorText):
-            answer = event.text
-        elif isinstance(event, Choice):
-            answer = event.value
-        else:
+        answer = visitor_answer(event)
+        if answer is None:
             return stay(ctx)
         value = self.read(answer)
         if value is not None:

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.events import Choice, VisitorText
 from chatflow.engine.node import Model, NodeBase, Target, Text
 from chatflow.nodes._outcome import say, stay
-from chatflow.nodes._text import find, normalise, ordinal
+from chatflow.nodes._text import find, ordinal, visitor_answer
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
@@ -67,11 +66,8 @@ class MenuNode(NodeBase):
 
     def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
         """Branch on a matching answer; re-show the menu on a wrong one, up to ``max_attempts``."""
-        if isinstance(event, Choice):
-            answer = event.value
-        elif isinstance(event, VisitorText):
-            answer = event.text
-        else:
+        answer = visitor_answer(event)
+        if answer is None:
             return stay(ctx)
         chosen = self.match(answer)
         if chosen is not None:
@@ -89,9 +85,8 @@ class MenuNode(NodeBase):
         found = find(answer, labels)
         if found is not None:
             return found
-        wanted = normalise(answer)
         for index, option in enumerate(self.options):
-            if wanted and any(normalise(k) == wanted for k in option.keywords):
+            if find(answer, option.keywords) is not None:
                 return index
         return ordinal(answer, len(self.options))
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, ShowSurvey, StartTimer
-from chatflow.engine.events import Choice, Rating, TimerFired, VisitorText
+from chatflow.engine.events import Rating, TimerFired
 from chatflow.engine.node import NodeBase, Target, Text
 from chatflow.nodes._outcome import render, say, stay, timer_name
-from chatflow.nodes._text import find, parse_int
+from chatflow.nodes._text import find, parse_int, visitor_answer
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
@@ -79,8 +79,8 @@ class SurveyNode(NodeBase):
             return self._leave()
         if isinstance(event, Rating):
             score: int | None = event.score
-        elif isinstance(event, VisitorText | Choice):
-            score = self.read(event.text if isinstance(event, VisitorText) else event.value)
+        elif (answer := visitor_answer(event)) is not None:
+            score = self.read(answer)
         else:
             return stay(ctx)
         if self._expired(ctx):
