@@ -76,7 +76,7 @@ class GroupOut(ApiModel):
     """Sites whose visitors this group serves."""
 
 
-def _out(db: Session, row: GroupRow) -> GroupOut:
+def _out(row: GroupRow, sites: dict[str, list[str]]) -> GroupOut:
     return GroupOut(
         id=row.id,
         name=row.name,
@@ -85,13 +85,22 @@ def _out(db: Session, row: GroupRow) -> GroupOut:
         ring_timeout=row.ring_timeout,
         rest_after_missed=row.rest_after_missed,
         auto_accept=row.auto_accept,
-        sites=_sites_using(db, row.merchant_id, row.id),
+        sites=sites.get(row.id, []),
     )
 
 
-def _sites_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
-    sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
-    return sorted(site.key for site in sites if group_id in site.groups)
+def _sites_by_group(db: Session, merchant_id: str) -> dict[str, list[str]]:
+    """Group id -> keys of the merchant's sites it serves, from one read of the sites."""
+    rows = db.exec(select(SiteRow.key, SiteRow.groups).where(SiteRow.merchant_id == merchant_id))
+    by_group: dict[str, list[str]] = {}
+    for key, groups in sorted(rows.all()):
+        for group_id in dict.fromkeys(groups):
+            by_group.setdefault(group_id, []).append(key)
+    return by_group
+
+
+def _one_out(db: Session, row: GroupRow) -> GroupOut:
+    return _out(row, _sites_by_group(db, row.merchant_id))
 
 
 def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
@@ -123,7 +132,8 @@ def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:
 def list_groups(actor: Annotated[Actor, Depends(require("groups"))], db: Db) -> list[GroupOut]:
     """The merchant's agent groups."""
     rows = db.exec(select(GroupRow).where(GroupRow.merchant_id == actor.merchant_id)).all()
-    return [_out(db, row) for row in sorted(rows, key=lambda r: r.id)]
+    sites = _sites_by_group(db, actor.merchant_id)
+    return [_out(row, sites) for row in sorted(rows, key=lambda r: r.id)]
 
 
 @router.post("", response_model=GroupOut, status_code=201)
@@ -137,7 +147,7 @@ def create_group(
     db.add(row)
     db.commit()
     db.refresh(row)
-    return _out(db, row)
+    return _one_out(db, row)
 
 
 @router.get("/{group_id}", response_model=GroupOut)
@@ -145,7 +155,7 @@ def get_group(
     group_id: GroupId, actor: Annotated[Actor, Depends(require("groups"))], db: Db
 ) -> GroupOut:
     """One group."""
-    return _out(db, _get(db, actor, group_id))
+    return _one_out(db, _get(db, actor, group_id))
 
 
 @router.patch("/{group_id}", response_model=GroupOut)
@@ -163,7 +173,7 @@ def update_group(
     db.add(row)
     db.commit()
     db.refresh(row)
-    return _out(db, row)
+    return _one_out(db, row)
 
 
 @router.delete("/{group_id}", status_code=204)
@@ -172,7 +182,7 @@ def delete_group(
 ) -> None:
     """Delete a group no site and no published flow uses; agents leave it."""
     row = _get(db, actor, group_id)
-    sites = _sites_using(db, actor.merchant_id, group_id)
+    sites = _sites_by_group(db, actor.merchant_id).get(group_id, [])
     flows = _flows_using(db, actor.merchant_id, group_id)
     if sites or flows:
         users = [f"site {s}" for s in sites] + [f"flow {f}" for f in flows]

@@ -69,25 +69,36 @@ class PermissionGroupOut(ApiModel):
     """Accounts whose rights come from this group."""
 
 
-def _accounts_using(db: Session, merchant_id: str, group_id: int) -> list[str]:
-    rows = db.exec(
-        select(AccountRow.account).where(
-            AccountRow.merchant_id == merchant_id,
-            AccountRow.permission_group_id == group_id,
-            col(AccountRow.owner).is_(False),  # the owner's rights never come from a group
-        )
-    ).all()
-    return sorted(rows)
+def _accounts_by_group(
+    db: Session, merchant_id: str, group_id: int | None = None
+) -> dict[int, list[str]]:
+    """Permission group id -> the accounts whose rights come from it (one query)."""
+    statement = select(AccountRow.permission_group_id, AccountRow.account).where(
+        AccountRow.merchant_id == merchant_id,
+        col(AccountRow.permission_group_id).is_not(None),
+        col(AccountRow.owner).is_(False),  # the owner's rights never come from a group
+    )
+    if group_id is not None:
+        statement = statement.where(AccountRow.permission_group_id == group_id)
+    by_group: dict[int, list[str]] = {}
+    for permission_group_id, account in db.exec(statement.order_by(col(AccountRow.account))):
+        if permission_group_id is not None:
+            by_group.setdefault(permission_group_id, []).append(account)
+    return by_group
 
 
-def _out(db: Session, row: PermissionGroupRow) -> PermissionGroupOut:
+def _out(row: PermissionGroupRow, accounts: dict[int, list[str]]) -> PermissionGroupOut:
     assert row.id is not None
     return PermissionGroupOut(
         id=row.id,
         name=row.name,
         permissions=dict(row.permissions),
-        accounts=_accounts_using(db, row.merchant_id, row.id),
+        accounts=accounts.get(row.id, []),
     )
+
+
+def _one_out(db: Session, row: PermissionGroupRow) -> PermissionGroupOut:
+    return _out(row, _accounts_by_group(db, row.merchant_id, row.id))
 
 
 def _get(db: Session, actor: Actor, group_id: int) -> PermissionGroupRow:
@@ -117,7 +128,8 @@ def list_permission_groups(
     rows = db.exec(
         select(PermissionGroupRow).where(PermissionGroupRow.merchant_id == actor.merchant_id)
     ).all()
-    return [_out(db, row) for row in sorted(rows, key=lambda r: r.name)]
+    accounts = _accounts_by_group(db, actor.merchant_id)
+    return [_out(row, accounts) for row in sorted(rows, key=lambda r: r.name)]
 
 
 @router.post("", response_model=PermissionGroupOut, status_code=201)
@@ -131,7 +143,7 @@ def create_permission_group(
         merchant_id=actor.merchant_id, name=body.name, permissions=dict(body.permissions)
     )
     _save(db, row)
-    return _out(db, row)
+    return _one_out(db, row)
 
 
 @router.get("/{group_id}", response_model=PermissionGroupOut)
@@ -139,7 +151,7 @@ def get_permission_group(
     group_id: NumericId, actor: Annotated[Actor, Depends(require("permission_groups"))], db: Db
 ) -> PermissionGroupOut:
     """One permission group."""
-    return _out(db, _get(db, actor, group_id))
+    return _one_out(db, _get(db, actor, group_id))
 
 
 @router.patch("/{group_id}", response_model=PermissionGroupOut)
@@ -156,7 +168,7 @@ def update_permission_group(
     if body.permissions is not None:
         row.permissions = dict(body.permissions)
     _save(db, row)
-    return _out(db, row)
+    return _one_out(db, row)
 
 
 @router.delete("/{group_id}", status_code=204)
@@ -167,7 +179,7 @@ def delete_permission_group(
 ) -> None:
     """Delete a group no account uses (409 lists the accounts otherwise)."""
     row = _get(db, actor, group_id)
-    accounts = _accounts_using(db, actor.merchant_id, group_id)
+    accounts = _accounts_by_group(db, actor.merchant_id, group_id).get(group_id, [])
     if accounts:
         raise ApiProblem(
             409,
