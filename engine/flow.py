@@ -8,12 +8,25 @@ list of node types that ``nodes.registry`` passes in.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from chatflow.engine.node import Model, NodeBase
+from chatflow.engine.node import VARIABLE_PATTERN, Model, NodeBase
 
 FLOW_ID_PATTERN = r"^[a-z0-9_-]+$"
+
+
+def known_timezone(value: str | None) -> str | None:
+    """A field validator: the value is None or an IANA timezone name."""
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (LookupError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name like Asia/Shanghai or UTC"
+            ) from None
+    return value
 
 
 class FlowSettings(Model):
@@ -28,18 +41,7 @@ class FlowSettings(Model):
     agent_end_message: str | None = None
     """Template sent to the visitor when an agent ends the human service."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown timezone {value!r}; use an IANA name like Asia/Shanghai or UTC"
-            ) from None
-        return value
+    _known_timezone = field_validator("timezone")(known_timezone)
 
 
 class Interrupt(Model):
@@ -62,9 +64,7 @@ class FlowBase(Model):
     """What the flow is for."""
     start: str
     """Id of the first node."""
-    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Any] = Field(
-        default_factory=dict
-    )
+    vars: dict[Annotated[str, Field(pattern=VARIABLE_PATTERN)], Any] = Field(default_factory=dict)
     """Declared variables with their default values."""
     settings: FlowSettings = Field(default_factory=FlowSettings)
     """Flow-wide settings."""

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 """Node ids: letters, digits, ``_`` and ``-``."""
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+"""Variable names (flow ``vars``, form and survey ``var``, set ``vars``): identifiers."""
 
 
 class Model(BaseModel):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.effects import Outcome
+from chatflow.engine.flow import known_timezone
 from chatflow.engine.node import Model, NodeBase, Target
 
 if TYPE_CHECKING:
@@ -85,17 +86,7 @@ class BusinessHoursNode(NodeBase):
     closed: str
     """Node to continue at outside service time."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (LookupError, ValueError):
-                raise ValueError(
-                    f"unknown timezone {value!r}; use an IANA name like Asia/Shanghai or UTC"
-                ) from None
-        return value
+    _known_timezone = field_validator("timezone")(known_timezone)
 
     @model_validator(mode="after")
     def _holiday_or_workday(self) -> BusinessHoursNode:

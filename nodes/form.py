@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, StartTimer
 from chatflow.engine.events import TimerFired
-from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, Target, Text
 from chatflow.nodes._outcome import say, stay, timer_name
 from chatflow.nodes._text import find, visitor_answer
 
@@ -34,7 +34,7 @@ class FormNode(NodeBase):
     waits_for_input = True
     prompt: str
     """Template of the question."""
-    var: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    var: str = Field(pattern=VARIABLE_PATTERN)
     """Variable that receives the answer."""
     input: InputKind = "text"
     """What a valid answer is: ``text`` (anything not blank), ``number`` (integer or decimal,

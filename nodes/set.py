@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chatflow.engine.effects import Outcome, SetVars
 from chatflow.engine.errors import TemplateError
-from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, Target, Text
 from chatflow.nodes._outcome import evaluate, log_failure
 
 if TYPE_CHECKING:
@@ -19,9 +19,7 @@ class SetNode(NodeBase):
     """Evaluate each expression and store it in its variable, in order."""
 
     type: Literal["set"]
-    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
-        min_length=1
-    )
+    vars: dict[Annotated[str, Field(pattern=VARIABLE_PATTERN)], str] = Field(min_length=1)
     """Variable -> expression (``{vip: "score >= 80", greeting: "'您好 ' ~ name"}``), evaluated
     in order: a later expression sees the values of earlier ones. An expression that fails
     leaves its variable unchanged (and is logged)."""
