@@ -202,19 +202,17 @@ def _found(exc: NotFoundError) -> ApiProblem:
 @router.get("", response_model=list[FlowOut])
 def list_flows(actor: Viewer, engine: Records) -> list[FlowOut]:
     """The merchant's flows with their published and latest versions."""
-    out = []
-    for flow in fv.list_flows(engine, actor.merchant_id):
-        sites = fv.sites_running(engine, actor.merchant_id, [flow.flow_id])
-        out.append(
-            FlowOut(
-                flow_id=flow.flow_id,
-                versions=flow.versions,
-                latest_version=flow.latest_version,
-                published_version=flow.published_version,
-                sites=[s for s in sites if actor.sees_site(s)],
-            )
+    sites = fv.sites_by_flow(engine, actor.merchant_id)
+    return [
+        FlowOut(
+            flow_id=flow.flow_id,
+            versions=flow.versions,
+            latest_version=flow.latest_version,
+            published_version=flow.published_version,
+            sites=[s for s in sites.get(flow.flow_id, []) if actor.sees_site(s)],
         )
-    return out
+        for flow in fv.list_flows(engine, actor.merchant_id)
+    ]
 
 
 @router.get("/{flow_id}/versions", response_model=list[VersionOut])

@@ -11,7 +11,7 @@ whose sites run them. The flow language is a parameter: the engine never imports
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -330,11 +330,15 @@ def seed_flow_versions(
     return report
 
 
-def sites_running(engine: Engine, merchant_id: str, flow_ids: Iterable[str]) -> list[str]:
-    """Keys of the merchant's sites that run one of ``flow_ids``."""
-    wanted = set(flow_ids)
+def sites_by_flow(engine: Engine, merchant_id: str) -> dict[str, list[str]]:
+    """Flow id -> keys of the merchant's sites that run it, sorted."""
     with Session(engine) as db:
         rows = db.exec(
-            select(SiteRow.key, SiteRow.flow_id).where(SiteRow.merchant_id == merchant_id)
+            select(SiteRow.flow_id, SiteRow.key)
+            .where(SiteRow.merchant_id == merchant_id)
+            .order_by(col(SiteRow.key))
         ).all()
-    return sorted(key for key, flow_id in rows if flow_id in wanted)
+    by_flow: dict[str, list[str]] = {}
+    for flow_id, key in rows:
+        by_flow.setdefault(flow_id, []).append(key)
+    return by_flow
