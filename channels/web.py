@@ -33,6 +33,7 @@ logger = logging.getLogger("chatflow.channels.web")
 
 REPLAY_BATCH = 500
 _STATUS = {"rate_limited": 429, "session_not_found": 404, "session_ended": 409, "flow_error": 500}
+"""The REST twin's status for a client frame's error (any other code is a bad frame: 422)."""
 
 
 @dataclass(frozen=True)
@@ -190,15 +191,7 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             data = parse_raw(await request.body())
             result = await apply_frame(channel, sid, data)
         except FrameError as exc:
-            raise ChannelProblem(
-                429
-                if exc.code == "rate_limited"
-                else 404
-                if exc.code == "session_not_found"
-                else 422,
-                exc.code,
-                exc.message,
-            ) from None
+            raise ChannelProblem(_STATUS.get(exc.code, 422), exc.code, exc.message) from None
         return {"accepted": True, **result}
 
     @router.get("/api/v1/sessions/{session_id}/events", response_model=EventsOut)
@@ -215,9 +208,6 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             if not frames and wait:
                 await sub.wait(wait)
                 frames = await channel.runtime.outputs(sid, after, REPLAY_BATCH)
-        if not frames:
-            with contextlib.suppress(NotFoundError):
-                await channel.runtime.get(sid)
         events = [f.to_json() for f in frames]
         return EventsOut(events=events, last_seq=frames[-1].seq if frames else after)
 

@@ -140,6 +140,15 @@ def test_rest_twin_sends_and_reads_like_the_websocket(client: TestClient) -> Non
     assert stolen.status_code == 401
 
 
+def test_rest_twin_answers_409_once_the_conversation_has_ended(client: TestClient) -> None:
+    session = start(client)
+    auth = {"Authorization": f"Bearer {session['visitor_token']}"}
+    url = f"/api/v1/sessions/{session['session_id']}/messages"
+    assert client.post(url, json={"type": "end", "id": "e-1"}, headers=auth).status_code == 202
+    late = client.post(url, json={"type": "text", "text": "hello?"}, headers=auth)
+    assert late.status_code == 409 and late.json()["type"] == "urn:chatflow:session_ended"
+
+
 def test_unknown_and_throttled_site_sessions_are_problems(client: TestClient) -> None:
     missing = client.post("/api/v1/sites/nope/sessions", json={})
     assert missing.status_code == 404 and missing.json()["type"] == "urn:chatflow:site_not_found"
