@@ -209,9 +209,7 @@ class _FlowChecker:
         return out
 
     def variables(self) -> None:
-        declared = set(self.flow.vars)
-        for node in self.flow.nodes.values():
-            declared.update(node.assigns())
+        declared = self.flow.known_variables()
         known = sorted(declared)
         for path, text in self.texts():
             facts = analyse(text.source, expression=text.kind == "expression")

@@ -205,9 +205,7 @@ def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Pro
     problems: list[Problem] = []
     nodes = list(flow.nodes)
     groups = _flow_groups(flow)
-    variables = set(flow.vars)
-    for node in flow.nodes.values():
-        variables.update(node.assigns())
+    variables = flow.known_variables()
 
     def variable_warnings(names: Iterable[str], path: PathTuple) -> None:
         for name in names:

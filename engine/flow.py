@@ -77,3 +77,10 @@ class FlowBase(Model):
     def node(self, node_id: str) -> NodeBase:
         """The node with this id (``KeyError`` when absent)."""
         return self.nodes[node_id]
+
+    def known_variables(self) -> set[str]:
+        """Variables declared under ``vars`` or set by a node (form, set, http, survey)."""
+        names = set(self.vars)
+        for node in self.nodes.values():
+            names.update(node.assigns())
+        return names
