@@ -7,6 +7,7 @@ group the new tag replaces the old one) and reports per visitor (404 when it kno
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -93,16 +94,26 @@ def _tag(db: Session, actor: Actor, tag_id: int) -> TagRow:
     return row
 
 
+def _groups_out(db: Session, groups: Sequence[TagGroupRow]) -> list[TagGroupOut]:
+    """The groups with their tags, read in one query."""
+    tags: dict[int, list[TagOut]] = {}
+    for tag in db.exec(
+        select(TagRow)
+        .where(col(TagRow.group_id).in_([group.id for group in groups]))
+        .order_by(col(TagRow.id))
+    ):
+        tags.setdefault(tag.group_id, []).append(TagOut(id=tag.id or 0, name=tag.name))
+    return [
+        TagGroupOut(
+            id=group.id or 0, name=group.name, multi=group.multi, tags=tags.get(group.id or 0, [])
+        )
+        for group in groups
+    ]
+
+
 def _group_out(db: Session, group: TagGroupRow) -> TagGroupOut:
-    tags = db.exec(
-        select(TagRow).where(col(TagRow.group_id) == group.id).order_by(col(TagRow.id))
-    ).all()
-    return TagGroupOut(
-        id=group.id or 0,
-        name=group.name,
-        multi=group.multi,
-        tags=[TagOut(id=t.id or 0, name=t.name) for t in tags],
-    )
+    [out] = _groups_out(db, [group])
+    return out
 
 
 def _commit(db: Session, what: str) -> None:
@@ -121,7 +132,7 @@ def list_tag_groups(request: Request, actor: Reader) -> list[TagGroupOut]:
             .where(col(TagGroupRow.merchant_id) == actor.merchant_id)
             .order_by(col(TagGroupRow.id))
         ).all()
-        return [_group_out(db, group) for group in groups]
+        return _groups_out(db, groups)
 
 
 @router.post("/tag-groups", response_model=TagGroupOut, status_code=201)

@@ -8,6 +8,7 @@ written; any other id, including another merchant's visitor, is 404. The visitor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -76,18 +77,49 @@ def _blacklist_out(row: BlacklistRow, name: str | None) -> BlacklistOut:
     )
 
 
+def _visitors_out(
+    db: Session, merchant_id: str, profiles: Sequence[VisitorRow]
+) -> list[VisitorOut]:
+    """The profiles with their tags and blacklist entries, read in one query each."""
+    ids = [profile.visitor_id for profile in profiles]
+    tags: dict[str, list[int]] = {}
+    for visitor_id, tag_id in db.exec(
+        select(VisitorTagRow.visitor_id, VisitorTagRow.tag_id)
+        .where(
+            col(VisitorTagRow.merchant_id) == merchant_id, col(VisitorTagRow.visitor_id).in_(ids)
+        )
+        .order_by(col(VisitorTagRow.tag_id))
+    ):
+        tags.setdefault(visitor_id, []).append(tag_id)
+    banned = {
+        row.visitor_id: row
+        for row in db.exec(
+            select(BlacklistRow).where(
+                col(BlacklistRow.merchant_id) == merchant_id, col(BlacklistRow.visitor_id).in_(ids)
+            )
+        )
+    }
+    out = []
+    for profile in profiles:
+        ban = banned.get(profile.visitor_id)
+        out.append(
+            VisitorOut(
+                visitor_id=profile.visitor_id,
+                name=profile.name,
+                phone=profile.phone,
+                email=profile.email,
+                note=profile.note,
+                tag_ids=tags.get(profile.visitor_id, []),
+                blacklist=_blacklist_out(ban, profile.name) if ban else None,
+                updated_at=profile.updated_at,
+            )
+        )
+    return out
+
+
 def _visitor_out(db: Session, profile: VisitorRow) -> VisitorOut:
-    banned = db.get(BlacklistRow, (profile.merchant_id, profile.visitor_id))
-    return VisitorOut(
-        visitor_id=profile.visitor_id,
-        name=profile.name,
-        phone=profile.phone,
-        email=profile.email,
-        note=profile.note,
-        tag_ids=visitors.visitor_tag_ids(db, profile.merchant_id, profile.visitor_id),
-        blacklist=_blacklist_out(banned, profile.name) if banned else None,
-        updated_at=profile.updated_at,
-    )
+    [out] = _visitors_out(db, profile.merchant_id, [profile])
+    return out
 
 
 @router.get("/visitors", response_model=VisitorPage)
@@ -132,7 +164,7 @@ def list_visitors(
             .limit(limit)
             .offset(offset)
         ).all()
-        return VisitorPage(total=int(total), items=[_visitor_out(db, row) for row in rows])
+        return VisitorPage(total=int(total), items=_visitors_out(db, actor.merchant_id, rows))
 
 
 @router.get("/visitors/{visitor_id}", response_model=VisitorOut)
