@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from chatflow.engine.errors import Problem
 from chatflow.engine.flow import FlowBase
@@ -58,8 +57,8 @@ def check_flow(
 ) -> list[Problem]:
     """Every semantic problem of a parsed flow, placed in its document.
 
-    ``text`` is the YAML text, used only to place syntax errors inside multi-line templates; the
-    file ``doc.source`` is read for it when absent.
+    ``text`` is the YAML text, used only to place syntax errors inside multi-line templates;
+    the document's own text when absent.
     """
     return _FlowChecker(doc, flow, language, text).run(group_scopes)
 
@@ -69,7 +68,7 @@ class _FlowChecker:
         self, doc: Document, flow: FlowBase, language: FlowLanguage, text: str | None
     ) -> None:
         self.doc = doc
-        self.text = text
+        self.text = doc.text if text is None else text
         self.flow = flow
         self.language = language
         self.problems: list[Problem] = []
@@ -249,23 +248,8 @@ class _FlowChecker:
             path,
             code="template-syntax",
         )
-        if self.text is None:
-            try:
-                self.text = Path(self.doc.source).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                self.text = ""
         line, column = _inner_position(self.text, problem.line, problem.column, inner)
-        self.problems.append(
-            Problem(
-                problem.message,
-                problem.path,
-                line,
-                column,
-                problem.severity,
-                problem.json_path,
-                problem.code,
-            )
-        )
+        self.problems.append(replace(problem, line=line, column=column))
 
     # -- skill groups ---------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ class Document:
     values: dict[PathTuple, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathTuple, tuple[int, int]] = field(default_factory=dict)
     schema_comment: str | None = None
+    text: str = ""
+    """The YAML text itself (places a problem on a line inside a multi-line template)."""
 
     def position(self, path: PathTuple, *, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value (or key) at ``path``, else its nearest parent."""
@@ -263,7 +265,7 @@ def loads(text: str, source: str = "<string>") -> Document:
             f"{source} is larger than {MAX_BYTES} bytes",
             [Problem(f"file is larger than {MAX_BYTES} bytes; split it", source, 1, 1)],
         )
-    doc = Document(data=None, source=source)
+    doc = Document(data=None, source=source, text=text)
     match = _SCHEMA_LINE.search(text)
     if match:
         doc.schema_comment = match.group(1)
