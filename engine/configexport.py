@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.config import DeploymentConfig, Group
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
     FlowVersionRow,
@@ -25,13 +25,11 @@ from chatflow.engine.stores.recordsdb import (
     SiteRow,
 )
 
+_GROUP_SETTINGS = ("max_sessions", "routing", "ring_timeout", "rest_after_missed", "auto_accept")
 _GROUP_DEFAULTS: dict[str, Any] = {
-    "max_sessions": 5,
-    "routing": "fifo",
-    "ring_timeout": 15,
-    "rest_after_missed": False,
-    "auto_accept": False,
+    name: Group.model_fields[name].default for name in _GROUP_SETTINGS
 }
+"""A group setting equal to ``chatflow.yaml``'s default is left out of the file."""
 
 
 @dataclass

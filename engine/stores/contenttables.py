@@ -14,9 +14,6 @@ from sqlmodel import Field
 
 from chatflow.engine.stores.recordsdb import RecordsTable, utcnow
 
-WORD_KINDS: tuple[str, ...] = ("forbidden", "sensitive", "reminder")
-"""Seed 001: forbidden words block an agent's message; sensitive and reminder words alert."""
-
 
 class QuickReplyRow(RecordsTable, table=True):
     """A canned answer: personal (``owner_account_id`` set) or team (merchant-wide, None)."""
@@ -42,9 +39,10 @@ class WordRow(RecordsTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     merchant_id: str = Field(index=True, foreign_key="merchant.id")
     kind: str
+    """``forbidden``, ``sensitive`` or ``reminder`` (:data:`chatflow.engine.wordfilter.KINDS`)."""
     word: str
     folded: str
-    """``word.casefold()``: matching is case-insensitive, so is uniqueness."""
+    """``wordfilter.fold(word)``: matching is case- and width-insensitive, so is uniqueness."""
     created_at: datetime = Field(default_factory=utcnow)
 
 
