@@ -113,16 +113,14 @@ DbId = Annotated[int, Field(ge=1, le=MAX_INT)]
 """A row id: positive and within a 32-bit column (SQLite and PostgreSQL alike)."""
 IdsQuery = Annotated[list[DbId] | None, Query()]
 Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
+StartQuery = Annotated[str | None, Query(description="ISO date or datetime; default 30 days ago")]
+EndQuery = Annotated[str | None, Query(description="ISO date (inclusive) or datetime; default now")]
 
 
 def record_filter(
     request: Request,
-    start: Annotated[
-        str | None, Query(description="ISO date or datetime; default 30 days ago")
-    ] = None,
-    end: Annotated[
-        str | None, Query(description="ISO date (inclusive) or datetime; default now")
-    ] = None,
+    start: StartQuery = None,
+    end: EndQuery = None,
     site: ListQuery = None,
     group: ListQuery = None,
     agent: ListQuery = None,
@@ -301,12 +299,8 @@ def visible_record(db: Session, actor: Actor, session_id: str) -> Record:
 
 def stats_filter(
     request: Request,
-    start: Annotated[
-        str | None, Query(description="ISO date or datetime; default 30 days ago")
-    ] = None,
-    end: Annotated[
-        str | None, Query(description="ISO date (inclusive) or datetime; default now")
-    ] = None,
+    start: StartQuery = None,
+    end: EndQuery = None,
     site: ListQuery = None,
     group: ListQuery = None,
     agent: ListQuery = None,
