@@ -195,6 +195,23 @@ def _out(version: fv.FlowVersion, warnings: list[IssueOut] | None = None) -> Ver
     )
 
 
+def _save(
+    engine: Engine, actor: Actor, flow_id: str, text: str, *, note: str, publish: bool
+) -> VersionOut:
+    """Check ``text`` (422 with every error) and store it as the flow's next version."""
+    warnings = _checked(engine, actor, flow_id, text)
+    saved = fv.save_version(
+        engine,
+        actor.merchant_id,
+        flow_id,
+        text,
+        created_by=actor.principal.account,
+        note=note,
+        publish=publish,
+    )
+    return _out(saved, warnings)
+
+
 def _found(exc: NotFoundError) -> ApiProblem:
     return ApiProblem(404, "not_found", exc.message)
 
@@ -235,17 +252,7 @@ def create_version(
     publish: Annotated[bool, Query(description="Publish the new version at once.")] = False,
 ) -> VersionOut:
     """Save a new version (a draft unless ``publish=true``); refused with every error at once."""
-    warnings = _checked(engine, actor, flow_id, upload.yaml)
-    saved = fv.save_version(
-        engine,
-        actor.merchant_id,
-        flow_id,
-        upload.yaml,
-        created_by=actor.principal.account,
-        note=upload.note,
-        publish=publish,
-    )
-    return _out(saved, warnings)
+    return _save(engine, actor, flow_id, upload.yaml, note=upload.note, publish=publish)
 
 
 @router.get("/{flow_id}/versions/{version}", response_model=VersionDetail)
@@ -300,14 +307,5 @@ def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) ->
         old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
     except NotFoundError as exc:
         raise _found(exc) from None
-    warnings = _checked(engine, actor, flow_id, old.yaml)
-    saved = fv.save_version(
-        engine,
-        actor.merchant_id,
-        flow_id,
-        old.yaml,
-        created_by=actor.principal.account,
-        note=body.note or f"rollback to version {body.version}",
-        publish=True,
-    )
-    return _out(saved, warnings)
+    note = body.note or f"rollback to version {body.version}"
+    return _save(engine, actor, flow_id, old.yaml, note=note, publish=True)
