@@ -71,7 +71,11 @@ def _tag_of(node_type: type[NodeBase]) -> str:
     return tag
 
 
-def locate_model(model: type[BaseModel]) -> Callable[[Any, PathTuple], type[BaseModel] | None]:
+ModelAt = Callable[[Any, PathTuple], type[BaseModel] | None]
+"""Which model validates the mapping at a path of the data (for 'expected one of')."""
+
+
+def locate_model(model: type[BaseModel]) -> ModelAt:
     """A ``model_at`` for :func:`model_problems` over a plain model (config, test file)."""
     return lambda data, path: _descend(model, data, path)
 
@@ -103,7 +107,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def model_problems(
     doc: Document,
     exc: ValidationError,
-    model_at: Any = None,
+    model_at: ModelAt | None = None,
 ) -> list[Problem]:
     """Turn pydantic errors into problems at their place, saying what was expected."""
     problems: list[Problem] = []
@@ -147,10 +151,8 @@ def _yaml_path(data: Any, loc: tuple[Any, ...]) -> PathTuple:
             if part in cursor:
                 out.append(part)
                 cursor = cursor[part]
-            elif (
-                cursor.get("type") == part
-                or part == "function-after[...]"
-                or (isinstance(part, str) and part.startswith(("function-", "list[", "dict[")))
+            elif cursor.get("type") == part or (
+                isinstance(part, str) and part.startswith(("function-", "list[", "dict["))
             ):
                 continue
             else:
