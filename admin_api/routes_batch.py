@@ -194,19 +194,18 @@ def _per_visitor(
     actor: Actor,
     ids: list[str],
     action: str,
-    apply: Callable[[Session, str], None],
+    apply: Callable[[Session, list[str]], None],
 ) -> BatchResult:
+    """``apply`` once to the visitors of the visible conversations (each visitor once)."""
     outcome = _Outcome(action)
     with Session(request.app.state.records) as db:
         rows = _visible(db, actor, ids)
         for session_id in ids:
-            row = rows.get(session_id)
-            if row is None:
+            if session_id in rows:
+                outcome.succeeded.append(session_id)
+            else:
                 outcome.fail(session_id, "not_found", "no such conversation")
-                continue
-            apply(db, row.visitor_id)
-            db.flush()
-            outcome.succeeded.append(session_id)
+        apply(db, list(dict.fromkeys(rows[s].visitor_id for s in outcome.succeeded)))
         db.commit()
     return outcome.result()
 
@@ -219,8 +218,8 @@ def batch_tag(request: Request, actor: Editor, body: TagBody) -> BatchResult:
     with Session(request.app.state.records) as db:
         tags = visitors.merchant_tags(db, actor.merchant_id, body.tag_ids)
 
-    def tag(db: Session, visitor_id: str) -> None:
-        visitors.add_tags(db, actor.merchant_id, visitor_id, tags)
+    def tag(db: Session, visitor_ids: list[str]) -> None:
+        visitors.add_tags(db, actor.merchant_id, visitor_ids, tags)
 
     return _per_visitor(request, actor, body.unique_ids(), "tag", tag)
 
@@ -231,10 +230,11 @@ def batch_blacklist(request: Request, actor: Editor, body: BlacklistBody) -> Bat
     if not actor.can("blacklist", "edit"):
         raise ApiProblem(403, "forbidden", "this account may not edit the blacklist")
 
-    def ban(db: Session, visitor_id: str) -> None:
-        visitors.blacklist(
-            db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
-        )
+    def ban(db: Session, visitor_ids: list[str]) -> None:
+        for visitor_id in visitor_ids:
+            visitors.blacklist(
+                db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
+            )
 
     return _per_visitor(request, actor, body.unique_ids(), "blacklist", ban)
 

@@ -247,24 +247,20 @@ def set_visitor_tags(
 @router.post("/visitors/tags", response_model=BatchTagOut)
 def batch_tag_visitors(request: Request, actor: Editor, body: BatchTagIn) -> BatchTagOut:
     """Add tags to many visitors at once (seed 001 批量打标签); reports per visitor."""
-    succeeded: list[str] = []
-    failed: list[VisitorFailure] = []
+    ids = list(dict.fromkeys(body.visitor_ids))
     with Session(request.app.state.records) as db:
         tags = visitors.merchant_tags(db, actor.merchant_id, body.tag_ids)
-        for visitor_id in dict.fromkeys(body.visitor_ids):
-            if not visitors.known_visitor(db, actor.merchant_id, visitor_id):
-                failed.append(
-                    VisitorFailure(
-                        visitor_id=visitor_id, code="not_found", detail="no such visitor"
-                    )
-                )
-                continue
-            visitors.add_tags(db, actor.merchant_id, visitor_id, tags)
-            db.flush()
-            succeeded.append(visitor_id)
+        known = visitors.known_visitors(db, actor.merchant_id, ids)
+        succeeded = [visitor_id for visitor_id in ids if visitor_id in known]
         if not succeeded:
             raise ApiProblem(404, "not_found", "none of these visitors exists")
+        visitors.add_tags(db, actor.merchant_id, succeeded, tags)
         db.commit()
+    failed = [
+        VisitorFailure(visitor_id=visitor_id, code="not_found", detail="no such visitor")
+        for visitor_id in ids
+        if visitor_id not in known
+    ]
     return BatchTagOut(
         succeeded=succeeded,
         failed=failed,

@@ -21,15 +21,28 @@ from chatflow.engine.stores.contenttables import (
 from chatflow.engine.stores.recordsdb import ConversationRow, utcnow
 
 
+def known_visitors(db: Session, merchant_id: str, visitor_ids: Iterable[str]) -> set[str]:
+    """Those of ``visitor_ids`` the merchant has a profile or a conversation of."""
+    wanted = set(visitor_ids)
+    found = set(
+        db.exec(
+            select(VisitorRow.visitor_id).where(
+                col(VisitorRow.merchant_id) == merchant_id, col(VisitorRow.visitor_id).in_(wanted)
+            )
+        ).all()
+    )
+    if rest := wanted - found:
+        statement = select(ConversationRow.visitor_id).where(
+            col(ConversationRow.merchant_id) == merchant_id,
+            col(ConversationRow.visitor_id).in_(rest),
+        )
+        found.update(db.exec(statement.distinct()).all())
+    return found
+
+
 def known_visitor(db: Session, merchant_id: str, visitor_id: str) -> bool:
     """The merchant has a profile or a conversation of this visitor."""
-    if db.get(VisitorRow, (merchant_id, visitor_id)) is not None:
-        return True
-    statement = select(ConversationRow.session_id).where(
-        col(ConversationRow.merchant_id) == merchant_id,
-        col(ConversationRow.visitor_id) == visitor_id,
-    )
-    return db.exec(statement.limit(1)).first() is not None
+    return bool(known_visitors(db, merchant_id, [visitor_id]))
 
 
 def require_visitor(db: Session, merchant_id: str, visitor_id: str) -> None:
@@ -79,31 +92,46 @@ def visitor_tag_ids(db: Session, merchant_id: str, visitor_id: str) -> list[int]
     return sorted(db.exec(statement).all())
 
 
-def add_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
-    """Give the visitor ``tags``; in a single-choice group the new tag replaces the old one."""
-    ensure_profile(db, merchant_id, visitor_id)
+def add_tags(
+    db: Session, merchant_id: str, visitor_ids: Iterable[str], tags: dict[int, TagRow]
+) -> None:
+    """Give each visitor ``tags``; in a single-choice group the new tag replaces the old one.
+
+    One read of the profiles and one of the tags held, whatever the number of visitors.
+    """
+    ids = list(dict.fromkeys(visitor_ids))
+    have = set(
+        db.exec(
+            select(VisitorRow.visitor_id).where(
+                col(VisitorRow.merchant_id) == merchant_id, col(VisitorRow.visitor_id).in_(ids)
+            )
+        ).all()
+    )
+    db.add_all(VisitorRow(merchant_id=merchant_id, visitor_id=v) for v in ids if v not in have)
     single = _single_groups(db, merchant_id, tags.values())
     chosen: dict[int, int] = {}
     for tag_id, tag in tags.items():
         if tag.group_id in single:
             chosen[tag.group_id] = tag_id  # several in one single-choice group: the last wins
-    keep = {tag_id for tag_id, tag in tags.items() if tag.group_id not in single}
-    keep |= set(chosen.values())
+    wanted = {tag_id for tag_id, tag in tags.items() if tag.group_id not in single}
+    wanted |= set(chosen.values())
+    keep = {visitor_id: set(wanted) for visitor_id in ids}
     held = db.exec(
         select(VisitorTagRow, TagRow.group_id)
         .join(TagRow, col(TagRow.id) == col(VisitorTagRow.tag_id))
         .where(
             col(VisitorTagRow.merchant_id) == merchant_id,
-            col(VisitorTagRow.visitor_id) == visitor_id,
+            col(VisitorTagRow.visitor_id).in_(ids),
         )
     ).all()
     for link, group_id in held:
-        if link.tag_id in keep:
-            keep.discard(link.tag_id)
+        if link.tag_id in keep[link.visitor_id]:
+            keep[link.visitor_id].discard(link.tag_id)
         elif group_id in chosen:
             db.delete(link)
-    for tag_id in sorted(keep):
-        db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
+    for visitor_id, tag_ids in keep.items():
+        for tag_id in sorted(tag_ids):
+            db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
 
 
 def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
