@@ -9,7 +9,7 @@ parameter: the engine never imports the node types.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -120,17 +120,7 @@ def validate_paths(
             replace(p, severity="error") if p.severity == "warning" else p for p in problems
         ]
     problems.sort(key=lambda p: (p.path, p.line, p.column, p.message))
-    return Report(_unique(problems), files=len(run.seen))
-
-
-def _unique(problems: Iterable[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
-    out = []
-    for p in problems:
-        if p not in seen:
-            seen.add(p)
-            out.append(p)
-    return out
+    return Report(list(dict.fromkeys(problems)), files=len(run.seen))
 
 
 class _Run:
