@@ -190,11 +190,6 @@ class AgentHub:
         self._pending_logouts: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    @property
-    def sockets(self) -> dict[str, set[WebSocket]]:
-        """Agent id -> its open websockets."""
-        return {a: {c.websocket for c in conns} for a, conns in self.connections.items() if conns}
-
     def online(self, agent_id: str) -> bool:
         return bool(self.connections.get(agent_id))
 
@@ -263,10 +258,6 @@ class AgentHub:
         finally:
             if self._pending_logouts.get(agent_id) is asyncio.current_task():
                 del self._pending_logouts[agent_id]
-
-    async def close_agent(self, agent_id: str, code: int = 4401) -> None:
-        for connection in list(self.connections.get(agent_id, ())):
-            connection.close(code)
 
     # -- tokens that die ---------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from chatflow.channels.web import SiteInfo, VisitorBackend
 from chatflow.engine.clock import Clock
 from chatflow.engine.config import Agent, DeploymentConfig
 from chatflow.engine.content import is_blacklisted
+from chatflow.engine.directory import find_site
 from chatflow.engine.errors import ChatflowError, NotFoundError
 from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
@@ -34,7 +35,7 @@ from chatflow.engine.records import Recorder
 from chatflow.engine.routing.service import QueueService
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
-from chatflow.engine.stores.recordsdb import AccountRow, SiteRow
+from chatflow.engine.stores.recordsdb import AccountRow
 from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger("chatflow.services")
@@ -259,7 +260,7 @@ class Services(VisitorBackend):
     # -- VisitorBackend ----------------------------------------------------------------------
 
     async def site(self, key: str) -> SiteInfo | None:
-        row = await asyncio.to_thread(self._site_row, key)
+        row = await asyncio.to_thread(find_site, self.records, key)
         if row is None:
             return None
         return SiteInfo(
@@ -270,10 +271,6 @@ class Services(VisitorBackend):
             enabled=row.enabled,
             allowed_origins=tuple(row.allowed_origins),
         )
-
-    def _site_row(self, key: str) -> SiteRow | None:
-        with Session(self.records) as db:
-            return db.get(SiteRow, key)
 
     async def flow_version(self, site: SiteInfo) -> str | None:
         """The merchant's published version of the site's flow, as a runtime version.

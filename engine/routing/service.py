@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -144,13 +143,6 @@ class QueueService:
 
     async def set_status(self, agent_id: str, status: AgentStatus) -> None:
         await self._emit(self.dispatcher.set_agent_status(agent_id, status, self._now()))
-
-    async def set_groups(self, agent_id: str, groups: dict[str, int]) -> None:
-        decisions = self.dispatcher.set_agent_groups(agent_id, groups, self._now())
-        profile = self._profiles.get(agent_id)
-        if profile is not None:
-            self._profiles[agent_id] = dataclasses.replace(profile, groups=dict(groups))
-        await self._emit(decisions)
 
     async def accept(self, agent_id: str, session_id: str) -> None:
         await self._emit(self.dispatcher.accept(agent_id, session_id, self._now()))
