@@ -108,25 +108,22 @@ def build_stats(request: Request, actor: Actor, wanted: RecordFilter) -> StatsBu
 
 def agent_stats(request: Request, actor: Actor, wanted: RecordFilter) -> AgentStats:
     builder = build_stats(request, actor, wanted)
+    per_agent = builder.by_agent()
     with Session(request.app.state.records) as db:
-        accounts = {
-            row.account: row
-            for row in db.exec(
-                select(AccountRow).where(col(AccountRow.merchant_id) == actor.merchant_id)
-            ).all()
+        profiles = {
+            account: (nickname, staff_no)
+            for account, nickname, staff_no in db.exec(
+                select(AccountRow.account, AccountRow.nickname, AccountRow.staff_no).where(
+                    col(AccountRow.merchant_id) == actor.merchant_id,
+                    col(AccountRow.account).in_(list(per_agent)),
+                )
+            )
         }
     agents = []
-    for account, figures in builder.by_agent().items():
-        known = accounts.get(account)
+    for account, figures in per_agent.items():
+        nickname, staff_no = profiles.get(account, (None, None))
         base = FiguresOut.of(figures).model_dump()
-        agents.append(
-            AgentFigures(
-                account=account,
-                nickname=known.nickname if known else None,
-                staff_no=known.staff_no if known else None,
-                **base,
-            )
-        )
+        agents.append(AgentFigures(account=account, nickname=nickname, staff_no=staff_no, **base))
     return AgentStats(
         start=wanted.start, end=wanted.end, total=FiguresOut.of(builder.total()), agents=agents
     )
@@ -135,12 +132,13 @@ def agent_stats(request: Request, actor: Actor, wanted: RecordFilter) -> AgentSt
 def group_stats(request: Request, actor: Actor, wanted: RecordFilter) -> GroupStats:
     builder = build_stats(request, actor, wanted)
     with Session(request.app.state.records) as db:
-        names = {
-            row.id: row.name
-            for row in db.exec(
-                select(GroupRow).where(col(GroupRow.merchant_id) == actor.merchant_id)
+        names = dict(
+            db.exec(
+                select(GroupRow.id, GroupRow.name).where(
+                    col(GroupRow.merchant_id) == actor.merchant_id
+                )
             ).all()
-        }
+        )
     groups = [
         GroupFigures(group_id=group, name=names.get(group), **FiguresOut.of(figures).model_dump())
         for group, figures in builder.by_group().items()
