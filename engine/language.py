@@ -6,7 +6,7 @@ types (parsing, the JSON Schema, the reference docs, the validator) asks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -50,7 +50,7 @@ class FlowLanguage:
 
     def problems(self, doc: Document, exc: ValidationError) -> list[Problem]:
         """Pydantic errors of a flow document as problems placed at their line and column."""
-        return model_problems(doc, exc, self._model_at)
+        return model_problems(doc, exc, self._model_at, node_types=list(self.node_types))
 
     def _model_at(self, data: Any, path: PathTuple) -> type[BaseModel] | None:
         """The model class that validates the mapping at ``path`` (for 'expected one of')."""
@@ -108,8 +108,13 @@ def model_problems(
     doc: Document,
     exc: ValidationError,
     model_at: ModelAt | None = None,
+    *,
+    node_types: Sequence[str] = (),
 ) -> list[Problem]:
-    """Turn pydantic errors into problems at their place, saying what was expected."""
+    """Turn pydantic errors into problems at their place, saying what was expected.
+
+    ``node_types`` are the tags a node's ``type`` may have (named when a node has none).
+    """
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = _yaml_path(doc.data, tuple(err["loc"]))
@@ -133,7 +138,7 @@ def model_problems(
             )
             loc = (*loc, "type")
         elif kind == "union_tag_not_found":
-            message = "the node has no 'type'; add one (message, menu, form, http, ...)"
+            message = f"the node has no 'type'; add one of: {', '.join(node_types)}"
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         elif kind == "string_pattern_mismatch":

@@ -34,6 +34,16 @@ def test_every_problem_is_reported_at_its_place_with_what_was_expected() -> None
     assert got[(11, 15, "$.nodes.bad.type")].startswith("unknown node type 'mesage'")
 
 
+def test_a_node_without_type_is_told_the_registered_types() -> None:
+    text = "id: x\nstart: a\nnodes:\n  a: {text: hi}\n"
+    with pytest.raises(DefinitionError) as info:
+        LANGUAGE.parse(loads(text))
+    (problem,) = info.value.problems
+    assert problem.message == "the node has no 'type'; add one of: " + ", ".join(
+        LANGUAGE.node_types
+    )
+
+
 def test_a_valid_flow_parses_into_node_models() -> None:
     text = FLOW.replace(", colour: red", "").replace("      - {label: B}\n", "")
     text = text.replace("  bad: {type: mesage, text: x, next: done}\n", "")
