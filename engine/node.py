@@ -5,7 +5,8 @@ reference docs and validation) that also carries its behaviour. The engine never
 ``nodes``; it works through this base class, so a node's knowledge lives in one file:
 
 * static facts for the validator, the Mermaid graph and the docs: :meth:`NodeBase.targets`,
-  :meth:`NodeBase.templates`, :meth:`NodeBase.assigns`, :attr:`NodeBase.waits_for_input`;
+  :meth:`NodeBase.templates`, :meth:`NodeBase.assigns`, :attr:`NodeBase.waits_for_input`,
+  :attr:`NodeBase.example`;
 * behaviour for the interpreter: :meth:`NodeBase.enter` and :meth:`NodeBase.on_event`, which
   return an :class:`~chatflow.engine.effects.Outcome` and never do I/O.
 """
@@ -85,6 +86,9 @@ class NodeBase(Model):
     """True for ``end``: a session that reaches it is over."""
     may_end: ClassVar[bool] = False
     """True when the node can end the session by itself (e.g. a survey or transfer without next)."""
+    example: ClassVar[str] = ""
+    """YAML of one node id mapped to a node of this type, for the reference docs (a test
+    validates it)."""
 
     # -- static facts -------------------------------------------------------------------------
 

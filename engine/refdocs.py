@@ -2,7 +2,8 @@
 
 Field names, types, defaults and descriptions come from the pydantic models and their
 docstrings, so the reference cannot drift from the code (a test compares the committed file with
-this output). The prose and the examples live in :mod:`~chatflow.engine.refdocs_text`.
+this output). Each node type's example is its ``example``; the prose lives in
+:mod:`~chatflow.engine.refdocs_text`.
 """
 
 from __future__ import annotations
@@ -80,9 +81,8 @@ def _node_section(tag: str, node_type: type[NodeBase]) -> list[str]:
     if flags:
         out += [f"*{'; '.join(flags).capitalize()}.*", ""]
     out += _table(node_type, skip=_COMMON)
-    example = text.EXAMPLES.get(tag)
-    if example:
-        out += ["```yaml", example.rstrip(), "```", ""]
+    if node_type.example:
+        out += ["```yaml", node_type.example.rstrip(), "```", ""]
     for sub in _submodels(node_type, {Position}):
         out += _model_section(f"`{sub.__name__}`", sub, level=4)
     return out

@@ -1,7 +1,7 @@
-"""The hand-written parts of ``docs/flow-language.md``: prose and one example per node type.
+"""The hand-written prose of ``docs/flow-language.md``.
 
-:mod:`~chatflow.engine.refdocs` puts them around the tables it generates from the models. A test
-parses every example with its node model, so the examples cannot drift from the language.
+:mod:`~chatflow.engine.refdocs` puts it around the tables it generates from the models; each node
+type's example is the node class's ``example``.
 """
 
 from __future__ import annotations
@@ -77,109 +77,6 @@ SYSTEM_VARIABLE_DOCS: dict[str, str] = {
     "last_input": "The visitor's last message.",
 }
 """What each ``sys.*`` variable holds (a test checks every system variable is described)."""
-
-EXAMPLES: dict[str, str] = {
-    "message": """\
-welcome:
-  type: message
-  random: [您好，欢迎光临！, 您好，很高兴为您服务！]
-  next: hours
-""",
-    "business_hours": """\
-hours:
-  type: business_hours
-  schedule:
-    - {days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00"}
-    - {days: [sat], from: "22:00", to: "02:00"}   # crosses midnight
-  holidays: ["2026-10-01", "2026-10-02"]
-  workdays: ["2026-09-27"]                       # a make-up working Sunday
-  open: menu
-  closed: after_hours
-""",
-    "menu": """\
-menu:
-  type: menu
-  prompt: 请选择您需要的服务：
-  options:
-    - {label: 售前咨询, keywords: [售前, 购买], next: to_presales}
-    - {label: 售后服务, keywords: [售后], next: to_aftersales}
-  invalid_message: 您的输入有误，请回复选项前的数字。
-  max_attempts: 3
-  on_fail: to_presales
-""",
-    "form": """\
-ask_phone:
-  type: form
-  prompt: 请输入您的手机号：
-  var: phone
-  input: phone
-  invalid_message: 手机号格式不正确，请重新输入。
-  timeout: 120
-  on_timeout: bye
-  next: lookup
-""",
-    "http": """\
-lookup:
-  type: http
-  url: https://crm.example.com/fetchVariables
-  body: {Phonenumber: "{{ phone }}", SessionId: "${SystemSessionId}"}
-  outputs:
-    score: {path: Score, default: 0}
-  next: route
-  on_error: sorry
-""",
-    "condition": """\
-route:
-  type: condition
-  branches:
-    - {when: "score | int >= 80", next: vip}
-    - {when: "course == 'math'", next: math}
-  default: general
-""",
-    "set": """\
-mark_vip:
-  type: set
-  vars: {vip: "score | int >= 80", greeting: "'您好 ' ~ phone"}
-  next: route
-""",
-    "bot": """\
-robot:
-  type: bot
-  prompt: 您好，请直接输入您的问题。
-  rules:
-    - {keywords: [价格, 多少钱], match: contains, replies: [请参考价格说明文档。]}
-    - {keywords: [你好, hi], match: exact, mode: random, replies: [您好！, 你好呀～]}
-  fallback: to_agent
-  exit_keywords: [再见]
-  exit: bye
-""",
-    "transfer": """\
-to_agent:
-  type: transfer
-  group: presales
-  queue_message: 您前面还有 {{ sys.wait_no }} 位访客，请耐心等待。
-  connected_message: 转接人工成功，${StaffNo}号客服为您服务。
-  timeout: 600
-  on_timeout: leave_phone
-  on_no_agents: leave_phone
-  next: survey
-""",
-    "survey": """\
-survey:
-  type: survey
-  style: star
-  levels: 5
-  labels: [非常不满意, 不满意, 一般, 满意, 非常满意]
-  prompt: 感谢您使用我们的服务，请对此次服务进行评价！
-  next: bye
-""",
-    "end": """\
-bye:
-  type: end
-  message: 本次服务已结束，感谢您的支持。
-""",
-}
-"""One example per node type, a mapping of one node id to the node."""
 
 CHECKS = """\
 `chatflow validate PATH...` reads every `*.flow.yaml`, `*.test.yaml` and `chatflow.yaml` under

@@ -68,6 +68,18 @@ class BotNode(NodeBase):
 
     _exit_keywords = field_validator("exit_keywords")(_no_blank)
 
+    example = """\
+robot:
+  type: bot
+  prompt: 您好，请直接输入您的问题。
+  rules:
+    - {keywords: [价格, 多少钱], match: contains, replies: [请参考价格说明文档。]}
+    - {keywords: [你好, hi], match: exact, mode: random, replies: [您好！, 你好呀～]}
+  fallback: to_agent
+  exit_keywords: [再见]
+  exit: bye
+"""
+
     @model_validator(mode="after")
     def _exit_needs_target(self) -> BotNode:
         if self.exit_keywords and not self.exit:

@@ -88,6 +88,18 @@ class BusinessHoursNode(NodeBase):
 
     _known_timezone = field_validator("timezone")(known_timezone)
 
+    example = """\
+hours:
+  type: business_hours
+  schedule:
+    - {days: [mon, tue, wed, thu, fri], from: "09:00", to: "18:00"}
+    - {days: [sat], from: "22:00", to: "02:00"}   # crosses midnight
+  holidays: ["2026-10-01", "2026-10-02"]
+  workdays: ["2026-09-27"]                       # a make-up working Sunday
+  open: menu
+  closed: after_hours
+"""
+
     @model_validator(mode="after")
     def _holiday_or_workday(self) -> BusinessHoursNode:
         both = sorted(set(self.holidays) & set(self.workdays))

@@ -38,6 +38,15 @@ class ConditionNode(NodeBase):
     default: str
     """Node to continue at when no branch is true (or an expression fails)."""
 
+    example = """\
+route:
+  type: condition
+  branches:
+    - {when: "score | int >= 80", next: vip}
+    - {when: "course == 'math'", next: math}
+  default: general
+"""
+
     def targets(self) -> list[Target]:
         out = [Target(("branches", i, "next"), b.next, b.when) for i, b in enumerate(self.branches)]
         return [*out, Target(("default",), self.default, "default")]

@@ -20,6 +20,12 @@ class EndNode(NodeBase):
     message: str | None = None
     """Template of the last message."""
 
+    example = """\
+bye:
+  type: end
+  message: 本次服务已结束，感谢您的支持。
+"""
+
     def templates(self) -> list[Text]:
         return [Text(("message",), self.message)] if self.message else []
 

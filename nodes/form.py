@@ -61,6 +61,18 @@ class FormNode(NodeBase):
     next: str
     """Node to continue at after a valid answer."""
 
+    example = """\
+ask_phone:
+  type: form
+  prompt: 请输入您的手机号：
+  var: phone
+  input: phone
+  invalid_message: 手机号格式不正确，请重新输入。
+  timeout: 120
+  on_timeout: bye
+  next: lookup
+"""
+
     @model_validator(mode="after")
     def _input_needs(self) -> FormNode:
         if self.input == "options" and not self.options:

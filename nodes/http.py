@@ -63,6 +63,17 @@ class HttpNode(NodeBase):
     on_error: str | None = None
     """Node to continue at when every attempt failed (the outputs get their defaults first)."""
 
+    example = """\
+lookup:
+  type: http
+  url: https://crm.example.com/fetchVariables
+  body: {Phonenumber: "{{ phone }}", SessionId: "${SystemSessionId}"}
+  outputs:
+    score: {path: Score, default: 0}
+  next: route
+  on_error: sorry
+"""
+
     def targets(self) -> list[Target]:
         out = [Target(("next",), self.next, "ok" if self.on_error else "")]
         if self.on_error:

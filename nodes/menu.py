@@ -49,6 +49,18 @@ class MenuNode(NodeBase):
     on_fail: str | None = None
     """Node to continue at after ``max_attempts`` invalid answers."""
 
+    example = """\
+menu:
+  type: menu
+  prompt: 请选择您需要的服务：
+  options:
+    - {label: 售前咨询, keywords: [售前, 购买], next: to_presales}
+    - {label: 售后服务, keywords: [售后], next: to_aftersales}
+  invalid_message: 您的输入有误，请回复选项前的数字。
+  max_attempts: 3
+  on_fail: to_presales
+"""
+
     def targets(self) -> list[Target]:
         out = [
             Target(("options", i, "next"), o.next, f"{i + 1}. {o.label}", after_input=True)

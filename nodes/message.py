@@ -27,6 +27,13 @@ class MessageNode(NodeBase):
     next: str
     """Node to continue at."""
 
+    example = """\
+welcome:
+  type: message
+  random: [您好，欢迎光临！, 您好，很高兴为您服务！]
+  next: hours
+"""
+
     @model_validator(mode="after")
     def _one_kind_of_text(self) -> MessageNode:
         given = [name for name in ("text", "texts", "random") if getattr(self, name) is not None]

@@ -26,6 +26,13 @@ class SetNode(NodeBase):
     next: str
     """Node to continue at."""
 
+    example = """\
+mark_vip:
+  type: set
+  vars: {vip: "score | int >= 80", greeting: "'您好 ' ~ phone"}
+  next: route
+"""
+
     def targets(self) -> list[Target]:
         return [Target(("next",), self.next, "")]
 

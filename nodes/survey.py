@@ -50,6 +50,16 @@ class SurveyNode(NodeBase):
     next: str | None = None
     """Node to continue at after the rating or the expiry (default: the session ends)."""
 
+    example = """\
+survey:
+  type: survey
+  style: star
+  levels: 5
+  labels: [非常不满意, 不满意, 一般, 满意, 非常满意]
+  prompt: 感谢您使用我们的服务，请对此次服务进行评价！
+  next: bye
+"""
+
     @model_validator(mode="after")
     def _labels_fit(self) -> SurveyNode:
         if self.labels and len(self.labels) != self.levels:

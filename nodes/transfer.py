@@ -78,6 +78,18 @@ class TransferNode(NodeBase):
     next: str | None = None
     """Node to continue at after the human service ends (default: the session ends)."""
 
+    example = """\
+to_agent:
+  type: transfer
+  group: presales
+  queue_message: 您前面还有 {{ sys.wait_no }} 位访客，请耐心等待。
+  connected_message: 转接人工成功，${StaffNo}号客服为您服务。
+  timeout: 600
+  on_timeout: leave_phone
+  on_no_agents: leave_phone
+  next: survey
+"""
+
     @model_validator(mode="after")
     def _timeout_for_on_timeout(self) -> TransferNode:
         if self.on_timeout and self.timeout is None:

@@ -28,8 +28,8 @@ def test_committed_reference_matches_the_models() -> None:
 
 @pytest.mark.parametrize("tag", list(LANGUAGE.node_types))
 def test_every_node_type_has_a_valid_example(tag: str) -> None:
-    example = refdocs_text.EXAMPLES.get(tag)
-    assert example, f"add an example for {tag!r} to engine/refdocs_text.py"
+    example = LANGUAGE.node_types[tag].example
+    assert example, f"add an example for {tag!r}: the node class's 'example'"
     ((_node_id, node),) = loads(example).data.items()
     LANGUAGE.node_types[tag].model_validate(node)
 
