@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,7 +27,7 @@ from chatflow.admin_api.agent_access import (
     target_agent,
     visible_session,
 )
-from chatflow.admin_api.auth import AuthService, Principal
+from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.permissions import resolve_actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import current_agent
@@ -194,24 +195,26 @@ async def list_agents(
 # -- a session ----------------------------------------------------------------------------------
 
 
+async def _carry_out(operation: Awaitable[None]) -> None:
+    """Await a queue operation; what the dispatcher refuses becomes the workbench's problem."""
+    try:
+        await operation
+    except RoutingError as exc:
+        raise refused(exc) from None
+
+
 @router.post("/sessions/{session_id}/accept", status_code=204)
 async def accept(request: Request, me: Me, session_id: str) -> None:
     """Take a session ringing for the agent; the visitor sees it join."""
     await visible_session(request, me, session_id)
-    try:
-        await services_of(request).queue.accept(me.account, session_id)
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services_of(request).queue.accept(me.account, session_id))
 
 
 @router.post("/sessions/{session_id}/decline", status_code=204)
 async def decline(request: Request, me: Me, session_id: str) -> None:
     """Refuse a session ringing for the agent; it goes to another agent if anyone fits."""
     await visible_session(request, me, session_id)
-    try:
-        await services_of(request).queue.decline(me.account, session_id)
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services_of(request).queue.decline(me.account, session_id))
 
 
 @router.post("/sessions/{session_id}/end", status_code=204)
@@ -219,10 +222,7 @@ async def end(request: Request, me: Me, session_id: str) -> None:
     """Hang up (``closed_by: seat``); the visitor's flow continues (survey, goodbye)."""
     access = await visible_session(request, me, session_id)
     access.require_serving()
-    try:
-        await services_of(request).queue.end(session_id, me.account, "seat")
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services_of(request).queue.end(session_id, me.account, "seat"))
 
 
 @router.post("/sessions/{session_id}/survey", status_code=204)
@@ -238,10 +238,7 @@ async def survey(request: Request, me: Me, session_id: str) -> None:
         raise ApiProblem(
             409, "no_survey", "this flow has no survey after the service; end it instead"
         )
-    try:
-        await services_of(request).queue.end(session_id, me.account, "seat")
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services_of(request).queue.end(session_id, me.account, "seat"))
 
 
 def _site_groups(request: Request, merchant_id: str, site_key: str, group: str) -> list[str]:
@@ -275,12 +272,9 @@ async def transfer(request: Request, me: Me, session_id: str, body: TransferBody
         await target_agent(request, merchant, body.agent)
     if access.view is None:
         raise ApiProblem(409, "not_in_queue", "the session is neither queued nor served")
-    try:
-        await services_of(request).queue.transfer(
-            session_id, to_group=body.group, to_agent=body.agent
-        )
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(
+        services_of(request).queue.transfer(session_id, to_group=body.group, to_agent=body.agent)
+    )
 
 
 @router.post("/sessions/{session_id}/invite", status_code=204)
@@ -289,10 +283,7 @@ async def invite(request: Request, me: Me, session_id: str, body: InviteBody) ->
     access = await visible_session(request, me, session_id)
     await target_agent(request, me.merchant_id, body.agent)
     access.require_serving()
-    try:
-        await services_of(request).queue.invite(session_id, body.agent)
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services_of(request).queue.invite(session_id, body.agent))
 
 
 @router.post("/sessions/{session_id}/leave", status_code=204)
@@ -301,10 +292,7 @@ async def leave(request: Request, me: Me, session_id: str) -> None:
     access = await visible_session(request, me, session_id)
     access.require_serving()
     services = services_of(request)
-    try:
-        await services.queue.leave_collaboration(session_id, me.account)
-    except RoutingError as exc:
-        raise refused(exc) from None
+    await _carry_out(services.queue.leave_collaboration(session_id, me.account))
     services.hub.send(me.account, {"type": "left", "session_id": session_id})
 
 
@@ -313,10 +301,7 @@ async def leave(request: Request, me: Me, session_id: str) -> None:
 
 async def agent_message(request: Request, session_id: str, token: str) -> dict[str, Any]:
     """``POST /api/v1/sessions/{id}/messages {text, id?}`` with an agent's token."""
-    auth: AuthService = request.app.state.auth
-    me = await asyncio.to_thread(auth.resolve, token)
-    if me is None:
-        raise ApiProblem(401, "unauthorized", "the token is invalid or has expired; log in again")
+    me = await asyncio.to_thread(current_agent, token, request.app.state.auth)
     try:
         body = AgentText.model_validate_json(await request.body())
     except ValidationError as exc:
@@ -342,10 +327,7 @@ async def agent_message(request: Request, session_id: str, token: str) -> dict[s
 
 async def agent_image(request: Request, session_id: str, token: str) -> dict[str, Any]:
     """``POST /api/v1/sessions/{id}/images`` with an agent's token (see channels.images)."""
-    auth: AuthService = request.app.state.auth
-    me = await asyncio.to_thread(auth.resolve, token)
-    if me is None:
-        raise ApiProblem(401, "unauthorized", "the token is invalid or has expired; log in again")
+    me = await asyncio.to_thread(current_agent, token, request.app.state.auth)
     access = await visible_session(request, me, session_id)
     access.require_serving()
     images = await request.app.state.images.accept(request, access.session, "agent", me.account)
