@@ -46,12 +46,16 @@ class NodeContext(Protocol):
         """Node-local state kept since this node was entered (empty on enter)."""
         ...
 
-    def render(self, template: str) -> str:
-        """Render a template with the variables; on failure log it and return a safe fallback."""
+    def render(
+        self, template: str, extra: Mapping[str, Any] | None = None, *, strict: bool = False
+    ) -> str:
+        """Render a template with the variables, ``extra`` laid over them (values the node is
+        about to set). On failure log it and return a safe fallback for visitors; with
+        ``strict`` (text for a machine, such as an HTTP request) raise ``TemplateError``."""
         ...
 
-    def evaluate(self, expression: str) -> Any:
-        """Evaluate an expression; raises ``TemplateError`` on failure."""
+    def evaluate(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate an expression (``extra`` laid over the variables); raises ``TemplateError``."""
         ...
 
     def choice(self, items: Sequence[T]) -> T:

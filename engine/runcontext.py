@@ -102,10 +102,19 @@ class RunContext:
     def state(self) -> Mapping[str, Any]:
         return self._state
 
-    def render(self, template: str) -> str:
+    def _with(self, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        return {**self.variables, **extra} if extra else self.variables
+
+    def render(
+        self, template: str, extra: Mapping[str, Any] | None = None, *, strict: bool = False
+    ) -> str:
         try:
-            return self._flow.templates.render(template, self.variables)
+            return self._flow.templates.render(template, self._with(extra))
         except TemplateError as exc:
+            if strict:
+                raise TemplateError(
+                    exc.message, flow_id=self._flow.id, node_id=self._node_id
+                ) from None
             logger.warning(
                 "engine.template_failed",
                 extra={
@@ -118,9 +127,9 @@ class RunContext:
             )
             return fallback_text(template)
 
-    def evaluate(self, expression: str) -> Any:
+    def evaluate(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
         try:
-            return self._flow.templates.evaluate(expression, self.variables)
+            return self._flow.templates.evaluate(expression, self._with(extra))
         except TemplateError as exc:
             raise TemplateError(exc.message, flow_id=self._flow.id, node_id=self._node_id) from None
 

@@ -8,49 +8,27 @@ from typing import Any
 
 from chatflow.engine.context import NodeContext
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.errors import TemplateError
-from chatflow.engine.templates import CompiledFlowTemplates
 
 logger = logging.getLogger("chatflow.nodes")
 
-_LOCAL = CompiledFlowTemplates()
-"""Templates that ``NodeContext`` cannot render the way a node needs (see :func:`render`).
-
-``NodeContext`` renders over the session's variables as they are, but a node's own ``SetVars``
-only applies after it returns (a form's ``success_message`` must already see the answer), and
-its fallback text is meant for visitors, not for an API (see :func:`render_strict`). The cache
-is keyed by source text, so it holds at most the distinct texts of the loaded flows.
-"""
-
 
 def render(ctx: NodeContext, template: str, extra: Mapping[str, Any] | None = None) -> str:
-    """``ctx.render``, but with ``extra`` variables laid over the session's.
-
-    A failure falls back to ``ctx.render``, which logs it with the session's ids and gives the
-    visitor the runtime's fallback text, exactly as for any other template.
-    """
-    if extra:
-        try:
-            return _LOCAL.render(template, {**ctx.variables, **extra})
-        except TemplateError:
-            pass
-    return ctx.render(template)
+    """Render for the visitor, ``extra`` laid over the session's variables: a node's own
+    ``SetVars`` only applies after it returns, but a form's ``success_message`` must already see
+    the answer."""
+    return ctx.render(template, extra)
 
 
 def evaluate(ctx: NodeContext, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
-    """``ctx.evaluate`` with ``extra`` variables laid over the session's; raises ``TemplateError``."""
-    if extra:
-        return _LOCAL.evaluate(expression, {**ctx.variables, **extra})
-    return ctx.evaluate(expression)
+    """``ctx.evaluate`` with ``extra`` laid over the session's variables; raises ``TemplateError``."""
+    return ctx.evaluate(expression, extra)
 
 
 def render_strict(ctx: NodeContext, template: str) -> str:
-    """Render over the session's variables and raise ``TemplateError`` instead of falling back.
-
-    For text that goes to a machine (an HTTP request): the visitor-facing fallback sentence
-    must never end up as a phone number in a business API's database.
-    """
-    return _LOCAL.render(template, ctx.variables)
+    """Render and raise ``TemplateError`` instead of falling back: for text that goes to a
+    machine (an HTTP request), where the visitor-facing fallback sentence must never end up as a
+    phone number in a business API's database."""
+    return ctx.render(template, strict=True)
 
 
 def log_failure(ctx: NodeContext, what: str, error: Exception, **more: Any) -> None:

@@ -55,15 +55,22 @@ class FakeContext:
         self.variables.setdefault("sys", {"session_id": self.session_id, "wait_no": 0})
         self._rng = random.Random(self.seed)
 
-    def render(self, template: str) -> str:
+    def _with(self, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        return {**self.variables, **extra} if extra else self.variables
+
+    def render(
+        self, template: str, extra: Mapping[str, Any] | None = None, *, strict: bool = False
+    ) -> str:
         try:
-            return self.templates.render(template, self.variables)
+            return self.templates.render(template, self._with(extra))
         except TemplateError:
+            if strict:
+                raise
             self.render_failures.append(template)
             return FALLBACK
 
-    def evaluate(self, expression: str) -> Any:
-        return self.templates.evaluate(expression, self.variables)
+    def evaluate(self, expression: str, extra: Mapping[str, Any] | None = None) -> Any:
+        return self.templates.evaluate(expression, self._with(extra))
 
     def choice(self, items: Sequence[T]) -> T:
         return items[self._rng.randrange(len(items))]
