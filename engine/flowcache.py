@@ -7,7 +7,6 @@ turns a stored version's YAML into a :class:`LoadedFlow` on first use. ``engine`
 
 from __future__ import annotations
 
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -17,12 +16,8 @@ from chatflow.engine.flow import FlowBase
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.templates import CompiledFlowTemplates
+from chatflow.engine.text import normalise
 from chatflow.engine.yamlsource import loads
-
-
-def normalise(text: str) -> str:
-    """Compare form of visitor text: NFKC (full-width -> half-width), casefolded, no whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass

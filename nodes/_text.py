@@ -8,20 +8,12 @@ node guessing its own.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from chatflow.engine.events import Choice, Event, VisitorText
+from chatflow.engine.text import normalise
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}", re.ASCII)
-
-
-def normalise(text: str) -> str:
-    """Compare form of an answer: NFKC (full-width -> half-width), casefolded, no whitespace.
-
-    Whitespace is dropped, not collapsed: ``售前 服务`` and ``售前服务`` are the same answer.
-    """
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def parse_int(text: str) -> int | None:

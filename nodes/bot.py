@@ -12,8 +12,9 @@ from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.effects import Outcome, Say
 from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.engine.text import normalise
 from chatflow.nodes._outcome import say, stay
-from chatflow.nodes._text import normalise, visitor_answer
+from chatflow.nodes._text import visitor_answer
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
