@@ -50,7 +50,6 @@ from chatflow.engine.directory import import_config
 from chatflow.engine.errors import DefinitionError
 from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.language import model_problems
-from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.recordsdb import create_tables, records_engine, startup_lock
 from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
@@ -69,11 +68,6 @@ def load_config(settings: ServeSettings) -> DeploymentConfig:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def session_store(settings: ServeSettings) -> SessionStore:
-    """The session store: Redis with ``--redis`` (shared by workers), else SQLite under --data."""
-    return scaleout.session_store(settings)
 
 
 def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:

@@ -23,6 +23,10 @@ from chatflow.engine.errors import ChatflowError
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter, RateLimiter
 from chatflow.engine.stores.recordsdb import AccountRow, TokenRow
 
+LOGINS_PER_ACCOUNT = Limit(5, 300)
+"""Login tries per account in five minutes (a success clears the count); per IP below."""
+LOGINS_PER_IP = Limit(30, 300)
+
 
 class AuthError(ChatflowError):
     """Login refused; the message never says whether the account exists."""
@@ -74,8 +78,8 @@ class AuthService:
         def seconds() -> float:
             return clock().timestamp()
 
-        self._per_account = per_account or MemoryRateLimiter(Limit(5, 300), seconds)
-        self._per_ip = per_ip or MemoryRateLimiter(Limit(30, 300), seconds)
+        self._per_account = per_account or MemoryRateLimiter(LOGINS_PER_ACCOUNT, seconds)
+        self._per_ip = per_ip or MemoryRateLimiter(LOGINS_PER_IP, seconds)
         self._revoke_listeners: list[Callable[[int], None]] = []
 
     def on_revoke(self, listener: Callable[[int], None]) -> None:

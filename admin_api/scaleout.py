@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chatflow.admin_api.auth import LOGINS_PER_ACCOUNT, LOGINS_PER_IP
 from chatflow.admin_api.services import visitor_secret
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.engine.config import Limits, Rate
@@ -31,8 +32,6 @@ from chatflow.engine.stores.sqlite import SqliteStore
 if TYPE_CHECKING:
     import redis
 
-LOGINS_PER_ACCOUNT = Limit(5, 300)
-LOGINS_PER_IP = Limit(30, 300)
 PREFIX_ENV = "CHATFLOW_REDIS_PREFIX"
 
 

@@ -73,7 +73,7 @@ def banner(settings: ServeSettings, site_keys: list[str]) -> str:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from chatflow.admin_api.app import create_app, load_config
+    from chatflow.admin_api.app import create_app
     from chatflow.admin_api.logs import configure as configure_logs
     from chatflow.engine.errors import ChatflowError, DefinitionError
 
@@ -84,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
     settings = made
     configure_logs(args.log_level)
     try:
-        config = load_config(settings)
         app = create_app(settings)
     except DefinitionError as exc:
         for problem in exc.problems:
@@ -94,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     except ChatflowError as exc:
         print(f"chatflow serve: {exc}", file=sys.stderr)
         return 1
+    config = app.state.services.config
     keys = [site.key for merchant in config.merchants for site in merchant.sites if site.enabled]
     print(banner(settings, keys), flush=True)
     server = uvicorn.Server(

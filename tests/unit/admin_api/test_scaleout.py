@@ -74,7 +74,7 @@ def test_an_unreachable_redis_is_a_clear_error(tmp_path: Path) -> None:
 async def test_the_session_store_alone_follows_the_same_choice(
     tmp_path: Path, redis_url: str
 ) -> None:
-    from chatflow.admin_api.app import session_store
+    from chatflow.admin_api.scaleout import session_store
 
     store = session_store(ServeSettings(redis_url=redis_url))
     assert isinstance(store, RedisStore)
