@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from sqlmodel import Session, col, select
 from chatflow.admin_api.agent_hub import AgentConnection
 from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.services import Services
+from chatflow.channels.visitor_frames import FrameError, parse_raw
 from chatflow.engine.config import Agent, Group
 from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
@@ -116,14 +116,10 @@ def handle_frame(
     services: Services, connection: AgentConnection, raw: str | bytes
 ) -> dict[str, Any] | None:
     """Apply one client frame; the answer (an ``error`` or ``pong``), if any."""
-    if len(raw) > MAX_FRAME_BYTES:
-        return _error("too_large", f"a frame may be at most {MAX_FRAME_BYTES} bytes")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _error("bad_json", "the frame is not valid JSON")
-    if not isinstance(data, dict):
-        return _error("bad_frame", "a frame must be a JSON object with a 'type'")
+        data = parse_raw(raw, MAX_FRAME_BYTES)
+    except FrameError as exc:
+        return exc.frame()
     kind = data.get("type")
     if kind == "ping":
         return {"type": "pong"}

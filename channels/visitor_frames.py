@@ -39,9 +39,10 @@ class Typing:
     """A typing notice: forwarded live to agents, never logged."""
 
 
-def parse_raw(raw: str | bytes) -> dict[str, Any]:
-    if len(raw) > MAX_FRAME_BYTES:
-        raise FrameError("too_large", f"a frame may be at most {MAX_FRAME_BYTES} bytes")
+def parse_raw(raw: str | bytes, limit: int = MAX_FRAME_BYTES) -> dict[str, Any]:
+    """A client frame's JSON object (the agent websocket uses it too, with its own ``limit``)."""
+    if len(raw) > limit:
+        raise FrameError("too_large", f"a frame may be at most {limit} bytes")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
