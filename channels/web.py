@@ -285,18 +285,22 @@ async def serve_socket(
     async def sender() -> None:
         nonlocal last
         with channel.feed.subscribe(session_id, live=True) as sub:
+            frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
             while True:
-                frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
                 for frame in frames:
                     await websocket.send_json(frame.to_json())
                     last = frame.seq
                 for live in sub.take_live():  # typing notices: not logged, never replayed
                     await websocket.send_json(live)
-                if len(frames) == REPLAY_BATCH:
-                    continue
-                if sub.closed or channel.closing.is_set():
-                    return
-                await sub.wait(30)
+                if len(frames) < REPLAY_BATCH:
+                    if sub.closed or channel.closing.is_set():
+                        return
+                    await sub.wait(30)
+                    handed = sub.take_saved(last)  # frames just saved, if they follow on
+                    if handed is not None:
+                        frames = handed
+                        continue
+                frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
 
     async def receiver() -> None:
         while True:

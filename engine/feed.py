@@ -1,9 +1,10 @@
 """Live output feed: wakes the readers of a session when its output log grows.
 
-The store's output log is the truth; the feed only says "look again". A reader replays
-``seq > after`` from the store, then waits on the feed and reads the store again, so a burst of
-notifications that coalesces, or one that arrives before the reader subscribed, never causes a
-gap or a duplicate. In-process here; a Redis pub/sub twin carries the same signal across workers.
+The store's output log is the truth; the feed says "look again" and, in-process, hands over the
+frames it was told of, so a reader that is up to date sends them without reading the store back.
+A reader uses handed frames only when they continue exactly from the last seq it sent, and reads
+the store otherwise (replay, a coalesced burst, frames another worker saved, an overflow), so it
+never gaps or repeats. A Redis pub/sub twin carries the wake-up across workers.
 
 Live-only frames (an agent's ``typing`` notice) are not in the log: :meth:`OutputFeed.push` hands
 them to the subscribers that asked for them (``subscribe(..., live=True)``); a reader that is not
@@ -13,6 +14,7 @@ connected at that moment simply never sees them, which is what "live only" means
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,15 +28,34 @@ class Subscription:
 
     MAX_LIVE = 100
     """Live frames kept for a reader that does not drain them (older ones are dropped)."""
+    MAX_SAVED = 500
+    """Saved frames held for a reader; past that it is told to read the store instead."""
 
     def __init__(self, live: bool = False) -> None:
         self._event = asyncio.Event()
         self.closed = False
         self.live = live
         self._live: deque[dict[str, Any]] = deque(maxlen=self.MAX_LIVE)
+        self._saved: list[Frame] = []
 
     def notify(self) -> None:
         self._event.set()
+
+    def saved(self, frames: Sequence[Frame]) -> None:
+        """Frames just saved to the log, in seq order (dropped on overflow: the store has them)."""
+        if len(self._saved) + len(frames) > self.MAX_SAVED:
+            self._saved.clear()
+        else:
+            self._saved.extend(frames)
+        self._event.set()
+
+    def take_saved(self, after: int) -> list[Frame] | None:
+        """The handed frames if they continue exactly from ``after``; None: read the store."""
+        frames, self._saved = self._saved, []
+        follows = bool(frames) and frames[0].seq == after + 1
+        if follows and all(b.seq == a.seq + 1 for a, b in itertools.pairwise(frames)):
+            return frames
+        return None
 
     def push(self, frame: dict[str, Any]) -> None:
         """A live-only frame for this reader (ignored unless it subscribed with ``live``)."""
@@ -65,7 +86,8 @@ class OutputFeed:
         self._subscribers: dict[str, set[Subscription]] = {}
 
     def __call__(self, session_id: str, frames: Sequence[Frame]) -> None:
-        self.notify(session_id)
+        for sub in self._subscribers.get(session_id, ()):
+            sub.saved(frames)
 
     def notify(self, session_id: str) -> None:
         for sub in self._subscribers.get(session_id, ()):

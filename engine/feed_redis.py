@@ -62,7 +62,7 @@ class RedisOutputFeed(OutputFeed):
     # -- the OutputFeed interface, plus publishing ---------------------------------------------
 
     def __call__(self, session_id: str, frames: Sequence[Frame]) -> None:
-        self.notify(session_id)
+        super().__call__(session_id, frames)
         self._send({"o": self.origin, "s": session_id})
 
     def push(self, session_id: str, frame: dict[str, Any]) -> None:
