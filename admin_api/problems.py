@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatflow.admin_api.auth import AuthError, Throttled
 from chatflow.channels.errors import ChannelProblem
-from chatflow.engine.errors import ChatflowError, DefinitionError
+from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError
 
 log = logging.getLogger("chatflow.api")
 
@@ -60,6 +60,10 @@ def install(app: FastAPI) -> None:
             for p in exc.problems
         ]
         return problem(422, "invalid_definition", exc.message, errors=errors)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return problem(404, "not_found", exc.message)
 
     @app.exception_handler(ChatflowError)
     async def _chatflow(_: Request, exc: ChatflowError) -> JSONResponse:

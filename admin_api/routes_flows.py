@@ -20,7 +20,7 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT, ApiModel, FlowId, NumericId, records
 from chatflow.engine import flowversions as fv
-from chatflow.engine.errors import NotFoundError, Problem
+from chatflow.engine.errors import Problem
 from chatflow.engine.yamlsource import MAX_BYTES
 from chatflow.nodes import LANGUAGE
 
@@ -212,10 +212,6 @@ def _save(
     return _out(saved, warnings)
 
 
-def _found(exc: NotFoundError) -> ApiProblem:
-    return ApiProblem(404, "not_found", exc.message)
-
-
 @router.get("", response_model=list[FlowOut])
 def list_flows(actor: Viewer, engine: Records) -> list[FlowOut]:
     """The merchant's flows with their published and latest versions."""
@@ -235,10 +231,7 @@ def list_flows(actor: Viewer, engine: Records) -> list[FlowOut]:
 @router.get("/{flow_id}/versions", response_model=list[VersionOut])
 def list_versions(flow_id: FlowId, actor: Viewer, engine: Records) -> list[VersionOut]:
     """Every version of a flow, oldest first."""
-    try:
-        return [_out(v) for v in fv.list_versions(engine, actor.merchant_id, flow_id)]
-    except NotFoundError as exc:
-        raise _found(exc) from None
+    return [_out(v) for v in fv.list_versions(engine, actor.merchant_id, flow_id)]
 
 
 @router.post(
@@ -260,10 +253,7 @@ def get_version(
     flow_id: FlowId, version: NumericId, actor: Viewer, engine: Records
 ) -> VersionDetail:
     """One version with its YAML text."""
-    try:
-        found = fv.get_version(engine, actor.merchant_id, flow_id, version)
-    except NotFoundError as exc:
-        raise _found(exc) from None
+    found = fv.get_version(engine, actor.merchant_id, flow_id, version)
     return VersionDetail(**_out(found).model_dump(), yaml=found.yaml)
 
 
@@ -272,12 +262,9 @@ def publish_version(
     flow_id: FlowId, version: NumericId, actor: Editor, engine: Records
 ) -> VersionOut:
     """Publish a version (re-checked against today's groups); the old published one is archived."""
-    try:
-        found = fv.get_version(engine, actor.merchant_id, flow_id, version)
-        warnings = _checked(engine, actor, flow_id, found.yaml)
-        return _out(fv.publish_version(engine, actor.merchant_id, flow_id, version), warnings)
-    except NotFoundError as exc:
-        raise _found(exc) from None
+    found = fv.get_version(engine, actor.merchant_id, flow_id, version)
+    warnings = _checked(engine, actor, flow_id, found.yaml)
+    return _out(fv.publish_version(engine, actor.merchant_id, flow_id, version), warnings)
 
 
 @router.get(
@@ -293,19 +280,13 @@ def diff_versions(
     new: Annotated[int, Query(alias="to", ge=1, le=MAX_INT, description="Newer version.")],
 ) -> PlainTextResponse:
     """A unified diff between two versions (empty when they are equal)."""
-    try:
-        text = fv.diff_versions(engine, actor.merchant_id, flow_id, old, new)
-    except NotFoundError as exc:
-        raise _found(exc) from None
+    text = fv.diff_versions(engine, actor.merchant_id, flow_id, old, new)
     return PlainTextResponse(text, media_type="text/plain; charset=utf-8")
 
 
 @router.post("/{flow_id}/rollback", response_model=VersionOut, status_code=201)
 def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) -> VersionOut:
     """Publish a copy of an older version as a new version (history is never rewritten)."""
-    try:
-        old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
-    except NotFoundError as exc:
-        raise _found(exc) from None
+    old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
     note = body.note or f"rollback to version {body.version}"
     return _save(engine, actor, flow_id, old.yaml, note=note, publish=True)
