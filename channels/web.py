@@ -288,7 +288,7 @@ async def serve_socket(
             frames = await channel.runtime.outputs(session_id, last, REPLAY_BATCH)
             while True:
                 for frame in frames:
-                    await websocket.send_json(frame.to_json())
+                    await websocket.send_text(frame.dumps())
                     last = frame.seq
                 for live in sub.take_live():  # typing notices: not logged, never replayed
                     await websocket.send_json(live)

@@ -72,7 +72,8 @@ class Subscription:
     async def wait(self, timeout: float | None = None) -> bool:
         """Wait for new output; True when woken, False on timeout."""
         try:
-            await asyncio.wait_for(self._event.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no extra task per wait, unlike wait_for
+                await self._event.wait()
         except TimeoutError:
             return False
         self._event.clear()

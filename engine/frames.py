@@ -47,12 +47,20 @@ class Frame:
         return cls(seq=int(data["seq"]), type=data["type"], body=body, at=str(data.get("at", "")))
 
     def dumps(self) -> str:
-        """Compact JSON text of the wire form (what the stores keep in the output log)."""
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+        """Compact JSON text of the wire form (what the stores keep in the output log and the
+        visitor socket sends); computed once per frame, since a frame never changes."""
+        text: str | None = self.__dict__.get("_text")
+        if text is None:
+            text = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+            self.__dict__["_text"] = text
+        return text
 
     @classmethod
     def loads(cls, text: str | bytes) -> Frame:
-        return cls.from_json(json.loads(text))
+        frame = cls.from_json(json.loads(text))
+        if isinstance(text, str):
+            frame.__dict__["_text"] = text
+        return frame
 
     @property
     def text(self) -> str:
