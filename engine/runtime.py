@@ -21,7 +21,7 @@ import json
 import logging
 import random
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -51,6 +51,10 @@ logger = logging.getLogger("chatflow.engine.runtime")
 
 CONFLICT_RETRIES = 50
 """Times an event is re-applied on a fresh copy after losing a compare-and-set."""
+HOT_SESSIONS = 4_096
+"""Sessions this runtime saved last, kept in memory so the next event skips loading and parsing
+them (least recently used dropped first). A kept copy is only a guess: the compare-and-set of the
+save still decides, so a copy made stale by another process costs one retry, never a wrong save."""
 CONFLICT_BACKOFF = 0.002
 """Seconds before the first retry; doubles each time (capped), with full jitter, so two workers
 racing for one session stop colliding instead of retrying in lockstep."""
@@ -89,6 +93,7 @@ class Runtime:
         self._new_id = new_id or (lambda: uuid.uuid4().hex)
         self._jitter = random.Random().random
         self._locks = KeyedLocks()
+        self._hot: OrderedDict[str, Session] = OrderedDict()
         self._queues: dict[str, deque[tuple[Session, Effect]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -153,6 +158,7 @@ class Runtime:
             )
             session.version = 1
             await self.store.create(session, tx.frames)
+            self._keep(session)
             self._committed(tx)
         logger.info(
             "engine.started",
@@ -176,15 +182,20 @@ class Runtime:
         (``StepLimitError``, ``TemplateError``...) when the flow fails; nothing is saved then.
         """
         async with self._locks.hold(session_id):
+            # Taken out while the event is applied: a failed apply leaves no half-changed copy.
+            kept = self._hot.pop(session_id, None)
             for attempt in range(CONFLICT_RETRIES):
-                session = await self.store.load(session_id)
+                session = kept or await self.store.load(session_id)
                 if session is None:
                     raise NotFoundError(f"no session {session_id!r}")
+                from_memory, kept = kept is not None, None
                 expected = session.version
                 flow = await self.flows.get(session.flow_id, session.flow_version)
                 now = self.clock.now()
                 tx = apply_event(session, flow, event, now, step_limit=self.step_limit)
                 if not tx.applied:
+                    if from_memory:  # the kept copy may be stale: ask the store before ignoring
+                        continue
                     return False
                 session.version = expected + 1
                 session.updated_at = now
@@ -192,14 +203,24 @@ class Runtime:
                     await self.store.save(session, expected, tx.frames)
                 except StoreConflict:
                     logger.info("engine.conflict", extra={"session_id": session_id})
-                    ceiling = min(CONFLICT_BACKOFF * 2**attempt, 0.25)
-                    await asyncio.sleep(self._jitter() * ceiling)
+                    if not from_memory:
+                        ceiling = min(CONFLICT_BACKOFF * 2**attempt, 0.25)
+                        await asyncio.sleep(self._jitter() * ceiling)
                     continue
+                self._keep(session)
                 self._committed(tx)
                 return True
             raise StoreConflict(
                 f"session {session_id!r} kept changing; gave up after {CONFLICT_RETRIES} tries"
             )
+
+    def _keep(self, session: Session) -> None:
+        """Remember the just-saved session for its next event (not once it has ended)."""
+        if session.ended:
+            return
+        self._hot[session.id] = session
+        if len(self._hot) > HOT_SESSIONS:
+            self._hot.popitem(last=False)
 
     async def get(self, session_id: str) -> Session:
         """The stored session (a copy); ``NotFoundError`` if there is none."""

@@ -10,14 +10,17 @@ tests in ``tests/unit/engine/stores/test_contract.py`` run against every impleme
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import Session, SessionStatus
+
+T = TypeVar("T")
 
 MAX_READ = 1_000
 """Most frames one :meth:`SessionStore.read_outputs` call returns."""
@@ -32,6 +35,30 @@ class DueTimer:
     name: str
     key: str
     """The ``TimerFired`` idempotency key of this timer instance (``timer:<id>``)."""
+
+
+async def outcome_of(write: Awaitable[T]) -> T:
+    """Await a store write to its outcome even if the caller is cancelled meanwhile.
+
+    A write that was sent may land, and whoever saved must learn whether it did (the runtime
+    tells listeners and performs the effects of every saved event). A cancellation that arrives
+    meanwhile does not hide the outcome: it is raised again at the caller's next ``await``.
+    """
+    work = asyncio.ensure_future(write)
+    task = asyncio.current_task()
+    interrupted = False
+    try:
+        while True:
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                if work.cancelled() or task is None:
+                    raise
+                interrupted = True
+                task.uncancel()
+    finally:
+        if interrupted and task is not None:
+            task.cancel()
 
 
 def content_version(yaml_text: str) -> str:
