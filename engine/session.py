@@ -91,7 +91,10 @@ class Session:
     version: int = 0
     """Compare-and-set counter: each save writes ``version`` over ``version - 1``."""
     seen: list[str] = field(default_factory=list)
-    """The last :data:`MAX_SEEN_KEYS` idempotency keys applied, oldest first."""
+    """The last :data:`MAX_SEEN_KEYS` idempotency keys applied, oldest first. Not part of the
+    JSON document: stores keep them beside it, numbered, and write only the new ones."""
+    seen_count: int = 0
+    """Keys ever remembered: key number ``n`` (0-based) is ``seen[n - seen_count]``."""
     timers: dict[str, Timer] = field(default_factory=dict)
     """Pending timers by name."""
     calls: dict[str, PendingCall] = field(default_factory=dict)
@@ -105,6 +108,8 @@ class Session:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     _seen_set: set[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _saved_keys: int = field(default=0, init=False, repr=False, compare=False)
+    """``seen_count`` when the session was loaded or last saved: newer keys are unsaved."""
 
     # -- idempotency ---------------------------------------------------------------------------
 
@@ -120,11 +125,34 @@ class Session:
         assert self._seen_set is not None
         self.seen.append(key)
         self._seen_set.add(key)
+        self.seen_count += 1
         if len(self.seen) > MAX_SEEN_KEYS:
             drop = len(self.seen) - MAX_SEEN_KEYS
             for old in self.seen[:drop]:
                 self._seen_set.discard(old)
             del self.seen[:drop]
+
+    def unsaved_keys(self) -> list[tuple[int, str]]:
+        """``(number, key)`` of the keys remembered since the session was loaded or saved."""
+        fresh = min(self.seen_count - self._saved_keys, len(self.seen))
+        if fresh <= 0:
+            return []
+        first = self.seen_count - fresh
+        return list(enumerate(self.seen[len(self.seen) - fresh :], start=first))
+
+    @property
+    def first_kept_key(self) -> int:
+        """Number of the oldest key still remembered: a store may drop the ones below it."""
+        return max(self.seen_count - MAX_SEEN_KEYS, 0)
+
+    def keys_saved(self) -> None:
+        """The store wrote :meth:`unsaved_keys` (called by stores after a successful write)."""
+        self._saved_keys = self.seen_count
+
+    def restore_keys(self, keys: list[str]) -> None:
+        """Put back the stored keys (oldest first) of a session the store just loaded."""
+        self.seen = [*keys, *self.seen][-MAX_SEEN_KEYS:]
+        self._seen_set = None
 
     def next_id(self) -> str:
         """A fresh id, unique within the session."""
@@ -151,7 +179,7 @@ class Session:
             "status": self.status,
             "end_reason": self.end_reason,
             "version": self.version,
-            "seen": self.seen,
+            "seen_count": self.seen_count,
             "timers": [
                 {"name": t.name, "id": t.id, "due": t.due.isoformat(), "node": t.node}
                 for t in self.timers.values()
@@ -178,7 +206,8 @@ class Session:
             PendingCall(c["id"], c["node"], HttpRequest(**c["request"]), int(c["attempts"]))
             for c in data.get("calls", [])
         ]
-        return cls(
+        legacy = list(data.get("seen", []))  # documents written before keys moved out
+        session = cls(
             id=data["id"],
             flow_id=data["flow_id"],
             flow_version=data["flow_version"],
@@ -191,7 +220,8 @@ class Session:
             status=cast(SessionStatus, data.get("status", "active")),
             end_reason=data.get("end_reason"),
             version=int(data.get("version", 0)),
-            seen=list(data.get("seen", [])),
+            seen=legacy,
+            seen_count=int(data.get("seen_count", len(legacy))),
             timers={t.name: t for t in timers},
             calls={c.id: c for c in calls},
             last_seq=int(data.get("last_seq", 0)),
@@ -201,9 +231,11 @@ class Session:
             created_at=_parse(data.get("created_at")),
             updated_at=_parse(data.get("updated_at")),
         )
+        session._saved_keys = session.seen_count - len(legacy)  # legacy keys: saved next time
+        return session
 
     def dumps(self) -> str:
-        """Compact JSON text (what the stores keep)."""
+        """Compact JSON text (what the stores keep; the idempotency keys are kept beside it)."""
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod

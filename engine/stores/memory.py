@@ -11,7 +11,7 @@ from datetime import datetime
 
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
-from chatflow.engine.session import Session, SessionStatus
+from chatflow.engine.session import MAX_SEEN_KEYS, Session, SessionStatus
 from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
 
 
@@ -20,6 +20,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._sessions: dict[str, tuple[int, SessionStatus, str]] = {}
+        self._keys: dict[str, dict[int, str]] = {}
         self._outputs: dict[str, list[Frame]] = {}
         self._timers: dict[str, list[DueTimer]] = {}
         self._flows: dict[tuple[str, str], str] = {}
@@ -32,7 +33,13 @@ class MemoryStore:
 
     async def load(self, session_id: str) -> Session | None:
         row = self._sessions.get(session_id)
-        return Session.loads(row[2]) if row is not None else None
+        if row is None:
+            return None
+        session = Session.loads(row[2])
+        keys = self._keys.get(session_id, {})
+        first = session.first_kept_key
+        session.restore_keys([keys[n] for n in sorted(keys) if n >= first])
+        return session
 
     async def save(
         self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
@@ -51,6 +58,12 @@ class MemoryStore:
     def _write(self, session: Session, outputs: Sequence[Frame]) -> None:
         text = session.dumps()
         self._sessions[session.id] = (session.version, session.status, text)
+        keys = self._keys.setdefault(session.id, {})
+        keys.update(session.unsaved_keys())
+        first = session.first_kept_key
+        for n in [n for n in keys if n < first] if len(keys) > MAX_SEEN_KEYS else ():
+            del keys[n]
+        session.keys_saved()
         if outputs:
             self._outputs.setdefault(session.id, []).extend(outputs)
         timers = [DueTimer(t.due, session.id, t.name, t.key) for t in session.timers.values()]

@@ -3,6 +3,7 @@
 Keys (under a configurable prefix, ``chatflow:`` by default)::
 
     <p>s:<id>          hash   v (version), st (status), d (session JSON), tm (timer members, JSON)
+    <p>k:<id>          zset   the session's idempotency keys, scored by their number
     <p>o:<id>          list   the output log: frame n (JSON) at index n - 1
     <p>due             zset   the due-time index: "<id>|<timer name>|<timer key>" by due timestamp
     <p>status:<st>     set    ids of the sessions with status <st> (one set per status)
@@ -28,13 +29,15 @@ from redis.asyncio import Redis
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import STATUSES, Session, SessionStatus
-from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
+from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version, outcome_of
 
 DEFAULT_PREFIX = "chatflow:"
 
-# KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5.. every status set
+# KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5 the session's keys,
+#       6.. every status set
 # ARGV: 1 "create" | "save", 2 expected version, 3 new version, 4 status, 5 session JSON,
-#       6 timer members (JSON list), 7 frame count, 8 session id, then the frames, then
+#       6 timer members (JSON list), 7 frame count, 8 session id, 9 number of the oldest key
+#       kept, 10 new key count, then (number, key) pairs, then the frames, then
 #       (due timestamp, member) pairs. Returns 1 when written, else {0, version found or false}.
 _WRITE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
@@ -51,12 +54,17 @@ if old then
   for _, member in ipairs(cjson.decode(old)) do redis.call('ZREM', KEYS[3], member) end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[3], 'st', ARGV[4], 'd', ARGV[5], 'tm', ARGV[6])
-for i = 5, #KEYS do
+for i = 6, #KEYS do
   if KEYS[i] ~= KEYS[4] then redis.call('SREM', KEYS[i], id) end
 end
 redis.call('SADD', KEYS[4], id)
+local first = 11
+for i = 1, tonumber(ARGV[10]) do
+  redis.call('ZADD', KEYS[5], ARGV[first], ARGV[first + 1])
+  first = first + 2
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
 local frames = tonumber(ARGV[7])
-local first = 9
 while frames > 0 do
   local n = math.min(frames, 500)
   redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + n - 1))
@@ -100,6 +108,9 @@ class RedisStore:
     def _session_key(self, session_id: str) -> str:
         return f"{self.prefix}s:{session_id}"
 
+    def _keys_key(self, session_id: str) -> str:
+        return f"{self.prefix}k:{session_id}"
+
     def _log_key(self, session_id: str) -> str:
         return f"{self.prefix}o:{session_id}"
 
@@ -109,8 +120,16 @@ class RedisStore:
             raise StoreConflict(f"session {session.id!r} already exists")
 
     async def load(self, session_id: str) -> Session | None:
-        data = await self.redis.hget(self._session_key(session_id), "d")
-        return Session.loads(_text(data)) if data is not None else None
+        async with self.redis.pipeline(transaction=True) as tx:
+            tx.hget(self._session_key(session_id), "d")
+            tx.zrange(self._keys_key(session_id), 0, -1, withscores=True)
+            data, keys = await tx.execute()
+        if data is None:
+            return None
+        session = Session.loads(_text(data))
+        first = session.first_kept_key
+        session.restore_keys([_text(key) for key, n in keys if n >= first])
+        return session
 
     async def save(
         self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
@@ -140,8 +159,10 @@ class RedisStore:
             self._log_key(session.id),
             self._due,
             self._status_key(session.status),
+            self._keys_key(session.id),
             *self._status_keys,
         ]
+        keys_to_add = session.unsaved_keys()
         args: list[Any] = [
             mode,
             expected,
@@ -151,11 +172,15 @@ class RedisStore:
             json.dumps(members, ensure_ascii=False) if members else "[]",
             len(outputs),
             session.id,
+            session.first_kept_key,
+            len(keys_to_add),
+            *(part for pair in keys_to_add for part in pair),
             *(f.dumps() for f in outputs),
             *scored,
         ]
-        result = await self._write(keys=keys, args=args)
+        result = await outcome_of(self._write(keys=keys, args=args))
         if result == 1:
+            session.keys_saved()
             return True
         found = result[1] if isinstance(result, list) and len(result) > 1 else None
         return _text(found) if found is not None else None

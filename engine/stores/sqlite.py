@@ -9,14 +9,21 @@ several processes on one file serialise on SQLite's write lock and the loser see
 Calls run on the event loop's thread: a WAL commit with ``synchronous=NORMAL`` takes tens of
 microseconds, less than handing the work to a thread would. ``synchronous=NORMAL`` survives a
 killed process; pass ``durable=True`` (``FULL``) to survive a power cut as well.
+
+Saves are group-committed: every :meth:`SqliteStore.save` made while the event loop runs one
+round of callbacks is written in one transaction at the start of the next round, each with its own
+compare-and-set, and each caller resumes only once that transaction is committed. Busy servers pay
+one commit for many sessions' events; a lone event waits one loop round.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +34,7 @@ from sqlalchemy.pool import StaticPool
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import Session, SessionStatus
-from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
+from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version, outcome_of
 
 METADATA = MetaData()
 
@@ -48,6 +55,15 @@ outputs = Table(
     Column("seq", Integer, primary_key=True),
     Column("frame", Text, nullable=False),
 )
+seen_keys = Table(
+    "cf_seen",
+    METADATA,
+    Column("session_id", String, primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("key", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""A session's idempotency keys, numbered: each save adds only the new ones (see Session.seen)."""
 timers = Table(
     "cf_timer",
     METADATA,
@@ -101,6 +117,7 @@ class SqliteStore:
             conn.commit()
         self._raw: Any = self._engine.raw_connection()
         self._db: sqlite3.Connection | None = self._raw.driver_connection
+        self._pending: list[_Write] = []
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -127,27 +144,53 @@ class SqliteStore:
                 raise StoreConflict(f"session {session.id!r} already exists")
             db.execute(_INSERT_SESSION, _row(session))
             _write_rest(db, session, outputs)
+        session.keys_saved()
 
     async def load(self, session_id: str) -> Session | None:
         row = self.db.execute(_LOAD, (session_id,)).fetchone()
-        return Session.loads(row[0]) if row is not None else None
+        if row is None:
+            return None
+        session = Session.loads(row[0])
+        keys = self.db.execute(_LOAD_KEYS, (session_id, session.first_kept_key)).fetchall()
+        session.restore_keys([k[0] for k in keys])
+        return session
 
     async def save(
         self, session: Session, expected_version: int, outputs: Sequence[Frame] = ()
     ) -> None:
         if session.version <= expected_version:
             raise ValueError("bump session.version above expected_version before saving")
-        with self._tx() as db:
-            version, status, flow_id, updated_at, data, sid = _row(session)
-            done = db.execute(
-                _UPDATE_SESSION, (version, status, flow_id, updated_at, data, sid, expected_version)
-            )
-            if done.rowcount != 1:
-                raise StoreConflict(
-                    f"session {session.id!r} changed: expected version {expected_version}"
-                )
-            db.execute(_DELETE_TIMERS, (session.id,))
-            _write_rest(db, session, outputs)
+        if self._db is None:
+            raise RuntimeError("the store is closed")
+        loop = asyncio.get_running_loop()
+        write = _Write(session, expected_version, _row(session), outputs, loop.create_future())
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append(write)
+        await outcome_of(write.done)
+
+    def _flush(self) -> None:
+        """Write every pending save in one transaction; settle each caller's future."""
+        writes, self._pending = self._pending, []
+        if not writes:  # already written by close()
+            return
+        outcomes: list[BaseException | None] = []
+        try:
+            with self._tx() as db:
+                for write in writes:
+                    outcomes.append(_apply_save(db, write))
+        except BaseException as exc:  # nothing of the batch was written
+            for write in writes:
+                write.done.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for write, outcome in zip(writes, outcomes, strict=True):
+            if outcome is None:
+                write.session.keys_saved()
+                write.done.set_result(None)
+            else:
+                write.done.set_exception(outcome)
 
     async def read_outputs(
         self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
@@ -179,6 +222,8 @@ class SqliteStore:
         return str(row[0]) if row is not None else None
 
     async def close(self) -> None:
+        if self._pending:  # saves already made are written before the connection goes
+            self._flush()
         if self._db is not None:
             self._db = None
             self._raw.close()
@@ -189,6 +234,9 @@ class SqliteStore:
 # more per call than SQLite's own commit (see docs/performance.md). The schema above is the truth.
 _EXISTS = "SELECT 1 FROM cf_session WHERE id = ?"
 _LOAD = "SELECT data FROM cf_session WHERE id = ?"
+_LOAD_KEYS = "SELECT key FROM cf_seen WHERE session_id = ? AND n >= ? ORDER BY n"
+_INSERT_KEY = "INSERT OR REPLACE INTO cf_seen (session_id, n, key) VALUES (?, ?, ?)"
+_FORGET_KEYS = "DELETE FROM cf_seen WHERE session_id = ? AND n < ?"
 _INSERT_SESSION = (
     "INSERT INTO cf_session (version, status, flow_id, updated_at, data, id) "
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -214,7 +262,40 @@ _GET_FLOW = "SELECT yaml FROM cf_flow_version WHERE flow_id = ? AND version = ?"
 _LATEST = "SELECT version FROM cf_flow_latest WHERE flow_id = ?"
 
 
+@dataclass
+class _Write:
+    """One save waiting for the next group commit."""
+
+    session: Session
+    expected_version: int
+    row: tuple[int, str, str, float, str, str]
+    outputs: Sequence[Frame]
+    done: asyncio.Future[None]
+
+
+def _apply_save(db: sqlite3.Connection, write: _Write) -> StoreConflict | None:
+    """One save inside the group's transaction; a lost compare-and-set writes nothing."""
+    version, status, flow_id, updated_at, data, sid = write.row
+    done = db.execute(
+        _UPDATE_SESSION, (version, status, flow_id, updated_at, data, sid, write.expected_version)
+    )
+    if done.rowcount != 1:
+        return StoreConflict(f"session {sid!r} changed: expected version {write.expected_version}")
+    db.execute(_DELETE_TIMERS, (sid,))
+    _write_rest(db, write.session, write.outputs)
+    return None
+
+
+TRIM_KEYS_EVERY = 64
+"""Forgotten idempotency keys are deleted each time this many new ones were added."""
+
+
 def _write_rest(db: sqlite3.Connection, session: Session, frames: Sequence[Frame]) -> None:
+    keys = session.unsaved_keys()
+    if keys:
+        db.executemany(_INSERT_KEY, [(session.id, n, key) for n, key in keys])
+        if session.first_kept_key and session.seen_count % TRIM_KEYS_EVERY < len(keys):
+            db.execute(_FORGET_KEYS, (session.id, session.first_kept_key))
     if frames:
         db.executemany(_INSERT_OUTPUT, [(session.id, f.seq, f.dumps()) for f in frames])
     if session.timers:

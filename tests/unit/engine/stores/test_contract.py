@@ -11,7 +11,7 @@ import pytest
 from chatflow.engine.effects import HttpRequest
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
-from chatflow.engine.session import PendingCall, Session, SysValues, Timer
+from chatflow.engine.session import MAX_SEEN_KEYS, PendingCall, Session, SysValues, Timer
 from chatflow.engine.stores.base import SessionStore, content_version
 from chatflow.engine.stores.memory import MemoryStore
 from chatflow.engine.stores.redis import RedisStore
@@ -62,9 +62,10 @@ async def test_a_created_session_loads_back_equal_and_as_a_copy(store: SessionSt
         state={"attempts": 2},
         timers={"ask:timeout": timer("ask:timeout", 30)},
         calls={"3": PendingCall("3", "ask", HttpRequest("POST", "https://x.test", json={"a": 1}))},
-        seen=["k1", "k2"],
         created_at=T0,
     )
+    original.remember("k1")
+    original.remember("k2")
     await store.create(original, frames(1, 2))
     loaded = await store.load("s1")
     assert loaded == original
@@ -72,6 +73,27 @@ async def test_a_created_session_loads_back_equal_and_as_a_copy(store: SessionSt
     loaded.variables["name"] = "changed"
     assert (await store.load("s1")) == original
     assert await store.load("nope") is None
+
+
+async def test_idempotency_keys_are_kept_beside_the_document_in_a_window(
+    store: SessionStore,
+) -> None:
+    first = session()
+    first.remember("start")
+    await store.create(first)
+    for n in range(MAX_SEEN_KEYS + 70):  # past the window, and past a trim of forgotten keys
+        current = await store.load("s1")
+        assert current is not None
+        current.remember(f"k{n}")
+        current.version += 1
+        await store.save(current, current.version - 1)
+    loaded = await store.load("s1")
+    assert loaded is not None
+    assert loaded.seen_count == MAX_SEEN_KEYS + 71
+    assert loaded.seen == [f"k{n}" for n in range(70, MAX_SEEN_KEYS + 70)]
+    assert loaded.has_seen(f"k{MAX_SEEN_KEYS + 69}") and not loaded.has_seen("k69")
+    assert not loaded.unsaved_keys()
+    assert "k70" not in loaded.dumps()
 
 
 async def test_creating_an_existing_id_conflicts(store: SessionStore) -> None:
