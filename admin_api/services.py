@@ -41,8 +41,12 @@ from chatflow.nodes import LANGUAGE
 logger = logging.getLogger("chatflow.services")
 
 
-BATCH = 200
+BATCH = 500
 """Most recorder calls written in one transaction."""
+PAUSE = 0.05
+"""Seconds the writer rests after a write, gathering the next batch meanwhile: a busy server
+writes at most ~20 record transactions a second, each carrying many calls; the first call after
+a quiet spell is written at once."""
 
 
 class RecordWriter:
@@ -69,6 +73,7 @@ class RecordWriter:
             finally:
                 for _ in calls:
                     self._queue.task_done()
+            await asyncio.sleep(PAUSE)
 
     def _write(self, calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
         """One transaction for the batch; if it fails, each call alone, so one bad call loses

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert
+from sqlalchemy import Engine, Table, func, insert
 from sqlmodel import Session, select
 
 from chatflow.engine.frames import Frame
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
+
+_MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -47,14 +49,22 @@ class Recorder:
         self._engine = engine
         self._known: dict[str, _Known] = {}
         """Open conversations this process writes: merchant and last transcript seq."""
+        self._lines: list[dict[str, Any]] = []
+        """Transcript lines of the batch being written."""
 
     def run_batch(self, calls: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
         """Apply ``(method, args, kwargs)`` calls in order, in one transaction."""
-        with Session(self._engine) as db:
-            for method, args, kwargs in calls:
-                getattr(self, f"_{method}")(db, *args, **kwargs)
-                db.flush()
-            db.commit()
+        self._lines = []
+        try:
+            with Session(self._engine) as db:
+                for method, args, kwargs in calls:
+                    getattr(self, f"_{method}")(db, *args, **kwargs)
+                if self._lines:  # one Core executemany per batch: cheaper than the ORM's path
+                    db.connection().execute(insert(_MESSAGES), self._lines)
+                db.commit()
+        except BaseException:
+            self._known.clear()  # what it says may not have been written: read it back next time
+            raise
 
     def started(
         self, session_id: str, *, merchant: str, site: str, visitor: str, flow: str, at: datetime
@@ -133,7 +143,7 @@ class Recorder:
                 select(func.max(MessageRow.seq)).where(MessageRow.session_id == session_id)
             ).one()
             known = self._known[session_id] = _Known(row.merchant_id, last or 0)
-        lines: list[dict[str, Any]] = []
+        lines = self._lines
         agent_at: datetime | None = None
         for frame in frames:
             if frame.type != "message" or frame.seq <= known.last_seq:
@@ -153,8 +163,6 @@ class Recorder:
                     "at": _at(frame),
                 }
             )
-        if lines:
-            db.execute(insert(MessageRow), lines)
         ended = next((f for f in frames if f.type == "ended"), None)
         if agent_at is None and ended is None:
             return
