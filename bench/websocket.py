@@ -8,6 +8,11 @@ visitors; a round trip is "send a text frame, receive the answer" (for the engin
 reply, after the echo of the visitor's own message). Prints throughput, p50/p99 latency and the
 ratio engine/echo.
 
+A second reference, ``echo x2``, answers every message with two frames as the visitor protocol
+does (the visitor's own message comes back as its acknowledgement, then the reply), parsing the
+client frame and building both JSON frames, with no state: the most a server speaking this
+protocol through Starlette can do here, so ``engine / echo x2`` is the engine's own share.
+
 Run: ``python bench/websocket.py [--messages 300] [--visitors 20]``.
 """
 
@@ -50,6 +55,8 @@ merchants:
 """
 
 ECHO_APP = """\
+import json
+
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
@@ -61,7 +68,23 @@ async def echo(ws):
     except Exception:
         pass
 
-app = Starlette(routes=[WebSocketRoute("/ws", echo)])
+async def echo_twice(ws):
+    await ws.accept()
+    seq = 0
+    try:
+        while True:
+            frame = json.loads(await ws.receive_text())
+            seq += 2
+            await ws.send_text(json.dumps({"type": "message", "seq": seq - 1, "from": "visitor",
+                                           "text": frame["text"], "id": frame["id"]},
+                                          ensure_ascii=False, separators=(",", ":")))
+            await ws.send_text(json.dumps({"type": "message", "seq": seq, "from": "bot",
+                                           "text": "收到：" + frame["text"]},
+                                          ensure_ascii=False, separators=(",", ":")))
+    except Exception:
+        pass
+
+app = Starlette(routes=[WebSocketRoute("/ws", echo), WebSocketRoute("/ws2", echo_twice)])
 """
 
 
@@ -105,12 +128,14 @@ async def engine_visitor(base: str, port: int, messages: int, latencies: list[fl
             latencies.append(time.perf_counter() - start)
 
 
-async def echo_visitor(port: int, messages: int, latencies: list[float]) -> None:
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+async def echo_visitor(port: int, messages: int, latencies: list[float], frames: int) -> None:
+    path = "/ws" if frames == 1 else "/ws2"
+    async with websockets.connect(f"ws://127.0.0.1:{port}{path}") as ws:
         for i in range(messages):
             start = time.perf_counter()
             await ws.send(json.dumps({"type": "text", "text": f"m{i}", "id": f"c{i}"}))
-            await ws.recv()
+            for _ in range(frames):
+                json.loads(await ws.recv())
             latencies.append(time.perf_counter() - start)
 
 
@@ -122,7 +147,8 @@ async def run(
     if kind == "engine":
         tasks = [engine_visitor(base, port, messages, latencies) for _ in range(visitors)]
     else:
-        tasks = [echo_visitor(port, messages, latencies) for _ in range(visitors)]
+        frames = 2 if kind == "echo2" else 1
+        tasks = [echo_visitor(port, messages, latencies, frames) for _ in range(visitors)]
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     return visitors * messages / elapsed, latencies
@@ -163,17 +189,22 @@ def main() -> None:
             wait_up(f"http://127.0.0.1:{echo_port}/", echo)
             print(f"{'visitors':>8} {'server':>7} {'msg/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
             for visitors in (1, args.visitors):
-                # warm up both, then measure
+                # warm up all three, then measure
                 asyncio.run(run("echo", 1, 20, base, echo_port))
+                asyncio.run(run("echo2", 1, 20, base, echo_port))
                 asyncio.run(run("engine", 1, 20, base, engine_port))
                 echo_rate, echo_lat = asyncio.run(
                     run("echo", visitors, args.messages, base, echo_port)
+                )
+                echo2_rate, echo2_lat = asyncio.run(
+                    run("echo2", visitors, args.messages, base, echo_port)
                 )
                 eng_rate, eng_lat = asyncio.run(
                     run("engine", visitors, args.messages, base, engine_port)
                 )
                 for name, rate, lat in (
                     ("echo", echo_rate, echo_lat),
+                    ("echo x2", echo2_rate, echo2_lat),
                     ("engine", eng_rate, eng_lat),
                 ):
                     print(
@@ -181,6 +212,9 @@ def main() -> None:
                     )
                 print(
                     f"{visitors:>8} {'ratio':>7} {eng_rate / echo_rate:>9.2f}  (engine / echo throughput)"
+                )
+                print(
+                    f"{visitors:>8} {'':>7} {eng_rate / echo2_rate:>9.2f}  (engine / echo x2: the engine's own share)"
                 )
         finally:
             for proc in (engine, echo):
