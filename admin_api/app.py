@@ -155,9 +155,11 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     @app.get("/chat/{site_key}", include_in_schema=False)
-    def chat_page(site_key: str) -> FileResponse:
+    async def chat_page(site_key: str) -> FileResponse:
         """The standalone chat page (the shareable chat link and the widget's iframe)."""
-        return FileResponse(str(static / "chat.html"), media_type="text/html")
+        policy = web.chat_page_policy(await channel.backend.site(site_key))
+        headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"}
+        return FileResponse(str(static / "chat.html"), media_type="text/html", headers=headers)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

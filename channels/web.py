@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -114,6 +115,26 @@ def origin_allowed(origin: str | None, site: SiteInfo, host: str | None) -> bool
     if not site.allowed_origins:
         return True
     return origin.rstrip("/") in {o.rstrip("/") for o in site.allowed_origins}
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+
+
+def chat_page_policy(site: SiteInfo | None) -> str:
+    """The chat page's Content-Security-Policy: its own files only, and framed only by the
+    site's allowed origins (any page when the site lists none, as for its websocket)."""
+    if site is None:
+        ancestors = "'self'"
+    elif not site.allowed_origins:
+        ancestors = "*"
+    else:
+        listed = [o.rstrip("/") for o in site.allowed_origins if _ORIGIN.fullmatch(o.rstrip("/"))]
+        ancestors = " ".join(["'self'", *listed])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
 
 
 def build_router(channel: VisitorChannel) -> APIRouter:

@@ -90,6 +90,15 @@ def test_chat_through_the_menu_and_reload_without_loss_or_doubles(server: str) -
         )
         try:
             page = browser.new_page(viewport={"width": 390, "height": 780})  # a phone width
+            refused: list[str] = []  # the page's Content-Security-Policy must block nothing
+            page.on(
+                "console",
+                lambda msg: (
+                    refused.append(msg.text) if "Content Security Policy" in msg.text else None
+                ),
+            )
+            sockets: list[str] = []
+            page.on("websocket", lambda ws: sockets.append(ws.url))
             page.goto(f"{server}/chat/demo-web")
             menu = page.locator(".cf-options button", has_text="售后服务")
             menu.first.wait_for(timeout=15_000)
@@ -116,6 +125,8 @@ def test_chat_through_the_menu_and_reload_without_loss_or_doubles(server: str) -
             page.screenshot(path=str(ARTIFACTS / "chat-page-after-reload.png"), full_page=True)
         finally:
             browser.close()
+    assert not refused, refused
+    assert any("/ws/visitor" in url for url in sockets), "the page did not use its websocket"
     assert after == before, "a reload lost or doubled messages"
     visitor_rows = [row for row in after if row.startswith("cf-from-visitor:")]
     assert [row.split(": ", 1)[1].split()[-1] for row in visitor_rows] == [

@@ -1,0 +1,48 @@
+"""The chat page's Content-Security-Policy: its own files only, framed only where the site says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from chatflow.admin_api.app import create_app
+from chatflow.admin_api.settings import ServeSettings
+from chatflow.engine.clock import FrozenClock
+
+
+def directives(policy: str) -> dict[str, str]:
+    parts = (part.strip().split(" ", 1) for part in policy.split(";"))
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+def test_the_chat_page_loads_only_its_own_files_and_any_page_may_frame_a_site_without_a_list(
+    client: TestClient,
+) -> None:
+    page = client.get("/chat/demo-web")
+    assert page.status_code == 200
+    assert page.headers["x-content-type-options"] == "nosniff"
+    policy = directives(page.headers["content-security-policy"])
+    for name in ("default-src", "script-src", "style-src", "img-src", "connect-src"):
+        assert policy[name] == "'self'", name
+    assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "*"  # like its websocket: no list, any page
+
+
+def test_a_site_with_allowed_origins_is_framed_only_by_them(
+    demo: Path, tmp_path: Path, clock: FrozenClock
+) -> None:
+    text = demo.read_text(encoding="utf-8")
+    listed = (
+        "        flow: reception\n"
+        '        allowed_origins: ["https://shop.example.com/", '
+        '"https://evil.example.com; script-src *"]\n'
+    )
+    demo.write_text(text.replace("        flow: reception\n", listed, 1), encoding="utf-8")
+    settings = ServeSettings(config=demo, data=tmp_path / "data")
+    with TestClient(create_app(settings, clock=clock)) as client:
+        policy = client.get("/chat/demo-web").headers["content-security-policy"]
+        unknown = client.get("/chat/nope").headers["content-security-policy"]
+    assert directives(policy)["frame-ancestors"] == "'self' https://shop.example.com"
+    assert "evil" not in policy and policy.count("script-src") == 1  # nothing injected
+    assert directives(unknown)["frame-ancestors"] == "'self'"
