@@ -9,7 +9,7 @@ that never wait for the visitor, a path to an end, variables and templates, skil
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from chatflow.engine.errors import Problem
@@ -207,7 +207,20 @@ class _FlowChecker:
             out.extend((("nodes", node_id, *t.path), t) for t in node.templates())
         return out
 
+    def reserved_variables(self) -> None:
+        """``sys`` is the system variables' name: a flow variable of that name could never be read."""
+        message = (
+            "'sys' is reserved for the system variables (sys.visitor_id, sys.last_input...); "
+            "a variable named sys would never be read. Choose another name."
+        )
+        if "sys" in self.flow.vars:
+            self.error(message, ("vars", "sys"), key=True, code="reserved-variable")
+        for node_id, node in self.flow.nodes.items():
+            if "sys" in node.assigns():
+                self.error(message, _assigning_field(node_id, node), code="reserved-variable")
+
     def variables(self) -> None:
+        self.reserved_variables()
         declared = self.flow.known_variables()
         known = sorted(declared)
         for path, text in self.texts():
@@ -353,3 +366,14 @@ def _inner_position(text: str, line: int, column: int, inner: int) -> tuple[int,
         return line, column
     text = lines[target - 1]
     return target, len(text) - len(text.lstrip()) + 1
+
+
+def _assigning_field(node_id: str, node: NodeBase) -> PathTuple:
+    """The path of the field of ``node`` that names the variable ``sys`` (else the node)."""
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if value == "sys":
+            return ("nodes", node_id, name)
+        if isinstance(value, Mapping) and "sys" in value:
+            return ("nodes", node_id, name, "sys")
+    return ("nodes", node_id)

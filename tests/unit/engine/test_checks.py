@@ -176,3 +176,14 @@ def test_strongly_connected_handles_long_chains_without_recursion() -> None:
     graph["5000"] = ["0"]
     (component,) = strongly_connected(graph)
     assert len(component) == 5001
+
+
+def test_a_variable_named_sys_is_refused_where_it_is_named() -> None:
+    text = OK.replace("var: phone", "var: sys").replace(
+        'vars: {phone: ""}', 'vars: {phone: "", sys: 1}'
+    )
+    text += "  tag: {type: set, vars: {sys: x}, next: bye}\n"
+    got = {p.json_path: p for p in check(text) if p.code == "reserved-variable"}
+    assert set(got) == {"$.vars.sys", "$.nodes.ask.var", "$.nodes.tag.vars.sys"}
+    assert "reserved for the system variables" in got["$.nodes.ask.var"].message
+    assert got["$.nodes.ask.var"].line == 6
