@@ -8,8 +8,7 @@ to a cancelled caller: listeners still hear of it and effects still run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 from runtime_kit import KIT, runtime_for
@@ -18,9 +17,6 @@ from chatflow.engine.events import VisitorText
 from chatflow.engine.frames import Frame
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
-from chatflow.engine.stores.memory import MemoryStore
-from chatflow.engine.stores.redis import RedisStore
-from chatflow.engine.stores.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 
@@ -31,21 +27,6 @@ vars: {log: []}
 nodes:
   log: {type: log}
 """
-
-STORES: dict[str, Callable[[pytest.FixtureRequest, Path], SessionStore]] = {
-    "memory": lambda _request, _tmp: MemoryStore(),
-    "sqlite": lambda _request, tmp: SqliteStore(tmp / "sessions.db"),
-    "redis": lambda request, _tmp: RedisStore(
-        request.getfixturevalue("redis_url"), prefix=request.getfixturevalue("redis_prefix")
-    ),
-}
-
-
-@pytest.fixture(params=sorted(STORES))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
-    made = STORES[request.param](request, tmp_path)
-    yield made
-    await made.close()
 
 
 async def test_a_copy_made_stale_by_another_worker_costs_a_retry_not_a_lost_event(
@@ -90,11 +71,10 @@ async def test_a_key_seen_by_another_worker_is_not_applied_twice(store: SessionS
     assert session is not None and session.variables["log"] == ["first", "a"]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])  # an in-memory save never suspends
 async def test_a_save_committed_while_its_caller_is_cancelled_still_reaches_listeners(
-    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+    suspending_store: SessionStore,
 ) -> None:
-    store = STORES[kind](request, tmp_path)
+    store = suspending_store
     heard: list[str] = []
 
     def listener(_sid: str, frames: Sequence[Frame]) -> None:
@@ -111,4 +91,3 @@ async def test_a_save_committed_while_its_caller_is_cancelled_still_reaches_list
     assert session is not None and session.version == 2  # the write landed...
     assert heard == ["got a"]  # ...so its listeners heard of it
     assert await runtime.apply(sid, VisitorText("k2", "b"))  # and the runtime goes on
-    await store.close()

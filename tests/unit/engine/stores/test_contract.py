@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,28 +12,12 @@ from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import MAX_SEEN_KEYS, PendingCall, Session, SysValues, Timer
 from chatflow.engine.stores.base import SessionStore, content_version
-from chatflow.engine.stores.memory import MemoryStore
 from chatflow.engine.stores.redis import RedisStore
 from chatflow.engine.stores.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-STORES: dict[str, Callable[[pytest.FixtureRequest, Path], SessionStore]] = {
-    "memory": lambda _request, _tmp: MemoryStore(),
-    "sqlite": lambda _request, tmp: SqliteStore(tmp / "sessions.db"),
-    "redis": lambda request, _tmp: RedisStore(
-        request.getfixturevalue("redis_url"), prefix=request.getfixturevalue("redis_prefix")
-    ),
-}
-
-
-@pytest.fixture(params=sorted(STORES))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SessionStore]:
-    made = STORES[request.param](request, tmp_path)
-    yield made
-    await made.close()
 
 
 def session(sid: str = "s1", *, version: int = 1, **fields: object) -> Session:
