@@ -114,15 +114,27 @@ def _get(db: Session, actor: Actor, key: str) -> SiteRow:
     return row
 
 
-def _check_refs(db: Session, actor: Actor, flow: str | None, groups: list[str] | None) -> None:
-    if flow is not None:
-        published = _published(db, actor.merchant_id)
-        if flow not in published:
-            invalid(
-                "flow",
-                f"flow {flow!r} has no published version in this merchant; published flows: "
-                f"{choices(sorted(published))}. Upload and publish it under /api/v1/admin/flows.",
-            )
+def _get_enabled(db: Session, actor: Actor, key: str) -> SiteRow:
+    """The site, or 409 when it is disabled: a disabled site is never changed nor enabled."""
+    row = _get(db, actor, key)
+    if not row.enabled:
+        raise ApiProblem(409, "site_disabled", DISABLED_FOR_GOOD.format(key=key))
+    return row
+
+
+def _check_refs(
+    db: Session,
+    actor: Actor,
+    published: dict[str, int],
+    flow: str | None,
+    groups: list[str] | None,
+) -> None:
+    if flow is not None and flow not in published:
+        invalid(
+            "flow",
+            f"flow {flow!r} has no published version in this merchant; published flows: "
+            f"{choices(sorted(published))}. Upload and publish it under /api/v1/admin/flows.",
+        )
     if groups is not None:
         known = group_ids(db, actor.merchant_id)
         if groups and not known:
@@ -147,7 +159,8 @@ def create_site(
         raise ApiProblem(403, "forbidden", "an account limited to chosen sites cannot create sites")
     if db.get(SiteRow, body.key) is not None:
         raise ApiProblem(409, "conflict", f"site key {body.key!r} is taken; choose another")
-    _check_refs(db, actor, body.flow, body.groups)
+    published = _published(db, actor.merchant_id)
+    _check_refs(db, actor, published, body.flow, body.groups)
     row = SiteRow(
         key=body.key,
         merchant_id=actor.merchant_id,
@@ -159,7 +172,7 @@ def create_site(
     db.add(row)
     db.commit()
     db.refresh(row)
-    return _out(row, _published(db, actor.merchant_id))
+    return _out(row, published)
 
 
 @router.get("/{key}", response_model=SiteOut)
@@ -176,10 +189,9 @@ def update_site(
     db: Db,
 ) -> SiteOut:
     """Change a site; a disabled site cannot be changed (409)."""
-    row = _get(db, actor, key)
-    if not row.enabled:
-        raise ApiProblem(409, "site_disabled", DISABLED_FOR_GOOD.format(key=key))
-    _check_refs(db, actor, body.flow, body.groups)
+    row = _get_enabled(db, actor, key)
+    published = _published(db, actor.merchant_id)
+    _check_refs(db, actor, published, body.flow, body.groups)
     fields = body.model_dump(exclude_unset=True)
     if "name" in fields:
         row.name = body.name
@@ -192,7 +204,7 @@ def update_site(
     db.add(row)
     db.commit()
     db.refresh(row)
-    return _out(row, _published(db, actor.merchant_id))
+    return _out(row, published)
 
 
 @router.post("/{key}/disable", response_model=SiteOut)
@@ -215,7 +227,4 @@ def enable_site(
     key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
 ) -> SiteOut:
     """Always refused for a disabled site (409): only the administrator can bring one back."""
-    row = _get(db, actor, key)
-    if not row.enabled:
-        raise ApiProblem(409, "site_disabled", DISABLED_FOR_GOOD.format(key=key))
-    return _out(row, _published(db, actor.merchant_id))
+    return _out(_get_enabled(db, actor, key), _published(db, actor.merchant_id))
