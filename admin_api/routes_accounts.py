@@ -51,8 +51,9 @@ def _get(db: Session, actor: Actor, account: str) -> AccountRow:
     return row
 
 
-def _actor_row(db: Session, actor: Actor) -> AccountRow:
-    row = db.get(AccountRow, actor.principal.account_id)
+def _logged_in(db: Session, principal: Principal) -> AccountRow:
+    """The caller's own account row; 401 if it was deleted since the token was issued."""
+    row = db.get(AccountRow, principal.account_id)
     if row is None:
         raise ApiProblem(401, "unauthorized", "the account no longer exists")
     return row
@@ -84,6 +85,14 @@ def _taken(account: str) -> ApiProblem:
 def _not_self(actor: Actor, row: AccountRow, what: str) -> None:
     if row.id == actor.principal.account_id:
         raise ApiProblem(409, "conflict", f"you cannot {what} the account you are logged in with")
+
+
+def _set_enabled(db: Session, row: AccountRow, enabled: bool) -> None:
+    if row.enabled != enabled:
+        row.enabled = enabled
+        db.add(row)
+        db.commit()
+        db.refresh(row)
 
 
 def _change_password(
@@ -188,11 +197,7 @@ def update_account(account: AccountName, body: AccountPatch, actor: Editor, db: 
 def enable_account(account: AccountName, actor: Editor, db: Db) -> AccountOut:
     """Enable a disabled account (its old tokens stay dead; it logs in again)."""
     row = _get(db, actor, account)
-    if not row.enabled:
-        row.enabled = True
-        db.add(row)
-        db.commit()
-        db.refresh(row)
+    _set_enabled(db, row, True)
     return account_out(db, row)
 
 
@@ -201,11 +206,7 @@ def disable_account(account: AccountName, actor: Editor, db: Db, auth: Auth) -> 
     """Disable an account: it cannot log in and every token of it dies at once."""
     row = _get(db, actor, account)
     _not_self(actor, row, "disable")
-    if row.enabled:
-        row.enabled = False
-        db.add(row)
-        db.commit()
-        db.refresh(row)
+    _set_enabled(db, row, False)
     assert row.id is not None
     auth.revoke_all(row.id)
     return account_out(db, row)
@@ -251,7 +252,7 @@ def change_password(
             "admin_password",
             "changing another account's password needs admin_password: your own password",
         )
-    me = _actor_row(db, actor)
+    me = _logged_in(db, actor.principal)
     _change_password(db, auth, row, body.new_password, me.password_hash, body.admin_password)
 
 
@@ -263,7 +264,5 @@ def change_own_password(
     auth: Auth,
 ) -> None:
     """Any account changes its own password with the old one; its tokens die, it logs in again."""
-    row = db.get(AccountRow, principal.account_id)
-    if row is None:
-        raise ApiProblem(401, "unauthorized", "the account no longer exists")
+    row = _logged_in(db, principal)
     _change_password(db, auth, row, body.new_password, row.password_hash, body.old_password)
