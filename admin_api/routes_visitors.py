@@ -117,6 +117,16 @@ def _visitors_out(
     return out
 
 
+def _profile(db: Session, merchant_id: str, visitor_id: str) -> VisitorRow:
+    """The visitor's profile; a new empty one (not added) for a visitor known only by its
+    conversations; 404 for any other id. The profile is read once, not once more to know it."""
+    profile = db.get(VisitorRow, (merchant_id, visitor_id))
+    if profile is None:
+        visitors.require_visitor(db, merchant_id, visitor_id)
+        profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
+    return profile
+
+
 def _visitor_out(db: Session, profile: VisitorRow) -> VisitorOut:
     [out] = _visitors_out(db, profile.merchant_id, [profile])
     return out
@@ -170,19 +180,14 @@ def list_visitors(
 @router.get("/visitors/{visitor_id}", response_model=VisitorOut)
 def get_visitor(request: Request, actor: Reader, visitor_id: str) -> VisitorOut:
     with Session(request.app.state.records) as db:
-        visitors.require_visitor(db, actor.merchant_id, visitor_id)
-        profile = db.get(VisitorRow, (actor.merchant_id, visitor_id)) or VisitorRow(
-            merchant_id=actor.merchant_id, visitor_id=visitor_id
-        )
-        return _visitor_out(db, profile)
+        return _visitor_out(db, _profile(db, actor.merchant_id, visitor_id))
 
 
 @router.put("/visitors/{visitor_id}", response_model=VisitorOut)
 def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileIn) -> VisitorOut:
     """Set the visitor's name, phone, email and note (fields left out are cleared)."""
     with Session(request.app.state.records) as db:
-        visitors.require_visitor(db, actor.merchant_id, visitor_id)
-        profile = visitors.ensure_profile(db, actor.merchant_id, visitor_id)
+        profile = _profile(db, actor.merchant_id, visitor_id)
         for name, value in body.model_dump().items():
             setattr(profile, name, value.strip() if isinstance(value, str) else value)
         profile.updated_at = utcnow()
@@ -224,15 +229,14 @@ def add_to_blacklist(
 ) -> BlacklistOut:
     """Blacklist a visitor the merchant knows; new conversations from it are refused."""
     with Session(request.app.state.records) as db:
-        visitors.require_visitor(db, actor.merchant_id, visitor_id)
+        profile = _profile(db, actor.merchant_id, visitor_id)
         visitors.blacklist(
             db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
         )
         db.commit()
         row = db.get(BlacklistRow, (actor.merchant_id, visitor_id))
-        profile = db.get(VisitorRow, (actor.merchant_id, visitor_id))
         assert row is not None
-        return _blacklist_out(row, profile.name if profile else None)
+        return _blacklist_out(row, profile.name)
 
 
 @router.delete("/blacklist/{visitor_id}", status_code=204)
