@@ -141,8 +141,7 @@ def record_filter(
         raise ApiProblem(422, "invalid_input", "end is too early for a 30-day range") from None
     if since > until:
         raise ApiProblem(422, "invalid_input", "start must not be after end")
-    if q is not None and not q.strip():
-        raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
+    refuse_blank_search(q)
     return RecordFilter(
         start=since,
         end=until,
@@ -154,8 +153,14 @@ def record_filter(
         ratings=tuple(rating or ()),
         tags=tuple(tag or ()),
         visitor=visitor,
-        q=q or None,
+        q=q,
     )
+
+
+def refuse_blank_search(q: str | None) -> None:
+    """422 for a search text of only blanks, in the records list and in a transcript alike."""
+    if q is not None and not q.strip():
+        raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
 
 
 def served_by(account: str) -> ColumnElement[bool]:

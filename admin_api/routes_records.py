@@ -34,6 +34,7 @@ from chatflow.admin_api.recordquery import (
     page_records,
     record_clauses,
     record_filter,
+    refuse_blank_search,
     visible_record,
 )
 from chatflow.engine.stats import first_response_micros, reception_micros, round_half_up
@@ -116,6 +117,14 @@ def _one_decimal(micros: int | None, unit: int) -> float | None:
     return None if micros is None else float(round_half_up(Decimal(micros) / unit))
 
 
+def _first_response_seconds(row: Record) -> float | None:
+    return _one_decimal(first_response_micros(row), 1_000_000)
+
+
+def _reception_minutes(row: Record) -> float | None:
+    return _one_decimal(reception_micros(row), 60_000_000)
+
+
 def record_out(row: Record) -> RecordOut:
     return RecordOut(
         session_id=row.session_id,
@@ -137,8 +146,8 @@ def record_out(row: Record) -> RecordOut:
         closed_by=row.closed_by,
         rating=row.rating,
         abandoned=row.abandoned,
-        first_response_seconds=_one_decimal(first_response_micros(row), 1_000_000),
-        reception_minutes=_one_decimal(reception_micros(row), 60_000_000),
+        first_response_seconds=_first_response_seconds(row),
+        reception_minutes=_reception_minutes(row),
     )
 
 
@@ -153,16 +162,19 @@ def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> Search
     return SearchOut(query=query, matches=len(found), current=current, seq=seq, offset=offset)
 
 
-def _messages(db: Session, row: Record) -> list[MessageRow]:
-    statement = (
-        select(MessageRow)
-        .where(
-            col(MessageRow.session_id) == row.session_id,
-            col(MessageRow.merchant_id) == row.merchant_id,
+def _transcript(request: Request, actor: Actor, session_id: str) -> tuple[Record, list[MessageRow]]:
+    """The conversation (404 outside the caller's scope) and its lines, oldest first."""
+    with Session(request.app.state.records) as db:
+        row = visible_record(db, actor, session_id)
+        statement = (
+            select(MessageRow)
+            .where(
+                col(MessageRow.session_id) == row.session_id,
+                col(MessageRow.merchant_id) == row.merchant_id,
+            )
+            .order_by(col(MessageRow.seq))
         )
-        .order_by(col(MessageRow.seq))
-    )
-    return list(db.exec(statement).all())
+        return row, list(db.exec(statement).all())
 
 
 @router.get("/records", response_model=RecordPage)
@@ -202,8 +214,8 @@ def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
         row.session_id, row.site_key, row.visitor_id, row.visitor_name, row.group_id,
         row.agent_account, ", ".join(row.agents), row.status, format_time(row.started_at, tz),
         format_time(row.queued_at, tz), format_time(row.first_ring_at, tz),
-        format_time(row.agent_joined_at, tz), _one_decimal(first_response_micros(row), 1_000_000),
-        format_time(row.ended_at, tz), _one_decimal(reception_micros(row), 60_000_000),
+        format_time(row.agent_joined_at, tz), _first_response_seconds(row),
+        format_time(row.ended_at, tz), _reception_minutes(row),
         row.end_reason, row.closed_by, row.rating, row.abandoned,
     ]  # fmt: skip
 
@@ -314,11 +326,8 @@ def get_transcript(
     k: Annotated[int, Query(ge=1, description="which match to point at; wraps around")] = 1,
 ) -> TranscriptOut:
     """Every line, oldest first; with ``q``, where its k-th occurrence is ("k of n")."""
-    if q is not None and not q.strip():
-        raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
-    with Session(request.app.state.records) as db:
-        row = visible_record(db, actor, session_id)
-        lines = _messages(db, row)
+    refuse_blank_search(q)
+    row, lines = _transcript(request, actor, session_id)
     record = record_out(row)
     search = find_matches([(m.seq, m.text) for m in lines], q, k) if q else None
     return TranscriptOut(
@@ -347,9 +356,7 @@ async def export_transcript(
 ) -> StreamingResponse:
     """One conversation, its details and transcript, as Word (default) or Excel."""
     zone = exports.timezone(tz)
-    with Session(request.app.state.records) as db:
-        row = visible_record(db, actor, session_id)
-        lines = _messages(db, row)
+    row, lines = _transcript(request, actor, session_id)
     details = list(zip(RECORD_HEADERS, record_cells(row, zone), strict=True))
     transcript = [message_cells(m, zone)[2:] for m in lines]
 
