@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant, Site
 from chatflow.engine.errors import DefinitionError, Problem
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow
 
@@ -53,62 +53,72 @@ def import_config(
         if missing:
             raise DefinitionError("agent passwords are missing", missing)
         for merchant in config.merchants:
-            if db.get(MerchantRow, merchant.id) is None:
-                db.add(MerchantRow(id=merchant.id, name=merchant.name))
-                report.created.append(f"merchant {merchant.id}")
-            else:
-                report.kept.append(f"merchant {merchant.id}")
-            db.flush()
-            for group in merchant.groups:
-                if db.get(GroupRow, (merchant.id, group.id)) is None:
-                    db.add(
-                        GroupRow(
-                            merchant_id=merchant.id,
-                            id=group.id,
-                            name=group.name,
-                            max_sessions=group.max_sessions,
-                            routing=group.routing,
-                            ring_timeout=group.ring_timeout,
-                            rest_after_missed=group.rest_after_missed,
-                            auto_accept=group.auto_accept,
-                        )
-                    )
-                    report.created.append(f"group {merchant.id}/{group.id}")
-            for site in merchant.sites:
-                if db.get(SiteRow, site.key) is None:
-                    db.add(
-                        SiteRow(
-                            key=site.key,
-                            merchant_id=merchant.id,
-                            name=site.name,
-                            flow_id=site.flow,
-                            groups=list(site.groups),
-                            allowed_origins=list(site.allowed_origins),
-                            enabled=site.enabled,
-                        )
-                    )
-                    report.created.append(f"site {site.key}")
+            _import_merchant(db, merchant, report)
             for agent in merchant.agents:
-                if agent.account in existing_accounts:
-                    continue
-                digest = agent.password_hash or hash_password(env[agent.password_env or ""])
-                db.add(
-                    AccountRow(
-                        merchant_id=merchant.id,
-                        account=agent.account,
-                        password_hash=digest,
-                        nickname=agent.nickname,
-                        staff_no=agent.staff_no,
-                        role=agent.role,
-                        groups=dict(agent.groups),
-                        default_status=agent.default_status,
-                        owner=agent.owner,
-                    )
-                )
-                existing_accounts.add(agent.account)
-                report.created.append(f"agent {merchant.id}/{agent.account}")
+                if agent.account not in existing_accounts:
+                    digest = agent.password_hash or hash_password(env[agent.password_env or ""])
+                    db.add(_account_row(merchant.id, agent, digest))
+                    existing_accounts.add(agent.account)
+                    report.created.append(f"agent {merchant.id}/{agent.account}")
         db.commit()
     return report
+
+
+def _import_merchant(db: Session, merchant: Merchant, report: ImportReport) -> None:
+    """The merchant, its groups and its sites, each created only if the database lacks it."""
+    if db.get(MerchantRow, merchant.id) is None:
+        db.add(MerchantRow(id=merchant.id, name=merchant.name))
+        report.created.append(f"merchant {merchant.id}")
+    else:
+        report.kept.append(f"merchant {merchant.id}")
+    db.flush()
+    for group in merchant.groups:
+        if db.get(GroupRow, (merchant.id, group.id)) is None:
+            db.add(_group_row(merchant.id, group))
+            report.created.append(f"group {merchant.id}/{group.id}")
+    for site in merchant.sites:
+        if db.get(SiteRow, site.key) is None:
+            db.add(_site_row(merchant.id, site))
+            report.created.append(f"site {site.key}")
+
+
+def _group_row(merchant_id: str, group: Group) -> GroupRow:
+    return GroupRow(
+        merchant_id=merchant_id,
+        id=group.id,
+        name=group.name,
+        max_sessions=group.max_sessions,
+        routing=group.routing,
+        ring_timeout=group.ring_timeout,
+        rest_after_missed=group.rest_after_missed,
+        auto_accept=group.auto_accept,
+    )
+
+
+def _site_row(merchant_id: str, site: Site) -> SiteRow:
+    return SiteRow(
+        key=site.key,
+        merchant_id=merchant_id,
+        name=site.name,
+        flow_id=site.flow,
+        groups=list(site.groups),
+        allowed_origins=list(site.allowed_origins),
+        enabled=site.enabled,
+    )
+
+
+def _account_row(merchant_id: str, agent: Agent, password_hash: str) -> AccountRow:
+    return AccountRow(
+        merchant_id=merchant_id,
+        account=agent.account,
+        password_hash=password_hash,
+        nickname=agent.nickname,
+        staff_no=agent.staff_no,
+        role=agent.role,
+        groups=dict(agent.groups),
+        default_status=agent.default_status,
+        owner=agent.owner,
+    )
 
 
 def find_site(engine: Engine, key: str) -> SiteRow | None:
