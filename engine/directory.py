@@ -125,15 +125,3 @@ def find_site(engine: Engine, key: str) -> SiteRow | None:
     """The site with this public key (any merchant: site keys are unique in a deployment)."""
     with Session(engine) as db:
         return db.get(SiteRow, key)
-
-
-def merchant_groups(engine: Engine, merchant_id: str) -> list[GroupRow]:
-    """The merchant's skill groups."""
-    with Session(engine) as db:
-        return list(db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all())
-
-
-def find_account(engine: Engine, account: str) -> AccountRow | None:
-    """The account with this login name (accounts are unique in a deployment)."""
-    with Session(engine) as db:
-        return db.exec(select(AccountRow).where(AccountRow.account == account)).first()

@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from chatflow.admin_api.passwords import hash_password, verify_password
 from chatflow.engine.config import DeploymentConfig
-from chatflow.engine.directory import find_account, find_site, import_config, merchant_groups
+from chatflow.engine.directory import find_site, import_config
 from chatflow.engine.errors import DefinitionError
-from chatflow.engine.stores.recordsdb import create_tables, records_engine
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, create_tables, records_engine
 
 CONFIG = {
     "merchants": [
@@ -34,6 +35,16 @@ CONFIG = {
         },
     ]
 }
+
+
+def merchant_groups(engine: Engine, merchant_id: str) -> list[GroupRow]:
+    with Session(engine) as db:
+        return list(db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all())
+
+
+def find_account(engine: Engine, account: str) -> AccountRow | None:
+    with Session(engine) as db:
+        return db.exec(select(AccountRow).where(AccountRow.account == account)).first()
 
 
 @pytest.fixture
