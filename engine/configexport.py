@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatflow.engine.config import DeploymentConfig, Group
+from chatflow.engine.config import Agent, DeploymentConfig, Group
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
     FlowVersionRow,
@@ -30,6 +30,7 @@ _GROUP_DEFAULTS: dict[str, Any] = {
     name: Group.model_fields[name].default for name in _GROUP_SETTINGS
 }
 """A group setting equal to ``chatflow.yaml``'s default is left out of the file."""
+_DEFAULT_STATUS = Agent.model_fields["default_status"].default
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _agent(account: AccountRow) -> dict[str, Any]:
     }
     if account.groups:
         out["groups"] = dict(account.groups)
-    if account.default_status != "free":
+    if account.default_status != _DEFAULT_STATUS:
         out["default_status"] = account.default_status
     if account.owner:
         out["owner"] = True
