@@ -23,7 +23,6 @@ class ImportReport:
     """What a config import created (ids), for the start-up log."""
 
     created: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
 
 
 def import_config(
@@ -69,8 +68,6 @@ def _import_merchant(db: Session, merchant: Merchant, report: ImportReport) -> N
     if db.get(MerchantRow, merchant.id) is None:
         db.add(MerchantRow(id=merchant.id, name=merchant.name))
         report.created.append(f"merchant {merchant.id}")
-    else:
-        report.kept.append(f"merchant {merchant.id}")
     db.flush()
     for group in merchant.groups:
         if db.get(GroupRow, (merchant.id, group.id)) is None:
