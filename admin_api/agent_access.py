@@ -4,8 +4,9 @@ An agent sees the sessions it serves or that ring for it (and its own past ones)
 also those of the groups in its scope; an admin every session of its merchant (within its site
 scope). Anything else, another merchant's session above all, is 404: the answer never says
 whether the id exists. What the dispatcher refuses (:mod:`chatflow.engine.routing`) becomes a
-409 that names the state, so the workbench can say why (``agent_unavailable`` with the agent's
-``state``, ``last_agent``, ``not_offered``...).
+problem that names the state, so the workbench can say why (``agent_unavailable`` with the agent's
+``state``, ``last_agent``, ``not_offered``...); :func:`refused` is the one mapping, which the
+console's batch transfer reports per item too.
 """
 
 from __future__ import annotations
@@ -130,18 +131,18 @@ async def target_agent(request: Request, merchant_id: str, account: str) -> str:
         raise ApiProblem(404, "not_found", f"no agent {account!r}")
     view = services_of(request).queue.dispatcher.agent(account)
     if view is None or view.status == "offline":
-        raise ApiProblem(
-            409,
-            "agent_unavailable",
-            f"agent {account!r} cannot take the session: offline",
-            agent=account,
-            state="offline",
-        )
+        raise refused(AgentUnavailable(account, "offline"))
     return account
 
 
 def refused(exc: RoutingError) -> ApiProblem:
-    """What the dispatcher refused, as the problem the workbench shows."""
+    """What the dispatcher refused, as the problem the workbench shows.
+
+    Callers make sure a named agent is the merchant's first, so an agent the queue does not know
+    (:class:`UnknownAgent`) is one that is not logged in: offline, like the docs promise.
+    """
+    if isinstance(exc, UnknownAgent):
+        exc = AgentUnavailable(exc.agent_id, "offline")
     if isinstance(exc, AgentUnavailable):
         return ApiProblem(409, "agent_unavailable", str(exc), agent=exc.agent_id, state=exc.reason)
     if isinstance(exc, LastAgent):
@@ -156,6 +157,4 @@ def refused(exc: RoutingError) -> ApiProblem:
         return ApiProblem(422, "invalid_transfer", str(exc))
     if isinstance(exc, UnknownGroup):
         return ApiProblem(404, "not_found", f"no group {exc.group!r}")
-    if isinstance(exc, UnknownAgent):
-        return ApiProblem(404, "not_found", f"no agent {exc.agent_id!r}")
     return ApiProblem(409, "conflict", str(exc))

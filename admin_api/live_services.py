@@ -15,18 +15,12 @@ from datetime import UTC, datetime
 from sqlmodel import Session as Db
 from sqlmodel import col, select
 
+from chatflow.admin_api.agent_access import refused
 from chatflow.admin_api.live import AgentState, LiveError, QueueSnapshot
 from chatflow.admin_api.services import Services
 from chatflow.engine.errors import NotFoundError
 from chatflow.engine.events import SessionClosed
-from chatflow.engine.routing import (
-    AgentUnavailable,
-    InvalidTransfer,
-    RoutingError,
-    UnknownAgent,
-    UnknownGroup,
-    UnknownSession,
-)
+from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow
 
 
@@ -58,20 +52,9 @@ class LiveServices:
         await self._check(merchant_id, session_id)
         try:
             await self._services.queue.transfer(session_id, to_group=group, to_agent=agent)
-        except UnknownSession:
-            raise LiveError(
-                "not_in_queue", "the conversation is with the bot, not the queue"
-            ) from None
-        except AgentUnavailable as exc:
-            raise LiveError("agent_unavailable", f"agent {agent!r} is {exc.reason}") from None
-        except UnknownAgent:
-            raise LiveError("agent_unavailable", f"agent {agent!r} is offline") from None
-        except UnknownGroup:
-            raise LiveError("not_found", f"no group {group!r}") from None
-        except InvalidTransfer as exc:
-            raise LiveError("invalid_transfer", str(exc)) from None
         except RoutingError as exc:
-            raise LiveError("refused", str(exc)) from None
+            problem = refused(exc)
+            raise LiveError(problem.code, problem.detail) from None
 
     async def snapshot(self, merchant_id: str) -> QueueSnapshot:
         dispatcher = self._services.queue.dispatcher

@@ -34,7 +34,7 @@ from chatflow.admin_api.routes_auth import current_agent
 from chatflow.admin_api.routes_words import word_filters
 from chatflow.engine.config import AgentStatus
 from chatflow.engine.events import AgentMessage
-from chatflow.engine.routing import RoutingError
+from chatflow.engine.routing import RoutingError, UnknownSession
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, SiteRow
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
@@ -271,7 +271,7 @@ async def transfer(request: Request, me: Me, session_id: str, body: TransferBody
     if body.agent is not None:
         await target_agent(request, merchant, body.agent)
     if access.view is None:
-        raise ApiProblem(409, "not_in_queue", "the session is neither queued nor served")
+        raise refused(UnknownSession(session_id))
     await _carry_out(
         services_of(request).queue.transfer(session_id, to_group=body.group, to_agent=body.agent)
     )
