@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from server_kit import in_thread
 
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.settings import ServeSettings
@@ -36,13 +33,6 @@ if not Path(CHROMIUM).exists():
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
@@ -50,17 +40,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "chatflow.yaml").write_text(config.replace("../../flows", "./flows"), "utf-8")
     settings = ServeSettings(config=tmp_path / "chatflow.yaml", data=tmp_path / "data")
     app = create_app(settings, clock=FrozenClock("2026-11-23T10:00:00+08:00"))
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with in_thread(app, log_level="warning") as served:
+        yield served.url
 
 
 def transcript(page: object) -> list[str]:

@@ -8,7 +8,6 @@ the same moment, as a rolling deployment would start them.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from server_kit import ThreadedServer
 from websockets.sync.client import ClientConnection, connect
 
 from chatflow.admin_api.app import create_app
@@ -48,32 +47,6 @@ merchants:
 """
 
 
-class Worker:
-    """``chatflow serve`` in a thread: uvicorn on a free loopback port."""
-
-    def __init__(self, settings: ServeSettings) -> None:
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings), host="127.0.0.1", port=0, log_config=None, lifespan="on"
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def ready(self) -> str:
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert self.thread.is_alive(), "the worker stopped while starting"
-            assert time.monotonic() < deadline, "the worker did not start"
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-
-
 @pytest.fixture
 def workers(
     tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
@@ -81,20 +54,22 @@ def workers(
     (tmp_path / "flows").mkdir()
     (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
     (tmp_path / "chatflow.yaml").write_text(CONFIG, encoding="utf-8")
-    made = [
-        Worker(
-            ServeSettings(
+    made: list[ThreadedServer] = []
+    try:
+        for name in ("a", "b"):
+            settings = ServeSettings(
                 config=tmp_path / "chatflow.yaml",
                 data=tmp_path / f"data-{name}",  # nothing shared on disk
                 redis_url=redis_url,
                 database_url=postgres_url,
                 env={"PW": "Demo-pass1", "CHATFLOW_REDIS_PREFIX": redis_prefix},
             )
-        )
-        for name in ("a", "b")
-    ]
-    try:
-        yield made[0].ready(), made[1].ready()
+            made.append(ThreadedServer(create_app(settings), log_config=None, lifespan="on"))
+        for worker in made:
+            worker.start()
+        for worker in made:
+            worker.wait_started()
+        yield made[0].host, made[1].host
     finally:
         for worker in made:
             worker.stop()

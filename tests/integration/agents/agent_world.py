@@ -1,16 +1,16 @@
 """A real chatflow server on loopback for the agent tests, and clients that talk to it.
 
-:class:`LiveServer` runs uvicorn with ``create_app`` in a background thread on a free port (what
-``chatflow serve`` does, minus the command line). :class:`FrameStream` reads a websocket on its
-own thread (the ``websockets`` client library), so a test waits for the frame it expects with a
-timeout, in order, and can still look at everything that arrived. Nothing here sleeps to assert.
+:class:`LiveServer` runs ``create_app`` under uvicorn in a background thread on a free port
+(what ``chatflow serve`` does, minus the command line; :mod:`server_kit` starts and stops it).
+:class:`FrameStream` reads a websocket on its own thread (the ``websockets`` client library), so
+a test waits for the frame it expects with a timeout, in order, and can still look at everything
+that arrived. Nothing here sleeps to assert.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
+from server_kit import ThreadedServer
 from sqlmodel import Session, select
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -153,22 +153,13 @@ class LiveServer:
             config=folder / "chatflow.yaml", data=folder / "data", env={"PW": PASSWORD}
         )
         self.app: FastAPI = create_app(settings)
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        port = self._socket.getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
-        self.ws_base = f"ws://127.0.0.1:{port}"
-        config = uvicorn.Config(
+        self._served = ThreadedServer(
             self.app, log_level="warning", ws="websockets-sansio", lifespan="on"
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-        self._thread.start()
-        eventually(lambda: self._server.started or not self._thread.is_alive(), what="start")
-        if not self._server.started:
-            raise AssertionError("the server did not start")
+        self.base = self._served.url
+        self.ws_base = f"ws://{self._served.host}"
+        self._served.start()
+        self._served.wait_started()
         self.http = httpx.Client(base_url=self.base, timeout=WAIT)
         self.streams: list[FrameStream] = []
 
@@ -186,9 +177,7 @@ class LiveServer:
         for stream in self.streams:
             stream.close()
         self.http.close()
-        self._server.should_exit = True
-        self._thread.join(30)
-        self._socket.close()
+        self._served.stop()
 
     # -- records ---------------------------------------------------------------------------
 

@@ -3,18 +3,17 @@ for the outbound deliveries that records what it got and answers as told, a sign
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
+from server_kit import on_this_loop
 
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.settings import ServeSettings
@@ -44,24 +43,12 @@ nodes:
 """The channel's flow: it answers every message and stays, so bursts never end it."""
 
 
-@asynccontextmanager
-async def serve(app: ASGIApp, *, lifespan: str = "on") -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yields its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, ws="none", lifespan=lifespan, log_config=None
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()  # raises what stopped it
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def serve(app: ASGIApp, *, lifespan: str = "on") -> AbstractAsyncContextManager[str]:
+    """Run ``app`` under uvicorn on a free loopback port; yields its base URL.
+
+    On the test's own loop, not in a thread: the tests read the app's runtime between requests.
+    """
+    return on_this_loop(app, ws="none", lifespan=lifespan, log_config=None)
 
 
 @dataclass
