@@ -114,6 +114,24 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.fixture(scope="module")
+def cheap_argon2() -> Iterator[None]:
+    """Argon2 at its cheapest parameters for a test module (production ones cost ~0.4 s a hash).
+
+    For the tests that build deployments and log agents in by the dozen; the production
+    parameters are covered by ``tests/unit/admin_api``.
+    """
+    from argon2 import PasswordHasher
+
+    from chatflow.admin_api import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def records_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The records database URL, once on SQLite (a file under tmp_path) and once on PostgreSQL."""

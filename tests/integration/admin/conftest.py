@@ -5,7 +5,8 @@ matrix and schemathesis use it: their calls make fresh objects, so they do not i
 
 Argon2 at its production cost takes about 0.4 s per hash or login on a CI machine, and a world
 makes dozens; these tests run the same code with argon2's cheapest parameters instead
-(``cheap_argon2``). The production parameters are covered by ``tests/unit/admin_api``.
+(``cheap_argon2``, in ``tests/conftest.py``). The production parameters are covered by
+``tests/unit/admin_api``.
 """
 
 from __future__ import annotations
@@ -15,18 +16,6 @@ from pathlib import Path
 
 import pytest
 from admin_world import World, open_world
-from argon2 import PasswordHasher
-
-from chatflow.admin_api import passwords
-
-
-@pytest.fixture(scope="module")
-def cheap_argon2() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
-        yield
 
 
 @pytest.fixture
