@@ -18,7 +18,7 @@ from fastapi import Query, Request
 from pydantic import Field
 from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api.permissions import Actor
@@ -186,6 +186,17 @@ def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def tagged(
+    merchant_id: str, visitor_id: Mapped[str], tag_ids: Sequence[int]
+) -> ColumnElement[bool]:
+    """The visitor in ``visitor_id`` holds any of ``tag_ids`` (records and visitor lists)."""
+    return exists().where(
+        col(VisitorTagRow.merchant_id) == merchant_id,
+        col(VisitorTagRow.visitor_id) == visitor_id,
+        col(VisitorTagRow.tag_id).in_(tag_ids),
+    )
+
+
 def text_search(merchant_id: str, q: str) -> ColumnElement[bool]:
     """``q`` in a transcript line or the visitor's name, phone, email or note (seed 003)."""
     like = f"%{escape_like(q)}%"
@@ -226,13 +237,7 @@ def record_clauses(
     if wanted.agents:
         clauses.append(or_(*(served_by(account) for account in wanted.agents)))
     if wanted.tags:
-        clauses.append(
-            exists().where(
-                col(VisitorTagRow.merchant_id) == actor.merchant_id,
-                col(VisitorTagRow.visitor_id) == col(c.visitor_id),
-                col(VisitorTagRow.tag_id).in_(wanted.tags),
-            )
-        )
+        clauses.append(tagged(actor.merchant_id, col(c.visitor_id), wanted.tags))
     if wanted.visitor is not None:
         clauses.append(col(c.visitor_id) == wanted.visitor)
     if wanted.q:

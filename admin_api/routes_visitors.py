@@ -19,7 +19,7 @@ from sqlmodel import Session, col, exists, func, or_, select
 from chatflow.admin_api import visitors
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like
+from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like, tagged
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import utcnow
 
@@ -152,13 +152,7 @@ def list_visitors(
         fields = (v.visitor_id, v.name, v.phone, v.email, v.note)
         clauses.append(or_(*(col(f).ilike(like, escape="\\") for f in fields)))
     if tag:
-        clauses.append(
-            exists().where(
-                col(VisitorTagRow.merchant_id) == actor.merchant_id,
-                col(VisitorTagRow.visitor_id) == col(v.visitor_id),
-                col(VisitorTagRow.tag_id).in_(tag),
-            )
-        )
+        clauses.append(tagged(actor.merchant_id, col(v.visitor_id), tag))
     if blacklisted is not None:
         banned = exists().where(
             col(BlacklistRow.merchant_id) == actor.merchant_id,
