@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from dispatch_kit import of, offers
 
 from chatflow.engine.config import Group
 from chatflow.engine.routing import (
@@ -23,16 +24,7 @@ from chatflow.engine.routing import (
     UnknownGroup,
 )
 
-T = TypeVar("T")
 M = "acme"
-
-
-def of(kind: type[T], decisions: list[Decision]) -> list[T]:
-    return [d for d in decisions if isinstance(d, kind)]
-
-
-def offers(decisions: list[Decision]) -> list[tuple[str, str]]:
-    return [(o.session_id, o.agent_id) for o in of(Offer, decisions)]
 
 
 def desk(*groups: Group, merchant: str = M) -> Dispatcher:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import pytest
+from dispatch_kit import of, offers
 
 from chatflow.engine.config import Group
 from chatflow.engine.routing import (
     AgentUnavailable,
     CollaboratorLeft,
-    Decision,
     Dispatcher,
     Ended,
     InvalidTransfer,
@@ -18,7 +16,6 @@ from chatflow.engine.routing import (
     LastAgent,
     NoAgents,
     NotServing,
-    Offer,
     OfferExpired,
     PositionChanged,
     Transferred,
@@ -26,16 +23,7 @@ from chatflow.engine.routing import (
     UnknownSession,
 )
 
-T = TypeVar("T")
 M = "acme"
-
-
-def of(kind: type[T], decisions: list[Decision]) -> list[T]:
-    return [d for d in decisions if isinstance(d, kind)]
-
-
-def offers(decisions: list[Decision]) -> list[tuple[str, str]]:
-    return [(o.session_id, o.agent_id) for o in of(Offer, decisions)]
 
 
 def served(max_sessions: int = 5) -> Dispatcher:
