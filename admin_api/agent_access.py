@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session as Db
-from sqlmodel import col, select
 
 from chatflow.admin_api.auth import Principal
+from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, resolve_actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.services import Services
@@ -116,12 +116,7 @@ async def visible_session(request: Request, principal: Principal, session_id: st
 def merchant_account(request: Request, merchant_id: str, account: str) -> AccountRow | None:
     """An enabled account of the merchant (transfer and invitation targets)."""
     with Db(services_of(request).records) as db:
-        row = db.exec(
-            select(AccountRow).where(
-                col(AccountRow.merchant_id) == merchant_id, col(AccountRow.account) == account
-            )
-        ).first()
-    return row if row is not None and row.enabled else None
+        return enabled_account(db, merchant_id, account)
 
 
 async def target_agent(request: Request, merchant_id: str, account: str) -> str:

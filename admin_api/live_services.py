@@ -17,11 +17,12 @@ from sqlmodel import col, select
 
 from chatflow.admin_api.agent_access import refused
 from chatflow.admin_api.live import AgentState, LiveError, QueueSnapshot
+from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.admin_api.services import Services
 from chatflow.engine.errors import NotFoundError
 from chatflow.engine.events import SessionClosed
 from chatflow.engine.routing import RoutingError
-from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow
+from chatflow.engine.stores.recordsdb import ConversationRow
 
 
 class LiveServices:
@@ -92,12 +93,11 @@ class LiveServices:
         self, merchant_id: str, waiting: list[str]
     ) -> tuple[list[tuple[str, list[str]]], dict[str, datetime]]:
         with Db(self._services.records) as db:
-            rows = db.exec(
-                select(AccountRow)
-                .where(col(AccountRow.merchant_id) == merchant_id, col(AccountRow.enabled))
-                .order_by(col(AccountRow.account))
-            ).all()
-            accounts = [(row.account, sorted(row.groups)) for row in rows if row.groups]
+            accounts = [
+                (row.account, sorted(row.groups))
+                for row in enabled_accounts(db, merchant_id)
+                if row.groups
+            ]
             conversations = db.exec(
                 select(ConversationRow.session_id, ConversationRow.queued_at).where(
                     col(ConversationRow.session_id).in_(waiting)

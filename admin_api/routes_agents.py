@@ -18,7 +18,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlmodel import Session as Db
-from sqlmodel import col, select
 
 from chatflow.admin_api.agent_access import (
     Access,
@@ -28,6 +27,7 @@ from chatflow.admin_api.agent_access import (
     visible_session,
 )
 from chatflow.admin_api.auth import Principal
+from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.admin_api.permissions import resolve_actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import current_agent
@@ -157,12 +157,7 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
 
 def _accounts(request: Request, merchant_id: str) -> list[AccountRow]:
     with Db(services_of(request).records) as db:
-        rows = db.exec(
-            select(AccountRow)
-            .where(col(AccountRow.merchant_id) == merchant_id, col(AccountRow.enabled))
-            .order_by(col(AccountRow.account))
-        ).all()
-    return list(rows)
+        return list(enabled_accounts(db, merchant_id))
 
 
 @router.get("/agents", response_model=list[AgentOut])
@@ -338,12 +333,7 @@ def _overseers(request: Request, merchant_id: str, group: str | None) -> list[st
     """Supervisors and admins of the merchant whose scope covers the group."""
     out = []
     with Db(services_of(request).records) as db:
-        rows = db.exec(
-            select(AccountRow).where(
-                col(AccountRow.merchant_id) == merchant_id, col(AccountRow.enabled)
-            )
-        ).all()
-        for row in rows:
+        for row in enabled_accounts(db, merchant_id):
             if row.role == "agent" and not row.owner:
                 continue
             principal = Principal(

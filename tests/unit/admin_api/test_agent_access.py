@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
-from chatflow.admin_api.agent_access import refused
+import pytest
+from fastapi import Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from chatflow.admin_api.agent_access import merchant_account, refused
+from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.engine.routing import (
     AgentUnavailable,
     InvalidTransfer,
@@ -15,6 +24,12 @@ from chatflow.engine.routing import (
     UnknownAgent,
     UnknownGroup,
     UnknownSession,
+)
+from chatflow.engine.stores.recordsdb import (
+    AccountRow,
+    MerchantRow,
+    create_tables,
+    records_engine,
 )
 
 REFUSALS: list[tuple[RoutingError, int, str]] = [
@@ -48,3 +63,46 @@ def test_an_agent_the_queue_does_not_know_is_offline_with_its_state() -> None:
 def test_an_unknown_group_reads_like_the_routes_own_404() -> None:
     problem = refused(UnknownGroup("acme", "vip", ["presales", "aftersales"]))
     assert problem.detail == "no group 'vip'"
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Iterator[Engine]:
+    engine = records_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    create_tables(engine)
+    with Session(engine) as db:
+        db.add(MerchantRow(id="acme"))
+        db.add(MerchantRow(id="globex"))
+        db.commit()
+        for merchant, account, enabled in [
+            ("acme", "acme_carol", True),
+            ("acme", "acme_alice", True),
+            ("acme", "acme_gone", False),
+            ("globex", "globex_gina", True),
+        ]:
+            db.add(
+                AccountRow(
+                    merchant_id=merchant,
+                    account=account,
+                    password_hash="x",
+                    nickname=account,
+                    staff_no="1",
+                    enabled=enabled,
+                )
+            )
+        db.commit()
+    yield engine
+    engine.dispose()
+
+
+def test_a_merchants_accounts_in_service_are_its_enabled_ones_by_name(records: Engine) -> None:
+    with Session(records) as db:
+        assert [row.account for row in enabled_accounts(db, "acme")] == ["acme_alice", "acme_carol"]
+
+
+def test_a_transfer_target_is_an_enabled_account_of_the_merchant(records: Engine) -> None:
+    state = SimpleNamespace(services=SimpleNamespace(records=records))
+    request = cast(Request, SimpleNamespace(app=SimpleNamespace(state=state)))
+    found = merchant_account(request, "acme", "acme_alice")
+    assert found is not None and found.account == "acme_alice"
+    assert merchant_account(request, "acme", "acme_gone") is None  # disabled
+    assert merchant_account(request, "acme", "globex_gina") is None  # another merchant's
