@@ -12,7 +12,7 @@ console's batch transfer reports per item too.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -50,7 +50,8 @@ class Access:
     """A session the caller may see, with what the queue knows of it now."""
 
     principal: Principal
-    actor: Actor
+    actor: Actor | None
+    """None when the caller serves the session: the queue says so, the database was not read."""
     session: Session
     view: SessionView | None
     """None when the session is neither queued nor served."""
@@ -67,7 +68,7 @@ class Access:
     @property
     def oversees(self) -> bool:
         """A supervisor or admin who sees the session without serving it."""
-        return self.actor.agent_scope != "self"
+        return self.actor is not None and self.actor.agent_scope != "self"
 
     def require_serving(self) -> SessionView:
         if not self.serving or self.view is None:
@@ -96,9 +97,12 @@ async def visible_session(request: Request, principal: Principal, session_id: st
         raise missing from None
     if session.merchant != principal.merchant_id:
         raise missing
-    actor, row = await asyncio.to_thread(_scope, services.records, principal, session_id)
     view = services.queue.dispatcher.session(session_id)
-    access = Access(principal, actor, session, view)
+    access = Access(principal, None, session, view)
+    if access.serving:
+        return access  # the workbench's busiest calls (messages, images) need no database read
+    actor, row = await asyncio.to_thread(_scope, services.records, principal, session_id)
+    access = replace(access, actor=actor)
     agent = principal.account
     if view is not None and (agent in view.agents or view.offered_to == agent):
         return access

@@ -1,18 +1,19 @@
-"""The queue's refusals as problems: one mapping for the workbench and the console's batch."""
+"""Who may act on a live session, which accounts are targets, and the queue's refusals as problems."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import cast
+from typing import Literal, cast
 
 import pytest
 from fastapi import Request
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from chatflow.admin_api.agent_access import merchant_account, refused
+from chatflow.admin_api.agent_access import merchant_account, refused, visible_session
+from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.engine.routing import (
     AgentUnavailable,
@@ -21,10 +22,12 @@ from chatflow.engine.routing import (
     NotOffered,
     NotServing,
     RoutingError,
+    SessionView,
     UnknownAgent,
     UnknownGroup,
     UnknownSession,
 )
+from chatflow.engine.session import Session as ChatSession
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
     MerchantRow,
@@ -106,3 +109,54 @@ def test_a_transfer_target_is_an_enabled_account_of_the_merchant(records: Engine
     assert found is not None and found.account == "acme_alice"
     assert merchant_account(request, "acme", "acme_gone") is None  # disabled
     assert merchant_account(request, "acme", "globex_gina") is None  # another merchant's
+
+
+class Runtime:
+    async def get(self, session_id: str) -> ChatSession:
+        return ChatSession(id=session_id, flow_id="f", flow_version="1", node="n", merchant="acme")
+
+
+def request_for(view: SessionView, records: Engine | None) -> Request:
+    dispatcher = SimpleNamespace(session=lambda session_id: view)
+    services = SimpleNamespace(
+        runtime=Runtime(), queue=SimpleNamespace(dispatcher=dispatcher), records=records
+    )
+    return cast(
+        Request, SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(services=services)))
+    )
+
+
+def view_of(
+    phase: Literal["ringing", "active"], agents: tuple[str, ...], offered_to: str | None = None
+) -> SessionView:
+    return SessionView(
+        "s1", "acme", "presales", 1, phase, agents, offered_to, None, None, frozenset()
+    )
+
+
+def principal(records: Engine, account: str) -> Principal:
+    with Session(records) as db:
+        row = db.exec(select(AccountRow).where(AccountRow.account == account)).one()
+    return Principal(
+        row.id or 0, row.account, row.merchant_id, row.role, row.nickname, row.staff_no
+    )
+
+
+@pytest.mark.anyio
+async def test_an_agent_serving_the_session_is_let_in_without_a_database_read(
+    records: Engine,
+) -> None:
+    me = principal(records, "acme_alice")
+    access = await visible_session(request_for(view_of("active", ("acme_alice",)), None), me, "s1")
+    assert access.serving and access.actor is None and not access.oversees
+
+
+@pytest.mark.anyio
+async def test_an_agent_the_session_rings_for_is_resolved_from_the_database(
+    records: Engine,
+) -> None:
+    me = principal(records, "acme_alice")
+    view = view_of("ringing", (), offered_to="acme_alice")
+    access = await visible_session(request_for(view, records), me, "s1")
+    assert not access.serving and access.actor is not None
+    assert not access.oversees  # an agent's scope is its own sessions
