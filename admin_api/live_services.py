@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session as Db
 from sqlmodel import col, select
@@ -98,14 +98,10 @@ class LiveServices:
                 for row in enabled_accounts(db, merchant_id)
                 if row.groups
             ]
-            conversations = db.exec(
-                select(ConversationRow.session_id, ConversationRow.queued_at).where(
+            queued_at: dict[str, datetime] = {}
+            if waiting:  # the column type hands back aware UTC datetimes
+                statement = select(ConversationRow.session_id, ConversationRow.queued_at).where(
                     col(ConversationRow.session_id).in_(waiting)
                 )
-            ).all()
-        queued_at = {sid: _aware(at) for sid, at in conversations if at is not None}
+                queued_at = {sid: at for sid, at in db.exec(statement) if at is not None}
         return accounts, queued_at
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,11 +1,16 @@
-"""LiveServices: the console's live actions refuse with the workbench's codes and details."""
+"""LiveServices: refusals with the workbench's codes and details; the queue board from the records."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session as Db
 
 from chatflow.admin_api.agent_access import refused
 from chatflow.admin_api.live import LiveError
@@ -20,6 +25,13 @@ from chatflow.engine.routing import (
     UnknownSession,
 )
 from chatflow.engine.session import Session
+from chatflow.engine.stores.recordsdb import (
+    AccountRow,
+    ConversationRow,
+    MerchantRow,
+    create_tables,
+    records_engine,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +74,78 @@ async def test_an_agent_not_logged_in_is_reported_offline() -> None:
     with pytest.raises(LiveError) as caught:
         await live.transfer("acme", "s1", group=None, agent="bob", by="alice")
     assert caught.value.code == "agent_unavailable" and "offline" in caught.value.detail
+
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Iterator[Engine]:
+    engine = records_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    create_tables(engine)
+    with Db(engine) as db:
+        db.add(MerchantRow(id="acme"))
+        db.commit()
+        for account, groups, enabled in [
+            ("acme_dave", {"aftersales": 1}, True),
+            ("acme_alice", {"presales": 1, "aftersales": 2}, True),
+            ("acme_owner", {}, True),  # no groups: never on the board
+            ("acme_gone", {"presales": 1}, False),
+        ]:
+            db.add(
+                AccountRow(
+                    merchant_id="acme",
+                    account=account,
+                    password_hash="x",
+                    nickname=account,
+                    staff_no="1",
+                    groups=groups,
+                    enabled=enabled,
+                )
+            )
+        for sid, waited in [("s1", 30), ("s2", 12)]:
+            db.add(
+                ConversationRow(
+                    session_id=sid,
+                    merchant_id="acme",
+                    site_key="acme-web",
+                    visitor_id=f"v-{sid}",
+                    flow_id="main",
+                    status="queued",
+                    queued_at=NOW - timedelta(seconds=waited),
+                )
+            )
+        db.commit()
+    yield engine
+    engine.dispose()
+
+
+class Dispatcher:
+    def groups(self) -> list[SimpleNamespace]:
+        return [
+            SimpleNamespace(merchant="acme", group="aftersales", waiting=("s1", "s2")),
+            SimpleNamespace(merchant="acme", group="presales", waiting=()),
+            SimpleNamespace(merchant="globex", group="presales", waiting=("g1",)),
+        ]
+
+    def agent(self, account: str) -> SimpleNamespace | None:
+        if account == "acme_dave":
+            return SimpleNamespace(status="rest", active=frozenset({"s0"}))
+        return None
+
+
+async def test_the_board_counts_waiting_visitors_and_lists_enabled_agents_with_groups(
+    records: Engine,
+) -> None:
+    services = SimpleNamespace(
+        queue=SimpleNamespace(dispatcher=Dispatcher()),
+        records=records,
+        clock=SimpleNamespace(now=lambda: NOW),
+    )
+    board = await LiveServices(cast(Services, services)).snapshot("acme")
+    assert board.waiting == {"aftersales": 2, "presales": 0}
+    assert board.longest_wait_seconds == {"aftersales": 30.0}
+    assert [(a.account, a.status, a.groups, a.sessions) for a in board.agents] == [
+        ("acme_alice", "offline", ("aftersales", "presales"), 0),
+        ("acme_dave", "rest", ("aftersales",), 1),
+    ]
