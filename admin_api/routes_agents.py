@@ -313,8 +313,7 @@ async def agent_message(request: Request, session_id: str, token: str) -> dict[s
         raise ApiProblem(422, "forbidden_word", verdict.reason, words=verdict.blocked)
     services = services_of(request)
     key = f"agent:{me.account}:{body.id or uuid.uuid4().hex}"
-    with services.agent_text(session_id, me.account, body.text):
-        applied = await services.runtime.apply(session_id, AgentMessage(key, me.account, body.text))
+    applied = await services.runtime.apply(session_id, AgentMessage(key, me.account, body.text))
     if applied and verdict.alerts:
         await alert(request, access, body.text, verdict.alerts)
     return {"accepted": True, "applied": applied}

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,41 +180,15 @@ class Services(VisitorBackend):
         self._tasks: list[asyncio.Task[None]] = []
         self._published: dict[tuple[str, str, int], str] = {}
         """(merchant, flow id, published version number) -> runtime (content) version."""
-        self._agent_texts: dict[tuple[str, str], list[str]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     def _on_frames(self, session_id: str, frames: Sequence[Frame]) -> None:
         self.feed(session_id, frames)
-        self.writer.put("frames", session_id, list(frames), agent=self._author(session_id, frames))
+        self.writer.put("frames", session_id, list(frames))
         if any(frame.type == "ended" for frame in frames):
             task = asyncio.get_running_loop().create_task(self._rating_at_end(session_id))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
-
-    @contextlib.contextmanager
-    def agent_text(self, session_id: str, agent_id: str, text: str) -> Iterator[None]:
-        """While applying an agent's message: its frame is recorded as written by ``agent_id``."""
-        key = (session_id, text)
-        self._agent_texts.setdefault(key, []).append(agent_id)
-        try:
-            yield
-        finally:
-            waiting = self._agent_texts.get(key)
-            if waiting and agent_id in waiting:
-                waiting.remove(agent_id)
-            if not waiting:
-                self._agent_texts.pop(key, None)
-
-    def _author(self, session_id: str, frames: Sequence[Frame]) -> str | None:
-        """Who wrote the agent message among ``frames`` (else the session's first agent)."""
-        for frame in frames:
-            if frame.type == "message" and frame.sender == "agent":
-                waiting = self._agent_texts.get((session_id, frame.text))
-                if waiting:
-                    return waiting.pop(0)
-                view = self.queue.dispatcher.session(session_id)
-                return view.agents[0] if view is not None and view.agents else None
-        return None
 
     async def start(self, flows_folder: Path) -> None:
         """Publish the flows, load groups and agents into the queue, start background loops."""

@@ -28,6 +28,8 @@ class Say(Effect):
     sender: Literal["bot", "system", "agent"] = "bot"
     options: tuple[str, ...] = ()
     """Buttons offered with the message (menu options, form choices)."""
+    author: str = ""
+    """For ``sender="agent"``: the agent account that wrote it (records only, never shown)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FrameType = Literal["message", "queue", "agent_joined", "survey", "ended"]
@@ -36,6 +36,9 @@ class Frame:
     body: Mapping[str, Any]
     at: str
     """When it was produced, ISO 8601 in UTC."""
+    author: str = field(default="", compare=False)
+    """The agent account that wrote an agent ``message`` (for the records). Never sent to the
+    visitor nor kept in the output log: only listeners told right after the save see it."""
 
     def to_json(self) -> dict[str, Any]:
         """The wire form: ``{"type": ..., "seq": ..., <body fields>, "at": ...}``."""

@@ -167,8 +167,8 @@ class _Apply:
                 self.dispatch(event)
             case VisitorImage(url=url, client_id=cid):
                 self.visitor_image(url, cid)
-            case AgentImage(url=url, client_id=cid):
-                self.frame("message", with_id({"from": "agent", "image": url}, cid))
+            case AgentImage(agent_id=agent_id, url=url, client_id=cid):
+                self.frame("message", with_id({"from": "agent", "image": url}, cid), agent_id)
             case VisitorEnded(client_id=cid):
                 self.end("visitor", cid)
             case SessionClosed(reason=reason):
@@ -343,11 +343,11 @@ class _Apply:
         s = self.s
         for effect in effects:
             match effect:
-                case Say(text=text, sender=sender, options=options):
+                case Say(text=text, sender=sender, options=options, author=author):
                     body: dict[str, Any] = {"from": sender, "text": text}
                     if options:
                         body["options"] = list(options)
-                    self.frame("message", body)
+                    self.frame("message", body, author)
                     self.bot_spoke = self.bot_spoke or sender != "agent"
                 case SetVars(values=values):
                     s.variables.update({str(k): jsonable(v) for k, v in values.items()})
@@ -421,9 +421,9 @@ class _Apply:
         self.s.calls.pop(call_id, None)
         self.s.timers.pop(HTTP_WATCHDOG + call_id, None)
 
-    def frame(self, kind: FrameType, body: dict[str, Any]) -> None:
+    def frame(self, kind: FrameType, body: dict[str, Any], author: str = "") -> None:
         self.s.last_seq += 1
-        self.tx.frames.append(Frame(self.s.last_seq, kind, body, self.at))
+        self.tx.frames.append(Frame(self.s.last_seq, kind, body, self.at, author))
 
     def ids(self, **more: Any) -> dict[str, Any]:
         s = self.s

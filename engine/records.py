@@ -86,7 +86,9 @@ class Recorder:
         )
 
     def frames(self, session_id: str, frames: Iterable[Frame], *, agent: str | None = None) -> None:
-        """Store message frames as transcript lines; note the first agent reply and the end."""
+        """Store message frames as transcript lines; note the first agent reply and the end.
+
+        An agent line is attributed to its frame's ``author``, else to ``agent``."""
         self.run_batch([("frames", (session_id, list(frames)), {"agent": agent})])
 
     def queued(self, session_id: str, group: str, at: datetime) -> None:
@@ -158,7 +160,7 @@ class Recorder:
                     "merchant_id": known.merchant,
                     "seq": frame.seq,
                     "sender": sender,
-                    "agent_account": agent if sender == "agent" else None,
+                    "agent_account": (frame.author or agent) if sender == "agent" else None,
                     "text": frame.text,
                     "at": _at(frame),
                 }

@@ -145,8 +145,8 @@ to_agent:
                 return Outcome.wait(ToAgents(text), state=state)
             case Choice(value=value) if not queued:
                 return Outcome.wait(ToAgents(value), state=state)
-            case AgentMessage(text=text):
-                return Outcome.wait(Say(text, sender="agent"), state=state)
+            case AgentMessage(agent_id=agent_id, text=text):
+                return Outcome.wait(Say(text, sender="agent", author=agent_id), state=state)
             case AgentEnded():
                 if self.next:
                     return Outcome.go(self.next, *self._cancel(ctx))

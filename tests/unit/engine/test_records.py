@@ -86,3 +86,14 @@ def test_reception_time_runs_to_the_end_of_the_service_not_of_the_survey(engine:
     with Session(engine) as db:
         row = db.get(ConversationRow, "s3")
     assert row is not None and reception_micros(row) == 120_000_000
+
+
+def test_an_agent_line_is_recorded_as_written_by_its_frames_author(engine: Engine) -> None:
+    rec = Recorder(engine)
+    rec.started("s2", merchant="acme", site="acme-web", visitor="v2", flow="presales", at=T0)
+    mine = Frame(1, "message", {"from": "agent", "text": "好的"}, T0.isoformat(), "bob0001")
+    rec.frames("s2", [mine], agent="alice01")  # the frame's author wins over the fallback
+    with Session(engine) as db:
+        line = db.exec(select(MessageRow).where(MessageRow.session_id == "s2")).one()
+    assert line.agent_account == "bob0001"
+    assert "bob0001" not in mine.dumps() and "author" not in mine.to_json()  # never to visitors

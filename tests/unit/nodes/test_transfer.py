@@ -108,7 +108,7 @@ def test_agent_messages_reach_the_visitor_unrendered(make: Make) -> None:
     s.enter()
     join(s)
     out = s.send(AgentMessage(key="m", agent_id="a1", text="您好 {{ 1 + 1 }}"))
-    assert out.waits and out.effects == (Say("您好 {{ 1 + 1 }}", sender="agent"),)
+    assert out.waits and out.effects == (Say("您好 {{ 1 + 1 }}", sender="agent", author="a1"),)
 
 
 def test_while_queued_visitor_text_just_waits(make: Make) -> None:
