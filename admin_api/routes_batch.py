@@ -21,10 +21,11 @@ from sqlmodel import Session, col, delete, select
 
 from chatflow.admin_api import visitors
 from chatflow.admin_api.live import LiveError, LiveSessions, live_sessions
+from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import DbId, scope_clauses
-from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow, GroupRow, MessageRow
+from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow, MessageRow
 
 log = logging.getLogger("chatflow.api.batch")
 
@@ -167,15 +168,8 @@ async def batch_transfer(
     with Session(request.app.state.records) as db:
         if body.group is not None and db.get(GroupRow, (actor.merchant_id, body.group)) is None:
             raise ApiProblem(404, "not_found", f"no group {body.group!r}")
-        if body.agent is not None:
-            account = db.exec(
-                select(AccountRow).where(
-                    col(AccountRow.merchant_id) == actor.merchant_id,
-                    col(AccountRow.account) == body.agent,
-                )
-            ).first()
-            if account is None:
-                raise ApiProblem(404, "not_found", f"no agent {body.agent!r}")
+        if body.agent is not None and enabled_account(db, actor.merchant_id, body.agent) is None:
+            raise ApiProblem(404, "not_found", f"no agent {body.agent!r}")
 
     async def transfer(session_id: str) -> None:
         await live.transfer(

@@ -69,6 +69,17 @@ def test_transfer_takes_at_most_20_and_names_one_target(kit: Kit) -> None:
     assert batch(kit, "transfer", {"session_ids": ["s1"], "agent": "carol01"}).status_code == 404
 
 
+def test_transfer_to_a_disabled_agent_is_refused_like_a_missing_one(kit: Kit) -> None:
+    kit.conversation("s1", status="with_agent")
+    with Session(kit.engine) as db:
+        bob = db.exec(select(AccountRow).where(AccountRow.account == "bob0001")).one()
+        bob.enabled = False
+        db.add(bob)
+        db.commit()
+    response = batch(kit, "transfer", {"session_ids": ["s1"], "agent": "bob0001"})
+    assert response.status_code == 404 and kit.live.calls == []
+
+
 def test_live_actions_need_the_live_wiring(kit: Kit) -> None:
     kit.conversation("s1", status="with_agent")
     del kit.client.app.state.live  # type: ignore[attr-defined]
