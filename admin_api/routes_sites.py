@@ -8,15 +8,16 @@ Site keys are public (the widget uses them) and unique in the whole deployment.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from sqlmodel import Session, select
 
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import now
 from chatflow.admin_api.tenants import (
     FLOW_ID_PATTERN,
     ID_PATTERN,
@@ -209,13 +210,16 @@ def update_site(
 
 @router.post("/{key}/disable", response_model=SiteOut)
 def disable_site(
-    key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+    key: SiteKey,
+    request: Request,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    db: Db,
 ) -> SiteOut:
     """Disable a site for good: it refuses new sessions and can never be enabled again."""
     row = _get(db, actor, key)
     if row.enabled:
         row.enabled = False
-        row.disabled_at = datetime.now(UTC)
+        row.disabled_at = now(request)
         db.add(row)
         db.commit()
         db.refresh(row)
