@@ -12,12 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from chatflow.admin_api import passwords
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.live import MemoryLive
 from chatflow.admin_api.settings import ServeSettings
@@ -125,11 +123,7 @@ class Kit:
 
 
 @pytest.fixture(name="kit")
-def kit_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kit]:
-    # argon2's cheapest parameters: production ones cost ~0.4 s per login (tested elsewhere)
-    monkeypatch.setattr(
-        passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+def kit_fixture(tmp_path: Path, cheap_argon2: None) -> Iterator[Kit]:
     config = tmp_path / "chatflow.yaml"
     config.write_text(CONFIG)
     settings = ServeSettings(config=config, data=tmp_path / "data", env={"PW": PASSWORD})
