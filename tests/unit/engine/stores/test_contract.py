@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from store_kit import T0, frames, session, timer
 
 from chatflow.engine.effects import HttpRequest
 from chatflow.engine.errors import StoreConflict
-from chatflow.engine.frames import Frame
-from chatflow.engine.session import MAX_SEEN_KEYS, PendingCall, Session, SysValues, Timer
+from chatflow.engine.session import MAX_SEEN_KEYS, PendingCall, SysValues, Timer
 from chatflow.engine.stores.base import SessionStore, content_version
 from chatflow.engine.stores.redis import RedisStore
 from chatflow.engine.stores.sqlite import SqliteStore
 
 pytestmark = pytest.mark.anyio
-
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-
-def session(sid: str = "s1", *, version: int = 1, **fields: object) -> Session:
-    made = Session(id=sid, flow_id="demo", flow_version="v1", node="ask", version=version)
-    for name, value in fields.items():
-        setattr(made, name, value)
-    return made
-
-
-def frames(first: int, count: int) -> list[Frame]:
-    return [
-        Frame(n, "message", {"from": "bot", "text": f"m{n}"}, T0.isoformat())
-        for n in range(first, first + count)
-    ]
-
-
-def timer(name: str, seconds: float, tid: str = "1") -> Timer:
-    return Timer(name, tid, T0 + timedelta(seconds=seconds), "ask")
 
 
 async def test_a_created_session_loads_back_equal_and_as_a_copy(store: SessionStore) -> None:

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
+from store_kit import T0, frames, session
 
 from chatflow.engine.errors import StoreConflict
-from chatflow.engine.frames import Frame
-from chatflow.engine.session import Session, Timer
+from chatflow.engine.session import Timer
 from chatflow.engine.stores.redis import RedisStore
 
 pytestmark = pytest.mark.anyio
-
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-
-def session(sid: str = "s1", *, version: int = 1, **fields: object) -> Session:
-    made = Session(id=sid, flow_id="demo", flow_version="v1", node="ask", version=version)
-    for name, value in fields.items():
-        setattr(made, name, value)
-    return made
-
-
-def frames(first: int, count: int) -> list[Frame]:
-    return [
-        Frame(n, "message", {"from": "bot", "text": f"m{n}"}, T0.isoformat())
-        for n in range(first, first + count)
-    ]
 
 
 @pytest.fixture
