@@ -14,7 +14,7 @@ import contextlib
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
@@ -137,6 +137,41 @@ def chat_page_policy(site: SiteInfo | None) -> str:
     )
 
 
+async def published_version(backend: VisitorBackend, site: SiteInfo) -> str:
+    """The flow version new sessions of the site start on; 503 while none is published."""
+    version = await backend.flow_version(site)
+    if version is None:
+        raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
+    return version
+
+
+async def start_on_site(
+    backend: VisitorBackend,
+    runtime: Runtime,
+    site: SiteInfo,
+    version: str,
+    *,
+    session_id: str,
+    visitor_id: str,
+    channel_id: str,
+    variables: Mapping[str, Any] | None = None,
+) -> None:
+    """Start a conversation on a site, for any channel: its record first (so the record is there
+    before its first frames), then the site's flow, with the site's merchant, key and name."""
+    await backend.started(session_id, site, visitor_id)
+    await runtime.start(
+        site.flow_id,
+        session_id=session_id,
+        version=version,
+        merchant=site.merchant,
+        site_key=site.key,
+        visitor_id=visitor_id,
+        channel_id=channel_id,
+        channel_name=site.name,
+        variables=variables,
+    )
+
+
 def build_router(channel: VisitorChannel) -> APIRouter:
     router = APIRouter(tags=["visitor"])
 
@@ -163,22 +198,18 @@ def build_router(channel: VisitorChannel) -> APIRouter:
                 "blacklisted",
                 "抱歉，暂时无法为您提供在线服务。Sorry, we cannot serve you online.",
             )
-        version = await channel.backend.flow_version(site)
-        if version is None:
-            raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
+        version = await published_version(channel.backend, site)
         flow = await channel.runtime.flows.get(site.flow_id, version)
         declared = {k: v for k, v in body.data.items() if k in flow.flow.vars}
         session_id = uuid.uuid4().hex
-        await channel.backend.started(session_id, site, visitor_id)
-        await channel.runtime.start(
-            site.flow_id,
+        await start_on_site(
+            channel.backend,
+            channel.runtime,
+            site,
+            version,
             session_id=session_id,
-            version=version,
-            merchant=site.merchant,
-            site_key=site.key,
             visitor_id=visitor_id,
             channel_id=site.key,
-            channel_name=site.name,
             variables=declared,
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))

@@ -29,7 +29,7 @@ from sqlmodel import col
 
 from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import MAX_TEXT
-from chatflow.channels.web import SiteInfo, VisitorBackend
+from chatflow.channels.web import SiteInfo, VisitorBackend, published_version, start_on_site
 from chatflow.channels.webhook_outbox import Destination, Outbox
 from chatflow.channels.webhook_signing import HEADER, SignatureError, verify
 from chatflow.engine.clock import Clock
@@ -217,25 +217,19 @@ class WebhookChannel:
             raise ChannelProblem(404, "site_not_found", f"the channel's site {info.site!r} is gone")
         if await self.backend.blacklisted(site.merchant, f"{info.key}:{user_id}"):
             raise ChannelProblem(403, "blacklisted", "this user may not be served")
-        version = await self.backend.flow_version(site)
-        if version is None:
-            raise ChannelProblem(503, "flow_unavailable", "the site's flow is not published")
-        return site, version
+        return site, await published_version(self.backend, site)
 
     async def _start(
         self, info: ChannelInfo, user_id: str, session_id: str, site: SiteInfo, version: str
     ) -> None:
-        visitor_id = f"{info.key}:{user_id}"
-        await self.backend.started(session_id, site, visitor_id)  # the record before its frames
-        await self.runtime.start(
-            site.flow_id,
-            version=version,
-            merchant=site.merchant,
-            site_key=site.key,
-            visitor_id=visitor_id,
-            channel_id=info.key,
-            channel_name=site.name,
+        await start_on_site(
+            self.backend,
+            self.runtime,
+            site,
+            version,
             session_id=session_id,
+            visitor_id=f"{info.key}:{user_id}",
+            channel_id=info.key,
         )
 
     # -- the records database ----------------------------------------------------------------
