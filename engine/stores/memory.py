@@ -60,9 +60,10 @@ class MemoryStore:
         self._sessions[session.id] = (session.version, session.status, text)
         keys = self._keys.setdefault(session.id, {})
         keys.update(session.unsaved_keys())
-        first = session.first_kept_key
-        for n in [n for n in keys if n < first] if len(keys) > MAX_SEEN_KEYS else ():
-            del keys[n]
+        if len(keys) > MAX_SEEN_KEYS:
+            first = session.first_kept_key
+            for n in [n for n in keys if n < first]:
+                del keys[n]
         session.keys_saved()
         if outputs:
             self._outputs.setdefault(session.id, []).extend(outputs)
