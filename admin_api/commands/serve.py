@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
             port=settings.port,
             log_level=args.log_level,
             ws_max_size=1_048_576,
+            # Chat frames are a few hundred bytes: compressing them saves little, costs CPU per
+            # frame and keeps two zlib states (~300 KB) per open socket (docs/decisions.md).
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=10,
             proxy_headers=False,
         )

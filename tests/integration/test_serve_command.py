@@ -82,7 +82,9 @@ def test_serve_prints_urls_shuts_down_gracefully_and_keeps_sessions(data: Path) 
         async def talk() -> tuple[list[dict[str, object]], int | None]:
             url = f"ws://127.0.0.1:{server.port}/ws/visitor?token={created['visitor_token']}"
             frames: list[dict[str, object]] = []
-            async with websockets.connect(url) as ws:
+            async with websockets.connect(url) as ws:  # the client offers permessage-deflate
+                assert ws.response is not None
+                assert "Sec-WebSocket-Extensions" not in ws.response.headers  # declined
                 # the real clock decides: the menu in service hours, else the phone prompt
                 while not any(f.get("options") or "手机号" in str(f.get("text")) for f in frames):
                     frames.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
