@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine
@@ -97,3 +97,24 @@ def test_an_agent_line_is_recorded_as_written_by_its_frames_author(engine: Engin
         line = db.exec(select(MessageRow).where(MessageRow.session_id == "s2")).one()
     assert line.agent_account == "bob0001"
     assert "bob0001" not in mine.dumps() and "author" not in mine.to_json()  # never to visitors
+
+
+def test_transcript_times_are_stored_exactly_as_the_orm_stores_them(engine: Engine) -> None:
+    """Lines go to the database by driver-level executemany: their ``at`` must be the very value
+    the ORM writes (SQLite keeps text, so a different format would sort and compare wrongly)."""
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    beijing = timezone(timedelta(hours=8))
+    moments = [T0, T0.astimezone(beijing) + timedelta(microseconds=250)]  # whole second, offset
+    rec.frames("s1", [Frame(n, "message", {"from": "bot", "text": "hi"}, m.isoformat())
+                      for n, m in enumerate(moments, 1)])  # fmt: skip
+    with Session(engine) as db:
+        for n, moment in enumerate(moments, 101):
+            db.add(MessageRow(session_id="orm", merchant_id="acme", seq=n, sender="bot",
+                              text="hi", at=moment))  # fmt: skip
+        db.commit()
+        raw = db.connection().exec_driver_sql("SELECT session_id, at FROM message ORDER BY seq")
+        stored = [row[1] for row in raw]
+        lines = db.exec(select(MessageRow).where(MessageRow.session_id == "s1")).all()
+    assert stored[:2] == stored[2:]
+    assert [line.at for line in sorted(lines, key=lambda m: m.seq)] == moments
