@@ -150,6 +150,23 @@ def analyse(source: str, *, expression: bool = False) -> TemplateFacts:
     )
 
 
+_SYNTAX = ("{{", "{%", "{#")
+"""What makes a text a template (the environment's default delimiters; no line statements)."""
+
+
+def _compile(source: str) -> Any:
+    """The compiled template, or for a text without any template syntax (most bot texts) its
+    rendering: the same for every session, so it is rendered once instead of per message."""
+    text = translate_aliases(source)
+    try:
+        template = ENV.from_string(text)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template does not parse: {exc.message}") from None
+    if any(mark in text for mark in _SYNTAX):
+        return template
+    return template.render()[:MAX_OUTPUT]
+
+
 class CompiledFlowTemplates:
     """Compiled templates and expressions of one flow version, compiled on first use then cached."""
 
@@ -161,11 +178,9 @@ class CompiledFlowTemplates:
         """Render a text template; raise :class:`TemplateError` on any failure."""
         template = self._templates.get(source)
         if template is None:
-            try:
-                template = ENV.from_string(translate_aliases(source))
-            except TemplateSyntaxError as exc:
-                raise TemplateError(f"template does not parse: {exc.message}") from None
-            self._templates[source] = template
+            template = self._templates[source] = _compile(source)
+        if isinstance(template, str):  # no Jinja syntax: the text was rendered once, when compiled
+            return template
         try:
             out = template.render(variables)
         except (SecurityError, UndefinedError, TypeError, ValueError, ArithmeticError) as exc:
