@@ -62,6 +62,8 @@ class RecordOut(BaseModel):
     first_ring_at: datetime | None
     agent_joined_at: datetime | None
     first_agent_reply_at: datetime | None
+    service_ended_at: datetime | None
+    """When the human service ended (the survey and goodbye may follow)."""
     ended_at: datetime | None
     end_reason: str | None
     closed_by: str | None
@@ -70,7 +72,8 @@ class RecordOut(BaseModel):
     first_response_seconds: float | None
     """Agent joined - first ring (seed 000)."""
     reception_minutes: float | None
-    """End - agent joined, minutes, one decimal."""
+    """End of the human service (else of the conversation) - agent joined, minutes, one
+    decimal."""
 
 
 class RecordPage(BaseModel):
@@ -141,6 +144,7 @@ def record_out(row: Record) -> RecordOut:
         first_ring_at=_utc(row.first_ring_at),
         agent_joined_at=_utc(row.agent_joined_at),
         first_agent_reply_at=_utc(row.first_agent_reply_at),
+        service_ended_at=_utc(row.service_ended_at),
         ended_at=_utc(row.ended_at),
         end_reason=row.end_reason,
         closed_by=row.closed_by,
@@ -203,7 +207,8 @@ def list_records(
 RECORD_HEADERS = (
     "session_id", "site", "visitor_id", "visitor_name", "group", "agent", "agents", "status",
     "started_at", "queued_at", "first_ring_at", "agent_joined_at", "first_response_s",
-    "ended_at", "reception_min", "end_reason", "closed_by", "rating", "abandoned",
+    "service_ended_at", "ended_at", "reception_min", "end_reason", "closed_by", "rating",
+    "abandoned",
 )  # fmt: skip
 MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
 
@@ -215,7 +220,8 @@ def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
         row.agent_account, ", ".join(row.agents), row.status, format_time(row.started_at, tz),
         format_time(row.queued_at, tz), format_time(row.first_ring_at, tz),
         format_time(row.agent_joined_at, tz), _first_response_seconds(row),
-        format_time(row.ended_at, tz), _reception_minutes(row),
+        format_time(row.service_ended_at, tz), format_time(row.ended_at, tz),
+        _reception_minutes(row),
         row.end_reason, row.closed_by, row.rating, row.abandoned,
     ]  # fmt: skip
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
+from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
 from chatflow.admin_api import routes_records
 
@@ -24,7 +25,8 @@ def sheet_rows(content: bytes, sheet: str) -> list[list[Any]]:
 
 def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> None:
     kit.conversation("s1", visitor="v1", messages=[("visitor", '=HYPERLINK("http://x")')])
-    kit.conversation("s2", visitor="@evil", rating=4, days_ago=2)
+    ended = NOW - timedelta(days=2) + timedelta(minutes=3)
+    kit.conversation("s2", visitor="@evil", rating=4, days_ago=2, service_ended_at=ended)
     kit.conversation("theirs", merchant="other", site="other-web")
     response = get(
         kit, "/api/v1/records/export", format="xlsx", tz="Asia/Taipei", transcripts="true"
@@ -41,6 +43,9 @@ def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> No
     assert by_id["s2"]["visitor_id"] == "'@evil" and by_id["s2"]["rating"] == 4
     assert by_id["s1"]["started_at"] == "2026-11-22 18:00:00"  # 10:00 UTC in Taipei
     assert by_id["s1"]["first_response_s"] == 10 and by_id["s1"]["reception_min"] == 4.7
+    assert by_id["s1"]["service_ended_at"] is None
+    assert by_id["s2"]["service_ended_at"] == "2026-11-21 18:03:00"  # Taipei, like its neighbours
+    assert by_id["s2"]["ended_at"] == "2026-11-21 18:05:00" and by_id["s2"]["reception_min"] == 2.7
     messages = sheet_rows(response.content, "messages")
     assert messages[1][0] == "s1" and messages[1][5] == '\'=HYPERLINK("http://x")'
 
@@ -78,14 +83,21 @@ def test_export_follows_scope_and_rights(kit: Kit) -> None:
 
 
 def test_one_transcript_to_word_and_excel(kit: Kit) -> None:
-    kit.conversation("s1", messages=[("visitor", "＝cmd|' /C calc'!A0"), ("agent", "您好")])
+    ended = NOW - timedelta(days=1) + timedelta(minutes=2)
+    kit.conversation(
+        "s1",
+        messages=[("visitor", "＝cmd|' /C calc'!A0"), ("agent", "您好")],
+        service_ended_at=ended,
+    )
     word = get(kit, "/api/v1/records/s1/export")
     document = Document(io.BytesIO(word.content))
     assert any(p.text == "session_id: s1" for p in document.paragraphs)
+    assert any(p.text == "service_ended_at: 2026-11-22 10:02:00" for p in document.paragraphs)
     lines = [[c.text for c in row.cells] for row in document.tables[0].rows]
     assert lines[1][1:] == ["visitor", "", "'＝cmd|' /C calc'!A0"]
     excel = get(kit, "/api/v1/records/s1/export", format="xlsx")
     assert sheet_rows(excel.content, "messages")[2][1:] == ["agent", "alice01", "您好"]
+    assert ["service_ended_at", "2026-11-22 10:02:00"] in sheet_rows(excel.content, "conversation")
     hidden = kit.client.get("/api/v1/records/s1/export", headers=kit.as_("carol01"))
     assert hidden.status_code == 404
 

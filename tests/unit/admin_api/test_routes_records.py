@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
+from datetime import timedelta
+
+from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from sqlmodel import Session
 
 from chatflow.engine.stores.contenttables import TagGroupRow, TagRow, VisitorRow, VisitorTagRow
@@ -33,6 +35,18 @@ def test_one_record_carries_first_response_and_reception_time(kit: Kit) -> None:
     assert record["first_response_seconds"] == 10.0  # joined 16 s - first ring 6 s
     assert record["reception_minutes"] == 4.7  # 300 s - 16 s = 4.73 min
     assert record["started_at"].endswith("Z") or record["started_at"].endswith("+00:00")
+    assert record["service_ended_at"] is None  # not written: reception runs to the end
+
+
+def test_a_record_shows_when_the_human_service_ended(kit: Kit) -> None:
+    start = NOW - timedelta(days=1)
+    kit.conversation("s1", service_ended_at=start + timedelta(minutes=2, seconds=16))
+    record = kit.client.get("/api/v1/records/s1", headers=kit.as_("admin01")).json()
+    assert record["service_ended_at"] == "2026-11-22T10:02:16Z"
+    assert record["ended_at"] == "2026-11-22T10:05:00Z"  # the survey ran on
+    assert record["reception_minutes"] == 2.0  # joined at 16 s, service ended at 2 min 16 s
+    listed = kit.client.get("/api/v1/records", headers=kit.as_("admin01")).json()["items"]
+    assert listed[0]["service_ended_at"] == record["service_ended_at"]
 
 
 def test_filters(kit: Kit) -> None:
