@@ -44,6 +44,20 @@ def _line_statement(dialect: Dialect) -> tuple[str, Any]:
     return statement, _MESSAGES.c.at.type.dialect_impl(dialect).bind_processor(dialect)
 
 
+IMAGE_LABEL = "[图片]"
+"""What a transcript line of an image says before the image's URL (the product's own word)."""
+
+
+def _line_text(frame: Frame) -> str:
+    """A message's text; an image (``image`` instead of ``text``) as ``[图片] <url>``, so
+    transcripts, exports and searches show and find it rather than a blank line."""
+    image = frame.body.get("image")
+    if not image:
+        return frame.text
+    text = frame.text
+    return f"{IMAGE_LABEL} {image} {text}" if text else f"{IMAGE_LABEL} {image}"
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -177,9 +191,8 @@ class Recorder:
             if sender == "agent" and agent_at is None:
                 agent_at = _at(frame)
             author = (frame.author or agent) if sender == "agent" else None
-            lines.append(
-                (session_id, known.merchant, frame.seq, sender, author, frame.text, _at(frame))
-            )
+            text = _line_text(frame)
+            lines.append((session_id, known.merchant, frame.seq, sender, author, text, _at(frame)))
         ended = next((f for f in frames if f.type == "ended"), None)
         if agent_at is None and ended is None:
             return

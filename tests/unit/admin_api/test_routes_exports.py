@@ -10,6 +10,8 @@ from openpyxl import load_workbook
 from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
 from chatflow.admin_api import routes_records
+from chatflow.engine.frames import Frame
+from chatflow.engine.records import Recorder
 
 
 def get(kit: Kit, url: str, account: str = "admin01", **params: Any) -> Any:
@@ -114,3 +116,24 @@ def test_statistics_to_excel_and_word(kit: Kit) -> None:
     word = get(kit, "/api/v1/stats/export", by="group", format="docx")
     table = Document(io.BytesIO(word.content)).tables[0]
     assert [row.cells[0].text for row in table.rows] == ["group", "presales", "vip", "total"]
+
+
+def test_an_image_reads_as_its_placeholder_in_transcripts_searches_and_exports(kit: Kit) -> None:
+    """Written by the recorder, as the server writes it: an image frame has no text."""
+    start = NOW - timedelta(days=1)
+    url = "/api/v1/images/" + "x" * 43
+    recorder = Recorder(kit.engine)
+    recorder.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="f", at=start)
+    image = Frame(1, "message", {"from": "visitor", "image": url}, start.isoformat())
+    reply = Frame(2, "message", {"from": "bot", "text": "ok"}, start.isoformat())
+    recorder.frames("s1", [image, reply])
+    line = f"[图片] {url}"
+    transcript = get(kit, "/api/v1/records/s1/transcript", q="图片").json()
+    assert transcript["messages"][0]["text"] == line
+    assert (transcript["search"]["matches"], transcript["search"]["seq"]) == (1, 1)
+    found = get(kit, "/api/v1/records", q="[图片]").json()["items"]
+    assert [item["session_id"] for item in found] == ["s1"]
+    excel = get(kit, "/api/v1/records/export", transcripts="true")
+    assert sheet_rows(excel.content, "messages")[1][3:] == ["visitor", None, line]
+    word = Document(io.BytesIO(get(kit, "/api/v1/records/s1/export").content))
+    assert [c.text for c in word.tables[0].rows[1].cells][1:] == ["visitor", "", line]

@@ -118,3 +118,26 @@ def test_transcript_times_are_stored_exactly_as_the_orm_stores_them(engine: Engi
         lines = db.exec(select(MessageRow).where(MessageRow.session_id == "s1")).all()
     assert stored[:2] == stored[2:]
     assert [line.at for line in sorted(lines, key=lambda m: m.seq)] == moments
+
+
+def test_an_image_is_a_readable_line_that_names_the_image(engine: Engine) -> None:
+    """Image messages carry ``image`` (its URL) and no ``text``: the line must not be blank."""
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    url = "/api/v1/images/" + "a" * 43
+    mine = "/api/v1/images/" + "b" * 43
+    rec.frames(
+        "s1",
+        [
+            Frame(1, "message", {"from": "visitor", "image": url, "id": "c-1"}, T0.isoformat()),
+            Frame(2, "message", {"from": "agent", "image": mine}, at(5).isoformat(), "alice01"),
+            message(3, "visitor", "收到", 6),
+        ],
+    )
+    with Session(engine) as db:
+        lines = db.exec(select(MessageRow).order_by(MessageRow.seq)).all()
+    assert [(m.sender, m.agent_account, m.text) for m in lines] == [
+        ("visitor", None, f"[图片] {url}"),
+        ("agent", "alice01", f"[图片] {mine}"),
+        ("visitor", None, "收到"),
+    ]
