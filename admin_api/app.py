@@ -6,6 +6,7 @@ config, opens the stores, seeds the tenant directory, and mounts every router.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ from chatflow.engine.stores.recordsdb import create_tables, records_engine, star
 from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
 
+logger = logging.getLogger(__name__)
+
 
 def load_config(settings: ServeSettings) -> DeploymentConfig:
     """Read ``chatflow.yaml``; every problem is reported at its place."""
@@ -97,13 +100,18 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with startup_lock(engine):  # workers starting together on PostgreSQL take turns
             create_tables(engine)
-            import_config(
+            imported = import_config(
                 engine,
                 config,
                 env=settings.env,
                 hash_password=hash_password,
                 source=str(settings.config),
             )
+            if imported.created:  # what the database lacked; later starts create nothing
+                logger.info(
+                    "config.imported",
+                    extra={"source": str(settings.config), "imported": ", ".join(imported.created)},
+                )
             seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
         await shared.start()
         await services.start(flows_folder)
