@@ -2,9 +2,11 @@
 
 Login answers one generic error whether the account is unknown, disabled or the password wrong,
 and costs one argon2 verification either way. Failed logins are throttled per account and per
-client IP. A token is 32 random bytes; only its SHA-256 is stored. Tokens die on logout, and every
-token of an account dies when its ``token_epoch`` is raised (password change, disable, delete);
-listeners are told so open websockets can be closed.
+client IP; a password given as proof by a logged-in account (:meth:`AuthService.confirm`, before a
+password change) draws on the same per-account budget, so a stolen token guesses no faster than
+the login form. A token is 32 random bytes; only its SHA-256 is stored. Tokens die on logout, and
+every token of an account dies when its ``token_epoch`` is raised (password change, disable,
+delete); listeners are told so open websockets can be closed.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ class AuthError(ChatflowError):
 
 
 class Throttled(AuthError):
-    """Too many failed logins; ``retry_after`` seconds until the next try is allowed."""
+    """Too many failed password tries; ``retry_after`` seconds until the next one is allowed."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("too many failed logins; try again later")
+    def __init__(
+        self, retry_after: float, message: str = "too many failed logins; try again later"
+    ) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 
@@ -115,6 +119,23 @@ class AuthService:
             )
             db.commit()
             return token
+
+    def confirm(self, account: str, password_hash: str, password: str) -> bool:
+        """Whether ``password`` is ``account``'s; a try counted like a login, or :class:`Throttled`.
+
+        The per-account limiter and key of :meth:`login`, so both ways of guessing a password
+        share one budget; a right password clears that account's count only. Not the per-IP
+        budget: it counts successes too, and an admin's routine password resets would use up the
+        logins of everyone behind the same office address (a token guesses one account anyway).
+        """
+        key = f"account:{account.lower()}"
+        wait = self._per_account.hit(key)
+        if wait:
+            raise Throttled(wait, "too many wrong passwords; try again later")
+        if not verify_password(password_hash, password):
+            return False
+        self._per_account.reset(key)
+        return True
 
     def resolve(self, token: str) -> Principal | None:
         """The principal of a live token, else None."""

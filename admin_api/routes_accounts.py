@@ -3,7 +3,8 @@
 Seed 000 rules, each enforced here: a permission group must exist first; the owner account
 (商號總帳號) is invisible to sub-accounts (404, as if it did not exist); only a disabled account
 can be deleted; another account's password needs the acting admin's own password, one's own the
-old one. Disabling and every password change kill the account's tokens at once.
+old one, and a wrong one counts as a failed login of the account it belongs to. Disabling and
+every password change kill the account's tokens at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from chatflow.admin_api.account_models import (
     site_scope_value,
 )
 from chatflow.admin_api.auth import AuthService, Principal
-from chatflow.admin_api.passwords import hash_password, verify_password
+from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
@@ -96,11 +97,17 @@ def _set_enabled(db: Session, row: AccountRow, enabled: bool) -> None:
 
 
 def _change_password(
-    db: Session, auth: AuthService, row: AccountRow, new_password: str, proof_hash: str, proof: str
+    db: Session,
+    auth: AuthService,
+    row: AccountRow,
+    new_password: str,
+    prover: AccountRow,
+    proof: str,
 ) -> None:
-    """Check the proof (old or admin password), apply the policy, store, kill every token."""
+    """Apply the policy, check the proof (``prover``'s password, throttled like a login), store,
+    kill every token."""
     check_credentials(None, new_password, "new_password")
-    if not verify_password(proof_hash, proof):
+    if not auth.confirm(prover.account, prover.password_hash, proof):
         raise ApiProblem(403, "wrong_password", "the password given as proof is incorrect")
     row.password_hash = hash_password(new_password)
     db.add(row)
@@ -239,13 +246,13 @@ def change_password(
     """Set an account's password; every token of the account dies (it logs in again).
 
     For another account send ``admin_password`` (your own password); for your own account send
-    ``old_password``.
+    ``old_password``. Wrong ones count against your account's login tries (429 past the limit).
     """
     row = _get(db, actor, account)
     if row.id == actor.principal.account_id:
         if body.old_password is None:
             invalid("old_password", "changing your own password needs old_password")
-        _change_password(db, auth, row, body.new_password, row.password_hash, body.old_password)
+        _change_password(db, auth, row, body.new_password, row, body.old_password)
         return
     if body.admin_password is None:
         invalid(
@@ -253,7 +260,7 @@ def change_password(
             "changing another account's password needs admin_password: your own password",
         )
     me = _logged_in(db, actor.principal)
-    _change_password(db, auth, row, body.new_password, me.password_hash, body.admin_password)
+    _change_password(db, auth, row, body.new_password, me, body.admin_password)
 
 
 @me_router.put("/password", status_code=204)
@@ -263,6 +270,9 @@ def change_own_password(
     db: Db,
     auth: Auth,
 ) -> None:
-    """Any account changes its own password with the old one; its tokens die, it logs in again."""
+    """Any account changes its own password with the old one; its tokens die, it logs in again.
+
+    A wrong old password counts against the account's login tries (429 past the limit).
+    """
     row = _logged_in(db, principal)
-    _change_password(db, auth, row, body.new_password, row.password_hash, body.old_password)
+    _change_password(db, auth, row, body.new_password, row, body.old_password)
