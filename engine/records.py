@@ -130,6 +130,10 @@ class Recorder:
     def queued(self, session_id: str, group: str, at: datetime) -> None:
         self.run_batch([("queued", (session_id, group, at), {})])
 
+    def transferred(self, session_id: str, group: str) -> None:
+        """Moved to a group's queue by a transfer (an agent's or an admin's)."""
+        self.run_batch([("transferred", (session_id, group), {})])
+
     def rang(self, session_id: str, agent: str, at: datetime) -> None:
         """An offer rang for an agent; only the first ring is kept."""
         self.run_batch([("rang", (session_id, agent, at), {})])
@@ -212,6 +216,17 @@ class Recorder:
 
     def _queued(self, db: Session, session_id: str, group: str, at: datetime) -> None:
         self._set(db, session_id, status="queued", group_id=group, queued_at=at)
+
+    def _transferred(self, db: Session, session_id: str, group: str) -> None:
+        """The record names the group the conversation was queued for last, so the group that
+        served it in the end counts it, once. ``queued_at`` stays the first queueing: the
+        visitor's wait runs from there, and ``agent_joined_at`` stays the first join too."""
+        row = db.get(ConversationRow, session_id)
+        if row is None or row.status == "ended":
+            return
+        row.group_id = group
+        row.status = "queued"
+        db.add(row)
 
     def _rang(self, db: Session, session_id: str, agent: str, at: datetime) -> None:
         row = db.get(ConversationRow, session_id)

@@ -141,3 +141,35 @@ def test_an_image_is_a_readable_line_that_names_the_image(engine: Engine) -> Non
         ("agent", "alice01", f"[图片] {mine}"),
         ("visitor", None, "收到"),
     ]
+
+
+def test_a_transfer_names_the_new_group_and_keeps_the_first_times(engine: Engine) -> None:
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.transferred("s1", "vip")  # alice hands it to the vip group's queue
+    with Session(engine) as db:
+        moved = db.get(ConversationRow, "s1")
+    assert moved is not None and (moved.group_id, moved.status) == ("vip", "queued")
+    assert moved.agent_account == "alice01"  # held it last, until a vip agent joins
+    rec.joined("s1", "bob0001", at(90))
+    rec.frames("s1", [Frame(1, "ended", {"reason": "flow"}, at(200).isoformat())])
+    rec.transferred("s1", "presales")  # too late: an ended record keeps its group
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None
+    assert (row.group_id, row.status, row.agent_account) == ("vip", "ended", "bob0001")
+    assert (row.queued_at, row.agent_joined_at) == (at(6), at(30))
+    assert row.agents == ["alice01", "bob0001"] and not row.abandoned
+
+
+def test_leaving_the_new_groups_queue_is_abandoned_there(engine: Engine) -> None:
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.transferred("s1", "vip")  # an admin moved it before anyone took it
+    rec.frames("s1", [Frame(1, "ended", {"reason": "visitor"}, at(60).isoformat())])
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and (row.group_id, row.abandoned) == ("vip", True)
