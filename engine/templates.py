@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Undefined, meta, nodes
+from jinja2 import Template, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -154,7 +154,7 @@ _SYNTAX = ("{{", "{%", "{#")
 """What makes a text a template (the environment's default delimiters; no line statements)."""
 
 
-def _compile(source: str) -> Any:
+def _compile(source: str) -> Template | str:
     """The compiled template, or for a text without any template syntax (most bot texts) its
     rendering: the same for every session, so it is rendered once instead of per message."""
     text = translate_aliases(source)
@@ -171,7 +171,7 @@ class CompiledFlowTemplates:
     """Compiled templates and expressions of one flow version, compiled on first use then cached."""
 
     def __init__(self) -> None:
-        self._templates: dict[str, Any] = {}
+        self._templates: dict[str, Template | str] = {}
         self._expressions: dict[str, Any] = {}
 
     def render(self, source: str, variables: Mapping[str, Any]) -> str:
