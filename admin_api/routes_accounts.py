@@ -4,14 +4,16 @@ Seed 000 rules, each enforced here: a permission group must exist first; the own
 (商號總帳號) is invisible to sub-accounts (404, as if it did not exist); only a disabled account
 can be deleted; another account's password needs the acting admin's own password, one's own the
 old one, and a wrong one counts as a failed login of the account it belongs to. Disabling and
-every password change kill the account's tokens at once.
+every password change kill the account's tokens at once; changed groups reach the live queue at
+once.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from anyio import from_thread
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,13 +29,15 @@ from chatflow.admin_api.account_models import (
     scope_groups_value,
     site_scope_value,
 )
+from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
-from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
+from chatflow.engine.config import Agent, Group
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, PermissionGroupRow, TokenRow
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
 me_router = APIRouter(prefix="/api/v1/agents/me", tags=["auth"])
@@ -116,6 +120,33 @@ def _change_password(
     auth.revoke_all(row.id)
 
 
+def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
+    """Give this worker's queue the account as it is now, before the route answers.
+
+    An online agent then gets offers from a group it joined and none from one it left without
+    logging in again. Called from the route's worker thread; the queue lives on the event loop.
+    """
+    groups = db.exec(
+        select(GroupRow).where(
+            GroupRow.merchant_id == row.merchant_id, col(GroupRow.id).in_(list(row.groups))
+        )
+    ).all()
+    definitions = [Group.model_validate(g.model_dump(exclude={"merchant_id"})) for g in groups]
+    agent = Agent.model_validate(
+        {
+            "account": row.account,
+            "password_hash": row.password_hash,
+            "nickname": row.nickname,
+            "staff_no": row.staff_no,
+            "role": row.role,
+            "groups": row.groups,
+            "default_status": row.default_status,
+        }
+    )
+    queue = services_of(request).queue
+    from_thread.run(queue.update_agent, row.merchant_id, agent, definitions)
+
+
 @router.get("", response_model=list[AccountOut])
 def list_accounts(actor: Viewer, db: Db) -> list[AccountOut]:
     """The merchant's accounts; sub-accounts never see the owner account."""
@@ -166,8 +197,11 @@ def get_account(account: AccountName, actor: Viewer, db: Db) -> AccountOut:
 
 
 @router.patch("/{account}", response_model=AccountOut)
-def update_account(account: AccountName, body: AccountPatch, actor: Editor, db: Db) -> AccountOut:
-    """Change profile, groups, rights and scopes; rights apply to the account's next request."""
+def update_account(
+    account: AccountName, body: AccountPatch, actor: Editor, db: Db, request: Request
+) -> AccountOut:
+    """Change profile, groups, rights and scopes; rights apply to the account's next request,
+    groups and profile to the live queue at once (an online agent stays online)."""
     row = _get(db, actor, account)
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     if row.owner and any(f in fields for f in OWNER_FIELDS):
@@ -197,6 +231,7 @@ def update_account(account: AccountName, body: AccountPatch, actor: Editor, db: 
     db.add(row)
     db.commit()
     db.refresh(row)
+    to_live_queue(request, db, row)
     return account_out(db, row)
 
 

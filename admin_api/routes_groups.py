@@ -2,19 +2,25 @@
 
 Groups are what sites hand visitors to and what ``transfer`` nodes name, so one cannot be
 deleted while a site or a published flow still uses it; agents simply lose the membership.
+Every change reaches this worker's live queue before the route answers: new rules apply to the
+next offers, and agents who lose the membership stop getting its visitors while online.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from anyio import from_thread
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from sqlmodel import Session, select
 
+from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.routes_accounts import to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
+from chatflow.engine.config import Group
 from chatflow.engine.errors import DefinitionError
 from chatflow.engine.stores.recordsdb import AccountRow, FlowVersionRow, GroupRow, SiteRow
 from chatflow.engine.yamlsource import loads
@@ -121,6 +127,13 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
     return sorted(using)
 
 
+def _to_live_queue(request: Request, row: GroupRow) -> None:
+    """Create or change the group in the queue (it lives on the event loop; routes run in a
+    worker thread): a raised limit makes offers at once, a new routing orders the next ones."""
+    group = Group.model_validate(row.model_dump(exclude={"merchant_id"}))
+    from_thread.run(services_of(request).queue.configure_group, row.merchant_id, group)
+
+
 def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:
     row = db.get(GroupRow, (actor.merchant_id, group_id))
     if row is None:
@@ -138,7 +151,10 @@ def list_groups(actor: Annotated[Actor, Depends(require("groups"))], db: Db) -> 
 
 @router.post("", response_model=GroupOut, status_code=201)
 def create_group(
-    body: GroupIn, actor: Annotated[Actor, Depends(require("groups", "edit"))], db: Db
+    body: GroupIn,
+    actor: Annotated[Actor, Depends(require("groups", "edit"))],
+    db: Db,
+    request: Request,
 ) -> GroupOut:
     """Create a group; its id must be new in this merchant (409 otherwise)."""
     if db.get(GroupRow, (actor.merchant_id, body.id)) is not None:
@@ -147,6 +163,7 @@ def create_group(
     db.add(row)
     db.commit()
     db.refresh(row)
+    _to_live_queue(request, row)
     return _one_out(db, row)
 
 
@@ -164,8 +181,9 @@ def update_group(
     body: GroupPatch,
     actor: Annotated[Actor, Depends(require("groups", "edit"))],
     db: Db,
+    request: Request,
 ) -> GroupOut:
-    """Change a group's settings; the dispatcher uses them for the next offers."""
+    """Change a group's settings; the live queue uses them from the next offer on."""
     row = _get(db, actor, group_id)
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is not None or name == "name":
@@ -173,12 +191,16 @@ def update_group(
     db.add(row)
     db.commit()
     db.refresh(row)
+    _to_live_queue(request, row)
     return _one_out(db, row)
 
 
 @router.delete("/{group_id}", status_code=204)
 def delete_group(
-    group_id: GroupId, actor: Annotated[Actor, Depends(require("groups", "edit"))], db: Db
+    group_id: GroupId,
+    actor: Annotated[Actor, Depends(require("groups", "edit"))],
+    db: Db,
+    request: Request,
 ) -> None:
     """Delete a group no site and no published flow uses; agents leave it."""
     row = _get(db, actor, group_id)
@@ -194,6 +216,7 @@ def delete_group(
             flows=flows,
         )
     accounts = db.exec(select(AccountRow).where(AccountRow.merchant_id == actor.merchant_id)).all()
+    members = [account for account in accounts if group_id in account.groups]
     for account in accounts:
         if group_id in account.groups or group_id in account.scope_groups:
             account.groups = {g: p for g, p in account.groups.items() if g != group_id}
@@ -201,3 +224,6 @@ def delete_group(
             db.add(account)
     db.delete(row)
     db.commit()
+    for account in members:
+        db.refresh(account)
+        to_live_queue(request, db, account)

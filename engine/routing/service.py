@@ -39,7 +39,7 @@ from chatflow.engine.routing._decisions import (
     Transferred,
 )
 from chatflow.engine.routing._dispatcher import Dispatcher
-from chatflow.engine.routing._errors import NotServing, UnknownAgent
+from chatflow.engine.routing._errors import NotServing, UnknownAgent, UnknownGroup
 
 logger = logging.getLogger("chatflow.routing")
 
@@ -109,6 +109,28 @@ class QueueService:
         self._profiles[agent_id or agent.account] = AgentProfile(
             merchant, agent.staff_no, agent.nickname, dict(agent.groups), agent.default_status
         )
+
+    async def update_agent(
+        self, merchant: str, agent: Agent, groups: Sequence[Group] = (), agent_id: str | None = None
+    ) -> None:
+        """Take an account's changes at once (an admin's edit), not at its next login.
+
+        Its profile is replaced; an agent the queue knows, online or not, moves to its new
+        memberships: offers from a group it left are withdrawn, a group it joined offers to it.
+        ``groups`` (definitions of the agent's groups) are configured first if the queue lacks them.
+        """
+        agent_id = agent_id or agent.account
+        for group in groups:
+            try:
+                self.dispatcher.group(merchant, group.id)
+            except UnknownGroup:
+                await self.configure_group(merchant, group)
+        view = self.dispatcher.agent(agent_id)
+        decisions: list[Decision] = []
+        if view is not None and dict(view.groups) != agent.groups:
+            decisions = self.dispatcher.set_agent_groups(agent_id, agent.groups, self._now())
+        self.register_agent(merchant, agent, agent_id)
+        await self._emit(decisions)
 
     # -- Handoff (the runtime) -----------------------------------------------------------------
 
