@@ -24,6 +24,7 @@ from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
 from chatflow.engine.config import Agent, Group
+from chatflow.engine.directory import group_of
 from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
 
@@ -41,7 +42,7 @@ def load_account(services: Services, principal: Principal) -> tuple[Agent, list[
         if row is None or not row.enabled:
             return None
         groups = [
-            Group.model_validate(g.model_dump(exclude={"merchant_id"}))
+            group_of(g)
             for g in db.exec(
                 select(GroupRow).where(
                     col(GroupRow.merchant_id) == row.merchant_id,

@@ -20,7 +20,7 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_accounts import to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
-from chatflow.engine.config import Group
+from chatflow.engine.directory import group_of
 from chatflow.engine.errors import DefinitionError
 from chatflow.engine.stores.recordsdb import AccountRow, FlowVersionRow, GroupRow, SiteRow
 from chatflow.engine.yamlsource import loads
@@ -130,8 +130,7 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
 def _to_live_queue(request: Request, row: GroupRow) -> None:
     """Create or change the group in the queue (it lives on the event loop; routes run in a
     worker thread): a raised limit makes offers at once, a new routing orders the next ones."""
-    group = Group.model_validate(row.model_dump(exclude={"merchant_id"}))
-    from_thread.run(services_of(request).queue.configure_group, row.merchant_id, group)
+    from_thread.run(services_of(request).queue.configure_group, row.merchant_id, group_of(row))
 
 
 def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:

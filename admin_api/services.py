@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -24,7 +24,7 @@ from chatflow.channels.web import SiteInfo, VisitorBackend
 from chatflow.engine.clock import Clock
 from chatflow.engine.config import Agent, DeploymentConfig
 from chatflow.engine.content import is_blacklisted
-from chatflow.engine.directory import find_site
+from chatflow.engine.directory import find_site, group_of
 from chatflow.engine.errors import ChatflowError, NotFoundError
 from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
@@ -35,10 +35,12 @@ from chatflow.engine.records import Recorder
 from chatflow.engine.routing import Decision, Dispatcher, QueueService, Transferred
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
-from chatflow.engine.stores.recordsdb import AccountRow
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, RecordsTable
 from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger("chatflow.services")
+
+RowT = TypeVar("RowT", bound=RecordsTable)
 
 
 BATCH = 500
@@ -224,10 +226,9 @@ class Services(VisitorBackend):
         self.writer.start()
         for path in sorted(flows_folder.glob("*.flow.yaml")):
             await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
-        for merchant in self.config.merchants:
-            for group in merchant.groups:
-                await self.queue.configure_group(merchant.id, group)
-        for row in self._accounts():
+        for group_row in self._rows(GroupRow):  # as the admin API last set them
+            await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
+        for row in self._rows(AccountRow):
             agent = Agent(
                 account=row.account,
                 password_hash=row.password_hash,
@@ -245,9 +246,9 @@ class Services(VisitorBackend):
         ]
         logger.info("services.started", extra={"recovered": recovered})
 
-    def _accounts(self) -> list[AccountRow]:
+    def _rows(self, table: type[RowT]) -> list[RowT]:
         with Session(self.records) as db:
-            return list(db.exec(select(AccountRow)).all())
+            return list(db.exec(select(table)).all())
 
     async def aclose(self) -> None:
         """Graceful stop: finish in-flight effects, wake readers, flush records, close stores."""

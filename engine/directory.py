@@ -79,6 +79,11 @@ def _import_merchant(db: Session, merchant: Merchant, report: ImportReport) -> N
             report.created.append(f"site {site.key}")
 
 
+def group_of(row: GroupRow) -> Group:
+    """A stored group's rules as the queue takes them (the database is the truth after import)."""
+    return Group.model_validate(row.model_dump(exclude={"merchant_id"}))
+
+
 def _group_row(merchant_id: str, group: Group) -> GroupRow:
     return GroupRow(
         merchant_id=merchant_id,

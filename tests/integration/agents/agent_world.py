@@ -147,7 +147,7 @@ class LiveServer:
     """``create_app`` served by uvicorn on a free loopback port, in a background thread."""
 
     def __init__(self, folder: Path) -> None:
-        shutil.copytree(HERE / "flows", folder / "flows")
+        shutil.copytree(HERE / "flows", folder / "flows", dirs_exist_ok=True)  # restarts reuse it
         shutil.copy(HERE / "chatflow.yaml", folder / "chatflow.yaml")
         settings = ServeSettings(
             config=folder / "chatflow.yaml", data=folder / "data", env={"PW": PASSWORD}

@@ -6,9 +6,10 @@ changes memberships or group rules through the admin API, over a real server.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from agent_world import Agent, LiveServer, Visitor, frame
+from agent_world import Agent, LiveServer, Visitor, frame, running
 
 ACCOUNTS = "/api/v1/admin/accounts"
 GROUPS = "/api/v1/admin/groups"
@@ -121,3 +122,20 @@ def test_a_new_group_and_its_members_reach_the_live_queue(server: LiveServer) ->
     assert alice.server.http.delete(f"{GROUPS}/vip", headers=alice.headers).status_code == 204
     bob_now = dispatcher.agent("acme_bob")
     assert bob_now is not None and dict(bob_now.groups) == {"presales": 2}
+
+
+def test_a_groups_rules_changed_by_an_admin_survive_a_restart(
+    tmp_path: Path, cheap_argon2: None
+) -> None:
+    """The queue is loaded from the database at start, not from chatflow.yaml again."""
+    with running(tmp_path) as server:
+        admin = Agent(server, "acme_alice")
+        patch(admin, f"{GROUPS}/presales", {"max_sessions": 1, "routing": "priority"})
+    with running(tmp_path) as again:
+        rules = {
+            (g.merchant, g.group): (g.max_sessions, g.routing)
+            for g in again.services.queue.dispatcher.groups()
+        }
+        assert rules["acme", "presales"] == (1, "priority")
+        assert rules["globex", "presales"] == (5, "fifo")  # another merchant's namesake
+        assert rules["acme", "aftersales"] == (5, "fifo")  # untouched: as imported
