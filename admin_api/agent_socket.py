@@ -24,7 +24,7 @@ from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
 from chatflow.engine.config import Agent, Group
-from chatflow.engine.directory import group_of
+from chatflow.engine.directory import agent_of, group_of
 from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
 
@@ -51,17 +51,7 @@ def load_account(services: Services, principal: Principal) -> tuple[Agent, list[
             ).all()
         ]
     try:
-        agent = Agent.model_validate(
-            {
-                "account": row.account,
-                "password_hash": row.password_hash,
-                "nickname": row.nickname,
-                "staff_no": row.staff_no,
-                "role": row.role,
-                "groups": row.groups,
-                "default_status": row.default_status,
-            }
-        )
+        agent = agent_of(row)
     except ValidationError:
         logger.exception("agents.bad_account", extra={"agent_id": principal.account})
         return None

@@ -36,7 +36,7 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
-from chatflow.engine.config import Agent, Group
+from chatflow.engine.directory import agent_of, group_of
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, PermissionGroupRow, TokenRow
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
@@ -131,20 +131,9 @@ def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
             GroupRow.merchant_id == row.merchant_id, col(GroupRow.id).in_(list(row.groups))
         )
     ).all()
-    definitions = [Group.model_validate(g.model_dump(exclude={"merchant_id"})) for g in groups]
-    agent = Agent.model_validate(
-        {
-            "account": row.account,
-            "password_hash": row.password_hash,
-            "nickname": row.nickname,
-            "staff_no": row.staff_no,
-            "role": row.role,
-            "groups": row.groups,
-            "default_status": row.default_status,
-        }
-    )
+    definitions = [group_of(g) for g in groups]
     queue = services_of(request).queue
-    from_thread.run(queue.update_agent, row.merchant_id, agent, definitions)
+    from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), definitions)
 
 
 @router.get("", response_model=list[AccountOut])

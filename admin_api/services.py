@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 from chatflow.admin_api.agent_hub import AgentHub
 from chatflow.channels.web import SiteInfo, VisitorBackend
 from chatflow.engine.clock import Clock
-from chatflow.engine.config import Agent, DeploymentConfig
+from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.content import is_blacklisted
-from chatflow.engine.directory import find_site, group_of
+from chatflow.engine.directory import agent_of, find_site, group_of
 from chatflow.engine.errors import ChatflowError, NotFoundError
 from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
 from chatflow.engine.feed import OutputFeed
@@ -229,16 +229,7 @@ class Services(VisitorBackend):
         for group_row in self._rows(GroupRow):  # as the admin API last set them
             await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
         for row in self._rows(AccountRow):
-            agent = Agent(
-                account=row.account,
-                password_hash=row.password_hash,
-                nickname=row.nickname,
-                staff_no=row.staff_no,
-                role=row.role,
-                groups=row.groups,
-                default_status=row.default_status,
-            )
-            self.queue.register_agent(row.merchant_id, agent)
+            self.queue.register_agent(row.merchant_id, agent_of(row))
         recovered = await self.runtime.recover()
         self._tasks = [
             asyncio.create_task(self.runtime.run_timers(0.5)),

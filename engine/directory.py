@@ -79,6 +79,21 @@ def _import_merchant(db: Session, merchant: Merchant, report: ImportReport) -> N
             report.created.append(f"site {site.key}")
 
 
+def agent_of(row: AccountRow) -> Agent:
+    """A stored account as the queue takes it (raises pydantic's ValidationError if corrupt)."""
+    return Agent.model_validate(
+        {
+            "account": row.account,
+            "password_hash": row.password_hash,
+            "nickname": row.nickname,
+            "staff_no": row.staff_no,
+            "role": row.role,
+            "groups": row.groups,
+            "default_status": row.default_status,
+        }
+    )
+
+
 def group_of(row: GroupRow) -> Group:
     """A stored group's rules as the queue takes them (the database is the truth after import)."""
     return Group.model_validate(row.model_dump(exclude={"merchant_id"}))

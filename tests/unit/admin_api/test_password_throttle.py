@@ -8,58 +8,32 @@ these tests verify dozens of passwords, and the production cost is covered by ``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import test_auth
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import Session
+from test_auth import Clock
 
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.auth import AuthError, AuthService, Throttled
-from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.settings import ServeSettings
-from chatflow.engine.stores.recordsdb import AccountRow, MerchantRow, create_tables, records_engine
+from chatflow.engine.stores.recordsdb import AccountRow
 
 pytestmark = pytest.mark.usefixtures("cheap_argon2")
 
+engine = test_auth.engine
+"""The fixture: account alice01 (id 1) of merchant acme, password ``PASSWORD``."""
 PASSWORD = "Demo-pass1"
 NEW = "Demo-pass2"
 WRONG = "Wrong-pass1"
 
 
 # -- AuthService.confirm ---------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    eng = records_engine("sqlite://")
-    create_tables(eng)
-    with Session(eng) as db:
-        db.add(MerchantRow(id="acme"))
-        db.flush()
-        db.add(
-            AccountRow(
-                merchant_id="acme",
-                account="alice01",
-                password_hash=hash_password(PASSWORD),
-                nickname="Alice",
-                staff_no="1001",
-            )
-        )
-        db.commit()
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture
