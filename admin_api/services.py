@@ -32,7 +32,7 @@ from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.records import Recorder
-from chatflow.engine.routing import Decision, Dispatcher, QueueService, Transferred
+from chatflow.engine.routing import Decision, QueueService, Transferred
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, RecordsTable
@@ -120,28 +120,17 @@ class RecordingSink:
         await self._runtime.deliver(session_id, event)
 
 
-class RecordingDispatcher(Dispatcher):
-    """The queue's dispatcher, plus the group a transfer moves a conversation to: written
-    before the transfer's decisions are carried out, so an agent of the new group who joins
-    at once is recorded after it."""
+class TransferRecorder:
+    """A queue observer: the group a transfer moves a conversation to, written before the
+    transfer's decisions are carried out, so an agent of the new group who joins at once is
+    recorded after it."""
 
     def __init__(self, writer: RecordWriter) -> None:
-        super().__init__()
         self._writer = writer
 
-    def transfer(
-        self,
-        session_id: str,
-        now: float,
-        *,
-        to_group: str | None = None,
-        to_agent: str | None = None,
-    ) -> list[Decision]:
-        decisions = super().transfer(session_id, now, to_group=to_group, to_agent=to_agent)
-        for decision in decisions:
-            if isinstance(decision, Transferred) and decision.to_group is not None:
-                self._writer.put("transferred", decision.session_id, decision.to_group)
-        return decisions
+    def __call__(self, decision: Decision) -> None:
+        if isinstance(decision, Transferred) and decision.to_group is not None:
+            self._writer.put("transferred", decision.session_id, decision.to_group)
 
 
 CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
@@ -204,7 +193,7 @@ class Services(VisitorBackend):
             RecordingSink(self.runtime, self.writer, clock),
             self.hub,
             clock,
-            RecordingDispatcher(self.writer),
+            observers=[TransferRecorder(self.writer)],
         )
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock, self.runtime)

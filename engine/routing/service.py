@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,8 +76,11 @@ class QueueService:
         notifier: AgentNotifier,
         clock: Clock | None = None,
         dispatcher: Dispatcher | None = None,
+        observers: Sequence[Callable[[Decision], None]] = (),
     ) -> None:
         self.dispatcher = dispatcher or Dispatcher()
+        self._observers = tuple(observers)
+        """Told of every decision before it is carried out (the records' taps)."""
         self._sink = sink
         self._notifier = notifier
         self._clock: Clock = clock or SystemClock()
@@ -240,6 +243,8 @@ class QueueService:
     async def _emit(self, decisions: Sequence[Decision], quiet: str | None = None) -> None:
         """Queue what the decisions mean for sessions and agents, then deliver in order."""
         for decision in decisions:
+            for observe in self._observers:
+                observe(decision)
             for delivery in self._translate(decision):
                 if not (delivery[0] == "session" and delivery[1] == quiet):
                     self._post(delivery)

@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatflow.admin_api.services import (
-    RecordingDispatcher,
     RecordingHandoff,
     RecordingSink,
     RecordWriter,
+    TransferRecorder,
 )
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, Group
@@ -67,7 +67,7 @@ async def desk(writer: Writer, clock: FrozenClock) -> tuple[QueueService, Record
     records = cast(RecordWriter, writer)
     runtime = cast(Runtime, QuietRuntime())
     sink = RecordingSink(runtime, records, clock)
-    queue = QueueService(sink, Notifier(), clock, RecordingDispatcher(records))
+    queue = QueueService(sink, Notifier(), clock, observers=[TransferRecorder(records)])
     await queue.configure_group("acme", Group(id="presales"))
     await queue.configure_group("acme", Group(id="vip", auto_accept=True))
     for account, group in (("alice01", "presales"), ("bob0001", "vip")):
