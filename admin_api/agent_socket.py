@@ -17,16 +17,16 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from chatflow.admin_api.agent_hub import AgentConnection
 from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
 from chatflow.engine.config import Agent, Group
-from chatflow.engine.directory import agent_of, group_of
+from chatflow.engine.directory import account_groups, agent_of
 from chatflow.engine.routing import RoutingError
-from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
+from chatflow.engine.stores.recordsdb import AccountRow
 
 logger = logging.getLogger("chatflow.agents")
 
@@ -41,15 +41,7 @@ def load_account(services: Services, principal: Principal) -> tuple[Agent, list[
         row = db.get(AccountRow, principal.account_id)
         if row is None or not row.enabled:
             return None
-        groups = [
-            group_of(g)
-            for g in db.exec(
-                select(GroupRow).where(
-                    col(GroupRow.merchant_id) == row.merchant_id,
-                    col(GroupRow.id).in_(list(row.groups)),
-                )
-            ).all()
-        ]
+        groups = account_groups(db, row)
     try:
         agent = agent_of(row)
     except ValidationError:
@@ -67,12 +59,7 @@ async def register_agent(services: Services, principal: Principal) -> bool:
     if loaded is None:
         return False
     agent, groups = loaded
-    dispatcher = services.queue.dispatcher
-    known = {(g.merchant, g.group) for g in dispatcher.groups()}
-    for group in groups:
-        if (principal.merchant_id, group.id) not in known:
-            await services.queue.configure_group(principal.merchant_id, group)
-    services.queue.register_agent(principal.merchant_id, agent)
+    await services.queue.update_agent(principal.merchant_id, agent, groups)
     return True
 
 

@@ -36,8 +36,8 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
-from chatflow.engine.directory import agent_of, group_of
-from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, PermissionGroupRow, TokenRow
+from chatflow.engine.directory import account_groups, agent_of
+from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
 me_router = APIRouter(prefix="/api/v1/agents/me", tags=["auth"])
@@ -126,14 +126,8 @@ def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
     An online agent then gets offers from a group it joined and none from one it left without
     logging in again. Called from the route's worker thread; the queue lives on the event loop.
     """
-    groups = db.exec(
-        select(GroupRow).where(
-            GroupRow.merchant_id == row.merchant_id, col(GroupRow.id).in_(list(row.groups))
-        )
-    ).all()
-    definitions = [group_of(g) for g in groups]
     queue = services_of(request).queue
-    from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), definitions)
+    from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), account_groups(db, row))
 
 
 @router.get("", response_model=list[AccountOut])

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant, Site
 from chatflow.engine.errors import DefinitionError, Problem
@@ -97,6 +97,16 @@ def agent_of(row: AccountRow) -> Agent:
 def group_of(row: GroupRow) -> Group:
     """A stored group's rules as the queue takes them (the database is the truth after import)."""
     return Group.model_validate(row.model_dump(exclude={"merchant_id"}))
+
+
+def account_groups(db: Session, row: AccountRow) -> list[Group]:
+    """The rules of the groups an account belongs to, as stored."""
+    rows = db.exec(
+        select(GroupRow).where(
+            col(GroupRow.merchant_id) == row.merchant_id, col(GroupRow.id).in_(list(row.groups))
+        )
+    ).all()
+    return [group_of(g) for g in rows]
 
 
 def _group_row(merchant_id: str, group: Group) -> GroupRow:
