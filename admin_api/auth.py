@@ -57,6 +57,11 @@ class Principal:
     groups: dict[str, int] = field(default_factory=dict)
 
 
+def _account_key(account: str) -> str:
+    """The per-account limiter's key: logins and password proofs share it."""
+    return f"account:{account.lower()}"
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -92,7 +97,7 @@ class AuthService:
 
     def login(self, account: str, password: str, ip: str) -> str:
         """A new token, or :class:`AuthError` / :class:`Throttled`."""
-        account_key, ip_key = f"account:{account.lower()}", f"ip:{ip}"
+        account_key, ip_key = _account_key(account), f"ip:{ip}"
         for limiter, key in ((self._per_account, account_key), (self._per_ip, ip_key)):
             wait = limiter.hit(key)
             if wait:
@@ -128,7 +133,7 @@ class AuthService:
         budget: it counts successes too, and an admin's routine password resets would use up the
         logins of everyone behind the same office address (a token guesses one account anyway).
         """
-        key = f"account:{account.lower()}"
+        key = _account_key(account)
         wait = self._per_account.hit(key)
         if wait:
             raise Throttled(wait, "too many wrong passwords; try again later")
