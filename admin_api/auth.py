@@ -28,6 +28,8 @@ from chatflow.engine.stores.recordsdb import AccountRow, TokenRow
 LOGINS_PER_ACCOUNT = Limit(5, 300)
 """Login tries per account in five minutes (a success clears the count); per IP below."""
 LOGINS_PER_IP = Limit(30, 300)
+"""Failed login tries per client address in five minutes: a success is taken back, so an office
+whose agents all log in at nine behind one address is never throttled by its own logins."""
 
 
 class AuthError(ChatflowError):
@@ -108,6 +110,7 @@ class AuthService:
             if not ok or row is None or not row.enabled or row.id is None:
                 raise AuthError(self.GENERIC)
             self._per_account.reset(account_key)
+            self._per_ip.forgive(ip_key)
             if needs_rehash(row.password_hash):
                 row.password_hash = hash_password(password)
                 db.add(row)
@@ -130,8 +133,8 @@ class AuthService:
 
         The per-account limiter and key of :meth:`login`, so both ways of guessing a password
         share one budget; a right password clears that account's count only. Not the per-IP
-        budget: it counts successes too, and an admin's routine password resets would use up the
-        logins of everyone behind the same office address (a token guesses one account anyway).
+        budget: a token guesses one account anyway, and an admin's mistyped proofs would use up
+        the logins of everyone behind the same office address.
         """
         key = _account_key(account)
         wait = self._per_account.hit(key)

@@ -27,6 +27,10 @@ class RateLimiter(Protocol):
         """Forget the hits of ``key`` (e.g. after a successful login)."""
         ...
 
+    def forgive(self, key: str) -> None:
+        """Take back the latest hit of ``key`` (a try that turned out not to count)."""
+        ...
+
 
 class MemoryRateLimiter:
     """Sliding window per key, in process memory; keys with no recent hits are dropped."""
@@ -51,6 +55,11 @@ class MemoryRateLimiter:
 
     def reset(self, key: str) -> None:
         self._hits.pop(key, None)
+
+    def forgive(self, key: str) -> None:
+        window = self._hits.get(key)
+        if window:
+            window.pop()
 
     def _expire(self, window: deque[float], now: float) -> None:
         while window and window[0] <= now - self.limit.seconds:

@@ -82,6 +82,10 @@ class RedisRateLimiter:
     def reset(self, key: str) -> None:
         self.redis.delete(self._prefix + key)
 
+    def forgive(self, key: str) -> None:
+        """Drop the newest hit (``ZPOPMAX``): the window then holds what it held before it."""
+        self.redis.zpopmax(self._prefix + key)
+
     def close(self) -> None:
         if self._owned:
             self.redis.close()

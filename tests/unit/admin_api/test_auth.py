@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from chatflow.admin_api.auth import AuthError, AuthService, Throttled
+from chatflow.admin_api.auth import LOGINS_PER_IP, AuthError, AuthService, Throttled
 from chatflow.admin_api.passwords import hash_password
 from chatflow.engine.stores.recordsdb import AccountRow, MerchantRow, create_tables, records_engine
 
@@ -87,6 +87,21 @@ def test_failed_logins_are_throttled_per_account_then_per_ip(engine: Engine) -> 
             auth.login(f"guess{i:04d}", "bad", "10.9.9.9")
     with pytest.raises(Throttled):
         auth.login("alice01", "Demo-pass1", "10.9.9.9")
+
+
+def test_successful_logins_do_not_use_up_the_address_budget(engine: Engine) -> None:
+    """An office behind one address logs everyone in at nine; only failures count per IP."""
+    auth = AuthService(engine, Clock())
+    for _ in range(LOGINS_PER_IP.count + 10):
+        assert auth.login("alice01", "Demo-pass1", "10.1.1.1")
+    for i in range(LOGINS_PER_IP.count - 1):
+        with pytest.raises(AuthError):
+            auth.login(f"guess{i:04d}", "bad", "10.1.1.1")
+    assert auth.login("alice01", "Demo-pass1", "10.1.1.1")  # the 30th try, and right
+    with pytest.raises(AuthError):
+        auth.login("guess9999", "bad", "10.1.1.1")
+    with pytest.raises(Throttled):  # 30 failures: now even the right password waits
+        auth.login("alice01", "Demo-pass1", "10.1.1.1")
 
 
 def test_logout_kills_one_token_and_revoke_all_kills_every_token(engine: Engine) -> None:

@@ -60,6 +60,21 @@ def test_reset_forgets_a_key(limiter_for: Callable[[Limit, Clock], RateLimiter])
     assert limiter.hit("a") == 0.0
 
 
+def test_forgive_takes_back_the_newest_hit_only(
+    limiter_for: Callable[[Limit, Clock], RateLimiter],
+) -> None:
+    now = [100.0]
+    limiter = limiter_for(Limit(2, 60), lambda: now[0])
+    assert limiter.hit("a") == 0.0
+    now[0] += 10
+    assert limiter.hit("a") == 0.0
+    limiter.forgive("a")  # the hit at 110 is gone, the one at 100 stays
+    assert limiter.hit("a") == 0.0
+    assert limiter.hit("a") == 50.0  # the window is full again; its oldest hit is still 100
+    limiter.forgive("b")  # a key with no hits: nothing to take back, no error
+    assert limiter.hit("b") == 0.0
+
+
 def test_two_workers_share_one_window(
     redis_url: str, redis_prefix: str, made: list[RedisRateLimiter]
 ) -> None:
