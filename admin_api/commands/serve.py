@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
     except ChatflowError as exc:
         print(f"chatflow serve: {exc}", file=sys.stderr)
         return 1
+    # FastAPI builds each route's dependencies and validators on the first request that walks
+    # past it (~150 ms for the first one); building the OpenAPI schema walks them all now, and
+    # caches /openapi.json too (docs/performance.md, "First request").
+    app.openapi()
     config = app.state.services.config
     keys = [site.key for merchant in config.merchants for site in merchant.sites if site.enabled]
     print(banner(settings, keys), flush=True)
