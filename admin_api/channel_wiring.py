@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from chatflow.admin_api.services import Services
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.channels import images, webhook
-from chatflow.channels.images import FolderBlobs, ImageService
+from chatflow.channels.image_blobs import DatabaseBlobs, FolderBlobs, ImageBlobs
+from chatflow.channels.images import ImageService
 from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.channels.webhook import WebhookChannel, channels_from_config, destinations
 from chatflow.channels.webhook_http import GuardedSender
@@ -48,11 +49,19 @@ class ChannelParts:
         await self.sender.aclose()
 
 
+def image_blobs(settings: ServeSettings, records: Engine) -> ImageBlobs:
+    """With ``--database`` (scale-out) the bytes go beside their rows, where every worker reads
+    them; the embedded default keeps them as files under ``--data/images``."""
+    if settings.database_url:
+        return DatabaseBlobs(records)
+    return FolderBlobs(settings.data / "images")
+
+
 def build_channels(
     settings: ServeSettings, services: Services, records: Engine, tokens: VisitorTokens
 ) -> ChannelParts:
     """Raises ``DefinitionError`` when a channel's secret is not in the environment."""
-    image_service = ImageService(services.runtime, records, FolderBlobs(settings.data / "images"))
+    image_service = ImageService(services.runtime, records, image_blobs(settings, records))
     channels, problems = channels_from_config(services.config, settings.env, str(settings.config))
     if problems:
         raise DefinitionError("webhook channel secrets are missing", problems)

@@ -1,5 +1,6 @@
 """Images in conversations: upload (visitors here, agents through :meth:`ImageService.accept`),
-storage under a random id, and serving back to a plain ``<img>``.
+storage under a random id (the row in ``image``, the bytes in an
+:class:`~chatflow.channels.image_blobs.ImageBlobs` store), and serving back to a plain ``<img>``.
 
 An upload is a ``multipart/form-data`` body with one or more ``file`` parts (and optional ``id``
 parts, the client message ids, paired with the files in order). Each file is read within 2 MB as
@@ -17,21 +18,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
+import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from chatflow.channels.errors import ChannelProblem
+from chatflow.channels.image_blobs import IMAGE_ID, ImageBlobs
 from chatflow.channels.image_types import BY_CONTENT_TYPE, ImageType, check_image
 from chatflow.channels.multipart import Limits, MultipartError, boundary_of, read_multipart
 from chatflow.channels.visitor_frames import MAX_CLIENT_ID
@@ -43,8 +45,9 @@ from chatflow.engine.runtime import Runtime
 from chatflow.engine.session import Session
 from chatflow.engine.stores.channeltables import ImageRow
 
+logger = logging.getLogger(__name__)
+
 IMAGE_PATH = "/api/v1/images/"
-_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _CLIENT_ID = re.compile(r"^[\x21-\x7e]+$")
 
 SERVE_HEADERS = {
@@ -65,56 +68,6 @@ checks the agent serves the session, then calls :meth:`ImageService.accept` with
 def new_image_id() -> str:
     """43 URL-safe characters, 256 random bits: the served URL cannot be guessed."""
     return secrets.token_urlsafe(32)
-
-
-class ImageBlobs(Protocol):
-    """Where image bytes live (ids are checked before they reach here)."""
-
-    def put(self, image_id: str, data: bytes) -> None: ...
-
-    def get(self, image_id: str) -> bytes | None: ...
-
-
-class FolderBlobs:
-    """Image bytes as files: ``<root>/<id[:2]>/<id>``, written whole or not at all."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def _path(self, image_id: str) -> Path:
-        if not _ID.match(image_id):
-            raise ValueError("not an image id")
-        return self.root / image_id[:2] / image_id
-
-    def put(self, image_id: str, data: bytes) -> None:
-        path = self._path(image_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{image_id}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-
-    def get(self, image_id: str) -> bytes | None:
-        try:
-            return self._path(image_id).read_bytes()
-        except (FileNotFoundError, ValueError):
-            return None
-
-
-class MemoryBlobs:
-    """The in-memory twin."""
-
-    def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-
-    def put(self, image_id: str, data: bytes) -> None:
-        self.blobs[image_id] = data
-
-    def get(self, image_id: str) -> bytes | None:
-        return self.blobs.get(image_id)
 
 
 @dataclass(frozen=True)
@@ -177,12 +130,26 @@ class ImageService:
         self, request: Request, session: Session, sender: Sender, agent_id: str = ""
     ) -> list[dict[str, Any]]:
         """Read, store and echo the request's images into ``session`` (the agent route uses this
-        too, after checking that the agent serves the session). Returns one entry per image."""
+        too, after checking that the agent serves the session). Returns one entry per image.
+        A store that fails is a 503 before any echo; a resend with the same ids is safe."""
         if session.ended:
             raise ChannelProblem(409, "session_ended", "the conversation has ended")
+        uploads = await self.receive(request)
+        urls: list[str] = []
+        for upload in uploads:  # every image stored before any is echoed
+            try:
+                urls.append(await asyncio.to_thread(self._store, upload, session, sender, agent_id))
+            except (OSError, SQLAlchemyError):
+                logger.exception(
+                    "images.store_failed", extra={"session_id": session.id, "index": len(urls)}
+                )
+                raise ChannelProblem(
+                    503,
+                    "image_not_stored",
+                    "the images could not be stored, so none was sent; send them again",
+                ) from None
         out = []
-        for upload in await self.receive(request):
-            url = await asyncio.to_thread(self._store, upload, session, sender, agent_id)
+        for upload, url in zip(uploads, urls, strict=True):
             event = self._event(url, upload.client_id, sender, agent_id)
             try:
                 applied = await self.runtime.apply(session.id, event)
@@ -210,10 +177,10 @@ class ImageService:
         return AgentImage(key=key, agent_id=agent_id, url=url, client_id=client_id)
 
     def _store(self, upload: Upload, session: Session, sender: Sender, agent_id: str) -> str:
-        """Bytes first, then the row (a row never names missing bytes); a resent client id gets
-        the image it already stored."""
-        with DbSession(self.records) as db:
-            if upload.client_id:
+        """Bytes first, then the row: a row never names missing bytes, and bytes whose row
+        failed are discarded. A resent client id gets the image it already stored."""
+        if upload.client_id:
+            with DbSession(self.records) as db:
                 known = db.exec(
                     select(ImageRow.id).where(
                         ImageRow.session_id == session.id,
@@ -221,28 +188,38 @@ class ImageService:
                         ImageRow.client_id == upload.client_id,
                     )
                 ).first()
-                if known is not None:
-                    return IMAGE_PATH + known
-            image_id = self.new_id()
-            self.blobs.put(image_id, upload.data)
-            db.add(
-                ImageRow(
-                    id=image_id,
-                    session_id=session.id,
-                    merchant_id=session.merchant,
-                    sender=sender,
-                    agent_id=agent_id or None,
-                    content_type=upload.kind.content_type,
-                    size=len(upload.data),
-                    sha256=hashlib.sha256(upload.data).hexdigest(),
-                    client_id=upload.client_id,
-                )
-            )
-            db.commit()
+            if known is not None:
+                return IMAGE_PATH + known
+        image_id = self.new_id()
+        self.blobs.put(image_id, upload.data)
+        row = ImageRow(
+            id=image_id,
+            session_id=session.id,
+            merchant_id=session.merchant,
+            sender=sender,
+            agent_id=agent_id or None,
+            content_type=upload.kind.content_type,
+            size=len(upload.data),
+            sha256=hashlib.sha256(upload.data).hexdigest(),
+            client_id=upload.client_id,
+        )
+        try:
+            with DbSession(self.records) as db:
+                db.add(row)
+                db.commit()
+        except SQLAlchemyError:
+            self._discard(image_id)
+            raise
         return IMAGE_PATH + image_id
 
+    def _discard(self, image_id: str) -> None:
+        try:
+            self.blobs.discard(image_id)
+        except (OSError, SQLAlchemyError):  # unreachable without a row; only space is lost
+            logger.exception("images.discard_failed", extra={"image_id": image_id})
+
     def load(self, image_id: str) -> tuple[ImageRow, bytes] | None:
-        if not _ID.match(image_id):
+        if not IMAGE_ID.match(image_id):
             return None
         with DbSession(self.records) as db:
             row = db.get(ImageRow, image_id)

@@ -1,6 +1,7 @@
 """Channel data in the records database: uploaded images and the webhook channel's bookkeeping.
 
-``channels.images`` writes :class:`ImageRow`; ``channels.webhook`` and its outbox write the rest.
+``channels.images`` writes :class:`ImageRow` (and, with ``--database``, :class:`ImageBlobRow`
+through ``channels.image_blobs``); ``channels.webhook`` and its outbox write the rest.
 Uniqueness the channels rely on lives in the database, so it holds across workers: a provider's
 message id is taken once per channel, a channel user has one current session, and a frame is
 queued for delivery once. Due times are UNIX seconds (floats), so comparisons never mix naive
@@ -12,14 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
 from chatflow.engine.stores.recordsdb import RecordsTable, utcnow
 
 
 class ImageRow(RecordsTable, table=True):
-    """An image a visitor or an agent sent; the bytes are kept apart under the same id."""
+    """An image a visitor or an agent sent; the bytes are kept apart under the same id (a folder,
+    or :class:`ImageBlobRow`)."""
 
     __tablename__ = "image"
     id: str = Field(primary_key=True)
@@ -35,6 +37,15 @@ class ImageRow(RecordsTable, table=True):
     sha256: str
     client_id: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ImageBlobRow(RecordsTable, table=True):
+    """An image's bytes (at most 2 MB), when they are kept in the records database: a table of
+    their own, so queries on ``image`` never carry them. Written before the ``image`` row."""
+
+    __tablename__ = "image_blob"
+    id: str = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class WebhookInboundRow(RecordsTable, table=True):

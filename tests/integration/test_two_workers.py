@@ -47,6 +47,14 @@ merchants:
 """
 
 
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
+    b"\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00"
+    b"\x00IEND\xaeB`\x82"
+)
+"""A 1x1 grey PNG."""
+
+
 @pytest.fixture
 def workers(
     tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
@@ -157,3 +165,33 @@ def test_login_limits_are_shared_by_the_workers(workers: tuple[str, str]) -> Non
         timeout=30,
     )
     assert token.status_code == 429  # still throttled on B for the account
+
+
+def test_an_image_sent_through_one_worker_is_served_by_the_other(
+    workers: tuple[str, str], tmp_path: Path
+) -> None:
+    a, b = workers
+    created = httpx.post(f"http://{a}/api/v1/sites/acme-web/sessions", json={}, timeout=10)
+    assert created.status_code == 201, created.text
+    sid, token = created.json()["session_id"], created.json()["visitor_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    urls = {}
+    for sender, other in ((a, b), (b, a)):
+        sent = httpx.post(
+            f"http://{sender}/api/v1/sessions/{sid}/images",
+            files=[("file", ("a.png", PNG, "image/png"))],
+            data={"id": f"img-{sender}"},
+            headers=headers,
+            timeout=10,
+        )
+        assert sent.status_code == 201, sent.text
+        urls[sender] = url = sent.json()["url"]
+        served = httpx.get(f"http://{other}{url}", timeout=10)
+        assert served.status_code == 200, served.text
+        assert served.content == PNG and served.headers["content-type"] == "image/png"
+    replay = httpx.get(
+        f"http://{b}/api/v1/sessions/{sid}/events?after=0", headers=headers, timeout=10
+    ).json()
+    echoes = [(e["id"], e["image"]) for e in replay["events"] if e.get("image")]
+    assert echoes == [(f"img-{a}", urls[a]), (f"img-{b}", urls[b])]
+    assert not list(tmp_path.glob("data-*/images"))  # the bytes are in PostgreSQL, not on disk

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session as Db
 from sqlmodel import select
 
+from chatflow.channels.image_blobs import MemoryBlobs
 from chatflow.engine.stores.channeltables import ImageRow
 
 MB = 1024 * 1024
@@ -268,3 +271,70 @@ def test_ids_are_unguessable_and_anything_else_is_404(client: TestClient, tmp_pa
     for probe in ["A" * 43, "short", "..%2F..%2Frecords.sqlite3", "%2e%2e"]:
         assert client.get(f"/api/v1/images/{probe}").status_code == 404
     assert (tmp_path / "data" / "images").is_dir()
+
+
+class FlakyBlobs(MemoryBlobs):
+    """Bytes kept in memory, except that the puts numbered in ``fail`` (from 1) find a full disk."""
+
+    def __init__(self, *fail: int) -> None:
+        super().__init__()
+        self.fail, self.puts = set(fail), 0
+
+    def put(self, image_id: str, data: bytes) -> None:
+        self.puts += 1
+        if self.puts in self.fail:
+            raise OSError(28, "No space left on device")
+        super().put(image_id, data)
+
+
+def problem_type(response: Any) -> str:
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    return str(response.json()["type"])
+
+
+def test_bytes_that_cannot_be_stored_are_a_503_and_nothing_is_sent(client: TestClient) -> None:
+    client.app.state.images.blobs = FlakyBlobs(1)  # type: ignore[attr-defined]
+    session = start(client)
+    before = events(client, session)
+    response = upload(client, session, [("a.png", png(), "image/png")], ("c1",))
+    assert response.status_code == 503
+    assert problem_type(response) == "urn:chatflow:image_not_stored"
+    assert events(client, session) == before and image_rows(client) == []
+
+
+def test_a_request_whose_second_image_fails_echoes_none_and_a_resend_sends_both_once(
+    client: TestClient,
+) -> None:
+    blobs = FlakyBlobs(2)
+    client.app.state.images.blobs = blobs  # type: ignore[attr-defined]
+    session = start(client)
+    before = events(client, session)
+    files = [("a.png", png(), "image/png"), ("b.gif", GIF, "image/gif")]
+    assert upload(client, session, files, ("a", "b")).status_code == 503
+    assert events(client, session) == before  # the first image is kept, but not sent
+    again = upload(client, session, files, ("a", "b"))
+    assert again.status_code == 201, again.text
+    echoes = [(e["id"], e["image"]) for e in events(client, session) if e.get("image")]
+    assert echoes == [(i["id"], i["url"]) for i in again.json()["images"]]
+    assert [i["id"] for i in again.json()["images"]] == ["a", "b"]
+    assert len(image_rows(client)) == len(blobs.blobs) == 2  # "a" was not stored twice
+
+
+def test_bytes_whose_row_cannot_be_written_are_discarded(client: TestClient) -> None:
+    blobs = FlakyBlobs()
+    client.app.state.images.blobs = blobs  # type: ignore[attr-defined]
+    session = start(client)
+    records = client.app.state.records  # type: ignore[attr-defined]
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO image "):
+            raise OperationalError(statement, None, Exception("disk I/O error"))
+
+    event.listen(records, "before_cursor_execute", refuse)
+    try:
+        response = upload(client, session, [("a.png", png(), "image/png")])
+    finally:
+        event.remove(records, "before_cursor_execute", refuse)
+    assert response.status_code == 503
+    assert problem_type(response) == "urn:chatflow:image_not_stored"
+    assert blobs.puts == 1 and blobs.blobs == {} and image_rows(client) == []
