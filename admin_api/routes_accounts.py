@@ -10,12 +10,15 @@ once.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Annotated
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from chatflow.admin_api.account_models import (
     AccountIn,
@@ -120,6 +123,24 @@ def _change_password(
     auth.revoke_all(row.id)
 
 
+_LIVE_QUEUE_TURN = threading.Lock()
+
+
+def live_queue_update(db: Session, row: SQLModel, update: Callable[[], object]) -> None:
+    """Run ``update`` (which tells this worker's queue of ``row``) with ``row`` as last committed.
+
+    Admin changes reach the queue one at a time, each re-reading its row inside its turn, so
+    whichever reaches the queue last carries the last committed state: two PATCHes of one
+    account (or group) racing cannot leave the queue with the older one. A row deleted meanwhile
+    is left to the deletion.
+    """
+    with _LIVE_QUEUE_TURN:
+        db.commit()  # ends the read transaction: the read sees every committed change
+        key = sa_inspect(row).identity
+        if db.get(type(row), key, populate_existing=True) is not None:  # reloads ``row``
+            update()
+
+
 def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
     """Give this worker's queue the account as it is now, before the route answers.
 
@@ -127,7 +148,13 @@ def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
     logging in again. Called from the route's worker thread; the queue lives on the event loop.
     """
     queue = services_of(request).queue
-    from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), account_groups(db, row))
+    live_queue_update(
+        db,
+        row,
+        lambda: from_thread.run(
+            queue.update_agent, row.merchant_id, agent_of(row), account_groups(db, row)
+        ),
+    )
 
 
 @router.get("", response_model=list[AccountOut])

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.routes_accounts import to_live_queue
+from chatflow.admin_api.routes_accounts import live_queue_update, to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
 from chatflow.engine.directory import group_of
 from chatflow.engine.errors import DefinitionError
@@ -127,10 +127,13 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
     return sorted(using)
 
 
-def _to_live_queue(request: Request, row: GroupRow) -> None:
+def _to_live_queue(request: Request, db: Session, row: GroupRow) -> None:
     """Create or change the group in the queue (it lives on the event loop; routes run in a
     worker thread): a raised limit makes offers at once, a new routing orders the next ones."""
-    from_thread.run(services_of(request).queue.configure_group, row.merchant_id, group_of(row))
+    queue = services_of(request).queue
+    live_queue_update(
+        db, row, lambda: from_thread.run(queue.configure_group, row.merchant_id, group_of(row))
+    )
 
 
 def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:
@@ -162,7 +165,7 @@ def create_group(
     db.add(row)
     db.commit()
     db.refresh(row)
-    _to_live_queue(request, row)
+    _to_live_queue(request, db, row)
     return _one_out(db, row)
 
 
@@ -190,7 +193,7 @@ def update_group(
     db.add(row)
     db.commit()
     db.refresh(row)
-    _to_live_queue(request, row)
+    _to_live_queue(request, db, row)
     return _one_out(db, row)
 
 
@@ -224,5 +227,4 @@ def delete_group(
     db.delete(row)
     db.commit()
     for account in members:
-        db.refresh(account)
         to_live_queue(request, db, account)
