@@ -3,9 +3,12 @@
 The admin API saves every uploaded flow as a new numbered version of (merchant, flow id);
 publishing one archives the previously published one. The server starts new sessions on
 :func:`published_flow_yaml`; running sessions keep the version they pinned at start (the
-runtime's job), so publishing never breaks a conversation. On first start
-:func:`seed_flow_versions` imports the deployment's flow files as version 1 for every merchant
-whose sites run them. The flow language is a parameter: the engine never imports the node types.
+runtime copies its text into the session store), so neither publishing nor deleting here ever
+breaks a conversation. Drafts and whole flows can be deleted; a number once used never names
+another text, so the highest deleted number stays behind as a textless ``deleted`` row (a
+tombstone) that only numbering reads. On first start :func:`seed_flow_versions` imports the
+deployment's flow files for the merchants whose sites run them. The flow language is a
+parameter: the engine never imports the node types.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,16 +29,43 @@ from chatflow.engine.checks import GroupScope, check_flow
 from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError, Problem
 from chatflow.engine.flow import FlowBase
 from chatflow.engine.language import FlowLanguage
-from chatflow.engine.stores.recordsdb import FlowVersionRow, GroupRow, SiteRow, utcnow
+from chatflow.engine.stores.recordsdb import (
+    ConversationRow,
+    FlowVersionRow,
+    GroupRow,
+    SiteRow,
+    utcnow,
+)
 from chatflow.engine.yamlsource import Document, loads
 
 FlowStatus = Literal["draft", "published", "archived"]
 SEED_AUTHOR = "chatflow.yaml"
 """``created_by`` of the versions imported from the deployment's flows folder."""
+DELETED = "deleted"
+"""Status of a tombstone: a deleted version's number, kept (without text) so it is not reused."""
+_LIVE = col(FlowVersionRow.status) != DELETED
+"""Leaves tombstones out: every read uses it but numbering."""
 
 
 class FlowVersionConflict(ChatflowError):
     """The request lost a race or contradicts the versions' state (the API answers 409)."""
+
+    def __init__(self, message: str, *, flow_id: str = "", code: str = "conflict") -> None:
+        super().__init__(message, flow_id=flow_id)
+        self.code = code
+        """Names the refusal for the API's problem type (``version_published``, ...)."""
+
+
+class FlowInUse(FlowVersionConflict):
+    """A flow that enabled sites still run cannot be deleted."""
+
+    def __init__(self, flow_id: str, sites: list[str]) -> None:
+        super().__init__(
+            f"flow {flow_id!r} is run by {len(sites)} site{'s' if len(sites) > 1 else ''}",
+            flow_id=flow_id,
+            code="flow_in_use",
+        )
+        self.sites = sites
 
 
 @dataclass(frozen=True)
@@ -149,7 +179,7 @@ def list_flows(engine: Engine, merchant_id: str) -> list[FlowSummary]:
     with Session(engine) as db:
         rows = db.exec(
             select(FlowVersionRow.flow_id, FlowVersionRow.version, FlowVersionRow.status)
-            .where(FlowVersionRow.merchant_id == merchant_id)
+            .where(FlowVersionRow.merchant_id == merchant_id, _LIVE)
             .order_by(col(FlowVersionRow.flow_id), col(FlowVersionRow.version))
         ).all()
     by_flow: dict[str, list[tuple[int, str]]] = {}
@@ -171,7 +201,11 @@ def list_versions(engine: Engine, merchant_id: str, flow_id: str) -> list[FlowVe
     with Session(engine) as db:
         rows = db.exec(
             select(FlowVersionRow)
-            .where(FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.flow_id == flow_id)
+            .where(
+                FlowVersionRow.merchant_id == merchant_id,
+                FlowVersionRow.flow_id == flow_id,
+                _LIVE,
+            )
             .order_by(col(FlowVersionRow.version))
         ).all()
         if not rows:
@@ -191,6 +225,7 @@ def _row(db: Session, merchant_id: str, flow_id: str, version: int) -> FlowVersi
             FlowVersionRow.merchant_id == merchant_id,
             FlowVersionRow.flow_id == flow_id,
             FlowVersionRow.version == version,
+            _LIVE,
         )
     ).first()
     if row is None:
@@ -211,7 +246,8 @@ def save_version(
 ) -> FlowVersion:
     """Store ``text`` as the flow's next version: a draft, or published (archiving the old one).
 
-    The caller validates first (:func:`check_flow_text`); this only numbers and stores.
+    The next number follows the highest ever used, deleted ones included. The caller validates
+    first (:func:`check_flow_text`); this only numbers and stores.
     """
     with Session(engine) as db:
         latest = db.exec(
@@ -241,30 +277,177 @@ def publish_version(engine: Engine, merchant_id: str, flow_id: str, version: int
     """Make ``version`` the published one; the previously published version is archived.
 
     Publishing the version that is already published changes nothing. The caller re-validates
-    the text first (groups may have changed since it was saved).
+    the text first (groups may have changed since it was saved). A version deleted meanwhile is
+    :class:`NotFoundError`: the status changes only if the row is still a draft or archived.
     """
     with Session(engine) as db:
         row = _row(db, merchant_id, flow_id, version)
-        if row.status != "published":
-            _archive_published(db, merchant_id, flow_id)
-            row.status = "published"
-            db.add(row)
-            _commit(db, flow_id)
-            db.refresh(row)
+        if row.status == "published":
+            return _version(row)
+        _archive_published(db, merchant_id, flow_id)
+        done = db.exec(
+            update(FlowVersionRow)
+            .where(
+                col(FlowVersionRow.id) == row.id,
+                col(FlowVersionRow.status).in_(("draft", "archived")),
+            )
+            .values(status="published")
+        )
+        if done.rowcount != 1:
+            db.rollback()
+            row = _row(db, merchant_id, flow_id, version)  # NotFoundError when it was deleted
+            if row.status == "published":  # a concurrent publish of the same version won
+                return _version(row)
+            raise FlowVersionConflict(
+                f"version {version} changed while it was being published; reload and retry",
+                flow_id=flow_id,
+            )
+        _commit(db, flow_id)
+        db.refresh(row)
         return _version(row)
 
 
 def _archive_published(db: Session, merchant_id: str, flow_id: str) -> None:
-    for old in db.exec(
-        select(FlowVersionRow).where(
-            FlowVersionRow.merchant_id == merchant_id,
-            FlowVersionRow.flow_id == flow_id,
-            FlowVersionRow.status == "published",
+    # one conditional statement, not read-then-write: a row a concurrent delete made a
+    # tombstone no longer matches, so it is never brought back as "archived"
+    db.exec(
+        update(FlowVersionRow)
+        .where(
+            col(FlowVersionRow.merchant_id) == merchant_id,
+            col(FlowVersionRow.flow_id) == flow_id,
+            col(FlowVersionRow.status) == "published",
         )
-    ).all():
-        old.status = "archived"
-        db.add(old)
-    db.flush()
+        .values(status="archived")
+    )
+
+
+def delete_version(engine: Engine, merchant_id: str, flow_id: str, version: int) -> FlowVersion:
+    """Delete a draft; returns what it was. Published and archived versions are refused.
+
+    Only drafts never ran: an archived version was published once and is the flow's history
+    (rollback, diff, what past conversations ran), so it goes only with the whole flow. Two
+    deletes of one draft, or a delete and a publish, cannot both win: the row changes only if
+    it is still a draft, and the loser is told what it became.
+    """
+    with Session(engine) as db:
+        row = _row(db, merchant_id, flow_id, version)
+        if row.status != "draft":
+            raise _not_a_draft(row)
+        found = _version(row)
+        done = db.exec(
+            update(FlowVersionRow)
+            .where(col(FlowVersionRow.id) == row.id, col(FlowVersionRow.status) == "draft")
+            .values(status=DELETED, yaml="", note="")
+        )
+        if done.rowcount != 1:
+            db.rollback()
+            raise _not_a_draft(_row(db, merchant_id, flow_id, version))  # or NotFoundError
+        _keep_one_tombstone(db, merchant_id, flow_id)
+        _commit(db, flow_id)
+        return found
+
+
+def _not_a_draft(row: FlowVersionRow) -> FlowVersionConflict:
+    if row.status == "draft":  # it changed and changed back while we looked
+        return FlowVersionConflict(
+            f"version {row.version} changed while it was being deleted; reload and retry",
+            flow_id=row.flow_id,
+        )
+    if row.status == "published":
+        return FlowVersionConflict(
+            f"version {row.version} is the published version: new sessions start on it. "
+            "Publish another version first, or delete the whole flow",
+            flow_id=row.flow_id,
+            code="version_published",
+        )
+    return FlowVersionConflict(
+        f"version {row.version} is {row.status}: it was published once, and published versions "
+        "stay as the flow's history (rollback, diff, what past conversations ran). Only drafts "
+        "can be deleted; delete the whole flow to remove its history",
+        flow_id=row.flow_id,
+        code=f"version_{row.status}",
+    )
+
+
+def delete_flow(engine: Engine, merchant_id: str, flow_id: str) -> int:
+    """Delete every version of a flow no enabled site runs; returns how many there were.
+
+    :class:`FlowInUse` names the sites (a disabled site starts no session again, so it does not
+    hold a flow). Running sessions are not looked at here: they run on their own copy.
+    """
+    with Session(engine) as db:
+        # write first, then check the sites in the same transaction
+        done = db.exec(
+            update(FlowVersionRow)
+            .where(
+                col(FlowVersionRow.merchant_id) == merchant_id,
+                col(FlowVersionRow.flow_id) == flow_id,
+                _LIVE,
+            )
+            .values(status=DELETED, yaml="", note="")
+        )
+        if done.rowcount == 0:
+            db.rollback()
+            raise NotFoundError(f"no flow {flow_id!r}", flow_id=flow_id)
+        sites = _sites_running(db, merchant_id, flow_id)
+        if sites:
+            db.rollback()
+            raise FlowInUse(flow_id, sites)
+        _keep_one_tombstone(db, merchant_id, flow_id)
+        _commit(db, flow_id)
+        return int(done.rowcount)
+
+
+def _keep_one_tombstone(db: Session, merchant_id: str, flow_id: str) -> None:
+    """Drop the tombstones below the flow's highest number: only the highest keeps numbering."""
+    top = db.exec(
+        select(func.max(FlowVersionRow.version)).where(
+            FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.flow_id == flow_id
+        )
+    ).one()
+    db.exec(
+        delete(FlowVersionRow).where(
+            col(FlowVersionRow.merchant_id) == merchant_id,
+            col(FlowVersionRow.flow_id) == flow_id,
+            col(FlowVersionRow.status) == DELETED,
+            col(FlowVersionRow.version) < (top or 0),
+        )
+    )
+
+
+def sites_running(engine: Engine, merchant_id: str, flow_id: str) -> list[str]:
+    """Keys of the merchant's enabled sites that run the flow, sorted."""
+    with Session(engine) as db:
+        return _sites_running(db, merchant_id, flow_id)
+
+
+def _sites_running(db: Session, merchant_id: str, flow_id: str) -> list[str]:
+    rows = db.exec(
+        select(SiteRow.key).where(
+            SiteRow.merchant_id == merchant_id,
+            SiteRow.flow_id == flow_id,
+            col(SiteRow.enabled).is_(True),
+        )
+    ).all()
+    return sorted(rows)
+
+
+def unended_conversations(engine: Engine, merchant_id: str, flow_id: str) -> list[tuple[str, str]]:
+    """``(session id, site key)`` of the flow's conversations the records show as not ended.
+
+    Newest first. Records trail the session store, so the caller confirms with the runtime.
+    """
+    with Session(engine) as db:
+        rows = db.exec(
+            select(ConversationRow.session_id, ConversationRow.site_key)
+            .where(
+                ConversationRow.merchant_id == merchant_id,
+                ConversationRow.flow_id == flow_id,
+                ConversationRow.status != "ended",
+            )
+            .order_by(col(ConversationRow.started_at).desc())
+        ).all()
+        return [(sid, site) for sid, site in rows]
 
 
 def _commit(db: Session, flow_id: str) -> None:
@@ -296,15 +479,21 @@ def seed_flow_versions(
 ) -> list[str]:
     """Import the flows of ``folder`` that the merchants' sites run and have no version yet.
 
-    Each becomes published version 1 for that merchant. A flow file that is missing or does not
-    parse is left out (``chatflow validate`` reports it); the returned lines say what happened.
+    Each becomes the merchant's published version 1. A flow the merchant deleted comes back
+    only when an enabled site runs it again (a site added to ``chatflow.yaml``), numbered after
+    the deleted versions; a disabled site never brings it back. A flow file that is missing or
+    does not parse is left out (``chatflow validate`` reports it); the returned lines say what
+    happened.
     """
     with Session(engine) as db:
-        pairs = sorted(set(db.exec(select(SiteRow.merchant_id, SiteRow.flow_id)).all()))
-        have = set(
-            db.exec(select(FlowVersionRow.merchant_id, FlowVersionRow.flow_id).distinct()).all()
-        )
-    todo = [(m, f) for m, f in pairs if (m, f) not in have]
+        sites = db.exec(select(SiteRow.merchant_id, SiteRow.flow_id, SiteRow.enabled)).all()
+        versions = db.exec(
+            select(FlowVersionRow.merchant_id, FlowVersionRow.flow_id, FlowVersionRow.status)
+        ).all()
+    have = {(m, f) for m, f, status in versions if status != DELETED}
+    deleted = {(m, f) for m, f, status in versions if status == DELETED} - have
+    wanted = {(m, f) for m, f, enabled in sites if enabled or (m, f) not in deleted}
+    todo = sorted(wanted - have)
     if not todo:
         return []
     index = Catalog(language).flows_in(folder)
@@ -316,7 +505,7 @@ def seed_flow_versions(
             report.append(f"flow {flow_id!r} of merchant {merchant_id!r}: {why} {folder}")
             continue
         text = loaded.path.read_text(encoding="utf-8-sig")
-        save_version(
+        saved = save_version(
             engine,
             merchant_id,
             flow_id,
@@ -326,7 +515,9 @@ def seed_flow_versions(
             publish=True,
             now=now,
         )
-        report.append(f"flow {flow_id!r} of merchant {merchant_id!r}: published version 1")
+        report.append(
+            f"flow {flow_id!r} of merchant {merchant_id!r}: published version {saved.version}"
+        )
     return report
 
 

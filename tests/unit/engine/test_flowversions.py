@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from chatflow.engine import flowversions as fv
 from chatflow.engine.errors import NotFoundError
@@ -32,9 +34,8 @@ nodes:
 """
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = records_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+def _world(url: str) -> Engine:
+    eng = records_engine(url)
     create_tables(eng)
     with Session(eng) as db:
         for merchant in ("acme", "globex"):
@@ -43,6 +44,20 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
             db.add(GroupRow(merchant_id=merchant, id="sales"))
             db.add(SiteRow(key=f"{merchant}-web", merchant_id=merchant, flow_id="hello"))
         db.commit()
+    return eng
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = _world(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def both(records_url: str) -> Iterator[Engine]:
+    """The same world on SQLite and on PostgreSQL: deletion's races play out differently."""
+    eng = _world(records_url)
     yield eng
     eng.dispose()
 
@@ -142,3 +157,171 @@ def test_checks_are_the_validators_placed_problems(engine: Engine) -> None:
     assert broken.flow is None and broken.errors[0].message.startswith("YAML syntax")
     empty = fv.check_flow_text("", LANGUAGE, source="x.flow.yaml", groups=None, where="")
     assert [p.message for p in empty.errors] == ["the file is empty"]
+
+
+# -- deleting ------------------------------------------------------------------------------------
+
+SECRET = FLOW.replace("text: hi", "text: token-4711")
+
+
+def _rows(engine: Engine, merchant: str = "acme") -> list[tuple[int, str, str, str]]:
+    """Every stored row of the merchant's ``hello``, tombstones included: (version, status, ...)."""
+    with Session(engine) as db:
+        rows = db.exec(
+            select(FlowVersionRow)
+            .where(FlowVersionRow.merchant_id == merchant, FlowVersionRow.flow_id == "hello")
+            .order_by(col(FlowVersionRow.version))
+        ).all()
+        return [(r.version, r.status, r.yaml, r.note) for r in rows]
+
+
+def _disable_site(engine: Engine, key: str) -> None:
+    with Session(engine) as db:
+        site = db.get(SiteRow, key)
+        assert site is not None
+        site.enabled = False
+        db.add(site)
+        db.commit()
+
+
+def test_a_deleted_draft_is_gone_and_its_number_is_never_reused(both: Engine) -> None:
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    fv.save_version(both, "acme", "hello", SECRET, created_by="a", note="token-4711 inside")
+    deleted = fv.delete_version(both, "acme", "hello", 2)
+    assert (deleted.version, deleted.status) == (2, "draft")
+    assert [v.version for v in fv.list_versions(both, "acme", "hello")] == [1]
+    with pytest.raises(NotFoundError):
+        fv.get_version(both, "acme", "hello", 2)
+    assert not any("token-4711" in yaml + note for _, _, yaml, note in _rows(both))
+    [flow] = fv.list_flows(both, "acme")
+    assert (flow.versions, flow.latest_version, flow.published_version) == (1, 1, 1)
+    # the next upload does not take number 2 again, however often the newest draft is deleted
+    assert fv.save_version(both, "acme", "hello", FLOW, created_by="a").version == 3
+    fv.delete_version(both, "acme", "hello", 3)
+    assert [(v, s) for v, s, _, _ in _rows(both)] == [(1, "published"), (3, fv.DELETED)]
+    assert fv.save_version(both, "acme", "hello", FLOW, created_by="a").version == 4
+
+
+def test_only_drafts_are_deleted(engine: Engine) -> None:
+    fv.save_version(engine, "acme", "hello", FLOW, created_by="a", publish=True)
+    fv.save_version(engine, "acme", "hello", FLOW, created_by="a")
+    with pytest.raises(fv.FlowVersionConflict) as published:
+        fv.delete_version(engine, "acme", "hello", 1)
+    assert published.value.code == "version_published"
+    assert "Publish another version first" in published.value.message
+    fv.publish_version(engine, "acme", "hello", 2)
+    with pytest.raises(fv.FlowVersionConflict) as archived:
+        fv.delete_version(engine, "acme", "hello", 1)
+    assert archived.value.code == "version_archived" and "Only drafts" in archived.value.message
+    assert [v.status for v in fv.list_versions(engine, "acme", "hello")] == [
+        "archived",
+        "published",
+    ]
+    for merchant, version in (("acme", 9), ("globex", 2)):
+        with pytest.raises(NotFoundError):
+            fv.delete_version(engine, merchant, "hello", version)
+
+
+def test_a_deleted_version_is_not_published_diffed_or_rolled_back_to(engine: Engine) -> None:
+    fv.save_version(engine, "acme", "hello", FLOW, created_by="a", publish=True)
+    fv.save_version(engine, "acme", "hello", FLOW, created_by="a")
+    fv.delete_version(engine, "acme", "hello", 2)
+    with pytest.raises(NotFoundError):
+        fv.publish_version(engine, "acme", "hello", 2)
+    with pytest.raises(NotFoundError):
+        fv.diff_versions(engine, "acme", "hello", 1, 2)
+    assert fv.published_flow_yaml(engine, "acme", "hello") == (1, FLOW)
+
+
+def test_a_flow_an_enabled_site_runs_is_not_deleted(both: Engine) -> None:
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    fv.save_version(both, "acme", "hello", SECRET, created_by="a")
+    fv.save_version(both, "globex", "hello", FLOW, created_by="g", publish=True)
+    with pytest.raises(fv.FlowInUse) as in_use:
+        fv.delete_flow(both, "acme", "hello")
+    assert in_use.value.sites == ["acme-web"] and in_use.value.code == "flow_in_use"
+    assert len(fv.list_versions(both, "acme", "hello")) == 2
+    _disable_site(both, "acme-web")  # a disabled site never starts a session again
+    assert fv.sites_running(both, "acme", "hello") == []
+    assert fv.delete_flow(both, "acme", "hello") == 2
+    assert fv.list_flows(both, "acme") == []
+    assert fv.published_flow_yaml(both, "acme", "hello") is None
+    with pytest.raises(NotFoundError):
+        fv.list_versions(both, "acme", "hello")
+    with pytest.raises(NotFoundError):
+        fv.delete_flow(both, "acme", "hello")
+    assert [(v, s, y) for v, s, y, _ in _rows(both)] == [(2, fv.DELETED, "")]
+    assert fv.published_flow_yaml(both, "globex", "hello") == (1, FLOW)
+    # uploaded again under the same id, it continues after the deleted numbers
+    assert fv.save_version(both, "acme", "hello", FLOW, created_by="a").version == 3
+
+
+def test_seeding_brings_a_deleted_flow_back_only_for_an_enabled_site(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "hello.flow.yaml").write_text(FLOW, encoding="utf-8")
+    assert len(fv.seed_flow_versions(engine, folder, LANGUAGE)) == 2
+    _disable_site(engine, "acme-web")
+    fv.delete_flow(engine, "acme", "hello")
+    assert fv.seed_flow_versions(engine, folder, LANGUAGE) == []  # a restart
+    assert fv.list_flows(engine, "acme") == []
+    with Session(engine) as db:  # a site added to chatflow.yaml that runs it again
+        db.add(SiteRow(key="acme-new", merchant_id="acme", flow_id="hello"))
+        db.commit()
+    assert fv.seed_flow_versions(engine, folder, LANGUAGE) == [
+        "flow 'hello' of merchant 'acme': published version 2"
+    ]
+
+
+def _race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at the same moment in threads; each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_deletes_of_one_draft_one_wins_the_other_is_not_found(both: Engine) -> None:
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    for _ in range(5):
+        version = fv.save_version(both, "acme", "hello", FLOW, created_by="a").version
+        delete = functools.partial(fv.delete_version, both, "acme", "hello", version)
+        results = _race(delete, delete)
+        assert sorted(type(r).__name__ for r in results) == ["FlowVersion", "NotFoundError"]
+    assert [v.version for v in fv.list_versions(both, "acme", "hello")] == [1]
+
+
+def test_a_delete_and_a_publish_of_one_draft_never_both_win(both: Engine) -> None:
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    for _ in range(6):
+        version = fv.save_version(both, "acme", "hello", SECRET, created_by="a").version
+        deleted, published = _race(
+            functools.partial(fv.delete_version, both, "acme", "hello", version),
+            functools.partial(fv.publish_version, both, "acme", "hello", version),
+        )
+        current = fv.published_flow_yaml(both, "acme", "hello")
+        assert current is not None
+        if isinstance(deleted, fv.FlowVersion):
+            assert isinstance(published, NotFoundError)
+            assert current[0] < version
+        else:
+            assert isinstance(deleted, fv.FlowVersionConflict), deleted
+            assert deleted.code == "version_published"
+            assert isinstance(published, fv.FlowVersion)
+            assert current == (version, SECRET)
+    statuses = [v.status for v in fv.list_versions(both, "acme", "hello")]
+    assert statuses.count("published") == 1 and "draft" not in statuses
