@@ -1,30 +1,37 @@
-"""Flows of a merchant as numbered versions: upload drafts, publish, diff, roll back.
+"""Flows of a merchant as numbered versions: upload drafts, publish, diff, roll back, delete.
 
 An upload is checked exactly like ``chatflow validate`` checks a file (same messages, placed at
 line and column, transfers checked against the merchant's groups) and refused with every error
-at once. New sessions start on the published version; running ones keep theirs. The storage and
-numbering live in :mod:`chatflow.engine.flowversions`; this module is the HTTP face of it.
+at once. New sessions start on the published version; running ones keep theirs. Drafts can be
+deleted, and a whole flow once no enabled site runs it and no conversation of it still runs.
+The storage and numbering live in :mod:`chatflow.engine.flowversions`; this module is the HTTP
+face of it.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import Field, ValidationError
 from sqlalchemy import Engine
 
+from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT, ApiModel, FlowId, NumericId, records
 from chatflow.engine import flowversions as fv
-from chatflow.engine.errors import Problem
+from chatflow.engine.errors import NotFoundError, Problem
+from chatflow.engine.runtime import Runtime
 from chatflow.engine.yamlsource import MAX_BYTES
 from chatflow.nodes import LANGUAGE
 
 router = APIRouter(prefix="/api/v1/admin/flows", tags=["flows"])
+log = logging.getLogger("chatflow.api.flows")
 
 Records = Annotated[Engine, Depends(records)]
 Viewer = Annotated[Actor, Depends(require("flows"))]
@@ -290,3 +297,99 @@ def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) ->
     old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
     note = body.note or f"rollback to version {body.version}"
     return _save(engine, actor, flow_id, old.yaml, note=note, publish=True)
+
+
+@router.delete("/{flow_id}/versions/{version}", status_code=204)
+def delete_version(flow_id: FlowId, version: NumericId, actor: Editor, engine: Records) -> None:
+    """Delete a draft (409 for the published version and for archived ones: only drafts go)."""
+    try:
+        fv.delete_version(engine, actor.merchant_id, flow_id, version)
+    except fv.FlowVersionConflict as exc:
+        raise ApiProblem(409, exc.code, f"flow {flow_id!r}: {exc.message}") from None
+    log.info(
+        "flows.version_deleted",
+        extra={
+            "merchant_id": actor.merchant_id,
+            "flow_id": flow_id,
+            "version": version,
+            "account": actor.principal.account,
+        },
+    )
+
+
+MAX_LISTED = 100
+"""Running conversations a refusal names at most."""
+
+
+@router.delete("/{flow_id}", status_code=204)
+def delete_flow(flow_id: FlowId, actor: Editor, engine: Records, request: Request) -> None:
+    """Delete a flow with all its versions, once no enabled site runs it (409 naming them) and no
+    conversation of it still runs (409 naming them: close them or wait). Its numbers are kept:
+    an upload under the same id later continues after them."""
+    _refuse_if_used(actor, flow_id, fv.sites_running(engine, actor.merchant_id, flow_id))
+    candidates = fv.unended_conversations(engine, actor.merchant_id, flow_id)
+    if candidates:
+        running = from_thread.run(
+            _still_running, services_of(request).runtime, actor.merchant_id, flow_id, candidates
+        )
+        if running:
+            seen = [sid for sid, site in running if actor.sees_site(site)]
+            count = f"at least {MAX_LISTED}" if len(running) >= MAX_LISTED else str(len(running))
+            raise ApiProblem(
+                409,
+                "flow_running",
+                f"flow {flow_id!r} still has {count} running conversation"
+                f"{'s' if len(running) > 1 else ''}; they would finish on their version, but a "
+                "flow is deleted only when nothing uses it. Close them (POST "
+                "/api/v1/records/batch/close) or wait until they end",
+                sessions=seen,
+            )
+    try:
+        deleted = fv.delete_flow(engine, actor.merchant_id, flow_id)
+    except fv.FlowInUse as exc:  # a site was pointed at it meanwhile
+        _refuse_if_used(actor, flow_id, exc.sites)
+        raise
+    log.info(
+        "flows.deleted",
+        extra={
+            "merchant_id": actor.merchant_id,
+            "flow_id": flow_id,
+            "versions": deleted,
+            "account": actor.principal.account,
+        },
+    )
+
+
+def _refuse_if_used(actor: Actor, flow_id: str, sites: list[str]) -> None:
+    """409 naming the enabled sites that run the flow (those outside the caller's scope counted)."""
+    if not sites:
+        return
+    seen = [s for s in sites if actor.sees_site(s)]
+    hidden = len(sites) - len(seen)
+    names = [*seen, f"{hidden} outside your site scope"] if hidden else seen
+    raise ApiProblem(
+        409,
+        "flow_in_use",
+        f"flow {flow_id!r} is still run by the site{'s' if len(sites) > 1 else ''} "
+        f"{', '.join(names)}; point them at another flow first (PATCH "
+        "/api/v1/admin/sites/{key})",
+        sites=seen,
+    )
+
+
+async def _still_running(
+    runtime: Runtime, merchant_id: str, flow_id: str, candidates: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The candidates the session store holds as not ended (records may lag or be stale)."""
+    running: list[tuple[str, str]] = []
+    for session_id, site in candidates:
+        try:
+            session = await runtime.get(session_id)
+        except NotFoundError:
+            continue
+        live = session.status != "ended" and session.merchant == merchant_id
+        if live and session.flow_id == flow_id:
+            running.append((session_id, site))
+            if len(running) >= MAX_LISTED:
+                break
+    return running

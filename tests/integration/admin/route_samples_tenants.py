@@ -153,6 +153,8 @@ SAMPLES: dict[str, Sample] = {
     ),
     f"GET {A}/flows/{{flow_id}}/versions/{{version}}": Sample(path=_flow_version),
     f"POST {A}/flows/{{flow_id}}/versions/{{version}}/publish": Sample(path=_flow_version),
+    f"DELETE {A}/flows/{{flow_id}}/versions/{{version}}": Sample(path=_flow_version),
+    f"DELETE {A}/flows/{{flow_id}}": Sample(path=lambda t: {"flow_id": t.make_flow()}),
     f"GET {A}/flows/{{flow_id}}/diff": Sample(
         path=lambda t: {"flow_id": t.make_flow()}, query=lambda t: {"from": 1, "to": 2}
     ),

@@ -145,3 +145,73 @@ def test_first_start_imports_the_sites_flows_once(world: World) -> None:
         engine = again.app.state.records  # type: ignore[attr-defined]
         assert published_flow_yaml(engine, "acme", "simple") == (1, FLOW)
         assert published_flow_yaml(engine, "globex", "simple") == (1, FLOW)
+
+
+def test_only_drafts_are_deleted_and_their_numbers_are_not_reused(shared_world: World) -> None:
+    t = shared_world.acme
+    flow = t.make_flow()  # 1 published, 2 a draft
+    gone = t.client.delete(f"{F}/{flow}/versions/2", headers=t.headers())
+    assert gone.status_code == 204 and gone.content == b""
+    assert [v["version"] for v in t.call("GET", f"{F}/{flow}/versions")] == [1]
+    assert t.client.get(f"{F}/{flow}/versions/2", headers=t.headers()).status_code == 404
+    twice = t.client.delete(f"{F}/{flow}/versions/2", headers=t.headers())
+    assert twice.status_code == 404 and twice.json()["detail"] == f"flow {flow!r} has no version 2"
+    published = t.client.delete(f"{F}/{flow}/versions/1", headers=t.headers())
+    assert published.status_code == 409
+    assert published.headers["content-type"] == "application/problem+json"
+    assert published.json()["type"] == "urn:chatflow:version_published"
+    assert "Publish another version first" in published.json()["detail"]
+    text = FLOW.replace("id: simple", f"id: {flow}")
+    again = t.call("POST", f"{F}/{flow}/versions", json={"yaml": text})
+    assert again["version"] == 3  # 2 meant another text once
+    t.call("POST", f"{F}/{flow}/versions/3/publish")
+    archived = t.client.delete(f"{F}/{flow}/versions/1", headers=t.headers())
+    assert archived.status_code == 409
+    assert archived.json()["type"] == "urn:chatflow:version_archived"
+    listed = {f["flow_id"]: f for f in t.call("GET", F)}[flow]
+    assert (listed["versions"], listed["latest_version"], listed["published_version"]) == (2, 3, 3)
+
+
+def test_another_merchants_flow_is_not_found_like_a_missing_one(shared_world: World) -> None:
+    acme, globex = shared_world.acme, shared_world.globex
+    flow = acme.make_flow()
+    for url in (f"{F}/{flow}/versions/2", f"{F}/{flow}"):
+        foreign = globex.client.delete(url, headers=globex.headers())
+        missing = globex.client.delete(url.replace(flow, f"{flow}x"), headers=globex.headers())
+        assert foreign.status_code == missing.status_code == 404
+        assert foreign.json()["detail"] == missing.json()["detail"].replace(f"{flow}x", flow)
+    assert len(acme.call("GET", f"{F}/{flow}/versions")) == 2
+
+
+def test_a_flow_is_deleted_whole_once_no_site_runs_it(shared_world: World) -> None:
+    t = shared_world.acme
+    flow = t.make_flow()
+    assert t.client.delete(f"{F}/{flow}", headers=t.headers()).status_code == 204
+    assert flow not in {f["flow_id"] for f in t.call("GET", F)}
+    assert t.client.get(f"{F}/{flow}/versions", headers=t.headers()).status_code == 404
+    assert t.client.delete(f"{F}/{flow}", headers=t.headers()).status_code == 404
+    text = FLOW.replace("id: simple", f"id: {flow}")
+    assert t.call("POST", f"{F}/{flow}/versions", json={"yaml": text})["version"] == 3
+    used = t.client.delete(f"{F}/simple", headers=t.headers())
+    assert used.status_code == 409
+    body = used.json()
+    assert body["type"] == "urn:chatflow:flow_in_use" and body["sites"] == ["acme-shop", "acme-web"]
+    assert "point them at another flow first" in body["detail"]
+    # an account limited to one site hears of the others only as a number
+    chosen = t.client.delete(f"{F}/simple", headers=t.headers("chosen")).json()
+    assert chosen["sites"] == ["acme-web"] and "1 outside your site scope" in chosen["detail"]
+    assert t.call("GET", f"{F}/simple/versions")[0]["status"] == "published"
+
+
+def test_a_deleted_flow_stays_deleted_after_a_restart(world: World) -> None:
+    t = world.acme
+    flow = t.make_flow()
+    for site in (t.site, t.other_site):
+        t.call("PATCH", f"/api/v1/admin/sites/{site}", json={"flow": flow})
+    assert t.client.delete(f"{F}/simple", headers=t.headers()).status_code == 204
+    with TestClient(create_app(settings_for(world.folder))) as again:
+        engine = again.app.state.records  # type: ignore[attr-defined]
+        assert published_flow_yaml(engine, "acme", "simple") is None  # not imported again
+        assert published_flow_yaml(engine, "globex", "simple") == (1, FLOW)
+        upload = again.post(f"{F}/simple/versions", headers=t.headers(), json={"yaml": FLOW})
+        assert upload.status_code == 201 and upload.json()["version"] == 2
