@@ -25,6 +25,8 @@ from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import DbId, scope_clauses
+from chatflow.channels.image_blobs import ImageBlobs
+from chatflow.engine.stores.channeltables import ImageRow
 from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow, MessageRow
 
 log = logging.getLogger("chatflow.api.batch")
@@ -235,8 +237,11 @@ def batch_blacklist(request: Request, actor: Editor, body: BlacklistBody) -> Bat
 
 @router.post("/delete", response_model=BatchResult)
 def batch_delete(request: Request, actor: Editor, body: BatchBody) -> BatchResult:
-    """Delete ended conversations with their transcripts; a live one must be closed first."""
+    """Delete ended conversations with their transcripts and images; a live one must be closed
+    first. The image rows go in the conversations' transaction (their URLs answer 404 from
+    then on), the bytes right after it."""
     outcome = _Outcome("delete")
+    images: list[str] = []
     ids = body.unique_ids()
     with Session(request.app.state.records) as db:
         rows = _visible(db, actor, ids)
@@ -262,6 +267,23 @@ def batch_delete(request: Request, actor: Editor, body: BatchBody) -> BatchResul
                     col(ConversationRow.session_id).in_(doomed),
                 )
             )
+            of_doomed = (
+                col(ImageRow.merchant_id) == actor.merchant_id,
+                col(ImageRow.session_id).in_(doomed),
+            )
+            images = list(db.exec(select(ImageRow.id).where(*of_doomed)).all())
+            db.exec(delete(ImageRow).where(*of_doomed))
             db.commit()
         outcome.succeeded = doomed
+    _discard_images(request.app.state.image_blobs, images)
     return outcome.result()
+
+
+def _discard_images(blobs: ImageBlobs, image_ids: list[str]) -> None:
+    """Their rows are gone, so nothing serves them any more; bytes left by a failure are only
+    disk space, logged for whoever cleans up."""
+    for image_id in image_ids:
+        try:
+            blobs.discard(image_id)
+        except Exception:
+            log.exception("records.image_discard_failed", extra={"image_id": image_id})

@@ -35,8 +35,8 @@ class ImageBlobs(Protocol):
     def get(self, image_id: str) -> bytes | None: ...
 
     def discard(self, image_id: str) -> None:
-        """Forget bytes whose image row could not be written (best effort, never raises for
-        bytes that are not there)."""
+        """Forget bytes whose image row could not be written or was deleted with its
+        conversation (best effort, never raises for bytes that are not there)."""
         ...
 
 

@@ -6,13 +6,20 @@ from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from sqlmodel import Session, select
 
 from chatflow.admin_api.live import LiveError
+from chatflow.channels.images import new_image_id
 from chatflow.engine.content import is_blacklisted
+from chatflow.engine.stores.channeltables import ImageRow
 from chatflow.engine.stores.contenttables import TagGroupRow, TagRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
     ConversationRow,
     MessageRow,
     PermissionGroupRow,
+)
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 
 
@@ -116,6 +123,33 @@ def test_delete_removes_ended_conversations_and_their_transcripts_only(kit: Kit)
         left = set(db.exec(select(ConversationRow.session_id)).all())
         lines = set(db.exec(select(MessageRow.session_id)).all())
     assert left == {"live", "theirs"} and lines == {"live", "theirs"}
+
+
+def test_delete_takes_the_conversations_images_with_it(kit: Kit) -> None:
+    kit.conversation("old")
+    kit.conversation("live", status="with_agent")
+    blobs = kit.client.app.state.image_blobs  # type: ignore[attr-defined]
+    stored = {}
+    for session_id in ("old", "live"):
+        image_id = new_image_id()
+        with Session(kit.engine) as db:
+            db.add(
+                ImageRow(
+                    id=image_id, session_id=session_id, merchant_id="acme", sender="visitor",
+                    content_type="image/png", size=len(PNG), sha256="x",
+                )
+            )  # fmt: skip
+            db.commit()
+        blobs.put(image_id, PNG)
+        stored[session_id] = image_id
+    assert kit.client.get(f"/api/v1/images/{stored['old']}").status_code == 200
+
+    assert batch(kit, "delete", {"session_ids": ["old", "live"]}).json()["succeeded"] == ["old"]
+    assert kit.client.get(f"/api/v1/images/{stored['old']}").status_code == 404
+    assert blobs.get(stored["old"]) is None
+    with Session(kit.engine) as db:
+        assert set(db.exec(select(ImageRow.session_id)).all()) == {"live"}
+    assert kit.client.get(f"/api/v1/images/{stored['live']}").content == PNG
 
 
 def test_tag_and_blacklist_act_on_the_visitors(kit: Kit) -> None:
