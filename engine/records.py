@@ -128,6 +128,7 @@ class Recorder:
         self.run_batch([("frames", (session_id, list(frames)), {"agent": agent})])
 
     def queued(self, session_id: str, group: str, at: datetime) -> None:
+        """Queued for a group (a flow's transfer node); only the first queueing's time is kept."""
         self.run_batch([("queued", (session_id, group, at), {})])
 
     def transferred(self, session_id: str, group: str) -> None:
@@ -215,7 +216,16 @@ class Recorder:
         db.add(row)
 
     def _queued(self, db: Session, session_id: str, group: str, at: datetime) -> None:
-        self._set(db, session_id, status="queued", group_id=group, queued_at=at)
+        """A flow's second transfer node queues it again: the record moves to that group, and
+        ``queued_at`` stays the first queueing (the visitor's wait runs from there)."""
+        row = db.get(ConversationRow, session_id)
+        if row is None or row.status == "ended":
+            return
+        row.status = "queued"
+        row.group_id = group
+        if row.queued_at is None:
+            row.queued_at = at
+        db.add(row)
 
     def _transferred(self, db: Session, session_id: str, group: str) -> None:
         """The record names the group the conversation was queued for last, so the group that

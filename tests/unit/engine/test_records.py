@@ -173,3 +173,21 @@ def test_leaving_the_new_groups_queue_is_abandoned_there(engine: Engine) -> None
     with Session(engine) as db:
         row = db.get(ConversationRow, "s1")
     assert row is not None and (row.group_id, row.abandoned) == ("vip", True)
+
+
+def test_a_second_queueing_keeps_the_first_one(engine: Engine) -> None:
+    """A flow's second transfer node queues the conversation again after a first service: the
+    queue wait still runs from the first queueing to the first join, never below zero."""
+    from chatflow.engine.stats import queue_wait_micros
+
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.service_ended("s1", "seat", at(90))
+    rec.queued("s1", "vip", at(120))  # the flow goes on to another transfer node
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and (row.group_id, row.status) == ("vip", "queued")
+    assert (row.queued_at, row.agent_joined_at) == (at(6), at(30))
+    assert queue_wait_micros(row) == 24_000_000
