@@ -376,17 +376,20 @@ def delete_flow(engine: Engine, merchant_id: str, flow_id: str) -> int:
     hold a flow). Running sessions are not looked at here: they run on their own copy.
     """
     with Session(engine) as db:
-        # write first, then check the sites in the same transaction
-        done = db.exec(
-            update(FlowVersionRow)
-            .where(
-                col(FlowVersionRow.merchant_id) == merchant_id,
-                col(FlowVersionRow.flow_id) == flow_id,
-                _LIVE,
-            )
-            .values(status=DELETED, yaml="", note="")
-        )
-        if done.rowcount == 0:
+        # Write first, then check the sites in the same transaction. The published row is
+        # locked first, as a publish locks it, so the two wait for each other, never deadlock.
+        deleted = 0
+        for which in (col(FlowVersionRow.status) == "published", _LIVE):
+            deleted += db.exec(
+                update(FlowVersionRow)
+                .where(
+                    col(FlowVersionRow.merchant_id) == merchant_id,
+                    col(FlowVersionRow.flow_id) == flow_id,
+                    which,
+                )
+                .values(status=DELETED, yaml="", note="")
+            ).rowcount
+        if deleted == 0:
             db.rollback()
             raise NotFoundError(f"no flow {flow_id!r}", flow_id=flow_id)
         sites = _sites_running(db, merchant_id, flow_id)
@@ -395,7 +398,7 @@ def delete_flow(engine: Engine, merchant_id: str, flow_id: str) -> int:
             raise FlowInUse(flow_id, sites)
         _keep_one_tombstone(db, merchant_id, flow_id)
         _commit(db, flow_id)
-        return int(done.rowcount)
+        return deleted
 
 
 def _keep_one_tombstone(db: Session, merchant_id: str, flow_id: str) -> None:

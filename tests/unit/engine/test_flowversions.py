@@ -325,3 +325,18 @@ def test_a_delete_and_a_publish_of_one_draft_never_both_win(both: Engine) -> Non
             assert current == (version, SECRET)
     statuses = [v.status for v in fv.list_versions(both, "acme", "hello")]
     assert statuses.count("published") == 1 and "draft" not in statuses
+
+
+def test_a_flow_deleted_while_a_version_is_published_is_gone_whole(both: Engine) -> None:
+    _disable_site(both, "acme-web")
+    for _ in range(6):
+        fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+        draft = fv.save_version(both, "acme", "hello", SECRET, created_by="a").version
+        deleted, published = _race(
+            functools.partial(fv.delete_flow, both, "acme", "hello"),
+            functools.partial(fv.publish_version, both, "acme", "hello", draft),
+        )
+        assert deleted == 2, deleted  # never a deadlock, never a version left behind
+        assert isinstance(published, (fv.FlowVersion, NotFoundError)), published
+        assert fv.list_flows(both, "acme") == []
+        assert [s for _, s, _, _ in _rows(both)] == [fv.DELETED]
