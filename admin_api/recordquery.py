@@ -50,6 +50,8 @@ class Record:
     first_ring_at: datetime | None
     agent_joined_at: datetime | None
     service_ended_at: datetime | None
+    segment_started_at: datetime | None
+    served_micros: int | None
     first_agent_reply_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None

@@ -121,16 +121,18 @@ class RecordingSink:
 
 
 class TransferRecorder:
-    """A queue observer: the group a transfer moves a conversation to, written before the
-    transfer's decisions are carried out, so an agent of the new group who joins at once is
-    recorded after it."""
+    """A queue observer: a transfer (to a group's queue or to one agent) ends the service of the
+    agents before and may move the record to another group. Written before the transfer's
+    decisions are carried out, so an agent who joins at once is recorded after it."""
 
-    def __init__(self, writer: RecordWriter) -> None:
+    def __init__(self, writer: RecordWriter, clock: Clock) -> None:
         self._writer = writer
+        self._clock = clock
 
     def __call__(self, decision: Decision) -> None:
-        if isinstance(decision, Transferred) and decision.to_group is not None:
-            self._writer.put("transferred", decision.session_id, decision.to_group)
+        if isinstance(decision, Transferred):
+            at = self._clock.now()
+            self._writer.put("transferred", decision.session_id, decision.to_group, at)
 
 
 CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
@@ -193,7 +195,7 @@ class Services(VisitorBackend):
             RecordingSink(self.runtime, self.writer, clock),
             self.hub,
             clock,
-            observers=[TransferRecorder(self.writer)],
+            observers=[TransferRecorder(self.writer, clock)],
         )
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock, self.runtime)

@@ -3,6 +3,9 @@
 The runtime reports new output frames; the queue reports its milestones. Timing follows the seed
 products: queued at, first offer ("first ring"), agent joined, first agent reply, ended, closed
 by (client / seat / admin / timer), rating. First response = agent joined - first ring (seed 000).
+The first queueing and the first join are kept whatever follows (transfers, a flow's second
+transfer node); the time agents served is summed per service segment, from a join to the end
+of that service or to the transfer that ends it, so a wait in a new queue is not reception time.
 Calls are synchronous database writes; async callers run them in a worker thread.
 """
 
@@ -17,6 +20,7 @@ from sqlalchemy import Connection, Dialect, Engine, Table, func
 from sqlmodel import Session, select
 
 from chatflow.engine.frames import Frame
+from chatflow.engine.stats import micros_between
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
 _MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
@@ -131,9 +135,10 @@ class Recorder:
         """Queued for a group (a flow's transfer node); only the first queueing's time is kept."""
         self.run_batch([("queued", (session_id, group, at), {})])
 
-    def transferred(self, session_id: str, group: str) -> None:
-        """Moved to a group's queue by a transfer (an agent's or an admin's)."""
-        self.run_batch([("transferred", (session_id, group), {})])
+    def transferred(self, session_id: str, group: str | None, at: datetime) -> None:
+        """Handed on by a transfer (an agent's or an admin's) to a group's queue, or to ring one
+        agent (``group`` None: the group stays); the service of the agents before ends here."""
+        self.run_batch([("transferred", (session_id, group, at), {})])
 
     def rang(self, session_id: str, agent: str, at: datetime) -> None:
         """An offer rang for an agent; only the first ring is kept."""
@@ -211,6 +216,7 @@ class Recorder:
             row.end_reason = str(ended.body.get("reason", "flow"))
             if row.status == "queued":
                 row.abandoned = True
+            _end_segment(row, row.ended_at)  # the queue's own service end may come just after
             row.status = "ended"
             self._known.pop(session_id, None)
         db.add(row)
@@ -227,14 +233,16 @@ class Recorder:
             row.queued_at = at
         db.add(row)
 
-    def _transferred(self, db: Session, session_id: str, group: str) -> None:
+    def _transferred(self, db: Session, session_id: str, group: str | None, at: datetime) -> None:
         """The record names the group the conversation was queued for last, so the group that
-        served it in the end counts it, once. ``queued_at`` stays the first queueing: the
-        visitor's wait runs from there, and ``agent_joined_at`` stays the first join too."""
+        served it in the end counts it, once. ``queued_at`` and ``agent_joined_at`` stay the
+        first queueing and the first join; the service of the agents before ends at ``at``."""
         row = db.get(ConversationRow, session_id)
         if row is None or row.status == "ended":
             return
-        row.group_id = group
+        _end_segment(row, at)
+        if group is not None:
+            row.group_id = group
         row.status = "queued"
         db.add(row)
 
@@ -246,18 +254,26 @@ class Recorder:
 
     def _joined(self, db: Session, session_id: str, agent: str, at: datetime) -> None:
         row = db.get(ConversationRow, session_id)
-        if row is None:
+        if row is None or row.status == "ended":
             return
         row.status = "with_agent"
         if row.agent_joined_at is None:
             row.agent_joined_at = at
+        if _segment_start(row) is None:
+            row.segment_started_at = at
         row.agent_account = agent
         if agent not in row.agents:
             row.agents = [*row.agents, agent]
         db.add(row)
 
     def _service_ended(self, db: Session, session_id: str, closed_by: str, at: datetime) -> None:
-        self._set(db, session_id, closed_by=closed_by, service_ended_at=at)
+        row = db.get(ConversationRow, session_id)
+        if row is None:
+            return
+        _end_segment(row, at)
+        row.closed_by = closed_by
+        row.service_ended_at = at
+        db.add(row)
 
     def _rated(self, db: Session, session_id: str, score: int) -> None:
         self._set(db, session_id, rating=score)
@@ -269,6 +285,24 @@ class Recorder:
         for name, value in values.items():
             setattr(row, name, value)
         db.add(row)
+
+
+def _segment_start(row: ConversationRow) -> datetime | None:
+    """When the service running now started; None when no agent serves. A record an older
+    version wrote while an agent served it has no segment: its service runs from the join."""
+    if row.segment_started_at is not None:
+        return row.segment_started_at
+    legacy = row.status == "with_agent" and row.served_micros is None
+    return row.agent_joined_at if legacy and row.service_ended_at is None else None
+
+
+def _end_segment(row: ConversationRow, at: datetime) -> None:
+    """End the service running now, if any: its time joins the time agents served."""
+    start = _segment_start(row)
+    if start is None:
+        return
+    row.served_micros = (row.served_micros or 0) + (micros_between(start, at) or 0)
+    row.segment_started_at = None
 
 
 def first_response_seconds(row: ConversationRow) -> float | None:

@@ -7,9 +7,11 @@ rounded half up (seed 000: average reception time in minutes, one decimal; 2.25 
 
 Definitions (docs/records-and-stats.md):
 
-- reception time = end of the human service (else of the conversation) - agent joined;
+- reception time = the time agents served the visitor: from each join to the end of that
+  service (a transfer ends it), summed; records older than that: end of the human service (else
+  of the conversation) - first join;
 - first response = agent joined - first ring (seed 000);
-- queue wait = agent joined (or the end, when abandoned) - queued;
+- queue wait = first agent joined (or the end, when abandoned) - first queued;
 - an agent's figures count the conversations it held last (``agent_account``).
 """
 
@@ -41,6 +43,10 @@ class ConversationFacts(Protocol):
     def agent_joined_at(self) -> datetime | None: ...
     @property
     def service_ended_at(self) -> datetime | None: ...
+    @property
+    def segment_started_at(self) -> datetime | None: ...
+    @property
+    def served_micros(self) -> int | None: ...
     @property
     def ended_at(self) -> datetime | None: ...
     @property
@@ -77,6 +83,13 @@ def micros_between(start: datetime | None, end: datetime | None) -> int | None:
 
 
 def reception_micros(row: ConversationFacts) -> int | None:
+    """Time agents served the visitor; None while an agent serves (the figure is not known yet)
+    or when none did."""
+    if row.segment_started_at is not None:
+        return None
+    if row.served_micros is not None:
+        return row.served_micros
+    # written before service segments were counted (or never served)
     return micros_between(row.agent_joined_at, row.service_ended_at or row.ended_at)
 
 

@@ -13,7 +13,17 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint, event, inspect
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Engine,
+    Index,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
@@ -138,6 +148,12 @@ class ConversationRow(RecordsTable, table=True):
     agent_joined_at: datetime | None = None
     service_ended_at: datetime | None = None
     """When the human service ended (the survey and goodbye may follow)."""
+    segment_started_at: datetime | None = None
+    """When the agent serving it now joined; None while no agent serves it. A transfer ends one
+    service segment and the next agent's join starts another."""
+    served_micros: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    """Time agents served the visitor in the segments ended so far (whole microseconds: the
+    reception time); None before the first ends, and in records older than segments."""
     first_agent_reply_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session as Db
 
 from chatflow.admin_api.services import (
     RecordingHandoff,
@@ -26,7 +27,8 @@ from chatflow.engine.events import Event
 from chatflow.engine.records import Recorder
 from chatflow.engine.routing import QueueService, UnknownGroup
 from chatflow.engine.runtime import Runtime
-from chatflow.engine.stats import StatsBuilder
+from chatflow.engine.session import Session
+from chatflow.engine.stats import StatsBuilder, queue_wait_micros, reception_micros
 from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
 pytestmark = pytest.mark.anyio
@@ -45,8 +47,19 @@ class Writer:
 
 
 class QuietRuntime:
+    """The flow's part is not under test; ``end_reason`` is how its session ended, if it did."""
+
+    def __init__(self) -> None:
+        self.end_reason: str | None = None
+
     async def deliver(self, session_id: str, event: Event) -> None:
-        """The flow's part is not under test."""
+        """Nothing to apply."""
+
+    async def get(self, session_id: str) -> Session:
+        return Session(
+            id=session_id, flow_id="f", flow_version="1", node="n", merchant="acme",
+            end_reason=self.end_reason,  # type: ignore[arg-type]
+        )  # fmt: skip
 
 
 class Notifier:
@@ -62,12 +75,14 @@ def engine() -> Iterator[Engine]:
     eng.dispose()
 
 
-async def desk(writer: Writer, clock: FrozenClock) -> tuple[QueueService, RecordingHandoff]:
+async def desk(
+    writer: Writer, clock: FrozenClock, flow: QuietRuntime | None = None
+) -> tuple[QueueService, RecordingHandoff]:
     """Groups presales and vip (auto-accept), alice01 in presales, bob0001 in vip."""
     records = cast(RecordWriter, writer)
-    runtime = cast(Runtime, QuietRuntime())
+    runtime = cast(Runtime, flow or QuietRuntime())
     sink = RecordingSink(runtime, records, clock)
-    queue = QueueService(sink, Notifier(), clock, observers=[TransferRecorder(records)])
+    queue = QueueService(sink, Notifier(), clock, observers=[TransferRecorder(records, clock)])
     await queue.configure_group("acme", Group(id="presales"))
     await queue.configure_group("acme", Group(id="vip", auto_accept=True))
     for account, group in (("alice01", "presales"), ("bob0001", "vip")):
@@ -79,10 +94,12 @@ async def desk(writer: Writer, clock: FrozenClock) -> tuple[QueueService, Record
 
 
 def record(engine: Engine, writer: Writer) -> ConversationRow:
+    """The record after the calls not written yet (each call is written once, as the writer does)."""
     recorder = Recorder(engine)
     recorder.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="f", at=T0)
     recorder.run_batch(writer.calls)
-    with Session(engine) as db:
+    writer.calls.clear()
+    with Db(engine) as db:
         row = db.get(ConversationRow, "s1")
     assert row is not None
     return row
@@ -115,10 +132,18 @@ async def test_a_transfer_to_an_agent_keeps_the_group(engine: Engine) -> None:
     await queue.login("bob0001")
     await handoff.enqueue("s1", "acme", "presales", 0)
     await queue.accept("alice01", "s1")
+    clock.advance(60)
     await queue.transfer("s1", to_agent="bob0001")  # rings bob; the dispatcher keeps presales
     row = record(engine, writer)
-    assert (row.group_id, row.status, row.agent_account) == ("presales", "with_agent", "alice01")
-    assert all(method != "transferred" for method, _, _ in writer.calls)
+    assert (row.group_id, row.status, row.agent_account) == ("presales", "queued", "alice01")
+    assert reception_micros(row) == 60_000_000  # alice's service ended at the transfer
+    clock.advance(30)
+    await queue.accept("bob0001", "s1")
+    clock.advance(60)
+    await queue.end("s1", "bob0001")
+    row = record(engine, writer)
+    assert (row.group_id, row.agent_account, row.closed_by) == ("presales", "bob0001", "seat")
+    assert reception_micros(row) == 120_000_000  # not the 30 s bob's phone rang
 
 
 async def test_a_refused_transfer_records_nothing(engine: Engine) -> None:
@@ -129,3 +154,69 @@ async def test_a_refused_transfer_records_nothing(engine: Engine) -> None:
         await queue.transfer("s1", to_group="nowhere")
     row = record(engine, writer)
     assert (row.group_id, row.status) == ("presales", "queued")
+
+
+async def test_a_flows_second_transfer_node_keeps_the_first_queueing(engine: Engine) -> None:
+    """Alice's service ends and the flow reaches another transfer node (to vip): the record
+    moves to vip but keeps its first queueing, so the wait is Alice's 10 s, not below zero."""
+    clock, writer = FrozenClock(T0), Writer()
+    queue, handoff = await desk(writer, clock)
+    await queue.login("alice01")
+    await handoff.enqueue("s1", "acme", "presales", 0)
+    clock.advance(10)
+    await queue.accept("alice01", "s1")
+    clock.advance(60)
+    await queue.end("s1", "alice01")
+    clock.advance(30)
+    await handoff.enqueue("s1", "acme", "vip", 0)  # the flow's second transfer node
+    clock.advance(45)
+    await queue.login("bob0001")  # vip auto-accepts: bob has it at once
+    clock.advance(90)
+    await queue.end("s1", "bob0001")
+    row = record(engine, writer)
+    assert (row.group_id, row.agent_account, row.agents) == (
+        "vip",
+        "bob0001",
+        ["alice01", "bob0001"],
+    )
+    assert (row.queued_at, row.agent_joined_at) == (T0, T0 + timedelta(seconds=10))
+    assert queue_wait_micros(row) == 10_000_000
+    assert reception_micros(row) == 150_000_000  # 60 s + 90 s; the 75 s between are not service
+    assert row.service_ended_at == T0 + timedelta(seconds=235)
+
+
+async def test_reception_leaves_out_the_wait_in_the_new_groups_queue(engine: Engine) -> None:
+    clock, writer = FrozenClock(T0), Writer()
+    queue, handoff = await desk(writer, clock)
+    await queue.login("alice01")
+    await handoff.enqueue("s1", "acme", "presales", 0)
+    clock.advance(10)
+    await queue.accept("alice01", "s1")
+    clock.advance(60)
+    await queue.transfer("s1", to_group="vip")  # nobody of vip is online yet
+    clock.advance(120)
+    await queue.login("bob0001")
+    clock.advance(30)
+    await queue.end("s1", "bob0001")
+    row = record(engine, writer)
+    assert (row.group_id, row.agent_account, row.closed_by) == ("vip", "bob0001", "seat")
+    assert reception_micros(row) == 90_000_000  # 60 s with alice, 30 s with bob
+    figures = StatsBuilder().extend([row]).total()
+    assert (figures.reception_minutes, figures.queue_wait_seconds) == (Decimal("1.5"), 10)
+
+
+async def test_a_service_the_idle_timeout_ends_is_closed_by_the_timer(engine: Engine) -> None:
+    """How the runtime reports a service it ended by its idle timeout: ``closed_by: timer``.
+    (The flow's idle timeout does not run while an agent serves; see the end-to-end test.)"""
+    clock, writer = FrozenClock(T0), Writer()
+    flow = QuietRuntime()
+    queue, handoff = await desk(writer, clock, flow)
+    await queue.login("alice01")
+    await handoff.enqueue("s1", "acme", "presales", 0)
+    await queue.accept("alice01", "s1")
+    clock.advance(60)
+    flow.end_reason = "idle"
+    await handoff.leave("s1")
+    row = record(engine, writer)
+    assert (row.closed_by, row.service_ended_at) == ("timer", T0 + timedelta(seconds=60))
+    assert reception_micros(row) == 60_000_000

@@ -148,14 +148,14 @@ def test_a_transfer_names_the_new_group_and_keeps_the_first_times(engine: Engine
     rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
     rec.queued("s1", "presales", at(6))
     rec.joined("s1", "alice01", at(30))
-    rec.transferred("s1", "vip")  # alice hands it to the vip group's queue
+    rec.transferred("s1", "vip", at(60))  # alice hands it to the vip group's queue
     with Session(engine) as db:
         moved = db.get(ConversationRow, "s1")
     assert moved is not None and (moved.group_id, moved.status) == ("vip", "queued")
     assert moved.agent_account == "alice01"  # held it last, until a vip agent joins
     rec.joined("s1", "bob0001", at(90))
     rec.frames("s1", [Frame(1, "ended", {"reason": "flow"}, at(200).isoformat())])
-    rec.transferred("s1", "presales")  # too late: an ended record keeps its group
+    rec.transferred("s1", "presales", at(210))  # too late: an ended record keeps its group
     with Session(engine) as db:
         row = db.get(ConversationRow, "s1")
     assert row is not None
@@ -168,7 +168,7 @@ def test_leaving_the_new_groups_queue_is_abandoned_there(engine: Engine) -> None
     rec = Recorder(engine)
     rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
     rec.queued("s1", "presales", at(6))
-    rec.transferred("s1", "vip")  # an admin moved it before anyone took it
+    rec.transferred("s1", "vip", at(30))  # an admin moved it before anyone took it
     rec.frames("s1", [Frame(1, "ended", {"reason": "visitor"}, at(60).isoformat())])
     with Session(engine) as db:
         row = db.get(ConversationRow, "s1")
@@ -191,3 +191,61 @@ def test_a_second_queueing_keeps_the_first_one(engine: Engine) -> None:
     assert row is not None and (row.group_id, row.status) == ("vip", "queued")
     assert (row.queued_at, row.agent_joined_at) == (at(6), at(30))
     assert queue_wait_micros(row) == 24_000_000
+
+
+def test_reception_counts_each_agents_service_not_the_wait_between(engine: Engine) -> None:
+    """Alice serves 60 s, hands the visitor to the vip queue, where Bob joins after 60 s and
+    serves 90 s: the reception time is 150 s, not the 210 s from Alice's join to Bob's end."""
+    from chatflow.engine.stats import reception_micros
+
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.transferred("s1", "vip", at(90))
+    with Session(engine) as db:
+        waiting = db.get(ConversationRow, "s1")
+    assert waiting is not None and reception_micros(waiting) == 60_000_000  # served so far
+    rec.joined("s1", "bob0001", at(150))
+    with Session(engine) as db:
+        serving = db.get(ConversationRow, "s1")
+    assert serving is not None and reception_micros(serving) is None  # Bob is still at it
+    rec.service_ended("s1", "seat", at(240))
+    rec.frames("s1", [Frame(1, "ended", {"reason": "flow"}, at(300).isoformat())])
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and reception_micros(row) == 150_000_000
+    assert (row.agent_joined_at, row.service_ended_at, row.closed_by) == (at(30), at(240), "seat")
+
+
+def test_a_transfer_to_an_agent_ends_the_first_agents_service_too(engine: Engine) -> None:
+    from chatflow.engine.stats import reception_micros
+
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.transferred("s1", None, at(90))  # to Bob himself: rings him, the group stays
+    rec.joined("s1", "bob0001", at(100))
+    rec.service_ended("s1", "seat", at(130))
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and row.group_id == "presales"
+    assert reception_micros(row) == 90_000_000
+
+
+def test_the_conversation_end_ends_a_service_nobody_ended(engine: Engine) -> None:
+    """The runtime's end frame may be written before the queue's service end (both come from
+    one save): the service then ends with the conversation, and counts once."""
+    from chatflow.engine.stats import reception_micros
+
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.frames("s1", [Frame(1, "ended", {"reason": "visitor"}, at(90).isoformat())])
+    rec.service_ended("s1", "client", at(90))
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and reception_micros(row) == 60_000_000
+    assert (row.closed_by, row.abandoned) == ("client", False)

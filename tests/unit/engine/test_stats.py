@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from chatflow.engine.stats import StatsBuilder, average, micros_between, round_half_up
+from chatflow.engine.stats import (
+    StatsBuilder,
+    average,
+    micros_between,
+    reception_micros,
+    round_half_up,
+)
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -23,6 +29,8 @@ class Conv:
     first_ring_at: datetime | None = None
     agent_joined_at: datetime | None = None
     service_ended_at: datetime | None = None
+    segment_started_at: datetime | None = None
+    served_micros: int | None = None
     ended_at: datetime | None = None
     rating: int | None = None
     abandoned: bool = False
@@ -103,3 +111,15 @@ def test_nothing_to_average_is_none_not_zero() -> None:
     figures = StatsBuilder().total()
     assert figures.conversations == 0 and figures.reception_minutes is None
     assert figures.ratings.average is None and figures.queue_wait_max_seconds is None
+
+
+def test_reception_is_the_time_agents_served_summed_over_the_service_segments() -> None:
+    # joined at 10 s, transferred at 70 s, served again 100 s - 130 s: 90 s, not 120 s
+    moved = served(10, 130, service_ended_at=at(130), served_micros=90_000_000)
+    assert reception_micros(moved) == 90_000_000
+    serving = served(10, 130, served_micros=60_000_000, segment_started_at=at(100))
+    assert reception_micros(serving) is None  # an agent serves it now: not known yet
+    older = served(10, 130, service_ended_at=at(100))  # written before segments were counted
+    assert reception_micros(older) == 90_000_000
+    figures = StatsBuilder().extend([moved, serving, older]).total()
+    assert figures.reception_minutes == Decimal("1.5")

@@ -1,17 +1,29 @@
-"""An older records database gets the nullable columns newer code added (SQLite file)."""
+"""An older records database gets the nullable columns newer code added (SQLite and PostgreSQL),
+and the conversations it holds keep their figures."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
+from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
+from chatflow.engine.stats import reception_micros
 from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+SEGMENT_COLUMNS = ("segment_started_at", "served_micros")
+"""What the records gained to count reception time per service segment (transfers)."""
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
 
 
 def test_an_older_database_gets_new_nullable_columns(tmp_path: Path) -> None:
@@ -30,3 +42,58 @@ def test_an_older_database_gets_new_nullable_columns(tmp_path: Path) -> None:
         row = db.get(ConversationRow, "s4")
     eng.dispose()
     assert row is not None and row.service_ended_at is not None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    postgres: str = request.getfixturevalue("postgres_url")
+    return postgres
+
+
+@pytest.fixture
+def older(url: str) -> Iterator[Engine]:
+    """A records database as the version before segments made it, holding two conversations:
+    ``done`` (served and ended) and ``live`` (an agent serving it when the server stopped)."""
+    eng = records_engine(url)
+    create_tables(eng)
+    with eng.begin() as connection:
+        for column in SEGMENT_COLUMNS:
+            connection.execute(text(f'ALTER TABLE conversation DROP COLUMN "{column}"'))
+    eng.dispose()
+    eng = records_engine(url)
+    with eng.begin() as connection:
+        for sid, status, ended in (("done", "ended", at(150)), ("live", "with_agent", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO conversation (session_id, merchant_id, site_key, visitor_id,"
+                    " flow_id, status, group_id, agent_account, agents, started_at, queued_at,"
+                    " agent_joined_at, service_ended_at, ended_at, abandoned) VALUES (:sid,"
+                    " 'acme', 'acme-web', 'v', 'presales', :status, 'presales', 'alice01',"
+                    " '[\"alice01\"]', :t0, :t0, :joined, :ended, :ended, false)"
+                ),
+                {"sid": sid, "status": status, "t0": T0, "joined": at(30), "ended": ended},
+            )
+    eng.dispose()
+    eng = records_engine(url)
+    yield eng
+    eng.dispose()
+
+
+def test_an_older_database_gets_the_segment_columns_and_keeps_its_figures(older: Engine) -> None:
+    create_tables(older)  # what a newer version does at start
+    have = {column["name"] for column in inspect(older).get_columns("conversation")}
+    assert set(SEGMENT_COLUMNS) <= have
+    rec = Recorder(older)
+    # the conversation an agent served across the upgrade: transferred, served again, ended
+    rec.transferred("live", "vip", at(90))
+    rec.joined("live", "bob0001", at(120))
+    rec.service_ended("live", "seat", at(180))
+    rec.frames("live", [Frame(1, "ended", {"reason": "flow"}, at(200).isoformat())])
+    with Session(older) as db:
+        done, live = db.get(ConversationRow, "done"), db.get(ConversationRow, "live")
+    assert done is not None and live is not None
+    assert reception_micros(done) == 120_000_000  # as before: service end - join
+    assert reception_micros(live) == 120_000_000  # Alice's 60 s before the transfer, Bob's 60 s
+    assert (live.group_id, live.agent_account, live.agent_joined_at) == ("vip", "bob0001", at(30))
