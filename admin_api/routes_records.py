@@ -37,7 +37,12 @@ from chatflow.admin_api.recordquery import (
     refuse_blank_search,
     visible_record,
 )
-from chatflow.engine.stats import first_response_micros, reception_micros, round_half_up
+from chatflow.engine.stats import (
+    first_response_micros,
+    left_unserved,
+    reception_micros,
+    round_half_up,
+)
 from chatflow.engine.stores.recordsdb import MessageRow
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -149,7 +154,7 @@ def record_out(row: Record) -> RecordOut:
         end_reason=row.end_reason,
         closed_by=row.closed_by,
         rating=row.rating,
-        abandoned=row.abandoned,
+        abandoned=left_unserved(row),
         first_response_seconds=_first_response_seconds(row),
         reception_minutes=_reception_minutes(row),
     )
@@ -222,7 +227,7 @@ def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
         format_time(row.agent_joined_at, tz), _first_response_seconds(row),
         format_time(row.service_ended_at, tz), format_time(row.ended_at, tz),
         _reception_minutes(row),
-        row.end_reason, row.closed_by, row.rating, row.abandoned,
+        row.end_reason, row.closed_by, row.rating, left_unserved(row),
     ]  # fmt: skip
 
 

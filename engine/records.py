@@ -214,8 +214,8 @@ class Recorder:
         if ended is not None and row.ended_at is None:
             row.ended_at = _at(ended)
             row.end_reason = str(ended.body.get("reason", "flow"))
-            if row.status == "queued":
-                row.abandoned = True
+            if row.status == "queued" and row.agent_joined_at is None:
+                row.abandoned = True  # never served; a served visitor who left a new queue is not
             _end_segment(row, row.ended_at)  # the queue's own service end may come just after
             row.status = "ended"
             self._known.pop(session_id, None)

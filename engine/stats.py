@@ -12,6 +12,7 @@ Definitions (docs/records-and-stats.md):
   of the conversation) - first join;
 - first response = agent joined - first ring (seed 000);
 - queue wait = first agent joined (or the end, when abandoned) - first queued;
+- abandoned = the visitor left the queue without ever being served;
 - an agent's figures count the conversations it held last (``agent_account``).
 """
 
@@ -99,9 +100,15 @@ def first_response_micros(row: ConversationFacts) -> int | None:
 
 def queue_wait_micros(row: ConversationFacts) -> int | None:
     until = row.agent_joined_at
-    if until is None and row.abandoned:
+    if until is None and left_unserved(row):
         until = row.ended_at
     return micros_between(row.queued_at, until)
+
+
+def left_unserved(row: ConversationFacts) -> bool:
+    """The visitor left the queue without ever being served. Older versions also marked one who
+    left a second queue after a service; an agent's join rules that out here."""
+    return row.abandoned and row.agent_joined_at is None
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ class Figures:
     """Average queue wait, seconds, one decimal."""
     queue_wait_max_seconds: Decimal | None
     abandoned: int
-    """Conversations the visitor left while queued."""
+    """Conversations the visitor left while queued, never served (none of ``served``)."""
 
 
 @dataclass
@@ -158,7 +165,7 @@ class _Sums:
             self.wait[0] += wait
             self.wait[1] += 1
             self.wait_max = wait if self.wait_max is None else max(self.wait_max, wait)
-        if row.abandoned:
+        if left_unserved(row):
             self.abandoned += 1
         if row.rating is not None:
             self.scores[row.rating] += 1

@@ -161,7 +161,7 @@ class ConversationRow(RecordsTable, table=True):
     """client, seat, admin or timer (seed TCCC ``closeBy``) when a human service ended."""
     rating: int | None = None
     abandoned: bool = False
-    """The visitor left (or timed out) while waiting in the queue."""
+    """The visitor left (or timed out) while waiting in the queue, never served by an agent."""
 
 
 class MessageRow(RecordsTable, table=True):

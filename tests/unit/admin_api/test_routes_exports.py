@@ -52,6 +52,19 @@ def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> No
     assert messages[1][0] == "s1" and messages[1][5] == '\'=HYPERLINK("http://x")'
 
 
+def test_exports_say_abandoned_and_reception_as_the_records_do(kit: Kit) -> None:
+    """``old``: a served visitor who left a second queue, marked abandoned by an older version;
+    ``moved``: Alice's and Bob's service segments, 150 s in all, around a wait in vip."""
+    kit.conversation("old", abandoned=True)
+    kit.conversation("moved", group="vip", agent="bob0001", served_micros=150_000_000)
+    records = sheet_rows(get(kit, "/api/v1/records/export").content, "records")
+    by_id = {row[0]: dict(zip(records[0], row, strict=True)) for row in records[1:]}
+    assert by_id["old"]["abandoned"] == "no"
+    assert (by_id["moved"]["reception_min"], by_id["moved"]["abandoned"]) == (2.5, "no")
+    one = get(kit, "/api/v1/records/old/export", format="xlsx")
+    assert ["abandoned", "no"] in sheet_rows(one.content, "conversation")
+
+
 def test_records_to_word(kit: Kit) -> None:
     kit.conversation("s1", messages=[("visitor", "-1 refund"), ("agent", "ok")])
     response = get(kit, "/api/v1/records/export", format="docx", transcripts="true")

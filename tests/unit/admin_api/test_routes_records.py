@@ -49,6 +49,23 @@ def test_a_record_shows_when_the_human_service_ended(kit: Kit) -> None:
     assert listed[0]["service_ended_at"] == record["service_ended_at"]
 
 
+def test_a_transferred_record_counts_the_time_agents_served(kit: Kit) -> None:
+    """Alice served 60 s, Bob 90 s after a wait in the vip queue: 2.5 minutes of reception.
+    ``old`` was written by a version that marked a served visitor who left a second queue
+    abandoned: the record and the statistics say what it is now, served and not abandoned."""
+    start = NOW - timedelta(days=1)
+    kit.conversation("moved", group="vip", agent="bob0001", served_micros=150_000_000,
+                     service_ended_at=start + timedelta(minutes=4))  # fmt: skip
+    kit.conversation("old", abandoned=True)
+    headers = kit.as_("admin01")
+    moved = kit.client.get("/api/v1/records/moved", headers=headers).json()
+    assert moved["reception_minutes"] == 2.5 and moved["abandoned"] is False
+    old = kit.client.get("/api/v1/records/old", headers=headers).json()
+    assert old["abandoned"] is False and old["agent_joined_at"] is not None
+    total = kit.client.get("/api/v1/stats/groups", headers=headers).json()["total"]
+    assert (total["served"], total["abandoned"], total["reception_minutes"]) == (2, 0, 3.6)
+
+
 def test_filters(kit: Kit) -> None:
     kit.conversation("web-alice", rating=5)
     kit.conversation("shop-alice", site="acme-shop", rating=3, closed_by="client")

@@ -24,6 +24,7 @@ from chatflow.admin_api.services import (
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, Group
 from chatflow.engine.events import Event
+from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
 from chatflow.engine.routing import QueueService, UnknownGroup
 from chatflow.engine.runtime import Runtime
@@ -203,6 +204,30 @@ async def test_reception_leaves_out_the_wait_in_the_new_groups_queue(engine: Eng
     assert reception_micros(row) == 90_000_000  # 60 s with alice, 30 s with bob
     figures = StatsBuilder().extend([row]).total()
     assert (figures.reception_minutes, figures.queue_wait_seconds) == (Decimal("1.5"), 10)
+
+
+async def test_a_served_visitor_who_leaves_the_new_queue_is_served_not_abandoned(
+    engine: Engine,
+) -> None:
+    clock, writer = FrozenClock(T0), Writer()
+    flow = QuietRuntime()
+    queue, handoff = await desk(writer, clock, flow)
+    await queue.login("alice01")
+    await handoff.enqueue("s1", "acme", "presales", 0)
+    clock.advance(10)
+    await queue.accept("alice01", "s1")
+    clock.advance(60)
+    await queue.transfer("s1", to_group="vip")
+    clock.advance(300)
+    flow.end_reason = "visitor"  # tired of waiting: the visitor closes the chat
+    writer.put("frames", "s1", [Frame(9, "ended", {"reason": "visitor"}, clock.now().isoformat())])
+    await handoff.leave("s1")
+    row = record(engine, writer)
+    assert (row.status, row.group_id, row.end_reason) == ("ended", "vip", "visitor")
+    assert (row.abandoned, row.closed_by) == (False, None)  # nobody served it when it ended
+    assert reception_micros(row) == 60_000_000
+    figures = StatsBuilder().extend([row]).by_group()["vip"]
+    assert (figures.served, figures.abandoned) == (1, 0)
 
 
 async def test_a_service_the_idle_timeout_ends_is_closed_by_the_timer(engine: Engine) -> None:

@@ -249,3 +249,22 @@ def test_the_conversation_end_ends_a_service_nobody_ended(engine: Engine) -> Non
         row = db.get(ConversationRow, "s1")
     assert row is not None and reception_micros(row) == 60_000_000
     assert (row.closed_by, row.abandoned) == ("client", False)
+
+
+def test_a_served_visitor_who_leaves_the_new_queue_is_not_abandoned(engine: Engine) -> None:
+    """Abandoned means left without ever being served; a visitor Alice served, then handed to
+    a queue they left, was served (and counted so), with Alice's minute as reception time."""
+    from chatflow.engine.stats import StatsBuilder, reception_micros
+
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    rec.queued("s1", "presales", at(6))
+    rec.joined("s1", "alice01", at(30))
+    rec.transferred("s1", "vip", at(90))
+    rec.frames("s1", [Frame(1, "ended", {"reason": "visitor"}, at(200).isoformat())])
+    with Session(engine) as db:
+        row = db.get(ConversationRow, "s1")
+    assert row is not None and (row.status, row.group_id, row.abandoned) == ("ended", "vip", False)
+    assert reception_micros(row) == 60_000_000
+    total = StatsBuilder().extend([row]).total()
+    assert (total.served, total.abandoned) == (1, 0)

@@ -123,3 +123,12 @@ def test_reception_is_the_time_agents_served_summed_over_the_service_segments() 
     assert reception_micros(older) == 90_000_000
     figures = StatsBuilder().extend([moved, serving, older]).total()
     assert figures.reception_minutes == Decimal("1.5")
+
+
+def test_abandoned_counts_only_visitors_never_served() -> None:
+    never = Conv(queued_at=at(0), ended_at=at(90), abandoned=True, agent_account=None)
+    # an older version marked a visitor who left a second queue after a service abandoned too
+    served_before = served(10, 300, served_micros=60_000_000, abandoned=True)
+    total = StatsBuilder().extend([never, served_before]).total()
+    assert (total.conversations, total.served, total.abandoned) == (2, 1, 1)
+    assert total.queue_wait_max_seconds == 90  # the unserved visitor's wait runs to the end
