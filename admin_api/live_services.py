@@ -2,18 +2,17 @@
 
 Closing a conversation applies ``SessionClosed`` (ended reason ``admin``): the flow ends at once
 and, if an agent served it, the agents hear ``session_ended {closed_by: admin}``. A transfer goes
-to the dispatcher as the agents' own transfers do. The snapshot reads the dispatcher for queues
-and agents and the records for how long the waiting visitors have waited.
+to the dispatcher as the agents' own transfers do. The snapshot reads the dispatcher for queues,
+waits (each visitor's current wait: from its arrival, or from the transfer that ended its
+service, so a service never counts as waiting) and agents, and the records for the merchant's agents.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 
 from sqlmodel import Session as Db
-from sqlmodel import col, select
 
 from chatflow.admin_api.agent_access import refused
 from chatflow.admin_api.live import AgentState, LiveError, QueueSnapshot
@@ -22,7 +21,6 @@ from chatflow.admin_api.services import Services
 from chatflow.engine.errors import NotFoundError
 from chatflow.engine.events import SessionClosed
 from chatflow.engine.routing import RoutingError
-from chatflow.engine.stores.recordsdb import ConversationRow
 
 
 class LiveServices:
@@ -63,15 +61,14 @@ class LiveServices:
         for group in dispatcher.groups():
             if group.merchant == merchant_id:
                 waiting_ids[group.group] = list(group.waiting)
-        accounts, queued_at = await asyncio.to_thread(
-            self._read, merchant_id, [sid for ids in waiting_ids.values() for sid in ids]
-        )
-        now = self._services.clock.now()
+        accounts = await asyncio.to_thread(self._read, merchant_id)
+        now = self._services.clock.now().timestamp()
         longest: dict[str, float] = {}
         for group_id, ids in waiting_ids.items():
-            times = [queued_at[sid] for sid in ids if sid in queued_at]
+            views = (dispatcher.session(sid) for sid in ids)
+            times = [v.waiting_since for v in views if v and v.waiting_since is not None]
             if times:
-                longest[group_id] = round((now - min(times)).total_seconds(), 1)
+                longest[group_id] = round(max(now - min(times), 0.0), 1)
         agents = []
         for account, groups in accounts:
             view = dispatcher.agent(account)
@@ -89,19 +86,10 @@ class LiveServices:
             agents=tuple(agents),
         )
 
-    def _read(
-        self, merchant_id: str, waiting: list[str]
-    ) -> tuple[list[tuple[str, list[str]]], dict[str, datetime]]:
+    def _read(self, merchant_id: str) -> list[tuple[str, list[str]]]:
         with Db(self._services.records) as db:
-            accounts = [
+            return [
                 (row.account, sorted(row.groups))
                 for row in enabled_accounts(db, merchant_id)
                 if row.groups
             ]
-            queued_at: dict[str, datetime] = {}
-            if waiting:  # the column type hands back aware UTC datetimes
-                statement = select(ConversationRow.session_id, ConversationRow.queued_at).where(
-                    col(ConversationRow.session_id).in_(waiting)
-                )
-                queued_at = {sid: at for sid, at in db.exec(statement) if at is not None}
-        return accounts, queued_at

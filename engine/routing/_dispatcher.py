@@ -144,7 +144,7 @@ class Dispatcher(Core):
             )
         seq = next(self._seq)
         stem = f"routing:{session_id}:{round(now * 1000)}.{seq}:"
-        s = SessionState(session_id, merchant, g, priority, seq, stem)
+        s = SessionState(session_id, merchant, g, priority, seq, stem, waiting_since=now)
         self._sessions[session_id] = s
         self._to_queue(s)
         out: list[Decision] = []
@@ -234,6 +234,8 @@ class Dispatcher(Core):
         out: list[Decision] = []
         pump: dict[GroupState, None] = {}
         released = tuple(s.agents)
+        if not s.in_waiting:  # served until now: a new wait begins (a waiting visitor's goes on)
+            s.waiting_since = now
         if s.offer is not None:
             self._withdraw(s.offer, "transfer", out, pump)
         for aid in released:

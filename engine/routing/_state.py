@@ -132,6 +132,9 @@ class SessionState:
     ahead: int | None = None
     """Last position reported; None when none was (or a new one is due)."""
     in_waiting: bool = False
+    waiting_since: float = 0.0
+    """When it began waiting in its current group: its arrival, or its transfer; an offer that
+    rings out or is withdrawn does not start the wait again."""
     token: int = 0
     notices: int = 0
 
@@ -154,6 +157,8 @@ class SessionView:
     expires_at: float | None
     ahead: int | None
     missed: frozenset[str]
+    waiting_since: float | None = None
+    """While it waits (queued or ringing): since when, in its current group."""
 
     @staticmethod
     def of(s: SessionState) -> SessionView:
@@ -168,6 +173,7 @@ class SessionView:
             s.offer.expires_at if s.offer else None,
             s.ahead,
             frozenset(s.missed),
+            s.waiting_since if s.in_waiting else None,
         )
 
 

@@ -1,9 +1,9 @@
-"""LiveServices: refusals with the workbench's codes and details; the queue board from the records."""
+"""LiveServices: refusals with the workbench's codes and details; the queue board from the live queue."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -16,8 +16,10 @@ from chatflow.admin_api.agent_access import refused
 from chatflow.admin_api.live import LiveError
 from chatflow.admin_api.live_services import LiveServices
 from chatflow.admin_api.services import Services
+from chatflow.engine.config import Group
 from chatflow.engine.routing import (
     AgentUnavailable,
+    Dispatcher,
     InvalidTransfer,
     RoutingError,
     UnknownAgent,
@@ -27,7 +29,6 @@ from chatflow.engine.routing import (
 from chatflow.engine.session import Session
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
-    ConversationRow,
     MerchantRow,
     create_tables,
     records_engine,
@@ -103,48 +104,40 @@ def records(tmp_path: Path) -> Iterator[Engine]:
                     enabled=enabled,
                 )
             )
-        for sid, waited in [("s1", 30), ("s2", 12)]:
-            db.add(
-                ConversationRow(
-                    session_id=sid,
-                    merchant_id="acme",
-                    site_key="acme-web",
-                    visitor_id=f"v-{sid}",
-                    flow_id="main",
-                    status="queued",
-                    queued_at=NOW - timedelta(seconds=waited),
-                )
-            )
         db.commit()
     yield engine
     engine.dispose()
 
 
-class Dispatcher:
-    def groups(self) -> list[SimpleNamespace]:
-        return [
-            SimpleNamespace(merchant="acme", group="aftersales", waiting=("s1", "s2")),
-            SimpleNamespace(merchant="acme", group="presales", waiting=()),
-            SimpleNamespace(merchant="globex", group="presales", waiting=("g1",)),
-        ]
-
-    def agent(self, account: str) -> SimpleNamespace | None:
-        if account == "acme_dave":
-            return SimpleNamespace(status="rest", active=frozenset({"s0"}))
-        return None
+def desk() -> Dispatcher:
+    """The real dispatcher, 30 s before NOW: s1 arrives, then s0 (served by dave), then s2."""
+    t = NOW.timestamp() - 30
+    d = Dispatcher()
+    d.configure_group("acme", Group(id="aftersales", max_sessions=5), t)
+    d.configure_group("acme", Group(id="presales"), t)
+    d.configure_group("globex", Group(id="presales"), t)
+    d.enqueue("g1", "globex", "presales", 0, t - 600)
+    d.enqueue("s1", "acme", "aftersales", 0, t)
+    d.agent_login("acme_dave", "acme", {"aftersales": 1}, t + 1)
+    d.enqueue("s0", "acme", "aftersales", 0, t + 1)
+    d.set_agent_status("acme_dave", "free", t + 2)
+    d.accept("acme_dave", "s1", t + 3)  # s1 is served from here: no longer waiting
+    d.set_agent_status("acme_dave", "rest", t + 4)
+    d.enqueue("s2", "acme", "aftersales", 0, t + 18)
+    return d
 
 
 async def test_the_board_counts_waiting_visitors_and_lists_enabled_agents_with_groups(
     records: Engine,
 ) -> None:
     services = SimpleNamespace(
-        queue=SimpleNamespace(dispatcher=Dispatcher()),
+        queue=SimpleNamespace(dispatcher=desk()),
         records=records,
         clock=SimpleNamespace(now=lambda: NOW),
     )
     board = await LiveServices(cast(Services, services)).snapshot("acme")
     assert board.waiting == {"aftersales": 2, "presales": 0}
-    assert board.longest_wait_seconds == {"aftersales": 30.0}
+    assert board.longest_wait_seconds == {"aftersales": 29.0}  # s0, queued at t + 1
     assert [(a.account, a.status, a.groups, a.sessions) for a in board.agents] == [
         ("acme_alice", "offline", ("aftersales", "presales"), 0),
         ("acme_dave", "rest", ("aftersales",), 1),

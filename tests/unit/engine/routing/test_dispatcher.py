@@ -359,3 +359,19 @@ def test_visitors_leaving_a_stuck_queue_leave_no_garbage_behind() -> None:
     assert len(d._groups[(M, "presales")].queue) < 100
     d.agent_login("a", M, {"presales": 3}, 3)
     assert d.session("first").offered_to == "a"  # type: ignore[union-attr]
+
+
+def test_a_wait_runs_from_arrival_through_ring_outs_and_restarts_only_after_a_service() -> None:
+    d = desk(Group(id="presales", ring_timeout=15), Group(id="vip"))
+    d.enqueue("s", M, "presales", 0, 10)
+    d.agent_login("a", M, {"presales": 1}, 20)  # rings at once
+    d.tick(36)  # rang out, rings again (nobody else): still waiting since its arrival
+    view = d.session("s")
+    assert view is not None and view.expires_at == 51 and view.waiting_since == 10
+    d.transfer("s", 40, to_group="vip")  # moved while waiting: the same wait goes on
+    assert (view := d.session("s")) is not None and view.waiting_since == 10
+    d.agent_login("v", M, {"vip": 1}, 50)
+    d.accept("v", "s", 51)
+    assert (view := d.session("s")) is not None and view.waiting_since is None  # served
+    d.transfer("s", 70, to_group="presales")  # its service stopped: a new wait begins
+    assert (view := d.session("s")) is not None and view.waiting_since == 70
