@@ -140,7 +140,6 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.state.services = services
     app.state.live = LiveServices(services)
     app.state.visitor_channel = channel
-    app.state.image_blobs = extra_channels.images.blobs
     problems.install(app)
     app.include_router(routes_auth.router)
     app.include_router(routes_accounts.router)

@@ -275,7 +275,7 @@ def batch_delete(request: Request, actor: Editor, body: BatchBody) -> BatchResul
             db.exec(delete(ImageRow).where(*of_doomed))
             db.commit()
         outcome.succeeded = doomed
-    _discard_images(request.app.state.image_blobs, images)
+    _discard_images(request.app.state.images.blobs, images)
     return outcome.result()
 
 

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
@@ -179,17 +179,9 @@ class ImageService:
     def _store(self, upload: Upload, session: Session, sender: Sender, agent_id: str) -> str:
         """Bytes first, then the row: a row never names missing bytes, and bytes whose row
         failed are discarded. A resent client id gets the image it already stored."""
-        if upload.client_id:
-            with DbSession(self.records) as db:
-                known = db.exec(
-                    select(ImageRow.id).where(
-                        ImageRow.session_id == session.id,
-                        ImageRow.sender == sender,
-                        ImageRow.client_id == upload.client_id,
-                    )
-                ).first()
-            if known is not None:
-                return IMAGE_PATH + known
+        known = self._stored_as(upload, session, sender, agent_id)
+        if known is not None:
+            return IMAGE_PATH + known
         image_id = self.new_id()
         self.blobs.put(image_id, upload.data)
         row = ImageRow(
@@ -207,10 +199,31 @@ class ImageService:
             with DbSession(self.records) as db:
                 db.add(row)
                 db.commit()
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             self._discard(image_id)
+            if isinstance(exc, IntegrityError):  # a resend racing this one stored it first?
+                winner = self._stored_as(upload, session, sender, agent_id)
+                if winner is not None:
+                    return IMAGE_PATH + winner
             raise
         return IMAGE_PATH + image_id
+
+    def _stored_as(
+        self, upload: Upload, session: Session, sender: Sender, agent_id: str
+    ) -> str | None:
+        """The id of the image this client message id already stored, if any (the unique
+        indexes on ``image`` hold the same rule for resends that race)."""
+        if not upload.client_id:
+            return None
+        mine = [
+            ImageRow.session_id == session.id,
+            ImageRow.sender == sender,
+            ImageRow.client_id == upload.client_id,
+        ]
+        if sender == "agent":
+            mine.append(ImageRow.agent_id == agent_id)
+        with DbSession(self.records) as db:
+            return db.exec(select(ImageRow.id).where(*mine)).first()
 
     def _discard(self, image_id: str) -> None:
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field
 
 from chatflow.engine.stores.recordsdb import RecordsTable, utcnow
@@ -24,6 +24,27 @@ class ImageRow(RecordsTable, table=True):
     or :class:`ImageBlobRow`)."""
 
     __tablename__ = "image"
+    __table_args__ = (
+        # A client message id is taken once, even by two resends racing (on any worker): per
+        # session for the visitor, per agent in the session for agents.
+        Index(
+            "uq_image_visitor_client",
+            "session_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("sender = 'visitor' AND client_id != ''"),
+            postgresql_where=text("sender = 'visitor' AND client_id != ''"),
+        ),
+        Index(
+            "uq_image_agent_client",
+            "session_id",
+            "agent_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("sender = 'agent' AND client_id != ''"),
+            postgresql_where=text("sender = 'agent' AND client_id != ''"),
+        ),
+    )
     id: str = Field(primary_key=True)
     """Random and unguessable (256 bits): the served URL is the only key an ``<img>`` has."""
     session_id: str = Field(index=True)

@@ -7,6 +7,7 @@ only gets the tables it owns.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,8 +26,11 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
+
+logger = logging.getLogger("chatflow.engine.recordsdb")
 
 _REGISTRY = registry()
 
@@ -291,6 +295,7 @@ def create_tables(engine: Engine) -> None:
     with startup_lock(engine):
         _REGISTRY.metadata.create_all(engine)
         _add_missing_columns(engine)
+        _add_missing_indexes(engine)
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -307,4 +312,23 @@ def _add_missing_columns(engine: Engine) -> None:
                 kind = column.type.compile(dialect=engine.dialect)
                 connection.execute(
                     sql_text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                )
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """Create indexes that newer code declares and an older database lacks. A unique index the
+    old rows already break is left out (logged): the code keeps its checks either way."""
+    existing = inspect(engine)
+    for table in _REGISTRY.metadata.sorted_tables:
+        have = {index["name"] for index in existing.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in have:
+                continue
+            try:
+                with engine.begin() as connection:
+                    index.create(connection)
+            except IntegrityError:
+                logger.warning(
+                    "records.index_not_created",
+                    extra={"table": table.name, "index": index.name},
                 )

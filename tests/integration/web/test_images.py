@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,38 @@ def test_a_resent_upload_is_echoed_once_with_the_same_url(client: TestClient) ->
     assert first == again
     assert sum(1 for e in events(client, session) if e.get("id") == "same") == 1
     assert len(image_rows(client)) == 1
+
+
+class MeetingBlobs(MemoryBlobs):
+    """Bytes in memory; the first two puts wait for each other, so both uploads have looked for
+    their client id (and not found it) before either writes its row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meeting = threading.Barrier(2, timeout=10)
+
+    def put(self, image_id: str, data: bytes) -> None:
+        super().put(image_id, data)
+        if self.meeting.n_waiting or len(self.blobs) <= 2:
+            self.meeting.wait()
+
+
+def test_two_resends_racing_store_the_image_once(client: TestClient) -> None:
+    blobs = MeetingBlobs()
+    client.app.state.images.blobs = blobs  # type: ignore[attr-defined]
+    session = start(client)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda _: upload(client, session, [("a.png", png(), "image/png")], ("same",)),
+                range(2),
+            )
+        )
+    assert [a.status_code for a in answers] == [201, 201]
+    urls = {a.json()["url"] for a in answers}
+    assert len(urls) == 1 and len(image_rows(client)) == 1
+    assert list(blobs.blobs) == [urls.pop().rsplit("/", 1)[-1]]  # the loser's bytes are gone
+    assert sum(1 for e in events(client, session) if e.get("id") == "same") == 1
 
 
 @pytest.mark.parametrize(

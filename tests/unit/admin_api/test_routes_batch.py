@@ -128,7 +128,7 @@ def test_delete_removes_ended_conversations_and_their_transcripts_only(kit: Kit)
 def test_delete_takes_the_conversations_images_with_it(kit: Kit) -> None:
     kit.conversation("old")
     kit.conversation("live", status="with_agent")
-    blobs = kit.client.app.state.image_blobs  # type: ignore[attr-defined]
+    blobs = kit.client.app.state.images.blobs  # type: ignore[attr-defined]
     stored = {}
     for session_id in ("old", "live"):
         image_id = new_image_id()

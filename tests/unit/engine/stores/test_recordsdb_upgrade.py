@@ -97,3 +97,53 @@ def test_an_older_database_gets_the_segment_columns_and_keeps_its_figures(older:
     assert reception_micros(done) == 120_000_000  # as before: service end - join
     assert reception_micros(live) == 120_000_000  # Alice's 60 s before the transfer, Bob's 60 s
     assert (live.group_id, live.agent_account, live.agent_joined_at) == ("vip", "bob0001", at(30))
+
+
+IMAGE_INDEXES = {"uq_image_visitor_client", "uq_image_agent_client"}
+
+
+def image_row(image_id: str, client_id: str) -> dict[str, object]:
+    return {
+        "id": image_id, "session_id": "s1", "merchant_id": "acme", "sender": "visitor",
+        "agent_id": None, "content_type": "image/png", "size": 1, "sha256": "x",
+        "client_id": client_id, "created_at": T0,
+    }  # fmt: skip
+
+
+def drop_image_indexes(eng: Engine) -> None:
+    with eng.begin() as db:  # as an older version made it: without the unique indexes
+        for name in IMAGE_INDEXES:
+            db.execute(text(f"DROP INDEX {name}"))
+
+
+def test_an_older_database_gets_the_new_unique_indexes(url: str) -> None:
+    eng = records_engine(url)
+    create_tables(eng)
+    drop_image_indexes(eng)
+    create_tables(eng)
+    names = {index["name"] for index in inspect(eng).get_indexes("image")}
+    eng.dispose()
+    assert names >= IMAGE_INDEXES
+
+
+def test_rows_that_break_a_new_unique_index_are_kept_and_the_index_left_out(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    eng = records_engine(url)
+    create_tables(eng)
+    drop_image_indexes(eng)
+    insert = text(
+        "INSERT INTO image (id, session_id, merchant_id, sender, agent_id, content_type, size,"
+        " sha256, client_id, created_at) VALUES (:id, :session_id, :merchant_id, :sender,"
+        " :agent_id, :content_type, :size, :sha256, :client_id, :created_at)"
+    )
+    with eng.begin() as db:  # two resends that raced before the index existed
+        db.execute(insert, [image_row("i1", "same"), image_row("i2", "same")])
+    create_tables(eng)  # starts anyway
+    names = {index["name"] for index in inspect(eng).get_indexes("image")}
+    with eng.connect() as db:
+        kept = db.execute(text("SELECT count(*) FROM image")).scalar_one()
+    eng.dispose()
+    assert "uq_image_visitor_client" not in names and "uq_image_agent_client" in names
+    assert kept == 2
+    assert any(r.getMessage() == "records.index_not_created" for r in caplog.records)
