@@ -35,13 +35,21 @@ class FlowSettings(Model):
     timezone: str = "Asia/Shanghai"
     """IANA timezone for business hours and ``sys.now`` (``Asia/Shanghai``, ``Asia/Taipei``, ``UTC``)."""
     idle_timeout: float = Field(default=0, ge=0)
-    """Seconds without a visitor reply after our last message before the session ends (0 = never)."""
+    """Seconds without a visitor reply after our last message (the bot's, or an agent's while one
+    serves) before the session ends (0 = never)."""
+    agent_idle_timeout: float | None = Field(default=None, ge=0)
+    """While an agent serves: seconds without a visitor reply after the agent's last message
+    before the session ends (absent = ``idle_timeout``; 0 = never during the service)."""
     idle_message: str | None = None
-    """Template sent when the idle timeout ends the session."""
+    """Template sent when the idle timeout ends the session (with the bot or with an agent)."""
     agent_end_message: str | None = None
     """Template sent to the visitor when an agent ends the human service."""
 
     _known_timezone = field_validator("timezone")(known_timezone)
+
+    def service_idle_timeout(self) -> float:
+        """The idle timeout while an agent serves the session (0 = never)."""
+        return self.idle_timeout if self.agent_idle_timeout is None else self.agent_idle_timeout
 
 
 class Interrupt(Model):

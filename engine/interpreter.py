@@ -125,6 +125,7 @@ class _Apply:
         self.tx = Transition(session)
         self.at = now.astimezone(UTC).isoformat()
         self.bot_spoke = False
+        self.agent_spoke = False
         self.event_kind = ""
 
     # -- the event ---------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class _Apply:
                 self.visitor_image(url, cid)
             case AgentImage(agent_id=agent_id, url=url, client_id=cid):
                 self.frame("message", with_id({"from": "agent", "image": url}, cid), agent_id)
+                self.agent_spoke = True
             case VisitorEnded(client_id=cid):
                 self.end("visitor", cid)
             case SessionClosed(reason=reason):
@@ -183,17 +185,23 @@ class _Apply:
                 self.drop_call(call.id)
                 self.dispatch(event)
             case QueuePosition(ahead=ahead):
+                s.timers.pop(IDLE_TIMER, None)  # with an agent: a transfer queued it again
                 s.sys.wait_no = max(ahead, 0)
                 self.ctx.changed()
                 self.frame("queue", {"position": s.sys.wait_no + 1, "ahead": s.sys.wait_no})
                 self.dispatch(event)
+            case NoAgents():
+                s.timers.pop(IDLE_TIMER, None)
+                self.dispatch(event)
             case AgentJoined(staff_no=staff_no, nickname=nickname):
+                s.timers.pop(IDLE_TIMER, None)  # a new service: its agent's messages start it
                 s.sys.staff_no, s.sys.staff_nickname, s.sys.wait_no = staff_no, nickname, 0
                 s.status = "with_agent"
                 self.ctx.changed()
                 self.frame("agent_joined", {"staff_no": staff_no, "nickname": nickname})
                 self.dispatch(event)
             case AgentEnded():
+                s.timers.pop(IDLE_TIMER, None)  # the bot's rule again, from its next message
                 s.status, s.queue_group = "active", None
                 self.say(self.flow.flow.settings.agent_end_message, "system")
                 self.dispatch(event)
@@ -209,7 +217,7 @@ class _Apply:
             return False
         del s.timers[event.name]
         if event.name == IDLE_TIMER:
-            if s.status == "active":
+            if s.status in ("active", "with_agent"):
                 self.say(self.flow.flow.settings.idle_message, "system")
                 self.end("idle")
         elif event.name.startswith(HTTP_WATCHDOG):
@@ -235,15 +243,21 @@ class _Apply:
         return self.tx
 
     def finish(self) -> None:
-        """The idle timeout: restarted after bot output while the bot waits for the visitor."""
+        """The idle timeout, (re)started by our last message: the bot's while the bot waits for
+        the visitor, an agent's while one serves; it never runs while queued."""
         s = self.s
         if s.ended:
             return
-        idle = self.flow.flow.settings.idle_timeout
-        if s.status != "active":
+        settings = self.flow.flow.settings
+        if s.status == "active":
+            if settings.idle_timeout > 0 and self.bot_spoke:
+                self.start_timer(IDLE_TIMER, settings.idle_timeout, None)
+        elif s.status == "with_agent":
+            seconds = settings.service_idle_timeout()
+            if seconds > 0 and self.agent_spoke:
+                self.start_timer(IDLE_TIMER, seconds, None)
+        else:
             s.timers.pop(IDLE_TIMER, None)
-        elif idle > 0 and self.bot_spoke:
-            self.start_timer(IDLE_TIMER, idle, None)
 
     # -- nodes -------------------------------------------------------------------------------
 
@@ -348,7 +362,10 @@ class _Apply:
                     if options:
                         body["options"] = list(options)
                     self.frame("message", body, author)
-                    self.bot_spoke = self.bot_spoke or sender != "agent"
+                    if sender == "agent":
+                        self.agent_spoke = True
+                    else:
+                        self.bot_spoke = True
                 case SetVars(values=values):
                     s.variables.update({str(k): jsonable(v) for k, v in values.items()})
                     self.ctx.changed()
@@ -401,11 +418,13 @@ class _Apply:
         s.timers.pop(IDLE_TIMER, None)
 
     def visitor_image(self, url: str, client_id: str) -> None:
-        """Echo the image; agents serving the session get it, and an idle clock starts over."""
+        """Echo the image. With an agent it is a reply (the agents get it, the idle clock
+        stops); the bot never answers images, so its idle clock starts over instead."""
         s = self.s
         self.frame("message", with_id({"from": "visitor", "image": url}, client_id))
         if s.status == "with_agent":
             self.tx.actions.append(ImageToAgents(url))
+            s.timers.pop(IDLE_TIMER, None)
         elif IDLE_TIMER in s.timers:
             self.start_timer(IDLE_TIMER, self.flow.flow.settings.idle_timeout, None)
 

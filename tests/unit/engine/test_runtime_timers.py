@@ -1,5 +1,6 @@
-"""Timers in the runtime: the idle timeout, node timers that fire once and die with their node,
-and HTTP calls whose answer comes back as an event (or is re-issued after a crash)."""
+"""Timers in the runtime: the idle timeout (with the bot and with an agent), node timers that
+fire once and die with their node, and HTTP calls whose answer comes back as an event (or is
+re-issued after a crash)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,20 @@ from runtime_kit import KIT, FakeHttp, FakeQueue, runtime_for
 
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.effects import HttpReply, HttpRequest
-from chatflow.engine.events import HttpResult, TimerFired, VisitorText
+from chatflow.engine.events import (
+    AgentEnded,
+    AgentImage,
+    AgentJoined,
+    AgentMessage,
+    Choice,
+    Event,
+    HttpResult,
+    NoAgents,
+    QueuePosition,
+    TimerFired,
+    VisitorImage,
+    VisitorText,
+)
 from chatflow.engine.frames import Frame
 from chatflow.engine.interpreter import IDLE_TIMER
 from chatflow.engine.runtime import Runtime
@@ -69,6 +83,188 @@ async def test_a_visitor_reply_without_an_answer_stops_the_idle_clock(
     frozen_clock.advance(3600)
     assert await runtime.fire_due_timers() == 0
     assert (await runtime.get(sid)).status == "queued"
+
+
+SERVED = """\
+id: served
+start: ask
+vars: {x: ""}
+settings: {idle_timeout: 60, agent_idle_timeout: 120, idle_message: "再见"}
+nodes:
+  ask: {type: ask, prompt: "what?", var: x, next: human}
+  human: {type: queue, group: g, next: more}
+  more: {type: ask, prompt: "anything else?", var: x, next: human}
+"""
+
+
+class Served:
+    """A session of SERVED with Alice serving it, on a frozen clock; ``say`` is her next line."""
+
+    def __init__(self, runtime: Runtime, queue: FakeQueue, clock: FrozenClock, sid: str) -> None:
+        self.runtime, self.queue, self.clock, self.sid = runtime, queue, clock, sid
+        self._keys = 0
+
+    def key(self) -> str:
+        self._keys += 1
+        return f"e{self._keys}"
+
+    async def apply(self, event: Event) -> None:
+        assert await self.runtime.apply(self.sid, event)
+
+    async def say(self, text: str = "hi") -> None:
+        await self.apply(AgentMessage(self.key(), agent_id="alice", text=text))
+
+    async def idle_due_in(self) -> float | None:
+        """Seconds until the idle timer fires; None when it is not running."""
+        timer = (await self.runtime.get(self.sid)).timers.get(IDLE_TIMER)
+        return None if timer is None else (timer.due - self.clock.now()).total_seconds()
+
+
+async def served(
+    store: MemoryStore, clock: FrozenClock, flow: str = SERVED, *, joined: bool = True
+) -> Served:
+    queue = FakeQueue()
+    runtime = await runtime_for(flow, store, clock=clock, handoff=queue, agents=queue)
+    sid = await runtime.start("served")
+    session = Served(runtime, queue, clock, sid)
+    await session.apply(VisitorText(session.key(), "help"))
+    if joined:
+        await session.apply(
+            AgentJoined(session.key(), agent_id="alice", staff_no="1", nickname="A")
+        )
+    return session
+
+
+async def test_while_queued_the_idle_timer_never_runs(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    s = await served(memory_store, frozen_clock, joined=False)
+    assert (await s.runtime.get(s.sid)).status == "queued"
+    assert await s.idle_due_in() is None
+    await s.apply(QueuePosition(s.key(), ahead=3))  # the bot speaks: "ahead: 3"
+    await s.apply(NoAgents(s.key()))
+    assert await s.idle_due_in() is None
+    frozen_clock.advance(3600)
+    assert await s.runtime.fire_due_timers() == 0
+    assert (await s.runtime.get(s.sid)).status == "queued"
+
+
+async def test_an_agent_message_starts_it_and_the_bot_greeting_does_not(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    s = await served(memory_store, frozen_clock)
+    assert texts(await s.runtime.outputs(s.sid))[-1] == "bot: agent A here"
+    assert await s.idle_due_in() is None
+    await s.say()
+    assert await s.idle_due_in() == 120
+    frozen_clock.advance(100)
+    await s.apply(AgentImage(s.key(), agent_id="alice", url="/api/v1/images/x"))
+    assert await s.idle_due_in() == 120  # an agent's image restarts it too
+    frozen_clock.advance(30)
+    await s.say("still there?")
+    assert await s.idle_due_in() == 120
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        VisitorText("reply", "yes"),
+        Choice("reply", "yes"),
+        VisitorImage("reply", url="/api/v1/images/y"),
+    ],
+    ids=["text", "choice", "image"],
+)
+async def test_a_visitor_reply_stops_it_while_an_agent_serves(
+    memory_store: MemoryStore, frozen_clock: FrozenClock, reply: Event
+) -> None:
+    s = await served(memory_store, frozen_clock)
+    await s.say()
+    frozen_clock.advance(119)
+    await s.apply(reply)
+    assert await s.idle_due_in() is None
+    frozen_clock.advance(3600)
+    assert await s.runtime.fire_due_timers() == 0
+    assert (await s.runtime.get(s.sid)).status == "with_agent"
+
+
+async def test_it_ends_the_service_and_the_session_when_the_visitor_never_answers(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    s = await served(memory_store, frozen_clock)
+    await s.say("what is your order number?")
+    frozen_clock.advance(119)
+    assert await s.runtime.fire_due_timers() == 0
+    frozen_clock.advance(1)
+    assert await s.runtime.fire_due_timers() == 1
+    await s.runtime.drain()
+    session = await s.runtime.get(s.sid)
+    assert (session.status, session.end_reason, session.timers) == ("ended", "idle", {})
+    frames = await s.runtime.outputs(s.sid)
+    assert texts(frames)[-3:] == ["agent: what is your order number?", "system: 再见", "ended"]
+    assert frames[-1].body == {"reason": "idle"}
+    assert s.queue.calls[-1] == ("leave", s.sid)  # the queue tells the agents (closed_by timer)
+
+
+async def test_a_transfer_stops_it_and_the_next_agent_starts_it_again(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    s = await served(memory_store, frozen_clock)
+    await s.say("I will transfer you")
+    await s.apply(QueuePosition(s.key(), ahead=0))  # queued again, still "with_agent"
+    assert await s.idle_due_in() is None
+    await s.say()
+    await s.apply(AgentJoined(s.key(), agent_id="bob", staff_no="2", nickname="B"))
+    assert await s.idle_due_in() is None
+    frozen_clock.advance(3600)
+    assert await s.runtime.fire_due_timers() == 0
+    await s.apply(AgentMessage(s.key(), agent_id="bob", text="hello"))
+    assert await s.idle_due_in() == 120
+
+
+async def test_after_the_service_the_bot_rule_applies_again(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    s = await served(memory_store, frozen_clock)
+    await s.say()
+    await s.apply(AgentEnded(s.key()))
+    session = await s.runtime.get(s.sid)
+    assert (session.status, session.node) == ("active", "more")
+    assert await s.idle_due_in() == 60  # from "anything else?", with idle_timeout
+    frozen_clock.advance(60)
+    assert await s.runtime.fire_due_timers() == 1
+    await s.runtime.drain()
+    assert (await s.runtime.get(s.sid)).end_reason == "idle"
+    assert [c[0] for c in s.queue.calls] == ["enqueue"]  # the service was over: nobody to tell
+
+
+@pytest.mark.parametrize(
+    ("settings", "bot", "agent"),
+    [
+        ("{idle_timeout: 60}", 60, 60),  # absent: the same as idle_timeout
+        ("{idle_timeout: 60, agent_idle_timeout: 0}", 60, None),  # never during the service
+        ("{agent_idle_timeout: 90}", None, 90),  # only during the service
+        ("{}", None, None),
+    ],
+)
+async def test_agent_idle_timeout_defaults_to_idle_timeout_and_0_turns_it_off(
+    memory_store: MemoryStore,
+    frozen_clock: FrozenClock,
+    settings: str,
+    bot: float | None,
+    agent: float | None,
+) -> None:
+    flow = SERVED.replace(
+        '{idle_timeout: 60, agent_idle_timeout: 120, idle_message: "再见"}', settings
+    )
+    assert flow != SERVED
+    queue = FakeQueue()
+    runtime = await runtime_for(flow, memory_store, clock=frozen_clock, handoff=queue, agents=queue)
+    s = Served(runtime, queue, frozen_clock, await runtime.start("served"))
+    assert await s.idle_due_in() == bot
+    await s.apply(VisitorText(s.key(), "help"))
+    await s.apply(AgentJoined(s.key(), agent_id="alice", staff_no="1", nickname="A"))
+    await s.say()
+    assert await s.idle_due_in() == agent
 
 
 TIMED = """\
