@@ -28,6 +28,7 @@ from websockets.sync.client import ClientConnection, connect
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.services import Services
 from chatflow.admin_api.settings import ServeSettings
+from chatflow.engine.clock import Clock
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
 HERE = Path(__file__).parent
@@ -144,15 +145,19 @@ class FrameStream:
 
 
 class LiveServer:
-    """``create_app`` served by uvicorn on a free loopback port, in a background thread."""
+    """``create_app`` served by uvicorn on a free loopback port, in a background thread.
 
-    def __init__(self, folder: Path) -> None:
+    ``clock`` is the services' clock (the runtime's timers, the queue, the records); the
+    system clock when None.
+    """
+
+    def __init__(self, folder: Path, clock: Clock | None = None) -> None:
         shutil.copytree(HERE / "flows", folder / "flows", dirs_exist_ok=True)  # restarts reuse it
         shutil.copy(HERE / "chatflow.yaml", folder / "chatflow.yaml")
         settings = ServeSettings(
             config=folder / "chatflow.yaml", data=folder / "data", env={"PW": PASSWORD}
         )
-        self.app: FastAPI = create_app(settings)
+        self.app: FastAPI = create_app(settings, clock=clock)
         self._served = ThreadedServer(
             self.app, log_level="warning", ws="websockets-sansio", lifespan="on"
         )
@@ -281,8 +286,8 @@ class Visitor:
 
 
 @contextmanager
-def running(folder: Path) -> Iterator[LiveServer]:
-    server = LiveServer(folder)
+def running(folder: Path, clock: Clock | None = None) -> Iterator[LiveServer]:
+    server = LiveServer(folder, clock)
     try:
         yield server
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session as Db
@@ -16,7 +17,7 @@ from chatflow.admin_api.services import Services
 from chatflow.channels.web import SiteInfo, start_on_site
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, DeploymentConfig, Group
-from chatflow.engine.events import Choice, VisitorEnded
+from chatflow.engine.events import AgentMessage, Choice, VisitorEnded, VisitorText
 from chatflow.engine.stats import StatsBuilder, queue_wait_micros, reception_micros
 from chatflow.engine.stores.memory import MemoryStore
 from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
@@ -119,7 +120,7 @@ async def test_a_second_transfer_node_then_the_idle_timeout(desk: Desk) -> None:
     await desk.later(20)
     await desk.services.runtime.apply("s1", Choice(key="c1", value="要"))  # to aftersales
     await desk.settle()
-    await desk.later(90)  # Bob serves 90 s (aftersales auto-accepts); no idle timeout meanwhile
+    await desk.later(90)  # Bob serves 90 s (aftersales auto-accepts), silent: no idle clock
     row = desk.record("s1")
     assert (row.status, row.group_id, row.agent_account) == ("with_agent", "aftersales", "bob0001")
     await desk.queue.end("s1", "bob0001")
@@ -173,3 +174,39 @@ async def test_the_visitor_leaving_during_the_service_is_closed_by_the_client(de
     row = desk.record("s1")
     assert (row.end_reason, row.closed_by, row.abandoned) == ("visitor", "client", False)
     assert reception_micros(row) == 45_000_000
+
+
+async def test_the_visitor_not_answering_the_agent_is_closed_by_the_timer(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service idle timeout (seed TCCC 用户应答超时): the agent's last message restarts it,
+    the visitor's reply stops it; when it fires the queue tells the agent ``closed_by: timer``
+    and the record says so."""
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(desk.services.hub, "send", lambda agent, f: sent.append((agent, f)))
+    runtime = desk.services.runtime
+    await desk.start("s1")
+    await desk.queue.accept("alice01", "s1")
+    await desk.later(30)  # no agent message yet: no idle clock
+    await runtime.apply("s1", AgentMessage("m1", "alice01", "请问有什么可以帮您？"))
+    await desk.later(50)
+    await runtime.apply("s1", VisitorText("v1", "我想问一下价格"))
+    await desk.later(100)  # the visitor answered: nothing runs until Alice speaks again
+    await runtime.apply("s1", AgentMessage("m2", "alice01", "您需要哪一款？"))
+    await desk.later(59)
+    assert desk.record("s1").status == "with_agent"
+    await desk.later(1)
+    row = desk.record("s1")
+    assert (row.status, row.end_reason, row.closed_by) == ("ended", "idle", "timer")
+    assert (row.agent_account, row.abandoned) == ("alice01", False)
+    assert row.service_ended_at == T0 + timedelta(seconds=240)
+    assert reception_micros(row) == 240_000_000
+    ended = {"type": "session_ended", "session_id": "s1", "closed_by": "timer"}
+    assert ("alice01", ended) in sent
+    assert desk.queue.dispatcher.session("s1") is None
+    frames = await runtime.outputs("s1")
+    assert (frames[-2].sender, frames[-2].text) == (
+        "system",
+        "由于您长时间未回复，本次服务已自动结束。",
+    )
+    assert (frames[-1].type, frames[-1].body) == ("ended", {"reason": "idle"})
