@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field
 
-from chatflow.engine.stores.recordsdb import RecordsTable, utcnow
+from chatflow.engine.stores.recordsdb import RecordsTable, unique_where, utcnow
 
 
 class ImageRow(RecordsTable, table=True):
@@ -27,22 +27,15 @@ class ImageRow(RecordsTable, table=True):
     __table_args__ = (
         # A client message id is taken once, even by two resends racing (on any worker): per
         # session for the visitor, per agent in the session for agents.
-        Index(
+        unique_where(
             "uq_image_visitor_client",
-            "session_id",
-            "client_id",
-            unique=True,
-            sqlite_where=text("sender = 'visitor' AND client_id != ''"),
-            postgresql_where=text("sender = 'visitor' AND client_id != ''"),
+            ("session_id", "client_id"),
+            "sender = 'visitor' AND client_id != ''",
         ),
-        Index(
+        unique_where(
             "uq_image_agent_client",
-            "session_id",
-            "agent_id",
-            "client_id",
-            unique=True,
-            sqlite_where=text("sender = 'agent' AND client_id != ''"),
-            postgresql_where=text("sender = 'agent' AND client_id != ''"),
+            ("session_id", "agent_id", "client_id"),
+            "sender = 'agent' AND client_id != ''",
         ),
     )
     id: str = Field(primary_key=True)

@@ -35,6 +35,18 @@ logger = logging.getLogger("chatflow.engine.recordsdb")
 _REGISTRY = registry()
 
 
+def unique_where(name: str, columns: tuple[str, ...], where: str) -> Index:
+    """A unique index over the rows matching ``where``, a SQL condition (a partial index:
+    SQLite and PostgreSQL both have them)."""
+    return Index(
+        name,
+        *columns,
+        unique=True,
+        sqlite_where=sql_text(where),
+        postgresql_where=sql_text(where),
+    )
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -194,13 +206,8 @@ class FlowVersionRow(RecordsTable, table=True):
     __tablename__ = "flow_version"
     __table_args__ = (
         UniqueConstraint("merchant_id", "flow_id", "version"),
-        Index(
-            "ux_flow_version_published",
-            "merchant_id",
-            "flow_id",
-            unique=True,
-            sqlite_where=sql_text("status = 'published'"),
-            postgresql_where=sql_text("status = 'published'"),
+        unique_where(
+            "ux_flow_version_published", ("merchant_id", "flow_id"), "status = 'published'"
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
