@@ -217,7 +217,8 @@ class FlowVersionRow(RecordsTable, table=True):
     yaml: str = Field(sa_column=Column(Text, nullable=False))
     """The flow file's text exactly as uploaded (comments and layout kept)."""
     status: str = "draft"
-    """``draft``, ``published`` or ``archived``."""
+    """``draft``, ``published`` or ``archived``; ``deleted`` marks a tombstone that keeps a
+    deleted version's number from being reused (``engine.flowversions``)."""
     created_by: str
     """Account that saved it, or ``chatflow.yaml`` for flows imported at first start."""
     created_at: datetime = Field(default_factory=utcnow)
