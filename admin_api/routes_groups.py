@@ -122,7 +122,7 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
             flow = LANGUAGE.parse(loads(row.yaml, f"{row.flow_id}.flow.yaml"))
         except DefinitionError:
             continue
-        if any(group == group_id for node in flow.nodes.values() for _, group in node.groups()):
+        if group_id in flow.groups():
             using.append(f"{row.flow_id} (version {row.version})")
     return sorted(using)
 

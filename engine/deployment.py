@@ -14,7 +14,6 @@ from chatflow.engine.catalog import FlowIndex, FlowLookup, Loaded
 from chatflow.engine.checks import GroupScope, choices, did_you_mean
 from chatflow.engine.config import DeploymentConfig, Merchant
 from chatflow.engine.errors import Problem
-from chatflow.engine.flow import FlowBase
 from chatflow.engine.testfile import ConversationTest
 from chatflow.engine.yamlsource import Document, PathTuple
 
@@ -180,10 +179,6 @@ def _check_merchant(
     return problems
 
 
-def _flow_groups(flow: FlowBase) -> list[str]:
-    return sorted({g for node in flow.nodes.values() for _, g in node.groups()})
-
-
 def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Problem]:
     """Problems of a validated test file: its flow, and the nodes and groups it expects."""
     test, doc = loaded.model, loaded.document
@@ -204,7 +199,7 @@ def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Pro
         return []  # the flow file's own problems are reported on it
     problems: list[Problem] = []
     nodes = list(flow.nodes)
-    groups = _flow_groups(flow)
+    groups = sorted(flow.groups())
     variables = flow.known_variables()
 
     def variable_warnings(names: Iterable[str], path: PathTuple) -> None:

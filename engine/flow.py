@@ -86,6 +86,10 @@ class FlowBase(Model):
         """The node with this id (``KeyError`` when absent)."""
         return self.nodes[node_id]
 
+    def groups(self) -> set[str]:
+        """Skill groups its ``transfer`` nodes queue for."""
+        return {group for node in self.nodes.values() for _, group in node.groups()}
+
     def known_variables(self) -> set[str]:
         """Variables declared under ``vars`` or set by a node (form, set, http, survey)."""
         names = set(self.vars)
