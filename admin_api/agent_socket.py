@@ -67,7 +67,7 @@ def resume(services: Services, connection: AgentConnection) -> None:
     """Announce again the offers ringing for the agent and the sessions it serves."""
     agent = connection.agent_id
     now = services.clock.now().timestamp()
-    for view in services.queue.dispatcher.sessions():
+    for view in services.queue.dispatcher.sessions_of(agent):
         if view.offered_to == agent and view.expires_at is not None:
             remaining = max(round(view.expires_at - now, 1), 0.0)
             frame = {"type": "offer", "session_id": view.session_id, "group": view.group}

@@ -135,10 +135,8 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
     services = services_of(request)
     now = services.clock.now().timestamp()
     out = []
-    for view in list(services.queue.dispatcher.sessions()):
+    for view in services.queue.dispatcher.sessions_of(me.account):
         ringing = view.offered_to == me.account
-        if not ringing and me.account not in view.agents:
-            continue
         session = await services.runtime.get(view.session_id)
         expires = view.expires_at if ringing else None
         out.append(

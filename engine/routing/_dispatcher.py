@@ -337,6 +337,15 @@ class Dispatcher(Core):
     def sessions(self) -> Iterator[SessionView]:
         return (SessionView.of(s) for s in self._sessions.values())
 
+    def sessions_of(self, agent_id: str) -> list[SessionView]:
+        """The sessions ringing for the agent or served by it, in arrival order (read from the
+        agent's own sets, not by scanning every session)."""
+        a = self._agents.get(agent_id)
+        if a is None:
+            return []
+        found = (self._sessions.get(sid) for sid in (*a.offers, *a.active))
+        return [SessionView.of(s) for s in sorted((s for s in found if s), key=_arrival)]
+
     def agents(self) -> Iterator[AgentView]:
         return (AgentView.of(a) for a in self._agents.values())
 
@@ -363,3 +372,7 @@ class Dispatcher(Core):
         limit = s.group.max_sessions if s.group.id in a.groups or not own else max(own)
         if a.load >= limit or (needs_free and len(a.offers) >= MAX_RINGING):
             raise AgentUnavailable(a.id, "full")
+
+
+def _arrival(s: SessionState) -> int:
+    return s.seq

@@ -375,3 +375,24 @@ def test_a_wait_runs_from_arrival_through_ring_outs_and_restarts_only_after_a_se
     assert (view := d.session("s")) is not None and view.waiting_since is None  # served
     d.transfer("s", 70, to_group="presales")  # its service stopped: a new wait begins
     assert (view := d.session("s")) is not None and view.waiting_since == 70
+
+
+def test_an_agents_sessions_are_the_ones_ringing_for_it_or_served_by_it_in_arrival_order() -> None:
+    d = desk(Group(id="presales", max_sessions=5))
+    d.agent_login("a", M, {"presales": 1}, 0)
+    d.agent_login("b", M, {"presales": 1}, 0, status="busy")
+    fill(d, 2)  # both ring for a
+    d.accept("a", "presales-s1", 2)
+    d.set_agent_status("b", "free", 3)
+    fill(d, 4, now=4)  # s2, s3 ring; b takes its share
+    mine = [(v.session_id, v.phase) for v in d.sessions_of("a")]
+    theirs = {v.session_id for v in d.sessions_of("b")}
+    expected = sorted(
+        (v.session_id, v.phase) for v in d.sessions() if v.offered_to == "a" or "a" in v.agents
+    )
+    assert sorted(mine) == expected and ("presales-s1", "active") in mine
+    assert [sid for sid, _ in mine] == [
+        v.session_id for v in d.sessions() if (v.session_id, v.phase) in mine
+    ]
+    assert theirs and not theirs & {sid for sid, _ in mine}
+    assert d.sessions_of("nobody") == []
