@@ -6,7 +6,7 @@ are not held up by a client. Each :class:`AgentConnection` has one writer (frame
 client in the order they were put) and, for every session the agent serves, a reader of the
 session's output log: on ``assigned`` it replays the transcript so far, then follows the feed
 live (visitor, bot, system and agent messages alike, each with its ``seq``). The log is the one
-source of messages; visitor text is not relayed a second time (:meth:`AgentHub.to_agents`).
+source of messages: nothing else carries what the visitor says to the agents.
 
 When the service ends or moves away, the reader stops and the writer sends what the log holds
 beyond the last ``seq`` sent before the ``session_ended`` / ``transferred`` frame, so nothing said
@@ -211,12 +211,6 @@ class AgentHub:
         """Put a frame on each of the agent's connections (never waits)."""
         for connection in list(self.connections.get(agent_id, ())):
             connection.push(frame)
-
-    async def to_agents(self, session_id: str, text: str) -> None:
-        """Nothing to do: the agents' connections read visitor text from the output log."""
-
-    async def image_to_agents(self, session_id: str, url: str) -> None:
-        """Nothing to do either: a visitor's image is a ``message`` of the log too."""
 
     async def typing(self, session_id: str) -> None:
         """The visitor is typing: tell the agents serving the session (live only)."""

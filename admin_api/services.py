@@ -25,14 +25,14 @@ from chatflow.engine.clock import Clock
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.content import is_blacklisted
 from chatflow.engine.directory import agent_of, find_site, group_of
-from chatflow.engine.errors import ChatflowError, NotFoundError
-from chatflow.engine.events import AgentEnded, AgentJoined, ClosedBy, Event
+from chatflow.engine.effects import EndReason
+from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.records import Recorder
-from chatflow.engine.routing import Decision, QueueService, Transferred
+from chatflow.engine.routing import Accepted, Assigned, Decision, Ended, QueueService, Transferred
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, RecordsTable
@@ -104,67 +104,42 @@ class RecordWriter:
                 await self._task
 
 
-class RecordingSink:
-    """The queue's ``EventSink``: the runtime, plus the join/end milestones for the records."""
-
-    def __init__(self, runtime: Runtime, writer: RecordWriter, clock: Clock) -> None:
-        self._runtime = runtime
-        self._writer = writer
-        self._clock = clock
-
-    async def deliver(self, session_id: str, event: Event) -> None:
-        if isinstance(event, AgentJoined):
-            self._writer.put("joined", session_id, event.agent_id, self._clock.now())
-        elif isinstance(event, AgentEnded):
-            self._writer.put("service_ended", session_id, event.closed_by, self._clock.now())
-        await self._runtime.deliver(session_id, event)
-
-
-class TransferRecorder:
-    """A queue observer: a transfer (to a group's queue or to one agent) ends the service of the
-    agents before and may move the record to another group. Written before the transfer's
-    decisions are carried out, so an agent who joins at once is recorded after it."""
+class QueueRecorder:
+    """A queue observer: the milestones the queue decides, for the records. An agent joins
+    (accepted, or auto-assigned), a service ends (the agent, the visitor leaving, the idle
+    timeout, an admin: the decision says who closed it), a transfer hands the conversation on
+    (the service of the agents before ends there; the record may move to another group).
+    Written before the decisions are carried out, so the records follow the queue's order."""
 
     def __init__(self, writer: RecordWriter, clock: Clock) -> None:
         self._writer = writer
         self._clock = clock
 
     def __call__(self, decision: Decision) -> None:
-        if isinstance(decision, Transferred):
-            at = self._clock.now()
-            self._writer.put("transferred", decision.session_id, decision.to_group, at)
-
-
-CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
-"""How a session that ended while an agent served it was closed (seed TCCC ``closeBy``)."""
+        d, at = decision, self._clock.now()
+        if isinstance(d, Accepted | Assigned):
+            self._writer.put("joined", d.session_id, d.agent_id, at)
+        elif isinstance(d, Ended):
+            self._writer.put("service_ended", d.session_id, d.closed_by, at)
+        elif isinstance(d, Transferred):
+            self._writer.put("transferred", d.session_id, d.to_group, at)
 
 
 class RecordingHandoff:
-    """The runtime's ``Handoff``: the queue, plus the queued-at and closed-by milestones."""
+    """The runtime's ``Handoff``: the queue, plus the queued-at milestone (the queue's own
+    decisions reach the records through :class:`QueueRecorder`)."""
 
-    def __init__(
-        self, queue: QueueService, writer: RecordWriter, clock: Clock, runtime: Runtime
-    ) -> None:
+    def __init__(self, queue: QueueService, writer: RecordWriter, clock: Clock) -> None:
         self._queue = queue
         self._writer = writer
         self._clock = clock
-        self._runtime = runtime
 
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self._writer.put("queued", session_id, group, self._clock.now())
         await self._queue.enqueue(session_id, merchant, group, priority)
 
-    async def leave(self, session_id: str) -> None:
-        """The session left the queue; if an agent served it, say who closed it and how."""
-        try:
-            reason = (await self._runtime.get(session_id)).end_reason
-        except NotFoundError:
-            reason = None
-        closed_by = CLOSED_BY.get(reason or "", "client")
-        view = self._queue.dispatcher.session(session_id)
-        if view is not None and view.phase == "active":
-            self._writer.put("service_ended", session_id, closed_by, self._clock.now())
-        await self._queue.leave(session_id, closed_by)
+    async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
+        await self._queue.leave(session_id, reason)
 
 
 class Services(VisitorBackend):
@@ -188,17 +163,16 @@ class Services(VisitorBackend):
             LANGUAGE,
             clock=clock,
             http=self.http,
-            agents=self.hub,
             listeners=[self._on_frames],
         )
         self.queue = QueueService(
-            RecordingSink(self.runtime, self.writer, clock),
+            self.runtime,
             self.hub,
             clock,
-            observers=[TransferRecorder(self.writer, clock)],
+            observers=[QueueRecorder(self.writer, clock)],
         )
         self.hub.queue = self.queue
-        self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock, self.runtime)
+        self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
         self._tasks: list[asyncio.Task[None]] = []
         self._published: dict[tuple[str, str, int], str] = {}
         """(merchant, flow id, published version number) -> runtime (content) version."""

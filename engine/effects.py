@@ -101,20 +101,6 @@ class Enqueue(Effect):
 
 
 @dataclass(frozen=True)
-class ToAgents(Effect):
-    """Forward visitor text to the agents serving the session."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class ImageToAgents(Effect):
-    """Forward a visitor's image (its served URL) to the agents serving the session."""
-
-    url: str
-
-
-@dataclass(frozen=True)
 class LeaveQueue(Effect):
     """Take the session out of its queue (timeout, visitor left)."""
 

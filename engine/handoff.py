@@ -8,8 +8,9 @@ The runtime hands a session to agents through :class:`Handoff` when a ``transfer
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
+from chatflow.engine.effects import EndReason
 from chatflow.engine.events import Event
 
 
@@ -20,8 +21,10 @@ class Handoff(Protocol):
         """Queue the session for the merchant's group; position updates follow as events."""
         ...
 
-    async def leave(self, session_id: str) -> None:
-        """Take the session out of the queue or end its human service (visitor left, timeout)."""
+    async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
+        """Take the session out of the queue or end its human service. ``reason`` is why the
+        session ended (``visitor``, ``idle``, ``admin``...), None when the flow took it out of
+        the queue and goes on (the queue timeout, no agents)."""
         ...
 
 
@@ -29,16 +32,3 @@ class EventSink(Protocol):
     """Where the queue delivers events for a session (the runtime's serialised entry point)."""
 
     async def deliver(self, session_id: str, event: Event) -> None: ...
-
-
-class AgentRelay(Protocol):
-    """Where the runtime forwards what the visitor says while an agent serves the session."""
-
-    async def to_agents(self, session_id: str, text: str) -> None: ...
-
-
-@runtime_checkable
-class ImageRelay(Protocol):
-    """An :class:`AgentRelay` that can forward images too (the runtime checks for it)."""
-
-    async def image_to_agents(self, session_id: str, url: str) -> None: ...

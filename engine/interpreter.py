@@ -3,7 +3,7 @@
 :func:`apply_event` is the pure core the runtime (``engine.runtime``) wraps with loading,
 locking, saving and side effects. It changes the loaded session in place and returns a
 :class:`Transition`: the frames for the output log and the actions to perform *after* the save
-(HTTP calls, queue hand-offs, text for agents). It owns the flow features no node has: ``sys``
+(HTTP calls, queue hand-offs). It owns the flow features no node has: ``sys``
 values, interrupts, the idle timeout, ``agent_end_message``, the visitor ending the session,
 node-scoped timers and HTTP calls, and the step limit.
 """
@@ -22,14 +22,12 @@ from chatflow.engine.effects import (
     EndReason,
     Enqueue,
     HttpRequest,
-    ImageToAgents,
     LeaveQueue,
     Outcome,
     Say,
     SetVars,
     ShowSurvey,
     StartTimer,
-    ToAgents,
 )
 from chatflow.engine.errors import ChatflowError, RuntimeFlowError, StepLimitError
 from chatflow.engine.events import (
@@ -94,8 +92,8 @@ class Transition:
     frames: list[Frame] = field(default_factory=list)
     """New frames of the output log, to save with the session."""
     actions: list[Effect] = field(default_factory=list)
-    """``PerformHttp``, ``Enqueue``, ``LeaveQueue``, ``ToAgents``, ``ImageToAgents``: performed
-    after the save."""
+    """``PerformHttp``, ``Enqueue``, ``LeaveQueue``: performed after the save. What the visitor
+    says to agents needs no action: agents read it from the output log, like the visitor."""
     visited: list[str] = field(default_factory=list)
     """Nodes entered while applying the event, in order."""
 
@@ -390,8 +388,6 @@ class _Apply:
                     if s.status in ("queued", "with_agent"):
                         s.status, s.queue_group = "active", None
                         self.tx.actions.append(effect)
-                case ToAgents():
-                    self.tx.actions.append(effect)
                 case ShowSurvey(style=style, levels=levels, labels=labels, prompt=prompt):
                     survey = {"style": style, "levels": levels, "labels": list(labels)}
                     self.frame("survey", {**survey, "prompt": prompt})
@@ -418,12 +414,11 @@ class _Apply:
         s.timers.pop(IDLE_TIMER, None)
 
     def visitor_image(self, url: str, client_id: str) -> None:
-        """Echo the image. With an agent it is a reply (the agents get it, the idle clock
-        stops); the bot never answers images, so its idle clock starts over instead."""
+        """Echo the image. With an agent it is a reply (the agents read it in the log, the idle
+        clock stops); the bot never answers images, so its idle clock starts over instead."""
         s = self.s
         self.frame("message", with_id({"from": "visitor", "image": url}, client_id))
         if s.status == "with_agent":
-            self.tx.actions.append(ImageToAgents(url))
             s.timers.pop(IDLE_TIMER, None)
         elif IDLE_TIMER in s.timers:
             self.start_timer(IDLE_TIMER, self.flow.flow.settings.idle_timeout, None)

@@ -8,9 +8,9 @@ It wraps the pure interpreter (``engine.interpreter``) with what needs I/O:
   repeated idempotency key is ignored;
 * the new state and its output frames are saved first, in one write; only then are effects
   performed, in order per session, by a small worker: HTTP calls (through the injected
-  :class:`~chatflow.engine.effects.HttpCaller`, answered by an ``HttpResult`` event), queue
-  hand-offs (:class:`~chatflow.engine.handoff.Handoff`) and text (and images) for agents
-  (:class:`~chatflow.engine.handoff.AgentRelay`, :class:`~chatflow.engine.handoff.ImageRelay`);
+  :class:`~chatflow.engine.effects.HttpCaller`, answered by an ``HttpResult`` event) and queue
+  hand-offs (:class:`~chatflow.engine.handoff.Handoff`); agents read what the visitor says
+  from the output log, as the visitor's own socket does;
 * ``fire_due_timers`` turns the store's due-time index into ``TimerFired`` events.
 """
 
@@ -32,15 +32,13 @@ from chatflow.engine.effects import (
     Enqueue,
     HttpCaller,
     HttpReply,
-    ImageToAgents,
     LeaveQueue,
-    ToAgents,
 )
 from chatflow.engine.errors import ChatflowError, NotFoundError, StoreConflict
 from chatflow.engine.events import Event, HttpResult, Start, TimerFired
 from chatflow.engine.flowcache import FlowCache, LoadedFlow
 from chatflow.engine.frames import Frame
-from chatflow.engine.handoff import AgentRelay, Handoff, ImageRelay
+from chatflow.engine.handoff import Handoff
 from chatflow.engine.interpreter import DEFAULT_STEP_LIMIT, PerformHttp, Transition, apply_event
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.locks import KeyedLocks
@@ -77,7 +75,6 @@ class Runtime:
         clock: Clock | None = None,
         http: HttpCaller | None = None,
         handoff: Handoff | None = None,
-        agents: AgentRelay | None = None,
         listeners: Iterable[OutputListener] = (),
         step_limit: int = DEFAULT_STEP_LIMIT,
         new_id: Callable[[], str] | None = None,
@@ -86,7 +83,6 @@ class Runtime:
         self.clock: Clock = clock or SystemClock()
         self.http = http
         self.handoff = handoff
-        self.agents = agents
         self.listeners = list(listeners)
         self.step_limit = step_limit
         self.flows = FlowCache(store, language)
@@ -341,19 +337,8 @@ class Runtime:
                     await self.handoff.enqueue(
                         session.id, session.merchant, action.group, action.priority
                     )
-            elif isinstance(action, LeaveQueue):
-                if self.handoff is not None:
-                    await self.handoff.leave(session.id)
-            elif isinstance(action, ToAgents):
-                if self.agents is None:
-                    logger.warning("engine.no_agent_relay", extra=ids)
-                else:
-                    await self.agents.to_agents(session.id, action.text)
-            elif isinstance(action, ImageToAgents):
-                if isinstance(self.agents, ImageRelay):
-                    await self.agents.image_to_agents(session.id, action.url)
-                else:
-                    logger.warning("engine.no_image_relay", extra=ids)
+            elif isinstance(action, LeaveQueue) and self.handoff is not None:
+                await self.handoff.leave(session.id, session.end_reason)
         except Exception as exc:
             logger.exception("engine.effect_failed", extra={**ids, "error": repr(exc)})
 

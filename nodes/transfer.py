@@ -6,9 +6,9 @@ dispatcher decides who serves; the node only turns queue events into what the vi
 
 Edges decided here:
 
-* text the visitor sends while queued is not forwarded: no agent serves the session yet, and
-  the agent sees it in the transcript on accepting; with an agent it goes to the agents as is
-  (never rendered as a template), and so does a button click;
+* what the visitor sends (text or a button click) needs nothing from the node: the runtime
+  echoes it into the output log, where the agents serving the session read it as is (never
+  rendered as a template), and an agent accepting later reads it in the replayed transcript;
 * ``NoAgents`` without ``on_no_agents`` keeps the visitor queued silently: the queue message
   already says they wait, and ``timeout`` bounds the wait when the flow wants a bound;
 * the queue message is sent on the first position and then only when the position changes;
@@ -29,17 +29,14 @@ from chatflow.engine.effects import (
     Outcome,
     Say,
     StartTimer,
-    ToAgents,
 )
 from chatflow.engine.events import (
     AgentEnded,
     AgentJoined,
     AgentMessage,
-    Choice,
     NoAgents,
     QueuePosition,
     TimerFired,
-    VisitorText,
 )
 from chatflow.engine.node import NodeBase, Target, Text
 from chatflow.nodes._outcome import say, stay, timer_name
@@ -121,7 +118,7 @@ to_agent:
         return Outcome.wait(*effects, state={"phase": QUEUED})
 
     def on_event(self, ctx: NodeContext, event: Event) -> Outcome:
-        """Queue position, agent joins, messages both ways, the end of the service."""
+        """Queue position, agent joins, the agents' messages, the end of the service."""
         state: dict[str, Any] = dict(ctx.state)
         queued = state.get("phase", QUEUED) == QUEUED
         match event:
@@ -141,10 +138,6 @@ to_agent:
                 return Outcome.wait(
                     *self._cancel(ctx), *say(ctx, self.connected_message), state=state
                 )
-            case VisitorText(text=text) if not queued:
-                return Outcome.wait(ToAgents(text), state=state)
-            case Choice(value=value) if not queued:
-                return Outcome.wait(ToAgents(value), state=state)
             case AgentMessage(agent_id=agent_id, text=text):
                 return Outcome.wait(Say(text, sender="agent", author=agent_id), state=state)
             case AgentEnded():

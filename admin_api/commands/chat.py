@@ -163,9 +163,7 @@ async def _chat(flow_text: str, options: _Options, stdin: IO[str], out: IO[str])
     else:
         http = real = HttpxCaller(HttpPolicy(allow_hosts=options.allow_hosts))
     agents = SimulatedAgents(offline=options.offline)
-    runtime = Runtime(
-        MemoryStore(), LANGUAGE, clock=clock, http=http, handoff=agents, agents=agents
-    )
+    runtime = Runtime(MemoryStore(), LANGUAGE, clock=clock, http=http, handoff=agents)
     agents.bind(runtime)
     screen = _Screen(out, echo=not stdin.isatty())
     try:
@@ -196,8 +194,7 @@ async def _chat(flow_text: str, options: _Options, stdin: IO[str], out: IO[str])
                 continue
             if not keep_going:
                 break
-            screen.show(talk.frames)
-            screen.relayed(agents.relayed)
+            screen.show(talk.frames, agent_serving=sid in agents.serving)
     finally:
         await runtime.aclose()
         if real is not None:
@@ -264,7 +261,6 @@ class _Screen:
         self.out = out
         self.echo = echo
         self.shown = 0
-        self.forwarded = 0
         self.numbered: dict[str, str] = {}
         """Number typed -> option label, for options a message offers without listing them."""
 
@@ -276,20 +272,19 @@ class _Screen:
         if self.echo:
             self.line(f"> {text}")
 
-    def relayed(self, texts: list[tuple[str, str]]) -> None:
-        """Note what the visitor's text became: a message the agent reads."""
-        for _sid, text in texts[self.forwarded :]:
-            self.line(f"(the agent reads: {text})")
-        self.forwarded = len(texts)
-
     def ignored(self, mismatch: Mismatch | None) -> None:
         if mismatch is not None:
             self.line(f"({mismatch.got[0]})")
 
-    def show(self, frames: list[Frame]) -> None:
+    def show(self, frames: list[Frame], *, agent_serving: bool = False) -> None:
+        """New frames; with an agent serving, the visitor's text is noted as what the agent
+        reads (agents read the session's output log)."""
         from chatflow.engine.testing.transcript import frame_lines, is_output, unlisted_options
 
         for frame in frames[self.shown :]:
+            said = frame.body.get("text") if frame.body.get("from") == "visitor" else None
+            if agent_serving and frame.type == "message" and said is not None:
+                self.line(f"(the agent reads: {said})")
             if not is_output(frame):
                 continue
             lines = frame_lines(frame)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from chatflow.engine import events
 from chatflow.engine.clock import Clock, SystemClock
 from chatflow.engine.config import Agent, AgentStatus, DeploymentConfig, Group
+from chatflow.engine.effects import EndReason
 from chatflow.engine.events import ClosedBy
 from chatflow.engine.handoff import EventSink
 from chatflow.engine.routing._decisions import (
@@ -39,7 +40,7 @@ from chatflow.engine.routing._decisions import (
     Transferred,
 )
 from chatflow.engine.routing._dispatcher import Dispatcher
-from chatflow.engine.routing._errors import NotServing, UnknownAgent, UnknownGroup
+from chatflow.engine.routing._errors import UnknownAgent, UnknownGroup
 
 logger = logging.getLogger("chatflow.routing")
 
@@ -63,12 +64,21 @@ class AgentProfile:
     default_status: AgentStatus = "free"
 
 
+CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
+
+
+def closed_by(reason: EndReason | None) -> ClosedBy:
+    """Who closed a service the session's end took away (seed TCCC ``closeBy``): the visitor
+    (also when the flow took it out of the queue), the idle timeout, or an admin."""
+    return CLOSED_BY.get(reason or "", "client")
+
+
 _Delivery = tuple[str, str, Any]
 """("session", session id, Event) or ("agent", agent id, Frame)."""
 
 
 class QueueService:
-    """Implements ``Handoff`` and ``AgentRelay`` (``engine.handoff``), plus agents' operations."""
+    """Implements ``Handoff`` (``engine.handoff``), plus agents' operations."""
 
     def __init__(
         self,
@@ -142,9 +152,10 @@ class QueueService:
             self.dispatcher.enqueue(session_id, merchant, group, priority, self._now())
         )
 
-    async def leave(self, session_id: str, closed_by: ClosedBy = "client") -> None:
-        """The runtime asked, so the session itself hears nothing back; its agents do."""
-        decisions = self.dispatcher.leave(session_id, self._now(), closed_by)
+    async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
+        """The runtime asked, so the session itself hears nothing back; its agents do, with
+        who closed it (:func:`closed_by`)."""
+        decisions = self.dispatcher.leave(session_id, self._now(), closed_by(reason))
         await self._emit(decisions, quiet=session_id)
 
     # -- agents --------------------------------------------------------------------------------
@@ -196,31 +207,6 @@ class QueueService:
     async def leave_collaboration(self, session_id: str, agent_id: str) -> None:
         decisions = self.dispatcher.leave_collaboration(session_id, agent_id, self._now())
         await self._emit(decisions)
-
-    # -- messages ------------------------------------------------------------------------------
-
-    async def to_agents(self, session_id: str, text: str) -> None:
-        """``AgentRelay``: what the visitor says goes to every agent serving the session."""
-        view = self.dispatcher.session(session_id)
-        if view is not None:
-            frame = _frame("message", session_id, text=text, **{"from": "visitor"})
-            for agent in view.agents:
-                self._post(("agent", agent, frame))
-        await self._drain()
-
-    async def agent_says(self, agent_id: str, session_id: str, text: str, message_id: str) -> None:
-        """An agent's message: to the visitor's flow once (keyed by ``message_id``) and to the
-        other agents of the conversation."""
-        view = self.dispatcher.session(session_id)
-        if view is None or view.phase != "active" or agent_id not in view.agents:
-            raise NotServing(session_id, agent_id)
-        key = f"routing:{session_id}:agent-message:{message_id}"
-        self._post(("session", session_id, events.AgentMessage(key, agent_id, text)))
-        frame = _frame("message", session_id, text=text, agent_id=agent_id, **{"from": "agent"})
-        for other in view.agents:
-            if other != agent_id:
-                self._post(("agent", other, frame))
-        await self._drain()
 
     # -- time ----------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Simulated agents: the in-process twin of the human queue for ``chatflow test`` and ``chat``.
 
-The runtime hands a session to the queue through :class:`~chatflow.engine.handoff.Handoff` and
-forwards the visitor's text through :class:`~chatflow.engine.handoff.AgentRelay`; the real
-dispatcher (``engine.routing``) answers with events. This twin answers at once and decides
+The runtime hands a session to the queue through :class:`~chatflow.engine.handoff.Handoff`; the
+real dispatcher (``engine.routing``) answers with events (agents read what the visitor says in
+the session's output log). This twin answers at once and decides
 nothing on its own: an ``enqueue`` is reported as first in line (``QueuePosition(ahead=0)``), or
 as ``NoAgents`` for a group that is not online; agents join, speak and end only when a test step
 or a ``/agent`` command says so, through the events built here.
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chatflow.engine.effects import EndReason
 from chatflow.engine.events import AgentEnded, AgentJoined, AgentMessage, NoAgents, QueuePosition
 from chatflow.engine.handoff import EventSink
 
 
 class SimulatedAgents:
-    """A :class:`Handoff` and :class:`AgentRelay` that answers from a list of online groups.
+    """A :class:`Handoff` that answers from a list of online groups.
 
     ``groups_online`` None means every group has an agent online, except those listed in
     ``offline`` (what ``chatflow chat --offline`` sets). Bind the runtime (the
@@ -32,8 +33,6 @@ class SimulatedAgents:
         self.sink: EventSink | None = None
         self.queued: dict[str, str] = {}
         """Session id -> the group it waits for (until it leaves the queue)."""
-        self.relayed: list[tuple[str, str]] = []
-        """``(session id, text)`` the runtime forwarded to the agents, in order."""
         self.serving: dict[str, str] = {}
         """Session id -> id of the simulated agent who joined it last."""
         self._count = 0
@@ -54,7 +53,7 @@ class SimulatedAgents:
         self._count += 1
         return f"agents:{what}:{self._count}"
 
-    # -- Handoff / AgentRelay ------------------------------------------------------------------
+    # -- Handoff -------------------------------------------------------------------------------
 
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self.queued[session_id] = group
@@ -65,12 +64,9 @@ class SimulatedAgents:
         else:
             await self.sink.deliver(session_id, NoAgents(self.key("no-agents")))
 
-    async def leave(self, session_id: str) -> None:
+    async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.queued.pop(session_id, None)
         self.serving.pop(session_id, None)
-
-    async def to_agents(self, session_id: str, text: str) -> None:
-        self.relayed.append((session_id, text))
 
     # -- what a test step or a chat command makes an agent do ----------------------------------
 

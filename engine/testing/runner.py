@@ -167,9 +167,7 @@ class ConversationRunner:
         clock = FrozenClock(prepared.start)
         http = MockCaller(test.http)
         agents = SimulatedAgents(test.groups_online)
-        runtime = Runtime(
-            store, self.language, clock=clock, http=http, handoff=agents, agents=agents
-        )
+        runtime = Runtime(store, self.language, clock=clock, http=http, handoff=agents)
         runtime.flows.remember(flow.loaded)
         agents.bind(runtime)
         conversation = Conversation(runtime, clock, agents, SESSION_ID)

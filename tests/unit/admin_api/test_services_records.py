@@ -15,20 +15,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session as Db
 
-from chatflow.admin_api.services import (
-    RecordingHandoff,
-    RecordingSink,
-    RecordWriter,
-    TransferRecorder,
-)
+from chatflow.admin_api.services import QueueRecorder, RecordingHandoff, RecordWriter
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, Group
 from chatflow.engine.events import Event
 from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
 from chatflow.engine.routing import QueueService, UnknownGroup
-from chatflow.engine.runtime import Runtime
-from chatflow.engine.session import Session
 from chatflow.engine.stats import StatsBuilder, queue_wait_micros, reception_micros
 from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
@@ -48,19 +41,10 @@ class Writer:
 
 
 class QuietRuntime:
-    """The flow's part is not under test; ``end_reason`` is how its session ended, if it did."""
-
-    def __init__(self) -> None:
-        self.end_reason: str | None = None
+    """The queue's event sink: the flow's part is not under test."""
 
     async def deliver(self, session_id: str, event: Event) -> None:
         """Nothing to apply."""
-
-    async def get(self, session_id: str) -> Session:
-        return Session(
-            id=session_id, flow_id="f", flow_version="1", node="n", merchant="acme",
-            end_reason=self.end_reason,  # type: ignore[arg-type]
-        )  # fmt: skip
 
 
 class Notifier:
@@ -76,14 +60,12 @@ def engine() -> Iterator[Engine]:
     eng.dispose()
 
 
-async def desk(
-    writer: Writer, clock: FrozenClock, flow: QuietRuntime | None = None
-) -> tuple[QueueService, RecordingHandoff]:
+async def desk(writer: Writer, clock: FrozenClock) -> tuple[QueueService, RecordingHandoff]:
     """Groups presales and vip (auto-accept), alice01 in presales, bob0001 in vip."""
     records = cast(RecordWriter, writer)
-    runtime = cast(Runtime, flow or QuietRuntime())
-    sink = RecordingSink(runtime, records, clock)
-    queue = QueueService(sink, Notifier(), clock, observers=[TransferRecorder(records, clock)])
+    queue = QueueService(
+        QuietRuntime(), Notifier(), clock, observers=[QueueRecorder(records, clock)]
+    )
     await queue.configure_group("acme", Group(id="presales"))
     await queue.configure_group("acme", Group(id="vip", auto_accept=True))
     for account, group in (("alice01", "presales"), ("bob0001", "vip")):
@@ -91,7 +73,7 @@ async def desk(
             account=account, password_hash="x", nickname=account, staff_no="1", groups={group: 1}
         )
         queue.register_agent("acme", agent)
-    return queue, RecordingHandoff(queue, records, clock, runtime)
+    return queue, RecordingHandoff(queue, records, clock)
 
 
 def record(engine: Engine, writer: Writer) -> ConversationRow:
@@ -210,8 +192,7 @@ async def test_a_served_visitor_who_leaves_the_new_queue_is_served_not_abandoned
     engine: Engine,
 ) -> None:
     clock, writer = FrozenClock(T0), Writer()
-    flow = QuietRuntime()
-    queue, handoff = await desk(writer, clock, flow)
+    queue, handoff = await desk(writer, clock)
     await queue.login("alice01")
     await handoff.enqueue("s1", "acme", "presales", 0)
     clock.advance(10)
@@ -219,9 +200,8 @@ async def test_a_served_visitor_who_leaves_the_new_queue_is_served_not_abandoned
     clock.advance(60)
     await queue.transfer("s1", to_group="vip")
     clock.advance(300)
-    flow.end_reason = "visitor"  # tired of waiting: the visitor closes the chat
     writer.put("frames", "s1", [Frame(9, "ended", {"reason": "visitor"}, clock.now().isoformat())])
-    await handoff.leave("s1")
+    await handoff.leave("s1", "visitor")  # tired of waiting: the visitor closes the chat
     row = record(engine, writer)
     assert (row.status, row.group_id, row.end_reason) == ("ended", "vip", "visitor")
     assert (row.abandoned, row.closed_by) == (False, None)  # nobody served it when it ended
@@ -231,17 +211,15 @@ async def test_a_served_visitor_who_leaves_the_new_queue_is_served_not_abandoned
 
 
 async def test_a_service_the_idle_timeout_ends_is_closed_by_the_timer(engine: Engine) -> None:
-    """How the runtime reports a service it ended by its idle timeout: ``closed_by: timer``.
-    (The flow's idle timeout does not run while an agent serves; see the end-to-end test.)"""
+    """How the runtime reports a service it ended by its idle timeout: ``closed_by: timer``
+    (test_services_records_e2e has the runtime's own idle timeout doing it)."""
     clock, writer = FrozenClock(T0), Writer()
-    flow = QuietRuntime()
-    queue, handoff = await desk(writer, clock, flow)
+    queue, handoff = await desk(writer, clock)
     await queue.login("alice01")
     await handoff.enqueue("s1", "acme", "presales", 0)
     await queue.accept("alice01", "s1")
     clock.advance(60)
-    flow.end_reason = "idle"
-    await handoff.leave("s1")
+    await handoff.leave("s1", "idle")
     row = record(engine, writer)
     assert (row.closed_by, row.service_ended_at) == ("timer", T0 + timedelta(seconds=60))
     assert reception_micros(row) == 60_000_000

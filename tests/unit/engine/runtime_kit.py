@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chatflow.engine.effects import (
     CallHttp,
+    EndReason,
     Enqueue,
     HttpReply,
     HttpRequest,
@@ -20,7 +21,6 @@ from chatflow.engine.effects import (
     SetVars,
     ShowSurvey,
     StartTimer,
-    ToAgents,
 )
 from chatflow.engine.events import (
     AgentEnded,
@@ -152,8 +152,6 @@ class QueueNode(NodeBase):
                 return Outcome.wait(Say(ctx.render("agent {{ sys.staff_nickname }} here")))
             case AgentMessage(text=text):
                 return Outcome.wait(Say(text, sender="agent"))
-            case VisitorText(text=text):
-                return Outcome.wait(ToAgents(text))
             case AgentEnded():
                 return Outcome.go(self.next) if self.next else Outcome.finish("agent")
             case NoAgents() if self.on_no_agents:
@@ -232,7 +230,7 @@ class FakeHttp:
 
 
 class FakeQueue:
-    """A ``Handoff`` and ``AgentRelay`` twin that records what the runtime asked."""
+    """A ``Handoff`` twin that records what the runtime asked."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, ...]] = []
@@ -240,8 +238,7 @@ class FakeQueue:
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self.calls.append(("enqueue", session_id, merchant, group, str(priority)))
 
-    async def leave(self, session_id: str) -> None:
-        self.calls.append(("leave", session_id))
-
-    async def to_agents(self, session_id: str, text: str) -> None:
-        self.calls.append(("to_agents", session_id, text))
+    async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
+        self.calls.append(
+            ("leave", session_id) if reason is None else ("leave", session_id, reason)
+        )

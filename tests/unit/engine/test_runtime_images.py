@@ -29,24 +29,17 @@ nodes:
 URL = "/api/v1/images/abc"
 
 
-class ImageQueue(FakeQueue):
-    """A queue twin that can take images too (an ``ImageRelay``)."""
-
-    async def image_to_agents(self, session_id: str, url: str) -> None:
-        self.calls.append(("image_to_agents", session_id, url))
-
-
 async def setup(
     store: MemoryStore, queue: FakeQueue, clock: FrozenClock | None = None
 ) -> tuple[Runtime, str]:
-    runtime = await runtime_for(FLOW, store, handoff=queue, agents=queue, clock=clock)
+    runtime = await runtime_for(FLOW, store, handoff=queue, clock=clock)
     return runtime, await runtime.start("pics", merchant="acme")
 
 
 async def test_a_visitor_image_is_echoed_with_its_id_and_the_node_does_not_hear_it(
     memory_store: MemoryStore,
 ) -> None:
-    runtime, sid = await setup(memory_store, ImageQueue())
+    runtime, sid = await setup(memory_store, FakeQueue())
     before = await runtime.get(sid)
     assert await runtime.apply(sid, VisitorImage("client:i1", url=URL, client_id="i1"))
     assert not await runtime.apply(sid, VisitorImage("client:i1", url=URL, client_id="i1"))
@@ -70,28 +63,32 @@ async def test_a_visitor_image_is_echoed_with_its_id_and_the_node_does_not_hear_
 async def test_an_image_restarts_the_idle_clock_while_the_bot_waits(
     memory_store: MemoryStore, frozen_clock: FrozenClock
 ) -> None:
-    runtime, sid = await setup(memory_store, ImageQueue(), frozen_clock)
+    runtime, sid = await setup(memory_store, FakeQueue(), frozen_clock)
     first = (await runtime.get(sid)).timers["sys.idle"].due
     frozen_clock.advance(300)
     await runtime.apply(sid, VisitorImage("i", url=URL))
     assert (await runtime.get(sid)).timers["sys.idle"].due > first
 
 
-async def test_images_reach_the_agents_only_while_one_serves_the_session(
+async def test_images_reach_the_agents_through_the_log_queued_or_served(
     memory_store: MemoryStore,
 ) -> None:
-    queue = ImageQueue()
+    """The agents read the session's log (a queued image in the transcript they get on
+    accepting, a later one live); the queue is asked for nothing but the hand-off."""
+    queue = FakeQueue()
     runtime, sid = await setup(memory_store, queue)
     await runtime.apply(sid, VisitorText("t1", "human"))
     await runtime.apply(sid, VisitorImage("i1", url="/api/v1/images/queued"))
     await runtime.apply(sid, AgentJoined("j", agent_id="alice", staff_no="1", nickname="A"))
     await runtime.apply(sid, VisitorImage("i2", url=URL))
     await runtime.drain()
-    assert [c for c in queue.calls if c[0] == "image_to_agents"] == [("image_to_agents", sid, URL)]
+    images = [f.body["image"] for f in await runtime.outputs(sid) if "image" in f.body]
+    assert images == ["/api/v1/images/queued", URL]
+    assert [c[0] for c in queue.calls] == ["enqueue"]
 
 
 async def test_an_agent_image_needs_an_agent_on_the_session(memory_store: MemoryStore) -> None:
-    runtime, sid = await setup(memory_store, ImageQueue())
+    runtime, sid = await setup(memory_store, FakeQueue())
     assert not await runtime.apply(sid, AgentImage("a1", agent_id="alice", url=URL))
     await runtime.apply(sid, VisitorText("t1", "human"))
     await runtime.apply(sid, AgentJoined("j", agent_id="alice", staff_no="1", nickname="A"))
@@ -103,15 +100,3 @@ async def test_an_agent_image_needs_an_agent_on_the_session(memory_store: Memory
         URL,
         "c9",
     )
-
-
-async def test_without_an_image_relay_the_runtime_logs_and_goes_on(
-    memory_store: MemoryStore, caplog: pytest.LogCaptureFixture
-) -> None:
-    queue = FakeQueue()
-    runtime, sid = await setup(memory_store, queue)
-    await runtime.apply(sid, VisitorText("t1", "human"))
-    await runtime.apply(sid, AgentJoined("j", agent_id="alice", staff_no="1", nickname="A"))
-    await runtime.apply(sid, VisitorImage("i1", url=URL))
-    await runtime.drain()
-    assert "engine.no_image_relay" in caplog.text

@@ -124,7 +124,7 @@ async def served(
     store: MemoryStore, clock: FrozenClock, flow: str = SERVED, *, joined: bool = True
 ) -> Served:
     queue = FakeQueue()
-    runtime = await runtime_for(flow, store, clock=clock, handoff=queue, agents=queue)
+    runtime = await runtime_for(flow, store, clock=clock, handoff=queue)
     sid = await runtime.start("served")
     session = Served(runtime, queue, clock, sid)
     await session.apply(VisitorText(session.key(), "help"))
@@ -202,7 +202,7 @@ async def test_it_ends_the_service_and_the_session_when_the_visitor_never_answer
     frames = await s.runtime.outputs(s.sid)
     assert texts(frames)[-3:] == ["agent: what is your order number?", "system: 再见", "ended"]
     assert frames[-1].body == {"reason": "idle"}
-    assert s.queue.calls[-1] == ("leave", s.sid)  # the queue tells the agents (closed_by timer)
+    assert s.queue.calls[-1] == ("leave", s.sid, "idle")  # the queue: closed_by timer
 
 
 async def test_a_transfer_stops_it_and_the_next_agent_starts_it_again(
@@ -258,7 +258,7 @@ async def test_agent_idle_timeout_defaults_to_idle_timeout_and_0_turns_it_off(
     )
     assert flow != SERVED
     queue = FakeQueue()
-    runtime = await runtime_for(flow, memory_store, clock=frozen_clock, handoff=queue, agents=queue)
+    runtime = await runtime_for(flow, memory_store, clock=frozen_clock, handoff=queue)
     s = Served(runtime, queue, frozen_clock, await runtime.start("served"))
     assert await s.idle_due_in() == bot
     await s.apply(VisitorText(s.key(), "help"))

@@ -11,7 +11,6 @@ from chatflow.engine.effects import (
     LeaveQueue,
     Say,
     StartTimer,
-    ToAgents,
 )
 from chatflow.engine.events import (
     AgentEnded,
@@ -93,14 +92,15 @@ def test_seed_aliases_in_connected_message(make: Make) -> None:
     assert s.said(join(s, "00790")) == ["转接人工成功,00790号客服为您服务。"]
 
 
-def test_with_an_agent_visitor_text_goes_to_the_agents_verbatim(make: Make) -> None:
+def test_with_an_agent_visitor_text_needs_nothing_from_the_node(make: Make) -> None:
+    """The runtime echoes it into the log, where the agents read it verbatim."""
     s = make(AGENT)
     s.enter()
     join(s)
     out = s.send(VisitorText(key="v", text="请问 {{ sys.session_id }} 怎么退款"))
-    assert out.waits and out.effects == (ToAgents("请问 {{ sys.session_id }} 怎么退款"),)
+    assert out.waits and out.effects == () and s.said(out) == []
     assert out.state["phase"] == "with_agent"
-    assert s.send(Choice(key="c", value="售后服务")).effects == (ToAgents("售后服务"),)
+    assert s.send(Choice(key="c", value="售后服务")).effects == ()
 
 
 def test_agent_messages_reach_the_visitor_unrendered(make: Make) -> None:

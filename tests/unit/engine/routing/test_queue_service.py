@@ -9,16 +9,16 @@ import pytest
 
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant
+from chatflow.engine.effects import EndReason
 from chatflow.engine.events import (
     AgentEnded,
     AgentJoined,
-    AgentMessage,
     Event,
     NoAgents,
     QueuePosition,
 )
-from chatflow.engine.handoff import AgentRelay, Handoff
-from chatflow.engine.routing import NotOffered, NotServing, QueueService
+from chatflow.engine.handoff import Handoff
+from chatflow.engine.routing import NotOffered, QueueService
 
 pytestmark = pytest.mark.anyio
 
@@ -94,28 +94,26 @@ async def test_it_is_the_runtimes_handoff(
     await service.leave("s")
 
 
-async def test_messages_flow_between_the_visitor_and_every_serving_agent(
+@pytest.mark.parametrize(
+    ("reason", "closed_by"),
+    [(None, "client"), ("visitor", "client"), ("idle", "timer"), ("admin", "admin")],
+)
+async def test_a_session_that_ends_during_its_service_tells_its_agents_who_closed_it(
     parts: tuple[QueueService, MemorySink, MemoryNotifier],
+    reason: EndReason | None,
+    closed_by: str,
 ) -> None:
+    """The runtime says why the session ended (seed TCCC ``closeBy``); the session itself hears
+    nothing back. What the visitor and the agents say travels in the session's output log."""
     service, sink, notifier = parts
-    relay: AgentRelay = service
     await service.login("agent_alice")
-    await service.login("agent_bob01")
     await service.enqueue("s1", "acme", "presales", 0)
-    with pytest.raises(NotServing):
-        await service.agent_says("agent_alice", "s1", "hi", "m1")  # still ringing
     await service.accept("agent_alice", "s1")
-    await service.invite("s1", "agent_bob01")
-    await relay.to_agents("s1", "where is my order?")
-    visitor_said = {"type": "message", "session_id": "s1", "from": "visitor"}
-    for agent in ("agent_alice", "agent_bob01"):
-        assert notifier.of(agent)[-1] == {**visitor_said, "text": "where is my order?"}
-    await service.agent_says("agent_alice", "s1", "let me check", "m1")
-    await service.agent_says("agent_alice", "s1", "let me check", "m1")  # resent: applied once
-    said = [e for e in sink.of("s1") if isinstance(e, AgentMessage)]
-    assert [(e.agent_id, e.text) for e in said] == [("agent_alice", "let me check")]
-    assert notifier.of("agent_bob01")[-1]["agent_id"] == "agent_alice"
-    assert notifier.of("agent_alice")[-1]["from"] == "visitor"  # no echo to the sender
+    heard = len(sink.of("s1"))
+    await service.leave("s1", reason)
+    ended = {"type": "session_ended", "session_id": "s1", "closed_by": closed_by}
+    assert notifier.of("agent_alice")[-1] == ended
+    assert len(sink.of("s1")) == heard
 
 
 async def test_a_visitor_waits_is_offered_accepted_and_ended(

@@ -53,8 +53,6 @@ async def test_agents_act_only_through_the_events_they_build() -> None:
     ended = agents.ends("s1")
     assert ended.closed_by == "seat"
     assert len({joined.key, said.key, ended.key}) == 3
-    await agents.to_agents("s1", "hi")
-    assert agents.relayed == [("s1", "hi")]
 
 
 async def test_enqueue_needs_a_bound_sink() -> None:
