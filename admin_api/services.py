@@ -138,6 +138,11 @@ class RecordingHandoff:
         self._writer.put("queued", session_id, group, self._clock.now())
         await self._queue.enqueue(session_id, merchant, group, priority)
 
+    async def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+    ) -> None:
+        await self._queue.restore(session_id, merchant, group, priority, agent_id)
+
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         await self._queue.leave(session_id, reason)
 

@@ -129,6 +129,15 @@ class AgentImage(Event):
 
 
 @dataclass(frozen=True)
+class AgentTransferred(Event):
+    """The agents serving the session handed it on: to a group's queue (``to_group``) or to
+    ring one agent (``to_agent``). The visitor waits with the queue until an agent joins."""
+
+    to_group: str | None = None
+    to_agent: str | None = None
+
+
+@dataclass(frozen=True)
 class AgentEnded(Event):
     """The human service ended; the flow continues at the transfer node's ``next``."""
 

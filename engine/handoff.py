@@ -21,6 +21,13 @@ class Handoff(Protocol):
         """Queue the session for the merchant's group; position updates follow as events."""
         ...
 
+    async def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+    ) -> None:
+        """After a restart: the session was served by ``agent_id`` (``queue_agent``); take the
+        service back as it was."""
+        ...
+
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         """Take the session out of the queue or end its human service. ``reason`` is why the
         session ended (``visitor``, ``idle``, ``admin``...), None when the flow took it out of

@@ -35,6 +35,7 @@ from chatflow.engine.events import (
     AgentImage,
     AgentJoined,
     AgentMessage,
+    AgentTransferred,
     Choice,
     Event,
     HttpResult,
@@ -67,7 +68,15 @@ HTTP_MARGIN = 30.0
 MAX_HTTP_ATTEMPTS = 2
 """Times a call is issued before the node gets an ``HttpResult`` with ``error="no reply"``."""
 
-_QUEUE_EVENTS = (QueuePosition, NoAgents, AgentJoined, AgentMessage, AgentImage, AgentEnded)
+_QUEUE_EVENTS = (
+    QueuePosition,
+    NoAgents,
+    AgentJoined,
+    AgentTransferred,
+    AgentMessage,
+    AgentImage,
+    AgentEnded,
+)
 """Events from the queue: they apply while the queue owns the session (queued or with an agent;
 a transfer between agents re-queues a session that is with an agent)."""
 
@@ -194,13 +203,19 @@ class _Apply:
             case AgentJoined(staff_no=staff_no, nickname=nickname):
                 s.timers.pop(IDLE_TIMER, None)  # a new service: its agent's messages start it
                 s.sys.staff_no, s.sys.staff_nickname, s.sys.wait_no = staff_no, nickname, 0
-                s.status = "with_agent"
+                s.status, s.queue_agent = "with_agent", event.agent_id
                 self.ctx.changed()
                 self.frame("agent_joined", {"staff_no": staff_no, "nickname": nickname})
                 self.dispatch(event)
+            case AgentTransferred(to_group=to_group):
+                s.timers.pop(IDLE_TIMER, None)  # nobody serves until an agent joins again
+                s.queue_agent = None
+                s.queue_group = to_group or s.queue_group
+                self.ctx.changed()
+                self.dispatch(event)
             case AgentEnded():
                 s.timers.pop(IDLE_TIMER, None)  # the bot's rule again, from its next message
-                s.status, s.queue_group = "active", None
+                s.status, s.queue_group, s.queue_agent = "active", None, None
                 self.say(self.flow.flow.settings.agent_end_message, "system")
                 self.dispatch(event)
             case _:
@@ -386,7 +401,7 @@ class _Apply:
                     self.tx.actions.append(effect)
                 case LeaveQueue():
                     if s.status in ("queued", "with_agent"):
-                        s.status, s.queue_group = "active", None
+                        s.status, s.queue_group, s.queue_agent = "active", None, None
                         self.tx.actions.append(effect)
                 case ShowSurvey(style=style, levels=levels, labels=labels, prompt=prompt):
                     survey = {"style": style, "levels": levels, "labels": list(labels)}

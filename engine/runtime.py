@@ -276,15 +276,20 @@ class Runtime:
             await asyncio.sleep(interval)
 
     async def recover(self) -> int:
-        """After a restart: hand every queued session to the queue again; returns how many.
+        """After a restart: hand every session the queue had to the queue again; returns how
+        many. A queued one queues again; one in an agent's service (``queue_agent``) goes back
+        to that agent; one an agent was handing on (a transfer) queues for its group.
 
         Pending HTTP calls need nothing here: their watchdog timers re-issue them.
         """
         count = 0
-        for sid in await self.store.find_sessions("queued", limit=100_000):
-            session = await self.store.load(sid)
-            if session is not None and session.queue_group:
-                effect = Enqueue(session.queue_group, session.queue_priority)
+        for status in ("queued", "with_agent"):
+            for sid in await self.store.find_sessions(status, limit=100_000):
+                session = await self.store.load(sid)
+                if session is None or session.status != status or not session.queue_group:
+                    continue
+                agent = session.queue_agent if status == "with_agent" else None
+                effect = Enqueue(session.queue_group, session.queue_priority, served_by=agent)
                 self._schedule(session, [effect])
                 count += 1
         return count
@@ -333,6 +338,14 @@ class Runtime:
             elif isinstance(action, Enqueue):
                 if self.handoff is None:
                     logger.warning("engine.no_handoff", extra=ids)
+                elif action.served_by:
+                    await self.handoff.restore(
+                        session.id,
+                        session.merchant,
+                        action.group,
+                        action.priority,
+                        action.served_by,
+                    )
                 else:
                     await self.handoff.enqueue(
                         session.id, session.merchant, action.group, action.priority

@@ -105,6 +105,9 @@ class Session:
     """Source of ids (timers, calls) and of the seeded random draws."""
     queue_group: str | None = None
     queue_priority: int = 0
+    queue_agent: str | None = None
+    """The agent whose service the session is in (who accepted it, or was assigned it); None
+    while it waits and while a transfer hands it on. What a restart gives back to the queue."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
     _seen_set: set[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -192,6 +195,7 @@ class Session:
             "counter": self.counter,
             "queue_group": self.queue_group,
             "queue_priority": self.queue_priority,
+            "queue_agent": self.queue_agent,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
@@ -228,6 +232,7 @@ class Session:
             counter=int(data.get("counter", 0)),
             queue_group=data.get("queue_group"),
             queue_priority=int(data.get("queue_priority", 0)),
+            queue_agent=data.get("queue_agent"),
             created_at=_parse(data.get("created_at")),
             updated_at=_parse(data.get("updated_at")),
         )

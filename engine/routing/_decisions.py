@@ -108,6 +108,7 @@ class Transferred:
     from_agents: tuple[str, ...]
     to_group: str | None
     to_agent: str | None
+    key: str
 
 
 @dataclass(frozen=True, slots=True)

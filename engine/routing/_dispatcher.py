@@ -142,16 +142,37 @@ class Dispatcher(Core):
             raise RoutingError(
                 f"Session {session_id!r} is already with group {s.group.id!r}; transfer it instead"
             )
-        seq = next(self._seq)
-        stem = f"routing:{session_id}:{round(now * 1000)}.{seq}:"
-        s = SessionState(session_id, merchant, g, priority, seq, stem, waiting_since=now)
-        self._sessions[session_id] = s
+        s = self._new_session(session_id, g, priority, now)
         self._to_queue(s)
         out: list[Decision] = []
         if g.online == 0:
             out.append(NoAgents(s.id, g.id, self._key(s, "no_agents")))
         log("routing.enqueue", session_id=s.id, merchant=merchant, group=group, priority=priority)
         return self._finish([g], now, out)
+
+    def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str, now: float
+    ) -> list[Decision]:
+        """Take back a service from before a restart: ``agent_id`` serves the session again.
+
+        An agent not logged in yet is known offline from here on: its login finds the service
+        and counts it against its room. Repeating the call changes nothing.
+        """
+        g = self._group(merchant, group)
+        if session_id in self._sessions:
+            return []
+        a = self._agents.get(agent_id)
+        if a is None:
+            a = AgentState(agent_id, merchant, next(self._seq), {}, "offline", now, now)
+            self._agents[agent_id] = a
+        elif a.merchant != merchant:
+            raise RoutingError(f"Agent id {agent_id!r} belongs to another merchant")
+        s = self._new_session(session_id, g, priority, now)
+        s.phase, s.agents = "active", [a.id]
+        a.active.add(s.id)
+        self._touch(a)
+        log("routing.restore", session_id=s.id, agent_id=a.id, group=g.id)
+        return self._finish(self._groups_of(a), now, [])
 
     def leave(self, session_id: str, now: float, closed_by: ClosedBy = "client") -> list[Decision]:
         """The visitor went away (or timed out): leave the queue, or end the service."""
@@ -245,7 +266,7 @@ class Dispatcher(Core):
             pump.update(dict.fromkeys(self._groups_of(a)))
         s.agents = []
         s.missed = set(released)  # the agent handing it over gets it back only if alone
-        out.append(Transferred(s.id, released, to_group, to_agent))
+        out.append(Transferred(s.id, released, to_group, to_agent, self._key(s, "transferred")))
         log("routing.transfer", session_id=s.id, to_group=to_group, to_agent=to_agent)
         if target is not None:
             self._out_of_waiting(s)
@@ -353,6 +374,15 @@ class Dispatcher(Core):
         return (GroupView.of(g) for g in self._groups.values())
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _new_session(
+        self, session_id: str, g: GroupState, priority: int, now: float
+    ) -> SessionState:
+        seq = next(self._seq)
+        stem = f"routing:{session_id}:{round(now * 1000)}.{seq}:"
+        s = SessionState(session_id, g.merchant, g, priority, seq, stem, waiting_since=now)
+        self._sessions[session_id] = s
+        return s
 
     def _check_groups(self, merchant: str, groups: Mapping[str, int]) -> None:
         for gid, priority in groups.items():

@@ -152,6 +152,21 @@ class QueueService:
             self.dispatcher.enqueue(session_id, merchant, group, priority, self._now())
         )
 
+    async def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+    ) -> None:
+        """After a restart: the session was in ``agent_id``'s service and is again. When the
+        queue knows no such account of the merchant (deleted meanwhile), the session queues for
+        its group instead, so another agent takes it."""
+        profile = self._profiles.get(agent_id)
+        if profile is None or profile.merchant != merchant:
+            await self.enqueue(session_id, merchant, group, priority)
+            return
+        now = self._now()
+        await self._emit(
+            self.dispatcher.restore(session_id, merchant, group, priority, agent_id, now)
+        )
+
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         """The runtime asked, so the session itself hears nothing back; its agents do, with
         who closed it (:func:`closed_by`)."""
@@ -318,7 +333,8 @@ class QueueService:
             return [("agent", d.agent_id, {"type": "status", "status": d.status})]
         if isinstance(d, Transferred):
             frame = _frame("transferred", sid, to_group=d.to_group, to_agent=d.to_agent)
-            return [("agent", agent, frame) for agent in d.from_agents]
+            moved = events.AgentTransferred(d.key, d.to_group, d.to_agent)
+            return [*(("agent", agent, frame) for agent in d.from_agents), ("session", sid, moved)]
         if isinstance(d, Invited):
             return [("agent", d.agent_id, _frame("assigned", sid, invited=True))]
         return []  # CollaboratorLeft: the agent asked for it; nobody else needs telling

@@ -64,6 +64,12 @@ class SimulatedAgents:
         else:
             await self.sink.deliver(session_id, NoAgents(self.key("no-agents")))
 
+    async def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+    ) -> None:
+        self.queued[session_id] = group
+        self.serving[session_id] = agent_id
+
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.queued.pop(session_id, None)
         self.serving.pop(session_id, None)

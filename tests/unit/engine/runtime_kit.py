@@ -238,6 +238,11 @@ class FakeQueue:
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self.calls.append(("enqueue", session_id, merchant, group, str(priority)))
 
+    async def restore(
+        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+    ) -> None:
+        self.calls.append(("restore", session_id, merchant, group, str(priority), agent_id))
+
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.calls.append(
             ("leave", session_id) if reason is None else ("leave", session_id, reason)

@@ -11,6 +11,7 @@ from chatflow.engine.events import (
     AgentEnded,
     AgentJoined,
     AgentMessage,
+    AgentTransferred,
     Event,
     NoAgents,
     QueuePosition,
@@ -158,6 +159,7 @@ async def test_leaving_the_transfer_node_leaves_the_queue_exactly_once(
         AgentJoined("e", agent_id="alice"),
         AgentMessage("e", agent_id="alice", text="hi"),
         AgentEnded("e"),
+        AgentTransferred("t", to_group="vip"),
     ],
 )
 async def test_queue_events_out_of_place_are_ignored(
@@ -242,3 +244,55 @@ async def test_recover_hands_queued_sessions_to_the_queue_again(memory_store: Me
     assert await restarted.recover() == 1
     await restarted.drain()
     assert queue.calls == [("enqueue", sid, "acme", "vip", "1")]
+
+
+async def test_recover_gives_a_service_back_to_its_agent_and_queues_one_handed_on(
+    memory_store: MemoryStore,
+) -> None:
+    """A restart forgets the in-memory queue; the sessions say who served them."""
+    runtime, served = await setup(memory_store, FakeQueue())
+    _, moving = await setup(memory_store, FakeQueue())
+    _, waiting = await setup(memory_store, FakeQueue())
+    for sid in (served, moving, waiting):
+        await runtime.deliver(sid, VisitorText("k1", "转人工"))
+    for sid in (served, moving):
+        await runtime.deliver(sid, AgentJoined("a1", "alice", "1001", "Alice"))
+    await runtime.deliver(moving, AgentTransferred("t1", to_group="billing"))
+    await runtime.drain()
+    assert (await runtime.get(served)).queue_agent == "alice"
+    session = await runtime.get(moving)
+    assert (session.status, session.queue_group, session.queue_agent) == (
+        "with_agent",
+        "billing",
+        None,
+    )
+
+    queue = FakeQueue()
+    restarted = Runtime(memory_store, KIT, handoff=queue)
+    assert await restarted.recover() == 3
+    await restarted.drain()
+    assert sorted(queue.calls) == sorted(
+        [
+            ("restore", served, "acme", "vip", "1", "alice"),
+            ("enqueue", moving, "acme", "billing", "1"),
+            ("enqueue", waiting, "acme", "vip", "1"),
+        ]
+    )
+
+
+async def test_a_transfer_stops_the_idle_timer_until_an_agent_joins(
+    memory_store: MemoryStore,
+) -> None:
+    """While a transfer rings for the next agent nobody serves: the previous agent's silence
+    rule must not sign the visitor off (an agent's message started the idle timer)."""
+    runtime, sid = await setup(memory_store, FakeQueue())
+    await runtime.deliver(sid, VisitorText("k1", "转人工"))
+    await runtime.deliver(sid, AgentJoined("a1", "alice", "1001", "Alice"))
+    await runtime.deliver(sid, AgentMessage("m1", agent_id="alice", text="hello"))
+    assert "sys.idle" in (await runtime.get(sid)).timers
+    await runtime.deliver(sid, AgentTransferred("t1", to_agent="bob"))
+    session = await runtime.get(sid)
+    assert "sys.idle" not in session.timers
+    assert (session.status, session.queue_group, session.queue_agent) == ("with_agent", "vip", None)
+    await runtime.deliver(sid, AgentJoined("a2", "bob", "1002", "Bob"))
+    assert (await runtime.get(sid)).queue_agent == "bob"

@@ -18,6 +18,7 @@ from chatflow.engine.routing import (
     NotServing,
     OfferExpired,
     PositionChanged,
+    RoutingError,
     Transferred,
     UnknownAgent,
     UnknownSession,
@@ -45,7 +46,14 @@ def test_transfer_to_a_group_requeues_for_someone_else_and_frees_the_agent() -> 
     d = served()
     d.agent_login("c", M, {"aftersales": 3}, 4, status="busy")
     out = d.transfer("s", 5, to_group="aftersales")
-    assert of(Transferred, out) == [Transferred("s", ("a",), "aftersales", None)]
+    [moved] = of(Transferred, out)
+    assert (moved.session_id, moved.from_agents, moved.to_group, moved.to_agent) == (
+        "s",
+        ("a",),
+        "aftersales",
+        None,
+    )
+    assert moved.key.endswith(":transferred")
     assert offers(out) == [("s", "b")]
     assert [(p.session_id, p.ahead) for p in of(PositionChanged, out)] == [("s", 0)]
     a = d.agent("a")
@@ -69,7 +77,8 @@ def test_the_agent_handing_over_gets_it_back_only_when_nobody_else_can() -> None
 def test_transfer_to_a_free_agent_rings_that_agent() -> None:
     d = served()
     out = d.transfer("s", 5, to_agent="b")
-    assert of(Transferred, out) == [Transferred("s", ("a",), None, "b")]
+    [moved] = of(Transferred, out)
+    assert (moved.from_agents, moved.to_group, moved.to_agent) == (("a",), None, "b")
     assert offers(out) == [("s", "b")]
     d.accept("b", "s", 6)
     view = d.session("s")
@@ -207,3 +216,27 @@ def test_another_groups_larger_limit_never_stretches_an_agent_outside_it() -> No
     d.transfer("s", 7, to_group="vip")
     with pytest.raises(AgentUnavailable, match="full"):
         d.transfer("s", 8, to_agent="b")  # b is not in vip: its own limit (1) counts
+
+
+# -- restore (after a restart) ---------------------------------------------------------------
+
+
+def test_a_restored_service_takes_its_agents_room_at_login() -> None:
+    d = Dispatcher()
+    d.configure_group(M, Group(id="presales", max_sessions=1), 0)
+    assert d.restore("s", M, "presales", 0, "a", 1) == []
+    d.enqueue("t", M, "presales", 0, 2)
+    out = d.agent_login("a", M, {"presales": 3}, 3)
+    assert offers(out) == []  # its one place is the restored conversation
+    assert [v.session_id for v in d.sessions_of("a")] == ["s"]
+    out = d.end_service("s", 4, agent_id="a")
+    assert [e.closed_by for e in of(Ended, out)] == ["seat"]
+    assert offers(out) == [("t", "a")]
+
+
+def test_restore_refuses_an_agent_of_another_merchant() -> None:
+    d = served()
+    d.configure_group("globex", Group(id="presales"), 0)
+    with pytest.raises(RoutingError):
+        d.restore("x", "globex", "presales", 0, "a", 5)
+    assert d.session("x") is None

@@ -13,12 +13,13 @@ from chatflow.engine.effects import EndReason
 from chatflow.engine.events import (
     AgentEnded,
     AgentJoined,
+    AgentTransferred,
     Event,
     NoAgents,
     QueuePosition,
 )
 from chatflow.engine.handoff import Handoff
-from chatflow.engine.routing import NotOffered, QueueService
+from chatflow.engine.routing import NotOffered, QueueService, UnknownGroup
 
 pytestmark = pytest.mark.anyio
 
@@ -189,6 +190,8 @@ async def test_transfer_and_invite_frames(
         "to_group": None,
         "to_agent": "agent_bob01",
     }
+    moved = [e for e in sink.of("s1") if isinstance(e, AgentTransferred)]
+    assert [(e.to_group, e.to_agent) for e in moved] == [(None, "agent_bob01")]
     await service.accept("agent_bob01", "s1")
     joined = [e for e in sink.of("s1") if isinstance(e, AgentJoined)]
     assert [e.nickname for e in joined] == ["Alice", "Bob"]
@@ -269,3 +272,38 @@ async def test_run_ticks_at_the_offer_deadline(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_restored_service_is_the_agents_again_when_it_logs_in(
+    parts: tuple[QueueService, MemorySink, MemoryNotifier],
+) -> None:
+    """After a restart the runtime gives back the services it finds (``Runtime.recover``): the
+    agent, offline until it reconnects, finds the conversation on logging in, can end it, and
+    it counts against its room meanwhile."""
+    service, sink, notifier = parts
+    await service.restore("s1", "acme", "presales", 0, "agent_alice")
+    view = service.dispatcher.session("s1")
+    assert view is not None and (view.phase, view.agents) == ("active", ("agent_alice",))
+    assert sink.of("s1") == [] and notifier.frames == []  # nothing changed for anyone
+    await service.restore("s1", "acme", "presales", 0, "agent_alice")  # said twice: once
+    await service.login("agent_alice")
+    assert [v.session_id for v in service.dispatcher.sessions_of("agent_alice")] == ["s1"]
+    agent = service.dispatcher.agent("agent_alice")
+    assert agent is not None and agent.active == {"s1"}
+    await service.end("s1", agent_id="agent_alice")
+    assert isinstance(sink.of("s1")[-1], AgentEnded)
+    assert notifier.of("agent_alice")[-1]["type"] == "session_ended"
+
+
+async def test_a_service_whose_agent_is_gone_queues_for_another(
+    parts: tuple[QueueService, MemorySink, MemoryNotifier],
+) -> None:
+    service, sink, notifier = parts
+    await service.login("agent_bob01")
+    await service.restore("s1", "acme", "presales", 0, "deleted_carol")
+    assert service.dispatcher.agent("deleted_carol") is None
+    assert [type(e) for e in sink.of("s1")] == [QueuePosition]  # the visitor waits again
+    assert notifier.of("agent_bob01")[-1]["type"] == "offer"
+    with pytest.raises(UnknownGroup):  # another merchant's: queued, and globex has no group
+        await service.restore("s2", "globex", "presales", 0, "agent_alice")
+    assert service.dispatcher.session("s2") is None

@@ -1,0 +1,74 @@
+"""A restart keeps the human side: served conversations go back to their agents, transfers in
+progress queue again for their new group (``Runtime.recover``, ``QueueService.restore``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent_world import Agent, Visitor, frame, running, says
+
+
+def test_a_conversation_in_service_is_the_agents_again_after_a_restart(
+    tmp_path: Path, cheap_argon2: None
+) -> None:
+    with running(tmp_path) as server:
+        alice = Agent(server, "acme_alice")
+        alice.connect()
+        visitor = Visitor(server, "acme-web")
+        visitor.choose("售前")
+        sid = visitor.session_id
+        alice.frames.expect(frame("offer", session_id=sid))
+        alice.ok(sid, "accept")
+        visitor.ws.expect(frame("agent_joined", nickname="Alice"))
+        visitor.say("打印机卡纸了")
+        alice.frames.expect(says("打印机卡纸了", "visitor"))
+        token = visitor.token
+
+    with running(tmp_path) as again:
+        alice = Agent(again, "acme_alice")
+        alice.connect()
+        alice.frames.expect(frame("assigned", session_id=sid, resumed=True))
+        alice.frames.expect(says("打印机卡纸了", "visitor"))  # the transcript, replayed
+        [mine] = alice.get("/api/v1/agents/me/sessions")
+        assert (mine["session_id"], mine["phase"]) == (sid, "active")
+
+        visitor_ws = again.stream(f"/ws/visitor?token={token}")
+        visitor_ws.expect(says("打印机卡纸了", "visitor"))
+        visitor_ws.send({"type": "text", "text": "还在吗"})
+        alice.frames.expect(says("还在吗", "visitor"))
+        assert alice.say(sid, "在的，请稍等").status_code == 202
+        visitor_ws.expect(says("在的，请稍等", "agent"))
+
+        alice.ok(sid, "end")
+        alice.frames.expect(frame("session_ended", session_id=sid, closed_by="seat"))
+        visitor_ws.expect(says("本次服务已结束", "system"))
+        row = again.record_when(sid, lambda r: r.closed_by is not None)
+        assert (row.closed_by, row.agents) == ("seat", ["acme_alice"])
+
+
+def test_a_transfer_in_progress_queues_for_its_new_group_after_a_restart(
+    tmp_path: Path, cheap_argon2: None
+) -> None:
+    """Alice hands the visitor to aftersales, where nobody is online; after the restart the
+    visitor waits there (not with Alice again), and Carol of aftersales gets the offer."""
+    with running(tmp_path) as server:
+        alice = Agent(server, "acme_alice")
+        alice.connect()
+        visitor = Visitor(server, "acme-web")
+        visitor.choose("售前")
+        sid = visitor.session_id
+        alice.frames.expect(frame("offer", session_id=sid))
+        alice.ok(sid, "accept")
+        visitor.ws.expect(frame("agent_joined", nickname="Alice"))
+        alice.ok(sid, "transfer", {"group": "aftersales"})
+        alice.frames.expect(frame("transferred", session_id=sid))
+
+    with running(tmp_path) as again:
+        alice = Agent(again, "acme_alice")
+        alice.connect()
+        carol = Agent(again, "acme_carol")
+        carol.connect()
+        carol.frames.expect(frame("offer", session_id=sid, group="aftersales"))
+        carol.ok(sid, "accept")
+        assert alice.get("/api/v1/agents/me/sessions") == []
+        assert not alice.frames.seen(frame("assigned", session_id=sid))
