@@ -13,6 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -139,9 +140,15 @@ class RecordingHandoff:
         await self._queue.enqueue(session_id, merchant, group, priority)
 
     async def restore(
-        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        agent_id: str | None,
+        waiting_since: datetime | None,
     ) -> None:
-        await self._queue.restore(session_id, merchant, group, priority, agent_id)
+        await self._queue.restore(session_id, merchant, group, priority, agent_id, waiting_since)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         await self._queue.leave(session_id, reason)

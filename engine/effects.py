@@ -98,9 +98,6 @@ class Enqueue(Effect):
 
     group: str
     priority: int = 0
-    served_by: str | None = None
-    """Set by the runtime's recovery only: the agent whose service the session was in before
-    a restart, who serves it again (nodes never set it)."""
 
 
 @dataclass(frozen=True)

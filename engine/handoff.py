@@ -8,6 +8,7 @@ The runtime hands a session to agents through :class:`Handoff` when a ``transfer
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from chatflow.engine.effects import EndReason
@@ -22,10 +23,17 @@ class Handoff(Protocol):
         ...
 
     async def restore(
-        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        agent_id: str | None,
+        waiting_since: datetime | None,
     ) -> None:
-        """After a restart: the session was served by ``agent_id`` (``queue_agent``); take the
-        service back as it was."""
+        """After a restart, take back what the queue had: ``agent_id``'s service of the session
+        (``queue_agent``), or, with no agent, its wait in ``group`` that began at
+        ``waiting_since``. The runtime calls it in the order the sessions first queued."""
         ...
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:

@@ -209,13 +209,14 @@ class _Apply:
                 self.dispatch(event)
             case AgentTransferred(to_group=to_group):
                 s.timers.pop(IDLE_TIMER, None)  # nobody serves until an agent joins again
-                s.queue_agent = None
+                s.queue_agent, s.waiting_since = None, self.now
                 s.queue_group = to_group or s.queue_group
                 self.ctx.changed()
                 self.dispatch(event)
             case AgentEnded():
                 s.timers.pop(IDLE_TIMER, None)  # the bot's rule again, from its next message
                 s.status, s.queue_group, s.queue_agent = "active", None, None
+                s.queued_at = s.waiting_since = None
                 self.say(self.flow.flow.settings.agent_end_message, "system")
                 self.dispatch(event)
             case _:
@@ -396,12 +397,15 @@ class _Apply:
                     self.tx.actions.append(PerformHttp(call_id, request))
                 case Enqueue(group=group, priority=priority):
                     s.status, s.queue_group, s.queue_priority = "queued", group, priority
+                    s.queued_at = s.queued_at or self.now
+                    s.waiting_since = self.now
                     s.sys.wait_no = 0
                     self.ctx.changed()
                     self.tx.actions.append(effect)
                 case LeaveQueue():
                     if s.status in ("queued", "with_agent"):
                         s.status, s.queue_group, s.queue_agent = "active", None, None
+                        s.queued_at = s.waiting_since = None
                         self.tx.actions.append(effect)
                 case ShowSurvey(style=style, levels=levels, labels=labels, prompt=prompt):
                     survey = {"style": style, "levels": levels, "labels": list(labels)}

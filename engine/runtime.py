@@ -23,7 +23,7 @@ import random
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from chatflow.engine.clock import Clock, SystemClock
@@ -276,23 +276,37 @@ class Runtime:
             await asyncio.sleep(interval)
 
     async def recover(self) -> int:
-        """After a restart: hand every session the queue had to the queue again; returns how
-        many. A queued one queues again; one in an agent's service (``queue_agent``) goes back
-        to that agent; one an agent was handing on (a transfer) queues for its group.
+        """After a restart: hand every session the queue had back to it; returns how many.
 
-        Pending HTTP calls need nothing here: their watchdog timers re-issue them.
+        In the order the visitors first queued, so the queue keeps its order: a queued visitor
+        waits again (since when it waited), one in an agent's service (``queue_agent``) is that
+        agent's again, one a transfer was handing on waits for its new group. Pending HTTP
+        calls need nothing here: their watchdog timers re-issue them.
         """
-        count = 0
+        found: list[Session] = []
         for status in ("queued", "with_agent"):
             for sid in await self.store.find_sessions(status, limit=100_000):
                 session = await self.store.load(sid)
-                if session is None or session.status != status or not session.queue_group:
-                    continue
-                agent = session.queue_agent if status == "with_agent" else None
-                effect = Enqueue(session.queue_group, session.queue_priority, served_by=agent)
-                self._schedule(session, [effect])
-                count += 1
-        return count
+                if session is not None and session.status == status and session.queue_group:
+                    found.append(session)
+        found.sort(key=_arrival)
+        if self.handoff is None:
+            return 0
+        for session in found:
+            agent = session.queue_agent if session.status == "with_agent" else None
+            try:
+                await self.handoff.restore(
+                    session.id,
+                    session.merchant,
+                    session.queue_group or "",
+                    session.queue_priority,
+                    agent,
+                    session.waiting_since,
+                )
+            except Exception as exc:
+                extra = {"session_id": session.id, "error": repr(exc)}
+                logger.exception("engine.recover_failed", extra=extra)
+        return len(found)
 
     # -- effects -----------------------------------------------------------------------------
 
@@ -338,14 +352,6 @@ class Runtime:
             elif isinstance(action, Enqueue):
                 if self.handoff is None:
                     logger.warning("engine.no_handoff", extra=ids)
-                elif action.served_by:
-                    await self.handoff.restore(
-                        session.id,
-                        session.merchant,
-                        action.group,
-                        action.priority,
-                        action.served_by,
-                    )
                 else:
                     await self.handoff.enqueue(
                         session.id, session.merchant, action.group, action.priority
@@ -393,3 +399,8 @@ class Runtime:
         self._workers.clear()
         self._queues.clear()
         self._tasks.clear()
+
+
+def _arrival(session: Session) -> datetime:
+    """When the session first queued (older documents: when it started)."""
+    return session.queued_at or session.created_at or datetime.min.replace(tzinfo=UTC)

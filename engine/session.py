@@ -108,6 +108,11 @@ class Session:
     queue_agent: str | None = None
     """The agent whose service the session is in (who accepted it, or was assigned it); None
     while it waits and while a transfer hands it on. What a restart gives back to the queue."""
+    queued_at: datetime | None = None
+    """When it first queued since it last left the queue (kept through transfers): a restart
+    queues visitors again in this order."""
+    waiting_since: datetime | None = None
+    """When its current wait began: its queueing, or the transfer that handed it on."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
     _seen_set: set[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -196,6 +201,8 @@ class Session:
             "queue_group": self.queue_group,
             "queue_priority": self.queue_priority,
             "queue_agent": self.queue_agent,
+            "queued_at": _iso(self.queued_at),
+            "waiting_since": _iso(self.waiting_since),
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
@@ -233,6 +240,8 @@ class Session:
             queue_group=data.get("queue_group"),
             queue_priority=int(data.get("queue_priority", 0)),
             queue_agent=data.get("queue_agent"),
+            queued_at=_parse(data.get("queued_at")),
+            waiting_since=_parse(data.get("waiting_since")),
             created_at=_parse(data.get("created_at")),
             updated_at=_parse(data.get("updated_at")),
         )

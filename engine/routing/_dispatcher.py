@@ -131,9 +131,16 @@ class Dispatcher(Core):
     # -- sessions ------------------------------------------------------------------------------
 
     def enqueue(
-        self, session_id: str, merchant: str, group: str, priority: int, now: float
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        now: float,
+        since: float | None = None,
     ) -> list[Decision]:
-        """Queue a session; repeating the call for the same group changes nothing."""
+        """Queue a session; repeating the call for the same group changes nothing. ``since``
+        is when its wait began, if before ``now`` (a restart queues it again)."""
         g = self._group(merchant, group)
         s = self._sessions.get(session_id)
         if s is not None:
@@ -143,6 +150,8 @@ class Dispatcher(Core):
                 f"Session {session_id!r} is already with group {s.group.id!r}; transfer it instead"
             )
         s = self._new_session(session_id, g, priority, now)
+        if since is not None:
+            s.waiting_since = min(since, now)
         self._to_queue(s)
         out: list[Decision] = []
         if g.online == 0:

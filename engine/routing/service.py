@@ -16,6 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from chatflow.engine import events
@@ -153,19 +154,27 @@ class QueueService:
         )
 
     async def restore(
-        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        agent_id: str | None,
+        waiting_since: datetime | None,
     ) -> None:
-        """After a restart: the session was in ``agent_id``'s service and is again. When the
-        queue knows no such account of the merchant (deleted meanwhile), the session queues for
-        its group instead, so another agent takes it."""
-        profile = self._profiles.get(agent_id)
-        if profile is None or profile.merchant != merchant:
-            await self.enqueue(session_id, merchant, group, priority)
-            return
+        """After a restart: the session is in ``agent_id``'s service again, or waits again
+        (since ``waiting_since``). When the queue knows no such account of the merchant (it was
+        deleted meanwhile), the session waits instead, so another agent takes it."""
         now = self._now()
-        await self._emit(
-            self.dispatcher.restore(session_id, merchant, group, priority, agent_id, now)
-        )
+        profile = self._profiles.get(agent_id or "")
+        if agent_id and profile is not None and profile.merchant == merchant:
+            decisions = self.dispatcher.restore(
+                session_id, merchant, group, priority, agent_id, now
+            )
+        else:
+            since = waiting_since.timestamp() if waiting_since else None
+            decisions = self.dispatcher.enqueue(session_id, merchant, group, priority, now, since)
+        await self._emit(decisions)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         """The runtime asked, so the session itself hears nothing back; its agents do, with

@@ -11,6 +11,7 @@ or a ``/agent`` command says so, through the events built here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from chatflow.engine.effects import EndReason
 from chatflow.engine.events import AgentEnded, AgentJoined, AgentMessage, NoAgents, QueuePosition
@@ -65,10 +66,17 @@ class SimulatedAgents:
             await self.sink.deliver(session_id, NoAgents(self.key("no-agents")))
 
     async def restore(
-        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        agent_id: str | None,
+        waiting_since: datetime | None,
     ) -> None:
         self.queued[session_id] = group
-        self.serving[session_id] = agent_id
+        if agent_id:
+            self.serving[session_id] = agent_id
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.queued.pop(session_id, None)

@@ -7,6 +7,7 @@ restart test's child process (which puts this folder on ``sys.path``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatflow.engine.effects import (
@@ -239,9 +240,18 @@ class FakeQueue:
         self.calls.append(("enqueue", session_id, merchant, group, str(priority)))
 
     async def restore(
-        self, session_id: str, merchant: str, group: str, priority: int, agent_id: str
+        self,
+        session_id: str,
+        merchant: str,
+        group: str,
+        priority: int,
+        agent_id: str | None,
+        waiting_since: datetime | None,
     ) -> None:
-        self.calls.append(("restore", session_id, merchant, group, str(priority), agent_id))
+        since = waiting_since.isoformat() if waiting_since else ""
+        self.calls.append(
+            ("restore", session_id, merchant, group, str(priority), agent_id or "", since)
+        )
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.calls.append(

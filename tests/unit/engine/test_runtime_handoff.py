@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from runtime_kit import KIT, FakeQueue, runtime_for
 
+from chatflow.engine.clock import FrozenClock
 from chatflow.engine.events import (
     AgentEnded,
     AgentJoined,
@@ -243,7 +244,9 @@ async def test_recover_hands_queued_sessions_to_the_queue_again(memory_store: Me
     restarted = Runtime(memory_store, KIT, handoff=queue)
     assert await restarted.recover() == 1
     await restarted.drain()
-    assert queue.calls == [("enqueue", sid, "acme", "vip", "1")]
+    since = (await runtime.get(sid)).waiting_since
+    assert since is not None
+    assert queue.calls == [("restore", sid, "acme", "vip", "1", "", since.isoformat())]
 
 
 async def test_recover_gives_a_service_back_to_its_agent_and_queues_one_handed_on(
@@ -270,14 +273,12 @@ async def test_recover_gives_a_service_back_to_its_agent_and_queues_one_handed_o
     queue = FakeQueue()
     restarted = Runtime(memory_store, KIT, handoff=queue)
     assert await restarted.recover() == 3
-    await restarted.drain()
-    assert sorted(queue.calls) == sorted(
-        [
-            ("restore", served, "acme", "vip", "1", "alice"),
-            ("enqueue", moving, "acme", "billing", "1"),
-            ("enqueue", waiting, "acme", "vip", "1"),
-        ]
-    )
+    asked = {call[1]: call[2:6] for call in queue.calls}
+    assert asked == {
+        served: ("acme", "vip", "1", "alice"),
+        moving: ("acme", "billing", "1", ""),
+        waiting: ("acme", "vip", "1", ""),
+    }
 
 
 async def test_a_transfer_stops_the_idle_timer_until_an_agent_joins(
@@ -296,3 +297,28 @@ async def test_a_transfer_stops_the_idle_timer_until_an_agent_joins(
     assert (session.status, session.queue_group, session.queue_agent) == ("with_agent", "vip", None)
     await runtime.deliver(sid, AgentJoined("a2", "bob", "1002", "Bob"))
     assert (await runtime.get(sid)).queue_agent == "bob"
+
+
+async def test_recover_keeps_the_queues_order_and_each_visitors_wait(
+    memory_store: MemoryStore, frozen_clock: FrozenClock
+) -> None:
+    """The store lists sessions in no particular order; the queue is given them in the order
+    the visitors first queued, each with when its current wait began (a transfer starts one)."""
+    runtime = await runtime_for(FLOW, memory_store, handoff=FakeQueue(), clock=frozen_clock)
+    sids = [await runtime.start("queue", merchant="acme") for _ in range(3)]
+    for sid in reversed(sids):  # the last to start queues first
+        await runtime.deliver(sid, VisitorText(f"k-{sid}", "转人工"))
+        frozen_clock.advance(60)
+    first = sids[-1]
+    await runtime.deliver(first, AgentJoined("a1", "alice", "1001", "Alice"))
+    frozen_clock.advance(60)
+    await runtime.deliver(first, AgentTransferred("t1", to_group="vip"))
+    queued = {sid: (await runtime.get(sid)).queued_at for sid in sids}
+    assert queued[sids[2]] < queued[sids[1]] < queued[sids[0]]
+
+    queue = FakeQueue()
+    assert await Runtime(memory_store, KIT, handoff=queue).recover() == 3
+    assert [call[1] for call in queue.calls] == list(reversed(sids))
+    since = {call[1]: call[6] for call in queue.calls}
+    assert since[sids[0]] == "2026-11-23T10:02:00+08:00"  # queued two minutes in
+    assert since[first] == "2026-11-23T10:04:00+08:00"  # handed on at four, queued at zero

@@ -240,3 +240,12 @@ def test_restore_refuses_an_agent_of_another_merchant() -> None:
     with pytest.raises(RoutingError):
         d.restore("x", "globex", "presales", 0, "a", 5)
     assert d.session("x") is None
+
+
+def test_a_wait_given_back_after_a_restart_keeps_its_start() -> None:
+    d = Dispatcher()
+    d.configure_group(M, Group(id="presales"), 0)
+    d.enqueue("s", M, "presales", 0, 100, since=40)
+    d.enqueue("t", M, "presales", 0, 100, since=140)  # a clock ahead: never after now
+    waits = {v.session_id: v.waiting_since for v in d.sessions()}
+    assert waits == {"s": 40, "t": 100}
