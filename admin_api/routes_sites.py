@@ -8,8 +8,9 @@ Site keys are public (the widget uses them) and unique in the whole deployment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
@@ -29,6 +30,7 @@ from chatflow.admin_api.tenants import (
     not_found,
     unknown,
 )
+from chatflow.engine import flowversions as fv
 from chatflow.engine.checks import choices
 from chatflow.engine.stores.recordsdb import FlowVersionRow, SiteRow
 
@@ -131,16 +133,40 @@ def _check_refs(
     groups: list[str] | None,
 ) -> None:
     if flow is not None and flow not in published:
-        invalid(
-            "flow",
-            f"flow {flow!r} has no published version in this merchant; published flows: "
-            f"{choices(sorted(published))}. Upload and publish it under /api/v1/admin/flows.",
-        )
+        _no_flow(flow, "has no published version in this merchant", published)
     if groups is not None:
         known = group_ids(db, actor.merchant_id)
         if groups and not known:
             invalid("groups", "the merchant has no agent groups yet; create one first")
         unknown("group", "groups", groups, known)
+
+
+def _no_flow(flow: str, why: str, published: Iterable[str]) -> NoReturn:
+    invalid(
+        "flow",
+        f"flow {flow!r} {why}; published flows: {choices(sorted(published))}. Upload and "
+        "publish it under /api/v1/admin/flows.",
+    )
+
+
+def _save(
+    db: Session, actor: Actor, row: SiteRow, flow: str | None, published: dict[str, int]
+) -> SiteOut:
+    """Commit the site. One that names a flow holds the flow's published version first, so a
+    whole-flow delete committing at the same moment either refuses (the site runs it) or is
+    seen here (422): a site never runs a deleted flow."""
+    db.add(row)
+    if flow is not None:
+        db.flush()
+        version = fv.lock_published(db, actor.merchant_id, flow)
+        if version is None:
+            db.rollback()
+            why = "was deleted while the site was being saved"
+            _no_flow(flow, why, _published(db, actor.merchant_id))
+        published[flow] = version
+    db.commit()
+    db.refresh(row)
+    return _out(row, published)
 
 
 @router.get("", response_model=list[SiteOut])
@@ -170,10 +196,7 @@ def create_site(
         groups=list(dict.fromkeys(body.groups)),
         allowed_origins=list(dict.fromkeys(body.allowed_origins)),
     )
-    db.add(row)
-    db.commit()
-    db.refresh(row)
-    return _out(row, published)
+    return _save(db, actor, row, body.flow, published)
 
 
 @router.get("/{key}", response_model=SiteOut)
@@ -202,10 +225,7 @@ def update_site(
         row.groups = list(dict.fromkeys(body.groups))
     if body.allowed_origins is not None:
         row.allowed_origins = list(dict.fromkeys(body.allowed_origins))
-    db.add(row)
-    db.commit()
-    db.refresh(row)
-    return _out(row, published)
+    return _save(db, actor, row, body.flow, published)
 
 
 @router.post("/{key}/disable", response_model=SiteOut)

@@ -377,7 +377,8 @@ def delete_flow(engine: Engine, merchant_id: str, flow_id: str) -> int:
     """
     with Session(engine) as db:
         # Write first, then check the sites in the same transaction. The published row is
-        # locked first, as a publish locks it, so the two wait for each other, never deadlock.
+        # locked first, as a publish locks it, so the two wait for each other, never deadlock;
+        # a site saved at the same moment holds that row too (lock_published).
         deleted = 0
         for which in (col(FlowVersionRow.status) == "published", _LIVE):
             deleted += db.exec(
@@ -415,6 +416,31 @@ def _keep_one_tombstone(db: Session, merchant_id: str, flow_id: str) -> None:
             col(FlowVersionRow.status) == DELETED,
             col(FlowVersionRow.version) < (top or 0),
         )
+    )
+
+
+def lock_published(db: Session, merchant_id: str, flow_id: str) -> int | None:
+    """The flow's published version number, held until ``db`` commits; None when it has none.
+
+    For a write that names the flow (a site pointed at it): write first, call this in the same
+    transaction, and commit only when it found one. A whole-flow delete then either committed
+    before (None) or waits and sees the write (:class:`FlowInUse`): on SQLite the write lock
+    serialises the two, on PostgreSQL this lock on the published row, which a delete and a
+    publish change first.
+    """
+    published = select(FlowVersionRow.version).where(
+        FlowVersionRow.merchant_id == merchant_id,
+        FlowVersionRow.flow_id == flow_id,
+        FlowVersionRow.status == "published",
+    )
+    for _ in range(3):
+        version = db.exec(published.with_for_update(read=True)).first()
+        if version is not None or db.exec(published).first() is None:
+            return version
+        # PostgreSQL re-checks only the rows it read before waiting: a publish that committed
+        # meanwhile made another row the published one, which the next round locks
+    raise FlowVersionConflict(
+        f"the published version of flow {flow_id!r} kept changing; retry", flow_id=flow_id
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -340,3 +341,91 @@ def test_a_flow_deleted_while_a_version_is_published_is_gone_whole(both: Engine)
         assert isinstance(published, (fv.FlowVersion, NotFoundError)), published
         assert fv.list_flows(both, "acme") == []
         assert [s for _, s, _, _ in _rows(both)] == [fv.DELETED]
+
+
+# -- a site naming the flow holds its published version (lock_published) -------------------------
+
+
+def _pause_first_commit(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """The next flow-version write waits after its statements, before its commit, until ``go``;
+    ``reached`` tells when it got there."""
+    reached, go = threading.Event(), threading.Event()
+    real = fv._commit
+
+    def commit(db: Session, flow_id: str) -> None:
+        if not reached.is_set():
+            reached.set()
+            assert go.wait(10)
+        real(db, flow_id)
+
+    monkeypatch.setattr(fv, "_commit", commit)
+    return reached, go
+
+
+def _save_site_holding_the_flow(engine: Engine, key: str) -> int | None:
+    """What the sites routes do: write the site, then hold its flow; commit only if it has one."""
+    with Session(engine) as db:
+        db.add(SiteRow(key=key, merchant_id="acme", flow_id="hello"))
+        db.flush()
+        version = fv.lock_published(db, "acme", "hello")
+        if version is None:
+            db.rollback()
+        else:
+            db.commit()
+        return version
+
+
+def test_a_flow_delete_waits_for_a_site_holding_the_flow_and_is_refused(both: Engine) -> None:
+    _disable_site(both, "acme-web")
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    with Session(both) as db, ThreadPoolExecutor(max_workers=1) as pool:
+        db.add(SiteRow(key="acme-new", merchant_id="acme", flow_id="hello"))
+        db.flush()
+        assert fv.lock_published(db, "acme", "hello") == 1
+        delete = pool.submit(fv.delete_flow, both, "acme", "hello")
+        done, _ = wait([delete], timeout=0.3)
+        assert not done  # it cannot commit before the site does, nor without seeing it
+        db.commit()
+        with pytest.raises(fv.FlowInUse) as in_use:
+            delete.result(timeout=10)
+    assert in_use.value.sites == ["acme-new"]
+    assert fv.published_flow_yaml(both, "acme", "hello") == (1, FLOW)
+
+
+def test_a_site_holding_the_flow_while_it_is_deleted_waits_and_finds_none(
+    both: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _disable_site(both, "acme-web")
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    reached, go = _pause_first_commit(monkeypatch)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        delete = pool.submit(fv.delete_flow, both, "acme", "hello")
+        try:
+            assert reached.wait(10)  # written and the sites checked, not committed
+            site = pool.submit(_save_site_holding_the_flow, both, "acme-new")
+            done, _ = wait([site], timeout=0.3)
+            assert not done  # it waits for the delete's commit
+        finally:
+            go.set()
+        assert delete.result(timeout=10) == 1
+        assert site.result(timeout=10) is None
+    assert fv.sites_running(both, "acme", "hello") == []
+
+
+def test_a_site_holding_the_flow_while_a_version_is_published_gets_the_new_one(
+    both: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fv.save_version(both, "acme", "hello", FLOW, created_by="a", publish=True)
+    fv.save_version(both, "acme", "hello", SECRET, created_by="a")
+    reached, go = _pause_first_commit(monkeypatch)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        publish = pool.submit(fv.publish_version, both, "acme", "hello", 2)
+        try:
+            assert reached.wait(10)  # version 1 archived and 2 published, not committed
+            site = pool.submit(_save_site_holding_the_flow, both, "acme-new")
+            wait([site], timeout=0.3)
+        finally:
+            go.set()
+        assert publish.result(timeout=10).status == "published"
+        # PostgreSQL finds version 1 archived once the publish commits: it looks again
+        assert site.result(timeout=10) == 2
