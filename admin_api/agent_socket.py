@@ -15,15 +15,16 @@ import contextlib
 import logging
 from typing import Any
 
+from anyio import from_thread, to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from chatflow.admin_api.agent_hub import AgentConnection
 from chatflow.admin_api.auth import AuthService, Principal
+from chatflow.admin_api.routes_accounts import live_queue_update
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
-from chatflow.engine.config import Agent, Group
 from chatflow.engine.directory import account_groups, agent_of
 from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow
@@ -35,19 +36,31 @@ router = APIRouter(tags=["agents"])
 MAX_FRAME_BYTES = 4_096
 
 
-def load_account(services: Services, principal: Principal) -> tuple[Agent, list[Group]] | None:
-    """The account as the queue needs it, with its groups' rules; None if it is gone."""
+def register_in_turn(services: Services, principal: Principal) -> bool:
+    """Give the queue the account as last committed, in the admin changes' turn
+    (:func:`~chatflow.admin_api.routes_accounts.live_queue_update`), so a PATCH of the account
+    landing during the login cannot be overwritten by the login's older read. Runs on a worker
+    thread; False if the account is gone, disabled or unreadable."""
     with Session(services.records) as db:
         row = db.get(AccountRow, principal.account_id)
-        if row is None or not row.enabled:
-            return None
-        groups = account_groups(db, row)
-    try:
-        agent = agent_of(row)
-    except ValidationError:
-        logger.exception("agents.bad_account", extra={"agent_id": principal.account})
-        return None
-    return agent, groups
+        if row is None:
+            return False
+        told: list[bool] = []
+
+        def update() -> None:
+            if not row.enabled:
+                return
+            try:
+                agent = agent_of(row)
+            except ValidationError:
+                logger.exception("agents.bad_account", extra={"agent_id": principal.account})
+                return
+            groups = account_groups(db, row)
+            from_thread.run(services.queue.update_agent, principal.merchant_id, agent, groups)
+            told.append(True)
+
+        live_queue_update(db, row, update)
+        return bool(told)
 
 
 async def register_agent(services: Services, principal: Principal) -> bool:
@@ -55,12 +68,7 @@ async def register_agent(services: Services, principal: Principal) -> bool:
 
     Groups made in the admin API after the server started are configured on the way.
     """
-    loaded = await asyncio.to_thread(load_account, services, principal)
-    if loaded is None:
-        return False
-    agent, groups = loaded
-    await services.queue.update_agent(principal.merchant_id, agent, groups)
-    return True
+    return await to_thread.run_sync(register_in_turn, services, principal)
 
 
 def resume(services: Services, connection: AgentConnection) -> None:

@@ -6,10 +6,15 @@ changes memberships or group rules through the admin API, over a real server.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from agent_world import Agent, LiveServer, Visitor, frame, running
+from agent_world import WAIT, Agent, LiveServer, Visitor, frame, running
+from sqlmodel import Session, select
+
+from chatflow.admin_api.routes_accounts import live_queue_update
+from chatflow.engine.stores.recordsdb import AccountRow
 
 ACCOUNTS = "/api/v1/admin/accounts"
 GROUPS = "/api/v1/admin/groups"
@@ -139,3 +144,30 @@ def test_a_groups_rules_changed_by_an_admin_survive_a_restart(
         assert rules["acme", "presales"] == (1, "priority")
         assert rules["globex", "presales"] == (5, "fifo")  # another merchant's namesake
         assert rules["acme", "aftersales"] == (5, "fifo")  # untouched: as imported
+
+
+def test_a_login_racing_an_admin_change_ends_with_the_change(server: LiveServer) -> None:
+    """An agent's websocket tells the queue its account in the admin changes' turn: a change
+    saved while another change holds the turn reaches the queue with the login, not lost."""
+    bob = Agent(server, "acme_bob")
+    inside, release = threading.Event(), threading.Event()
+
+    def in_flight_change() -> None:  # an admin change still telling the queue
+        with Session(server.app.state.records) as db:
+            row = db.exec(select(AccountRow).where(AccountRow.account == "acme_bob")).one()
+            live_queue_update(db, row, lambda: (inside.set(), release.wait(WAIT)))
+
+    holder = threading.Thread(target=in_flight_change)
+    holder.start()
+    assert inside.wait(WAIT)
+    ws = server.stream(f"/ws/agent?token={bob.token}")
+    with Session(server.app.state.records) as db:  # the next change, saved meanwhile
+        row = db.exec(select(AccountRow).where(AccountRow.account == "acme_bob")).one()
+        row.groups = {"aftersales": 1}
+        db.add(row)
+        db.commit()
+    release.set()
+    holder.join(WAIT)
+    ws.expect(frame("status", status="free"))
+    view = server.services.queue.dispatcher.agent("acme_bob")
+    assert view is not None and dict(view.groups) == {"aftersales": 1}
