@@ -209,7 +209,8 @@ class _Apply:
                 self.dispatch(event)
             case AgentTransferred(to_group=to_group):
                 s.timers.pop(IDLE_TIMER, None)  # nobody serves until an agent joins again
-                s.queue_agent, s.waiting_since = None, self.now
+                if s.queue_agent is not None:  # served until now: a new wait begins
+                    s.queue_agent, s.waiting_since = None, self.now
                 s.queue_group = to_group or s.queue_group
                 self.ctx.changed()
                 self.dispatch(event)

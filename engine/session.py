@@ -112,7 +112,8 @@ class Session:
     """When it first queued since it last left the queue (kept through transfers): a restart
     queues visitors again in this order."""
     waiting_since: datetime | None = None
-    """When its current wait began: its queueing, or the transfer that handed it on."""
+    """When its current wait began: its queueing, or the transfer that took it from its agent
+    (moving a visitor who waits does not restart the wait)."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
     _seen_set: set[str] | None = field(default=None, init=False, repr=False, compare=False)
