@@ -5,6 +5,8 @@ through the admin API the database is the source of truth, and this turns it int
 can be reviewed, versioned and used to seed another deployment. Agents carry their argon2
 ``password_hash`` (never a password). What ``chatflow.yaml`` cannot express (permission groups,
 account scopes, disabled accounts) is listed in :attr:`Export.notes` instead of silently lost.
+A disabled site whose flow has no published version (deleted: a disabled site does not hold its
+flow) is left out too, since the file would name a flow it does not hold and fail to validate.
 """
 
 from __future__ import annotations
@@ -61,20 +63,25 @@ def export_deployment(engine: Engine, *, flows: str = "./flows") -> Export:
     texts: dict[str, str] = {}
     with Session(engine) as db:
         for merchant in db.exec(select(MerchantRow).order_by(col(MerchantRow.id))).all():
-            merchants.append(_merchant(db, merchant, notes))
-            _published_flows(db, merchant.id, texts, notes)
+            published = _published_flows(db, merchant.id, texts, notes)
+            merchants.append(_merchant(db, merchant, published, notes))
     config: dict[str, Any] = {"flows": flows, "merchants": merchants}
     DeploymentConfig.model_validate(config)  # what we write must read back
     return Export(config, texts, notes)
 
 
-def _merchant(db: Session, merchant: MerchantRow, notes: list[str]) -> dict[str, Any]:
+def _merchant(
+    db: Session, merchant: MerchantRow, published: set[str], notes: list[str]
+) -> dict[str, Any]:
     mid = merchant.id
     out: dict[str, Any] = {"id": mid}
     if merchant.name:
         out["name"] = merchant.name
-    sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == mid).order_by(col(SiteRow.key)))
-    out["sites"] = [_site(site) for site in sites.all()]
+    sites = db.exec(
+        select(SiteRow).where(SiteRow.merchant_id == mid).order_by(col(SiteRow.key))
+    ).all()
+    out["sites"] = [_site(s) for s in sites if s.enabled or s.flow_id in published]
+    notes += [_flowless(mid, s) for s in sites if s.flow_id not in published]
     groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == mid).order_by(col(GroupRow.id)))
     out["groups"] = [_group(group) for group in groups.all()]
     accounts = db.exec(
@@ -111,6 +118,24 @@ def _site(site: SiteRow) -> dict[str, Any]:
     return out
 
 
+def _flowless(merchant_id: str, site: SiteRow) -> str:
+    """The note on a site whose flow has no published version, so no flow file is written.
+
+    A disabled site was left out (it starts no session again); an enabled one is kept, since
+    dropping a live site would change the deployment, and the validator will name it.
+    """
+    if site.enabled:
+        return (
+            f"merchant {merchant_id}: flow {site.flow_id!r} of the enabled site {site.key}: it "
+            "has no published version, so `chatflow validate` reports the site until the flow "
+            "file is added"
+        )
+    return (
+        f"merchant {merchant_id}: disabled site {site.key}, whose flow {site.flow_id!r} has no "
+        "published version (deleted, or never published)"
+    )
+
+
 def _group(group: GroupRow) -> dict[str, Any]:
     out: dict[str, Any] = {"id": group.id}
     if group.name:
@@ -141,9 +166,10 @@ def _agent(account: AccountRow) -> dict[str, Any]:
 
 def _published_flows(
     db: Session, merchant_id: str, texts: dict[str, str], notes: list[str]
-) -> None:
-    """Add the merchant's published flows; a flow id two merchants publish differently keeps the
-    first merchant's text (a flows folder holds one file per id) and says so."""
+) -> set[str]:
+    """Add the merchant's published flows and return their ids; a flow id two merchants publish
+    differently keeps the first merchant's text (a flows folder holds one file per id) and says
+    so."""
     rows = db.exec(
         select(FlowVersionRow)
         .where(FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published")
@@ -157,3 +183,4 @@ def _published_flows(
                 f"merchant {merchant_id}: its published flow {row.flow_id!r} (version "
                 f"{row.version}) differs from another merchant's; the file holds the other one"
             )
+    return {row.flow_id for row in rows}

@@ -13,7 +13,12 @@ from chatflow.admin_api.passwords import hash_password
 from chatflow.engine import flowversions as fv
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.directory import import_config
-from chatflow.engine.stores.recordsdb import AccountRow, create_tables, records_engine
+from chatflow.engine.stores.recordsdb import (
+    AccountRow,
+    SiteRow,
+    create_tables,
+    records_engine,
+)
 from chatflow.engine.validate import validate_paths
 from chatflow.nodes import LANGUAGE
 
@@ -118,3 +123,57 @@ def test_standard_output_and_a_missing_database(
     assert "no records database at" in capsys.readouterr().err
     url = f"sqlite:///{data / 'records.sqlite3'}"
     assert main(["export-config", "--database", url]) == 0
+
+
+def _site_with_flow(data: Path, key: str, flow: str, *, enabled: bool, published: bool) -> None:
+    """A site of acme running ``flow``, which has a published version, or had one (deleted)."""
+    engine = records_engine(f"sqlite:///{data / 'records.sqlite3'}")
+    with Session(engine) as db:
+        db.add(SiteRow(key=key, merchant_id="acme", flow_id=flow, enabled=enabled))
+        db.commit()
+    text = FLOW.replace("id: presales", f"id: {flow}")
+    fv.save_version(engine, "acme", flow, text, created_by="t", publish=published)
+    if not enabled:
+        fv.delete_flow(engine, "acme", flow)  # a disabled site does not hold its flow
+    engine.dispose()
+
+
+def test_a_disabled_site_whose_flow_was_deleted_is_left_out_and_the_file_imports(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _site_with_flow(data, "acme-gone", "retired", enabled=False, published=True)
+    out = tmp_path / "export" / "chatflow.yaml"
+    assert main(["export-config", "--data", str(data), "-o", str(out)]) == 0
+    note = "merchant acme: disabled site acme-gone, whose flow 'retired' has no published version"
+    assert f"chatflow: not exported: {note}" in capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    assert f"# Not exported: {note}" in text
+    assert validate_paths([out], LANGUAGE, strict=True).problems == []
+    config = DeploymentConfig.model_validate(yaml.safe_load(text))
+    assert [s.key for s in config.merchants[0].sites] == ["acme-old", "acme-web"]
+    # the file seeds another deployment
+    again = records_engine(f"sqlite:///{tmp_path / 'again.sqlite3'}")
+    create_tables(again)
+    import_config(again, config, env={}, hash_password=hash_password)
+    assert fv.seed_flow_versions(again, out.parent / "flows", LANGUAGE) == [
+        "flow 'presales' of merchant 'acme': published version 1"
+    ]
+    with Session(again) as db:
+        assert sorted(db.exec(select(SiteRow.key)).all()) == ["acme-old", "acme-web"]
+    again.dispose()
+
+
+def test_an_enabled_site_whose_flow_is_not_published_is_kept_and_named(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _site_with_flow(data, "acme-new", "sketch", enabled=True, published=False)
+    out = tmp_path / "export" / "chatflow.yaml"
+    assert main(["export-config", "--data", str(data), "-o", str(out)]) == 0
+    assert (
+        "chatflow: not exported: merchant acme: flow 'sketch' of the enabled site acme-new: it "
+        "has no published version" in capsys.readouterr().err
+    )
+    [problem] = validate_paths([out], LANGUAGE, strict=True).problems
+    assert (
+        problem.code == "unknown-flow" and "site 'acme-new' runs flow 'sketch'" in problem.message
+    )
