@@ -200,7 +200,8 @@ class FlowVersionRow(RecordsTable, table=True):
 
     Versions are numbered 1, 2, ... per (merchant, flow); a partial unique index holds "at most
     one published version per flow" in the database itself, so two concurrent publishes cannot
-    both win.
+    both win. Deleting leaves a textless ``deleted`` row at the highest number, so numbers are
+    never reused.
     """
 
     __tablename__ = "flow_version"
