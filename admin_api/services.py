@@ -13,7 +13,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +30,7 @@ from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
+from chatflow.engine.handoff import QueueHold
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.records import Recorder
 from chatflow.engine.routing import Accepted, Assigned, Decision, Ended, QueueService, Transferred
@@ -139,16 +139,8 @@ class RecordingHandoff:
         self._writer.put("queued", session_id, group, self._clock.now())
         await self._queue.enqueue(session_id, merchant, group, priority)
 
-    async def restore(
-        self,
-        session_id: str,
-        merchant: str,
-        group: str,
-        priority: int,
-        agent_id: str | None,
-        waiting_since: datetime | None,
-    ) -> None:
-        await self._queue.restore(session_id, merchant, group, priority, agent_id, waiting_since)
+    async def restore(self, held: QueueHold) -> None:
+        await self._queue.restore(held)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         await self._queue.leave(session_id, reason)

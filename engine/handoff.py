@@ -8,11 +8,26 @@ The runtime hands a session to agents through :class:`Handoff` when a ``transfer
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from chatflow.engine.effects import EndReason
 from chatflow.engine.events import Event
+
+
+@dataclass(frozen=True)
+class QueueHold:
+    """What the queue had of a session before a restart, as the session document says."""
+
+    session_id: str
+    merchant: str
+    group: str
+    priority: int
+    agent_id: str | None
+    """The agent whose service it was in (``queue_agent``); None: it waited."""
+    waiting_since: datetime | None
+    """When its wait began, if it waited (None for documents older than the field)."""
 
 
 class Handoff(Protocol):
@@ -22,18 +37,9 @@ class Handoff(Protocol):
         """Queue the session for the merchant's group; position updates follow as events."""
         ...
 
-    async def restore(
-        self,
-        session_id: str,
-        merchant: str,
-        group: str,
-        priority: int,
-        agent_id: str | None,
-        waiting_since: datetime | None,
-    ) -> None:
-        """After a restart, take back what the queue had: ``agent_id``'s service of the session
-        (``queue_agent``), or, with no agent, its wait in ``group`` that began at
-        ``waiting_since``. The runtime calls it in the order the sessions first queued."""
+    async def restore(self, held: QueueHold) -> None:
+        """After a restart, take back what the queue had of a session (see :class:`QueueHold`).
+        The runtime calls it in the order the sessions first queued."""
         ...
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:

@@ -38,7 +38,7 @@ from chatflow.engine.errors import ChatflowError, NotFoundError, StoreConflict
 from chatflow.engine.events import Event, HttpResult, Start, TimerFired
 from chatflow.engine.flowcache import FlowCache, LoadedFlow
 from chatflow.engine.frames import Frame
-from chatflow.engine.handoff import Handoff
+from chatflow.engine.handoff import Handoff, QueueHold
 from chatflow.engine.interpreter import DEFAULT_STEP_LIMIT, PerformHttp, Transition, apply_event
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.locks import KeyedLocks
@@ -294,15 +294,16 @@ class Runtime:
             return 0
         for session in found:
             agent = session.queue_agent if session.status == "with_agent" else None
+            held = QueueHold(
+                session.id,
+                session.merchant,
+                session.queue_group or "",
+                session.queue_priority,
+                agent,
+                session.waiting_since,
+            )
             try:
-                await self.handoff.restore(
-                    session.id,
-                    session.merchant,
-                    session.queue_group or "",
-                    session.queue_priority,
-                    agent,
-                    session.waiting_since,
-                )
+                await self.handoff.restore(held)
             except Exception as exc:
                 extra = {"session_id": session.id, "error": repr(exc)}
                 logger.exception("engine.recover_failed", extra=extra)

@@ -16,7 +16,6 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from chatflow.engine import events
@@ -24,7 +23,7 @@ from chatflow.engine.clock import Clock, SystemClock
 from chatflow.engine.config import Agent, AgentStatus, DeploymentConfig, Group
 from chatflow.engine.effects import EndReason
 from chatflow.engine.events import ClosedBy
-from chatflow.engine.handoff import EventSink
+from chatflow.engine.handoff import EventSink, QueueHold
 from chatflow.engine.routing._decisions import (
     Accepted,
     AgentRested,
@@ -153,27 +152,21 @@ class QueueService:
             self.dispatcher.enqueue(session_id, merchant, group, priority, self._now())
         )
 
-    async def restore(
-        self,
-        session_id: str,
-        merchant: str,
-        group: str,
-        priority: int,
-        agent_id: str | None,
-        waiting_since: datetime | None,
-    ) -> None:
-        """After a restart: the session is in ``agent_id``'s service again, or waits again
-        (since ``waiting_since``). When the queue knows no such account of the merchant (it was
-        deleted meanwhile), the session waits instead, so another agent takes it."""
-        now = self._now()
-        profile = self._profiles.get(agent_id or "")
-        if agent_id and profile is not None and profile.merchant == merchant:
+    async def restore(self, held: QueueHold) -> None:
+        """After a restart: the session is in ``held.agent_id``'s service again, or waits again
+        (since ``held.waiting_since``). When the queue knows no such account of the merchant (it
+        was deleted meanwhile), the session waits instead, so another agent takes it."""
+        h, now = held, self._now()
+        profile = self._profiles.get(h.agent_id or "")
+        if h.agent_id and profile is not None and profile.merchant == h.merchant:
             decisions = self.dispatcher.restore(
-                session_id, merchant, group, priority, agent_id, now
+                h.session_id, h.merchant, h.group, h.priority, h.agent_id, now
             )
         else:
-            since = waiting_since.timestamp() if waiting_since else None
-            decisions = self.dispatcher.enqueue(session_id, merchant, group, priority, now, since)
+            since = h.waiting_since.timestamp() if h.waiting_since else None
+            decisions = self.dispatcher.enqueue(
+                h.session_id, h.merchant, h.group, h.priority, now, since
+            )
         await self._emit(decisions)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:

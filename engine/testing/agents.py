@@ -11,11 +11,10 @@ or a ``/agent`` command says so, through the events built here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from chatflow.engine.effects import EndReason
 from chatflow.engine.events import AgentEnded, AgentJoined, AgentMessage, NoAgents, QueuePosition
-from chatflow.engine.handoff import EventSink
+from chatflow.engine.handoff import EventSink, QueueHold
 
 
 class SimulatedAgents:
@@ -65,18 +64,10 @@ class SimulatedAgents:
         else:
             await self.sink.deliver(session_id, NoAgents(self.key("no-agents")))
 
-    async def restore(
-        self,
-        session_id: str,
-        merchant: str,
-        group: str,
-        priority: int,
-        agent_id: str | None,
-        waiting_since: datetime | None,
-    ) -> None:
-        self.queued[session_id] = group
-        if agent_id:
-            self.serving[session_id] = agent_id
+    async def restore(self, held: QueueHold) -> None:
+        self.queued[held.session_id] = held.group
+        if held.agent_id:
+            self.serving[held.session_id] = held.agent_id
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         self.queued.pop(session_id, None)

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent_world import Agent, Visitor, frame, running, says
+from agent_world import Agent, LiveServer, Visitor, frame, running, says
+
+
+def served_by_alice(server: LiveServer) -> tuple[Agent, Visitor]:
+    """A presales visitor Alice has accepted."""
+    alice = Agent(server, "acme_alice")
+    alice.connect()
+    visitor = Visitor(server, "acme-web")
+    visitor.choose("售前")
+    alice.frames.expect(frame("offer", session_id=visitor.session_id))
+    alice.ok(visitor.session_id, "accept")
+    visitor.ws.expect(frame("agent_joined", nickname="Alice"))
+    return alice, visitor
 
 
 def test_a_conversation_in_service_is_the_agents_again_after_a_restart(
     tmp_path: Path, cheap_argon2: None
 ) -> None:
     with running(tmp_path) as server:
-        alice = Agent(server, "acme_alice")
-        alice.connect()
-        visitor = Visitor(server, "acme-web")
-        visitor.choose("售前")
+        alice, visitor = served_by_alice(server)
         sid = visitor.session_id
-        alice.frames.expect(frame("offer", session_id=sid))
-        alice.ok(sid, "accept")
-        visitor.ws.expect(frame("agent_joined", nickname="Alice"))
         visitor.say("打印机卡纸了")
         alice.frames.expect(says("打印机卡纸了", "visitor"))
         token = visitor.token
@@ -52,14 +58,8 @@ def test_a_transfer_in_progress_queues_for_its_new_group_after_a_restart(
     """Alice hands the visitor to aftersales, where nobody is online; after the restart the
     visitor waits there (not with Alice again), and Carol of aftersales gets the offer."""
     with running(tmp_path) as server:
-        alice = Agent(server, "acme_alice")
-        alice.connect()
-        visitor = Visitor(server, "acme-web")
-        visitor.choose("售前")
+        alice, visitor = served_by_alice(server)
         sid = visitor.session_id
-        alice.frames.expect(frame("offer", session_id=sid))
-        alice.ok(sid, "accept")
-        visitor.ws.expect(frame("agent_joined", nickname="Alice"))
         alice.ok(sid, "transfer", {"group": "aftersales"})
         alice.frames.expect(frame("transferred", session_id=sid))
 

@@ -7,7 +7,6 @@ restart test's child process (which puts this folder on ``sys.path``).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatflow.engine.effects import (
@@ -36,6 +35,7 @@ from chatflow.engine.events import (
     TimerFired,
     VisitorText,
 )
+from chatflow.engine.handoff import QueueHold
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.node import NodeBase
 from chatflow.engine.runtime import Runtime
@@ -239,18 +239,11 @@ class FakeQueue:
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
         self.calls.append(("enqueue", session_id, merchant, group, str(priority)))
 
-    async def restore(
-        self,
-        session_id: str,
-        merchant: str,
-        group: str,
-        priority: int,
-        agent_id: str | None,
-        waiting_since: datetime | None,
-    ) -> None:
-        since = waiting_since.isoformat() if waiting_since else ""
+    async def restore(self, held: QueueHold) -> None:
+        h = held
+        since = h.waiting_since.isoformat() if h.waiting_since else ""
         self.calls.append(
-            ("restore", session_id, merchant, group, str(priority), agent_id or "", since)
+            ("restore", h.session_id, h.merchant, h.group, str(h.priority), h.agent_id or "", since)
         )
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:

@@ -18,7 +18,7 @@ from chatflow.engine.events import (
     NoAgents,
     QueuePosition,
 )
-from chatflow.engine.handoff import Handoff
+from chatflow.engine.handoff import Handoff, QueueHold
 from chatflow.engine.routing import NotOffered, QueueService, UnknownGroup
 
 pytestmark = pytest.mark.anyio
@@ -281,11 +281,12 @@ async def test_a_restored_service_is_the_agents_again_when_it_logs_in(
     agent, offline until it reconnects, finds the conversation on logging in, can end it, and
     it counts against its room meanwhile."""
     service, sink, notifier = parts
-    await service.restore("s1", "acme", "presales", 0, "agent_alice", None)
+    held = QueueHold("s1", "acme", "presales", 0, "agent_alice", None)
+    await service.restore(held)
     view = service.dispatcher.session("s1")
     assert view is not None and (view.phase, view.agents) == ("active", ("agent_alice",))
     assert sink.of("s1") == [] and notifier.frames == []  # nothing changed for anyone
-    await service.restore("s1", "acme", "presales", 0, "agent_alice", None)  # twice: once
+    await service.restore(held)  # said twice: taken once
     await service.login("agent_alice")
     assert [v.session_id for v in service.dispatcher.sessions_of("agent_alice")] == ["s1"]
     agent = service.dispatcher.agent("agent_alice")
@@ -300,10 +301,10 @@ async def test_a_service_whose_agent_is_gone_queues_for_another(
 ) -> None:
     service, sink, notifier = parts
     await service.login("agent_bob01")
-    await service.restore("s1", "acme", "presales", 0, "deleted_carol", None)
+    await service.restore(QueueHold("s1", "acme", "presales", 0, "deleted_carol", None))
     assert service.dispatcher.agent("deleted_carol") is None
     assert [type(e) for e in sink.of("s1")] == [QueuePosition]  # the visitor waits again
     assert notifier.of("agent_bob01")[-1]["type"] == "offer"
     with pytest.raises(UnknownGroup):  # another merchant's: queued, and globex has no group
-        await service.restore("s2", "globex", "presales", 0, "agent_alice", None)
+        await service.restore(QueueHold("s2", "globex", "presales", 0, "agent_alice", None))
     assert service.dispatcher.session("s2") is None
