@@ -15,17 +15,16 @@ import contextlib
 import logging
 from typing import Any
 
-from anyio import from_thread, to_thread
+from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from chatflow.admin_api.agent_hub import AgentConnection
 from chatflow.admin_api.auth import AuthService, Principal
-from chatflow.admin_api.routes_accounts import live_queue_update
+from chatflow.admin_api.routes_accounts import to_live_queue
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
-from chatflow.engine.directory import account_groups, agent_of
 from chatflow.engine.routing import RoutingError
 from chatflow.engine.stores.recordsdb import AccountRow
 
@@ -38,29 +37,18 @@ MAX_FRAME_BYTES = 4_096
 
 def register_in_turn(services: Services, principal: Principal) -> bool:
     """Give the queue the account as last committed, in the admin changes' turn
-    (:func:`~chatflow.admin_api.routes_accounts.live_queue_update`), so a PATCH of the account
+    (:func:`~chatflow.admin_api.routes_accounts.to_live_queue`), so a PATCH of the account
     landing during the login cannot be overwritten by the login's older read. Runs on a worker
     thread; False if the account is gone, disabled or unreadable."""
     with Session(services.records) as db:
         row = db.get(AccountRow, principal.account_id)
-        if row is None:
+        if row is None or not row.enabled:
             return False
-        told: list[bool] = []
-
-        def update() -> None:
-            if not row.enabled:
-                return
-            try:
-                agent = agent_of(row)
-            except ValidationError:
-                logger.exception("agents.bad_account", extra={"agent_id": principal.account})
-                return
-            groups = account_groups(db, row)
-            from_thread.run(services.queue.update_agent, principal.merchant_id, agent, groups)
-            told.append(True)
-
-        live_queue_update(db, row, update)
-        return bool(told)
+        try:
+            return to_live_queue(services.queue, db, row) and row.enabled
+        except ValidationError:
+            logger.exception("agents.bad_account", extra={"agent_id": principal.account})
+            return False
 
 
 async def register_agent(services: Services, principal: Principal) -> bool:

@@ -40,6 +40,7 @@ from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
 from chatflow.engine.directory import account_groups, agent_of
+from chatflow.engine.routing import QueueService
 from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
@@ -141,20 +142,23 @@ def live_queue_update(db: Session, row: SQLModel, update: Callable[[], object]) 
             update()
 
 
-def to_live_queue(request: Request, db: Session, row: AccountRow) -> None:
-    """Give this worker's queue the account as it is now, before the route answers.
+def to_live_queue(queue: QueueService, db: Session, row: AccountRow) -> bool:
+    """Give this worker's queue the account as last committed, in the admin changes' turn;
+    False when the row was deleted meanwhile.
 
     An online agent then gets offers from a group it joined and none from one it left without
-    logging in again. Called from the route's worker thread; the queue lives on the event loop.
+    logging in again. Called from a worker thread (a route's, or an agent's login); the queue
+    lives on the event loop.
     """
-    queue = services_of(request).queue
-    live_queue_update(
-        db,
-        row,
-        lambda: from_thread.run(
-            queue.update_agent, row.merchant_id, agent_of(row), account_groups(db, row)
-        ),
-    )
+    told: list[bool] = []
+
+    def update() -> None:
+        groups = account_groups(db, row)
+        from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), groups)
+        told.append(True)
+
+    live_queue_update(db, row, update)
+    return bool(told)
 
 
 @router.get("", response_model=list[AccountOut])
@@ -241,7 +245,7 @@ def update_account(
     db.add(row)
     db.commit()
     db.refresh(row)
-    to_live_queue(request, db, row)
+    to_live_queue(services_of(request).queue, db, row)
     return account_out(db, row)
 
 

@@ -227,4 +227,4 @@ def delete_group(
     db.delete(row)
     db.commit()
     for account in members:
-        to_live_queue(request, db, account)
+        to_live_queue(services_of(request).queue, db, account)
