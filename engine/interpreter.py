@@ -216,8 +216,7 @@ class _Apply:
                 self.dispatch(event)
             case AgentEnded():
                 s.timers.pop(IDLE_TIMER, None)  # the bot's rule again, from its next message
-                s.status, s.queue_group, s.queue_agent = "active", None, None
-                s.queued_at = s.waiting_since = None
+                s.leave_queue()
                 self.say(self.flow.flow.settings.agent_end_message, "system")
                 self.dispatch(event)
             case _:
@@ -405,8 +404,7 @@ class _Apply:
                     self.tx.actions.append(effect)
                 case LeaveQueue():
                     if s.status in ("queued", "with_agent"):
-                        s.status, s.queue_group, s.queue_agent = "active", None, None
-                        s.queued_at = s.waiting_since = None
+                        s.leave_queue()
                         self.tx.actions.append(effect)
                 case ShowSurvey(style=style, levels=levels, labels=labels, prompt=prompt):
                     survey = {"style": style, "levels": levels, "labels": list(labels)}

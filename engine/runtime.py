@@ -293,13 +293,12 @@ class Runtime:
         if self.handoff is None:
             return 0
         for session in found:
-            agent = session.queue_agent if session.status == "with_agent" else None
             held = QueueHold(
                 session.id,
                 session.merchant,
                 session.queue_group or "",
                 session.queue_priority,
-                agent,
+                session.queue_agent,
                 session.waiting_since,
             )
             try:

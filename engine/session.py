@@ -249,6 +249,12 @@ class Session:
         session._saved_keys = session.seen_count - len(legacy)  # legacy keys: saved next time
         return session
 
+    def leave_queue(self) -> None:
+        """The queue no longer has it (the service ended, or the flow took it out): the bot's."""
+        self.status = "active"
+        self.queue_group = self.queue_agent = None
+        self.queued_at = self.waiting_since = None
+
     def dumps(self) -> str:
         """Compact JSON text (what the stores keep; the idempotency keys are kept beside it)."""
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
