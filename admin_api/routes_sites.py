@@ -32,7 +32,7 @@ from chatflow.admin_api.tenants import (
 )
 from chatflow.engine import flowversions as fv
 from chatflow.engine.checks import choices
-from chatflow.engine.stores.recordsdb import FlowVersionRow, SiteRow
+from chatflow.engine.stores.recordsdb import SiteRow
 
 router = APIRouter(prefix="/api/v1/admin/sites", tags=["sites"])
 
@@ -86,15 +86,6 @@ class SiteOut(ApiModel):
     enabled: bool
     disabled_at: datetime | None
     """When it was disabled (for good)."""
-
-
-def _published(db: Session, merchant_id: str) -> dict[str, int]:
-    rows = db.exec(
-        select(FlowVersionRow.flow_id, FlowVersionRow.version).where(
-            FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published"
-        )
-    ).all()
-    return dict(rows)
 
 
 def _out(row: SiteRow, published: dict[str, int]) -> SiteOut:
@@ -162,7 +153,7 @@ def _save(
         if version is None:
             db.rollback()
             why = "was deleted while the site was being saved"
-            _no_flow(flow, why, _published(db, actor.merchant_id))
+            _no_flow(flow, why, fv.published_versions(db, actor.merchant_id))
         published[flow] = version
     db.commit()
     db.refresh(row)
@@ -173,7 +164,7 @@ def _save(
 def list_sites(actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> list[SiteOut]:
     """The merchant's sites the account's site scope covers."""
     rows = db.exec(select(SiteRow).where(SiteRow.merchant_id == actor.merchant_id)).all()
-    published = _published(db, actor.merchant_id)
+    published = fv.published_versions(db, actor.merchant_id)
     return [_out(r, published) for r in sorted(rows, key=lambda r: r.key) if actor.sees_site(r.key)]
 
 
@@ -186,7 +177,7 @@ def create_site(
         raise ApiProblem(403, "forbidden", "an account limited to chosen sites cannot create sites")
     if db.get(SiteRow, body.key) is not None:
         raise ApiProblem(409, "conflict", f"site key {body.key!r} is taken; choose another")
-    published = _published(db, actor.merchant_id)
+    published = fv.published_versions(db, actor.merchant_id)
     _check_refs(db, actor, published, body.flow, body.groups)
     row = SiteRow(
         key=body.key,
@@ -202,7 +193,7 @@ def create_site(
 @router.get("/{key}", response_model=SiteOut)
 def get_site(key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> SiteOut:
     """One site."""
-    return _out(_get(db, actor, key), _published(db, actor.merchant_id))
+    return _out(_get(db, actor, key), fv.published_versions(db, actor.merchant_id))
 
 
 @router.patch("/{key}", response_model=SiteOut)
@@ -214,7 +205,7 @@ def update_site(
 ) -> SiteOut:
     """Change a site; a disabled site cannot be changed (409)."""
     row = _get_enabled(db, actor, key)
-    published = _published(db, actor.merchant_id)
+    published = fv.published_versions(db, actor.merchant_id)
     _check_refs(db, actor, published, body.flow, body.groups)
     fields = body.model_dump(exclude_unset=True)
     if "name" in fields:
@@ -243,7 +234,7 @@ def disable_site(
         db.add(row)
         db.commit()
         db.refresh(row)
-    return _out(row, _published(db, actor.merchant_id))
+    return _out(row, fv.published_versions(db, actor.merchant_id))
 
 
 @router.post("/{key}/enable", response_model=SiteOut)
@@ -251,4 +242,4 @@ def enable_site(
     key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
 ) -> SiteOut:
     """Always refused for a disabled site (409): only the administrator can bring one back."""
-    return _out(_get_enabled(db, actor, key), _published(db, actor.merchant_id))
+    return _out(_get_enabled(db, actor, key), fv.published_versions(db, actor.merchant_id))

@@ -19,9 +19,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatflow.engine.config import Agent, DeploymentConfig, Group
+from chatflow.engine.flowversions import published_rows
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
-    FlowVersionRow,
     GroupRow,
     MerchantRow,
     SiteRow,
@@ -170,11 +170,7 @@ def _published_flows(
     """Add the merchant's published flows and return their ids; a flow id two merchants publish
     differently keeps the first merchant's text (a flows folder holds one file per id) and says
     so."""
-    rows = db.exec(
-        select(FlowVersionRow)
-        .where(FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published")
-        .order_by(col(FlowVersionRow.flow_id))
-    ).all()
+    rows = published_rows(db, merchant_id)
     for row in rows:
         if row.flow_id not in texts:
             texts[row.flow_id] = row.yaml

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine, delete, func, update
+from sqlalchemy import ColumnElement, Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -130,17 +130,36 @@ def _version(row: FlowVersionRow) -> FlowVersion:
     )
 
 
+def _published(merchant_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The filter of the merchant's published versions (at most one per flow)."""
+    return col(FlowVersionRow.merchant_id) == merchant_id, col(FlowVersionRow.status) == "published"
+
+
 def published_flow_yaml(engine: Engine, merchant_id: str, flow_id: str) -> tuple[int, str] | None:
     """``(version, yaml)`` of the merchant's published version of a flow, or None."""
     with Session(engine) as db:
         row = db.exec(
             select(FlowVersionRow).where(
-                FlowVersionRow.merchant_id == merchant_id,
-                FlowVersionRow.flow_id == flow_id,
-                FlowVersionRow.status == "published",
+                *_published(merchant_id), FlowVersionRow.flow_id == flow_id
             )
         ).first()
         return (row.version, row.yaml) if row is not None else None
+
+
+def published_versions(db: Session, merchant_id: str) -> dict[str, int]:
+    """Flow id -> the number of the merchant's published version of it (texts not read)."""
+    rows = db.exec(
+        select(FlowVersionRow.flow_id, FlowVersionRow.version).where(*_published(merchant_id))
+    ).all()
+    return dict(rows)
+
+
+def published_rows(db: Session, merchant_id: str) -> list[FlowVersionRow]:
+    """The merchant's published versions with their texts, by flow id."""
+    statement = (
+        select(FlowVersionRow).where(*_published(merchant_id)).order_by(col(FlowVersionRow.flow_id))
+    )
+    return list(db.exec(statement).all())
 
 
 def check_flow_text(
@@ -429,9 +448,7 @@ def lock_published(db: Session, merchant_id: str, flow_id: str) -> int | None:
     publish change first.
     """
     published = select(FlowVersionRow.version).where(
-        FlowVersionRow.merchant_id == merchant_id,
-        FlowVersionRow.flow_id == flow_id,
-        FlowVersionRow.status == "published",
+        *_published(merchant_id), FlowVersionRow.flow_id == flow_id
     )
     for _ in range(3):
         version = db.exec(published.with_for_update(read=True)).first()

@@ -16,7 +16,6 @@ import pytest
 from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from sqlmodel import Session
 
-from chatflow.admin_api import routes_sites
 from chatflow.engine import flowversions as fv
 
 S = "/api/v1/admin/sites"
@@ -47,7 +46,7 @@ def _point_a_site_at_spare(kit: Kit, how: str) -> httpx.Response:
 
 def _after_reading_published(monkeypatch: pytest.MonkeyPatch, then: Callable[[], None]) -> None:
     """The site route's first read of the published flows is followed by ``then()``."""
-    real = routes_sites._published
+    real = fv.published_versions
     done = threading.Event()
 
     def published(db: Session, merchant_id: str) -> dict[str, int]:
@@ -57,7 +56,7 @@ def _after_reading_published(monkeypatch: pytest.MonkeyPatch, then: Callable[[],
             then()
         return found
 
-    monkeypatch.setattr(routes_sites, "_published", published)
+    monkeypatch.setattr(fv, "published_versions", published)
 
 
 def _assert_refused_and_unchanged(kit: Kit, answer: httpx.Response) -> None:
