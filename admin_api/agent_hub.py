@@ -10,8 +10,9 @@ source of messages: nothing else carries what the visitor says to the agents.
 
 When the service ends or moves away, the reader stops and the writer sends what the log holds
 beyond the last ``seq`` sent before the ``session_ended`` / ``transferred`` frame, so nothing said
-just before the end is lost. When an agent's last websocket closes, it is logged out of the queue
-after :attr:`AgentHub.logout_grace` seconds unless it reconnects (a reload keeps its state).
+just before the end is lost. When an agent's last websocket on this worker closes, the queue is
+told after :attr:`AgentHub.logout_grace` seconds unless it reconnects (a reload keeps its state);
+the agent logs out when no worker holds a websocket of it.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import WebSocket
 
-from chatflow.engine.clock import Clock, SystemClock
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.frames import Frame
 from chatflow.engine.routing.service import QueueService
@@ -36,12 +36,6 @@ logger = logging.getLogger("chatflow.agents")
 REPLAY_BATCH = 500
 LEAVING = frozenset({"session_ended", "transferred", "left"})
 """Frames after which the agent no longer serves the session (its transcript stops)."""
-
-
-class Writer(Protocol):
-    """The records writer (``RecordWriter.put``)."""
-
-    def put(self, method: str, *args: Any, **kwargs: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -179,10 +173,6 @@ class AgentHub:
     def __init__(self) -> None:
         self.connections: dict[str, set[AgentConnection]] = {}
         self.queue: QueueService | None = None
-        self.writer: Writer | None = None
-        self.clock: Clock = SystemClock()
-        self.reasons: dict[str, str] = {}
-        """Agent id -> the reason given with its current status (``rest``: lunch...)."""
         self.logout_grace = 10.0
         """Seconds an agent stays logged in to the queue after its last websocket closed."""
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -196,14 +186,9 @@ class AgentHub:
     # -- the queue's AgentNotifier -----------------------------------------------------------
 
     async def notify(self, agent_id: str, frame: dict[str, Any]) -> None:
-        kind = frame.get("type")
-        if kind == "offer" and self.writer is not None:
-            self.writer.put("rang", frame["session_id"], agent_id, self.clock.now())
-        if kind == "status":
-            reason = frame.get("reason") or self.reasons.get(agent_id)
-            if frame.get("status") in ("free", "offline"):
-                self.reasons.pop(agent_id, None)
-            elif reason and "reason" not in frame:
+        if frame.get("type") == "status" and "reason" not in frame and self.queue is not None:
+            reason = self.queue.reason(agent_id)
+            if reason and frame.get("status") not in ("free", "offline"):
                 frame = {**frame, "reason": reason}
         self.send(agent_id, frame)
 
@@ -241,13 +226,14 @@ class AgentHub:
             self._pending_logouts[agent] = asyncio.create_task(self._logout_later(agent))
 
     async def _logout_later(self, agent_id: str) -> None:
+        """After the grace period, tell the queue this worker holds no websocket of the agent:
+        it logs out unless another worker holds one."""
         try:
             await asyncio.sleep(self.logout_grace)
             if self.online(agent_id) or self.queue is None:
                 return
-            view = self.queue.dispatcher.agent(agent_id)
-            if view is not None and view.status != "offline":
-                await self.queue.logout(agent_id)
+            await self.queue.detach(agent_id)
+            if not self.queue.connected(agent_id):
                 logger.info("agents.logged_out", extra={"agent_id": agent_id})
         finally:
             if self._pending_logouts.get(agent_id) is asyncio.current_task():

@@ -128,14 +128,15 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
     hub = services.hub
     hub.attach(connection)
     try:
-        view = services.queue.dispatcher.agent(agent)
         try:
+            await services.queue.attach(agent)
+            view = services.queue.dispatcher.agent(agent)
             if view is None or view.status == "offline":
                 await services.queue.login(agent)
             else:
                 frame: dict[str, Any] = {"type": "status", "status": view.status}
-                if hub.reasons.get(agent):
-                    frame["reason"] = hub.reasons[agent]
+                if services.queue.reason(agent):
+                    frame["reason"] = services.queue.reason(agent)
                 connection.push(frame)
         except (RoutingError, ValueError) as exc:
             connection.push(_error("login_refused", str(exc)))

@@ -81,7 +81,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         settings.data.mkdir(parents=True, exist_ok=True)
     engine = records_engine(settings.records_url)
     shared = scaleout.shared(settings, config.limits)  # in-process, or Redis with --redis
-    services = Services(config, engine, shared.store, clock or SystemClock())
+    services = Services(config, engine, shared.store, clock or SystemClock(), shared.queue_log)
     services.feed = shared.feed
     channel = VisitorChannel(
         runtime=services.runtime,

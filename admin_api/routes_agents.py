@@ -108,22 +108,18 @@ async def set_status(request: Request, me: Me, body: StatusBody) -> StatusOut:
     agent = me.account
     view = services.queue.dispatcher.agent(agent)
     online = view is not None and view.status != "offline"
-    if body.status != "offline" and not services.hub.online(agent):
+    if body.status != "offline" and not services.queue.connected(agent):
         raise ApiProblem(
             409, "not_connected", "open the agent websocket (/ws/agent) before going online"
         )
-    if body.reason:
-        services.hub.reasons[agent] = body.reason
-    else:
-        services.hub.reasons.pop(agent, None)
     try:
         if body.status == "offline":
             if online:
                 await services.queue.logout(agent)
         elif online:
-            await services.queue.set_status(agent, body.status)
+            await services.queue.set_status(agent, body.status, body.reason)
         else:
-            await services.queue.login(agent, body.status)
+            await services.queue.login(agent, body.status, body.reason)
     except RoutingError as exc:
         raise refused(exc) from None
     return StatusOut(status=body.status, reason=body.reason)
@@ -177,7 +173,7 @@ async def list_agents(
                 staff_no=row.staff_no,
                 groups=dict(row.groups),
                 status=status,
-                reason=services.hub.reasons.get(row.account) if status != "offline" else None,
+                reason=services.queue.reason(row.account) if status != "offline" else None,
                 sessions=len(view.active) if view is not None else 0,
                 ringing=len(view.ringing) if view is not None else 0,
             )

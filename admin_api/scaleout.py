@@ -4,8 +4,9 @@ Embedded (no ``--redis``): the SQLite session store under ``--data``, the in-pro
 feed and rate limiters, the visitor-token secret in a file under ``--data``. Scale-out
 (``--redis URL``): the Redis session store, the Redis pub/sub feed, rate limiters whose windows
 live in Redis, and a visitor-token secret kept in Redis, so a visitor's token, websocket and
-messages work on whichever worker the load balancer picks. The records database
-(``--database``) is chosen in ``app.py``; the agent queue stays in-process (docs/deployment.md).
+messages work on whichever worker the load balancer picks, and one agent queue that every worker
+applies from a Redis stream (``engine.routing.log_redis``), so agents on any worker serve
+visitors queued through any worker. The records database (``--database``) is chosen in ``app.py``.
 
 ``CHATFLOW_REDIS_PREFIX`` (in the environment) puts the keys under another prefix than
 ``chatflow:``, so several deployments can share one Redis.
@@ -26,6 +27,7 @@ from chatflow.engine.config import Limits, Rate
 from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter, RateLimiter
+from chatflow.engine.routing import CommandLog
 from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.sqlite import SqliteStore
 
@@ -47,6 +49,8 @@ class Shared:
     login_per_account: RateLimiter | None = None
     """Login attempts per account for ``AuthService`` (None: its in-process default)."""
     login_per_ip: RateLimiter | None = None
+    queue_log: CommandLog | None = None
+    """The shared agent queue's command log (None: the queue is the process's own)."""
     starts: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -91,6 +95,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
 
     from chatflow.engine.feed_redis import RedisOutputFeed
     from chatflow.engine.ratelimit_redis import RedisRateLimiter
+    from chatflow.engine.routing.log_redis import RedisCommandLog
 
     url, prefix = settings.redis_url, redis_prefix(settings)
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
@@ -115,6 +120,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
         visitor_secret=secret,
         login_per_account=limiter("login-account", LOGINS_PER_ACCOUNT),
         login_per_ip=limiter("login-ip", LOGINS_PER_IP),
+        queue_log=RedisCommandLog(url, prefix=prefix),
         starts=[feed.start],
         closes=[feed.aclose, close_client],
     )

@@ -33,7 +33,16 @@ from chatflow.engine.frames import Frame
 from chatflow.engine.handoff import QueueHold
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.records import Recorder
-from chatflow.engine.routing import Accepted, Assigned, Decision, Ended, QueueService, Transferred
+from chatflow.engine.routing import (
+    Accepted,
+    Assigned,
+    CommandLog,
+    Decision,
+    Ended,
+    Offer,
+    QueueService,
+    Transferred,
+)
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import SessionStore
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, RecordsTable
@@ -106,7 +115,8 @@ class RecordWriter:
 
 
 class QueueRecorder:
-    """A queue observer: the milestones the queue decides, for the records. An agent joins
+    """A queue observer: the milestones the queue decides, for the records. An offer rings
+    (the first ring is kept), an agent joins
     (accepted, or auto-assigned), a service ends (the agent, the visitor leaving, the idle
     timeout, an admin: the decision says who closed it), a transfer hands the conversation on
     (the service of the agents before ends there; the record may move to another group).
@@ -118,7 +128,9 @@ class QueueRecorder:
 
     def __call__(self, decision: Decision) -> None:
         d, at = decision, self._clock.now()
-        if isinstance(d, Accepted | Assigned):
+        if isinstance(d, Offer):
+            self._writer.put("rang", d.session_id, d.agent_id, at)
+        elif isinstance(d, Accepted | Assigned):
             self._writer.put("joined", d.session_id, d.agent_id, at)
         elif isinstance(d, Ended):
             self._writer.put("service_ended", d.session_id, d.closed_by, at)
@@ -150,7 +162,12 @@ class Services(VisitorBackend):
     """Everything that lives while the app runs."""
 
     def __init__(
-        self, config: DeploymentConfig, records: Engine, store: SessionStore, clock: Clock
+        self,
+        config: DeploymentConfig,
+        records: Engine,
+        store: SessionStore,
+        clock: Clock,
+        queue_log: CommandLog | None = None,
     ) -> None:
         self.config = config
         self.records = records
@@ -159,8 +176,6 @@ class Services(VisitorBackend):
         self.feed = OutputFeed()
         self.writer = RecordWriter(Recorder(records))
         self.hub = AgentHub()
-        self.hub.clock = clock
-        self.hub.writer = self.writer
         self.http = HttpxCaller(config.http)
         self.runtime = Runtime(
             store,
@@ -174,6 +189,7 @@ class Services(VisitorBackend):
             self.hub,
             clock,
             observers=[QueueRecorder(self.writer, clock)],
+            log=queue_log,
         )
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
@@ -193,12 +209,13 @@ class Services(VisitorBackend):
     async def start(self, flows_folder: Path) -> None:
         """Publish the flows, load groups and agents into the queue, start background loops."""
         self.writer.start()
+        await self.queue.start()  # scaled out: the shared queue's state, before changing it
         for path in sorted(flows_folder.glob("*.flow.yaml")):
             await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
         for group_row in self._rows(GroupRow):  # as the admin API last set them
             await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
         for row in self._rows(AccountRow):
-            self.queue.register_agent(row.merchant_id, agent_of(row))
+            await self.queue.register_agent(row.merchant_id, agent_of(row))
         recovered = await self.runtime.recover()
         self._tasks = [
             asyncio.create_task(self.runtime.run_timers(0.5)),
@@ -219,6 +236,7 @@ class Services(VisitorBackend):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.queue.aclose()
         await self.runtime.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)

@@ -2,7 +2,8 @@
 
 :class:`Dispatcher` is the pure state machine (time passed in, decisions returned);
 :class:`QueueService` wraps it for the runtime (``Handoff``) and the agent workbench, turning
-decisions into session events and agent websocket frames. See ``docs/routing.md``.
+decisions into session events and agent websocket frames; every change is a command on a
+:class:`QueueState`, which a :class:`CommandLog` (``log_redis``) shares between workers. See ``docs/routing.md``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from chatflow.engine.routing._errors import (
     UnknownSession,
 )
 from chatflow.engine.routing._state import MAX_RINGING, AgentView, GroupView, SessionView
-from chatflow.engine.routing.service import AgentNotifier, QueueService
+from chatflow.engine.routing.queue_state import QueueState
+from chatflow.engine.routing.service import AgentNotifier, CommandLog, QueueService
 
 __all__ = [
     "MAX_RINGING",
@@ -48,6 +50,7 @@ __all__ = [
     "AgentView",
     "Assigned",
     "CollaboratorLeft",
+    "CommandLog",
     "Decision",
     "Dispatcher",
     "Ended",
@@ -63,6 +66,7 @@ __all__ = [
     "OfferWithdrawn",
     "PositionChanged",
     "QueueService",
+    "QueueState",
     "RoutingError",
     "SessionView",
     "StatusChanged",

@@ -41,6 +41,19 @@ def log(event: str, **fields: Any) -> None:
         logger.info(event, extra={"event": event, **fields})
 
 
+class Counter:
+    """``itertools.count(1)`` that pickles on every Python (a replica's snapshot holds it)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def __next__(self) -> int:
+        self.last += 1
+        return self.last
+
+
 class Core:
     """State plus the steps operations are made of; holds no I/O and reads no clock."""
 
@@ -49,8 +62,8 @@ class Core:
         self._agents: dict[str, AgentState] = {}
         self._sessions: dict[str, SessionState] = {}
         self._expiry: list[tuple[float, int, str]] = []
-        self._seq = itertools.count(1)
-        self._tokens = itertools.count(1)
+        self._seq = Counter()
+        self._tokens = Counter()
         self._dirty: dict[GroupState, None] = {}
 
     # -- lookups -------------------------------------------------------------------------------

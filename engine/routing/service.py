@@ -1,7 +1,9 @@
 """The queue as an engine service: the runtime's ``Handoff`` and the agent workbench's backend.
 
-:class:`QueueService` owns a :class:`~chatflow.engine.routing.Dispatcher`, reads the clock, and
-carries the dispatcher's decisions out: session events through the runtime's ``EventSink``
+:class:`QueueService` owns a :class:`~chatflow.engine.routing.queue_state.QueueState` (the
+:class:`~chatflow.engine.routing.Dispatcher` and what goes with it), reads the clock, turns each
+operation into a command on it (shared by every worker through a :class:`CommandLog` when
+scaled out), and carries the decisions out: session events through the runtime's ``EventSink``
 (``QueuePosition``, ``NoAgents``, ``AgentJoined``, ``AgentEnded``) and agent websocket frames
 through an :class:`AgentNotifier`. Deliveries go through one outbox drained in order, so events
 of one operation never overtake those of an earlier one, and a sink that calls back into the
@@ -15,7 +17,6 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatflow.engine import events
@@ -40,7 +41,7 @@ from chatflow.engine.routing._decisions import (
     Transferred,
 )
 from chatflow.engine.routing._dispatcher import Dispatcher
-from chatflow.engine.routing._errors import UnknownAgent, UnknownGroup
+from chatflow.engine.routing.queue_state import QueueState
 
 logger = logging.getLogger("chatflow.routing")
 
@@ -48,20 +49,40 @@ Frame = dict[str, Any]
 
 
 class AgentNotifier(Protocol):
-    """Where frames for an agent's workbench go (its websocket connections)."""
+    """Where frames for an agent's workbench go (its websocket connections on this worker)."""
 
     async def notify(self, agent_id: str, frame: Frame) -> None: ...
 
 
-@dataclass(frozen=True)
-class AgentProfile:
-    """What the queue needs to know of an agent account beyond the dispatcher's state."""
+class CommandLog(Protocol):
+    """An ordered log of queue commands that every worker applies to its own copy of the
+    :class:`QueueState` (``log_redis.RedisCommandLog``): how workers share one queue."""
 
-    merchant: str
-    staff_no: str
-    nickname: str
-    groups: dict[str, int]
-    default_status: AgentStatus = "free"
+    worker: str
+    """This worker's id (which worker holds an agent's websockets)."""
+
+    async def start(self, replica: Replica) -> None:
+        """Give the replica the shared state (snapshot, then the commands since) and follow
+        the log from there: every command, whoever issued it, goes to ``replica.replicated``."""
+        ...
+
+    async def submit(self, op: str, args: tuple[Any, ...], now: float) -> list[Decision]:
+        """Append a command; return its decisions once this worker applied it (or raise what
+        applying it raised)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class Replica(Protocol):
+    """What a :class:`CommandLog` keeps in step: the state, and who hears each command's
+    decisions on this worker."""
+
+    state: QueueState
+
+    async def replicated(self, decisions: Sequence[Decision]) -> None: ...
+
+    async def worker_gone(self, worker: str) -> None: ...
 
 
 CLOSED_BY: dict[str, ClosedBy] = {"visitor": "client", "idle": "timer", "admin": "admin"}
@@ -78,7 +99,14 @@ _Delivery = tuple[str, str, Any]
 
 
 class QueueService:
-    """Implements ``Handoff`` (``engine.handoff``), plus agents' operations."""
+    """Implements ``Handoff`` (``engine.handoff``), plus agents' operations.
+
+    Every operation is a command on the :class:`QueueState`. Embedded (no ``log``), the service
+    applies it at once and delivers all its decisions. With a :class:`CommandLog` (scale-out),
+    the command goes through the log: every worker applies it and tells the agents connected
+    to it (:meth:`replicated`); the worker that issued it also writes the records (observers)
+    and delivers the session events, once.
+    """
 
     def __init__(
         self,
@@ -87,22 +115,60 @@ class QueueService:
         clock: Clock | None = None,
         dispatcher: Dispatcher | None = None,
         observers: Sequence[Callable[[Decision], None]] = (),
+        log: CommandLog | None = None,
     ) -> None:
-        self.dispatcher = dispatcher or Dispatcher()
+        self.state = QueueState(dispatcher or Dispatcher())
+        self._log = log
+        self.worker = log.worker if log is not None else "local"
         self._observers = tuple(observers)
         """Told of every decision before it is carried out (the records' taps)."""
         self._sink = sink
         self._notifier = notifier
         self._clock: Clock = clock or SystemClock()
-        self._profiles: dict[str, AgentProfile] = {}
         self._outbox: deque[_Delivery] = deque()
         self._positions: dict[str, list[events.Event]] = {}
         """Per session, the not yet delivered position in the outbox (a one-item cell)."""
         self._draining = False
         self._wake = asyncio.Event()
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The dispatcher's current state (read it; change it only through operations)."""
+        return self.state.dispatcher
+
     def _now(self) -> float:
         return self._clock.now().timestamp()
+
+    async def start(self) -> None:
+        """Join the shared queue (scale-out): take its state and follow its log."""
+        if self._log is not None:
+            await self._log.start(self)
+
+    async def aclose(self) -> None:
+        if self._log is not None:
+            await self._log.aclose()
+
+    async def _submit(self, op: str, *args: Any, quiet: str | None = None) -> None:
+        """Apply a command (through the log, when there is one) and carry out its decisions."""
+        if self._log is None:
+            await self._emit(self.state.apply(op, args, self._now()), quiet)
+        else:
+            decisions = await self._log.submit(op, args, self._now())
+            await self._emit(decisions, quiet, agents=False)
+
+    async def replicated(self, decisions: Sequence[Decision]) -> None:
+        """A command from the log was applied here: tell this worker's agents (every worker
+        does so for its own websockets; the issuer does the rest in :meth:`_submit`)."""
+        for decision in decisions:
+            if isinstance(decision, Offer):
+                self._wake.set()
+            for kind, target, payload in self._translate(decision):
+                if kind == "agent":
+                    try:
+                        await self._notifier.notify(target, payload)
+                    except Exception:
+                        extra = {"event": "routing.deliver_failed", "kind": kind, "target": target}
+                        logger.exception("routing.deliver_failed", extra=extra)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -112,16 +178,14 @@ class QueueService:
             for group in merchant.groups:
                 await self.configure_group(merchant.id, group)
             for agent in merchant.agents:
-                self.register_agent(merchant.id, agent)
+                await self.register_agent(merchant.id, agent)
 
     async def configure_group(self, merchant: str, group: Group) -> None:
-        await self._emit(self.dispatcher.configure_group(merchant, group, self._now()))
+        await self._submit("configure_group", merchant, group)
 
-    def register_agent(self, merchant: str, agent: Agent, agent_id: str | None = None) -> None:
+    async def register_agent(self, merchant: str, agent: Agent, agent_id: str | None = None) -> None:
         """Know an account (id defaults to its login name) so it can log in and be named."""
-        self._profiles[agent_id or agent.account] = AgentProfile(
-            merchant, agent.staff_no, agent.nickname, dict(agent.groups), agent.default_status
-        )
+        await self.update_agent(merchant, agent, (), agent_id)
 
     async def update_agent(
         self, merchant: str, agent: Agent, groups: Sequence[Group] = (), agent_id: str | None = None
@@ -132,104 +196,96 @@ class QueueService:
         memberships: offers from a group it left are withdrawn, a group it joined offers to it.
         ``groups`` (definitions of the agent's groups) are configured first if the queue lacks them.
         """
-        agent_id = agent_id or agent.account
-        for group in groups:
-            try:
-                self.dispatcher.group(merchant, group.id)
-            except UnknownGroup:
-                await self.configure_group(merchant, group)
-        view = self.dispatcher.agent(agent_id)
-        decisions: list[Decision] = []
-        if view is not None and dict(view.groups) != agent.groups:
-            decisions = self.dispatcher.set_agent_groups(agent_id, agent.groups, self._now())
-        self.register_agent(merchant, agent, agent_id)
-        await self._emit(decisions)
+        await self._submit("account", merchant, agent, tuple(groups), agent_id or agent.account)
 
     # -- Handoff (the runtime) -----------------------------------------------------------------
 
     async def enqueue(self, session_id: str, merchant: str, group: str, priority: int) -> None:
-        await self._emit(
-            self.dispatcher.enqueue(session_id, merchant, group, priority, self._now())
-        )
+        await self._submit("enqueue", session_id, merchant, group, priority)
 
     async def restore(self, held: QueueHold) -> None:
         """After a restart: the session is in ``held.agent_id``'s service again, or waits again
         (since ``held.waiting_since``). When the queue knows no such account of the merchant (it
-        was deleted meanwhile), the session waits instead, so another agent takes it."""
-        h, now = held, self._now()
-        profile = self._profiles.get(h.agent_id or "")
-        if h.agent_id and profile is not None and profile.merchant == h.merchant:
-            decisions = self.dispatcher.restore(
-                h.session_id, h.merchant, h.group, h.priority, h.agent_id, now
-            )
-        else:
-            since = h.waiting_since.timestamp() if h.waiting_since else None
-            decisions = self.dispatcher.enqueue(
-                h.session_id, h.merchant, h.group, h.priority, now, since
-            )
-        await self._emit(decisions)
+        was deleted meanwhile), the session waits instead, so another agent takes it. A session
+        the queue already has (another worker restored it) stays as it is."""
+        await self._submit("restore", held)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         """The runtime asked, so the session itself hears nothing back; its agents do, with
         who closed it (:func:`closed_by`)."""
-        decisions = self.dispatcher.leave(session_id, self._now(), closed_by(reason))
-        await self._emit(decisions, quiet=session_id)
+        await self._submit("leave", session_id, closed_by(reason), quiet=session_id)
 
     # -- agents --------------------------------------------------------------------------------
 
-    async def login(self, agent_id: str, status: AgentStatus | None = None) -> None:
+    async def login(
+        self, agent_id: str, status: AgentStatus | None = None, reason: str | None = None
+    ) -> None:
         """Bring a registered agent online, in its default status unless told otherwise."""
-        profile = self._profiles.get(agent_id)
-        if profile is None:
-            raise UnknownAgent(agent_id)
-        decisions = self.dispatcher.agent_login(
-            agent_id,
-            profile.merchant,
-            profile.groups,
-            self._now(),
-            status or profile.default_status,
-        )
-        await self._emit(decisions)
+        await self._submit("login", agent_id, status, reason)
 
     async def logout(self, agent_id: str) -> None:
-        await self._emit(self.dispatcher.agent_logout(agent_id, self._now()))
+        await self._submit("logout", agent_id)
 
-    async def set_status(self, agent_id: str, status: AgentStatus) -> None:
-        await self._emit(self.dispatcher.set_agent_status(agent_id, status, self._now()))
+    async def set_status(
+        self, agent_id: str, status: AgentStatus, reason: str | None = None
+    ) -> None:
+        await self._submit("set_status", agent_id, status, reason)
+
+    def reason(self, agent_id: str) -> str | None:
+        """The reason given with the agent's current status, if any."""
+        return self.state.reasons.get(agent_id)
+
+    async def attach(self, agent_id: str) -> None:
+        """The agent has a websocket open on this worker."""
+        if self.worker not in self.state.present.get(agent_id, ()):
+            await self._submit("present", agent_id, self.worker)
+
+    async def detach(self, agent_id: str) -> None:
+        """This worker holds no websocket of the agent any more: logged out when no worker
+        holds one."""
+        await self._submit("absent", agent_id, self.worker)
+
+    async def worker_gone(self, worker: str) -> None:
+        """Another worker stopped without a goodbye: its agents lost their websockets."""
+        await self._submit("worker_gone", worker)
+
+    def connected(self, agent_id: str) -> bool:
+        """The agent has a websocket open on some worker."""
+        return self.state.connected(agent_id)
 
     async def accept(self, agent_id: str, session_id: str) -> None:
-        await self._emit(self.dispatcher.accept(agent_id, session_id, self._now()))
+        await self._submit("accept", agent_id, session_id)
 
     async def decline(self, agent_id: str, session_id: str) -> None:
-        await self._emit(self.dispatcher.decline(agent_id, session_id, self._now()))
+        await self._submit("decline", agent_id, session_id)
 
     async def end(
         self, session_id: str, agent_id: str | None = None, closed_by: ClosedBy = "seat"
     ) -> None:
         """End the human service; the visitor's flow goes on at the transfer node's ``next``."""
-        decisions = self.dispatcher.end_service(session_id, self._now(), closed_by, agent_id)
-        await self._emit(decisions)
+        await self._submit("end", session_id, agent_id, closed_by)
 
     async def transfer(
         self, session_id: str, *, to_group: str | None = None, to_agent: str | None = None
     ) -> None:
-        decisions = self.dispatcher.transfer(
-            session_id, self._now(), to_group=to_group, to_agent=to_agent
-        )
-        await self._emit(decisions)
+        await self._submit("transfer", session_id, to_group, to_agent)
 
     async def invite(self, session_id: str, agent_id: str) -> None:
-        await self._emit(self.dispatcher.invite(session_id, agent_id, self._now()))
+        await self._submit("invite", session_id, agent_id)
 
     async def leave_collaboration(self, session_id: str, agent_id: str) -> None:
-        decisions = self.dispatcher.leave_collaboration(session_id, agent_id, self._now())
-        await self._emit(decisions)
+        await self._submit("leave_collaboration", session_id, agent_id)
 
     # -- time ----------------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Expire rung-out offers; the server may call it, or let :meth:`run` do it."""
-        await self._emit(self.dispatcher.tick(self._now()))
+        """Expire rung-out offers; the server may call it, or let :meth:`run` do it. Through a
+        log, only when an offer is due (every worker ticks, and an idle tick is a no-op)."""
+        if self._log is not None:
+            deadline = self.dispatcher.next_deadline()
+            if deadline is None or deadline > self._now():
+                return
+        await self._submit("tick")
 
     async def run(self, interval: float = 1.0) -> None:
         """Tick forever: at the next offer deadline, or every ``interval`` seconds at most."""
@@ -243,12 +299,17 @@ class QueueService:
 
     # -- delivery ------------------------------------------------------------------------------
 
-    async def _emit(self, decisions: Sequence[Decision], quiet: str | None = None) -> None:
-        """Queue what the decisions mean for sessions and agents, then deliver in order."""
+    async def _emit(
+        self, decisions: Sequence[Decision], quiet: str | None = None, agents: bool = True
+    ) -> None:
+        """Queue what the decisions mean for sessions (and agents, unless the log told them
+        already), then deliver in order."""
         for decision in decisions:
             for observe in self._observers:
                 observe(decision)
             for delivery in self._translate(decision):
+                if delivery[0] == "agent" and not agents:
+                    continue
                 if not (delivery[0] == "session" and delivery[1] == quiet):
                     self._post(delivery)
             if isinstance(decision, Offer):
@@ -299,7 +360,7 @@ class QueueService:
             self._draining = False
 
     def _joined(self, session_id: str, agent_id: str, key: str) -> _Delivery:
-        profile = self._profiles.get(agent_id)
+        profile = self.state.profiles.get(agent_id)
         event = events.AgentJoined(
             key,
             agent_id,

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from chatflow.admin_api.agent_hub import AgentConnection, AgentHub
+from chatflow.engine.config import Agent
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.frames import Frame
+from chatflow.engine.routing import QueueService
 
 pytestmark = pytest.mark.anyio
 
@@ -87,15 +89,24 @@ async def test_replay_then_live_then_everything_before_the_end() -> None:
     await conn.stop()
 
 
+class NoSessions:
+    async def deliver(self, session_id: str, event: object) -> None:
+        raise AssertionError("no session events expected")
+
+
 async def test_status_frames_carry_the_reason_until_the_agent_is_free() -> None:
     hub = AgentHub()
+    hub.queue = queue = QueueService(NoSessions(), hub)  # type: ignore[arg-type]
+    await queue.register_agent(
+        "acme", Agent(account="bob0001", password_hash="x", nickname="Bob", staff_no="2"), "bob"
+    )
     conn, socket, _runtime, _feed = connection()
     hub.attach(conn)
+    await queue.attach("bob")
     writer = asyncio.create_task(conn.write())
-    hub.reasons["bob"] = "午餐"
-    await hub.notify("bob", {"type": "status", "status": "rest"})
-    await hub.notify("bob", {"type": "status", "status": "free"})
-    await hub.notify("bob", {"type": "status", "status": "busy"})
+    await queue.login("bob", "rest", "午餐")
+    await queue.set_status("bob", "free", "ignored")
+    await queue.set_status("bob", "busy")
     await until(lambda: len(socket.sent) == 3)
     assert socket.sent == [
         {"type": "status", "status": "rest", "reason": "午餐"},
@@ -106,5 +117,7 @@ async def test_status_frames_carry_the_reason_until_the_agent_is_free() -> None:
     await writer
     hub.logout_grace = 0
     hub.detach(conn)
+    await until(lambda: not queue.connected("bob"))
+    assert queue.dispatcher.agent("bob").status == "offline"  # type: ignore[union-attr]
     await hub.aclose()
     assert not hub.online("bob")

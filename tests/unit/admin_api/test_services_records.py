@@ -72,7 +72,7 @@ async def desk(writer: Writer, clock: FrozenClock) -> tuple[QueueService, Record
         agent = Agent(
             account=account, password_hash="x", nickname=account, staff_no="1", groups={group: 1}
         )
-        queue.register_agent("acme", agent)
+        await queue.register_agent("acme", agent)
     return queue, RecordingHandoff(queue, records, clock)
 
 

@@ -99,7 +99,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         agent = Agent(
             account=account, password_hash="x", nickname=account, staff_no="1", groups={group: 1}
         )
-        services.queue.register_agent("acme", agent)
+        await services.queue.register_agent("acme", agent)
         await services.queue.login(account)
     try:
         yield Desk(services, clock, version)
