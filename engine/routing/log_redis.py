@@ -56,6 +56,8 @@ FORMAT = 1
 """The pickled command and state format; part of the keys (see the module docstring)."""
 
 READ_BATCH = 500
+BLOCK = 1.0
+"""Seconds a follower's read waits for a new command before it reads again."""
 
 _OLDER = """
 local function older(a, b)
@@ -119,10 +121,15 @@ class RedisCommandLog:
         if (url is None) == (client is None):
             raise ValueError("give RedisCommandLog either a url or a client")
         self._owned = client is None
-        self.redis: Redis = client if client is not None else Redis.from_url(str(url))
+        self.redis: Redis = (
+            client if client is not None else Redis.from_url(str(url), socket_timeout=BLOCK * 5)
+        )
         self.worker = uuid.uuid4().hex[:12]
         base = f"{prefix}queue:v{FORMAT}:"
         self.log_key, self.snapshot_key, self._alive = f"{base}log", f"{base}snapshot", base
+        self._wake_key = f"{base}wake:{self.worker}"
+        """A stream of this worker's own, read beside the log: an entry ends a blocked read."""
+        self._stop = asyncio.Event()
         self.snapshot_every = snapshot_every
         self.heartbeat = heartbeat
         self.submit_timeout = submit_timeout
@@ -174,12 +181,20 @@ class RedisCommandLog:
 
     async def aclose(self) -> None:
         """Stop following; the heartbeat key expires by itself, so this worker's agents have
-        its time to live to reconnect elsewhere before the others log them out."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        its time to live to reconnect elsewhere before the others log them out.
+
+        The loops are stopped, not cancelled: a task cancelled inside a blocked Redis read
+        may never finish (redis-py), so the read is woken by an entry on the worker's own
+        wake stream and the loops see the stop."""
+        self._stop.set()
+        if self._tasks:
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.xadd(self._wake_key, {"w": b"1"}, maxlen=1)
+            _done, pending = await asyncio.wait(self._tasks, timeout=BLOCK * 6)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.delete(self._wake_key)
         self._tasks = []
         for waiting in self._waiting.values():
             if not waiting.done():
@@ -238,14 +253,21 @@ class RedisCommandLog:
             logger.warning("queue.snapshot_failed", extra={"error": repr(exc)})
 
     async def _follow(self) -> None:
-        while True:
+        block = int(BLOCK * 1000)
+        while not self._stop.is_set():
             try:
-                if await self._catch_up() == 0:
+                if await self._catch_up() == 0 and not self._stop.is_set():
                     # Wait for a new command; it is read (with the gap check) by _catch_up.
-                    await self.redis.xread({self.log_key: self.last}, count=1, block=1000)
+                    streams = {self.log_key: self.last, self._wake_key: "$"}
+                    await self.redis.xread(streams, count=1, block=block)  # type: ignore[arg-type]
             except (RedisError, OSError) as exc:
                 logger.warning("queue.disconnected", extra={"error": repr(exc)})
-                await asyncio.sleep(self.reconnect_delay)
+                await self._pause(self.reconnect_delay)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, or return at once when the log stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -257,7 +279,9 @@ class RedisCommandLog:
         replica = self._replica
         assert replica is not None
         while True:
-            await asyncio.sleep(self.heartbeat)
+            await self._pause(self.heartbeat)
+            if self._stop.is_set():
+                return
             try:
                 await self.redis.set(self._alive_key(self.worker), b"1", ex=self._ttl())
                 for worker in replica.state.workers():
