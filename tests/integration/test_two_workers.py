@@ -24,7 +24,9 @@ from chatflow.admin_api.settings import ServeSettings
 FLOW = """\
 id: talk
 start: bot
+interrupts: [{keywords: [转人工], goto: human}]
 nodes:
+  human: {type: transfer, group: presales, next: bye}
   bot:
     type: bot
     prompt: 您好，这里是演示。
@@ -145,6 +147,77 @@ def test_a_session_started_on_one_worker_is_served_by_the_other(
             timeout=10,
         ).json()
         assert [e["seq"] for e in replay["events"]] == seqs
+
+
+def frames_of(socket: ClientConnection, kind: str, timeout: float = 10) -> list[dict[str, Any]]:
+    """Frames up to the first of type ``kind`` (the last one returned)."""
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while not got or got[-1]["type"] != kind:
+        got.append(json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.01))))
+    return got
+
+
+def test_a_visitor_queued_through_one_worker_is_served_by_an_agent_on_the_other(
+    workers: tuple[str, str],
+) -> None:
+    """One queue for both workers: the transfer runs on A, alice's websocket is on B."""
+    a, b = workers
+    login = httpx.post(
+        f"http://{b}/api/v1/auth/login",
+        json={"account": "alice01", "password": "Demo-pass1"},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    agent_auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    with connect(f"ws://{b}/ws/agent?token={login.json()['token']}") as desk:
+        assert frames_of(desk, "status")[-1]["status"] == "free"
+        # alice is online for A too: A's agent list reads the same queue.
+        online = httpx.get(f"http://{a}/api/v1/agents", headers=agent_auth, timeout=10).json()
+        assert [(x["account"], x["status"]) for x in online] == [("alice01", "free")]
+        created = httpx.post(f"http://{a}/api/v1/sites/acme-web/sessions", json={}, timeout=10)
+        sid, token = created.json()["session_id"], created.json()["visitor_token"]
+        with connect(f"ws://{a}/ws/visitor?token={token}&after=0") as visitor:
+            visitor.send(json.dumps({"type": "text", "text": "转人工", "id": "c1"}))
+            assert frames_of(visitor, "queue")[-1]["position"] == 1  # first in line
+            offer = frames_of(desk, "offer")[-1]
+            assert offer["session_id"] == sid and offer["group"] == "presales"
+            # alice accepts through A's REST API: the queue is the same there.
+            accepted = httpx.post(
+                f"http://{a}/api/v1/sessions/{sid}/accept", headers=agent_auth, timeout=10
+            )
+            assert accepted.status_code in (202, 204), accepted.text
+            assert frames_of(desk, "assigned")[-1]["session_id"] == sid
+            joined = frames_of(visitor, "agent_joined")[-1]
+            assert (joined["staff_no"], joined["nickname"]) == ("1001", "Alice")
+            said = httpx.post(
+                f"http://{b}/api/v1/sessions/{sid}/messages",
+                json={"text": "您好，我是 Alice"},
+                headers=agent_auth,
+                timeout=10,
+            )
+            assert said.status_code == 202, said.text
+            heard = frames_of(visitor, "message")[-1]
+            while heard.get("from") != "agent":
+                heard = frames_of(visitor, "message")[-1]
+            assert heard["text"] == "您好，我是 Alice"
+            visitor.send(json.dumps({"type": "text", "text": "谢谢", "id": "c2"}))
+            relayed = frames_of(desk, "message")[-1]
+            while relayed.get("text") != "谢谢":
+                relayed = frames_of(desk, "message")[-1]
+            assert relayed["session_id"] == sid and relayed["from"] == "visitor"
+            ended = httpx.post(
+                f"http://{b}/api/v1/sessions/{sid}/end", headers=agent_auth, timeout=10
+            )
+            assert ended.status_code in (202, 204), ended.text
+            assert frames_of(visitor, "ended")[-1]["type"] == "ended"
+        assert frames_of(desk, "session_ended")[-1]["closed_by"] == "seat"
+        # Both workers agree alice serves nobody now.
+        for worker in (a, b):
+            mine = httpx.get(
+                f"http://{worker}/api/v1/agents/me/sessions", headers=agent_auth, timeout=10
+            )
+            assert mine.json() == [], (worker, mine.text)
 
 
 def test_login_limits_are_shared_by_the_workers(workers: tuple[str, str]) -> None:
