@@ -128,12 +128,13 @@ _LIVE_QUEUE_TURN = threading.Lock()
 
 
 def live_queue_update(db: Session, row: SQLModel, update: Callable[[], object]) -> None:
-    """Run ``update`` (which tells this worker's queue of ``row``) with ``row`` as last committed.
+    """Run ``update`` (which tells the queue of ``row``) with ``row`` as last committed.
 
     Admin changes reach the queue one at a time, each re-reading its row inside its turn, so
     whichever reaches the queue last carries the last committed state: two PATCHes of one
     account (or group) racing cannot leave the queue with the older one. A row deleted meanwhile
-    is left to the deletion.
+    is left to the deletion. The turn is this process's: two PATCHes of one account answered by
+    two workers at the same moment are not ordered against each other (docs/decisions.md).
     """
     with _LIVE_QUEUE_TURN:
         db.commit()  # ends the read transaction: the read sees every committed change
@@ -143,7 +144,7 @@ def live_queue_update(db: Session, row: SQLModel, update: Callable[[], object]) 
 
 
 def to_live_queue(queue: QueueService, db: Session, row: AccountRow) -> bool:
-    """Give this worker's queue the account as last committed, in the admin changes' turn;
+    """Give the queue the account as last committed, in the admin changes' turn;
     False when the row was deleted meanwhile.
 
     An online agent then gets offers from a group it joined and none from one it left without

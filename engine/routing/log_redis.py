@@ -212,7 +212,7 @@ class RedisCommandLog:
         replica = self._replica
         assert replica is not None
         if snap_id is not None:
-            replica.state = pickle.loads(snap_state)  # noqa: S301 - Redis is trusted (docstring)
+            replica.state = pickle.loads(snap_state)  # Redis is trusted (docstring)
             self.last = snap_id.decode()
             if self._waiting:
                 logger.warning("queue.snapshot_loaded", extra={"worker": self.worker})
@@ -222,7 +222,7 @@ class RedisCommandLog:
 
     async def _apply(self, replica: Replica, entry_id: str, data: bytes) -> None:
         try:
-            op, args, now, worker, op_id = pickle.loads(data)  # noqa: S301 - trusted, see above
+            op, args, now, worker, op_id = pickle.loads(data)  # trusted, see the docstring
         except Exception:
             logger.exception("queue.bad_command", extra={"id": entry_id})
             self.last = entry_id

@@ -192,9 +192,7 @@ class QueueState:
     def _op_invite(self, now: float, session_id: str, agent_id: str) -> list[Decision]:
         return self.dispatcher.invite(session_id, agent_id, now)
 
-    def _op_leave_collaboration(
-        self, now: float, session_id: str, agent_id: str
-    ) -> list[Decision]:
+    def _op_leave_collaboration(self, now: float, session_id: str, agent_id: str) -> list[Decision]:
         return self.dispatcher.leave_collaboration(session_id, agent_id, now)
 
     def _op_tick(self, now: float) -> list[Decision]:

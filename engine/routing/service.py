@@ -183,7 +183,9 @@ class QueueService:
     async def configure_group(self, merchant: str, group: Group) -> None:
         await self._submit("configure_group", merchant, group)
 
-    async def register_agent(self, merchant: str, agent: Agent, agent_id: str | None = None) -> None:
+    async def register_agent(
+        self, merchant: str, agent: Agent, agent_id: str | None = None
+    ) -> None:
         """Know an account (id defaults to its login name) so it can log in and be named."""
         await self.update_agent(merchant, agent, (), agent_id)
 
@@ -208,7 +210,8 @@ class QueueService:
         (since ``held.waiting_since``). When the queue knows no such account of the merchant (it
         was deleted meanwhile), the session waits instead, so another agent takes it. A session
         the queue already has (another worker restored it) stays as it is."""
-        await self._submit("restore", held)
+        if self.dispatcher.session(held.session_id) is None:  # else: a command that does nothing
+            await self._submit("restore", held)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
         """The runtime asked, so the session itself hears nothing back; its agents do, with
