@@ -45,7 +45,7 @@ def register_in_turn(services: Services, principal: Principal) -> bool:
         if row is None or not row.enabled:
             return False
         try:
-            return to_live_queue(services.queue, db, row) and row.enabled
+            return to_live_queue(services, db, row) and row.enabled
         except ValidationError:
             logger.exception("agents.bad_account", extra={"agent_id": principal.account})
             return False

@@ -83,6 +83,8 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     shared = scaleout.shared(settings, config.limits)  # in-process, or Redis with --redis
     services = Services(config, engine, shared.store, clock or SystemClock(), shared.queue_log)
     services.feed = shared.feed
+    if shared.queue_turn is not None:
+        services.queue_turn = shared.queue_turn
     channel = VisitorChannel(
         runtime=services.runtime,
         feed=services.feed,

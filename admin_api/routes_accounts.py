@@ -10,8 +10,8 @@ once.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from anyio import from_thread
@@ -38,9 +38,9 @@ from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import auth_service, current_agent
+from chatflow.admin_api.services import PROCESS_TURN, Services
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
 from chatflow.engine.directory import account_groups, agent_of
-from chatflow.engine.routing import QueueService
 from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
@@ -124,26 +124,28 @@ def _change_password(
     auth.revoke_all(row.id)
 
 
-_LIVE_QUEUE_TURN = threading.Lock()
-
-
-def live_queue_update(db: Session, row: SQLModel, update: Callable[[], object]) -> None:
+def live_queue_update(
+    db: Session,
+    row: SQLModel,
+    update: Callable[[], object],
+    turn: AbstractContextManager[object] = PROCESS_TURN,
+) -> None:
     """Run ``update`` (which tells the queue of ``row``) with ``row`` as last committed.
 
     Admin changes reach the queue one at a time, each re-reading its row inside its turn, so
     whichever reaches the queue last carries the last committed state: two PATCHes of one
     account (or group) racing cannot leave the queue with the older one. A row deleted meanwhile
-    is left to the deletion. The turn is this process's: two PATCHes of one account answered by
-    two workers at the same moment are not ordered against each other (docs/decisions.md).
+    is left to the deletion. ``turn`` is this process's lock, or scaled out the deployment's
+    (``Services.queue_turn``, a Redis lock), so changes answered by two workers take turns too.
     """
-    with _LIVE_QUEUE_TURN:
+    with turn:
         db.commit()  # ends the read transaction: the read sees every committed change
         key = sa_inspect(row).identity
         if db.get(type(row), key, populate_existing=True) is not None:  # reloads ``row``
             update()
 
 
-def to_live_queue(queue: QueueService, db: Session, row: AccountRow) -> bool:
+def to_live_queue(services: Services, db: Session, row: AccountRow) -> bool:
     """Give the queue the account as last committed, in the admin changes' turn;
     False when the row was deleted meanwhile.
 
@@ -152,13 +154,14 @@ def to_live_queue(queue: QueueService, db: Session, row: AccountRow) -> bool:
     lives on the event loop.
     """
     told: list[bool] = []
+    queue = services.queue
 
     def update() -> None:
         groups = account_groups(db, row)
         from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), groups)
         told.append(True)
 
-    live_queue_update(db, row, update)
+    live_queue_update(db, row, update, services.queue_turn)
     return bool(told)
 
 
@@ -246,7 +249,7 @@ def update_account(
     db.add(row)
     db.commit()
     db.refresh(row)
-    to_live_queue(services_of(request).queue, db, row)
+    to_live_queue(services_of(request), db, row)
     return account_out(db, row)
 
 

@@ -130,9 +130,13 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
 def _to_live_queue(request: Request, db: Session, row: GroupRow) -> None:
     """Create or change the group in the queue (it lives on the event loop; routes run in a
     worker thread): a raised limit makes offers at once, a new routing orders the next ones."""
-    queue = services_of(request).queue
+    services = services_of(request)
+    queue = services.queue
     live_queue_update(
-        db, row, lambda: from_thread.run(queue.configure_group, row.merchant_id, group_of(row))
+        db,
+        row,
+        lambda: from_thread.run(queue.configure_group, row.merchant_id, group_of(row)),
+        services.queue_turn,
     )
 
 
@@ -227,4 +231,4 @@ def delete_group(
     db.delete(row)
     db.commit()
     for account in members:
-        to_live_queue(services_of(request).queue, db, account)
+        to_live_queue(services_of(request), db, account)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,8 @@ class Shared:
     login_per_ip: RateLimiter | None = None
     queue_log: CommandLog | None = None
     """The shared agent queue's command log (None: the queue is the process's own)."""
+    queue_turn: AbstractContextManager[object] | None = None
+    """The admin changes' turn to tell the queue, across workers (None: the process's own)."""
     starts: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -121,9 +124,21 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
         login_per_account=limiter("login-account", LOGINS_PER_ACCOUNT),
         login_per_ip=limiter("login-ip", LOGINS_PER_IP),
         queue_log=RedisCommandLog(url, prefix=prefix),
+        queue_turn=admin_turn(client, prefix),
         starts=[feed.start],
         closes=[feed.aclose, close_client],
     )
+
+
+def admin_turn(client: redis.Redis, prefix: str) -> AbstractContextManager[object]:
+    """The deployment's turn for admin changes to reach the queue (``live_queue_update``): a
+    Redis lock, so two workers' changes of one account are told to the queue in the order
+    they read their rows. It expires after 30 s should its holder die; a change that cannot
+    get it within 30 s fails (``LockError``) rather than tell the queue out of turn."""
+    lock: AbstractContextManager[object] = client.lock(
+        f"{prefix}queue:admin-turn", timeout=30, blocking_timeout=30
+    )
+    return lock
 
 
 def shared_secret(client: redis.Redis, key: str) -> bytes:

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -114,6 +116,11 @@ class RecordWriter:
                 await self._task
 
 
+PROCESS_TURN = threading.Lock()
+"""The admin changes' turn to tell the queue (``routes_accounts.live_queue_update``), for one
+process; scaled out, ``Services.queue_turn`` is the deployment's (a Redis lock)."""
+
+
 class QueueRecorder:
     """A queue observer: the milestones the queue decides, for the records. An offer rings
     (the first ring is kept), an agent joins
@@ -193,6 +200,8 @@ class Services(VisitorBackend):
         )
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
+        self.queue_turn: AbstractContextManager[object] = PROCESS_TURN
+        """Whose turn it is to tell the queue of an admin change (see :data:`PROCESS_TURN`)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._published: dict[tuple[str, str, int], str] = {}
         """(merchant, flow id, published version number) -> runtime (content) version."""

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from chatflow.admin_api.routes_accounts import live_queue_update
+from chatflow.admin_api.scaleout import admin_turn
+from chatflow.admin_api.services import PROCESS_TURN
 from chatflow.engine.stores.recordsdb import AccountRow, MerchantRow, create_tables, records_engine
 
 
@@ -69,6 +73,26 @@ def test_a_row_deleted_meanwhile_is_left_to_the_deletion(engine: Engine) -> None
 
 
 def test_turns_do_not_overlap_and_the_later_one_carries_the_later_save(engine: Engine) -> None:
+    race(engine, PROCESS_TURN, PROCESS_TURN)
+
+
+def test_two_workers_take_turns_through_redis(
+    engine: Engine, redis_url: str, redis_prefix: str
+) -> None:
+    """Scaled out, each worker has its own process lock: the Redis turn orders them."""
+    clients = [redis.Redis.from_url(redis_url) for _ in range(2)]
+    try:
+        race(engine, *(admin_turn(client, redis_prefix) for client in clients))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def race(
+    engine: Engine,
+    first_turn: AbstractContextManager[object],
+    second_turn: AbstractContextManager[object],
+) -> None:
     """The first change is still telling the queue when a second is saved and wants its turn."""
     inside, release = threading.Event(), threading.Event()
     seen: list[tuple[str, dict[str, int]]] = []
@@ -83,14 +107,16 @@ def test_turns_do_not_overlap_and_the_later_one_carries_the_later_save(engine: E
                 inside.set()
                 release.wait(30)
 
-            live_queue_update(db, row, update)
+            live_queue_update(db, row, update, first_turn)
 
     def second() -> None:
         save_groups(engine, {"quick": 1})
         with Session(engine) as db:
             row = db.get(AccountRow, 1)
             assert row is not None
-            live_queue_update(db, row, lambda: seen.append(("second", dict(row.groups))))
+            live_queue_update(
+                db, row, lambda: seen.append(("second", dict(row.groups))), second_turn
+            )
 
     one = threading.Thread(target=first)
     one.start()
