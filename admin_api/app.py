@@ -81,7 +81,9 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         settings.data.mkdir(parents=True, exist_ok=True)
     engine = records_engine(settings.records_url)
     shared = scaleout.shared(settings, config.limits)  # in-process, or Redis with --redis
-    services = Services(config, engine, shared.store, clock or SystemClock(), shared.queue_log)
+    services = Services(
+        config, engine, shared.store, clock or SystemClock(), shared.queue_log, shared.queue_file
+    )
     services.feed = shared.feed
     if shared.queue_turn is not None:
         services.queue_turn = shared.queue_turn

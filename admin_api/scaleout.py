@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chatflow.admin_api.auth import LOGINS_PER_ACCOUNT, LOGINS_PER_IP
@@ -54,6 +55,8 @@ class Shared:
     """The shared agent queue's command log (None: the queue is the process's own)."""
     queue_turn: AbstractContextManager[object] | None = None
     """The admin changes' turn to tell the queue, across workers (None: the process's own)."""
+    queue_file: Path | None = None
+    """Embedded: where a graceful stop leaves the queue's state for the next start."""
     starts: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -93,6 +96,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
             session_limiter=MemoryRateLimiter(per_ip, time.monotonic),
             message_limiter=MemoryRateLimiter(per_session, time.monotonic),
             visitor_secret=visitor_secret(settings.data),
+            queue_file=settings.data / "queue.state",
         )
     import redis
 

@@ -28,7 +28,7 @@ from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.content import is_blacklisted
 from chatflow.engine.directory import agent_of, find_site, group_of
 from chatflow.engine.effects import EndReason
-from chatflow.engine.errors import ChatflowError
+from chatflow.engine.errors import ChatflowError, NotFoundError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
@@ -175,6 +175,7 @@ class Services(VisitorBackend):
         store: SessionStore,
         clock: Clock,
         queue_log: CommandLog | None = None,
+        queue_file: Path | None = None,
     ) -> None:
         self.config = config
         self.records = records
@@ -200,6 +201,8 @@ class Services(VisitorBackend):
         )
         self.hub.queue = self.queue
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
+        self.queue_file = queue_file
+        """Embedded: where a graceful stop leaves the queue's state for the next start."""
         self.queue_turn: AbstractContextManager[object] = PROCESS_TURN
         """Whose turn it is to tell the queue of an admin change (see :data:`PROCESS_TURN`)."""
         self._tasks: list[asyncio.Task[None]] = []
@@ -219,6 +222,7 @@ class Services(VisitorBackend):
         """Publish the flows, load groups and agents into the queue, start background loops."""
         self.writer.start()
         await self.queue.start()  # scaled out: the shared queue's state, before changing it
+        resumed = await self._resume_queue()
         for path in sorted(flows_folder.glob("*.flow.yaml")):
             await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
         for group_row in self._rows(GroupRow):  # as the admin API last set them
@@ -226,11 +230,48 @@ class Services(VisitorBackend):
         for row in self._rows(AccountRow):
             await self.queue.register_agent(row.merchant_id, agent_of(row))
         recovered = await self.runtime.recover()
+        if resumed:
+            await self._drop_stale_queue()
         self._tasks = [
             asyncio.create_task(self.runtime.run_timers(0.5)),
             asyncio.create_task(self.queue.run(1.0)),
         ]
         logger.info("services.started", extra={"recovered": recovered})
+
+    async def _resume_queue(self) -> bool:
+        """Embedded: take back the queue a graceful stop saved (statuses, ringing order, invited
+        agents, who missed which offer) and remove the file, so a later crash rebuilds the
+        queue from the sessions instead of an old picture."""
+        path = self.queue_file
+        if path is None or not path.exists():
+            return False
+        data = path.read_bytes()
+        path.unlink()
+        if not await self.queue.resume(data):
+            logger.warning("services.queue_not_resumed", extra={"path": str(path)})
+            return False
+        return True
+
+    async def _drop_stale_queue(self) -> None:
+        """After a resume: a session the saved queue held that no longer waits or is served
+        (changed while the server was stopped) leaves the queue."""
+        for view in list(self.queue.dispatcher.sessions()):
+            try:
+                session = await self.runtime.get(view.session_id)
+            except NotFoundError:
+                session = None
+            if session is None or session.status not in ("queued", "with_agent"):
+                await self.queue.leave(view.session_id)
+
+    def _save_queue(self) -> None:
+        """Embedded graceful stop: leave the queue's state for the next start (written to a
+        temporary file first, so a stop cut short leaves no half file)."""
+        path = self.queue_file
+        if path is None:
+            return
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(self.queue.snapshot())
+        partial.replace(path)
 
     def _rows(self, table: type[RowT]) -> list[RowT]:
         with Session(self.records) as db:
@@ -249,6 +290,7 @@ class Services(VisitorBackend):
         await self.runtime.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        self._save_queue()
         await self.writer.aclose()
         await self.http.aclose()
         await self.store.close()

@@ -16,8 +16,8 @@ worker, and every worker must agree who serves whom. :class:`RedisCommandLog` is
 Keys (under the deployment's prefix, ``chatflow:`` by default)::
 
     <p>queue:v<N>:log          stream  the commands (field c: the pickled command)
-    <p>queue:v<N>:snapshot     hash    id (the last command it includes), state (pickled
-                                       QueueState), trimmed (commands before it are gone)
+    <p>queue:v<N>:snapshot     hash    id (the last command it includes), state (a
+                                       ``queue_state.dump``), trimmed (commands before it are gone)
     <p>queue:v<N>:worker:<id>  string  a worker's heartbeat (expires when the worker stops)
 
 Every ``snapshot_every`` commands the worker that issued the command saves a snapshot of the
@@ -27,7 +27,7 @@ agents' websockets: one whose heartbeat expired (it stopped without a goodbye) i
 queue by the others (``worker_gone``), so its agents log out unless they reconnected elsewhere.
 
 Redis is inside the deployment's trust boundary (it holds the sessions and the visitor-token
-secret), so commands and snapshots are pickled. ``N`` (:data:`FORMAT`) changes whenever the
+secret), so commands and snapshots are pickled. ``N`` (``queue_state.FORMAT``) changes whenever the
 pickled state's shape does: workers of different formats do not share a queue, so upgrade
 every worker at once when it changes (the release notes say so).
 """
@@ -46,14 +46,12 @@ from redis.exceptions import RedisError
 
 from chatflow.engine.routing._decisions import Decision
 from chatflow.engine.routing._errors import RoutingError
-from chatflow.engine.routing.queue_state import QueueState
+from chatflow.engine.routing.queue_state import FORMAT, QueueState, dump, load
 from chatflow.engine.routing.service import Replica
 from chatflow.engine.stores.redis import DEFAULT_PREFIX
 
 logger = logging.getLogger("chatflow.routing.log")
 
-FORMAT = 1
-"""The pickled command and state format; part of the keys (see the module docstring)."""
 
 READ_BATCH = 500
 BLOCK = 1.0
@@ -212,7 +210,10 @@ class RedisCommandLog:
         replica = self._replica
         assert replica is not None
         if snap_id is not None:
-            replica.state = pickle.loads(snap_state)  # Redis is trusted (docstring)
+            state = load(snap_state)
+            if state is None:
+                raise QueueUnavailable(f"the queue snapshot in {self.snapshot_key} is unreadable")
+            replica.state = state
             self.last = snap_id.decode()
             if self._waiting:
                 logger.warning("queue.snapshot_loaded", extra={"worker": self.worker})
@@ -246,9 +247,7 @@ class RedisCommandLog:
 
     async def _snapshot(self, state: QueueState, entry_id: str) -> None:
         try:
-            await self._save(
-                keys=[self.log_key, self.snapshot_key], args=[entry_id, pickle.dumps(state)]
-            )
+            await self._save(keys=[self.log_key, self.snapshot_key], args=[entry_id, dump(state)])
         except (RedisError, OSError) as exc:  # the next snapshot will do
             logger.warning("queue.snapshot_failed", extra={"error": repr(exc)})
 
@@ -262,6 +261,9 @@ class RedisCommandLog:
                     await self.redis.xread(streams, count=1, block=block)  # type: ignore[arg-type]
             except (RedisError, OSError) as exc:
                 logger.warning("queue.disconnected", extra={"error": repr(exc)})
+                await self._pause(self.reconnect_delay)
+            except Exception:
+                logger.exception("queue.follow_failed", extra={"worker": self.worker})
                 await self._pause(self.reconnect_delay)
 
     async def _pause(self, seconds: float) -> None:

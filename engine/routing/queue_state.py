@@ -11,6 +11,7 @@ keeps the embedded queue exactly as it was: the embedded service applies each co
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,9 @@ class QueueState:
     """Agent id -> the workers holding its websockets (an agent absent everywhere logs out)."""
     reasons: dict[str, str] = field(default_factory=dict)
     """Agent id -> the reason given with its current status (``rest``: lunch...)."""
+    resume: dict[str, tuple[AgentStatus, str | None]] = field(default_factory=dict)
+    """Agent id -> the status (and reason) it had when its worker went away: its next login
+    without a status of its own takes it back, so a restart does not turn a resting agent free."""
     now: float = 0.0
     """The latest command's time: commands never take the queue's time backwards."""
     applied: int = 0
@@ -120,6 +124,9 @@ class QueueState:
         profile = self.profiles.get(agent_id)
         if profile is None:
             raise UnknownAgent(agent_id)
+        resumed = self.resume.pop(agent_id, None)
+        if status is None and resumed is not None:
+            status, reason = resumed
         status = status or profile.default_status
         out = self.dispatcher.agent_login(agent_id, profile.merchant, profile.groups, now, status)
         self._reason(agent_id, status, reason)
@@ -127,6 +134,7 @@ class QueueState:
 
     def _op_logout(self, now: float, agent_id: str) -> list[Decision]:
         self.reasons.pop(agent_id, None)
+        self.resume.pop(agent_id, None)
         return self.dispatcher.agent_logout(agent_id, now)
 
     def _op_set_status(
@@ -163,10 +171,15 @@ class QueueState:
         return self._op_logout(now, agent_id)
 
     def _op_worker_gone(self, now: float, worker: str) -> list[Decision]:
-        """A worker stopped without saying goodbye: its agents' websockets are gone with it."""
+        """A worker stopped (or the process restarted): its agents' websockets are gone with
+        it. An agent left with none logs out, keeping its status for its next login."""
         out: list[Decision] = []
         for agent_id in [a for a, workers in self.present.items() if worker in workers]:
+            view = self.dispatcher.agent(agent_id)
+            kept = (view.status, self.reasons.get(agent_id)) if view is not None else None
             out += self._op_absent(now, agent_id, worker)
+            if kept is not None and kept[0] != "offline" and not self.connected(agent_id):
+                self.resume[agent_id] = kept
         return out
 
     def workers(self) -> list[str]:
@@ -205,3 +218,25 @@ _OPS: dict[str, Callable[..., list[Decision]]] = {
     if name.startswith("_op_")
 }
 """Command name -> its method (a fixed table: a command names nothing else)."""
+
+FORMAT = 1
+"""The pickled state's format: a snapshot of another format is not loaded (``log_redis`` keys
+carry it; an embedded restart rebuilds the queue from the sessions instead)."""
+
+
+def dump(state: QueueState) -> bytes:
+    """The state as a snapshot (its format first)."""
+    return b"chatflow-queue:%d\n" % FORMAT + pickle.dumps(state)
+
+
+def load(data: bytes) -> QueueState | None:
+    """A snapshot made by :func:`dump`; None when it is of another format or unreadable.
+    Snapshots come from the deployment's own files or Redis, never from clients."""
+    head, _, body = data.partition(b"\n")
+    if head != b"chatflow-queue:%d" % FORMAT:
+        return None
+    try:
+        state = pickle.loads(body)  # the deployment's own data (docstring)
+    except Exception:
+        return None
+    return state if isinstance(state, QueueState) else None

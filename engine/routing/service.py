@@ -41,7 +41,7 @@ from chatflow.engine.routing._decisions import (
     Transferred,
 )
 from chatflow.engine.routing._dispatcher import Dispatcher
-from chatflow.engine.routing.queue_state import QueueState
+from chatflow.engine.routing.queue_state import QueueState, dump, load
 
 logger = logging.getLogger("chatflow.routing")
 
@@ -147,6 +147,22 @@ class QueueService:
     async def aclose(self) -> None:
         if self._log is not None:
             await self._log.aclose()
+
+    def snapshot(self) -> bytes:
+        """The queue's state, to take back after a restart (:meth:`resume`)."""
+        return dump(self.state)
+
+    async def resume(self, data: bytes) -> bool:
+        """Take back what :meth:`snapshot` saved before a restart (embedded; scaled out the
+        state comes from the log). The restart closed every agent's websockets: the agents
+        log out, keeping their status (and reason) for their next login. False when the
+        snapshot is of another format or unreadable: the queue starts empty."""
+        state = load(data) if self._log is None else None
+        if state is None:
+            return False
+        self.state = state
+        await self.worker_gone(self.worker)
+        return True
 
     async def _submit(self, op: str, *args: Any, quiet: str | None = None) -> None:
         """Apply a command (through the log, when there is one) and carry out its decisions."""

@@ -1,11 +1,19 @@
 """A restart keeps the human side: served conversations go back to their agents, transfers in
-progress queue again for their new group (``Runtime.recover``, ``QueueService.restore``)."""
+progress queue again for their new group. After a graceful stop the queue is taken back as it
+was (``queue.state`` in the data folder: statuses, invited agents); after a crash it is rebuilt
+from the sessions (``Runtime.recover``, ``QueueService.restore``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from agent_world import Agent, LiveServer, Visitor, frame, running, says
+
+
+def crash(folder: Path) -> None:
+    """What a killed process leaves: no saved queue (the sessions are all in the store)."""
+    (folder / "data" / "queue.state").unlink()
 
 
 def served_by_alice(server: LiveServer) -> tuple[Agent, Visitor]:
@@ -20,8 +28,9 @@ def served_by_alice(server: LiveServer) -> tuple[Agent, Visitor]:
     return alice, visitor
 
 
+@pytest.mark.parametrize("stop", ["graceful", "crash"])
 def test_a_conversation_in_service_is_the_agents_again_after_a_restart(
-    tmp_path: Path, cheap_argon2: None
+    tmp_path: Path, cheap_argon2: None, stop: str
 ) -> None:
     with running(tmp_path) as server:
         alice, visitor = served_by_alice(server)
@@ -29,6 +38,8 @@ def test_a_conversation_in_service_is_the_agents_again_after_a_restart(
         visitor.say("打印机卡纸了")
         alice.frames.expect(says("打印机卡纸了", "visitor"))
         token = visitor.token
+    if stop == "crash":
+        crash(tmp_path)
 
     with running(tmp_path) as again:
         alice = Agent(again, "acme_alice")
@@ -52,8 +63,9 @@ def test_a_conversation_in_service_is_the_agents_again_after_a_restart(
         assert (row.closed_by, row.agents) == ("seat", ["acme_alice"])
 
 
+@pytest.mark.parametrize("stop", ["graceful", "crash"])
 def test_a_transfer_in_progress_queues_for_its_new_group_after_a_restart(
-    tmp_path: Path, cheap_argon2: None
+    tmp_path: Path, cheap_argon2: None, stop: str
 ) -> None:
     """Alice hands the visitor to aftersales, where nobody is online; after the restart the
     visitor waits there (not with Alice again), and Carol of aftersales gets the offer."""
@@ -62,6 +74,8 @@ def test_a_transfer_in_progress_queues_for_its_new_group_after_a_restart(
         sid = visitor.session_id
         alice.ok(sid, "transfer", {"group": "aftersales"})
         alice.frames.expect(frame("transferred", session_id=sid))
+    if stop == "crash":
+        crash(tmp_path)
 
     with running(tmp_path) as again:
         alice = Agent(again, "acme_alice")
@@ -72,3 +86,36 @@ def test_a_transfer_in_progress_queues_for_its_new_group_after_a_restart(
         carol.ok(sid, "accept")
         assert alice.get("/api/v1/agents/me/sessions") == []
         assert not alice.frames.seen(frame("assigned", session_id=sid))
+
+
+def test_after_a_graceful_restart_agents_keep_their_status_and_invited_colleagues(
+    tmp_path: Path, cheap_argon2: None
+) -> None:
+    """Bob rests (lunch) and Alice invited Bob into her conversation; after the restart Bob's
+    workbench comes back resting, not free, and the conversation still has them both."""
+    with running(tmp_path) as server:
+        alice, visitor = served_by_alice(server)
+        sid = visitor.session_id
+        bob = Agent(server, "acme_bob")
+        bob.connect()
+        alice.ok(sid, "invite", {"agent": "acme_bob"})
+        bob.frames.expect(frame("assigned", session_id=sid, invited=True))
+        assert bob.put("/api/v1/agents/me/status", {"status": "rest", "reason": "午餐"}).is_success
+        bob.frames.expect(frame("status", status="rest"))
+    assert (tmp_path / "data" / "queue.state").exists()
+
+    with running(tmp_path) as again:
+        assert not (tmp_path / "data" / "queue.state").exists()  # taken: a crash rebuilds
+        bob = Agent(again, "acme_bob")
+        bob.connect()
+        [status] = bob.frames.seen(frame("status"))
+        assert (status["status"], status.get("reason")) == ("rest", "午餐")
+        alice = Agent(again, "acme_alice")
+        alice.connect()
+        view = again.services.queue.dispatcher.session(sid)
+        assert view is not None and view.agents == ("acme_alice", "acme_bob")
+        # A new visitor is offered to Alice (free), never to Bob (resting).
+        other = Visitor(again, "acme-web")
+        other.choose("售前")
+        alice.frames.expect(frame("offer", session_id=other.session_id))
+        assert not bob.frames.seen(frame("offer", session_id=other.session_id))
