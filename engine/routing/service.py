@@ -156,7 +156,8 @@ class QueueService:
         """Take back what :meth:`snapshot` saved before a restart (embedded; scaled out the
         state comes from the log). The restart closed every agent's websockets: the agents
         log out, keeping their status (and reason) for their next login. False when the
-        snapshot is of another format or unreadable: the queue starts empty."""
+        snapshot is of another format or unreadable (the caller rebuilds the queue from the
+        sessions, as after a crash)."""
         state = load(data) if self._log is None else None
         if state is None:
             return False
