@@ -30,6 +30,7 @@ from chatflow.engine.routing import (
     LastAgent,
     NotOffered,
     NotServing,
+    QueueUnavailable,
     RoutingError,
     SessionView,
     UnknownAgent,
@@ -156,4 +157,6 @@ def refused(exc: RoutingError) -> ApiProblem:
         return ApiProblem(422, "invalid_transfer", str(exc))
     if isinstance(exc, UnknownGroup):
         return ApiProblem(404, "not_found", f"no group {exc.group!r}")
+    if isinstance(exc, QueueUnavailable):
+        return ApiProblem(503, "queue_unavailable", "the agent queue is unavailable; try again")
     return ApiProblem(409, "conflict", str(exc))

@@ -82,3 +82,8 @@ class LastAgent(RoutingError):
 
 class InvalidTransfer(RoutingError):
     pass
+
+
+class QueueUnavailable(RoutingError):
+    """The shared queue (scale-out) did not apply a command in time: Redis is unreachable or too
+    slow. A command that timed out may still be applied later."""

@@ -45,7 +45,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chatflow.engine.routing._decisions import Decision
-from chatflow.engine.routing._errors import RoutingError
+from chatflow.engine.routing._errors import QueueUnavailable, RoutingError
 from chatflow.engine.routing.queue_state import FORMAT, QueueState, dump, load
 from chatflow.engine.routing.service import Replica
 from chatflow.engine.stores.redis import DEFAULT_PREFIX
@@ -96,10 +96,6 @@ redis.call('HSET', KEYS[2], 'id', ARGV[1], 'state', ARGV[2])
 return 1
 """
 )
-
-
-class QueueUnavailable(RoutingError):
-    """The shared queue did not apply a command in time (Redis unreachable or too slow)."""
 
 
 class RedisCommandLog:

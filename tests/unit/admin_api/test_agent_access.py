@@ -21,6 +21,7 @@ from chatflow.engine.routing import (
     LastAgent,
     NotOffered,
     NotServing,
+    QueueUnavailable,
     RoutingError,
     SessionView,
     UnknownAgent,
@@ -44,6 +45,7 @@ REFUSALS: list[tuple[RoutingError, int, str]] = [
     (UnknownSession("s1"), 409, "not_in_queue"),
     (InvalidTransfer("Give exactly one of to_group or to_agent"), 422, "invalid_transfer"),
     (UnknownGroup("acme", "vip", ["presales"]), 404, "not_found"),
+    (QueueUnavailable("the shared queue did not answer in time"), 503, "queue_unavailable"),
     (RoutingError("something new"), 409, "conflict"),
 ]
 

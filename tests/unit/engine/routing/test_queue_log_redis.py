@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from chatflow.engine import events
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent, Group
 from chatflow.engine.handoff import QueueHold
-from chatflow.engine.routing import NotOffered, QueueService, RoutingError
+from chatflow.engine.routing import NotOffered, QueueService, QueueUnavailable, RoutingError
 from chatflow.engine.routing.log_redis import RedisCommandLog
 
 pytestmark = pytest.mark.anyio
@@ -275,3 +276,14 @@ async def test_random_operations_from_three_workers_leave_the_same_queue_everywh
     late = await cluster()
     await settled(late, *workers)
     assert summary(late.queue) == first
+
+
+async def test_an_unreachable_redis_is_a_clear_refusal_not_a_hang() -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = RedisCommandLog(f"redis://127.0.0.1:{port}/0")
+    queue = QueueService(Sessions(), Sockets(), CLOCK, log=log)
+    with pytest.raises(QueueUnavailable, match="unreachable"):
+        await queue.enqueue("s1", "acme", "presales", 0)
+    await queue.aclose()

@@ -35,6 +35,7 @@ def test_public_api_is_locked() -> None:
         "PositionChanged",
         "QueueService",
         "QueueState",
+        "QueueUnavailable",
         "RoutingError",
         "SessionView",
         "StatusChanged",
