@@ -122,12 +122,12 @@ process; scaled out, ``Services.queue_turn`` is the deployment's (a Redis lock).
 
 
 class QueueRecorder:
-    """A queue observer: the milestones the queue decides, for the records. An offer rings
-    (the first ring is kept), an agent joins
-    (accepted, or auto-assigned), a service ends (the agent, the visitor leaving, the idle
-    timeout, an admin: the decision says who closed it), a transfer hands the conversation on
-    (the service of the agents before ends there; the record may move to another group).
-    Written before the decisions are carried out, so the records follow the queue's order."""
+    """A queue observer: the milestones the queue decides, for the records. An offer rings (the
+    first ring is kept), an agent joins (accepted, or auto-assigned), a service ends (the agent,
+    the visitor leaving, the idle timeout, an admin: the decision says who closed it), a
+    transfer hands the conversation on (the service of the agents before ends there; the record
+    may move to another group). Written before the decisions are carried out, so the records
+    follow the queue's order."""
 
     def __init__(self, writer: RecordWriter, clock: Clock) -> None:
         self._writer = writer
@@ -222,9 +222,9 @@ class Services(VisitorBackend):
         """Publish the flows, load groups and agents into the queue, start background loops."""
         self.writer.start()
         await self.queue.start()  # scaled out: the shared queue's state, before changing it
-        resumed = await self._resume_queue()
         for path in sorted(flows_folder.glob("*.flow.yaml")):
             await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
+        resumed = await self._resume_queue()
         for group_row in self._rows(GroupRow):  # as the admin API last set them
             await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
         for row in self._rows(AccountRow):
