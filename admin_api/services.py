@@ -28,7 +28,7 @@ from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.content import is_blacklisted
 from chatflow.engine.directory import agent_of, find_site, group_of
 from chatflow.engine.effects import EndReason
-from chatflow.engine.errors import ChatflowError, NotFoundError
+from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
@@ -229,9 +229,10 @@ class Services(VisitorBackend):
             await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
         for row in self._rows(AccountRow):
             await self.queue.register_agent(row.merchant_id, agent_of(row))
-        recovered = await self.runtime.recover()
+        holds = await self.runtime.queue_holds()
         if resumed:
-            await self._drop_stale_queue()
+            await self._drop_stale_queue({held.session_id for held in holds})
+        recovered = await self.runtime.recover(holds)
         self._tasks = [
             asyncio.create_task(self.runtime.run_timers(0.5)),
             asyncio.create_task(self.queue.run(1.0)),
@@ -252,15 +253,11 @@ class Services(VisitorBackend):
             return False
         return True
 
-    async def _drop_stale_queue(self) -> None:
-        """After a resume: a session the saved queue held that no longer waits or is served
-        (changed while the server was stopped) leaves the queue."""
+    async def _drop_stale_queue(self, held: set[str]) -> None:
+        """After a resume: a session the saved queue held that the store no longer has queued
+        or served (changed while the server was stopped) leaves the queue."""
         for view in list(self.queue.dispatcher.sessions()):
-            try:
-                session = await self.runtime.get(view.session_id)
-            except NotFoundError:
-                session = None
-            if session is None or session.status not in ("queued", "with_agent"):
+            if view.session_id not in held:
                 await self.queue.leave(view.session_id)
 
     def _save_queue(self) -> None:

@@ -275,14 +275,9 @@ class Runtime:
                 logger.exception("engine.timer_loop_failed")
             await asyncio.sleep(interval)
 
-    async def recover(self) -> int:
-        """After a restart: hand every session the queue had back to it; returns how many.
-
-        In the order the visitors first queued, so the queue keeps its order: a queued visitor
-        waits again (since when it waited), one in an agent's service (``queue_agent``) is that
-        agent's again, one a transfer was handing on waits for its new group. Pending HTTP
-        calls need nothing here: their watchdog timers re-issue them.
-        """
+    async def queue_holds(self) -> list[QueueHold]:
+        """What the queue had of each session, as the store says: every queued or served
+        session, in the order the visitors first queued."""
         found: list[Session] = []
         for status in ("queued", "with_agent"):
             for sid in await self.store.find_sessions(status, limit=100_000):
@@ -290,23 +285,38 @@ class Runtime:
                 if session is not None and session.status == status and session.queue_group:
                     found.append(session)
         found.sort(key=_arrival)
+        return [
+            QueueHold(
+                s.id,
+                s.merchant,
+                s.queue_group or "",
+                s.queue_priority,
+                s.queue_agent,
+                s.waiting_since,
+            )
+            for s in found
+        ]
+
+    async def recover(self, holds: Sequence[QueueHold] | None = None) -> int:
+        """After a restart: hand every session the queue had back to it; returns how many.
+
+        In the order the visitors first queued, so the queue keeps its order: a queued visitor
+        waits again (since when it waited), one in an agent's service (``queue_agent``) is that
+        agent's again, one a transfer was handing on waits for its new group. Pending HTTP
+        calls need nothing here: their watchdog timers re-issue them. ``holds``: what
+        :meth:`queue_holds` read already (read here when None).
+        """
         if self.handoff is None:
             return 0
-        for session in found:
-            held = QueueHold(
-                session.id,
-                session.merchant,
-                session.queue_group or "",
-                session.queue_priority,
-                session.queue_agent,
-                session.waiting_since,
-            )
+        if holds is None:
+            holds = await self.queue_holds()
+        for held in holds:
             try:
                 await self.handoff.restore(held)
             except Exception as exc:
-                extra = {"session_id": session.id, "error": repr(exc)}
+                extra = {"session_id": held.session_id, "error": repr(exc)}
                 logger.exception("engine.recover_failed", extra=extra)
-        return len(found)
+        return len(holds)
 
     # -- effects -----------------------------------------------------------------------------
 
