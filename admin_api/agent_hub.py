@@ -186,11 +186,18 @@ class AgentHub:
     # -- the queue's AgentNotifier -----------------------------------------------------------
 
     async def notify(self, agent_id: str, frame: dict[str, Any]) -> None:
-        if frame.get("type") == "status" and "reason" not in frame and self.queue is not None:
-            reason = self.queue.reason(agent_id)
-            if reason and frame.get("status") not in ("free", "offline"):
-                frame = {**frame, "reason": reason}
+        if frame.get("type") == "status" and "reason" not in frame:
+            frame = {**frame, **self.status_frame(agent_id, frame["status"])}
         self.send(agent_id, frame)
+
+    def status_frame(self, agent_id: str, status: str) -> dict[str, Any]:
+        """A ``status`` frame with the reason the agent gave for that status, if any (the
+        queue keeps a reason only with a status that takes one: not ``free``, not ``offline``)."""
+        frame: dict[str, Any] = {"type": "status", "status": status}
+        reason = self.queue.reason(agent_id) if self.queue is not None else None
+        if reason:
+            frame["reason"] = reason
+        return frame
 
     def send(self, agent_id: str, frame: dict[str, Any]) -> None:
         """Put a frame on each of the agent's connections (never waits)."""

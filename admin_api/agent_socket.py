@@ -134,10 +134,7 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
             if view is None or view.status == "offline":
                 await services.queue.login(agent)
             else:
-                frame: dict[str, Any] = {"type": "status", "status": view.status}
-                if services.queue.reason(agent):
-                    frame["reason"] = services.queue.reason(agent)
-                connection.push(frame)
+                connection.push(hub.status_frame(agent, view.status))
         except (RoutingError, ValueError) as exc:
             connection.push(_error("login_refused", str(exc)))
             connection.close(4409)
