@@ -82,11 +82,15 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     engine = records_engine(settings.records_url)
     shared = scaleout.shared(settings, config.limits)  # in-process, or Redis with --redis
     services = Services(
-        config, engine, shared.store, clock or SystemClock(), shared.queue_log, shared.queue_file
+        config,
+        engine,
+        shared.store,
+        clock or SystemClock(),
+        queue_log=shared.queue_log,
+        queue_file=shared.queue_file,
+        queue_turn=shared.queue_turn,
     )
     services.feed = shared.feed
-    if shared.queue_turn is not None:
-        services.queue_turn = shared.queue_turn
     channel = VisitorChannel(
         runtime=services.runtime,
         feed=services.feed,

@@ -176,6 +176,7 @@ class Services(VisitorBackend):
         clock: Clock,
         queue_log: CommandLog | None = None,
         queue_file: Path | None = None,
+        queue_turn: AbstractContextManager[object] | None = None,
     ) -> None:
         self.config = config
         self.records = records
@@ -203,7 +204,7 @@ class Services(VisitorBackend):
         self.runtime.handoff = RecordingHandoff(self.queue, self.writer, clock)
         self.queue_file = queue_file
         """Embedded: where a graceful stop leaves the queue's state for the next start."""
-        self.queue_turn: AbstractContextManager[object] = PROCESS_TURN
+        self.queue_turn: AbstractContextManager[object] = queue_turn or PROCESS_TURN
         """Whose turn it is to tell the queue of an admin change (see :data:`PROCESS_TURN`)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._published: dict[tuple[str, str, int], str] = {}

@@ -120,7 +120,7 @@ class RedisCommandLog:
         )
         self.worker = uuid.uuid4().hex[:12]
         base = f"{prefix}queue:v{FORMAT}:"
-        self.log_key, self.snapshot_key, self._alive = f"{base}log", f"{base}snapshot", base
+        self.log_key, self.snapshot_key, self._base = f"{base}log", f"{base}snapshot", base
         self._wake_key = f"{base}wake:{self.worker}"
         """A stream of this worker's own, read beside the log: an entry ends a blocked read."""
         self._stop = asyncio.Event()
@@ -137,7 +137,7 @@ class RedisCommandLog:
         self._save = self.redis.register_script(_SNAPSHOT)
 
     def _alive_key(self, worker: str) -> str:
-        return f"{self._alive}worker:{worker}"
+        return f"{self._base}worker:{worker}"
 
     # -- CommandLog ----------------------------------------------------------------------------
 
