@@ -57,6 +57,13 @@ from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger(__name__)
 
+WORKBENCH_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+"""The workbench's Content-Security-Policy: its own files, images and API only."""
+
 
 def load_config(settings: ServeSettings) -> DeploymentConfig:
     """Read ``chatflow.yaml``; every problem is reported at its place."""
@@ -176,6 +183,15 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         policy = web.chat_page_policy(await channel.backend.site(site_key))
         headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"}
         return FileResponse(str(static / "chat.html"), media_type="text/html", headers=headers)
+
+    ui = resources.files("chatflow.admin_api") / "static"
+    app.mount("/ui", StaticFiles(directory=str(ui)), name="ui")
+
+    @app.get("/workbench", include_in_schema=False)
+    async def workbench_page() -> FileResponse:
+        """The agent workbench (docs/workbench.md): its own files only, never framed."""
+        headers = {"Content-Security-Policy": WORKBENCH_POLICY, "X-Content-Type-Options": "nosniff"}
+        return FileResponse(str(ui / "workbench.html"), media_type="text/html", headers=headers)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -136,9 +136,11 @@
     return DEFAULT_LANG;
   }
 
-  function translate(lang, key, vars) {
-    const table = MESSAGES[lang] || MESSAGES[DEFAULT_LANG];
-    let text = key in table ? table[key] : MESSAGES[DEFAULT_LANG][key];
+  /** `key` of `messages[lang]` (else of zh-CN) with its {placeholders} filled from vars. The
+   * agent workbench passes its own messages. */
+  function translateWith(messages, lang, key, vars) {
+    const table = messages[lang] || messages[DEFAULT_LANG];
+    let text = key in table ? table[key] : messages[DEFAULT_LANG][key];
     if (text === undefined) return key;
     const values = vars || {};
     if (typeof text === 'function') text = text(values);
@@ -147,5 +149,9 @@
     );
   }
 
-  return { DEFAULT_LANG, MESSAGES, normalize, pick, t: translate };
+  function translate(lang, key, vars) {
+    return translateWith(MESSAGES, lang, key, vars);
+  }
+
+  return { DEFAULT_LANG, MESSAGES, normalize, pick, t: translate, translateWith };
 });

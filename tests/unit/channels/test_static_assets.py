@@ -1,8 +1,10 @@
-"""The web widget and chat page ship as package data and stay self-contained and markup-safe.
+"""The web widget, the chat page and the agent workbench ship as package data and stay
+self-contained and markup-safe.
 
-Grep-level guards on channels/static (no CDN, no HTML-injection sinks, CSP-friendly chat.html), then
-node: `node --check` on every script and the JS unit tests in tests/unit/channels/js. Node is
-optional on a laptop (skipped) but required under CI=true. Real browsers come later.
+Grep-level guards on channels/static and admin_api/static (no CDN, no HTML-injection sinks,
+CSP-friendly pages), then node: `node --check` on every script and the JS unit tests in
+tests/unit/channels/js and tests/unit/admin_api/js. Node is optional on a laptop (skipped) but
+required under CI=true. The real browser tests are in tests/browser.
 """
 
 from __future__ import annotations
@@ -18,9 +20,21 @@ from pathlib import Path
 
 import pytest
 
-ASSETS = ("widget.js", "chat.html", "chat.js", "chat.css", "core.js", "view.js", "i18n.js")
-SCRIPTS = tuple(name for name in ASSETS if name.endswith(".js"))
-JS_TESTS = Path(__file__).parent / "js"
+CHANNELS = "chatflow.channels"
+ADMIN = "chatflow.admin_api"
+PAGES = {
+    CHANNELS: ("widget.js", "chat.html", "chat.js", "chat.css", "core.js", "view.js", "i18n.js"),
+    ADMIN: (
+        "workbench.html",
+        "workbench.css",
+        "workbench.js",
+        "workbench-state.js",
+        "workbench-i18n.js",
+    ),
+}
+ASSETS = tuple((package, name) for package, names in PAGES.items() for name in names)
+SCRIPTS = tuple((package, name) for package, name in ASSETS if name.endswith(".js"))
+JS_TESTS = (Path(__file__).parent / "js", Path(__file__).parents[1] / "admin_api" / "js")
 
 # Namespace identifiers are URLs by definition and are never fetched.
 ALLOWED_URLS = {"http://www.w3.org/2000/svg"}
@@ -33,59 +47,84 @@ HTML_SINKS = re.compile(
 
 
 @contextmanager
-def static_dir() -> Iterator[Path]:
-    with as_file(files("chatflow.channels") / "static") as path:
+def static_dir(package: str = CHANNELS) -> Iterator[Path]:
+    with as_file(files(package) / "static") as path:
         yield Path(path)
 
 
-def read(name: str) -> str:
-    with static_dir() as folder:
+def read(name: str, package: str = CHANNELS) -> str:
+    with static_dir(package) as folder:
         return (folder / name).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", ASSETS)
-def test_asset_is_shipped_and_not_empty(name: str) -> None:
-    with static_dir() as folder:
-        assert (folder / name).is_file(), f"{name} is missing from chatflow.channels/static"
-    assert read(name).strip()
+@pytest.mark.parametrize(("package", "name"), ASSETS)
+def test_asset_is_shipped_and_not_empty(package: str, name: str) -> None:
+    with static_dir(package) as folder:
+        assert (folder / name).is_file(), f"{name} is missing from {package}/static"
+    assert read(name, package).strip()
 
 
-def test_static_folder_is_flat() -> None:
+@pytest.mark.parametrize("package", PAGES)
+def test_static_folder_is_flat(package: str) -> None:
     """package-data is `static/*`: a subfolder would silently not be installed."""
-    with static_dir() as folder:
+    with static_dir(package) as folder:
         nested = [p.name for p in folder.iterdir() if p.is_dir() and p.name != "__pycache__"]
     assert nested == []
 
 
-@pytest.mark.parametrize("name", ASSETS)
-def test_no_external_urls(name: str) -> None:
-    text = read(name)
+@pytest.mark.parametrize(("package", "name"), ASSETS)
+def test_no_external_urls(package: str, name: str) -> None:
+    text = read(name, package)
     found = [url for url in ABSOLUTE_URL.findall(text) if url not in ALLOWED_URLS]
     found += PROTOCOL_RELATIVE.findall(text)
     assert found == [], f"{name} refers to other hosts (CDN?): {found}"
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_no_html_injection_sinks(name: str) -> None:
+@pytest.mark.parametrize(("package", "name"), SCRIPTS)
+def test_no_html_injection_sinks(package: str, name: str) -> None:
     """Text reaches the page through textContent / text nodes only."""
     hits = [
         f"{name}:{number}: {line.strip()}"
-        for number, line in enumerate(read(name).splitlines(), start=1)
+        for number, line in enumerate(read(name, package).splitlines(), start=1)
         if HTML_SINKS.search(line)
     ]
     assert hits == []
 
 
-def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
-    html = read("chat.html")
+def assert_csp_friendly(html: str) -> None:
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], "inline script"
     assert re.findall(r"\son[a-z]+\s*=", html) == [], "inline event handler"
     assert re.findall(r"\sstyle\s*=|<style", html) == [], "inline style"
+
+
+def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
+    html = read("chat.html")
+    assert_csp_friendly(html)
     # Relative, so a deployment under a path prefix (/cs/chat/x -> /cs/static/) works too.
     referenced = re.findall(r"""(?:src|href)="\.\./static/([^"]+)\"""", html)
     assert sorted(referenced) == sorted(["chat.css", "i18n.js", "core.js", "view.js", "chat.js"])
     with static_dir() as folder:
         assert all((folder / name).is_file() for name in referenced)
+
+
+def test_workbench_html_is_csp_friendly_and_its_assets_exist() -> None:
+    """/workbench loads its own files from ui/ and the chat page's helpers from static/, both
+    relative, so a path prefix works too."""
+    html = read("workbench.html", ADMIN)
+    assert_csp_friendly(html)
+    referenced = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
+    assert referenced == [
+        "ui/workbench.css",
+        "static/i18n.js",
+        "static/core.js",
+        "ui/workbench-i18n.js",
+        "ui/workbench-state.js",
+        "ui/workbench.js",
+    ]
+    for ref in referenced:
+        folder_name, name = ref.split("/")
+        with static_dir(ADMIN if folder_name == "ui" else CHANNELS) as folder:
+            assert (folder / name).is_file(), ref
 
 
 def test_widget_styles_through_the_cssom_only() -> None:
@@ -106,22 +145,22 @@ def node_or_skip() -> str:
 
 
 def run_node(*args: str) -> subprocess.CompletedProcess[str]:
-    with static_dir() as folder:
-        env = {**os.environ, "CHATFLOW_STATIC": str(folder)}
+    with static_dir() as folder, static_dir(ADMIN) as admin:
+        env = {**os.environ, "CHATFLOW_STATIC": str(folder), "CHATFLOW_ADMIN_STATIC": str(admin)}
         return subprocess.run(
             [node_or_skip(), *args], capture_output=True, text=True, timeout=120, env=env
         )
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_node_check(name: str) -> None:
-    with static_dir() as folder:
+@pytest.mark.parametrize(("package", "name"), SCRIPTS)
+def test_node_check(package: str, name: str) -> None:
+    with static_dir(package) as folder:
         result = run_node("--check", str(folder / name))
     assert result.returncode == 0, result.stderr
 
 
 def test_js_unit_tests() -> None:
-    tests = sorted(str(path) for path in JS_TESTS.glob("*.test.js"))
+    tests = sorted(str(path) for folder in JS_TESTS for path in folder.glob("*.test.js"))
     assert tests, "no JS tests found"
     result = run_node("--test", *tests)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -1,0 +1,311 @@
+/* chatflow workbench: what the agent's screen holds, with no DOM and no I/O of its own.
+ * workbench.js feeds it the agent websocket's frames (docs/agent-api.md) and draws what it
+ * holds; the tests feed it frames directly. Lines are kept by seq, so a replayed transcript
+ * (after `assigned`, after a reconnect) never doubles a line. Exposed as window.WorkbenchState. */
+(function (root, factory) {
+  'use strict';
+  const api = factory();
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  else root.WorkbenchState = api;
+})(typeof self !== 'undefined' ? self : this, function () {
+  'use strict';
+
+  const TYPING_VISIBLE_MS = 5000;
+  const LINE_LIMIT = 500;
+  const STATUSES = ['free', 'busy', 'rest', 'arrange', 'not_ready'];
+  const PHASE_ORDER = { ringing: 0, active: 1, ended: 2, gone: 2 };
+
+  /** A badge's text: '' for none, the count, or '99+' (seed 000). */
+  function unreadLabel(count) {
+    if (!count || count < 1) return '';
+    return count > 99 ? '99+' : String(count);
+  }
+
+  /** Seconds left on an offer, never below zero. */
+  function secondsLeft(conversation, now) {
+    if (conversation.expiresAt === null) return null;
+    return Math.max(0, Math.ceil((conversation.expiresAt - now) / 1000));
+  }
+
+  /**
+   * The '#' quick-reply lookup at the caret: `{start, query}` when the caret ends a word that
+   * starts with '#' or '＃' (at the start of the text or after whitespace), else null.
+   */
+  function hashQuery(text, caret) {
+    const before = String(text).slice(0, caret);
+    const match = /(^|\s)([#＃])([^\s#＃]{0,50})$/u.exec(before);
+    if (!match) return null;
+    return { start: before.length - match[3].length - 1, query: match[3] };
+  }
+
+  /** The text with the '#word' at [start, caret) replaced by a reply's content. */
+  function insertReply(text, start, caret, content) {
+    const value = String(text);
+    const next = value.slice(0, start) + content + value.slice(caret);
+    return { text: next, caret: start + content.length };
+  }
+
+  function createState() {
+    /** session id -> conversation; see conversation() for the fields. */
+    const conversations = new Map();
+    const state = {
+      status: 'offline',
+      reason: null,
+      selected: null,
+      conversations,
+    };
+
+    function conversation(sessionId) {
+      let c = conversations.get(sessionId);
+      if (!c) {
+        c = {
+          id: sessionId,
+          group: '',
+          phase: 'active',
+          expiresAt: null,
+          invited: false,
+          lines: [],
+          seqs: new Set(),
+          unread: 0,
+          lastAt: 0,
+          visitorTypingUntil: 0,
+          closedBy: null,
+          goneTo: null,
+          info: null,
+        };
+        conversations.set(sessionId, c);
+      }
+      return c;
+    }
+
+    function addLine(c, frame, now) {
+      if (!Number.isInteger(frame.seq) || c.seqs.has(frame.seq)) return false;
+      c.seqs.add(frame.seq);
+      const line = {
+        seq: frame.seq,
+        from: String(frame.from || 'system'),
+        text: frame.text == null ? '' : String(frame.text),
+        at: frame.at ? String(frame.at) : '',
+        image: typeof frame.image === 'string' ? frame.image : null,
+        options: Array.isArray(frame.options) ? frame.options : [],
+      };
+      const lines = c.lines;
+      let i = lines.length;
+      while (i > 0 && lines[i - 1].seq > line.seq) i -= 1;
+      lines.splice(i, 0, line);
+      if (lines.length > LINE_LIMIT) {
+        for (const old of lines.splice(0, lines.length - LINE_LIMIT)) c.seqs.delete(old.seq);
+      }
+      c.lastAt = now;
+      return true;
+    }
+
+    /**
+     * Applies one server frame. Answers what the screen must do: `{session, list, status,
+     * notice}` where `session` is the conversation whose pane changed, `list` says the
+     * conversation list changed, `status` the agent's status, and `notice` is a
+     * `{kind, ...}` worth telling the agent (an offer, a message, an alert, an error).
+     */
+    function apply(frame, now) {
+      const out = { session: null, list: false, status: false, notice: null };
+      if (!frame || typeof frame.type !== 'string') return out;
+      const sid = typeof frame.session_id === 'string' ? frame.session_id : null;
+      switch (frame.type) {
+        case 'status':
+          state.status = String(frame.status || 'offline');
+          state.reason = frame.reason ? String(frame.reason) : null;
+          out.status = true;
+          return out;
+        case 'offer': {
+          if (!sid) return out;
+          const c = conversation(sid);
+          c.phase = 'ringing';
+          c.group = String(frame.group || '');
+          c.expiresAt = now + Math.max(0, Number(frame.timeout) || 0) * 1000;
+          c.lastAt = now;
+          out.list = true;
+          out.session = sid;
+          if (!frame.resumed) out.notice = { kind: 'offer', session: sid, group: c.group };
+          return out;
+        }
+        case 'auto_transfer': {
+          if (!sid || !conversations.has(sid)) return out;
+          const c = conversations.get(sid);
+          if (c.phase !== 'ringing') return out;
+          conversations.delete(sid);
+          if (state.selected === sid) state.selected = null;
+          out.list = true;
+          out.session = sid;
+          out.notice = { kind: 'offer_gone', session: sid, reason: frame.reason || null };
+          return out;
+        }
+        case 'assigned': {
+          if (!sid) return out;
+          const c = conversation(sid);
+          c.phase = 'active';
+          c.group = String(frame.group || c.group);
+          c.expiresAt = null;
+          c.invited = Boolean(frame.invited);
+          c.closedBy = null;
+          c.goneTo = null;
+          c.lastAt = now;
+          if (state.selected === null) state.selected = sid;
+          out.list = true;
+          out.session = sid;
+          if (c.invited && !frame.resumed) out.notice = { kind: 'invited', session: sid };
+          return out;
+        }
+        case 'message': {
+          if (!sid) return out;
+          const c = conversation(sid);
+          if (!addLine(c, frame, now)) return out;
+          out.session = sid;
+          out.list = true;
+          if (frame.from === 'visitor') c.visitorTypingUntil = 0;
+          const fresh = !frame.replay && frame.from !== 'agent';
+          if (fresh && state.selected !== sid) c.unread += 1;
+          if (fresh && frame.from === 'visitor') out.notice = { kind: 'message', session: sid };
+          return out;
+        }
+        case 'typing': {
+          if (!sid || !conversations.has(sid)) return out;
+          conversations.get(sid).visitorTypingUntil = now + TYPING_VISIBLE_MS;
+          out.session = sid;
+          return out;
+        }
+        case 'transferred':
+        case 'left': {
+          if (!sid || !conversations.has(sid)) return out;
+          const c = conversations.get(sid);
+          c.phase = 'gone';
+          c.goneTo =
+            frame.type === 'left'
+              ? { left: true }
+              : { group: frame.to_group || null, agent: frame.to_agent || null };
+          c.expiresAt = null;
+          out.session = sid;
+          out.list = true;
+          return out;
+        }
+        case 'session_ended': {
+          if (!sid || !conversations.has(sid)) return out;
+          const c = conversations.get(sid);
+          c.phase = 'ended';
+          c.closedBy = String(frame.closed_by || '');
+          c.expiresAt = null;
+          c.visitorTypingUntil = 0;
+          out.session = sid;
+          out.list = true;
+          return out;
+        }
+        case 'alert':
+          out.notice = {
+            kind: 'alert',
+            session: sid,
+            agent: String(frame.agent || ''),
+            text: String(frame.text || ''),
+            words: Array.isArray(frame.words) ? frame.words : [],
+          };
+          return out;
+        case 'error':
+          out.notice = {
+            kind: 'error',
+            code: String(frame.code || ''),
+            message: String(frame.message || ''),
+          };
+          return out;
+        default:
+          return out;
+      }
+    }
+
+    /**
+     * Brings the list in line with `GET /agents/me/sessions` (after a reconnect, and for the
+     * visitor, site and agents of each conversation): an offer the server no longer has is
+     * dropped; a conversation it no longer gives the agent was finished while the socket was
+     * away. Rows the list lacks are left to the socket's own re-announcements, and a
+     * conversation the socket spoke of after `askedAt` (when the request left) is left alone.
+     */
+    function sync(rows, askedAt) {
+      const byId = new Map((rows || []).map((row) => [row.session_id, row]));
+      let changed = false;
+      for (const [id, c] of conversations) {
+        const row = byId.get(id);
+        if (row) {
+          c.info = {
+            visitor_id: String(row.visitor_id || ''),
+            site_key: String(row.site_key || ''),
+            agents: Array.isArray(row.agents) ? row.agents.map(String) : [],
+          };
+          changed = true;
+        } else if (c.lastAt >= askedAt) {
+          continue;
+        } else if (c.phase === 'ringing') {
+          conversations.delete(id);
+          if (state.selected === id) state.selected = null;
+          changed = true;
+        } else if (c.phase === 'active') {
+          c.phase = 'gone';
+          c.goneTo = { elsewhere: true };
+          changed = true;
+        }
+      }
+      return changed;
+    }
+
+    function select(sessionId) {
+      if (!conversations.has(sessionId)) return false;
+      state.selected = sessionId;
+      conversations.get(sessionId).unread = 0;
+      return true;
+    }
+
+    /** Forgets an ended or handed-over conversation (the agent closes its tab). */
+    function dismiss(sessionId) {
+      const c = conversations.get(sessionId);
+      if (!c || (c.phase !== 'ended' && c.phase !== 'gone')) return false;
+      conversations.delete(sessionId);
+      if (state.selected === sessionId) {
+        const next = sorted()[0];
+        state.selected = next ? next.id : null;
+      }
+      return true;
+    }
+
+    /** Ringing first (soonest to ring out first), then serving, then finished; newest first. */
+    function sorted() {
+      return Array.from(conversations.values()).sort((a, b) => {
+        const phase = PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase];
+        if (phase !== 0) return phase;
+        if (a.phase === 'ringing') return a.expiresAt - b.expiresAt;
+        return b.lastAt - a.lastAt;
+      });
+    }
+
+    /** Ringing offers plus unread lines: the number in the page title. */
+    function attention() {
+      let n = 0;
+      for (const c of conversations.values()) n += c.phase === 'ringing' ? 1 : c.unread;
+      return n;
+    }
+
+    /** Whether the conversation takes the agent's writing and actions now. */
+    function serving(sessionId) {
+      const c = conversations.get(sessionId);
+      return Boolean(c && c.phase === 'active');
+    }
+
+    return { state, apply, sync, select, dismiss, sorted, attention, serving };
+  }
+
+  return {
+    TYPING_VISIBLE_MS,
+    LINE_LIMIT,
+    STATUSES,
+    unreadLabel,
+    secondsLeft,
+    hashQuery,
+    insertReply,
+    createState,
+  };
+});

@@ -1,0 +1,866 @@
+/* chatflow agent workbench: logs in, keeps the agent websocket open (reconnecting by itself),
+ * draws what WorkbenchState holds and turns the agent's clicks into the agent API's REST calls.
+ * Every piece of visitor, bot or colleague text reaches the page through textContent or text
+ * nodes, never as markup. Contract: docs/agent-api.md; the user guide: docs/workbench.md. */
+(function () {
+  'use strict';
+
+  const core = window.ChatflowCore;
+  const i18n = window.ChatflowI18n;
+  const messages = window.WorkbenchMessages;
+  const WB = window.WorkbenchState;
+
+  const TOKEN_KEY = 'chatflow.workbench.token';
+  const PING_EVERY_MS = 25000;
+  const TOAST_MS = 6000;
+  const SUGGEST_DELAY_MS = 150;
+
+  const params = new URLSearchParams(location.search);
+  const lang = i18n.pick([params.get('lang'), ...(navigator.languages || [navigator.language])]);
+  const t = (key, vars) => i18n.translateWith(messages, lang, key, vars);
+  // The page is /<prefix>/workbench: API paths and images are relative to <prefix>/.
+  const basePath = location.pathname.replace(/workbench\/?$/, '');
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    login: $('wb-login'),
+    loginForm: $('wb-login-form'),
+    account: $('wb-account'),
+    password: $('wb-password'),
+    loginError: $('wb-login-error'),
+    loginButton: $('wb-login-button'),
+    app: $('wb-app'),
+    status: $('wb-status'),
+    reason: $('wb-reason'),
+    connection: $('wb-connection'),
+    me: $('wb-me'),
+    logout: $('wb-logout'),
+    list: $('wb-conversations'),
+    listEmpty: $('wb-empty'),
+    chatEmpty: $('wb-chat-empty'),
+    chatBody: $('wb-chat-body'),
+    chatTitle: $('wb-chat-title'),
+    chatMeta: $('wb-chat-meta'),
+    actions: $('wb-actions'),
+    panel: $('wb-panel'),
+    log: $('wb-log'),
+    typing: $('wb-typing'),
+    composer: $('wb-composer'),
+    input: $('wb-input'),
+    suggest: $('wb-suggest'),
+    note: $('wb-note'),
+    file: $('wb-file'),
+    image: $('wb-image'),
+    send: $('wb-send'),
+    side: $('wb-side'),
+    replySearch: $('wb-reply-search'),
+    replies: $('wb-replies'),
+    toasts: $('wb-toasts'),
+  };
+
+  let token = null;
+  let me = null;
+  let board = WB.createState();
+  let socket = null;
+  let attempt = 0;
+  let reconnectTimer = null;
+  let pingTimer = null;
+  let lastTyping = 0;
+  let suggestTimer = null;
+  let suggestions = [];
+  let suggestIndex = 0;
+  let rendered = { session: null, lastSeq: 0, count: 0 };
+
+  // ---- small helpers ---------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(className, text, onClick) {
+    const node = el('button', `wb-button ${className || ''}`.trim(), text);
+    node.type = 'button';
+    node.addEventListener('click', onClick);
+    return node;
+  }
+
+  function appendText(parent, text) {
+    for (const part of core.linkify(String(text))) {
+      if (part.href) {
+        const a = el('a', 'wb-link', part.text);
+        a.href = part.href;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        parent.appendChild(a);
+      } else {
+        parent.appendChild(document.createTextNode(part.text));
+      }
+    }
+  }
+
+  function clockTime(at) {
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime())) return '';
+    return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function shortId(id) {
+    return String(id || '').slice(-6);
+  }
+
+  function visitorName(c) {
+    return `${t('visitor')} ${shortId(c.info ? c.info.visitor_id : c.id)}`;
+  }
+
+  function toast(text, kind) {
+    const node = el('div', `wb-toast wb-toast-${kind || 'info'}`, text);
+    node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    els.toasts.appendChild(node);
+    setTimeout(() => node.remove(), TOAST_MS);
+  }
+
+  function translatePage() {
+    document.documentElement.lang = lang;
+    document.title = t('title');
+    for (const node of document.querySelectorAll('[data-i18n]')) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+      node.placeholder = t(node.dataset.i18nPlaceholder);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-label]')) {
+      node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+    }
+  }
+
+  // ---- the API ---------------------------------------------------------------------------
+
+  /** A REST call with the agent's token: `{ok, status, data, code, message}`. */
+  async function api(method, path, body, options) {
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(basePath + path, { method, headers, body: payload });
+    } catch (_) {
+      return { ok: false, status: 0, data: null, code: 'network', message: t('reconnecting') };
+    }
+    let data = null;
+    const type = response.headers.get('Content-Type') || '';
+    if (response.status !== 204 && type.includes('json')) {
+      try {
+        data = await response.json();
+      } catch (_) {
+        data = null;
+      }
+    }
+    const problem = data && typeof data.type === 'string' ? data : {};
+    const code = String(problem.type || '').replace('urn:chatflow:', '');
+    const message = String(problem.detail || problem.title || response.statusText || '');
+    if (response.status === 401 && token && !(options && options.login)) expire();
+    return { ok: response.ok, status: response.status, data, code, message, response };
+  }
+
+  /** A refused action as the agent should read it. */
+  function explain(result) {
+    if (result.status === 503 && result.code === 'queue_unavailable') return t('unavailableQueue');
+    if (result.code === 'forbidden_word') {
+      const words = ((result.data && result.data.words) || []).join('、');
+      return t('forbidden', { words });
+    }
+    if (result.code === 'not_serving') return t('notServing');
+    if (result.code === 'no_survey') return t('noSurvey');
+    if (result.code === 'last_agent') return t('lastAgent');
+    if (result.code === 'agent_unavailable') {
+      const state = result.data && result.data.state;
+      return t('agentUnavailable', {
+        agent: (result.data && result.data.agent) || '',
+        state: state === 'full' ? t('full') : t(state || 'offline'),
+      });
+    }
+    if (result.code === 'not_offered') return t('offerGone');
+    return t('actionFailed', { message: result.message || result.status });
+  }
+
+  // ---- login and logout ------------------------------------------------------------------
+
+  function showLogin(message) {
+    els.app.hidden = true;
+    els.login.hidden = false;
+    els.loginError.hidden = !message;
+    els.loginError.textContent = message || '';
+    els.loginButton.disabled = false;
+    els.loginButton.textContent = t('login');
+    els.account.focus();
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    const account = els.account.value.trim();
+    const password = els.password.value;
+    if (!account || !password) return;
+    els.loginButton.disabled = true;
+    els.loginButton.textContent = t('loggingIn');
+    const result = await api('POST', 'api/v1/auth/login', { account, password }, { login: true });
+    if (!result.ok) {
+      const wait = result.response && result.response.headers.get('Retry-After');
+      const text =
+        result.status === 429
+          ? t('loginLocked', { seconds: wait || 60 })
+          : result.status === 401
+            ? t('loginFailed')
+            : explain(result);
+      showLogin(text);
+      return;
+    }
+    token = result.data.token;
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch (_) {
+      /* the token lives for this page only */
+    }
+    els.password.value = '';
+    await start();
+  }
+
+  function forget() {
+    token = null;
+    me = null;
+    try {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } catch (_) {
+      /* ignored */
+    }
+    clearTimeout(reconnectTimer);
+    clearInterval(pingTimer);
+    if (socket) {
+      socket.onclose = null;
+      socket.close(1000);
+      socket = null;
+    }
+    board = WB.createState();
+    rendered = { session: null, lastSeq: 0, count: 0 };
+  }
+
+  function expire() {
+    forget();
+    showLogin(t('loginExpired'));
+  }
+
+  async function logout() {
+    await api('PUT', 'api/v1/agents/me/status', { status: 'offline' });
+    await api('POST', 'api/v1/auth/logout');
+    forget();
+    showLogin('');
+  }
+
+  async function start() {
+    const who = await api('GET', 'api/v1/agents/me');
+    if (!who.ok) {
+      if (token) expire();
+      return;
+    }
+    me = who.data;
+    els.login.hidden = true;
+    els.app.hidden = false;
+    els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
+    renderStatus();
+    renderList();
+    renderChat();
+    connect();
+    loadReplies('');
+  }
+
+  // ---- the websocket ---------------------------------------------------------------------
+
+  function socketUrl() {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}${basePath}ws/agent?token=${encodeURIComponent(token)}`;
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    setConnection(attempt === 0 ? t('connecting') : t('reconnecting'));
+    const ws = new WebSocket(socketUrl());
+    socket = ws;
+    let first = true;
+    ws.onmessage = (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (_) {
+        return;
+      }
+      handle(frame);
+      if (first && frame.type === 'status') {
+        first = false;
+        attempt = 0;
+        setConnection('');
+        syncSessions();
+      }
+    };
+    ws.onclose = (event) => {
+      if (socket !== ws) return;
+      socket = null;
+      clearInterval(pingTimer);
+      if (event.code === 4401) {
+        expire();
+        return;
+      }
+      setConnection(t('reconnecting'));
+      reconnectTimer = setTimeout(connect, core.backoffDelay(attempt, Math.random));
+      attempt += 1;
+    };
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => sendFrame({ type: 'ping' }), PING_EVERY_MS);
+  }
+
+  function sendFrame(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function setConnection(text) {
+    els.connection.hidden = !text;
+    els.connection.textContent = text;
+  }
+
+  async function syncSessions() {
+    const askedAt = Date.now();
+    const result = await api('GET', 'api/v1/agents/me/sessions');
+    if (result.ok && board.sync(result.data, askedAt)) {
+      renderList();
+      renderChat();
+    }
+  }
+
+  function handle(frame) {
+    const out = board.apply(frame, Date.now());
+    if (out.status) renderStatus();
+    if (out.list) renderList();
+    if (out.session && out.session === board.state.selected) renderChat();
+    if (frame.type === 'assigned' && !frame.resumed) syncSessions();
+    if (frame.type === 'status' && frame.reason === 'missed') toast(t('missedRest'), 'warning');
+    const notice = out.notice;
+    if (!notice) return;
+    if (notice.kind === 'offer') toast(t('newOffer', { group: notice.group }), 'info');
+    else if (notice.kind === 'offer_gone') toast(t('offerGone'), 'info');
+    else if (notice.kind === 'invited') toast(t('invited'), 'info');
+    else if (notice.kind === 'alert') {
+      const words = notice.words.map((w) => w.word).join('、');
+      toast(t('alert', { agent: notice.agent, words }), 'warning');
+    } else if (notice.kind === 'error') toast(notice.message || notice.code, 'error');
+  }
+
+  // ---- the status ------------------------------------------------------------------------
+
+  function renderStatus() {
+    const status = board.state.status;
+    const options = WB.STATUSES.concat(status === 'offline' ? ['offline'] : []);
+    if (els.status.options.length !== options.length) {
+      els.status.replaceChildren(
+        ...options.map((value) => {
+          const option = el('option', null, t(value));
+          option.value = value;
+          return option;
+        }),
+      );
+    }
+    els.status.value = status;
+    els.status.className = `wb-status-${status}`;
+    els.reason.hidden = status !== 'rest' && status !== 'not_ready' && status !== 'busy';
+    if (document.activeElement !== els.reason) els.reason.value = board.state.reason || '';
+  }
+
+  async function changeStatus() {
+    const status = els.status.value;
+    const body = { status };
+    const reason = els.reason.value.trim();
+    if (reason && status !== 'free' && status !== 'offline') body.reason = reason;
+    const result = await api('PUT', 'api/v1/agents/me/status', body);
+    if (!result.ok) {
+      toast(explain(result), 'error');
+      renderStatus();
+    }
+  }
+
+  // ---- the conversation list -------------------------------------------------------------
+
+  function phaseText(c, now) {
+    if (c.phase === 'ringing') return t('ringing', { seconds: WB.secondsLeft(c, now) });
+    if (c.phase === 'ended') return t('endedBy', { by: t(`closed_${c.closedBy || ''}`) });
+    if (c.phase === 'gone') return goneText(c);
+    return t('serving');
+  }
+
+  function goneText(c) {
+    const gone = c.goneTo || {};
+    if (gone.left) return t('left');
+    if (gone.elsewhere) return t('elsewhere');
+    return t('transferredTo', { to: gone.agent || gone.group || '' });
+  }
+
+  function renderList() {
+    const now = Date.now();
+    const items = board.sorted().map((c) => {
+      const item = el('li', `wb-item wb-phase-${c.phase}`);
+      item.dataset.session = c.id;
+      if (c.id === board.state.selected) item.classList.add('is-selected');
+      const open = button('wb-item-open', null, () => selectConversation(c.id));
+      open.appendChild(el('span', 'wb-item-name', visitorName(c)));
+      open.appendChild(el('span', 'wb-item-group', c.group));
+      open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
+      const last = c.lines[c.lines.length - 1];
+      if (last) open.appendChild(el('span', 'wb-item-last', last.image ? `[${t('image')}]` : last.text));
+      const badge = WB.unreadLabel(c.unread);
+      if (badge) open.appendChild(el('span', 'wb-badge', badge));
+      item.appendChild(open);
+      if (c.phase === 'ringing') {
+        item.appendChild(button('wb-primary wb-accept', t('accept'), () => accept(c.id)));
+        item.appendChild(button('wb-decline', t('decline'), () => decline(c.id)));
+      }
+      return item;
+    });
+    els.list.replaceChildren(...items);
+    els.listEmpty.hidden = items.length > 0;
+    const n = board.attention();
+    document.title = n > 0 ? t('unreadTitle', { n: WB.unreadLabel(n) }) : t('title');
+  }
+
+  function selectConversation(sessionId) {
+    if (!board.select(sessionId)) return;
+    closePanel();
+    renderList();
+    renderChat();
+    if (board.serving(sessionId)) els.input.focus();
+  }
+
+  // ---- the conversation pane -------------------------------------------------------------
+
+  function lineNode(line) {
+    const row = el('div', `wb-line wb-from-${line.from}`);
+    row.dataset.seq = String(line.seq);
+    const meta = el('div', 'wb-line-meta', `${t(`from_${line.from}`)} ${clockTime(line.at)}`);
+    row.appendChild(meta);
+    const bubble = el('div', 'wb-bubble');
+    const src = line.image ? core.safeImageUrl(line.image, location.href, basePath) : null;
+    if (src) {
+      const link = el('a', 'wb-image-link');
+      link.href = src;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      const img = el('img', 'wb-image');
+      img.src = src;
+      img.alt = t('image');
+      img.loading = 'lazy';
+      link.appendChild(img);
+      bubble.appendChild(link);
+    } else {
+      appendText(bubble, line.text);
+    }
+    if (line.options.length) {
+      const list = el('ul', 'wb-options');
+      for (const option of line.options) {
+        const label = typeof option === 'string' ? option : option && (option.label || option.text);
+        list.appendChild(el('li', null, label || ''));
+      }
+      bubble.appendChild(list);
+    }
+    row.appendChild(bubble);
+    return row;
+  }
+
+  function nearBottom() {
+    return els.log.scrollHeight - els.log.scrollTop - els.log.clientHeight < 120;
+  }
+
+  function renderLines(c) {
+    const stick = nearBottom() || rendered.session !== c.id;
+    const last = c.lines[c.lines.length - 1];
+    // Lines only added after the last one drawn: append them; anything else: redraw.
+    const older = c.lines.filter((line) => line.seq <= rendered.lastSeq).length;
+    const appendOnly = rendered.session === c.id && older === rendered.count;
+    if (appendOnly) {
+      for (const line of c.lines.filter((l) => l.seq > rendered.lastSeq)) {
+        els.log.appendChild(lineNode(line));
+      }
+    } else {
+      els.log.replaceChildren(...c.lines.map(lineNode));
+    }
+    rendered = { session: c.id, lastSeq: last ? last.seq : 0, count: c.lines.length };
+    if (stick) els.log.scrollTop = els.log.scrollHeight;
+  }
+
+  function renderActions(c) {
+    const buttons = [];
+    if (c.phase === 'ringing') {
+      buttons.push(button('wb-primary wb-accept', t('accept'), () => accept(c.id)));
+      buttons.push(button('wb-decline', t('decline'), () => decline(c.id)));
+    } else if (c.phase === 'active') {
+      buttons.push(button('wb-end', t('end'), () => confirmEnd(c.id)));
+      buttons.push(button('wb-survey', t('survey'), () => act(c.id, 'survey')));
+      buttons.push(button('wb-transfer', t('transfer'), () => openPicker(c.id, 'transfer')));
+      buttons.push(button('wb-invite', t('invite'), () => openPicker(c.id, 'invite')));
+      if (c.info && c.info.agents.length > 1) {
+        buttons.push(button('wb-leave', t('leave'), () => act(c.id, 'leave')));
+      }
+    } else {
+      buttons.push(button('wb-dismiss', t('dismissTab'), () => dismiss(c.id)));
+    }
+    els.actions.replaceChildren(...buttons);
+  }
+
+  function renderChat() {
+    const c = board.state.selected ? board.state.conversations.get(board.state.selected) : null;
+    els.chatEmpty.hidden = Boolean(c);
+    els.chatBody.hidden = !c;
+    if (!c) {
+      rendered = { session: null, lastSeq: 0, count: 0 };
+      return;
+    }
+    els.chatTitle.textContent = visitorName(c);
+    const meta = [`${t('group')}: ${c.group}`];
+    if (c.info) {
+      meta.push(`${t('site')}: ${c.info.site_key}`);
+      meta.push(`${t('agents')}: ${c.info.agents.join(', ')}`);
+    }
+    meta.push(phaseText(c, Date.now()));
+    els.chatMeta.textContent = meta.join(' · ');
+    renderActions(c);
+    renderLines(c);
+    renderTyping(c);
+    const serving = c.phase === 'active';
+    els.input.disabled = !serving;
+    els.send.disabled = !serving;
+    els.image.disabled = !serving;
+    if (!serving) hideSuggestions();
+  }
+
+  function renderTyping(c) {
+    const typing = c && c.phase === 'active' && c.visitorTypingUntil > Date.now();
+    els.typing.hidden = !typing;
+    els.typing.textContent = typing ? t('visitorTyping') : '';
+  }
+
+  /** Once a second: ring countdowns and the typing line. */
+  function tick() {
+    if (els.app.hidden) return;
+    const now = Date.now();
+    for (const item of els.list.querySelectorAll('.wb-phase-ringing')) {
+      const c = board.state.conversations.get(item.dataset.session);
+      const phase = item.querySelector('.wb-item-phase');
+      if (c && phase) phase.textContent = phaseText(c, now);
+    }
+    const selected = board.state.conversations.get(board.state.selected);
+    renderTyping(selected || null);
+  }
+
+  // ---- actions ---------------------------------------------------------------------------
+
+  function sessionPath(sessionId, action) {
+    return `api/v1/sessions/${encodeURIComponent(sessionId)}/${action}`;
+  }
+
+  async function act(sessionId, action, body) {
+    const result = await api('POST', sessionPath(sessionId, action), body);
+    if (!result.ok) toast(explain(result), 'error');
+    return result.ok;
+  }
+
+  async function accept(sessionId) {
+    if (await act(sessionId, 'accept')) selectConversation(sessionId);
+  }
+
+  async function decline(sessionId) {
+    await act(sessionId, 'decline');
+  }
+
+  function dismiss(sessionId) {
+    if (board.dismiss(sessionId)) {
+      renderList();
+      renderChat();
+    }
+  }
+
+  function closePanel() {
+    els.panel.hidden = true;
+    els.panel.replaceChildren();
+  }
+
+  function confirmEnd(sessionId) {
+    const row = el('div', 'wb-confirm');
+    row.appendChild(el('span', null, t('endConfirm')));
+    row.appendChild(
+      button('wb-danger wb-confirm-yes', t('confirm'), async () => {
+        closePanel();
+        await act(sessionId, 'end');
+      }),
+    );
+    row.appendChild(button('wb-confirm-no', t('cancel'), closePanel));
+    els.panel.replaceChildren(row);
+    els.panel.hidden = false;
+  }
+
+  /** The transfer and invitation picker: the merchant's online colleagues, and for a
+   * transfer the groups too. */
+  async function openPicker(sessionId, action) {
+    const [agents, groups] = await Promise.all([
+      api('GET', 'api/v1/agents'),
+      action === 'transfer' ? api('GET', 'api/v1/groups') : Promise.resolve(null),
+    ]);
+    const colleagues = agents.ok ? agents.data.filter((a) => a.account !== me.account) : [];
+    const box = el('div', 'wb-picker');
+    box.appendChild(el('h3', null, action === 'transfer' ? t('transferTo') : t('invite')));
+    if (action === 'transfer') {
+      const names = new Map();
+      if (groups && groups.ok) for (const g of groups.data) names.set(g.id, g.name || g.id);
+      else for (const a of agents.ok ? agents.data : []) for (const g of a.groups) names.set(g, g);
+      const section = el('div', 'wb-picker-groups');
+      section.appendChild(el('h4', null, t('toGroup')));
+      for (const [id, name] of names) {
+        section.appendChild(
+          button('wb-pick-group', name, async () => {
+            if (await act(sessionId, 'transfer', { group: id })) closePanel();
+          }),
+        );
+      }
+      box.appendChild(section);
+    }
+    const section = el('div', 'wb-picker-agents');
+    section.appendChild(el('h4', null, t('toAgent')));
+    if (colleagues.length === 0) section.appendChild(el('p', 'wb-empty', t('noColleagues')));
+    for (const colleague of colleagues) {
+      const label = `${colleague.nickname || colleague.account} · ${t(colleague.status)}`;
+      section.appendChild(
+        button('wb-pick-agent', label, async () => {
+          if (await act(sessionId, action, { agent: colleague.account })) closePanel();
+        }),
+      );
+    }
+    box.appendChild(section);
+    box.appendChild(button('wb-picker-close', t('cancel'), closePanel));
+    els.panel.replaceChildren(box);
+    els.panel.hidden = false;
+  }
+
+  // ---- the composer ----------------------------------------------------------------------
+
+  function note(text) {
+    els.note.textContent = text || '';
+  }
+
+  async function sendText() {
+    const sessionId = board.state.selected;
+    const text = els.input.value.trim();
+    if (!sessionId || !text || !board.serving(sessionId)) return;
+    if (core.textLength(text) > core.MAX_TEXT) {
+      note(t('tooLong', { max: core.MAX_TEXT }));
+      return;
+    }
+    hideSuggestions();
+    els.input.value = '';
+    note(t('sending'));
+    const id = core.randomId(window.crypto);
+    const result = await api('POST', sessionPath(sessionId, 'messages'), { text, id });
+    note('');
+    if (!result.ok) {
+      // Not sent: the agent gets the text back to mend or send again.
+      if (!els.input.value) els.input.value = text;
+      note(explain(result));
+    }
+  }
+
+  async function sendImages() {
+    const sessionId = board.state.selected;
+    const files = Array.from(els.file.files || []);
+    els.file.value = '';
+    if (!sessionId || files.length === 0) return;
+    const form = new FormData();
+    for (const file of files) {
+      const problem = core.imageProblem(file);
+      if (problem) {
+        toast(t(problem === 'size' ? 'imageTooBig' : 'imageBadType', { name: file.name }), 'error');
+        continue;
+      }
+      form.append('file', file, file.name);
+    }
+    if (!form.has('file')) return;
+    note(t('sending'));
+    const result = await api('POST', sessionPath(sessionId, 'images'), form);
+    note(result.ok ? '' : t('imageFailed'));
+  }
+
+  function onInput() {
+    const sessionId = board.state.selected;
+    const now = Date.now();
+    if (sessionId && board.serving(sessionId) && now - lastTyping > core.TYPING_EVERY_MS) {
+      lastTyping = now;
+      sendFrame({ type: 'typing', session_id: sessionId });
+    }
+    clearTimeout(suggestTimer);
+    const found = WB.hashQuery(els.input.value, els.input.selectionStart);
+    if (!found) {
+      hideSuggestions();
+      return;
+    }
+    suggestTimer = setTimeout(() => suggest(found), SUGGEST_DELAY_MS);
+  }
+
+  async function suggest(found) {
+    const query = encodeURIComponent(found.query);
+    const result = await api('GET', `api/v1/quick-replies/suggest?prefix=${query}&limit=8`);
+    if (!result.ok || result.data.length === 0) {
+      hideSuggestions();
+      return;
+    }
+    suggestions = result.data.map((reply) => ({ reply, found }));
+    suggestIndex = 0;
+    renderSuggestions();
+  }
+
+  function renderSuggestions() {
+    els.suggest.replaceChildren(
+      ...suggestions.map(({ reply }, i) => {
+        const item = el('li', i === suggestIndex ? 'is-active' : null);
+        item.setAttribute('role', 'option');
+        item.setAttribute('aria-selected', String(i === suggestIndex));
+        item.appendChild(el('strong', null, reply.title));
+        item.appendChild(el('span', null, reply.content));
+        item.addEventListener('mousedown', (event) => {
+          event.preventDefault();
+          pickSuggestion(i);
+        });
+        return item;
+      }),
+    );
+    els.suggest.hidden = suggestions.length === 0;
+  }
+
+  function hideSuggestions() {
+    suggestions = [];
+    els.suggest.hidden = true;
+    els.suggest.replaceChildren();
+  }
+
+  function pickSuggestion(i) {
+    const chosen = suggestions[i];
+    if (!chosen) return;
+    const caret = els.input.selectionStart;
+    const next = WB.insertReply(els.input.value, chosen.found.start, caret, chosen.reply.content);
+    els.input.value = next.text;
+    els.input.setSelectionRange(next.caret, next.caret);
+    hideSuggestions();
+    els.input.focus();
+  }
+
+  function onKeyDown(event) {
+    if (!els.suggest.hidden && suggestions.length) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : suggestions.length - 1;
+        suggestIndex = (suggestIndex + step) % suggestions.length;
+        renderSuggestions();
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        pickSuggestion(suggestIndex);
+        return;
+      }
+      if (event.key === 'Escape') {
+        hideSuggestions();
+        return;
+      }
+    }
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendText();
+    }
+  }
+
+  function insertAtCaret(content) {
+    const start = els.input.selectionStart;
+    const next = WB.insertReply(els.input.value, start, els.input.selectionEnd, content);
+    els.input.value = next.text;
+    els.input.setSelectionRange(next.caret, next.caret);
+    els.input.focus();
+  }
+
+  // ---- quick replies ---------------------------------------------------------------------
+
+  async function loadReplies(q) {
+    const query = q ? `&q=${encodeURIComponent(q)}` : '';
+    const result = await api('GET', `api/v1/quick-replies?limit=200${query}`);
+    if (result.status === 403) {
+      els.side.hidden = true;
+      return;
+    }
+    const items = result.ok ? result.data.items : [];
+    if (items.length === 0) {
+      els.replies.replaceChildren(el('li', 'wb-empty', t('noReplies')));
+      return;
+    }
+    els.replies.replaceChildren(
+      ...items.map((reply) => {
+        const item = el('li', 'wb-reply');
+        const pick = button('wb-reply-pick', null, () => {
+          if (board.serving(board.state.selected)) insertAtCaret(reply.content);
+        });
+        const scope = t(reply.scope === 'team' ? 'team' : 'personal');
+        const heading = reply.category ? `${reply.category} · ${reply.title}` : reply.title;
+        pick.appendChild(el('strong', null, heading));
+        pick.appendChild(el('span', 'wb-reply-scope', scope));
+        pick.appendChild(el('span', 'wb-reply-content', reply.content));
+        item.appendChild(pick);
+        return item;
+      }),
+    );
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------
+
+  function wire() {
+    translatePage();
+    els.loginForm.addEventListener('submit', login);
+    els.logout.addEventListener('click', logout);
+    els.status.addEventListener('change', changeStatus);
+    els.reason.addEventListener('change', () => {
+      if (els.status.value !== 'free') changeStatus();
+    });
+    els.composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      sendText();
+    });
+    els.input.addEventListener('input', onInput);
+    els.input.addEventListener('keydown', onKeyDown);
+    els.input.addEventListener('blur', () => setTimeout(hideSuggestions, 100));
+    els.image.addEventListener('click', () => els.file.click());
+    els.file.addEventListener('change', sendImages);
+    let searchTimer = null;
+    els.replySearch.addEventListener('input', () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => loadReplies(els.replySearch.value.trim()), 250);
+    });
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !els.panel.hidden) closePanel();
+    });
+    setInterval(tick, 1000);
+    try {
+      token = sessionStorage.getItem(TOKEN_KEY);
+    } catch (_) {
+      token = null;
+    }
+    if (token) start();
+    else showLogin('');
+  }
+
+  wire();
+})();

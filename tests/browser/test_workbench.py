@@ -1,0 +1,199 @@
+"""The agent workbench in headless Chromium, against the demo deployment, with a visitor on the
+demo chat page in a second browser context: log in, take the offer, read and answer, use a quick
+reply with '#', reload mid-conversation without losing or doubling a line, end the chat.
+
+Playwright drives Debian's /usr/bin/chromium and never downloads a browser. Under CI=true a
+missing Chromium fails; locally it skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from server_kit import in_thread
+
+from chatflow.admin_api.app import create_app
+from chatflow.admin_api.settings import ServeSettings
+from chatflow.engine.clock import FrozenClock
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WAIT = 15_000
+HOSTILE = "<img src=x onerror=window.__pwned=1><b>粗体</b>"
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package")
+    pytest.skip("Chromium is not installed", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
+    (tmp_path / "chatflow.yaml").write_text(config.replace("../../flows", "./flows"), "utf-8")
+    settings = ServeSettings(config=tmp_path / "chatflow.yaml", data=tmp_path / "data")
+    # Monday 10:00 in Shanghai: within the demo's business hours; offers never ring out.
+    app = create_app(settings, clock=FrozenClock("2026-11-23T10:00:00+08:00"))
+    with in_thread(app, log_level="warning") as served:
+        yield served.url
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as pw:
+        launched = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def add_quick_reply(server: str, title: str, content: str) -> None:
+    """A personal quick reply of demo_bob's, through the API as any client would."""
+    with httpx.Client(base_url=server) as client:
+        login = client.post(
+            "/api/v1/auth/login", json={"account": "demo_bob", "password": "Demo-pass1"}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        body = {"scope": "personal", "category": "常用语", "title": title, "content": content}
+        created = client.post("/api/v1/quick-replies", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+
+
+def watch_csp(page: Any) -> list[str]:
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return refused
+
+
+def log_in(page: Any, server: str, account: str = "demo_bob") -> None:
+    page.goto(f"{server}/workbench?lang=zh-CN")
+    page.locator("#wb-account").fill(account)
+    page.locator("#wb-password").fill("Demo-pass1")
+    page.locator("#wb-login-button").click()
+
+
+def workbench_lines(page: Any) -> list[str]:
+    rows = page.locator("#wb-log .wb-line")
+    out = []
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        kind = [c for c in (row.get_attribute("class") or "").split() if c.startswith("wb-from-")]
+        out.append(kind[0] + ": " + row.locator(".wb-bubble").inner_text().strip())
+    return out
+
+
+def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) -> None:
+    add_quick_reply(server, "退款时效", "退款将在 3 个工作日内原路退回")
+    agent = browser.new_page(viewport={"width": 1280, "height": 800})
+    refused = watch_csp(agent)
+    log_in(agent, server)
+    agent.locator("#wb-me", has_text="Bob (1002)").wait_for(timeout=WAIT)
+    agent.wait_for_function(
+        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
+    )
+    agent.locator("#wb-replies", has_text="退款时效").wait_for(timeout=WAIT)
+
+    visitor = browser.new_context().new_page()
+    visitor.goto(f"{server}/chat/demo-web")
+    visitor.locator(".cf-options button", has_text="售前咨询").first.click(timeout=WAIT)
+
+    offer = agent.locator(".wb-phase-ringing")
+    offer.wait_for(timeout=WAIT)
+    assert "presales" in offer.inner_text()
+    assert agent.title().startswith("(1)"), "a ringing offer shows in the tab title"
+    offer.locator(".wb-accept").click()
+    agent.locator(".wb-phase-active").wait_for(timeout=WAIT)
+    agent.locator("#wb-log .wb-from-visitor", has_text="售前咨询").wait_for(timeout=WAIT)
+    visitor.locator(".cf-log", has_text="Bob").wait_for(timeout=WAIT)  # agent_joined
+
+    # the visitor writes markup: it arrives as text and nothing runs
+    visitor.locator("#cf-input").fill(HOSTILE)
+    visitor.keyboard.press("Enter")
+    agent.locator("#wb-log .wb-from-visitor", has_text="粗体").wait_for(timeout=WAIT)
+    assert agent.locator("#wb-log .wb-from-visitor .wb-bubble").last.inner_text() == HOSTILE
+    assert agent.locator("#wb-log img").count() == 0
+    assert agent.evaluate("() => window.__pwned") is None
+
+    # answer with Enter; the visitor's page shows it
+    agent.locator("#wb-input").fill("您好，我是 Bob，请问想了解哪款产品？")
+    agent.locator("#wb-input").press("Enter")
+    visitor.locator(".cf-from-agent", has_text="请问想了解哪款产品").wait_for(timeout=WAIT)
+    agent.locator("#wb-log .wb-from-agent", has_text="请问想了解哪款产品").wait_for(timeout=WAIT)
+    assert agent.locator("#wb-input").input_value() == ""
+
+    # '#' finds a quick reply; Enter puts its content in the composer, a second Enter sends
+    agent.locator("#wb-input").press_sequentially("#退款")
+    agent.locator("#wb-suggest li", has_text="退款时效").wait_for(timeout=WAIT)
+    agent.locator("#wb-input").press("Enter")
+    assert agent.locator("#wb-input").input_value() == "退款将在 3 个工作日内原路退回"
+    agent.locator("#wb-input").press("Enter")
+    visitor.locator(".cf-from-agent", has_text="原路退回").wait_for(timeout=WAIT)
+
+    # a reload rebuilds the screen from the websocket alone: nothing lost, nothing doubled
+    agent.locator("#wb-log .wb-from-agent", has_text="原路退回").wait_for(timeout=WAIT)
+    before = workbench_lines(agent)
+    agent.reload()
+    agent.locator("#wb-log .wb-from-agent", has_text="原路退回").wait_for(timeout=WAIT)
+    agent.wait_for_function(
+        f"() => document.querySelectorAll('#wb-log .wb-line').length >= {len(before)}",
+        timeout=WAIT,
+    )
+    after = workbench_lines(agent)
+    assert after == before
+    assert after.count("wb-from-visitor: " + HOSTILE) == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    agent.screenshot(path=str(ARTIFACTS / "workbench-serving.png"), full_page=True)
+
+    # end the chat: confirm, then the visitor gets the survey and the list says who ended it
+    agent.locator("#wb-actions .wb-end").click()
+    agent.locator("#wb-panel .wb-confirm-yes").click()
+    agent.locator(".wb-phase-ended").wait_for(timeout=WAIT)
+    assert "客服结束" in agent.locator(".wb-phase-ended").inner_text()
+    visitor.locator(".cf-survey, .cf-from-bot", has_text="评价").first.wait_for(timeout=WAIT)
+    assert agent.locator("#wb-input").is_disabled()
+    agent.locator("#wb-actions .wb-dismiss").click()
+    agent.locator("#wb-chat-empty").wait_for(timeout=WAIT)
+    assert not refused, refused
+
+
+def test_wrong_password_is_told_plainly_and_english_works(server: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 780})  # a phone
+    page.goto(f"{server}/workbench?lang=en")
+    page.locator("#wb-account").fill("demo_bob")
+    page.locator("#wb-password").fill("not-the-password")
+    page.locator("#wb-login-button").click()
+    error = page.locator("#wb-login-error")
+    error.wait_for(timeout=WAIT)
+    assert error.inner_text() == "Wrong account or password"
+    assert page.locator("#wb-app").is_hidden()
+    page.locator("#wb-password").fill("Demo-pass1")
+    page.locator("#wb-login-button").click()
+    page.locator("#wb-empty", has_text="No conversations").wait_for(timeout=WAIT)
+    page.locator("#wb-status option:checked", has_text="Free").wait_for(
+        state="attached", timeout=WAIT
+    )
+
+    # a token that dies (logout elsewhere) sends the page back to the login form
+    token = page.evaluate("() => sessionStorage.getItem('chatflow.workbench.token')")
+    httpx.post(f"{server}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    page.locator("#wb-login-error", has_text="expired").wait_for(timeout=WAIT)
+    assert page.locator("#wb-login").is_visible()

@@ -1,0 +1,227 @@
+// Unit tests for admin_api/static/workbench-state.js and workbench-i18n.js, run by `node --test`
+// from tests/unit/channels/test_static_assets.py (CHATFLOW_ADMIN_STATIC points at the installed
+// assets). The frames are the agent websocket's, as docs/agent-api.md gives them.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+
+const ADMIN =
+  process.env.CHATFLOW_ADMIN_STATIC || path.join(__dirname, '../../../../admin_api/static');
+const STATIC = process.env.CHATFLOW_STATIC || path.join(__dirname, '../../../../channels/static');
+const WB = require(path.join(ADMIN, 'workbench-state.js'));
+const messages = require(path.join(ADMIN, 'workbench-i18n.js'));
+const i18n = require(path.join(STATIC, 'i18n.js'));
+
+const msg = (sid, seq, from, text, extra) => ({
+  type: 'message',
+  session_id: sid,
+  seq,
+  from,
+  text,
+  at: '2026-11-23T02:00:00+00:00',
+  ...extra,
+});
+
+test('an offer rings, is accepted, and its replayed transcript is kept once, in seq order', () => {
+  const board = WB.createState();
+  let out = board.apply({ type: 'offer', session_id: 's1', group: 'presales', timeout: 15 }, 1000);
+  assert.deepEqual(out.notice, { kind: 'offer', session: 's1', group: 'presales' });
+  const c = board.state.conversations.get('s1');
+  assert.equal(c.phase, 'ringing');
+  assert.equal(WB.secondsLeft(c, 1000), 15);
+  assert.equal(WB.secondsLeft(c, 15500), 1);
+  assert.equal(WB.secondsLeft(c, 99000), 0);
+  assert.equal(board.attention(), 1);
+
+  out = board.apply({ type: 'assigned', session_id: 's1', group: 'presales' }, 2000);
+  assert.equal(c.phase, 'active');
+  assert.equal(board.state.selected, 's1', 'the first conversation is opened by itself');
+  board.apply(msg('s1', 3, 'visitor', '售前咨询', { replay: true }), 2001);
+  board.apply(msg('s1', 1, 'bot', '您好', { replay: true }), 2002);
+  // a reconnect announces the conversation again and replays the same lines
+  board.apply({ type: 'assigned', session_id: 's1', group: 'presales', resumed: true }, 3000);
+  board.apply(msg('s1', 1, 'bot', '您好', { replay: true }), 3001);
+  board.apply(msg('s1', 3, 'visitor', '售前咨询', { replay: true }), 3002);
+  assert.deepEqual(
+    c.lines.map((l) => [l.seq, l.from, l.text]),
+    [
+      [1, 'bot', '您好'],
+      [3, 'visitor', '售前咨询'],
+    ],
+  );
+  assert.equal(c.unread, 0, 'replayed lines are not unread');
+});
+
+test('live lines of another conversation count as unread until it is opened', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 2);
+  assert.equal(board.state.selected, 'a');
+  let out = board.apply(msg('b', 5, 'visitor', 'hello?'), 3);
+  assert.deepEqual(out.notice, { kind: 'message', session: 'b' });
+  board.apply(msg('b', 6, 'bot', 'auto'), 4);
+  board.apply(msg('b', 7, 'agent', 'mine'), 5); // the agent's own echo is never unread
+  board.apply(msg('b', 6, 'bot', 'auto'), 6); // a duplicate changes nothing
+  const b = board.state.conversations.get('b');
+  assert.equal(b.unread, 2);
+  assert.equal(board.attention(), 2);
+  out = board.apply(msg('a', 2, 'visitor', 'here'), 7);
+  assert.equal(board.state.conversations.get('a').unread, 0, 'the open one is being read');
+  assert.ok(board.select('b'));
+  assert.equal(b.unread, 0);
+  assert.equal(board.select('nope'), false);
+});
+
+test('unread badges stop at 99+', () => {
+  assert.equal(WB.unreadLabel(0), '');
+  assert.equal(WB.unreadLabel(7), '7');
+  assert.equal(WB.unreadLabel(99), '99');
+  assert.equal(WB.unreadLabel(100), '99+');
+});
+
+test('a withdrawn offer disappears; an ended or handed-over conversation waits to be dismissed', () => {
+  const board = WB.createState();
+  board.apply({ type: 'offer', session_id: 'r', group: 'g', timeout: 15 }, 0);
+  const out = board.apply({ type: 'auto_transfer', session_id: 'r', reason: 'status' }, 1);
+  assert.equal(out.notice.kind, 'offer_gone');
+  assert.equal(board.state.conversations.has('r'), false);
+
+  board.apply({ type: 'assigned', session_id: 'e', group: 'g' }, 2);
+  board.apply({ type: 'assigned', session_id: 't', group: 'g' }, 3);
+  board.apply({ type: 'assigned', session_id: 'l', group: 'g' }, 4);
+  board.apply({ type: 'session_ended', session_id: 'e', closed_by: 'client' }, 5);
+  board.apply({ type: 'transferred', session_id: 't', to_group: 'aftersales' }, 6);
+  board.apply({ type: 'left', session_id: 'l' }, 7);
+  const get = (id) => board.state.conversations.get(id);
+  assert.equal(get('e').phase, 'ended');
+  assert.equal(get('e').closedBy, 'client');
+  assert.deepEqual(get('t').goneTo, { group: 'aftersales', agent: null });
+  assert.deepEqual(get('l').goneTo, { left: true });
+  assert.equal(board.serving('e'), false);
+  // an auto_transfer for something no longer ringing is ignored
+  board.apply({ type: 'auto_transfer', session_id: 'e' }, 8);
+  assert.equal(get('e').phase, 'ended');
+
+  assert.equal(board.state.selected, 'e');
+  assert.ok(board.dismiss('e'));
+  assert.notEqual(board.state.selected, 'e');
+  assert.equal(board.state.conversations.has('e'), false);
+  board.apply({ type: 'assigned', session_id: 'x', group: 'g' }, 9);
+  assert.equal(board.dismiss('x'), false, 'a conversation still served cannot be closed');
+});
+
+test('the list puts ringing offers first, soonest to ring out first, then the newest', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'old', group: 'g' }, 10);
+  board.apply({ type: 'assigned', session_id: 'new', group: 'g' }, 20);
+  board.apply({ type: 'offer', session_id: 'late', group: 'g', timeout: 15 }, 30);
+  board.apply({ type: 'offer', session_id: 'soon', group: 'g', timeout: 5 }, 31);
+  board.apply({ type: 'assigned', session_id: 'done', group: 'g' }, 40);
+  board.apply({ type: 'session_ended', session_id: 'done', closed_by: 'seat' }, 41);
+  assert.deepEqual(
+    board.sorted().map((c) => c.id),
+    ['soon', 'late', 'new', 'old', 'done'],
+  );
+});
+
+test('sync with me/sessions fills in the visitor and drops what the server no longer has', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'kept', group: 'g' }, 10);
+  board.apply({ type: 'assigned', session_id: 'lost', group: 'g' }, 10);
+  board.apply({ type: 'offer', session_id: 'rang', group: 'g', timeout: 15 }, 10);
+  board.apply({ type: 'assigned', session_id: 'fresh', group: 'g' }, 50); // after the request
+  const rows = [
+    { session_id: 'kept', visitor_id: 'v-1', site_key: 'demo-web', agents: ['demo_bob'] },
+  ];
+  assert.ok(board.sync(rows, 20));
+  const get = (id) => board.state.conversations.get(id);
+  assert.deepEqual(get('kept').info, {
+    visitor_id: 'v-1',
+    site_key: 'demo-web',
+    agents: ['demo_bob'],
+  });
+  assert.equal(get('lost').phase, 'gone', 'ended while the socket was away');
+  assert.equal(board.state.conversations.has('rang'), false);
+  assert.equal(get('fresh').phase, 'active', 'announced after the request left: kept');
+});
+
+test('typing shows for a while; status, alerts and errors are passed on', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 0);
+  board.apply({ type: 'typing', session_id: 's', from: 'visitor' }, 100);
+  const c = board.state.conversations.get('s');
+  assert.equal(c.visitorTypingUntil, 100 + WB.TYPING_VISIBLE_MS);
+  board.apply(msg('s', 1, 'visitor', 'done typing'), 200);
+  assert.equal(c.visitorTypingUntil, 0, 'a message ends the typing line');
+
+  const status = board.apply({ type: 'status', status: 'rest', reason: 'missed' }, 300);
+  assert.ok(status.status);
+  assert.equal(board.state.status, 'rest');
+  assert.equal(board.state.reason, 'missed');
+  const alert = board.apply(
+    {
+      type: 'alert',
+      session_id: 's',
+      agent: 'demo_bob',
+      group: 'g',
+      text: 'x',
+      words: [{ kind: 'sensitive', word: '退款' }],
+    },
+    400,
+  );
+  assert.equal(alert.notice.kind, 'alert');
+  assert.deepEqual(alert.notice.words, [{ kind: 'sensitive', word: '退款' }]);
+  const error = board.apply({ type: 'error', code: 'not_serving', message: 'no' }, 500);
+  assert.deepEqual(error.notice, { kind: 'error', code: 'not_serving', message: 'no' });
+  assert.deepEqual(board.apply({ type: 'pong' }, 600), {
+    session: null,
+    list: false,
+    status: false,
+    notice: null,
+  });
+  assert.equal(board.apply(null, 700).list, false);
+});
+
+test('text from the server is kept as text, whatever it looks like', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 0);
+  board.apply(msg('s', 1, 'visitor', '<img src=x onerror=alert(1)>'), 1);
+  board.apply(msg('s', 2, 'agent', null, { image: '/api/v1/images/abc' }), 2);
+  const [line, image] = board.state.conversations.get('s').lines;
+  assert.equal(line.text, '<img src=x onerror=alert(1)>');
+  assert.equal(image.text, '');
+  assert.equal(image.image, '/api/v1/images/abc');
+});
+
+test('a conversation keeps its newest lines only', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 0);
+  for (let seq = 1; seq <= WB.LINE_LIMIT + 20; seq += 1) board.apply(msg('s', seq, 'visitor', 'x'), seq);
+  const lines = board.state.conversations.get('s').lines;
+  assert.equal(lines.length, WB.LINE_LIMIT);
+  assert.equal(lines[0].seq, 21);
+});
+
+test("the '#' lookup finds the word at the caret and puts the reply in its place", () => {
+  assert.deepEqual(WB.hashQuery('#价格', 3), { start: 0, query: '价格' });
+  assert.deepEqual(WB.hashQuery('您好 ＃退', 5), { start: 3, query: '退' });
+  assert.deepEqual(WB.hashQuery('#', 1), { start: 0, query: '' });
+  assert.equal(WB.hashQuery('issue#12', 8), null, "a '#' inside a word is not a lookup");
+  assert.equal(WB.hashQuery('#价格 ', 4), null, 'the word ended');
+  assert.deepEqual(WB.hashQuery('#价格 后面', 3), { start: 0, query: '价格' });
+  const next = WB.insertReply('您好 #退 谢谢', 3, 5, '退款将在 3 个工作日内到账');
+  assert.equal(next.text, '您好 退款将在 3 个工作日内到账 谢谢');
+  assert.equal(next.caret, 3 + '退款将在 3 个工作日内到账'.length);
+});
+
+test('every string exists in both languages and the chat page lookup fills them', () => {
+  assert.deepEqual(Object.keys(messages.en).sort(), Object.keys(messages['zh-CN']).sort());
+  for (const status of WB.STATUSES.concat(['offline'])) {
+    assert.ok(messages.en[status] && messages['zh-CN'][status], status);
+  }
+  assert.equal(i18n.translateWith(messages, 'en', 'ringing', { seconds: 9 }), 'Ringing 9 s');
+  assert.equal(i18n.translateWith(messages, 'zh-CN', 'unreadTitle', { n: '99+' }), '(99+) 客服工作台');
+  assert.equal(i18n.translateWith(messages, 'fr', 'login', {}), '登录', 'unknown: zh-CN');
+});
