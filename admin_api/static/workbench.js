@@ -614,15 +614,23 @@
   async function openPicker(sessionId, action) {
     const [agents, groups] = await Promise.all([
       api('GET', 'api/v1/agents'),
-      action === 'transfer' ? api('GET', 'api/v1/groups') : Promise.resolve(null),
+      action === 'transfer' ? api('GET', 'api/v1/admin/groups') : Promise.resolve(null),
     ]);
     const colleagues = agents.ok ? agents.data.filter((a) => a.account !== me.account) : [];
     const box = el('div', 'wb-picker');
     box.appendChild(el('h3', null, action === 'transfer' ? t('transferTo') : t('invite')));
     if (action === 'transfer') {
+      // Group names need the right to see groups; without it, the colleagues' group ids.
+      const c = board.state.conversations.get(sessionId);
+      const site = c && c.info ? c.info.site_key : null;
       const names = new Map();
-      if (groups && groups.ok) for (const g of groups.data) names.set(g.id, g.name || g.id);
-      else for (const a of agents.ok ? agents.data : []) for (const g of a.groups) names.set(g, g);
+      if (groups && groups.ok) {
+        for (const g of groups.data) {
+          if (!site || g.sites.includes(site)) names.set(g.id, g.name || g.id);
+        }
+      } else {
+        for (const a of agents.ok ? agents.data : []) for (const g of a.groups) names.set(g, g);
+      }
       const section = el('div', 'wb-picker-groups');
       section.appendChild(el('h4', null, t('toGroup')));
       for (const [id, name] of names) {
@@ -641,7 +649,10 @@
       const label = `${colleague.nickname || colleague.account} · ${t(colleague.status)}`;
       section.appendChild(
         button('wb-pick-agent', label, async () => {
-          if (await act(sessionId, action, { agent: colleague.account })) closePanel();
+          if (await act(sessionId, action, { agent: colleague.account })) {
+            closePanel();
+            syncSessions(); // who serves it now, for the leave button
+          }
         }),
       );
     }

@@ -8,6 +8,7 @@ missing Chromium fails; locally it skips.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from collections.abc import Iterator
@@ -197,3 +198,75 @@ def test_wrong_password_is_told_plainly_and_english_works(server: str, browser: 
     httpx.post(f"{server}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
     page.locator("#wb-login-error", has_text="expired").wait_for(timeout=WAIT)
     assert page.locator("#wb-login").is_visible()
+
+
+# A 1x1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def status_is(page: Any, status: str) -> None:
+    page.wait_for_function(
+        f"() => document.querySelector('#wb-status').value === '{status}'", timeout=WAIT
+    )
+
+
+def test_two_agents_invite_leave_send_an_image_and_transfer(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    alice = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    bob = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(alice, server, "demo_alice")
+    status_is(alice, "free")
+    alice.locator("#wb-status").select_option("busy")  # so the visitor rings for Bob
+    status_is(alice, "busy")
+    log_in(bob, server, "demo_bob")
+    status_is(bob, "free")
+
+    visitor = browser.new_context().new_page()
+    visitor.goto(f"{server}/chat/demo-web")
+    visitor.locator(".cf-options button", has_text="售前咨询").first.click(timeout=WAIT)
+    bob.locator(".wb-phase-ringing .wb-accept").click(timeout=WAIT)
+    bob.locator(".wb-phase-active").wait_for(timeout=WAIT)
+    assert alice.locator(".wb-item").count() == 0
+
+    # Bob invites Alice, who is free again; she gets the conversation with its transcript
+    alice.locator("#wb-status").select_option("free")
+    status_is(alice, "free")
+    bob.locator("#wb-actions .wb-invite").click()
+    bob.locator("#wb-panel .wb-pick-agent", has_text="Alice").click(timeout=WAIT)
+    alice.locator(".wb-phase-active").wait_for(timeout=WAIT)
+    alice.locator("#wb-log .wb-from-visitor", has_text="售前咨询").wait_for(timeout=WAIT)
+
+    # with a colleague in it, Bob may leave
+    bob.locator("#wb-actions .wb-leave").click(timeout=WAIT)
+    bob.locator(".wb-phase-gone", has_text="您已离开").wait_for(timeout=WAIT)
+    assert bob.locator("#wb-input").is_disabled()
+
+    # Alice sends an image: the visitor sees it, and so does she
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(PNG)
+    alice.locator("#wb-file").set_input_files(str(picture))
+    alice.locator("#wb-log .wb-from-agent img.wb-image").wait_for(timeout=WAIT)
+    visitor.locator(".cf-from-agent img").wait_for(timeout=WAIT)
+    # a file that is not an image is refused in the page, before any upload
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("hello", "utf-8")
+    alice.locator("#wb-file").set_input_files(str(text_file))
+    alice.locator(".wb-toast-error", has_text="notes.txt").wait_for(timeout=WAIT)
+
+    # Alice (an admin, so she sees the groups' names) hands the visitor to the after-sales
+    # queue and goes busy; Bob, free and in that group, gets the offer with the whole transcript
+    alice.locator("#wb-status").select_option("busy")
+    status_is(alice, "busy")
+    alice.locator("#wb-actions .wb-transfer").click()
+    alice.locator("#wb-panel .wb-pick-group", has_text="售后服务").click(timeout=WAIT)
+    alice.locator(".wb-phase-gone", has_text="aftersales").wait_for(timeout=WAIT)
+    ringing = bob.locator(".wb-phase-ringing")
+    ringing.wait_for(timeout=WAIT)
+    assert "aftersales" in ringing.inner_text()
+    ringing.locator(".wb-accept").click()
+    bob.locator("#wb-log img.wb-image").wait_for(timeout=WAIT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    bob.screenshot(path=str(ARTIFACTS / "workbench-after-transfer.png"), full_page=True)

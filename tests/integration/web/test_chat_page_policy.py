@@ -46,3 +46,21 @@ def test_a_site_with_allowed_origins_is_framed_only_by_them(
     assert directives(policy)["frame-ancestors"] == "'self' https://shop.example.com"
     assert "evil" not in policy and policy.count("script-src") == 1  # nothing injected
     assert directives(unknown)["frame-ancestors"] == "'self'"
+
+
+def test_the_workbench_loads_only_its_own_files_and_is_never_framed(client: TestClient) -> None:
+    page = client.get("/workbench")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    policy = directives(page.headers["content-security-policy"])
+    for name in ("default-src", "script-src", "style-src", "img-src", "connect-src"):
+        assert policy[name] == "'self'", name
+    assert policy["frame-ancestors"] == "'none'"  # no clickjacking of an agent's clicks
+    assert policy["form-action"] == "'none'"
+    # the files it names are served: its own under /ui/, the chat page's helpers under /static/
+    for path in ("/ui/workbench.js", "/ui/workbench-state.js", "/static/core.js"):
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        assert "javascript" in asset.headers["content-type"], path
+    assert client.get("/ui/nope.js").status_code == 404
