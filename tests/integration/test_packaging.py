@@ -107,7 +107,13 @@ def test_pip_install_dot(tmp_path: Path) -> None:
     site = _run(
         python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path
     )
-    _check_install(python, Path(site.strip()) / "chatflow", tmp_path)
+    home = Path(site.strip()) / "chatflow"
+    _check_install(python, home, tmp_path)
+    # the web pages ship as package data: the chat page and widget, and the agent workbench
+    for page in ("channels/static/chat.html", "channels/static/widget.js"):
+        assert (home / page).is_file(), page
+    for name in ("workbench.html", "workbench.js", "workbench-state.js", "workbench.css"):
+        assert (home / "admin_api" / "static" / name).is_file(), name
 
 
 def test_pip_install_editable(tmp_path: Path) -> None:
