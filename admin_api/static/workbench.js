@@ -70,6 +70,8 @@
   let suggestions = [];
   let suggestIndex = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
+  /** Unsent text of the conversations not on screen, by session id. */
+  const drafts = new Map();
 
   // ---- small helpers ---------------------------------------------------------------------
 
@@ -249,6 +251,8 @@
     }
     board = WB.createState();
     rendered = { session: null, lastSeq: 0, count: 0 };
+    drafts.clear();
+    els.input.value = '';
   }
 
   function expire() {
@@ -436,7 +440,15 @@
   }
 
   function selectConversation(sessionId) {
+    const previous = board.state.selected;
     if (!board.select(sessionId)) return;
+    if (previous !== sessionId) {
+      // Each conversation keeps its own unsent draft.
+      if (previous) drafts.set(previous, els.input.value);
+      els.input.value = drafts.get(sessionId) || '';
+      drafts.delete(sessionId);
+      hideSuggestions();
+    }
     closePanel();
     renderList();
     renderChat();
@@ -584,10 +596,16 @@
   }
 
   function dismiss(sessionId) {
-    if (board.dismiss(sessionId)) {
-      renderList();
-      renderChat();
+    const wasOpen = board.state.selected === sessionId;
+    if (!board.dismiss(sessionId)) return;
+    drafts.delete(sessionId);
+    if (wasOpen) {
+      const next = board.state.selected;
+      els.input.value = (next && drafts.get(next)) || '';
+      if (next) drafts.delete(next);
     }
+    renderList();
+    renderChat();
   }
 
   function closePanel() {

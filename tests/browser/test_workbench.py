@@ -164,6 +164,25 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) 
     ARTIFACTS.mkdir(exist_ok=True)
     agent.screenshot(path=str(ARTIFACTS / "workbench-serving.png"), full_page=True)
 
+    # a second visitor: Bob's unsent draft stays with the first conversation, and the second
+    # one's new line shows as unread while he is in the first
+    second = browser.new_context().new_page()
+    second.goto(f"{server}/chat/demo-web")
+    second.locator(".cf-options button", has_text="售前咨询").first.click(timeout=WAIT)
+    agent.locator("#wb-input").fill("草稿：还没发")
+    agent.locator(".wb-phase-ringing .wb-accept").click(timeout=WAIT)
+    agent.locator(".wb-phase-active").nth(1).wait_for(timeout=WAIT)
+    assert agent.locator("#wb-input").input_value() == ""
+    first = agent.locator(".wb-phase-active", has_text="原路退回")
+    first.locator(".wb-item-open").click()
+    assert agent.locator("#wb-input").input_value() == "草稿：还没发"
+    second.locator("#cf-input").fill("还在吗")
+    second.keyboard.press("Enter")
+    other = agent.locator(".wb-phase-active", has_text="还在吗")
+    other.wait_for(timeout=WAIT)
+    assert other.locator(".wb-badge").inner_text() == "1"
+    agent.locator("#wb-input").fill("")
+
     # end the chat: confirm, then the visitor gets the survey and the list says who ended it
     agent.locator("#wb-actions .wb-end").click()
     agent.locator("#wb-panel .wb-confirm-yes").click()
@@ -172,7 +191,9 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) 
     visitor.locator(".cf-survey, .cf-from-bot", has_text="评价").first.wait_for(timeout=WAIT)
     assert agent.locator("#wb-input").is_disabled()
     agent.locator("#wb-actions .wb-dismiss").click()
-    agent.locator("#wb-chat-empty").wait_for(timeout=WAIT)
+    agent.locator(".wb-phase-ended").wait_for(state="detached", timeout=WAIT)
+    agent.locator(".wb-item.is-selected", has_text="还在吗").wait_for(timeout=WAIT)
+    assert agent.locator(".wb-item").count() == 1
     assert not refused, refused
 
 
