@@ -72,10 +72,11 @@ end
 _READ = (
     _OLDER
     + """
-local snap = redis.call('HMGET', KEYS[2], 'id', 'state', 'trimmed')
+local snap = redis.call('HMGET', KEYS[2], 'id', 'trimmed')
 local after = ARGV[1]
-if snap[1] and (after == '0-0' or (snap[3] and older(after, snap[3]))) then
-  return {snap[1], snap[2], redis.call('XRANGE', KEYS[1], '(' .. snap[1], '+', 'COUNT', ARGV[2])}
+if snap[1] and (after == '0-0' or (snap[2] and older(after, snap[2]))) then
+  local state = redis.call('HGET', KEYS[2], 'state')
+  return {snap[1], state, redis.call('XRANGE', KEYS[1], '(' .. snap[1], '+', 'COUNT', ARGV[2])}
 end
 return {false, false, redis.call('XRANGE', KEYS[1], '(' .. after, '+', 'COUNT', ARGV[2])}
 """
@@ -290,6 +291,10 @@ class RedisCommandLog:
                         await replica.worker_gone(worker)
             except (RedisError, OSError, RoutingError) as exc:
                 logger.warning("queue.heartbeat_failed", extra={"error": repr(exc)})
+            except Exception:
+                # Whatever a departure's observers raise, this worker's own heartbeat must go
+                # on: without it the others would log its agents out.
+                logger.exception("queue.heartbeat_failed")
 
 
 def _fields(fields: Any) -> dict[bytes, bytes]:

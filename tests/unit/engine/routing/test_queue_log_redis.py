@@ -233,6 +233,41 @@ async def test_the_agents_of_a_worker_that_died_log_out(
         assert a.queue.dispatcher.session("s1").offered_to == "alice01"  # type: ignore[union-attr]
 
 
+async def test_a_failing_departure_does_not_stop_this_workers_heartbeat(
+    cluster: Callable[..., Any], redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If handling another worker's departure raises, the heartbeat goes on: otherwise the
+    others would soon take this worker for dead too and log its agents out."""
+    a = await cluster(heartbeat=0.05)
+    b = await cluster(heartbeat=0.05)
+    await configure(a, "alice01", "bob0001")
+    await b.connect("bob0001")
+    await settled(a, b)
+    calls: list[str] = []
+
+    async def broken(worker: str) -> None:
+        calls.append(worker)
+        raise RuntimeError("an observer failed")
+
+    a.queue.worker_gone = broken  # type: ignore[method-assign]
+    await b.log.aclose()
+    client = Redis.from_url(redis_url)
+    await client.delete(b.log._alive_key(b.log.worker))
+    for _ in range(300):
+        if len(calls) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert len(calls) >= 3, "the heartbeat loop stopped after the first failure"
+    await client.delete(a.log._alive_key(a.log.worker))
+    for _ in range(300):
+        if await client.exists(a.log._alive_key(a.log.worker)):
+            break
+        await asyncio.sleep(0.01)
+    assert await client.exists(a.log._alive_key(a.log.worker)), "A's heartbeat stopped"
+    await client.aclose()
+    assert "queue.heartbeat_failed" in caplog.text
+
+
 async def test_random_operations_from_three_workers_leave_the_same_queue_everywhere(
     cluster: Callable[..., Any],
 ) -> None:
