@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlmodel import Session as Db
+from sqlmodel import select
 
 from chatflow.admin_api.agent_access import (
     Access,
@@ -179,6 +180,35 @@ async def list_agents(
             )
         )
     return out
+
+
+class GroupName(BaseModel):
+    id: str
+    name: str
+    """The group's display name (its id when it has none)."""
+    sites: list[str]
+    """The sites whose visitors it serves: a conversation may be transferred to its site's."""
+
+
+def _group_names(request: Request, merchant_id: str) -> list[GroupName]:
+    with Db(services_of(request).records) as db:
+        groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all()
+        sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
+    return [
+        GroupName(
+            id=group.id,
+            name=group.name or group.id,
+            sites=sorted(site.key for site in sites if group.id in site.groups),
+        )
+        for group in sorted(groups, key=lambda g: g.id)
+    ]
+
+
+@router.get("/agents/groups", response_model=list[GroupName])
+async def list_group_names(request: Request, me: Me) -> list[GroupName]:
+    """The merchant's agent groups by name, for any of its accounts: the workbench shows offers
+    by group name and picks a transfer's group (settings stay behind the ``groups`` right)."""
+    return await asyncio.to_thread(_group_names, request, me.merchant_id)
 
 
 # -- a session ----------------------------------------------------------------------------------

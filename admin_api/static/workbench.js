@@ -70,6 +70,9 @@
   let suggestions = [];
   let suggestIndex = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
+  /** The merchant's groups: [{id, name, sites}] and id -> name. */
+  let groups = [];
+  let groupNames = new Map();
   /** Unsent text of the conversations not on screen, by session id. */
   const drafts = new Map();
 
@@ -252,6 +255,8 @@
     board = WB.createState();
     rendered = { session: null, lastSeq: 0, count: 0 };
     drafts.clear();
+    groups = [];
+    groupNames = new Map();
     els.input.value = '';
   }
 
@@ -282,6 +287,21 @@
     renderChat();
     connect();
     loadReplies('');
+    loadGroups();
+  }
+
+  /** The merchant's group names (any account may read them), for offers and transfers. */
+  async function loadGroups() {
+    const result = await api('GET', 'api/v1/agents/groups');
+    if (!result.ok) return;
+    groups = result.data;
+    groupNames = new Map(groups.map((g) => [g.id, g.name]));
+    renderList();
+    renderChat();
+  }
+
+  function groupName(id) {
+    return groupNames.get(id) || id;
   }
 
   // ---- the websocket ---------------------------------------------------------------------
@@ -355,7 +375,7 @@
     if (frame.type === 'status' && frame.reason === 'missed') toast(t('missedRest'), 'warning');
     const notice = out.notice;
     if (!notice) return;
-    if (notice.kind === 'offer') toast(t('newOffer', { group: notice.group }), 'info');
+    if (notice.kind === 'offer') toast(t('newOffer', { group: groupName(notice.group) }), 'info');
     else if (notice.kind === 'offer_gone') toast(t('offerGone'), 'info');
     else if (notice.kind === 'invited') toast(t('invited'), 'info');
     else if (notice.kind === 'alert') {
@@ -409,7 +429,7 @@
     const gone = c.goneTo || {};
     if (gone.left) return t('left');
     if (gone.elsewhere) return t('elsewhere');
-    return t('transferredTo', { to: gone.agent || gone.group || '' });
+    return t('transferredTo', { to: gone.agent || groupName(gone.group || '') });
   }
 
   function renderList() {
@@ -420,7 +440,7 @@
       if (c.id === board.state.selected) item.classList.add('is-selected');
       const open = button('wb-item-open', null, () => selectConversation(c.id));
       open.appendChild(el('span', 'wb-item-name', visitorName(c)));
-      open.appendChild(el('span', 'wb-item-group', c.group));
+      open.appendChild(el('span', 'wb-item-group', groupName(c.group)));
       open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
       const last = c.lines[c.lines.length - 1];
       if (last) open.appendChild(el('span', 'wb-item-last', last.image ? `[${t('image')}]` : last.text));
@@ -539,7 +559,7 @@
       return;
     }
     els.chatTitle.textContent = visitorName(c);
-    const meta = [`${t('group')}: ${c.group}`];
+    const meta = [`${t('group')}: ${groupName(c.group)}`];
     if (c.info) {
       meta.push(`${t('site')}: ${c.info.site_key}`);
       meta.push(`${t('agents')}: ${c.info.agents.join(', ')}`);
@@ -630,31 +650,21 @@
   /** The transfer and invitation picker: the merchant's online colleagues, and for a
    * transfer the groups too. */
   async function openPicker(sessionId, action) {
-    const [agents, groups] = await Promise.all([
-      api('GET', 'api/v1/agents'),
-      action === 'transfer' ? api('GET', 'api/v1/admin/groups') : Promise.resolve(null),
-    ]);
+    const agents = await api('GET', 'api/v1/agents');
     const colleagues = agents.ok ? agents.data.filter((a) => a.account !== me.account) : [];
     const box = el('div', 'wb-picker');
     box.appendChild(el('h3', null, action === 'transfer' ? t('transferTo') : t('invite')));
     if (action === 'transfer') {
-      // Group names need the right to see groups; without it, the colleagues' group ids.
+      // A conversation goes to one of its site's groups.
       const c = board.state.conversations.get(sessionId);
       const site = c && c.info ? c.info.site_key : null;
-      const names = new Map();
-      if (groups && groups.ok) {
-        for (const g of groups.data) {
-          if (!site || g.sites.includes(site)) names.set(g.id, g.name || g.id);
-        }
-      } else {
-        for (const a of agents.ok ? agents.data : []) for (const g of a.groups) names.set(g, g);
-      }
       const section = el('div', 'wb-picker-groups');
       section.appendChild(el('h4', null, t('toGroup')));
-      for (const [id, name] of names) {
+      for (const group of groups) {
+        if (site && !group.sites.includes(site)) continue;
         section.appendChild(
-          button('wb-pick-group', name, async () => {
-            if (await act(sessionId, 'transfer', { group: id })) closePanel();
+          button('wb-pick-group', group.name, async () => {
+            if (await act(sessionId, 'transfer', { group: group.id })) closePanel();
           }),
         );
       }

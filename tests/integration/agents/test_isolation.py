@@ -120,3 +120,20 @@ def test_a_supervisor_oversees_its_groups_only(server: LiveServer) -> None:
     carol.ok(aftersales.session_id, "transfer", {"agent": "acme_alice"})
     dave.frames.expect(frame("transferred", session_id=aftersales.session_id))
     alice.frames.expect(frame("offer", session_id=aftersales.session_id))
+
+
+def test_every_account_reads_its_own_merchants_group_names(server: LiveServer) -> None:
+    """A plain agent cannot read the groups' settings, but its workbench names the groups of its
+    offers and transfers: the names come from /agents/groups, never another merchant's."""
+    bob, gina = Agent(server, "acme_bob"), Agent(server, "globex_gina")
+    assert server.http.get("/api/v1/admin/groups", headers=bob.headers).status_code == 403
+    assert bob.get("/api/v1/agents/groups") == [
+        {"id": "aftersales", "name": "售后", "sites": ["acme-web"]},
+        {"id": "nobody", "name": "无人值守", "sites": ["acme-web"]},
+        {"id": "presales", "name": "售前", "sites": ["acme-web"]},
+        {"id": "quick", "name": "快速", "sites": ["acme-web"]},
+    ]
+    assert gina.get("/api/v1/agents/groups") == [
+        {"id": "presales", "name": "Globex presales", "sites": ["globex-web"]}
+    ]
+    assert server.http.get("/api/v1/agents/groups").status_code == 401
