@@ -2,66 +2,22 @@
 demo chat page in a second browser context: log in, take the offer, read and answer, use a quick
 reply with '#', reload mid-conversation without losing or doubling a line, end the chat.
 
-Playwright drives Debian's /usr/bin/chromium and never downloads a browser. Under CI=true a
-missing Chromium fails; locally it skips.
+The browser and the demo server are conftest.py's.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from server_kit import in_thread
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
-from chatflow.engine.clock import FrozenClock
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT = 15_000
 HOSTILE = "<img src=x onerror=window.__pwned=1><b>粗体</b>"
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("Chromium is missing: .ci/run installs Debian's chromium package")
-    pytest.skip("Chromium is not installed", allow_module_level=True)
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    (tmp_path / "chatflow.yaml").write_text(config.replace("../../flows", "./flows"), "utf-8")
-    settings = ServeSettings(config=tmp_path / "chatflow.yaml", data=tmp_path / "data")
-    # Monday 10:00 in Shanghai: within the demo's business hours; offers never ring out.
-    app = create_app(settings, clock=FrozenClock("2026-11-23T10:00:00+08:00"))
-    with in_thread(app, log_level="warning") as served:
-        yield served.url
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        launched = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def add_quick_reply(server: str, title: str, content: str) -> None:
@@ -102,7 +58,10 @@ def workbench_lines(page: Any) -> list[str]:
     return out
 
 
-def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) -> None:
+def test_an_agent_serves_a_visitor_from_offer_to_end(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    server = demo_server
     add_quick_reply(server, "退款时效", "退款将在 3 个工作日内原路退回")
     agent = browser.new_page(viewport={"width": 1280, "height": 800})
     refused = watch_csp(agent)
@@ -161,8 +120,7 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) 
     after = workbench_lines(agent)
     assert after == before
     assert after.count("wb-from-visitor: " + HOSTILE) == 1
-    ARTIFACTS.mkdir(exist_ok=True)
-    agent.screenshot(path=str(ARTIFACTS / "workbench-serving.png"), full_page=True)
+    agent.screenshot(path=str(artifacts / "workbench-serving.png"), full_page=True)
 
     # a second visitor: Bob's unsent draft stays with the first conversation, and the second
     # one's new line shows as unread while he is in the first
@@ -197,7 +155,8 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(server: str, browser: Any) 
     assert not refused, refused
 
 
-def test_wrong_password_is_told_plainly_and_english_works(server: str, browser: Any) -> None:
+def test_wrong_password_is_told_plainly_and_english_works(demo_server: str, browser: Any) -> None:
+    server = demo_server
     page = browser.new_page(viewport={"width": 390, "height": 780})  # a phone
     page.goto(f"{server}/workbench?lang=en")
     page.locator("#wb-account").fill("demo_bob")
@@ -234,8 +193,9 @@ def status_is(page: Any, status: str) -> None:
 
 
 def test_two_agents_invite_leave_send_an_image_and_transfer(
-    server: str, browser: Any, tmp_path: Path
+    demo_server: str, browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
+    server = demo_server
     alice = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     bob = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(alice, server, "demo_alice")
@@ -289,5 +249,4 @@ def test_two_agents_invite_leave_send_an_image_and_transfer(
     assert "售后服务" in ringing.inner_text()
     ringing.locator(".wb-accept").click()
     bob.locator("#wb-log img.wb-image").wait_for(timeout=WAIT)
-    ARTIFACTS.mkdir(exist_ok=True)
-    bob.screenshot(path=str(ARTIFACTS / "workbench-after-transfer.png"), full_page=True)
+    bob.screenshot(path=str(artifacts / "workbench-after-transfer.png"), full_page=True)
