@@ -130,6 +130,8 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(
     agent.locator("#wb-input").fill("草稿：还没发")
     agent.locator(".wb-phase-ringing .wb-accept").click(timeout=WAIT)
     agent.locator(".wb-phase-active").nth(1).wait_for(timeout=WAIT)
+    # accepting opens the new conversation, with its own (empty) draft
+    agent.locator(".wb-item.is-selected:not(:has-text('原路退回'))").wait_for(timeout=WAIT)
     assert agent.locator("#wb-input").input_value() == ""
     first = agent.locator(".wb-phase-active", has_text="原路退回")
     first.locator(".wb-item-open").click()
