@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dispatch import Picker  # bench/ is the script's folder, so on sys.path
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -85,28 +86,6 @@ class Sessions:
 
     async def deliver(self, session_id: str, event: events.Event) -> None:
         self.delivered += 1
-
-
-class Picker:
-    """A set with O(1) add, remove and random choice (the harness must not be the bottleneck)."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.where: dict[str, int] = {}
-
-    def add(self, item: str) -> None:
-        self.where[item] = len(self.items)
-        self.items.append(item)
-
-    def remove(self, item: str) -> None:
-        index = self.where.pop(item)
-        last = self.items.pop()
-        if index < len(self.items):
-            self.items[index] = last
-            self.where[last] = index
-
-    def choice(self, rng: random.Random) -> str:
-        return self.items[rng.randrange(len(self.items))]
 
 
 @dataclass
