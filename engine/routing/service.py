@@ -176,16 +176,7 @@ class QueueService:
     async def replicated(self, decisions: Sequence[Decision]) -> None:
         """A command from the log was applied here: tell this worker's agents (every worker
         does so for its own websockets; the issuer does the rest in :meth:`_submit`)."""
-        for decision in decisions:
-            if isinstance(decision, Offer):
-                self._wake.set()
-            for kind, target, payload in self._translate(decision):
-                if kind == "agent":
-                    try:
-                        await self._notifier.notify(target, payload)
-                    except Exception:
-                        extra = {"event": "routing.deliver_failed", "kind": kind, "target": target}
-                        logger.exception("routing.deliver_failed", extra=extra)
+        await self._emit(decisions, sessions=False)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -320,17 +311,24 @@ class QueueService:
     # -- delivery ------------------------------------------------------------------------------
 
     async def _emit(
-        self, decisions: Sequence[Decision], quiet: str | None = None, agents: bool = True
+        self,
+        decisions: Sequence[Decision],
+        quiet: str | None = None,
+        *,
+        sessions: bool = True,
+        agents: bool = True,
     ) -> None:
-        """Queue what the decisions mean for sessions (and agents, unless the log told them
-        already), then deliver in order."""
+        """Queue what the decisions mean, then deliver in order. ``sessions``: the issuer's
+        part (the observers and the session events, except to ``quiet``); ``agents``: the
+        frames for the websockets on this worker. Embedded, one call does both; through a log,
+        the issuer does the first and every worker the second (:meth:`replicated`)."""
         for decision in decisions:
-            for observe in self._observers:
-                observe(decision)
+            if sessions:
+                for observe in self._observers:
+                    observe(decision)
             for delivery in self._translate(decision):
-                if delivery[0] == "agent" and not agents:
-                    continue
-                if not (delivery[0] == "session" and delivery[1] == quiet):
+                kind, target, _ = delivery
+                if agents if kind == "agent" else (sessions and target != quiet):
                     self._post(delivery)
             if isinstance(decision, Offer):
                 self._wake.set()
