@@ -252,8 +252,9 @@ class RedisCommandLog:
         block = int(BLOCK * 1000)
         while not self._stop.is_set():
             try:
-                if await self._catch_up() == 0 and not self._stop.is_set():
-                    # Wait for a new command; it is read (with the gap check) by _catch_up.
+                if await self._catch_up() < READ_BATCH and not self._stop.is_set():
+                    # At the end of the log: wait for a new command (XREAD answers at once if
+                    # one came meanwhile); it is read, with the gap check, by _catch_up.
                     streams = {self.log_key: self.last, self._wake_key: "$"}
                     await self.redis.xread(streams, count=1, block=block)  # type: ignore[arg-type]
             except (RedisError, OSError) as exc:
