@@ -129,8 +129,9 @@ def live_queue_update(
     row: SQLModel,
     update: Callable[[], object],
     turn: AbstractContextManager[object] = PROCESS_TURN,
-) -> None:
-    """Run ``update`` (which tells the queue of ``row``) with ``row`` as last committed.
+) -> bool:
+    """Run ``update`` (which tells the queue of ``row``) with ``row`` as last committed; False
+    when the row was deleted meanwhile (``update`` did not run).
 
     Admin changes reach the queue one at a time, each re-reading its row inside its turn, so
     whichever reaches the queue last carries the last committed state: two PATCHes of one
@@ -141,8 +142,10 @@ def live_queue_update(
     with turn:
         db.commit()  # ends the read transaction: the read sees every committed change
         key = sa_inspect(row).identity
-        if db.get(type(row), key, populate_existing=True) is not None:  # reloads ``row``
-            update()
+        if db.get(type(row), key, populate_existing=True) is None:  # reloads ``row``
+            return False
+        update()
+        return True
 
 
 def to_live_queue(services: Services, db: Session, row: AccountRow) -> bool:
@@ -153,16 +156,15 @@ def to_live_queue(services: Services, db: Session, row: AccountRow) -> bool:
     logging in again. Called from a worker thread (a route's, or an agent's login); the queue
     lives on the event loop.
     """
-    told: list[bool] = []
     queue = services.queue
-
-    def update() -> None:
-        groups = account_groups(db, row)
-        from_thread.run(queue.update_agent, row.merchant_id, agent_of(row), groups)
-        told.append(True)
-
-    live_queue_update(db, row, update, services.queue_turn)
-    return bool(told)
+    return live_queue_update(
+        db,
+        row,
+        lambda: from_thread.run(
+            queue.update_agent, row.merchant_id, agent_of(row), account_groups(db, row)
+        ),
+        services.queue_turn,
+    )
 
 
 @router.get("", response_model=list[AccountOut])
