@@ -34,6 +34,7 @@ from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_auth import current_agent
 from chatflow.admin_api.routes_words import word_filters
 from chatflow.engine.config import AgentStatus
+from chatflow.engine.directory import sites_by_group
 from chatflow.engine.events import AgentMessage
 from chatflow.engine.routing import RoutingError, UnknownSession
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, SiteRow
@@ -192,15 +193,11 @@ class GroupName(BaseModel):
 
 def _group_names(request: Request, merchant_id: str) -> list[GroupName]:
     with Db(services_of(request).records) as db:
-        groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all()
-        sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
+        rows = db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all()
+        sites = sites_by_group(db, merchant_id)
     return [
-        GroupName(
-            id=group.id,
-            name=group.name or group.id,
-            sites=sorted(site.key for site in sites if group.id in site.groups),
-        )
-        for group in sorted(groups, key=lambda g: g.id)
+        GroupName(id=row.id, name=row.name or row.id, sites=sites.get(row.id, []))
+        for row in sorted(rows, key=lambda r: r.id)
     ]
 
 

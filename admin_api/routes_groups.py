@@ -20,9 +20,9 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_accounts import live_queue_update, to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
-from chatflow.engine.directory import group_of
+from chatflow.engine.directory import group_of, sites_by_group
 from chatflow.engine.errors import DefinitionError
-from chatflow.engine.stores.recordsdb import AccountRow, FlowVersionRow, GroupRow, SiteRow
+from chatflow.engine.stores.recordsdb import AccountRow, FlowVersionRow, GroupRow
 from chatflow.engine.yamlsource import loads
 from chatflow.nodes import LANGUAGE
 
@@ -95,18 +95,8 @@ def _out(row: GroupRow, sites: dict[str, list[str]]) -> GroupOut:
     )
 
 
-def _sites_by_group(db: Session, merchant_id: str) -> dict[str, list[str]]:
-    """Group id -> keys of the merchant's sites it serves, from one read of the sites."""
-    rows = db.exec(select(SiteRow.key, SiteRow.groups).where(SiteRow.merchant_id == merchant_id))
-    by_group: dict[str, list[str]] = {}
-    for key, groups in sorted(rows.all()):
-        for group_id in dict.fromkeys(groups):
-            by_group.setdefault(group_id, []).append(key)
-    return by_group
-
-
 def _one_out(db: Session, row: GroupRow) -> GroupOut:
-    return _out(row, _sites_by_group(db, row.merchant_id))
+    return _out(row, sites_by_group(db, row.merchant_id))
 
 
 def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
@@ -151,7 +141,7 @@ def _get(db: Session, actor: Actor, group_id: str) -> GroupRow:
 def list_groups(actor: Annotated[Actor, Depends(require("groups"))], db: Db) -> list[GroupOut]:
     """The merchant's agent groups."""
     rows = db.exec(select(GroupRow).where(GroupRow.merchant_id == actor.merchant_id)).all()
-    sites = _sites_by_group(db, actor.merchant_id)
+    sites = sites_by_group(db, actor.merchant_id)
     return [_out(row, sites) for row in sorted(rows, key=lambda r: r.id)]
 
 
@@ -210,7 +200,7 @@ def delete_group(
 ) -> None:
     """Delete a group no site and no published flow uses; agents leave it."""
     row = _get(db, actor, group_id)
-    sites = _sites_by_group(db, actor.merchant_id).get(group_id, [])
+    sites = sites_by_group(db, actor.merchant_id).get(group_id, [])
     flows = _flows_using(db, actor.merchant_id, group_id)
     if sites or flows:
         users = [f"site {s}" for s in sites] + [f"flow {f}" for f in flows]

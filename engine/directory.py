@@ -109,6 +109,16 @@ def account_groups(db: Session, row: AccountRow) -> list[Group]:
     return [group_of(g) for g in rows]
 
 
+def sites_by_group(db: Session, merchant_id: str) -> dict[str, list[str]]:
+    """Group id -> keys of the merchant's sites it serves (sorted), from one read of the sites."""
+    rows = db.exec(select(SiteRow.key, SiteRow.groups).where(SiteRow.merchant_id == merchant_id))
+    by_group: dict[str, list[str]] = {}
+    for key, groups in sorted(rows.all()):
+        for group_id in dict.fromkeys(groups):
+            by_group.setdefault(group_id, []).append(key)
+    return by_group
+
+
 def _group_row(merchant_id: str, group: Group) -> GroupRow:
     return GroupRow(
         merchant_id=merchant_id,
