@@ -324,7 +324,7 @@
       } catch (_) {
         return;
       }
-      handle(frame);
+      handle(frame, first);
       if (first && frame.type === 'status') {
         first = false;
         attempt = 0;
@@ -366,13 +366,17 @@
     }
   }
 
-  function handle(frame) {
+  /** A server frame; `announced`: the connection's first frame, which restates the status
+   * the agent already had (a reload must not repeat the notices it brought). */
+  function handle(frame, announced) {
     const out = board.apply(frame, Date.now());
     if (out.status) renderStatus();
     if (out.list) renderList();
     if (out.session && out.session === board.state.selected) renderChat();
     if (frame.type === 'assigned' && !frame.resumed) syncSessions();
-    if (frame.type === 'status' && frame.reason === 'missed') toast(t('missedRest'), 'warning');
+    if (frame.type === 'status' && frame.reason === 'missed' && !announced) {
+      toast(t('missedRest'), 'warning');
+    }
     const notice = out.notice;
     if (!notice) return;
     if (notice.kind === 'offer') toast(t('newOffer', { group: groupName(notice.group) }), 'info');
@@ -501,8 +505,8 @@
     if (line.options.length) {
       const list = el('ul', 'wb-options');
       for (const option of line.options) {
-        const label = typeof option === 'string' ? option : option && (option.label || option.text);
-        list.appendChild(el('li', null, label || ''));
+        const label = typeof option === 'object' && option !== null ? option.label : option;
+        list.appendChild(el('li', null, label == null ? '' : String(label)));
       }
       bubble.appendChild(list);
     }
