@@ -47,6 +47,9 @@ def test_chat_through_the_menu_and_reload_without_loss_or_doubles(
     page.keyboard.press("Enter")
     page.locator(".cf-from-visitor", has_text="13800138000").wait_for(timeout=15_000)
     page.locator(".cf-from-bot").last.wait_for(timeout=15_000)
+    # the flow's last words: the phone number noted, goodbye, and the end notice
+    page.locator(".cf-from-bot", has_text="感谢您的咨询").wait_for(timeout=15_000)
+    page.locator(".cf-from-system").last.wait_for(timeout=15_000)
     page.wait_for_function("() => !document.querySelector('.cf-log .is-pending')", timeout=15_000)
     before = transcript(page)
     page.reload()
