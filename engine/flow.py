@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from chatflow.engine.node import VARIABLE_PATTERN, Model, NodeBase
+from chatflow.engine.node import VARIABLE_PATTERN, Model, NodeBase, NodeRef
 
 FLOW_ID_PATTERN = r"^[a-z0-9_-]+$"
 
@@ -57,7 +57,7 @@ class Interrupt(Model):
 
     keywords: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     """Phrases that trigger the jump (matched on the whole message, ignoring case and spaces)."""
-    goto: str
+    goto: NodeRef
     """Node to jump to."""
 
 
@@ -70,7 +70,7 @@ class FlowBase(Model):
     """Human-readable name."""
     description: str | None = None
     """What the flow is for."""
-    start: str
+    start: NodeRef
     """Id of the first node."""
     vars: dict[Annotated[str, Field(pattern=VARIABLE_PATTERN)], Any] = Field(default_factory=dict)
     """Declared variables with their default values."""

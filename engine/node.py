@@ -9,14 +9,22 @@ reference docs and validation) that also carries its behaviour. The engine never
   :attr:`NodeBase.example`;
 * behaviour for the interpreter: :meth:`NodeBase.enter` and :meth:`NodeBase.on_event`, which
   return an :class:`~chatflow.engine.effects.Outcome` and never do I/O.
+
+Every field that names another node is typed :data:`NodeRef`, so the JSON Schema tells editors
+and tools which strings are node ids: the field's string schema carries ``"x-node-ref": true``.
+On a required field that is the field's own schema (``{"type": "string", "x-node-ref": true,
+"description": ...}``); on an optional one it is the string branch of the field's ``anyOf``
+(``{"anyOf": [{"type": "string", "x-node-ref": true}, {"type": "null"}], ...}``), the
+description and default staying beside the ``anyOf``. A test holds every :meth:`NodeBase.targets`
+path and these markers to the same set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chatflow.engine.yamlsource import PathTuple
 
@@ -29,6 +37,11 @@ NODE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 """Node ids: letters, digits, ``_`` and ``-``."""
 VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 """Variable names (flow ``vars``, form and survey ``var``, set ``vars``): identifiers."""
+
+NODE_REF_KEY = "x-node-ref"
+"""The JSON Schema keyword that marks a string as a node id (see :data:`NodeRef`)."""
+NodeRef = Annotated[str, Field(json_schema_extra={NODE_REF_KEY: True})]
+"""A field that names another node (``next``, ``on_fail``, ``options[].next``, ``start``, ...)."""
 
 
 class Model(BaseModel):

@@ -48,6 +48,7 @@ def reference(language: FlowLanguage) -> str:
         "`_` and `-`.",
         "",
     ]
+    out += [text.NODE_REFS]
     out += _model_section("`position`", Position, level=3)
     out += ["## Node types", ""]
     out += _summary(language)

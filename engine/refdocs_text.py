@@ -65,6 +65,14 @@ any other name. The seed product's `${Name}` placeholders work too: `${phone}` i
 `{{ phone }}`, and the system parameters map as in the table below.
 """
 
+NODE_REFS = """\
+Fields that name another node (`start`, interrupts' `goto`, `next`, `open`, `on_fail`,
+`options[].next`, `branches[].next`, ...) hold a node id. In `schemas/flow.schema.json` the string
+schema of each such field carries `"x-node-ref": true` (for an optional field, the `string` branch
+of its `anyOf`; for `options[].next`, the `next` property of the option's definition), so editors
+and tools find every node reference from the schema instead of a list of field names.
+"""
+
 SYSTEM_VARIABLE_DOCS: dict[str, str] = {
     "session_id": "Id of the conversation.",
     "visitor_id": "Id of the visitor (the widget's visitor id, or one made up for them).",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.engine.node import Model, NodeBase, NodeRef, Target, Text
 from chatflow.engine.text import normalise
 from chatflow.nodes._outcome import say, stay
 from chatflow.nodes._text import visitor_answer
@@ -58,13 +58,13 @@ class BotNode(NodeBase):
     """Template sent when the session arrives at the bot."""
     rules: list[BotRule] = Field(min_length=1)
     """Rules, tried in order; the first that matches answers."""
-    fallback: str | None = None
+    fallback: NodeRef | None = None
     """Node to continue at when no rule matches (typically a transfer to a human)."""
     fallback_message: str | None = None
     """Template sent when no rule matches (before going to ``fallback``, if any)."""
     exit_keywords: list[str] = Field(default_factory=list)
     """Messages (whole, ignoring case, width and spaces) that leave the bot for ``exit``."""
-    exit: str | None = None
+    exit: NodeRef | None = None
     """Node to continue at on an exit keyword (required with ``exit_keywords``)."""
 
     _exit_keywords = field_validator("exit_keywords")(_no_blank)

@@ -25,7 +25,7 @@ from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.effects import Outcome
 from chatflow.engine.flow import known_timezone
-from chatflow.engine.node import Model, NodeBase, Target
+from chatflow.engine.node import Model, NodeBase, NodeRef, Target
 
 if TYPE_CHECKING:
     from chatflow.engine.context import NodeContext
@@ -81,9 +81,9 @@ class BusinessHoursNode(NodeBase):
     (or the hours of the first weekday in the schedule that has any, when Monday has none)."""
     timezone: str | None = None
     """IANA timezone of the schedule; default: the flow's ``settings.timezone``."""
-    open: str
+    open: NodeRef
     """Node to continue at during service time."""
-    closed: str
+    closed: NodeRef
     """Node to continue at outside service time."""
 
     _known_timezone = field_validator("timezone")(known_timezone)

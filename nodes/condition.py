@@ -13,7 +13,7 @@ from pydantic import Field
 
 from chatflow.engine.effects import Outcome
 from chatflow.engine.errors import TemplateError
-from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.engine.node import Model, NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import log_failure
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Branch(Model):
 
     when: str = Field(min_length=1)
     """Expression (``score >= 80 and vip``; ``==  != > < >= <=  and or not``, ``in``)."""
-    next: str
+    next: NodeRef
     """Node to continue at when ``when`` is true."""
 
 
@@ -35,7 +35,7 @@ class ConditionNode(NodeBase):
     type: Literal["condition"]
     branches: list[Branch] = Field(min_length=1)
     """Branches, tried in order."""
-    default: str
+    default: NodeRef
     """Node to continue at when no branch is true (or an expression fails)."""
 
     example = """\

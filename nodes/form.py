@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, StartTimer
 from chatflow.engine.events import TimerFired
-from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, Target, Text
+from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import say, stay, timer_name
 from chatflow.nodes._text import find, visitor_answer
 
@@ -52,13 +52,13 @@ class FormNode(NodeBase):
     max_attempts: int = Field(default=3, ge=1)
     """The invalid answer that goes to ``on_fail`` instead of asking again: 3 = the third
     (without ``on_fail`` the form keeps asking)."""
-    on_fail: str | None = None
+    on_fail: NodeRef | None = None
     """Node to continue at after ``max_attempts`` invalid answers."""
     timeout: float | None = Field(default=None, gt=0)
     """Seconds to wait for an answer before ``on_timeout`` (restarted by an invalid answer)."""
-    on_timeout: str | None = None
+    on_timeout: NodeRef | None = None
     """Node to continue at when ``timeout`` passes (default: ``next``, the variable unchanged)."""
-    next: str
+    next: NodeRef
     """Node to continue at after a valid answer."""
 
     example = """\

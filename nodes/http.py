@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from chatflow.engine.effects import CallHttp, Effect, HttpRequest, Outcome, SetVars
 from chatflow.engine.errors import TemplateError
 from chatflow.engine.events import HttpResult
-from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.engine.node import Model, NodeBase, NodeRef, Target, Text
 from chatflow.engine.yamlsource import walk
 from chatflow.nodes._outcome import log_failure, render_strict, stay
 
@@ -58,9 +58,9 @@ class HttpNode(NodeBase):
     """Attempts before giving up (1 = no retry); retries back off and keep one Idempotency-Key."""
     outputs: dict[str, OutputMapping] = Field(default_factory=dict)
     """Variables to set from the JSON answer: ``{score: {path: Score, default: 0}}``."""
-    next: str
+    next: NodeRef
     """Node to continue at (also after a failure when there is no ``on_error``)."""
-    on_error: str | None = None
+    on_error: NodeRef | None = None
     """Node to continue at when every attempt failed (the outputs get their defaults first)."""
 
     example = """\

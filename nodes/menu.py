@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.node import Model, NodeBase, Target, Text
+from chatflow.engine.node import Model, NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import say, stay
 from chatflow.nodes._text import find, ordinal, visitor_answer
 
@@ -28,7 +28,7 @@ class MenuOption(Model):
     """Text of the option (shown as a button, matched as typed)."""
     keywords: list[str] = Field(default_factory=list)
     """Other words that choose this option (matched on the whole message, ignoring case)."""
-    next: str
+    next: NodeRef
     """Node to continue at when chosen."""
 
 
@@ -46,7 +46,7 @@ class MenuNode(NodeBase):
     max_attempts: int = Field(default=3, ge=1)
     """The invalid answer that goes to ``on_fail`` instead of asking again: 3 = the third
     (without ``on_fail`` the menu keeps asking)."""
-    on_fail: str | None = None
+    on_fail: NodeRef | None = None
     """Node to continue at after ``max_attempts`` invalid answers."""
 
     example = """\

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from chatflow.engine.effects import Outcome, Say
-from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.engine.node import NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import say
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class MessageNode(NodeBase):
     """Templates of several messages, sent in order."""
     random: list[str] | None = Field(default=None, min_length=1)
     """Templates of which one, picked at random, is sent."""
-    next: str
+    next: NodeRef
     """Node to continue at."""
 
     example = """\

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chatflow.engine.effects import Outcome, SetVars
 from chatflow.engine.errors import TemplateError
-from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, Target, Text
+from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import evaluate, log_failure
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class SetNode(NodeBase):
     """Variable -> expression (``{vip: "score >= 80", greeting: "'您好 ' ~ name"}``), evaluated
     in order: a later expression sees the values of earlier ones. An expression that fails
     leaves its variable unchanged (and is logged)."""
-    next: str
+    next: NodeRef
     """Node to continue at."""
 
     example = """\

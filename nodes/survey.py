@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from chatflow.engine.effects import CancelTimer, Effect, Outcome, SetVars, ShowSurvey, StartTimer
 from chatflow.engine.events import Rating, TimerFired
-from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, Target, Text
+from chatflow.engine.node import VARIABLE_PATTERN, NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import render, say, stay, timer_name
 from chatflow.nodes._text import find, parse_int, visitor_answer
 
@@ -47,7 +47,7 @@ class SurveyNode(NodeBase):
     """Seconds the invitation stays valid."""
     var: str = Field(default="rating", pattern=VARIABLE_PATTERN)
     """Variable that receives the score."""
-    next: str | None = None
+    next: NodeRef | None = None
     """Node to continue at after the rating or the expiry (default: the session ends)."""
 
     example = """\

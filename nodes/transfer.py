@@ -38,7 +38,7 @@ from chatflow.engine.events import (
     QueuePosition,
     TimerFired,
 )
-from chatflow.engine.node import NodeBase, Target, Text
+from chatflow.engine.node import NodeBase, NodeRef, Target, Text
 from chatflow.nodes._outcome import say, stay, timer_name
 
 if TYPE_CHECKING:
@@ -67,12 +67,12 @@ class TransferNode(NodeBase):
     """Template sent when an agent joins (``sys.staff_no``, ``sys.staff_nickname``)."""
     timeout: float | None = Field(default=None, gt=0)
     """Seconds to wait in the queue before ``on_timeout``."""
-    on_timeout: str | None = None
+    on_timeout: NodeRef | None = None
     """Node to continue at when ``timeout`` passes (default: the session ends)."""
-    on_no_agents: str | None = None
+    on_no_agents: NodeRef | None = None
     """Node to continue at when nobody in the group is online (default: wait in the queue,
     silently)."""
-    next: str | None = None
+    next: NodeRef | None = None
     """Node to continue at after the human service ends (default: the session ends)."""
 
     example = """\
