@@ -6,13 +6,13 @@
   'use strict';
 
   const core = window.ChatflowCore;
+  const admin = window.ChatflowAdmin;
   const i18n = window.ChatflowI18n;
   const messages = window.WorkbenchMessages;
   const WB = window.WorkbenchState;
 
   const TOKEN_KEY = 'chatflow.workbench.token';
   const PING_EVERY_MS = 25000;
-  const TOAST_MS = 6000;
   const SUGGEST_DELAY_MS = 150;
 
   const params = new URLSearchParams(location.search);
@@ -58,7 +58,15 @@
     toasts: $('wb-toasts'),
   };
 
-  let token = null;
+  const client = admin.createClient({
+    basePath,
+    tokenKey: TOKEN_KEY,
+    offline: () => t('reconnecting'),
+    onExpired: () => expire(),
+  });
+  const api = client.api;
+  const { el, button } = admin;
+  let showLoginForm = null;
   let me = null;
   let board = WB.createState();
   let socket = null;
@@ -77,20 +85,6 @@
   const drafts = new Map();
 
   // ---- small helpers ---------------------------------------------------------------------
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function button(className, text, onClick) {
-    const node = el('button', `wb-button ${className || ''}`.trim(), text);
-    node.type = 'button';
-    node.addEventListener('click', onClick);
-    return node;
-  }
 
   function appendText(parent, text) {
     for (const part of core.linkify(String(text))) {
@@ -121,59 +115,10 @@
   }
 
   function toast(text, kind) {
-    const node = el('div', `wb-toast wb-toast-${kind || 'info'}`, text);
-    node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    els.toasts.appendChild(node);
-    setTimeout(() => node.remove(), TOAST_MS);
-  }
-
-  function translatePage() {
-    document.documentElement.lang = lang;
-    document.title = t('title');
-    for (const node of document.querySelectorAll('[data-i18n]')) {
-      node.textContent = t(node.dataset.i18n);
-    }
-    for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
-      node.placeholder = t(node.dataset.i18nPlaceholder);
-    }
-    for (const node of document.querySelectorAll('[data-i18n-label]')) {
-      node.setAttribute('aria-label', t(node.dataset.i18nLabel));
-    }
+    admin.toast(els.toasts, text, kind);
   }
 
   // ---- the API ---------------------------------------------------------------------------
-
-  /** A REST call with the agent's token: `{ok, status, data, code, message}`. */
-  async function api(method, path, body, options) {
-    const headers = {};
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let payload;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(basePath + path, { method, headers, body: payload });
-    } catch (_) {
-      return { ok: false, status: 0, data: null, code: 'network', message: t('reconnecting') };
-    }
-    let data = null;
-    const type = response.headers.get('Content-Type') || '';
-    if (response.status !== 204 && type.includes('json')) {
-      try {
-        data = await response.json();
-      } catch (_) {
-        data = null;
-      }
-    }
-    const problem = data && typeof data.type === 'string' ? data : {};
-    const code = String(problem.type || '').replace('urn:chatflow:', '');
-    const message = String(problem.detail || problem.title || response.statusText || '');
-    if (response.status === 401 && token && !(options && options.login)) expire();
-    return { ok: response.ok, status: response.status, data, code, message, response };
-  }
 
   /** A refused action as the agent should read it. */
   function explain(result) {
@@ -200,51 +145,12 @@
 
   function showLogin(message) {
     els.app.hidden = true;
-    els.login.hidden = false;
-    els.loginError.hidden = !message;
-    els.loginError.textContent = message || '';
-    els.loginButton.disabled = false;
-    els.loginButton.textContent = t('login');
-    els.account.focus();
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    const account = els.account.value.trim();
-    const password = els.password.value;
-    if (!account || !password) return;
-    els.loginButton.disabled = true;
-    els.loginButton.textContent = t('loggingIn');
-    const result = await api('POST', 'api/v1/auth/login', { account, password }, { login: true });
-    if (!result.ok) {
-      const wait = result.response && result.response.headers.get('Retry-After');
-      const text =
-        result.status === 429
-          ? t('loginLocked', { seconds: wait || 60 })
-          : result.status === 401
-            ? t('loginFailed')
-            : explain(result);
-      showLogin(text);
-      return;
-    }
-    token = result.data.token;
-    try {
-      sessionStorage.setItem(TOKEN_KEY, token);
-    } catch (_) {
-      /* the token lives for this page only */
-    }
-    els.password.value = '';
-    await start();
+    showLoginForm(message);
   }
 
   function forget() {
-    token = null;
+    client.setToken(null);
     me = null;
-    try {
-      sessionStorage.removeItem(TOKEN_KEY);
-    } catch (_) {
-      /* ignored */
-    }
     clearTimeout(reconnectTimer);
     clearInterval(pingTimer);
     if (socket) {
@@ -275,7 +181,7 @@
   async function start() {
     const who = await api('GET', 'api/v1/agents/me');
     if (!who.ok) {
-      if (token) expire();
+      if (client.token()) expire();
       return;
     }
     me = who.data;
@@ -308,7 +214,7 @@
 
   function socketUrl() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}${basePath}ws/agent?token=${encodeURIComponent(token)}`;
+    return `${scheme}//${location.host}${basePath}ws/agent?token=${encodeURIComponent(client.token())}`;
   }
 
   function connect() {
@@ -452,7 +358,7 @@
       if (badge) open.appendChild(el('span', 'wb-badge', badge));
       item.appendChild(open);
       if (c.phase === 'ringing') {
-        item.appendChild(button('wb-primary wb-accept', t('accept'), () => accept(c.id)));
+        item.appendChild(button('ui-primary wb-accept', t('accept'), () => accept(c.id)));
         item.appendChild(button('wb-decline', t('decline'), () => decline(c.id)));
       }
       return item;
@@ -538,7 +444,7 @@
   function renderActions(c) {
     const buttons = [];
     if (c.phase === 'ringing') {
-      buttons.push(button('wb-primary wb-accept', t('accept'), () => accept(c.id)));
+      buttons.push(button('ui-primary wb-accept', t('accept'), () => accept(c.id)));
       buttons.push(button('wb-decline', t('decline'), () => decline(c.id)));
     } else if (c.phase === 'active') {
       buttons.push(button('wb-end', t('end'), () => confirmEnd(c.id)));
@@ -641,7 +547,7 @@
     const row = el('div', 'wb-confirm');
     row.appendChild(el('span', null, t('endConfirm')));
     row.appendChild(
-      button('wb-danger wb-confirm-yes', t('confirm'), async () => {
+      button('ui-danger wb-confirm-yes', t('confirm'), async () => {
         closePanel();
         await act(sessionId, 'end');
       }),
@@ -871,8 +777,16 @@
   // ---- wiring ----------------------------------------------------------------------------
 
   function wire() {
-    translatePage();
-    els.loginForm.addEventListener('submit', login);
+    admin.translatePage(t, lang);
+    const loginEls = {
+      login: els.login,
+      form: els.loginForm,
+      account: els.account,
+      password: els.password,
+      error: els.loginError,
+      button: els.loginButton,
+    };
+    showLoginForm = admin.bindLogin(loginEls, client, t, explain, start);
     els.logout.addEventListener('click', logout);
     els.status.addEventListener('change', changeStatus);
     els.reason.addEventListener('change', () => {
@@ -896,12 +810,7 @@
       if (event.key === 'Escape' && !els.panel.hidden) closePanel();
     });
     setInterval(tick, 1000);
-    try {
-      token = sessionStorage.getItem(TOKEN_KEY);
-    } catch (_) {
-      token = null;
-    }
-    if (token) start();
+    if (client.token()) start();
     else showLogin('');
   }
 

@@ -237,7 +237,7 @@ def test_two_agents_invite_leave_send_an_image_and_transfer(
     text_file = tmp_path / "notes.txt"
     text_file.write_text("hello", "utf-8")
     alice.locator("#wb-file").set_input_files(str(text_file))
-    alice.locator(".wb-toast-error", has_text="notes.txt").wait_for(timeout=WAIT)
+    alice.locator(".ui-toast-error", has_text="notes.txt").wait_for(timeout=WAIT)
 
     # Alice hands the visitor to the after-sales queue and goes busy; Bob, free and in that
     # group, gets the offer with the whole transcript

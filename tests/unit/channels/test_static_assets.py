@@ -25,6 +25,8 @@ ADMIN = "chatflow.admin_api"
 PAGES = {
     CHANNELS: ("widget.js", "chat.html", "chat.js", "chat.css", "core.js", "view.js", "i18n.js"),
     ADMIN: (
+        "admin.css",
+        "admin-client.js",
         "workbench.html",
         "workbench.css",
         "workbench.js",
@@ -107,20 +109,28 @@ def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
         assert all((folder / name).is_file() for name in referenced)
 
 
-def test_workbench_html_is_csp_friendly_and_its_assets_exist() -> None:
-    """/workbench loads its own files from ui/ and the chat page's helpers from static/, both
-    relative, so a path prefix works too."""
-    html = read("workbench.html", ADMIN)
-    assert_csp_friendly(html)
-    referenced = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
-    assert referenced == [
+STAFF_PAGES = {
+    "workbench.html": [
+        "ui/admin.css",
         "ui/workbench.css",
         "static/i18n.js",
         "static/core.js",
+        "ui/admin-client.js",
         "ui/workbench-i18n.js",
         "ui/workbench-state.js",
         "ui/workbench.js",
-    ]
+    ],
+}
+
+
+@pytest.mark.parametrize(("page", "expected"), STAFF_PAGES.items())
+def test_staff_page_is_csp_friendly_and_its_assets_exist(page: str, expected: list[str]) -> None:
+    """The staff pages load their own files from ui/ and the chat page's helpers from static/,
+    both relative, so a path prefix works too."""
+    html = read(page, ADMIN)
+    assert_csp_friendly(html)
+    referenced = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
+    assert referenced == expected
     for ref in referenced:
         folder_name, name = ref.split("/")
         with static_dir(ADMIN if folder_name == "ui" else CHANNELS) as folder:

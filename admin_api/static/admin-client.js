@@ -1,0 +1,148 @@
+/* chatflow staff pages (the workbench, the flow editor): what they share. A REST client that
+ * carries the account's bearer token, the login form, and the few DOM helpers every page uses.
+ * Text always reaches the page through textContent, never as markup. Exposed as
+ * window.ChatflowAdmin. */
+(function (root) {
+  'use strict';
+
+  const TOAST_MS = 6000;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(className, text, onClick) {
+    const node = el('button', `ui-button ${className || ''}`.trim(), text);
+    node.type = 'button';
+    node.addEventListener('click', onClick);
+    return node;
+  }
+
+  /** A notice in `container` that goes away by itself. */
+  function toast(container, text, kind) {
+    const node = el('div', `ui-toast ui-toast-${kind || 'info'}`, text);
+    node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    container.appendChild(node);
+    setTimeout(() => node.remove(), TOAST_MS);
+  }
+
+  /** Fills every `data-i18n`, `data-i18n-placeholder` and `data-i18n-label` of the page. */
+  function translatePage(t, lang) {
+    document.documentElement.lang = lang;
+    document.title = t('title');
+    for (const node of document.querySelectorAll('[data-i18n]')) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+      node.placeholder = t(node.dataset.i18nPlaceholder);
+    }
+    for (const node of document.querySelectorAll('[data-i18n-label]')) {
+      node.setAttribute('aria-label', t(node.dataset.i18nLabel));
+    }
+  }
+
+  /**
+   * The REST client of one page. `basePath` is the deployment's prefix ending in '/';
+   * `tokenKey` names the token in sessionStorage (a reload keeps the login, a new tab does not);
+   * `onExpired()` runs when the server answers 401 to a logged-in call; `offline` is the
+   * message of a request that never reached the server.
+   */
+  function createClient(options) {
+    let token = null;
+    try {
+      token = sessionStorage.getItem(options.tokenKey);
+    } catch (_) {
+      token = null;
+    }
+
+    function setToken(value) {
+      token = value;
+      try {
+        if (value) sessionStorage.setItem(options.tokenKey, value);
+        else sessionStorage.removeItem(options.tokenKey);
+      } catch (_) {
+        /* the token lives for this page only */
+      }
+    }
+
+    /** A REST call with the token: `{ok, status, data, code, message, response}`. */
+    async function api(method, path, body, callOptions) {
+      const headers = {};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      let payload;
+      if (body instanceof FormData) payload = body;
+      else if (body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        payload = JSON.stringify(body);
+      }
+      let response;
+      try {
+        response = await fetch(options.basePath + path, { method, headers, body: payload });
+      } catch (_) {
+        return { ok: false, status: 0, data: null, code: 'network', message: options.offline() };
+      }
+      let data = null;
+      const type = response.headers.get('Content-Type') || '';
+      if (response.status !== 204 && type.includes('json')) {
+        try {
+          data = await response.json();
+        } catch (_) {
+          data = null;
+        }
+      }
+      const problem = data && typeof data.type === 'string' ? data : {};
+      const code = String(problem.type || '').replace('urn:chatflow:', '');
+      const message = String(problem.detail || problem.title || response.statusText || '');
+      if (response.status === 401 && token && !(callOptions && callOptions.login)) {
+        options.onExpired();
+      }
+      return { ok: response.ok, status: response.status, data, code, message, response };
+    }
+
+    return { api, setToken, token: () => token };
+  }
+
+  /**
+   * Wires a login form: `els` = {login, form, account, password, error, button}; `t` translates
+   * (keys login, loggingIn, loginFailed, loginLocked); `explain(result)` words other refusals;
+   * `onLoggedIn()` runs once the token is kept. Returns `show(message)`, which shows the form.
+   */
+  function bindLogin(els, client, t, explain, onLoggedIn) {
+    function show(message) {
+      els.login.hidden = false;
+      els.error.hidden = !message;
+      els.error.textContent = message || '';
+      els.button.disabled = false;
+      els.button.textContent = t('login');
+      els.account.focus();
+    }
+
+    els.form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const account = els.account.value.trim();
+      const password = els.password.value;
+      if (!account || !password) return;
+      els.button.disabled = true;
+      els.button.textContent = t('loggingIn');
+      const body = { account, password };
+      const result = await client.api('POST', 'api/v1/auth/login', body, { login: true });
+      if (!result.ok) {
+        const wait = result.response && result.response.headers.get('Retry-After');
+        if (result.status === 429) show(t('loginLocked', { seconds: wait || 60 }));
+        else if (result.status === 401) show(t('loginFailed'));
+        else show(explain(result));
+        return;
+      }
+      client.setToken(result.data.token);
+      els.password.value = '';
+      await onLoggedIn();
+    });
+
+    return show;
+  }
+
+  root.ChatflowAdmin = { el, button, toast, translatePage, createClient, bindLogin };
+})(typeof self !== 'undefined' ? self : this);
