@@ -85,19 +85,22 @@ class Document:
         )
 
 
-class _Resolver(yaml.resolver.BaseResolver):
-    """YAML 1.2 core schema: only true/false are booleans, no sexagesimal numbers, no timestamps."""
+class CoreSchemaResolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema: only true/false are booleans, no sexagesimal numbers, no timestamps.
+
+    Public for the writer (:mod:`~chatflow.engine.flowdump`), which quotes every string this
+    reads as something else."""
 
 
-_Resolver.add_implicit_resolver(
+CoreSchemaResolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
-_Resolver.add_implicit_resolver(
+CoreSchemaResolver.add_implicit_resolver(
     "tag:yaml.org,2002:int",
     re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
     list("-+0123456789"),
 )
-_Resolver.add_implicit_resolver(
+CoreSchemaResolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(
         r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
@@ -105,7 +108,7 @@ _Resolver.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
-_Resolver.add_implicit_resolver(
+CoreSchemaResolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
 
@@ -116,7 +119,7 @@ class _Loader(
     yaml.parser.Parser,
     yaml.composer.Composer,
     yaml.constructor.SafeConstructor,
-    _Resolver,
+    CoreSchemaResolver,
 ):
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -124,7 +127,7 @@ class _Loader(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
-        _Resolver.__init__(self)
+        CoreSchemaResolver.__init__(self)
 
 
 _FastLoader: Any = None
@@ -134,13 +137,13 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     pass
 else:
 
-    class _CLoader(CParser, yaml.constructor.SafeConstructor, _Resolver):
+    class _CLoader(CParser, yaml.constructor.SafeConstructor, CoreSchemaResolver):
         """The same loader on libyaml: about six times faster (``chatflow validate`` on big trees)."""
 
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
-            _Resolver.__init__(self)
+            CoreSchemaResolver.__init__(self)
 
     _FastLoader = _CLoader
 
@@ -163,6 +166,14 @@ def _compose(text: str) -> tuple[yaml.constructor.SafeConstructor, yaml.Node | N
 
 
 def _scalar(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return _scalar_value(loader, node)
+    except (ValueError, KeyError):  # an explicit tag on a value it cannot hold: !!int x
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise _Bad(f"{node.value!r} is not a valid {kind}; remove the !!{kind} tag", node) from None
+
+
+def _scalar_value(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
     tag = node.tag
     value = node.value
     if tag == "tag:yaml.org,2002:int":
@@ -173,7 +184,7 @@ def _scalar(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> 
             return int(text[2:], 16)
         return int(text)
     if tag == "tag:yaml.org,2002:float":
-        return float(value.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf"))
+        return float(value.replace(".", "", 1) if value[-1:].isalpha() else value)  # .inf, .nan
     if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"):
         return loader.construct_object(node)
     if tag == "tag:yaml.org,2002:timestamp":

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from chatflow.engine.errors import LoadError
@@ -19,6 +21,21 @@ def test_yaml_12_scalars_keep_on_off_yes_no_times_and_dates_as_strings() -> None
         "h": 31,
         "i": None,
     }
+
+
+def test_infinities_and_not_a_number_in_every_spelling() -> None:
+    doc = loads("a: [.inf, -.Inf, +.INF, .nan, .NaN, .NAN, 1.5, .5, 1e3]\n")
+    a, b, c, d, e, f, *rest = doc.data["a"]
+    assert (a, b, c, rest) == (math.inf, -math.inf, math.inf, [1.5, 0.5, 1000.0])
+    assert all(math.isnan(x) for x in (d, e, f))
+
+
+@pytest.mark.parametrize("text", ["a: !!int x", "a: !!float", "a: !!bool x", "a: !!int 0o9"])
+def test_a_tagged_value_it_cannot_hold_is_a_placed_problem(text: str) -> None:
+    with pytest.raises(LoadError) as info:
+        loads(text)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (1, 4) and "is not a valid" in problem.message
 
 
 def test_positions_of_keys_and_values_are_one_based() -> None:
