@@ -373,6 +373,8 @@
     return out;
   }
 
+  /** A new value for `field` (a Field of `fields`): its default, else an empty one with the
+   * required parts filled (a new list item, a new map entry). */
   function starter(field) {
     if (field.default !== undefined) return clone(field.default);
     switch (field.kind) {
@@ -392,8 +394,9 @@
         const one = { list: () => requiredValues(field.item, {}), enums: () => field.enum[0] };
         return Array.from({ length: field.minItems || 0 }, one[field.kind] || (() => ''));
       }
-      case 'map':
       case 'object':
+        return requiredValues(field.item || [], {});
+      case 'map':
         return {};
       default:
         return null;
@@ -552,6 +555,7 @@
     edges,
     layout,
     addNode,
+    starter,
     removeNode,
     renameNode,
     connect,
