@@ -2,50 +2,54 @@
 
 An upload is checked exactly like ``chatflow validate`` checks a file (same messages, placed at
 line and column, transfers checked against the merchant's groups) and refused with every error
-at once. New sessions start on the published version; running ones keep theirs. Drafts can be
-deleted, and a whole flow once no enabled site runs it and no conversation of it still runs.
-The storage and numbering live in :mod:`chatflow.engine.flowversions`; this module is the HTTP
-face of it.
+at once; ``/check`` runs the same check without saving. New sessions start on the published
+version; running ones keep theirs. Drafts can be deleted, and a whole flow once no enabled site
+runs it and no conversation of it still runs. The visual editor reads a version as data
+(``document``) and the flow JSON Schema (``/flow-schema``), and may upload a document instead of
+text. The storage and numbering live in :mod:`chatflow.engine.flowversions`, the upload bodies
+and the check in :mod:`chatflow.admin_api.flow_upload`; this module is the HTTP face of them.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
 from anyio import from_thread
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
-from pydantic import Field, ValidationError
+from pydantic import Field
 from sqlalchemy import Engine
 
 from chatflow.admin_api.agent_access import services_of
+from chatflow.admin_api.flow_upload import (
+    UPLOAD_BODY,
+    FlowCheck,
+    FlowText,
+    IssueOut,
+    check_text,
+    checked,
+    flow_text,
+)
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT, ApiModel, FlowId, NumericId, records
 from chatflow.engine import flowversions as fv
-from chatflow.engine.errors import NotFoundError, Problem
+from chatflow.engine.errors import NotFoundError
+from chatflow.engine.flowdump import flow_document, has_comments
 from chatflow.engine.runtime import Runtime
-from chatflow.engine.yamlsource import MAX_BYTES
+from chatflow.engine.schema import render, schema_for
 from chatflow.nodes import LANGUAGE
 
-router = APIRouter(prefix="/api/v1/admin/flows", tags=["flows"])
+router = APIRouter(prefix="/api/v1/admin", tags=["flows"])
 log = logging.getLogger("chatflow.api.flows")
 
 Records = Annotated[Engine, Depends(records)]
 Viewer = Annotated[Actor, Depends(require("flows"))]
 Editor = Annotated[Actor, Depends(require("flows", "edit"))]
-YAML_TYPES = ("text/yaml", "application/yaml", "application/x-yaml", "text/x-yaml", "text/plain")
-
-
-class FlowUpload(ApiModel):
-    """A flow file's text, as JSON (the alternative to a ``text/yaml`` body)."""
-
-    yaml: str = Field(min_length=1, max_length=MAX_BYTES)
-    """The ``*.flow.yaml`` text."""
-    note: str = Field(default="", max_length=500)
-    """What changed, for the version list."""
+Upload = Annotated[FlowText, Depends(flow_text)]
 
 
 class Rollback(ApiModel):
@@ -69,17 +73,6 @@ class FlowOut(ApiModel):
     """The merchant's sites that run this flow."""
 
 
-class IssueOut(ApiModel):
-    """A problem in the flow text, placed like ``chatflow validate`` places it."""
-
-    line: int
-    column: int
-    message: str
-    path: str
-    """JSON path of the value (``$.nodes.menu.options[0]``)."""
-    code: str
-
-
 class VersionOut(ApiModel):
     """One version (without its text)."""
 
@@ -95,99 +88,14 @@ class VersionOut(ApiModel):
 
 
 class VersionDetail(VersionOut):
-    """One version with its text."""
+    """One version with its text, and the text as data for the visual editor."""
 
     yaml: str
-
-
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/yaml": {"schema": {"type": "string", "minLength": 1}},
-            "application/json": {"schema": FlowUpload.model_json_schema()},
-        },
-    }
-}
-
-
-class FlowText(ApiModel):
-    yaml: str
-    note: str
-
-
-async def flow_text(
-    request: Request,
-    note: Annotated[str, Query(max_length=500, description="Note for a text/yaml body.")] = "",
-) -> FlowText:
-    """The uploaded text from a ``text/yaml`` body or a JSON ``{yaml, note}`` body."""
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
-    if len(raw) > MAX_BYTES:
-        raise ApiProblem(413, "too_large", f"a flow is at most {MAX_BYTES} bytes")
-    if media == "application/json":
-        try:
-            upload = FlowUpload.model_validate_json(raw)
-        except ValidationError as exc:
-            errors = [
-                {"path": ".".join(["body", *map(str, e["loc"])]), "message": e["msg"]}
-                for e in exc.errors()
-            ]
-            raise ApiProblem(
-                422, "invalid_input", "the request is not valid", errors=errors
-            ) from None
-        return FlowText(yaml=upload.yaml, note=upload.note)
-    if media in YAML_TYPES:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ApiProblem(
-                422, "invalid_input", f"the body is not UTF-8 (byte {exc.start})"
-            ) from None
-        return FlowText(yaml=text, note=note)
-    raise ApiProblem(
-        415,
-        "unsupported_media_type",
-        'send the flow as text/yaml, or as application/json {"yaml": ..., "note": ...}',
-    )
-
-
-def _issue(p: Problem) -> IssueOut:
-    return IssueOut(line=p.line, column=p.column, message=p.message, path=p.json_path, code=p.code)
-
-
-def _checked(engine: Engine, actor: Actor, flow_id: str, text: str) -> list[IssueOut]:
-    """Validate like the CLI; 422 with every error, else the warnings."""
-    result = fv.check_flow_text(
-        text,
-        LANGUAGE,
-        source=f"{flow_id}.flow.yaml",
-        groups=fv.merchant_group_ids(engine, actor.merchant_id),
-        where=f"merchant {actor.merchant_id!r}",
-    )
-    problems = list(result.problems)
-    if result.flow is not None and result.flow.id != flow_id and result.document is not None:
-        problems.insert(
-            0,
-            result.document.problem(
-                f"the flow's id is {result.flow.id!r} but it is uploaded as {flow_id!r}; "
-                "they must be the same",
-                ("id",),
-                code="flow-id",
-            ),
-        )
-    errors = [_issue(p) for p in problems if p.severity == "error"]
-    warnings = [_issue(p) for p in problems if p.severity != "error"]
-    if errors:
-        raise ApiProblem(
-            422,
-            "invalid_flow",
-            f"flow {flow_id!r} has {len(errors)} error{'s' if len(errors) > 1 else ''}; "
-            "nothing was saved",
-            errors=[e.model_dump() for e in errors],
-            warnings=[w.model_dump() for w in warnings],
-        )
-    return warnings
+    document: dict[str, Any] | None
+    """The YAML as JSON data, in the text's key order (dates as strings); an upload of it as
+    ``{"document": ...}`` stores the same flow. None only when the text cannot be read."""
+    comments: bool
+    """True when the YAML text has comments, which an upload of ``document`` would drop."""
 
 
 def _out(version: fv.FlowVersion, warnings: list[IssueOut] | None = None) -> VersionOut:
@@ -206,7 +114,7 @@ def _save(
     engine: Engine, actor: Actor, flow_id: str, text: str, *, note: str, publish: bool
 ) -> VersionOut:
     """Check ``text`` (422 with every error) and store it as the flow's next version."""
-    warnings = _checked(engine, actor, flow_id, text)
+    warnings = checked(engine, actor, flow_id, text)
     saved = fv.save_version(
         engine,
         actor.merchant_id,
@@ -219,7 +127,7 @@ def _save(
     return _out(saved, warnings)
 
 
-@router.get("", response_model=list[FlowOut])
+@router.get("/flows", response_model=list[FlowOut])
 def list_flows(actor: Viewer, engine: Records) -> list[FlowOut]:
     """The merchant's flows with their published and latest versions."""
     sites = fv.sites_by_flow(engine, actor.merchant_id)
@@ -235,19 +143,38 @@ def list_flows(actor: Viewer, engine: Records) -> list[FlowOut]:
     ]
 
 
-@router.get("/{flow_id}/versions", response_model=list[VersionOut])
+@router.get("/flows/{flow_id}/versions", response_model=list[VersionOut])
 def list_versions(flow_id: FlowId, actor: Viewer, engine: Records) -> list[VersionOut]:
     """Every version of a flow, oldest first."""
     return [_out(v) for v in fv.list_versions(engine, actor.merchant_id, flow_id)]
 
 
+@router.get(
+    "/flow-schema",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+def flow_schema(actor: Viewer) -> Response:
+    """The JSON Schema of a flow file (``schemas/flow.schema.json`` of this server's version):
+    node-reference fields carry ``x-node-ref: true``."""
+    return Response(_flow_schema_json(), media_type="application/json")
+
+
+@cache
+def _flow_schema_json() -> bytes:
+    return render(schema_for("flow", LANGUAGE)).encode("utf-8")
+
+
 @router.post(
-    "/{flow_id}/versions", response_model=VersionOut, status_code=201, openapi_extra=UPLOAD_BODY
+    "/flows/{flow_id}/versions",
+    response_model=VersionOut,
+    status_code=201,
+    openapi_extra=UPLOAD_BODY,
 )
 def create_version(
     flow_id: FlowId,
     actor: Editor,
-    upload: Annotated[FlowText, Depends(flow_text)],
+    upload: Upload,
     engine: Records,
     publish: Annotated[bool, Query(description="Publish the new version at once.")] = False,
 ) -> VersionOut:
@@ -255,27 +182,39 @@ def create_version(
     return _save(engine, actor, flow_id, upload.yaml, note=upload.note, publish=publish)
 
 
-@router.get("/{flow_id}/versions/{version}", response_model=VersionDetail)
+@router.post("/flows/{flow_id}/check", response_model=FlowCheck, openapi_extra=UPLOAD_BODY)
+def check_flow(flow_id: FlowId, actor: Editor, upload: Upload, engine: Records) -> FlowCheck:
+    """Check a flow as an upload would be checked, without saving: its errors, its warnings and
+    the text a save would store."""
+    return check_text(engine, actor, flow_id, upload.yaml)
+
+
+@router.get("/flows/{flow_id}/versions/{version}", response_model=VersionDetail)
 def get_version(
     flow_id: FlowId, version: NumericId, actor: Viewer, engine: Records
 ) -> VersionDetail:
-    """One version with its YAML text."""
+    """One version with its YAML text and, for the visual editor, that text as data."""
     found = fv.get_version(engine, actor.merchant_id, flow_id, version)
-    return VersionDetail(**_out(found).model_dump(), yaml=found.yaml)
+    return VersionDetail(
+        **_out(found).model_dump(),
+        yaml=found.yaml,
+        document=flow_document(found.yaml),
+        comments=has_comments(found.yaml),
+    )
 
 
-@router.post("/{flow_id}/versions/{version}/publish", response_model=VersionOut)
+@router.post("/flows/{flow_id}/versions/{version}/publish", response_model=VersionOut)
 def publish_version(
     flow_id: FlowId, version: NumericId, actor: Editor, engine: Records
 ) -> VersionOut:
     """Publish a version (re-checked against today's groups); the old published one is archived."""
     found = fv.get_version(engine, actor.merchant_id, flow_id, version)
-    warnings = _checked(engine, actor, flow_id, found.yaml)
+    warnings = checked(engine, actor, flow_id, found.yaml)
     return _out(fv.publish_version(engine, actor.merchant_id, flow_id, version), warnings)
 
 
 @router.get(
-    "/{flow_id}/diff",
+    "/flows/{flow_id}/diff",
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
@@ -291,7 +230,7 @@ def diff_versions(
     return PlainTextResponse(text, media_type="text/plain; charset=utf-8")
 
 
-@router.post("/{flow_id}/rollback", response_model=VersionOut, status_code=201)
+@router.post("/flows/{flow_id}/rollback", response_model=VersionOut, status_code=201)
 def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) -> VersionOut:
     """Publish a copy of an older version as a new version (history is never rewritten)."""
     old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
@@ -299,7 +238,7 @@ def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) ->
     return _save(engine, actor, flow_id, old.yaml, note=note, publish=True)
 
 
-@router.delete("/{flow_id}/versions/{version}", status_code=204)
+@router.delete("/flows/{flow_id}/versions/{version}", status_code=204)
 def delete_version(flow_id: FlowId, version: NumericId, actor: Editor, engine: Records) -> None:
     """Delete a draft (409 for the published version and for archived ones: only drafts go)."""
     try:
@@ -321,7 +260,7 @@ MAX_LISTED = 100
 """Running conversations a refusal names at most."""
 
 
-@router.delete("/{flow_id}", status_code=204)
+@router.delete("/flows/{flow_id}", status_code=204)
 def delete_flow(flow_id: FlowId, actor: Editor, engine: Records, request: Request) -> None:
     """Delete a flow with all its versions, once no enabled site runs it (409 naming them) and no
     conversation of it still runs (409 naming them: close them or wait). Its numbers are kept:

@@ -151,6 +151,12 @@ SAMPLES: dict[str, Sample] = {
         content=lambda t: ("text/yaml", FLOW.encode()),
         foreign_path=False,
     ),
+    f"POST {A}/flows/{{flow_id}}/check": Sample(
+        path=lambda t: {"flow_id": "simple"},
+        content=lambda t: ("text/yaml", FLOW.encode()),
+        foreign_path=False,
+    ),
+    f"GET {A}/flow-schema": Sample(),
     f"GET {A}/flows/{{flow_id}}/versions/{{version}}": Sample(path=_flow_version),
     f"POST {A}/flows/{{flow_id}}/versions/{{version}}/publish": Sample(path=_flow_version),
     f"DELETE {A}/flows/{{flow_id}}/versions/{{version}}": Sample(path=_flow_version),
