@@ -57,12 +57,13 @@ from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger(__name__)
 
-WORKBENCH_POLICY = (
+STAFF_PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-"""The workbench's Content-Security-Policy: its own files, images and API only."""
+"""The staff pages' Content-Security-Policy (workbench, flow editor): their own files, images
+and API only, never framed."""
 
 
 def load_config(settings: ServeSettings) -> DeploymentConfig:
@@ -187,11 +188,22 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     ui = resources.files("chatflow.admin_api") / "static"
     app.mount("/ui", StaticFiles(directory=str(ui)), name="ui")
 
+    staff_headers = {
+        "Content-Security-Policy": STAFF_PAGE_POLICY,
+        "X-Content-Type-Options": "nosniff",
+    }
+
     @app.get("/workbench", include_in_schema=False)
     async def workbench_page() -> FileResponse:
-        """The agent workbench (docs/workbench.md): its own files only, never framed."""
-        headers = {"Content-Security-Policy": WORKBENCH_POLICY, "X-Content-Type-Options": "nosniff"}
-        return FileResponse(str(ui / "workbench.html"), media_type="text/html", headers=headers)
+        """The agent workbench (docs/workbench.md)."""
+        return FileResponse(
+            str(ui / "workbench.html"), media_type="text/html", headers=staff_headers
+        )
+
+    @app.get("/editor", include_in_schema=False)
+    async def editor_page() -> FileResponse:
+        """The visual flow editor (docs/editor.md)."""
+        return FileResponse(str(ui / "editor.html"), media_type="text/html", headers=staff_headers)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -64,6 +64,7 @@ def banner(settings: ServeSettings, site_keys: list[str]) -> str:
             f'  widget        <script src="{base}/static/widget.js" data-site="{site_keys[0]}" async></script>'
         )
     lines.append(f"  workbench     {base}/workbench")
+    lines.append(f"  flow editor   {base}/editor")
     lines.append(f"  agent login   POST {base}/api/v1/auth/login")
     lines.append(f"  API docs      {base}/docs")
     if settings.config == DEMO_CONFIG:

@@ -109,10 +109,11 @@ def test_pip_install_dot(tmp_path: Path) -> None:
     )
     home = Path(site.strip()) / "chatflow"
     _check_install(python, home, tmp_path)
-    # the web pages ship as package data: the chat page and widget, and the agent workbench
+    # the web pages ship as package data: the chat page and widget, the workbench, the editor
     for page in ("channels/static/chat.html", "channels/static/widget.js"):
         assert (home / page).is_file(), page
-    for name in ("workbench.html", "workbench.js", "workbench-state.js", "workbench.css"):
+    staff_pages = ("workbench.html", "workbench.js", "editor.html", "editor-state.js", "admin.css")
+    for name in staff_pages:
         assert (home / "admin_api" / "static" / name).is_file(), name
 
 

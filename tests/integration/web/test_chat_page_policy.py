@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from chatflow.admin_api.app import create_app
@@ -48,18 +49,27 @@ def test_a_site_with_allowed_origins_is_framed_only_by_them(
     assert directives(unknown)["frame-ancestors"] == "'self'"
 
 
-def test_the_workbench_loads_only_its_own_files_and_is_never_framed(client: TestClient) -> None:
-    page = client.get("/workbench")
+@pytest.mark.parametrize(
+    ("page_path", "assets"),
+    [
+        ("/workbench", ("/ui/workbench.js", "/ui/workbench-state.js", "/static/core.js")),
+        ("/editor", ("/ui/editor.js", "/ui/editor-state.js", "/ui/admin-client.js")),
+    ],
+)
+def test_staff_pages_load_only_their_own_files_and_are_never_framed(
+    client: TestClient, page_path: str, assets: tuple[str, ...]
+) -> None:
+    page = client.get(page_path)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["x-content-type-options"] == "nosniff"
     policy = directives(page.headers["content-security-policy"])
     for name in ("default-src", "script-src", "style-src", "img-src", "connect-src"):
         assert policy[name] == "'self'", name
-    assert policy["frame-ancestors"] == "'none'"  # no clickjacking of an agent's clicks
+    assert policy["frame-ancestors"] == "'none'"  # no clickjacking of a staff member's clicks
     assert policy["form-action"] == "'none'"
     # the files it names are served: its own under /ui/, the chat page's helpers under /static/
-    for path in ("/ui/workbench.js", "/ui/workbench-state.js", "/static/core.js"):
+    for path in assets:
         asset = client.get(path)
         assert asset.status_code == 200, path
         assert "javascript" in asset.headers["content-type"], path

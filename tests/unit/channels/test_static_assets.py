@@ -32,6 +32,11 @@ PAGES = {
         "workbench.js",
         "workbench-state.js",
         "workbench-i18n.js",
+        "editor.html",
+        "editor.css",
+        "editor.js",
+        "editor-state.js",
+        "editor-i18n.js",
     ),
 }
 ASSETS = tuple((package, name) for package, names in PAGES.items() for name in names)
@@ -119,6 +124,15 @@ STAFF_PAGES = {
         "ui/workbench-i18n.js",
         "ui/workbench-state.js",
         "ui/workbench.js",
+    ],
+    "editor.html": [
+        "ui/admin.css",
+        "ui/editor.css",
+        "static/i18n.js",
+        "ui/admin-client.js",
+        "ui/editor-i18n.js",
+        "ui/editor-state.js",
+        "ui/editor.js",
     ],
 }
 

@@ -1,0 +1,222 @@
+"""The visual flow editor in headless Chromium (Debian's, driven by Playwright) against the demo
+deployment: a designer opens the reception flow, adds, connects, renames, moves and deletes
+nodes on the canvas, saves a draft and publishes it; the stored versions are read back through
+the flows API. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+WAIT = 15_000
+PASSWORD = "Demo-pass1"
+HOSTILE = '<img src=x onerror="window.__xss=1">hi'
+
+
+def token_for(base: str, account: str) -> str:
+    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
+    found.raise_for_status()
+    return str(found.json()["token"])
+
+
+def flows_api(base: str, token: str, path: str) -> Any:
+    answer = httpx.get(
+        f"{base}/api/v1/admin/flows{path}", headers={"Authorization": f"Bearer {token}"}
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def log_in(page: Any, base: str, account: str, query: str = "?lang=en") -> None:
+    page.goto(f"{base}/editor{query}")
+    page.locator("#ed-account").fill(account)
+    page.locator("#ed-password").fill(PASSWORD)
+    page.locator("#ed-login-button").click()
+
+
+def node(page: Any, node_id: str) -> Any:
+    return page.locator(f'.ed-node[data-id="{node_id}"]')
+
+
+def drag(page: Any, source: Any, target: Any, dx: float = 0, dy: float = 0) -> None:
+    """Press on `source`'s centre, move in steps, release over `target` (+dx, dy)."""
+    start = source.bounding_box()
+    end = target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2 + dx, end["y"] + end["height"] / 2 + dy, steps=8)
+    page.mouse.up()
+
+
+def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    base = demo_server
+    api_token = token_for(base, "demo_alice")
+    before = flows_api(base, api_token, "/reception/versions")
+    stored = flows_api(base, api_token, f"/reception/versions/{before[-1]['version']}")
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, base, "demo_alice")
+
+    # Every node of the stored version is on the canvas, and the comments warning is shown.
+    node(page, "goodbye").wait_for(timeout=WAIT)
+    assert page.locator(".ed-node").count() == len(stored["document"]["nodes"])
+    assert page.locator("#ed-banner").is_visible()
+    assert "comments" in page.locator("#ed-banner").inner_text()
+    page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
+    assert node(page, "welcome").locator(".ed-node-start").is_visible()
+    assert page.locator(".ed-edge").count() >= 15  # the flow's arrows are drawn
+
+    # Add a message node from the palette: it is selected, and its missing `next` is an error.
+    page.locator('.ed-palette-item[data-type="message"]').click()
+    added = node(page, "message_1")
+    added.wait_for(timeout=WAIT)
+    assert "is-selected" in (added.get_attribute("class") or "")
+    page.locator("#ed-f-text").fill(HOSTILE)
+    page.locator("#ed-f-text").press("Tab")
+    # Visitor-facing text is shown as text, never as markup.
+    added.locator(".ed-node-summary", has_text="onerror").wait_for(timeout=WAIT)
+    assert added.locator("img").count() == 0
+    page.locator(".ed-issue-error", has_text="message_1").first.wait_for(timeout=WAIT)
+    assert "has-errors" in (added.get_attribute("class") or "")
+
+    # Zoom out until the whole flow fits, then connect the new node by dragging its port's dot
+    # onto the goodbye node: the error goes away.
+    for _ in range(3):
+        page.locator("#ed-zoom-out").click()
+    assert page.locator("#ed-zoom").inner_text() == "50%"
+    drag(page, added.locator(".ed-port-dot"), node(page, "goodbye").locator(".ed-node-head"))
+    added.locator(".ed-port-target", has_text="goodbye").wait_for(timeout=WAIT)
+    page.wait_for_function(
+        "() => !document.querySelector('.ed-node[data-id=\"message_1\"].has-errors')",
+        timeout=WAIT,
+    )
+
+    # Rename it: the id changes everywhere; then point the after-hours message at it.
+    page.locator("#ed-node-id").fill("promo")
+    page.locator("#ed-node-id").press("Enter")
+    node(page, "promo").wait_for(timeout=WAIT)
+    node(page, "after_hours").locator(".ed-node-head").click()
+    page.locator("#ed-f-next").select_option("promo")
+    node(page, "after_hours").locator(".ed-port-target", has_text="promo").wait_for(timeout=WAIT)
+
+    # Move the goodbye node by its title bar.
+    goodbye = node(page, "goodbye")
+    before_box = goodbye.bounding_box()
+    drag(page, goodbye.locator(".ed-node-type"), goodbye.locator(".ed-node-type"), 120, 80)
+    after_box = goodbye.bounding_box()
+    assert after_box["x"] > before_box["x"] + 100 and after_box["y"] > before_box["y"] + 60
+
+    # Delete a node with the keyboard, then undo it.
+    node(page, "survey").locator(".ed-node-head").click()
+    page.keyboard.press("Delete")
+    node(page, "survey").wait_for(state="detached", timeout=WAIT)
+    page.locator("#ed-undo").click()
+    node(page, "survey").wait_for(timeout=WAIT)
+
+    assert page.locator("#ed-state").inner_text() == "Unsaved"
+    page.locator("#ed-issues:not(.is-checking)").wait_for(timeout=WAIT)
+    assert page.locator(".ed-issue-error").count() == 0
+    # The list is the latest check's: nothing is said about the id the node had before.
+    assert "message_1" not in page.locator("#ed-issue-list").inner_text()
+    page.screenshot(path=str(artifacts / "editor-canvas.png"))
+
+    # Save a draft with a note; the stored document has every change.
+    page.locator("#ed-note").fill("promo message after hours")
+    page.locator("#ed-save").click()
+    page.locator(".ui-toast", has_text="Saved as version").wait_for(timeout=WAIT)
+    versions = flows_api(base, api_token, "/reception/versions")
+    assert len(versions) == len(before) + 1
+    draft = versions[-1]
+    assert (draft["status"], draft["note"]) == ("draft", "promo message after hours")
+    saved = flows_api(base, api_token, f"/reception/versions/{draft['version']}")
+    nodes = saved["document"]["nodes"]
+    assert nodes["promo"]["text"] == HOSTILE
+    assert nodes["promo"]["next"] == "goodbye"
+    assert nodes["after_hours"]["next"] == "promo"
+    assert "survey" in nodes and "message_1" not in nodes
+    moved = nodes["goodbye"]["position"]
+    assert isinstance(moved["x"], int) and isinstance(moved["y"], int)
+    assert saved["comments"] is False  # written anew from the canvas
+    page.locator("#ed-state", has_text="draft").wait_for(timeout=WAIT)
+    page.locator("#ed-banner").wait_for(state="hidden", timeout=WAIT)
+
+    # Publish it: new sessions start on it.
+    page.locator("#ed-publish").click()
+    page.locator(".ui-toast", has_text=f"Version {draft['version']} is published").wait_for(
+        timeout=WAIT
+    )
+    listed = {f["flow_id"]: f for f in flows_api(base, api_token, "")}
+    assert listed["reception"]["published_version"] == draft["version"]
+
+    # The YAML tab keeps comments: a comment added there survives the save.
+    page.locator("#ed-tab-yaml").click()
+    yaml_box = page.locator("#ed-yaml")
+    assert "promo:" in yaml_box.input_value()
+    yaml_box.fill("# checked by the browser test\n" + yaml_box.input_value())
+    page.locator("#ed-yaml-save").click()
+    page.locator(".ui-toast", has_text=f"Saved as version {draft['version'] + 1}").wait_for(
+        timeout=WAIT
+    )
+    latest = flows_api(base, api_token, f"/reception/versions/{draft['version'] + 1}")
+    assert latest["yaml"].startswith("# checked by the browser test\n")
+    assert latest["comments"] is True
+    page.locator("#ed-banner").wait_for(timeout=WAIT)
+    assert page.evaluate("window.__xss") is None
+    context.close()
+
+
+def test_a_new_flow_is_refused_with_its_errors_then_saved(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    base = demo_server
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, base, "demo_alice", "")  # the browser's language
+    node(page, "welcome").wait_for(timeout=WAIT)
+    assert page.locator("#ed-tab-canvas").inner_text().strip() == "画布"
+
+    page.locator("#ed-new").click()
+    page.locator("#ed-newflow-id").fill("bad id")
+    page.locator("#ed-newflow button[type=submit]").click()
+    assert page.locator("#ed-newflow-error").inner_text() != ""
+    page.locator("#ed-newflow-id").fill("spring_sale")
+    page.locator("#ed-newflow button[type=submit]").click()
+    node(page, "bye").wait_for(timeout=WAIT)
+    assert page.locator(".ed-node").count() == 2
+
+    # Deleting the end node leaves welcome's `next` empty: the server refuses the save.
+    node(page, "bye").locator(".ed-node-head").click()
+    page.locator(".ed-delete").click()
+    node(page, "bye").wait_for(state="detached", timeout=WAIT)
+    page.locator("#ed-save").click()
+    page.locator(".ui-toast-error").first.wait_for(timeout=WAIT)
+    assert page.locator(".ed-issue-error").count() >= 1
+    api_token = token_for(base, "demo_alice")
+    assert "spring_sale" not in {f["flow_id"] for f in flows_api(base, api_token, "")}
+
+    # Undo, save: version 1 of the new flow, a draft.
+    page.locator("#ed-undo").click()
+    node(page, "bye").wait_for(timeout=WAIT)
+    page.locator("#ed-save").click()
+    page.locator(".ui-toast", has_text="版本 1").wait_for(timeout=WAIT)
+    versions = flows_api(base, api_token, "/spring_sale/versions")
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "draft")]
+    page.screenshot(path=str(artifacts / "editor-new-flow.png"))
+    context.close()
+
+
+def test_an_agent_without_flow_rights_is_told_so(demo_server: str, browser: Any) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, demo_server, "demo_bob")
+    page.locator("#ed-login-error", has_text="may not see flows").wait_for(timeout=WAIT)
+    assert page.locator("#ed-app").is_hidden()
+    context.close()

@@ -1,0 +1,56 @@
+// Unit tests for the flow editor page's strings (admin_api/static/editor-i18n.js): both
+// languages say everything the page asks for, and every node type of the real flow schema has a
+// name in each. Run by `node --test` from tests/unit/channels/test_static_assets.py.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ADMIN =
+  process.env.CHATFLOW_ADMIN_STATIC || path.join(__dirname, '../../../../admin_api/static');
+const SCHEMA =
+  process.env.CHATFLOW_FLOW_SCHEMA || path.join(__dirname, '../../../../schemas/flow.schema.json');
+const messages = require(path.join(ADMIN, 'editor-i18n.js'));
+const ES = require(path.join(ADMIN, 'editor-state.js'));
+
+/** Every key the page and its shared login form look up. */
+function keysUsed() {
+  const page = fs.readFileSync(path.join(ADMIN, 'editor.js'), 'utf8');
+  const html = fs.readFileSync(path.join(ADMIN, 'editor.html'), 'utf8');
+  const shared = fs.readFileSync(path.join(ADMIN, 'admin-client.js'), 'utf8');
+  const keys = new Set();
+  for (const source of [page, shared]) {
+    for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) keys.add(m[1]);
+  }
+  for (const m of html.matchAll(/data-i18n(?:-placeholder|-label)?="([A-Za-z_]+)"/g)) keys.add(m[1]);
+  return keys;
+}
+
+test('zh-CN and English hold the same keys', () => {
+  assert.deepEqual(Object.keys(messages.en).sort(), Object.keys(messages['zh-CN']).sort());
+});
+
+test('every string the page asks for exists in both languages', () => {
+  const used = keysUsed();
+  assert.ok(used.size > 40, `found only ${used.size} keys; the scan is broken`);
+  for (const lang of ['zh-CN', 'en']) {
+    const missing = [...used].filter((key) => !(key in messages[lang]));
+    assert.deepEqual(missing, [], `${lang} lacks ${missing.join(', ')}`);
+  }
+});
+
+test('every node type, version status and rename refusal has a name in both languages', () => {
+  const schema = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
+  const types = ES.nodeTypes(schema).map((kind) => kind.type);
+  assert.equal(types.length, 11);
+  const keys = [
+    ...types.map((type) => `type_${type}`),
+    ...['draft', 'published', 'archived'].map((s) => `status_${s}`),
+    ...['invalid', 'taken', 'missing'].map((e) => `rename_${e}`),
+  ];
+  for (const lang of ['zh-CN', 'en']) {
+    for (const key of keys) assert.ok(messages[lang][key], `${lang} lacks ${key}`);
+  }
+});
