@@ -144,5 +144,51 @@
     return show;
   }
 
-  root.ChatflowAdmin = { el, button, toast, translatePage, createClient, bindLogin };
+  /**
+   * What every staff page starts with. `options`: `path` (the page's last path segment:
+   * 'editor'), `prefix` of its element ids ('ed': ed-app, ed-login, ed-login-form, ed-account,
+   * ed-password, ed-login-error, ed-login-button), `messages` (its string tables), `tokenKey`,
+   * `offline` (the key of the "server unreachable" message) and `onExpired()`.
+   * Returns {params, lang, t, basePath, client, showLogin(message), wireLogin(explain,
+   * onLoggedIn)}; wireLogin also translates the page.
+   */
+  function page(options) {
+    const i18n = root.ChatflowI18n;
+    const params = new URLSearchParams(location.search);
+    const wanted = [params.get('lang'), ...(navigator.languages || [navigator.language])];
+    const lang = i18n.pick(wanted);
+    const t = (key, vars) => i18n.translateWith(options.messages, lang, key, vars);
+    // The page is /<prefix>/<path>: API paths and images are relative to <prefix>/.
+    const basePath = location.pathname.replace(new RegExp(`${options.path}/?$`), '');
+    const client = createClient({
+      basePath,
+      tokenKey: options.tokenKey,
+      offline: () => t(options.offline),
+      onExpired: options.onExpired,
+    });
+    const byId = (name) => document.getElementById(`${options.prefix}-${name}`);
+    let showForm = null;
+
+    function wireLogin(explain, onLoggedIn) {
+      translatePage(t, lang);
+      const els = {
+        login: byId('login'),
+        form: byId('login-form'),
+        account: byId('account'),
+        password: byId('password'),
+        error: byId('login-error'),
+        button: byId('login-button'),
+      };
+      showForm = bindLogin(els, client, t, explain, onLoggedIn);
+    }
+
+    function showLogin(message) {
+      byId('app').hidden = true;
+      showForm(message);
+    }
+
+    return { params, lang, t, basePath, client, showLogin, wireLogin };
+  }
+
+  root.ChatflowAdmin = { el, button, toast, translatePage, createClient, bindLogin, page };
 })(typeof self !== 'undefined' ? self : this);

@@ -142,7 +142,8 @@
       readOnly: 'Read-only',
       readOnlyNotice: 'This account can look at flows but not change them.',
       commentsNotice:
-        "This version's YAML has comments. Saving changes made on the canvas writes the YAML anew, without them; edit on the YAML tab to keep them.",
+        "This version's YAML has comments. Saving changes made on the canvas writes the " +
+        'YAML anew, without them; edit on the YAML tab to keep them.',
       status_draft: 'draft',
       status_published: 'published',
       status_archived: 'archived',

@@ -9,31 +9,16 @@
   'use strict';
 
   const admin = window.ChatflowAdmin;
-  const i18n = window.ChatflowI18n;
   const messages = window.EditorMessages;
   const ES = window.EditorState;
 
   const TOKEN_KEY = 'chatflow.editor.token';
   const CHECK_DELAY_MS = 400;
   const ZOOMS = [0.5, 0.65, 0.8, 1, 1.25, 1.5];
-  const STAGE_MARGIN = 400;
-  const SVG = 'http://www.w3.org/2000/svg';
-  const MOVE_THRESHOLD = 3;
-
-  const params = new URLSearchParams(location.search);
-  const lang = i18n.pick([params.get('lang'), ...(navigator.languages || [navigator.language])]);
-  const t = (key, vars) => i18n.translateWith(messages, lang, key, vars);
-  // The page is /<prefix>/editor: API paths are relative to <prefix>/.
-  const basePath = location.pathname.replace(/editor\/?$/, '');
 
   const $ = (id) => document.getElementById(id);
   const els = {
     login: $('ed-login'),
-    loginForm: $('ed-login-form'),
-    account: $('ed-account'),
-    password: $('ed-password'),
-    loginError: $('ed-login-error'),
-    loginButton: $('ed-login-button'),
     app: $('ed-app'),
     flow: $('ed-flow'),
     newFlow: $('ed-new'),
@@ -74,15 +59,35 @@
     toasts: $('ed-toasts'),
   };
 
-  const client = admin.createClient({
-    basePath,
+  const page = admin.page({
+    path: 'editor',
+    prefix: 'ed',
+    messages,
     tokenKey: TOKEN_KEY,
-    offline: () => t('offline'),
+    offline: 'offline',
     onExpired: () => expire(),
   });
+  const { params, t, client, showLogin } = page;
   const api = client.api;
   const { el, button } = admin;
-  let showLoginForm = null;
+  const canvas = window.EditorCanvas.create(els, {
+    schema: () => schema,
+    doc: () => doc(),
+    zoom: () => zoom,
+    selected: () => selected,
+    readOnly: () => readOnly,
+    issues: () => issueIndex(),
+    t,
+    typeName: (type) => typeName(type),
+    commit: (next) => commit(next),
+    select: (id) => select(id),
+    addNode: (type, at) => addNode(type, at),
+  });
+  const { fieldRow } = window.EditorFields.create({
+    t,
+    readOnly: () => readOnly,
+    nodes: () => Object.keys((timeline && doc().nodes) || {}),
+  });
 
   /** The flow JSON schema (GET api/v1/admin/flow-schema). */
   let schema = null;
@@ -124,11 +129,6 @@
     if (result.status === 403) return t('forbidden');
     if (result.status === 0) return t('offline');
     return t('failed', { message: result.message || result.status });
-  }
-
-  function showLogin(message) {
-    els.app.hidden = true;
-    showLoginForm(message);
   }
 
   function expire() {
@@ -326,7 +326,7 @@
       json,
     };
     if (!yamlEdited) els.yaml.value = check.yaml;
-    renderNodes();
+    canvas.render();
     renderInspector();
     renderIssues();
   }
@@ -451,7 +451,12 @@
       name: id,
       start: 'welcome',
       nodes: {
-        welcome: { type: 'message', position: { x: 40, y: 40 }, text: t('starterText'), next: 'bye' },
+        welcome: {
+          type: 'message',
+          position: { x: 40, y: 40 },
+          text: t('starterText'),
+          next: 'bye',
+        },
         bye: { type: 'end', position: { x: 340, y: 40 } },
       },
     };
@@ -466,7 +471,7 @@
   function render() {
     if (!timeline) return;
     renderToolbar();
-    renderNodes();
+    canvas.render();
     renderInspector();
     renderIssues();
   }
@@ -550,221 +555,6 @@
     };
   }
 
-  function renderNodes() {
-    const flow = doc();
-    const places = ES.layout(schema, flow, {});
-    const index = issueIndex();
-    const boxes = [];
-    let width = 0;
-    let height = 0;
-    for (const id of Object.keys(flow.nodes || {})) {
-      const node = flow.nodes[id];
-      const at = places[id] || { x: 40, y: 40 };
-      width = Math.max(width, at.x);
-      height = Math.max(height, at.y);
-      boxes.push(nodeBox(id, node, at, index));
-    }
-    els.nodes.replaceChildren(...boxes);
-    const stageWidth = width + STAGE_MARGIN;
-    const stageHeight = height + STAGE_MARGIN;
-    els.stage.style.width = `${stageWidth}px`;
-    els.stage.style.height = `${stageHeight}px`;
-    els.stage.style.transform = `scale(${zoom})`;
-    els.edges.setAttribute('width', String(stageWidth));
-    els.edges.setAttribute('height', String(stageHeight));
-    drawEdges();
-  }
-
-  function nodeBox(id, node, at, index) {
-    const errors = index.errors.nodes[id] || [];
-    const warnings = index.warnings.nodes[id] || [];
-    const box = el('div', `ed-node ed-type-${node.type}`);
-    box.dataset.id = id;
-    box.style.left = `${at.x}px`;
-    box.style.top = `${at.y}px`;
-    box.tabIndex = 0;
-    box.setAttribute('role', 'button');
-    box.setAttribute('aria-label', `${typeName(node.type)} ${id}`);
-    if (id === selected) box.classList.add('is-selected');
-    if (errors.length) box.classList.add('has-errors');
-    else if (warnings.length) box.classList.add('has-warnings');
-    const head = el('div', 'ed-node-head');
-    head.appendChild(el('span', 'ed-node-type', typeName(node.type)));
-    head.appendChild(el('span', 'ed-node-id', id));
-    if (doc().start === id) head.appendChild(el('span', 'ed-node-start', t('startNode')));
-    if (errors.length || warnings.length) {
-      const count = el('span', 'ed-node-issues', String(errors.length || warnings.length));
-      count.title = (errors.length ? errors : warnings).map((i) => i.message).join('\n');
-      head.appendChild(count);
-    }
-    box.appendChild(head);
-    if (node.label) box.appendChild(el('div', 'ed-node-label', node.label));
-    const preview = ES.summary(doc(), id);
-    if (preview) box.appendChild(el('div', 'ed-node-summary', preview));
-    const ports = ES.ports(schema, doc(), id);
-    if (ports.length) {
-      const list = el('ul', 'ed-ports');
-      for (const port of ports) {
-        const row = el('li', 'ed-port');
-        row.appendChild(el('span', 'ed-port-label', port.label));
-        const missing = port.target && !(port.target in doc().nodes);
-        const target = el('span', `ed-port-target${missing ? ' is-missing' : ''}`);
-        target.textContent = port.target ? `→ ${port.target}` : '';
-        row.appendChild(target);
-        const dot = el('span', `ed-port-dot${port.target ? ' is-linked' : ''}`);
-        dot.dataset.path = JSON.stringify(port.path);
-        dot.title = t('dragToConnect');
-        row.appendChild(dot);
-        list.appendChild(row);
-      }
-      box.appendChild(list);
-    }
-    head.addEventListener('pointerdown', (event) => startMove(event, id, box));
-    box.addEventListener('click', (event) => {
-      if (!event.target.classList.contains('ed-port-dot')) select(id);
-    });
-    box.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && event.target === box) select(id);
-    });
-    for (const dot of box.querySelectorAll('.ed-port-dot')) {
-      dot.addEventListener('pointerdown', (event) => startConnect(event, id, dot));
-    }
-    return box;
-  }
-
-  /** Where a point of an element is on the stage (unscaled stage pixels). */
-  function onStage(rect, fx, fy) {
-    const stage = els.stage.getBoundingClientRect();
-    return {
-      x: (rect.left + rect.width * fx - stage.left) / zoom,
-      y: (rect.top + rect.height * fy - stage.top) / zoom,
-    };
-  }
-
-  function curve(from, to) {
-    const bend = Math.max(40, Math.abs(to.x - from.x) / 2);
-    return `M ${from.x} ${from.y} C ${from.x + bend} ${from.y}, ${to.x - bend} ${to.y}, ${to.x} ${to.y}`;
-  }
-
-  function drawEdges(extra) {
-    const paths = [];
-    const defs = document.createElementNS(SVG, 'defs');
-    const marker = document.createElementNS(SVG, 'marker');
-    marker.setAttribute('id', 'ed-arrow');
-    marker.setAttribute('viewBox', '0 0 10 10');
-    marker.setAttribute('refX', '9');
-    marker.setAttribute('refY', '5');
-    marker.setAttribute('markerWidth', '7');
-    marker.setAttribute('markerHeight', '7');
-    marker.setAttribute('orient', 'auto-start-reverse');
-    const tip = document.createElementNS(SVG, 'path');
-    tip.setAttribute('d', 'M 0 0 L 10 5 L 0 10 z');
-    marker.appendChild(tip);
-    defs.appendChild(marker);
-    paths.push(defs);
-    const boxes = new Map();
-    for (const box of els.nodes.children) boxes.set(box.dataset.id, box);
-    for (const edge of ES.edges(schema, doc())) {
-      const source = boxes.get(edge.from);
-      const target = boxes.get(edge.to);
-      if (!source || !target) continue;
-      const dot = [...source.querySelectorAll('.ed-port-dot')].find(
-        (d) => d.dataset.path === JSON.stringify(edge.path),
-      );
-      if (!dot) continue;
-      const from = onStage(dot.getBoundingClientRect(), 0.5, 0.5);
-      const head = target.querySelector('.ed-node-head').getBoundingClientRect();
-      const to = onStage(head, 0, 0.5);
-      const path = document.createElementNS(SVG, 'path');
-      path.setAttribute('d', curve(from, { x: to.x - 2, y: to.y }));
-      path.setAttribute('class', 'ed-edge');
-      path.setAttribute('marker-end', 'url(#ed-arrow)');
-      path.dataset.from = edge.from;
-      path.dataset.to = edge.to;
-      paths.push(path);
-    }
-    if (extra) paths.push(extra);
-    els.edges.replaceChildren(...paths);
-  }
-
-  // ---- pointer gestures: move a node, draw a connection, drop a new node ------------------
-
-  function startMove(event, id, box) {
-    if (event.button !== 0 || readOnly) return;
-    event.preventDefault();
-    const origin = { x: event.clientX, y: event.clientY };
-    const from = { x: parseFloat(box.style.left), y: parseFloat(box.style.top) };
-    let moved = false;
-    box.setPointerCapture(event.pointerId);
-    box.classList.add('is-moving');
-    const onMove = (e) => {
-      const dx = (e.clientX - origin.x) / zoom;
-      const dy = (e.clientY - origin.y) / zoom;
-      if (!moved && Math.hypot(dx, dy) < MOVE_THRESHOLD) return;
-      moved = true;
-      box.style.left = `${Math.max(0, from.x + dx)}px`;
-      box.style.top = `${Math.max(0, from.y + dy)}px`;
-      drawEdges();
-    };
-    const onUp = () => {
-      box.removeEventListener('pointermove', onMove);
-      box.removeEventListener('pointerup', onUp);
-      box.removeEventListener('pointercancel', onUp);
-      box.classList.remove('is-moving');
-      if (moved) {
-        commit(ES.move(doc(), id, parseFloat(box.style.left), parseFloat(box.style.top)));
-      }
-      select(id);
-    };
-    box.addEventListener('pointermove', onMove);
-    box.addEventListener('pointerup', onUp);
-    box.addEventListener('pointercancel', onUp);
-  }
-
-  function startConnect(event, id, dot) {
-    if (event.button !== 0 || readOnly) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const path = JSON.parse(dot.dataset.path);
-    const from = onStage(dot.getBoundingClientRect(), 0.5, 0.5);
-    const line = document.createElementNS(SVG, 'path');
-    line.setAttribute('class', 'ed-edge is-drawing');
-    dot.setPointerCapture(event.pointerId);
-    const onMove = (e) => {
-      const to = onStage({ left: e.clientX, top: e.clientY, width: 0, height: 0 }, 0, 0);
-      line.setAttribute('d', curve(from, to));
-      drawEdges(line);
-    };
-    const onUp = (e) => {
-      dot.removeEventListener('pointermove', onMove);
-      dot.removeEventListener('pointerup', onUp);
-      dot.removeEventListener('pointercancel', onCancel);
-      const under = document.elementFromPoint(e.clientX, e.clientY);
-      const box = under && under.closest('.ed-node');
-      if (box && box.dataset.id !== undefined) {
-        commit(ES.connect(schema, doc(), id, path, box.dataset.id));
-        select(id);
-      } else drawEdges();
-    };
-    const onCancel = () => {
-      dot.removeEventListener('pointermove', onMove);
-      dot.removeEventListener('pointerup', onUp);
-      dot.removeEventListener('pointercancel', onCancel);
-      drawEdges();
-    };
-    dot.addEventListener('pointermove', onMove);
-    dot.addEventListener('pointerup', onUp);
-    dot.addEventListener('pointercancel', onCancel);
-  }
-
-  function onDrop(event) {
-    const type = event.dataTransfer.getData('application/x-chatflow-node');
-    if (!type || readOnly) return;
-    event.preventDefault();
-    const at = onStage({ left: event.clientX, top: event.clientY, width: 0, height: 0 }, 0, 0);
-    addNode(type, { x: Math.max(0, at.x - 20), y: Math.max(0, at.y - 16) });
-  }
-
   function setZoom(step) {
     const index = Math.max(0, Math.min(ZOOMS.length - 1, ZOOMS.indexOf(zoom) + step));
     zoom = ZOOMS[index];
@@ -820,7 +610,8 @@
     const node = doc().nodes[id];
     const parts = [heading(`${typeName(node.type)} · ${id}`)];
     const index = issueIndex();
-    parts.push(issueNotes([...(index.errors.nodes[id] || []), ...(index.warnings.nodes[id] || [])]));
+    const notes = [...(index.errors.nodes[id] || []), ...(index.warnings.nodes[id] || [])];
+    parts.push(issueNotes(notes));
 
     const idRow = el('label', 'ed-row');
     idRow.appendChild(el('span', 'ed-row-name', t('nodeId')));
@@ -865,250 +656,6 @@
     }
     parts.push(form);
     els.inspector.replaceChildren(...parts);
-  }
-
-  /** One labelled control for `field` (a Field of EditorState.fields) holding `value`. */
-  function fieldRow(field, path, value, onChange) {
-    const row = el('div', `ed-row ed-kind-${field.kind}`);
-    const name = el('label', 'ed-row-name', field.name);
-    if (field.required) name.appendChild(el('span', 'ed-required', ' *'));
-    name.title = field.description || '';
-    row.appendChild(name);
-    if (field.description) row.title = field.description;
-    const control = fieldControl(field, path, value, onChange);
-    const inputId = `ed-f-${path.join('-')}`;
-    if (control.matches('input, select, textarea')) {
-      control.id = inputId;
-      name.htmlFor = inputId;
-    }
-    row.appendChild(control);
-    return row;
-  }
-
-  function placeholderFor(field) {
-    if (field.default === undefined || field.default === null) return '';
-    return typeof field.default === 'string' ? field.default : JSON.stringify(field.default);
-  }
-
-  function fieldControl(field, path, value, onChange) {
-    const kind = field.kind;
-    if (kind === 'text') {
-      const long = /template/i.test(field.description || '') || field.name === 'description';
-      const input = el(long ? 'textarea' : 'input', 'ed-input');
-      if (long) input.rows = 2;
-      input.value = value === undefined || value === null ? '' : String(value);
-      input.placeholder = placeholderFor(field);
-      input.addEventListener('change', () => onChange(path, input.value));
-      return lock(input);
-    }
-    if (kind === 'integer' || kind === 'number') {
-      const input = el('input', 'ed-input');
-      input.type = 'number';
-      if (field.minimum !== undefined) input.min = String(field.minimum);
-      if (field.maximum !== undefined) input.max = String(field.maximum);
-      input.step = kind === 'integer' ? '1' : 'any';
-      input.value = value === undefined || value === null ? '' : String(value);
-      input.placeholder = placeholderFor(field);
-      input.addEventListener('change', () =>
-        onChange(path, input.value === '' ? null : Number(input.value)),
-      );
-      return lock(input);
-    }
-    if (kind === 'boolean') {
-      const input = el('input', 'ed-check');
-      input.type = 'checkbox';
-      input.checked = value === undefined || value === null ? Boolean(field.default) : value;
-      input.addEventListener('change', () => onChange(path, input.checked));
-      return lock(input);
-    }
-    if (kind === 'enum' || kind === 'ref') {
-      const select = el('select', 'ed-input');
-      const choices =
-        kind === 'enum' ? field.enum || [] : Object.keys((doc() && doc().nodes) || {});
-      const options = [];
-      if (!field.required || kind === 'ref') {
-        const none = el('option', '', kind === 'ref' ? t('noTarget') : placeholderFor(field));
-        none.value = '';
-        options.push(none);
-      }
-      for (const choice of choices) {
-        const option = el('option', '', String(choice));
-        option.value = String(choice);
-        options.push(option);
-      }
-      if (value && !choices.includes(value)) {
-        const option = el('option', '', t('missingTarget', { id: value }));
-        option.value = String(value);
-        options.push(option);
-      }
-      select.replaceChildren(...options);
-      select.value = value === undefined || value === null ? '' : String(value);
-      select.addEventListener('change', () => onChange(path, select.value || null));
-      return lock(select);
-    }
-    if (kind === 'strings') {
-      const input = el('textarea', 'ed-input');
-      input.rows = 3;
-      input.value = Array.isArray(value) ? value.join('\n') : '';
-      input.placeholder = t('onePerLine');
-      input.addEventListener('change', () => {
-        const lines = input.value
-          .split('\n')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        onChange(path, lines.length ? lines : null);
-      });
-      return lock(input);
-    }
-    if (kind === 'enums') {
-      const box = el('div', 'ed-enums');
-      const chosen = new Set(Array.isArray(value) ? value : []);
-      for (const choice of field.enum || []) {
-        const label = el('label', 'ed-enum');
-        const input = el('input', 'ed-check');
-        input.type = 'checkbox';
-        input.checked = chosen.has(choice);
-        input.disabled = readOnly;
-        input.addEventListener('change', () => {
-          if (input.checked) chosen.add(choice);
-          else chosen.delete(choice);
-          onChange(
-            path,
-            (field.enum || []).filter((c) => chosen.has(c)),
-          );
-        });
-        label.appendChild(input);
-        label.appendChild(document.createTextNode(String(choice)));
-        box.appendChild(label);
-      }
-      return box;
-    }
-    if (kind === 'list') return listControl(field, path, value, onChange);
-    if (kind === 'map') return mapControl(field, path, value, onChange);
-    if (kind === 'object') {
-      const box = el('div', 'ed-object');
-      const inner = value && typeof value === 'object' ? value : {};
-      for (const sub of field.item || []) {
-        box.appendChild(fieldRow(sub, path.concat([sub.name]), inner[sub.name], onChange));
-      }
-      return box;
-    }
-    return jsonControl(field, path, value, onChange);
-  }
-
-  function lock(control) {
-    control.disabled = readOnly;
-    return control;
-  }
-
-  function listControl(field, path, value, onChange) {
-    const box = el('div', 'ed-list');
-    const items = Array.isArray(value) ? value : [];
-    items.forEach((item, i) => {
-      const entry = el('fieldset', 'ed-item');
-      entry.appendChild(el('legend', '', `${i + 1}`));
-      const itemValue = item && typeof item === 'object' ? item : {};
-      for (const sub of field.item || []) {
-        entry.appendChild(fieldRow(sub, path.concat([i, sub.name]), itemValue[sub.name], onChange));
-      }
-      const tools = el('div', 'ed-item-tools');
-      const up = button('ed-up', '↑', () => onChange(path, swap(items, i, i - 1)));
-      up.setAttribute('aria-label', t('moveUp'));
-      up.disabled = readOnly || i === 0;
-      const down = button('ed-down', '↓', () => onChange(path, swap(items, i, i + 1)));
-      down.setAttribute('aria-label', t('moveDown'));
-      down.disabled = readOnly || i === items.length - 1;
-      const drop = button('ed-remove', t('remove'), () =>
-        onChange(
-          path,
-          items.filter((_, j) => j !== i),
-        ),
-      );
-      drop.disabled = readOnly || items.length <= (field.minItems || 0);
-      tools.append(up, down, drop);
-      entry.appendChild(tools);
-      box.appendChild(entry);
-    });
-    const add = button('ed-add', t('addItem'), () =>
-      onChange(path, items.concat([ES.starter({ kind: 'object', item: field.item || [] })])),
-    );
-    add.disabled = readOnly;
-    box.appendChild(add);
-    return box;
-  }
-
-  function swap(items, i, j) {
-    const out = items.slice();
-    [out[i], out[j]] = [out[j], out[i]];
-    return out;
-  }
-
-  function mapControl(field, path, value, onChange) {
-    const box = el('div', 'ed-map');
-    const entries = value && typeof value === 'object' ? Object.entries(value) : [];
-    const valueField = field.value || { kind: 'json', name: '' };
-    const rebuild = (list) => onChange(path, list.length ? Object.fromEntries(list) : null);
-    entries.forEach(([key, entryValue], i) => {
-      const entry = el('div', 'ed-map-entry');
-      const keyInput = el('input', 'ed-input ed-map-key');
-      keyInput.value = key;
-      keyInput.setAttribute('aria-label', t('key'));
-      keyInput.disabled = readOnly;
-      keyInput.addEventListener('change', () => {
-        const wanted = keyInput.value.trim();
-        if (!wanted || entries.some(([k], j) => k === wanted && j !== i)) {
-          keyInput.value = key;
-          return;
-        }
-        rebuild(entries.map(([k, v], j) => (j === i ? [wanted, v] : [k, v])));
-      });
-      entry.appendChild(keyInput);
-      const setValue = (subPath, newValue) => {
-        if (subPath.length === path.length + 1) {
-          rebuild(entries.map(([k, v], j) => (j === i ? [k, newValue] : [k, v])));
-        } else onChange(subPath, newValue);
-      };
-      entry.appendChild(fieldControl(valueField, path.concat([key]), entryValue, setValue));
-      const drop = button('ed-remove', t('remove'), () =>
-        rebuild(entries.filter((_, j) => j !== i)),
-      );
-      drop.disabled = readOnly;
-      entry.appendChild(drop);
-      box.appendChild(entry);
-    });
-    const add = button('ed-add', t('addEntry'), () => {
-      let n = entries.length + 1;
-      while (entries.some(([k]) => k === `key${n}`)) n += 1;
-      rebuild(entries.concat([[`key${n}`, ES.starter(valueField)]]));
-    });
-    add.disabled = readOnly;
-    box.appendChild(add);
-    return box;
-  }
-
-  function jsonControl(field, path, value, onChange) {
-    const wrap = el('div', 'ed-json');
-    const input = el('textarea', 'ed-input ed-code');
-    input.rows = 3;
-    input.spellcheck = false;
-    input.value = value === undefined ? '' : JSON.stringify(value, null, 2);
-    input.placeholder = placeholderFor(field);
-    const error = el('span', 'ed-field-error');
-    input.addEventListener('change', () => {
-      if (input.value.trim() === '') {
-        onChange(path, null);
-        return;
-      }
-      try {
-        onChange(path, JSON.parse(input.value));
-        error.textContent = '';
-      } catch (_) {
-        error.textContent = t('badJson');
-      }
-    });
-    input.disabled = readOnly;
-    wrap.append(input, error);
-    return wrap;
   }
 
   // ---- issues ---------------------------------------------------------------------------
@@ -1171,7 +718,7 @@
     }
     tab = name;
     renderToolbar();
-    if (name === 'canvas') drawEdges();
+    if (name === 'canvas') canvas.drawEdges();
   }
 
   async function pickFlow() {
@@ -1227,16 +774,7 @@
   // ---- wiring ---------------------------------------------------------------------------
 
   function wire() {
-    admin.translatePage(t, lang);
-    const loginEls = {
-      login: els.login,
-      form: els.loginForm,
-      account: els.account,
-      password: els.password,
-      error: els.loginError,
-      button: els.loginButton,
-    };
-    showLoginForm = admin.bindLogin(loginEls, client, t, explain, start);
+    page.wireLogin(explain, start);
     els.logout.addEventListener('click', logout);
     els.flow.addEventListener('change', pickFlow);
     els.version.addEventListener('change', pickVersion);
@@ -1268,7 +806,7 @@
         event.dataTransfer.dropEffect = 'copy';
       }
     });
-    els.canvas.addEventListener('drop', onDrop);
+    els.canvas.addEventListener('drop', canvas.onDrop);
     els.canvas.addEventListener('click', (event) => {
       if (event.target === els.canvas || event.target === els.stage) select(null);
     });
@@ -1279,7 +817,7 @@
         event.returnValue = '';
       }
     });
-    window.addEventListener('resize', () => drawEdges());
+    window.addEventListener('resize', () => canvas.drawEdges());
     if (client.token()) start();
     else showLogin('');
   }

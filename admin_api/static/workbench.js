@@ -7,7 +7,6 @@
 
   const core = window.ChatflowCore;
   const admin = window.ChatflowAdmin;
-  const i18n = window.ChatflowI18n;
   const messages = window.WorkbenchMessages;
   const WB = window.WorkbenchState;
 
@@ -15,20 +14,9 @@
   const PING_EVERY_MS = 25000;
   const SUGGEST_DELAY_MS = 150;
 
-  const params = new URLSearchParams(location.search);
-  const lang = i18n.pick([params.get('lang'), ...(navigator.languages || [navigator.language])]);
-  const t = (key, vars) => i18n.translateWith(messages, lang, key, vars);
-  // The page is /<prefix>/workbench: API paths and images are relative to <prefix>/.
-  const basePath = location.pathname.replace(/workbench\/?$/, '');
-
   const $ = (id) => document.getElementById(id);
   const els = {
     login: $('wb-login'),
-    loginForm: $('wb-login-form'),
-    account: $('wb-account'),
-    password: $('wb-password'),
-    loginError: $('wb-login-error'),
-    loginButton: $('wb-login-button'),
     app: $('wb-app'),
     status: $('wb-status'),
     reason: $('wb-reason'),
@@ -58,15 +46,17 @@
     toasts: $('wb-toasts'),
   };
 
-  const client = admin.createClient({
-    basePath,
+  const page = admin.page({
+    path: 'workbench',
+    prefix: 'wb',
+    messages,
     tokenKey: TOKEN_KEY,
-    offline: () => t('reconnecting'),
+    offline: 'reconnecting',
     onExpired: () => expire(),
   });
+  const { lang, t, basePath, client, showLogin } = page;
   const api = client.api;
   const { el, button } = admin;
-  let showLoginForm = null;
   let me = null;
   let board = WB.createState();
   let socket = null;
@@ -142,11 +132,6 @@
   }
 
   // ---- login and logout ------------------------------------------------------------------
-
-  function showLogin(message) {
-    els.app.hidden = true;
-    showLoginForm(message);
-  }
 
   function forget() {
     client.setToken(null);
@@ -777,16 +762,7 @@
   // ---- wiring ----------------------------------------------------------------------------
 
   function wire() {
-    admin.translatePage(t, lang);
-    const loginEls = {
-      login: els.login,
-      form: els.loginForm,
-      account: els.account,
-      password: els.password,
-      error: els.loginError,
-      button: els.loginButton,
-    };
-    showLoginForm = admin.bindLogin(loginEls, client, t, explain, start);
+    page.wireLogin(explain, start);
     els.logout.addEventListener('click', logout);
     els.status.addEventListener('change', changeStatus);
     els.reason.addEventListener('change', () => {

@@ -36,6 +36,8 @@ PAGES = {
         "editor.css",
         "editor.js",
         "editor-state.js",
+        "editor-fields.js",
+        "editor-canvas.js",
         "editor-i18n.js",
     ),
 }
@@ -132,6 +134,8 @@ STAFF_PAGES = {
         "ui/admin-client.js",
         "ui/editor-i18n.js",
         "ui/editor-state.js",
+        "ui/editor-fields.js",
+        "ui/editor-canvas.js",
         "ui/editor.js",
     ],
 }

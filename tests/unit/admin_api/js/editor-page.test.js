@@ -17,11 +17,11 @@ const ES = require(path.join(ADMIN, 'editor-state.js'));
 
 /** Every key the page and its shared login form look up. */
 function keysUsed() {
-  const page = fs.readFileSync(path.join(ADMIN, 'editor.js'), 'utf8');
-  const html = fs.readFileSync(path.join(ADMIN, 'editor.html'), 'utf8');
-  const shared = fs.readFileSync(path.join(ADMIN, 'admin-client.js'), 'utf8');
+  const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
+  const html = read('editor.html');
+  const scripts = ['editor.js', 'editor-canvas.js', 'editor-fields.js', 'admin-client.js'];
   const keys = new Set();
-  for (const source of [page, shared]) {
+  for (const source of scripts.map(read)) {
     for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) keys.add(m[1]);
   }
   for (const m of html.matchAll(/data-i18n(?:-placeholder|-label)?="([A-Za-z_]+)"/g)) keys.add(m[1]);
