@@ -233,6 +233,14 @@
   }
 
   /** {id: {x, y}} for every node: its own position, else a place by its depth from `start`. */
+  /** About how tall the page draws a node's box, in stage pixels: a title, a label and a
+   * preview line, and a row per exit. */
+  function boxHeight(schema, doc, id) {
+    const node = nodesOf(doc)[id];
+    const lines = (isObject(node) && node.label ? 1 : 0) + (summary(doc, id) ? 1 : 0);
+    return 36 + 22 * lines + 20 * ports(schema, doc, id).length + 10;
+  }
+
   function layout(schema, doc, options) {
     const dx = (options && options.dx) ?? 280;
     const dy = (options && options.dy) ?? 150;
@@ -262,16 +270,19 @@
         at.set(id, { x: Math.round(pos.x), y: Math.round(pos.y) });
       } else waiting.push(id);
     }
-    const placed = Array.from(at.values());
+    // Each box takes its estimated height (more exits, a taller box), at least dy.
+    const span = (id) => Math.max(dy, boxHeight(schema, doc, id) + 30);
+    const placed = ids.filter((id) => at.has(id)).map((id) => ({ ...at.get(id), h: span(id) }));
     const depth = (id) => (layer.has(id) ? layer.get(id) : after);
     waiting.sort((a, b) => depth(a) - depth(b) || ids.indexOf(a) - ids.indexOf(b));
     for (const id of waiting) {
       const x = 40 + depth(id) * dx;
+      const h = span(id);
       let y = 40;
-      const taken = (p) => Math.abs(p.x - x) < dx / 2 && Math.abs(p.y - y) < dy / 2;
-      while (placed.some(taken)) y += dy;
+      const blocks = (p) => Math.abs(p.x - x) < dx / 2 && p.y < y + h && y < p.y + p.h;
+      for (let p = placed.find(blocks); p; p = placed.find(blocks)) y = p.y + p.h;
       at.set(id, { x, y });
-      placed.push(at.get(id));
+      placed.push({ x, y, h });
     }
     const out = {};
     for (const id of ids) put(out, id, at.get(id));

@@ -273,10 +273,11 @@ test('layout: kept positions, the rest in layers by depth from start, never on o
   assert.deepEqual(at, {
     welcome: { x: 40, y: 40 },
     menu: { x: 320, y: 40 },
-    // depth 2, doc order, below the positioned goodbye that holds the first row of the column
+    // depth 2, doc order, below the positioned goodbye that holds the first row of the column;
+    // a transfer's box (label, preview, three exits) takes 180 px, more than the 150 minimum
     to_presales: { x: 600, y: 190 },
-    to_agent: { x: 600, y: 340 },
-    check: { x: 600, y: 490 },
+    to_agent: { x: 600, y: 370 },
+    check: { x: 600, y: 550 },
     goodbye: { x: 600, y: 40 },
     orphan: { x: 1160, y: 40 }, // not reached: a layer after the deepest (goodbye, depth 3)
   });
@@ -287,13 +288,14 @@ test('layout: kept positions, the rest in layers by depth from start, never on o
 
   const wide = E.layout(schema, reception(), { dx: 100, dy: 50 });
   assert.deepEqual(wide.goodbye, { x: 340, y: 40 });
-  assert.deepEqual(wide.check, { x: 240, y: 140 });
+  assert.deepEqual(wide.check, { x: 240, y: 400 }); // dy is a minimum: the boxes are taller
 
   const lost = reception();
   lost.start = 'nowhere';
   const all = E.layout(schema, lost);
   assert.ok(Object.values(all).every((p) => p.x === 40), 'nothing reached: one column');
-  assert.deepEqual(Object.values(all).map((p) => p.y), [40, 190, 340, 490, 640, 790]);
+  // welcome (one exit) and check (two) take the minimum 150; menu and the transfers 180
+  assert.deepEqual(Object.values(all).map((p) => p.y), [40, 190, 370, 550, 730, 880]);
 });
 
 test('addNode: the smallest free id, the position rounded, the required fields filled', () => {
