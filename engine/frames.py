@@ -37,17 +37,19 @@ class Frame:
     at: str
     """When it was produced, ISO 8601 in UTC."""
     author: str = field(default="", compare=False)
-    """The agent account that wrote an agent ``message`` (for the records). Never sent to the
-    visitor nor kept in the output log: only listeners told right after the save see it."""
+    """The agent account that wrote an agent ``message`` (the records' line author, the agents'
+    transcripts). The stores keep it beside the frame's text, never in it: the visitor never
+    gets it, and a line logged before the stores kept it reads back with none ("")."""
 
     def to_json(self) -> dict[str, Any]:
         """The wire form: ``{"type": ..., "seq": ..., <body fields>, "at": ...}``."""
         return {"type": self.type, "seq": self.seq, **self.body, "at": self.at}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Frame:
+    def from_json(cls, data: Mapping[str, Any], author: str = "") -> Frame:
         body = {k: v for k, v in data.items() if k not in ("type", "seq", "at")}
-        return cls(seq=int(data["seq"]), type=data["type"], body=body, at=str(data.get("at", "")))
+        at = str(data.get("at", ""))
+        return cls(seq=int(data["seq"]), type=data["type"], body=body, at=at, author=author)
 
     def dumps(self) -> str:
         """Compact JSON text of the wire form (what the stores keep in the output log and the
@@ -59,8 +61,9 @@ class Frame:
         return text
 
     @classmethod
-    def loads(cls, text: str | bytes) -> Frame:
-        frame = cls.from_json(json.loads(text))
+    def loads(cls, text: str | bytes, author: str = "") -> Frame:
+        """A frame from its :meth:`dumps` text and the author the store kept beside it."""
+        frame = cls.from_json(json.loads(text), author)
         if isinstance(text, str):
             frame.__dict__["_text"] = text
         return frame

@@ -5,6 +5,7 @@ Keys (under a configurable prefix, ``chatflow:`` by default)::
     <p>s:<id>          hash   v (version), st (status), d (session JSON), tm (timer members, JSON)
     <p>k:<id>          zset   the session's idempotency keys, scored by their number
     <p>o:<id>          list   the output log: frame n (JSON) at index n - 1
+    <p>a:<id>          hash   seq -> the agent account that wrote that line (agent lines only)
     <p>due             zset   the due-time index: "<id>|<timer name>|<timer key>" by due timestamp
     <p>status:<st>     set    ids of the sessions with status <st> (one set per status)
     <p>flow:<flow id>  hash   content version -> flow text
@@ -15,6 +16,9 @@ the new session, the appended frames, the status sets and the session's due-inde
 together or not at all (every check comes before the first write). A single Redis (or a
 primary with replicas / Sentinel) is assumed, not Redis Cluster: the due index and the status
 sets span every session.
+
+The authors sit beside the log, not in its JSON (what the visitor is sent): a line logged by a
+version that did not keep them simply has no entry.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version, out
 DEFAULT_PREFIX = "chatflow:"
 
 # KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5 the session's keys,
-#       6.. every status set
+#       6 the log's authors, 7.. every status set
 # ARGV: 1 "create" | "save", 2 expected version, 3 new version, 4 status, 5 session JSON,
 #       6 timer members (JSON list), 7 frame count, 8 session id, 9 number of the oldest key
-#       kept, 10 new key count, then (number, key) pairs, then the frames, then
-#       (due timestamp, member) pairs. Returns 1 when written, else {0, version found or false}.
+#       kept, 10 new key count, 11 authored frame count, then (number, key) pairs, then the
+#       frames, then (seq, author) pairs, then (due timestamp, member) pairs.
+#       Returns 1 when written, else {0, version found or false}.
 _WRITE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
 if ARGV[1] == 'create' then
@@ -54,11 +59,11 @@ if old then
   for _, member in ipairs(cjson.decode(old)) do redis.call('ZREM', KEYS[3], member) end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[3], 'st', ARGV[4], 'd', ARGV[5], 'tm', ARGV[6])
-for i = 6, #KEYS do
+for i = 7, #KEYS do
   if KEYS[i] ~= KEYS[4] then redis.call('SREM', KEYS[i], id) end
 end
 redis.call('SADD', KEYS[4], id)
-local first = 11
+local first = 12
 for i = 1, tonumber(ARGV[10]) do
   redis.call('ZADD', KEYS[5], ARGV[first], ARGV[first + 1])
   first = first + 2
@@ -71,10 +76,24 @@ while frames > 0 do
   first = first + n
   frames = frames - n
 end
+for i = 1, tonumber(ARGV[11]) do
+  redis.call('HSET', KEYS[6], ARGV[first], ARGV[first + 1])
+  first = first + 2
+end
 for i = first, #ARGV, 2 do
   redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1])
 end
 return 1
+"""
+
+# KEYS: 1 output log, 2 the log's authors. ARGV: 1 first index, 2 last index.
+# Returns {frames, their authors (false for none)}; a log without authors costs no HMGET.
+_READ = """
+local rows = redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])
+if #rows == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return {rows, {}} end
+local seqs = {}
+for i = 1, #rows do seqs[i] = tonumber(ARGV[1]) + i end
+return {rows, redis.call('HMGET', KEYS[2], unpack(seqs))}
 """
 
 
@@ -101,6 +120,7 @@ class RedisStore:
         self._latest = f"{prefix}flows:latest"
         self._status_keys = [self._status_key(s) for s in STATUSES]
         self._write = self.redis.register_script(_WRITE)
+        self._read = self.redis.register_script(_READ)
 
     def _status_key(self, status: str) -> str:
         return f"{self.prefix}status:{status}"
@@ -113,6 +133,9 @@ class RedisStore:
 
     def _log_key(self, session_id: str) -> str:
         return f"{self.prefix}o:{session_id}"
+
+    def _authors_key(self, session_id: str) -> str:
+        return f"{self.prefix}a:{session_id}"
 
     async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
         found = await self._run("create", session, 0, outputs)
@@ -160,9 +183,11 @@ class RedisStore:
             self._due,
             self._status_key(session.status),
             self._keys_key(session.id),
+            self._authors_key(session.id),
             *self._status_keys,
         ]
         keys_to_add = session.unsaved_keys()
+        authored = [(f.seq, f.author) for f in outputs if f.author]
         args: list[Any] = [
             mode,
             expected,
@@ -174,8 +199,10 @@ class RedisStore:
             session.id,
             session.first_kept_key,
             len(keys_to_add),
+            len(authored),
             *(part for pair in keys_to_add for part in pair),
             *(f.dumps() for f in outputs),
+            *(part for pair in authored for part in pair),
             *scored,
         ]
         result = await outcome_of(self._write(keys=keys, args=args))
@@ -192,8 +219,10 @@ class RedisStore:
             return []
         start = max(after_seq, 0)
         # seq runs 1, 2, 3... without gaps: frame n sits at index n - 1.
-        rows = await self.redis.lrange(self._log_key(session_id), start, start + limit - 1)
-        frames = [Frame.loads(row) for row in rows]
+        keys = [self._log_key(session_id), self._authors_key(session_id)]
+        rows, authors = await self._read(keys=keys, args=[start, start + limit - 1])
+        authors = [_text(a) if a else "" for a in authors] or [""] * len(rows)
+        frames = [Frame.loads(row, a) for row, a in zip(rows, authors, strict=True)]
         return [f for f in frames if f.seq > after_seq]
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:

@@ -5,6 +5,7 @@ their own metadata, apart from the records database's; the session store is key-
 session is one JSON document) and the compare-and-set is one explicit
 ``UPDATE ... WHERE id = ? AND version = ?``. A save is one ``BEGIN IMMEDIATE`` transaction, so
 several processes on one file serialise on SQLite's write lock and the loser sees the new version.
+A file made by an older version gets the nullable columns it lacks when the store opens it.
 
 Calls run on the event loop's thread: a WAL commit with ``synchronous=NORMAL`` takes tens of
 microseconds, less than handing the work to a thread would. ``synchronous=NORMAL`` survives a
@@ -54,7 +55,10 @@ outputs = Table(
     Column("session_id", String, primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("frame", Text, nullable=False),
+    Column("author", String, nullable=True),
 )
+"""The output log: ``frame`` is the visitor's wire text, ``author`` the agent account of an
+agent's line (NULL otherwise, and in rows written before the column existed)."""
 seen_keys = Table(
     "cf_seen",
     METADATA,
@@ -118,6 +122,19 @@ class SqliteStore:
         self._raw: Any = self._engine.raw_connection()
         self._db: sqlite3.Connection | None = self._raw.driver_connection
         self._pending: list[_Write] = []
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Add the nullable columns this version has and an older file lacks (forward only,
+        like the records database), under the write lock: processes opening the file together
+        agree on what is missing."""
+        with self._tx() as db:
+            for table in METADATA.sorted_tables:
+                have = {row[1] for row in db.execute(f'PRAGMA table_info("{table.name}")')}
+                for column in table.columns:
+                    if column.nullable and column.name not in have:
+                        kind = column.type.compile(dialect=self._engine.dialect)
+                        db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -196,7 +213,7 @@ class SqliteStore:
         self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
     ) -> list[Frame]:
         rows = self.db.execute(_READ_OUTPUTS, (session_id, after_seq, limit)).fetchall()
-        return [Frame.loads(r[0]) for r in rows]
+        return [Frame.loads(r[0], r[1] or "") for r in rows]
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:
         rows = self.db.execute(_DUE, (now.timestamp(), limit)).fetchall()
@@ -246,9 +263,11 @@ _UPDATE_SESSION = (
     "WHERE id = ? AND version = ?"
 )
 _DELETE_TIMERS = "DELETE FROM cf_timer WHERE session_id = ?"
-_INSERT_OUTPUT = "INSERT INTO cf_output (session_id, seq, frame) VALUES (?, ?, ?)"
+_INSERT_OUTPUT = "INSERT INTO cf_output (session_id, seq, frame, author) VALUES (?, ?, ?, ?)"
 _INSERT_TIMER = "INSERT INTO cf_timer (session_id, name, key, due) VALUES (?, ?, ?, ?)"
-_READ_OUTPUTS = "SELECT frame FROM cf_output WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+_READ_OUTPUTS = (
+    "SELECT frame, author FROM cf_output WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
 _DUE = (
     "SELECT due, session_id, name, key FROM cf_timer WHERE due <= ? "
     "ORDER BY due, session_id, name LIMIT ?"
@@ -297,7 +316,9 @@ def _write_rest(db: sqlite3.Connection, session: Session, frames: Sequence[Frame
         if session.first_kept_key and session.seen_count % TRIM_KEYS_EVERY < len(keys):
             db.execute(_FORGET_KEYS, (session.id, session.first_kept_key))
     if frames:
-        db.executemany(_INSERT_OUTPUT, [(session.id, f.seq, f.dumps()) for f in frames])
+        db.executemany(
+            _INSERT_OUTPUT, [(session.id, f.seq, f.dumps(), f.author or None) for f in frames]
+        )
     if session.timers:
         db.executemany(
             _INSERT_TIMER,

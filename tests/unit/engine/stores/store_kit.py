@@ -26,3 +26,9 @@ def frames(first: int, count: int) -> list[Frame]:
 
 def timer(name: str, seconds: float, tid: str = "1") -> Timer:
     return Timer(name, tid, T0 + timedelta(seconds=seconds), "ask")
+
+
+OLDER_AGENT_LINE = (
+    '{"type":"message","seq":2,"from":"agent","text":"您好","at":"2026-11-23T02:00:00+00:00"}'
+)
+"""An agent's line as the log kept it before it kept the author: the visitor's wire text."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from store_kit import T0, frames, session, timer
+from store_kit import OLDER_AGENT_LINE, T0, frames, session, timer
 
 from chatflow.engine.effects import HttpRequest
 from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
 from chatflow.engine.session import MAX_SEEN_KEYS, PendingCall, SysValues, Timer
 from chatflow.engine.stores.base import SessionStore, content_version
 from chatflow.engine.stores.redis import RedisStore
@@ -99,6 +101,18 @@ async def test_outputs_are_replayed_after_a_seq(store: SessionStore) -> None:
     assert replay[0] == frames(4, 1)[0]
 
 
+async def test_the_log_keeps_who_wrote_an_agent_line_and_the_visitor_form_leaves_it_out(
+    store: SessionStore,
+) -> None:
+    line = Frame(2, "message", {"from": "agent", "text": "您好"}, T0.isoformat(), "acme_bob")
+    await store.create(session(version=1), [*frames(1, 1), line])
+    bot, agent = await store.read_outputs("s1")
+    assert (bot.author, agent.author) == ("", "acme_bob")
+    assert agent == line
+    assert "author" not in agent.to_json() and "acme_bob" not in agent.dumps()
+    assert agent.dumps() == line.dumps()  # what the visitor is sent
+
+
 async def test_the_due_index_follows_each_saved_session(store: SessionStore) -> None:
     await store.create(session("s1", timers={"late": timer("late", 60), "soon": timer("soon", 10)}))
     await store.create(session("s2", timers={"mid": timer("mid", 30, tid="7")}))
@@ -163,6 +177,30 @@ async def test_a_sqlite_store_reopened_on_its_file_has_everything(tmp_path: Path
         assert await again.latest_flow_version("demo") == version
     finally:
         await again.close()
+
+
+async def test_a_sqlite_file_made_before_authors_were_kept_gets_the_column(
+    tmp_path: Path,
+) -> None:
+    first = SqliteStore(tmp_path / "s.db")
+    await first.create(session(), frames(1, 1))
+    await first.close()
+    with sqlite3.connect(tmp_path / "s.db") as db:  # as the version before made it
+        db.execute("ALTER TABLE cf_output DROP COLUMN author")
+        db.execute(
+            "INSERT INTO cf_output (session_id, seq, frame) VALUES ('s1', 2, ?)",
+            (OLDER_AGENT_LINE,),
+        )
+    again, third = SqliteStore(tmp_path / "s.db"), SqliteStore(tmp_path / "s.db")  # idempotent
+    try:
+        line = Frame(3, "message", {"from": "agent", "text": "在"}, T0.isoformat(), "acme_bob")
+        await again.save(session(version=2), 1, [line])
+        old, new = await third.read_outputs("s1", after_seq=1)
+        assert (old.sender, old.author, old.dumps()) == ("agent", "", OLDER_AGENT_LINE)
+        assert new.author == "acme_bob" and "acme_bob" not in new.dumps()
+    finally:
+        await again.close()
+        await third.close()
 
 
 async def test_two_sqlite_stores_on_one_file_conflict_like_two_processes(tmp_path: Path) -> None:

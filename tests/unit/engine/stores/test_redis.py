@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
-from store_kit import T0, frames, session
+from store_kit import OLDER_AGENT_LINE, T0, frames, session
 
 from chatflow.engine.errors import StoreConflict
+from chatflow.engine.frames import Frame
 from chatflow.engine.session import Timer
 from chatflow.engine.stores.redis import RedisStore
 
@@ -101,6 +102,22 @@ async def test_a_save_with_many_frames_is_one_write(redis_url: str, redis_prefix
         assert [f.seq for f in await store.read_outputs("s1", 1_195)] == list(range(1_196, 1_202))
         assert len(await store.read_outputs("s1", limit=5_000)) == 1_201
         assert await store.read_outputs("s1", limit=0) == []
+    finally:
+        await store.close()
+
+
+async def test_a_log_written_before_authors_were_kept_still_reads(
+    client: Redis, redis_url: str, redis_prefix: str
+) -> None:
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        await store.create(session(version=1), frames(1, 1))
+        await client.rpush(f"{redis_prefix}o:s1", OLDER_AGENT_LINE)  # as the version before kept it
+        line = Frame(3, "message", {"from": "agent", "text": "在"}, T0.isoformat(), "acme_bob")
+        await store.save(session(version=2), 1, [line])
+        old, new = await store.read_outputs("s1", after_seq=1)
+        assert (old.sender, old.author, old.dumps()) == ("agent", "", OLDER_AGENT_LINE)
+        assert new.author == "acme_bob" and "acme_bob" not in new.dumps()
     finally:
         await store.close()
 
