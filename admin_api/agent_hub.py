@@ -5,7 +5,8 @@ connections' outbound queues and never waits for a slow socket, so the dispatche
 are not held up by a client. Each :class:`AgentConnection` has one writer (frames reach the
 client in the order they were put) and, for every session the agent serves, a reader of the
 session's output log: on ``assigned`` it replays the transcript so far, then follows the feed
-live (visitor, bot, system and agent messages alike, each with its ``seq``). The log is the one
+live (visitor, bot, system and agent messages alike, each with its ``seq``; an agent's line
+names its author, so two agents in one conversation tell their lines apart). The log is the one
 source of messages: nothing else carries what the visitor says to the agents.
 
 When the service ends or moves away, the reader stops and the writer sends what the log holds
@@ -49,8 +50,14 @@ class _Close:
     code: int
 
 
-def agent_message(session_id: str, frame: Frame, *, replay: bool) -> dict[str, Any]:
-    """A logged message as the agent's ``message`` frame."""
+def _no_name(_account: str) -> str:
+    return ""
+
+
+def agent_message(
+    session_id: str, frame: Frame, *, replay: bool, names: Callable[[str], str] = _no_name
+) -> dict[str, Any]:
+    """A logged message as the agent's ``message`` frame; ``names`` gives an author's nickname."""
     out: dict[str, Any] = {
         "type": "message",
         "session_id": session_id,
@@ -59,6 +66,11 @@ def agent_message(session_id: str, frame: Frame, *, replay: bool) -> dict[str, A
         "text": frame.text,
         "at": frame.at,
     }
+    if frame.author:
+        out["author"] = frame.author
+        nickname = names(frame.author)
+        if nickname:
+            out["author_nickname"] = nickname
     if frame.body.get("image"):
         out["image"] = frame.body["image"]
     if frame.body.get("options"):
@@ -69,7 +81,11 @@ def agent_message(session_id: str, frame: Frame, *, replay: bool) -> dict[str, A
 
 
 class AgentConnection:
-    """One open agent websocket: an ordered outbound queue and a transcript reader per session."""
+    """One open agent websocket: an ordered outbound queue and a transcript reader per session.
+
+    ``names`` gives the nickname of an account that wrote a line (the queue's
+    :meth:`~chatflow.engine.routing.service.QueueService.nickname`).
+    """
 
     def __init__(
         self,
@@ -79,8 +95,10 @@ class AgentConnection:
         token: str,
         runtime: Runtime,
         feed: OutputFeed,
+        names: Callable[[str], str] = _no_name,
     ) -> None:
         self.websocket = websocket
+        self._names = names
         self.agent_id = agent_id
         self.account_id = account_id
         self.token = token
@@ -125,7 +143,7 @@ class AgentConnection:
                 for frame in frames:
                     if frame.type == "message":
                         await self.websocket.send_json(
-                            agent_message(item.session_id, frame, replay=False)
+                            agent_message(item.session_id, frame, replay=False, names=self._names)
                         )
                 continue
             await self.websocket.send_json(item)
@@ -141,7 +159,10 @@ class AgentConnection:
                     # no await from here to the update of _last: a cancel never loses a frame
                     for frame in frames:
                         if frame.type == "message":
-                            self._out.put_nowait(agent_message(session_id, frame, replay=replay))
+                            line = agent_message(
+                                session_id, frame, replay=replay, names=self._names
+                            )
+                            self._out.put_nowait(line)
                     if frames:
                         self._last[session_id] = frames[-1].seq
                     if len(frames) == REPLAY_BATCH:

@@ -123,7 +123,13 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
         return
     agent = principal.account
     connection = AgentConnection(
-        websocket, agent, principal.account_id, token, services.runtime, services.feed
+        websocket,
+        agent,
+        principal.account_id,
+        token,
+        services.runtime,
+        services.feed,
+        names=services.queue.nickname,
     )
     hub = services.hub
     hub.attach(connection)

@@ -246,6 +246,11 @@ class QueueService:
         """The reason given with the agent's current status, if any."""
         return self.state.reasons.get(agent_id)
 
+    def nickname(self, agent_id: str) -> str:
+        """The nickname of an account the queue knows ("" for one it does not)."""
+        profile = self.state.profiles.get(agent_id)
+        return profile.nickname if profile else ""
+
     async def attach(self, agent_id: str) -> None:
         """The agent has a websocket open on this worker."""
         if self.worker not in self.state.present.get(agent_id, ()):

@@ -92,7 +92,8 @@ class SessionStore(Protocol):
     async def read_outputs(
         self, session_id: str, after_seq: int = 0, limit: int = MAX_READ
     ) -> list[Frame]:
-        """Frames with ``seq > after_seq``, oldest first, at most ``limit``."""
+        """Frames with ``seq > after_seq``, oldest first, at most ``limit``; an agent's line
+        with its ``author`` (kept beside the frame's text)."""
         ...
 
     async def due_timers(self, now: datetime, limit: int = 100) -> list[DueTimer]:

@@ -46,6 +46,8 @@ merchants:
     agents:
       - {account: alice01, password_env: PW, nickname: Alice, staff_no: "1001",
          groups: {presales: 1}}
+      - {account: bob001, password_env: PW, nickname: Bob, staff_no: "1002",
+         groups: {presales: 1}}
 """
 
 
@@ -268,3 +270,71 @@ def test_an_image_sent_through_one_worker_is_served_by_the_other(
     echoes = [(e["id"], e["image"]) for e in replay["events"] if e.get("image")]
     assert echoes == [(f"img-{a}", urls[a]), (f"img-{b}", urls[b])]
     assert not list(tmp_path.glob("data-*/images"))  # the bytes are in PostgreSQL, not on disk
+
+
+def agent_token(worker: str, account: str) -> str:
+    login = httpx.post(
+        f"http://{worker}/api/v1/auth/login",
+        json={"account": account, "password": "Demo-pass1"},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["token"])
+
+
+def line_of(socket: ClientConnection, text: str) -> dict[str, Any]:
+    """The next ``message`` frame with this text."""
+    while True:
+        got = frames_of(socket, "message")[-1]
+        if got.get("text") == text:
+            return got
+
+
+def test_agents_on_two_workers_see_who_wrote_each_line(workers: tuple[str, str]) -> None:
+    """Alice (on B) invites Bob (on A): each agent line names its author for the agents, live
+    and in the replays, read from the shared log by either worker."""
+    a, b = workers
+    alice, bob = agent_token(b, "alice01"), agent_token(a, "bob001")
+
+    def act(worker: str, token: str, path: str, body: Any = None) -> None:
+        answer = httpx.post(
+            f"http://{worker}/api/v1/sessions/{sid}/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert answer.status_code in (202, 204), answer.text
+
+    with connect(f"ws://{b}/ws/agent?token={alice}") as alice_desk:
+        frames_of(alice_desk, "status")
+        created = httpx.post(f"http://{a}/api/v1/sites/acme-web/sessions", json={}, timeout=10)
+        sid, token = created.json()["session_id"], created.json()["visitor_token"]
+        with connect(f"ws://{a}/ws/visitor?token={token}&after=0") as visitor:
+            visitor.send(json.dumps({"type": "text", "text": "转人工", "id": "c1"}))
+            assert frames_of(alice_desk, "offer")[-1]["session_id"] == sid
+            act(a, alice, "accept")
+            act(b, alice, "messages", {"text": "我是 Alice"})
+            mine = line_of(alice_desk, "我是 Alice")
+            assert (mine["author"], mine["author_nickname"]) == ("alice01", "Alice")
+
+            with connect(f"ws://{a}/ws/agent?token={bob}") as bob_desk:
+                frames_of(bob_desk, "status")
+                act(a, alice, "invite", {"agent": "bob001"})
+                assert frames_of(bob_desk, "assigned")[-1]["invited"] is True
+                replayed = line_of(bob_desk, "我是 Alice")
+                assert (replayed["author"], replayed["replay"]) == ("alice01", True)
+                act(b, bob, "messages", {"text": "我是 Bob"})
+                for desk in (alice_desk, bob_desk):
+                    live = line_of(desk, "我是 Bob")
+                    assert (live["author"], live["author_nickname"]) == ("bob001", "Bob")
+                    assert "replay" not in live
+            heard = line_of(visitor, "我是 Bob")
+            assert "author" not in heard and "author_nickname" not in heard
+
+        with connect(f"ws://{b}/ws/agent?token={bob}") as bob_again:  # Bob reloads, on B now
+            assert frames_of(bob_again, "assigned")[-1]["resumed"] is True
+            again = [line_of(bob_again, text) for text in ("我是 Alice", "我是 Bob")]
+            assert [(f["author"], f["author_nickname"], f["replay"]) for f in again] == [
+                ("alice01", "Alice", True),
+                ("bob001", "Bob", True),
+            ]

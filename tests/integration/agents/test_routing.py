@@ -125,3 +125,48 @@ def test_invite_a_colleague_then_leave_only_while_another_stays(server: LiveServ
     assert not alice.frames.seen(frame("session_ended"))
     lines = {m.text: m.agent_account for m in server.messages(sid) if m.sender == "agent"}
     assert lines == {"我是 Bob，一起为您服务": "acme_bob"}
+
+
+def test_two_agents_in_a_conversation_see_who_wrote_each_line(server: LiveServer) -> None:
+    """Each agent line names its author for the agents, live and in every replay; the visitor
+    gets the same lines without it."""
+    alice, bob = Agent(server, "acme_alice"), Agent(server, "acme_bob")
+    alice.connect()
+    visitor = serve(server, alice)
+    sid = visitor.session_id
+    assert alice.say(sid, "您好，我是 Alice").status_code == 202
+    mine = alice.frames.expect(says("我是 Alice", "agent"))
+    assert (mine["author"], mine["author_nickname"]) == ("acme_alice", "Alice")
+
+    bob.connect()
+    alice.ok(sid, "invite", {"agent": "acme_bob"})
+    bob.frames.expect(frame("assigned", session_id=sid, invited=True))
+    replayed = bob.frames.expect(says("我是 Alice", "agent"))
+    assert (replayed["author"], replayed["author_nickname"], replayed["replay"]) == (
+        "acme_alice",
+        "Alice",
+        True,
+    )
+    assert bob.say(sid, "我是 Bob，一起为您服务").status_code == 202
+    for agent in (alice, bob):
+        line = agent.frames.expect(says("我是 Bob", "agent"))
+        assert (line["author"], line["author_nickname"], line.get("replay")) == (
+            "acme_bob",
+            "Bob",
+            None,
+        )
+
+    alice.frames.close()
+    alice.connect()  # a reload: the transcript comes back with the same authors
+    alice.frames.expect(frame("assigned", session_id=sid, resumed=True))
+    again = [alice.frames.expect(says(text, "agent")) for text in ("我是 Alice", "我是 Bob")]
+    assert [(f["author"], f["replay"]) for f in again] == [("acme_alice", True), ("acme_bob", True)]
+
+    heard = visitor.ws.expect(says("我是 Bob", "agent"))
+    events = server.http.get(
+        f"/api/v1/sessions/{sid}/events",
+        params={"after": 0},
+        headers={"Authorization": f"Bearer {visitor.token}"},
+    ).json()["events"]
+    for seen in (heard, *events):
+        assert not {"author", "author_nickname"} & seen.keys(), seen

@@ -34,9 +34,10 @@ class FakeRuntime:
     def __init__(self) -> None:
         self.log: list[Frame] = []
 
-    def add(self, sender: str, text: str) -> None:
+    def add(self, sender: str, text: str, author: str = "") -> None:
         body = {"from": sender, "text": text}
-        self.log.append(Frame(len(self.log) + 1, "message", body, "2026-11-23T02:00:00+00:00"))
+        at = "2026-11-23T02:00:00+00:00"
+        self.log.append(Frame(len(self.log) + 1, "message", body, at, author))
 
     async def outputs(self, session_id: str, after: int = 0, limit: int = 500) -> list[Frame]:
         return [f for f in self.log if f.seq > after][:limit]
@@ -50,9 +51,20 @@ async def until(check: Any) -> None:
     raise AssertionError("condition not reached")
 
 
-def connection() -> tuple[AgentConnection, FakeSocket, FakeRuntime, OutputFeed]:
+def connection(
+    names: dict[str, str] | None = None,
+) -> tuple[AgentConnection, FakeSocket, FakeRuntime, OutputFeed]:
     socket, runtime, feed = FakeSocket(), FakeRuntime(), OutputFeed()
-    conn = AgentConnection(socket, "bob", 1, "token", runtime, feed)  # type: ignore[arg-type]
+    known = names or {}
+    conn = AgentConnection(
+        socket,  # type: ignore[arg-type]
+        "bob",
+        1,
+        "token",
+        runtime,  # type: ignore[arg-type]
+        feed,
+        names=lambda account: known.get(account, ""),
+    )
     return conn, socket, runtime, feed
 
 
@@ -89,6 +101,29 @@ async def test_replay_then_live_then_everything_before_the_end() -> None:
     await conn.stop()
 
 
+async def test_an_agents_line_names_its_author_in_the_replay_and_live() -> None:
+    conn, socket, runtime, feed = connection({"alice01": "Alice", "bob": "Bob"})
+    runtime.add("agent", "早上好")  # logged before the log kept authors
+    runtime.add("agent", "您好，我是 Alice", author="alice01")
+    writer = asyncio.create_task(conn.write())
+    conn.push({"type": "assigned", "session_id": "s1", "group": "presales", "invited": True})
+    await until(lambda: len(socket.sent) == 3)
+    runtime.add("agent", "我是 Bob", author="bob")
+    runtime.add("agent", "还有我", author="carol")  # an account the queue does not name
+    feed.notify("s1")
+    await until(lambda: len(socket.sent) == 5)
+    lines = [(f["text"], f.get("author"), f.get("author_nickname")) for f in socket.sent[1:]]
+    assert lines == [
+        ("早上好", None, None),
+        ("您好，我是 Alice", "alice01", "Alice"),
+        ("我是 Bob", "bob", "Bob"),
+        ("还有我", "carol", None),
+    ]
+    conn.close(1000)
+    await writer
+    await conn.stop()
+
+
 class NoSessions:
     async def deliver(self, session_id: str, event: object) -> None:
         raise AssertionError("no session events expected")
@@ -100,6 +135,7 @@ async def test_status_frames_carry_the_reason_until_the_agent_is_free() -> None:
     await queue.register_agent(
         "acme", Agent(account="bob0001", password_hash="x", nickname="Bob", staff_no="2"), "bob"
     )
+    assert (queue.nickname("bob"), queue.nickname("nobody")) == ("Bob", "")  # authors' names
     conn, socket, _runtime, _feed = connection()
     hub.attach(conn)
     await queue.attach("bob")
