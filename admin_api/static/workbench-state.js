@@ -38,6 +38,20 @@
     return { start: before.length - match[3].length - 1, query: match[3] };
   }
 
+  /**
+   * Who the pane says a line is from: `{key}`, a message key (`from_visitor`, `from_bot`,
+   * `from_system`, `from_agent`, or `from_you` for the signed-in agent's own lines), or `{name}`
+   * for a colleague's line (its nickname, else its account). An agent line without an author
+   * (logged before chatflow kept them) is just `from_agent`.
+   */
+  function lineSender(line, account) {
+    if (line.from === 'agent' && line.author) {
+      if (line.author === account) return { key: 'from_you' };
+      return { name: line.authorNickname || line.author };
+    }
+    return { key: `from_${line.from}` };
+  }
+
   /** The text with the '#word' at [start, caret) replaced by a reply's content. */
   function insertReply(text, start, caret, content) {
     const value = String(text);
@@ -84,6 +98,8 @@
       const line = {
         seq: frame.seq,
         from: String(frame.from || 'system'),
+        author: typeof frame.author === 'string' ? frame.author : '',
+        authorNickname: typeof frame.author_nickname === 'string' ? frame.author_nickname : '',
         text: frame.text == null ? '' : String(frame.text),
         at: frame.at ? String(frame.at) : '',
         image: typeof frame.image === 'string' ? frame.image : null,
@@ -306,6 +322,7 @@
     secondsLeft,
     hashQuery,
     insertReply,
+    lineSender,
     createState,
   };
 });

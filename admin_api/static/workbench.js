@@ -375,7 +375,9 @@
   function lineNode(line) {
     const row = el('div', `wb-line wb-from-${line.from}`);
     row.dataset.seq = String(line.seq);
-    const meta = el('div', 'wb-line-meta', `${t(`from_${line.from}`)} ${clockTime(line.at)}`);
+    const who = WB.lineSender(line, me ? me.account : '');
+    const label = who.name === undefined ? t(who.key) : who.name;
+    const meta = el('div', 'wb-line-meta', `${label} ${clockTime(line.at)}`);
     row.appendChild(meta);
     const bubble = el('div', 'wb-bubble');
     const src = line.image ? core.safeImageUrl(line.image, location.href, basePath) : null;

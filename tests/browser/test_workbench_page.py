@@ -222,6 +222,15 @@ def test_two_agents_invite_leave_send_an_image_and_transfer(
     alice.locator(".wb-phase-active").wait_for(timeout=WAIT)
     alice.locator("#wb-log .wb-from-visitor", has_text="售前咨询").wait_for(timeout=WAIT)
 
+    # Bob writes: Alice's screen names him, his own says 我 (me)
+    bob.locator("#wb-input").fill("我是 Bob，一起为您服务")
+    bob.locator("#wb-input").press("Enter")
+    by_bob = "#wb-log .wb-from-agent:has-text('一起为您服务') .wb-line-meta"
+    alice.locator(by_bob).wait_for(timeout=WAIT)
+    assert alice.locator(by_bob).inner_text().startswith("Bob ")
+    bob.locator(by_bob).wait_for(timeout=WAIT)
+    assert bob.locator(by_bob).inner_text().startswith("我 ")
+
     # with a colleague in it, Bob may leave
     bob.locator("#wb-actions .wb-leave").click(timeout=WAIT)
     bob.locator(".wb-phase-gone", has_text="您已离开").wait_for(timeout=WAIT)
@@ -251,4 +260,6 @@ def test_two_agents_invite_leave_send_an_image_and_transfer(
     assert "售后服务" in ringing.inner_text()
     ringing.locator(".wb-accept").click()
     bob.locator("#wb-log img.wb-image").wait_for(timeout=WAIT)
+    by_alice = bob.locator("#wb-log .wb-from-agent:has(img.wb-image) .wb-line-meta")
+    assert by_alice.inner_text().startswith("Alice ")  # her image, in the transcript he got
     bob.screenshot(path=str(artifacts / "workbench-after-transfer.png"), full_page=True)

@@ -74,6 +74,32 @@ test('live lines of another conversation count as unread until it is opened', ()
   assert.equal(board.select('nope'), false);
 });
 
+test("two agents' lines: mine say 'you', a colleague's carry their name", () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's1', group: 'g', invited: true }, 1);
+  const bob = { author: 'demo_bob', author_nickname: 'Bob' };
+  board.apply(msg('s1', 1, 'agent', 'hello', { ...bob, replay: true }), 2);
+  const alice = { author: 'demo_alice', author_nickname: 'Alice' };
+  board.apply(msg('s1', 2, 'agent', 'me too', alice), 3);
+  board.apply(msg('s1', 3, 'agent', 'no nickname', { author: 'demo_carol' }), 4);
+  board.apply(msg('s1', 4, 'agent', 'from before authors'), 5);
+  board.apply(msg('s1', 5, 'visitor', 'hi', { author: 'demo_bob' }), 6);
+  const lines = board.state.conversations.get('s1').lines;
+  assert.deepEqual(
+    lines.map((line) => WB.lineSender(line, 'demo_alice')),
+    [
+      { name: 'Bob' },
+      { key: 'from_you' },
+      { name: 'demo_carol' },
+      { key: 'from_agent' },
+      { key: 'from_visitor' },
+    ],
+  );
+  assert.deepEqual(WB.lineSender(lines[0], 'demo_bob'), { key: 'from_you' });
+  assert.equal(i18n.translateWith(messages, 'zh-CN', 'from_you', {}), '我');
+  assert.equal(i18n.translateWith(messages, 'en', 'from_you', {}), 'You');
+});
+
 test('unread badges stop at 99+', () => {
   assert.equal(WB.unreadLabel(0), '');
   assert.equal(WB.unreadLabel(7), '7');
