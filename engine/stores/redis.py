@@ -90,10 +90,17 @@ return 1
 # Returns {frames, their authors (false for none)}; a log without authors costs no HMGET.
 _READ = """
 local rows = redis.call('LRANGE', KEYS[1], ARGV[1], ARGV[2])
-if #rows == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return {rows, {}} end
-local seqs = {}
-for i = 1, #rows do seqs[i] = tonumber(ARGV[1]) + i end
-return {rows, redis.call('HMGET', KEYS[2], unpack(seqs))}
+local authors = {}
+if #rows == 0 or redis.call('EXISTS', KEYS[2]) == 0 then return {rows, authors} end
+local before = tonumber(ARGV[1])
+for from = 1, #rows, 500 do
+  local seqs = {}
+  for i = from, math.min(from + 499, #rows) do seqs[#seqs + 1] = before + i end
+  for _, author in ipairs(redis.call('HMGET', KEYS[2], unpack(seqs))) do
+    authors[#authors + 1] = author
+  end
+end
+return {rows, authors}
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -98,9 +99,13 @@ async def test_a_save_with_many_frames_is_one_write(redis_url: str, redis_prefix
     store = RedisStore(redis_url, prefix=redis_prefix)
     try:
         await store.create(session(version=1), frames(1, 1))
-        await store.save(session(version=2), 1, frames(2, 1_200))
+        many = frames(2, 1_200)
+        many[-1] = replace(many[-1], author="acme_bob")
+        await store.save(session(version=2), 1, many)
         assert [f.seq for f in await store.read_outputs("s1", 1_195)] == list(range(1_196, 1_202))
-        assert len(await store.read_outputs("s1", limit=5_000)) == 1_201
+        everything = await store.read_outputs("s1", limit=5_000)
+        assert len(everything) == 1_201
+        assert [(f.seq, f.author) for f in everything if f.author] == [(1_201, "acme_bob")]
         assert await store.read_outputs("s1", limit=0) == []
     finally:
         await store.close()
