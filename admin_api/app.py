@@ -200,6 +200,11 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
             str(ui / "workbench.html"), media_type="text/html", headers=staff_headers
         )
 
+    @app.get("/console", include_in_schema=False)
+    async def console_page() -> FileResponse:
+        """The admin console (docs/console.md)."""
+        return FileResponse(str(ui / "console.html"), media_type="text/html", headers=staff_headers)
+
     @app.get("/editor", include_in_schema=False)
     async def editor_page() -> FileResponse:
         """The visual flow editor (docs/editor.md)."""

@@ -65,6 +65,7 @@ def banner(settings: ServeSettings, site_keys: list[str]) -> str:
         )
     lines.append(f"  workbench     {base}/workbench")
     lines.append(f"  flow editor   {base}/editor")
+    lines.append(f"  admin console {base}/console")
     lines.append(f"  agent login   POST {base}/api/v1/auth/login")
     lines.append(f"  API docs      {base}/docs")
     if settings.config == DEMO_CONFIG:

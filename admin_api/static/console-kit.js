@@ -1,0 +1,268 @@
+/* chatflow admin console: what its sections share. A section is one file that calls
+ * ConsoleKit.register({...}) and ConsoleKit.strings({...}); console.js logs in, shows the
+ * sections the account may use and mounts the one in the address's #hash. The building blocks
+ * here (tables, forms, dialogs, downloads) put every text in through textContent or form
+ * values, never as markup. Exposed as window.ConsoleKit. */
+(function (root) {
+  'use strict';
+
+  // Looked up when called, so node can load this file (and the sections) to test their strings.
+  const el = (...args) => root.ChatflowAdmin.el(...args);
+  const button = (...args) => root.ChatflowAdmin.button(...args);
+  const sections = [];
+  const messages = { 'zh-CN': {}, en: {} };
+
+  /**
+   * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
+   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, kit,
+   * route (the hash's parts after the id), navigate(hash), me}.
+   */
+  function register(section) {
+    sections.push(section);
+    sections.sort((a, b) => (a.order || 0) - (b.order || 0));
+  }
+
+  /** Adds a section's strings: {'zh-CN': {...}, en: {...}}. */
+  function strings(tables) {
+    for (const lang of Object.keys(tables)) Object.assign(messages[lang] || {}, tables[lang]);
+  }
+
+  /**
+   * A table: `columns` = [{title, cell(row) -> text | Node, className?}], `rows`; `options`:
+   * {empty (text when there are no rows), onRow(row) (the row is clickable)}.
+   */
+  function table(columns, rows, options) {
+    const opts = options || {};
+    const wrap = el('div', 'cs-table-wrap');
+    const node = el('table', 'cs-table');
+    const head = el('thead');
+    const headRow = el('tr');
+    for (const column of columns) headRow.appendChild(el('th', column.className, column.title));
+    head.appendChild(headRow);
+    node.appendChild(head);
+    const body = el('tbody');
+    for (const row of rows) {
+      const tr = el('tr');
+      for (const column of columns) {
+        const td = el('td', column.className);
+        const value = column.cell(row);
+        if (value instanceof Node) td.appendChild(value);
+        else td.textContent = value === undefined || value === null ? '' : String(value);
+        tr.appendChild(td);
+      }
+      if (opts.onRow) {
+        tr.classList.add('is-link');
+        tr.tabIndex = 0;
+        tr.addEventListener('click', (event) => {
+          if (!event.target.closest('button, a, input, select')) opts.onRow(row);
+        });
+        tr.addEventListener('keydown', (event) => {
+          if (event.key === 'Enter' && event.target === tr) opts.onRow(row);
+        });
+      }
+      body.appendChild(tr);
+    }
+    node.appendChild(body);
+    wrap.appendChild(node);
+    if (!rows.length && opts.empty) wrap.appendChild(el('p', 'cs-empty', opts.empty));
+    return wrap;
+  }
+
+  /**
+   * A form: `fields` = [{name, label, type ('text', 'number', 'password', 'select',
+   * 'checkbox', 'textarea', 'lines' (one value per line), 'date', 'checks' (several of
+   * `options`)), options ([{value, label}]), required, placeholder, help, min, max, maxLength,
+   * readOnly}], `values` the starting values; `onSubmit(values)` may return a problem result
+   * ({errors: [{path, message}]} or {message}) to show, or nothing. Returns the <form>.
+   */
+  function form(fields, values, submitLabel, onSubmit) {
+    const node = el('form', 'cs-form');
+    node.noValidate = true;
+    const inputs = new Map();
+    const errors = new Map();
+    for (const field of fields) {
+      const row = el('label', `cs-field cs-field-${field.type || 'text'}`);
+      row.appendChild(el('span', 'cs-field-label', field.label));
+      const input = control(field, values ? values[field.name] : undefined);
+      input.dataset.name = field.name;
+      row.appendChild(input);
+      if (field.help) row.appendChild(el('span', 'cs-help', field.help));
+      const error = el('span', 'cs-field-error');
+      error.setAttribute('role', 'alert');
+      row.appendChild(error);
+      inputs.set(field.name, { field, input });
+      errors.set(field.name, error);
+      node.appendChild(row);
+    }
+    const general = el('p', 'cs-form-error');
+    general.setAttribute('role', 'alert');
+    node.appendChild(general);
+    const submit = el('button', 'ui-button ui-primary', submitLabel);
+    submit.type = 'submit';
+    node.appendChild(submit);
+    node.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      for (const error of errors.values()) error.textContent = '';
+      general.textContent = '';
+      const out = {};
+      for (const [name, { field, input }] of inputs) out[name] = read(field, input);
+      submit.disabled = true;
+      let problem = null;
+      try {
+        problem = await onSubmit(out);
+      } finally {
+        submit.disabled = false;
+      }
+      if (!problem) return;
+      const unplaced = [];
+      for (const item of problem.errors || []) {
+        const name = String(item.path || '')
+          .split('.')
+          .find((part) => errors.has(part));
+        if (name) errors.get(name).textContent = item.message;
+        else unplaced.push(item.message);
+      }
+      general.textContent = [problem.message, ...unplaced].filter(Boolean).join(' ');
+    });
+    return node;
+  }
+
+  function control(field, value) {
+    const type = field.type || 'text';
+    let input;
+    if (type === 'select') {
+      input = el('select', 'cs-input');
+      for (const option of field.options || []) {
+        const item = el('option', '', option.label);
+        item.value = String(option.value);
+        input.appendChild(item);
+      }
+      if (value !== undefined && value !== null) input.value = String(value);
+    } else if (type === 'checks') {
+      input = el('span', 'cs-checks');
+      const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
+      for (const option of field.options || []) {
+        const label = el('label', 'cs-check');
+        const box = el('input');
+        box.type = 'checkbox';
+        box.value = String(option.value);
+        box.checked = chosen.has(String(option.value));
+        label.append(box, document.createTextNode(option.label));
+        input.appendChild(label);
+      }
+    } else if (type === 'textarea' || type === 'lines') {
+      input = el('textarea', 'cs-input');
+      input.rows = field.rows || 3;
+      if (type === 'lines') input.value = Array.isArray(value) ? value.join('\n') : '';
+      else input.value = value === undefined || value === null ? '' : String(value);
+    } else if (type === 'checkbox') {
+      input = el('input', 'cs-check-input');
+      input.type = 'checkbox';
+      input.checked = Boolean(value);
+    } else {
+      input = el('input', 'cs-input');
+      input.type = type;
+      if (value !== undefined && value !== null) input.value = String(value);
+      if (field.min !== undefined) input.min = String(field.min);
+      if (field.max !== undefined) input.max = String(field.max);
+    }
+    if (field.placeholder) input.placeholder = field.placeholder;
+    if (field.maxLength) input.maxLength = field.maxLength;
+    if (field.required) input.required = true;
+    if (field.readOnly) input.disabled = true;
+    return input;
+  }
+
+  function read(field, input) {
+    const type = field.type || 'text';
+    if (type === 'checkbox') return input.checked;
+    if (type === 'checks') {
+      return [...input.querySelectorAll('input:checked')].map((box) => box.value);
+    }
+    if (type === 'lines') {
+      return input.value
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+    }
+    if (type === 'number') return input.value === '' ? null : Number(input.value);
+    return input.value.trim();
+  }
+
+  /** A modal dialog holding `content`; returns {close()}. Esc and the close button close it. */
+  function dialog(title, content, closeLabel) {
+    const shade = el('div', 'cs-shade');
+    const box = el('div', 'cs-dialog');
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    const head = el('div', 'cs-dialog-head');
+    head.appendChild(el('h2', '', title));
+    const close = () => {
+      shade.remove();
+      document.removeEventListener('keydown', onKey);
+    };
+    const onKey = (event) => {
+      if (event.key === 'Escape') close();
+    };
+    const x = button('cs-dialog-close', '×', close);
+    x.setAttribute('aria-label', closeLabel);
+    head.appendChild(x);
+    box.append(head, content);
+    shade.appendChild(box);
+    shade.addEventListener('click', (event) => {
+      if (event.target === shade) close();
+    });
+    document.addEventListener('keydown', onKey);
+    document.body.appendChild(shade);
+    const first = box.querySelector('input, select, textarea');
+    if (first) first.focus();
+    return { close };
+  }
+
+  /** Fetches `path` with the token and saves the answer as a file (an export). */
+  async function download(api, path, fallbackName) {
+    const result = await api('GET', path);
+    if (!result.ok) return result;
+    const disposition = result.response.headers.get('Content-Disposition') || '';
+    const named =
+      /filename\*=UTF-8''([^;]+)/i.exec(disposition) || /filename="?([^";]+)/i.exec(disposition);
+    const name = named ? decodeURIComponent(named[1]) : fallbackName;
+    const blob = await result.response.blob();
+    const link = el('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    return result;
+  }
+
+  /** "12 of 240" paging: `page` = {offset, limit, total}; `go(offset)`. */
+  function pager(page, labels, go) {
+    const bar = el('div', 'cs-pager');
+    const from = page.total ? page.offset + 1 : 0;
+    const to = Math.min(page.total, page.offset + page.limit);
+    bar.appendChild(el('span', 'cs-pager-text', labels.range(from, to, page.total)));
+    const back = button('', labels.previous, () => go(Math.max(0, page.offset - page.limit)));
+    back.disabled = page.offset <= 0;
+    const next = button('', labels.next, () => go(page.offset + page.limit));
+    next.disabled = page.offset + page.limit >= page.total;
+    bar.append(back, next);
+    return bar;
+  }
+
+  root.ConsoleKit = {
+    sections,
+    messages,
+    register,
+    strings,
+    table,
+    form,
+    dialog,
+    download,
+    pager,
+    el,
+    button,
+  };
+})(typeof self !== 'undefined' ? self : this);

@@ -1,0 +1,188 @@
+/* chatflow admin console: logs in, asks each registered section's probe whether this account
+ * may use it, lists those in the side bar and mounts the one the address's #hash names
+ * (#records, #records/<session id>, ...). The sections are console-*.js; what they share is
+ * console-kit.js. User guide: docs/console.md. */
+(function () {
+  'use strict';
+
+  const admin = window.ChatflowAdmin;
+  const kit = window.ConsoleKit;
+  const TOKEN_KEY = 'chatflow.console.token';
+
+  kit.strings({
+    'zh-CN': {
+      title: '管理后台',
+      loginTitle: '登录管理后台',
+      account: '账号',
+      password: '密码',
+      login: '登录',
+      loggingIn: '正在登录…',
+      loginFailed: '账号或密码错误',
+      loginLocked: '尝试次数过多，请 {seconds} 秒后再试',
+      loginExpired: '登录已失效，请重新登录',
+      logout: '退出登录',
+      offline: '无法连接服务器，请稍后再试',
+      failed: '操作失败：{message}',
+      forbidden: '此账号没有权限',
+      nothingAllowed: '此账号没有可用的管理功能。',
+      sections: '功能',
+      toWorkbench: '客服工作台',
+      toEditor: '流程编辑器',
+      close: '关闭',
+      previous: '上一页',
+      next: '下一页',
+      range: '第 {from}-{to} 条，共 {total} 条',
+      loading: '正在加载…',
+    },
+    en: {
+      title: 'Admin console',
+      loginTitle: 'Sign in to the admin console',
+      account: 'Account',
+      password: 'Password',
+      login: 'Sign in',
+      loggingIn: 'Signing in…',
+      loginFailed: 'Wrong account or password',
+      loginLocked: 'Too many attempts; try again in {seconds} s',
+      loginExpired: 'Your sign-in has expired; please sign in again',
+      logout: 'Sign out',
+      offline: 'The server cannot be reached; try again shortly',
+      failed: 'That did not work: {message}',
+      forbidden: 'This account may not do that',
+      nothingAllowed: 'This account has no admin features.',
+      sections: 'Sections',
+      toWorkbench: 'Workbench',
+      toEditor: 'Flow editor',
+      close: 'Close',
+      previous: 'Previous',
+      next: 'Next',
+      range: '{from}-{to} of {total}',
+      loading: 'Loading…',
+    },
+  });
+
+  const page = admin.page({
+    path: 'console',
+    prefix: 'cs',
+    messages: kit.messages,
+    tokenKey: TOKEN_KEY,
+    offline: 'offline',
+    onExpired: () => expire(),
+  });
+  const { lang, t, client, showLogin } = page;
+  const api = client.api;
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    login: $('cs-login'),
+    app: $('cs-app'),
+    me: $('cs-me'),
+    logout: $('cs-logout'),
+    nav: $('cs-nav'),
+    main: $('cs-main'),
+    toasts: $('cs-toasts'),
+  };
+
+  let me = null;
+  let allowed = [];
+  let mounted = null;
+
+  function toast(text, kind) {
+    admin.toast(els.toasts, text, kind);
+  }
+
+  function explain(result) {
+    if (result.status === 403) return t('forbidden');
+    if (result.status === 0) return t('offline');
+    return t('failed', { message: result.message || result.status });
+  }
+
+  function expire() {
+    leave();
+    client.setToken(null);
+    showLogin(t('loginExpired'));
+  }
+
+  async function logout() {
+    await api('POST', 'api/v1/auth/logout');
+    leave();
+    client.setToken(null);
+    showLogin('');
+  }
+
+  function leave() {
+    if (mounted && mounted.unmount) mounted.unmount();
+    mounted = null;
+    me = null;
+    els.main.replaceChildren();
+  }
+
+  async function start() {
+    const who = await api('GET', 'api/v1/agents/me');
+    if (!who.ok) {
+      if (client.token()) expire();
+      return;
+    }
+    me = who.data;
+    els.me.textContent = me.nickname || me.account;
+    els.login.hidden = true;
+    els.app.hidden = false;
+    const probes = await Promise.all(kit.sections.map((s) => api('GET', s.probe)));
+    allowed = kit.sections.filter((_, i) => probes[i].ok);
+    renderNav();
+    route();
+  }
+
+  function renderNav() {
+    els.nav.replaceChildren(
+      ...allowed.map((section) => {
+        const link = admin.el('a', 'cs-nav-item', t(section.title));
+        link.href = `#${section.id}`;
+        link.dataset.section = section.id;
+        return link;
+      }),
+    );
+  }
+
+  /** Mounts the section named by the #hash (the first allowed one when none). */
+  function route() {
+    if (!me) return;
+    if (!allowed.length) {
+      els.main.replaceChildren(admin.el('p', 'cs-empty', t('nothingAllowed')));
+      return;
+    }
+    const parts = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
+    const section = allowed.find((s) => s.id === parts[0]) || allowed[0];
+    for (const link of els.nav.children) {
+      link.classList.toggle('is-current', link.dataset.section === section.id);
+      if (link.dataset.section === section.id) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    const route = section.id === parts[0] ? parts.slice(1) : [];
+    if (mounted && mounted.unmount) mounted.unmount();
+    mounted = section;
+    const container = admin.el('section', `cs-section cs-section-${section.id}`);
+    els.main.replaceChildren(container);
+    section.mount(container, {
+      api,
+      t,
+      lang,
+      toast,
+      explain,
+      kit,
+      me,
+      route,
+      navigate: (hash) => {
+        location.hash = hash;
+      },
+    });
+  }
+
+  function wire() {
+    page.wireLogin(explain, start);
+    els.logout.addEventListener('click', logout);
+    window.addEventListener('hashchange', route);
+    if (client.token()) start();
+    else showLogin('');
+  }
+
+  wire();
+})();
