@@ -3,15 +3,13 @@
 Loading goes through the validator's :class:`~chatflow.engine.catalog.Catalog` and test checks,
 so a broken test file is reported exactly as ``chatflow validate`` reports it (``path:line:col``)
 instead of failing halfway through. Running is cheap by design: each flow file is parsed and its
-templates compiled once per run and shared by every test of it; a test only gets a fresh memory
-store, frozen clock, HTTP mocks (:class:`~chatflow.engine.httpcall.MockCaller`) and simulated
-agents (:mod:`~chatflow.engine.testing.agents`), all in-process. The flow language is a
-parameter, as everywhere in the engine.
+templates compiled once per run and shared by every test of it; a test only gets a fresh
+:class:`~chatflow.engine.testing.stage.Stage` (memory store, frozen clock, HTTP mocks, simulated
+agents), all in-process. The flow language is a parameter, as everywhere in the engine.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Sequence
@@ -29,26 +27,17 @@ from chatflow.engine.catalog import (
 )
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.deployment import check_test
-from chatflow.engine.errors import ChatflowError, Problem
+from chatflow.engine.errors import Problem
 from chatflow.engine.flow import FlowBase
 from chatflow.engine.flowcache import LoadedFlow
-from chatflow.engine.httpcall import MockCaller
 from chatflow.engine.language import FlowLanguage
-from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.base import content_version
-from chatflow.engine.stores.memory import MemoryStore
 from chatflow.engine.testfile import ConversationTest
-from chatflow.engine.testing.agents import SimulatedAgents
-from chatflow.engine.testing.conversation import Conversation, Mismatch, TimerLoop
+from chatflow.engine.testing.conversation import Mismatch
 from chatflow.engine.testing.report import CaseResult, Failure, RunReport, step_text
+from chatflow.engine.testing.stage import Stage, record_text
 from chatflow.engine.testing.transcript import transcript
 from chatflow.engine.yamlsource import Document
-
-logger = logging.getLogger("chatflow.engine.testing")
-
-SESSION_ID = "test-session"
-"""Every test's session id: the seeded randomness (``random`` replies) depends on it, so a test
-draws the same replies whatever runs before it."""
 
 
 @dataclass(frozen=True)
@@ -72,17 +61,6 @@ class PreparedTest:
     @property
     def name(self) -> str:
         return self.test.name or _stem(self.path)
-
-
-class _Captured(logging.Handler):
-    """Warnings and errors the engine logs while a test runs (effects and timers fail quietly)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 class ConversationRunner:
@@ -149,72 +127,40 @@ class ConversationRunner:
     async def run(self, prepared: PreparedTest) -> CaseResult:
         """Play the test's steps; stop at the first that does not hold."""
         result = CaseResult(prepared.name, display_path(prepared.path))
-        captured = _Captured()
-        engine_log = logging.getLogger("chatflow")
-        engine_log.addHandler(captured)
         started = time.perf_counter()
         try:
-            result.failure = await self._play(prepared, captured)
+            result.failure = await self._play(prepared)
         finally:
-            engine_log.removeHandler(captured)
             result.seconds = time.perf_counter() - started
         return result
 
-    async def _play(self, prepared: PreparedTest, captured: _Captured) -> Failure | None:
+    async def _play(self, prepared: PreparedTest) -> Failure | None:
         test, flow = prepared.test, prepared.flow
-        store = MemoryStore()
-        version = await store.put_flow_version(flow.loaded.id, flow.text)
-        clock = FrozenClock(prepared.start)
-        http = MockCaller(test.http)
-        agents = SimulatedAgents(test.groups_online)
-        runtime = Runtime(store, self.language, clock=clock, http=http, handoff=agents)
-        runtime.flows.remember(flow.loaded)
-        agents.bind(runtime)
-        conversation = Conversation(runtime, clock, agents, SESSION_ID)
-        index = 0
-        try:
-            try:
-                await runtime.start(
-                    flow.loaded.id, version=version, variables=test.vars, session_id=SESSION_ID
-                )
-                await conversation.settle()
-                mismatch = _logged_errors(captured, _what(index))
-                while mismatch is None and index < len(test.steps):
-                    index += 1
-                    mismatch = await conversation.step(test.steps[index - 1])
-                    mismatch = mismatch or _logged_errors(captured, _what(index))
-            except (ChatflowError, TimerLoop) as exc:
-                mismatch = Mismatch(_what(index), [f"the flow failed: {exc}"])
-            except Exception as exc:  # a bug: report it on this test, run the others
-                logger.exception("testing.crashed", extra={"test": prepared.name})
-                mismatch = Mismatch(_what(index), [f"crashed: {type(exc).__name__}: {exc}"])
-            if mismatch is None:
-                return None
-            await conversation.read()
-            return self._failure(prepared, index, mismatch, conversation, captured, http)
-        finally:
-            await runtime.aclose()
+        async with Stage(
+            self.language,
+            flow.loaded,
+            flow.text,
+            start=prepared.start,
+            mocks=test.http,
+            groups_online=test.groups_online,
+        ) as stage:
+            mismatch = await stage.play(test.steps, test.vars)
+            return None if mismatch is None else self._failure(prepared, mismatch, stage)
 
     @staticmethod
-    def _failure(
-        prepared: PreparedTest,
-        index: int,
-        mismatch: Mismatch,
-        conversation: Conversation,
-        captured: _Captured,
-        http: MockCaller,
-    ) -> Failure:
-        notes = [f"log: {_record_text(r)}" for r in captured.records]
+    def _failure(prepared: PreparedTest, mismatch: Mismatch, stage: Stage) -> Failure:
+        http = stage.http
+        notes = [f"log: {record_text(r)}" for r in stage.captured.records]
         notes += [
             f"http: no mock answered {r.method.upper()} {r.url}"
             for r in http.requests
             if http.find(r) is None
         ]
-        line, text = 0, ""
+        index, line, text = stage.played, 0, ""
         if index:
             line = prepared.document.position(("steps", index - 1))[0]
             text = step_text(prepared.document, index - 1)
-        lines = transcript(conversation.frames)
+        lines = transcript(stage.conversation.frames)
         return Failure(index, line, text, mismatch.expected, mismatch.got, lines, notes)
 
     async def run_paths(self, paths: Sequence[str | Path]) -> RunReport:
@@ -263,23 +209,6 @@ def _own_checks(doc: Document, test: ConversationTest) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def _what(index: int) -> str:
-    return "the step to run" if index else "the flow to start"
-
-
-def _logged_errors(captured: _Captured, expected: str) -> Mismatch | None:
-    errors = [r for r in captured.records if r.levelno >= logging.ERROR]
-    if not errors:
-        return None
-    return Mismatch(expected, [f"the flow failed: {_record_text(r)}" for r in errors])
-
-
-def _record_text(record: logging.LogRecord) -> str:
-    text = record.getMessage()
-    detail = getattr(record, "error", None)
-    return f"{text}: {detail}" if detail else text
 
 
 def _stem(path: Path) -> str:
