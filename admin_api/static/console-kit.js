@@ -219,6 +219,37 @@
     return { close };
   }
 
+  /**
+   * Asks before a step that cannot be undone: `text`, a danger button and a cancel button
+   * (`labels`: {confirm, cancel, close}). `run()` answers nothing when done (the dialog closes)
+   * or what to show in the dialog instead, text or a Node (a refusal). Returns {close()}.
+   */
+  function confirm(title, text, labels, run) {
+    const body = el('div', 'cs-confirm');
+    const said = el('div', 'cs-form-error');
+    said.setAttribute('role', 'alert');
+    const row = el('div', 'cs-actions');
+    let box = null;
+    const yes = button('ui-danger', labels.confirm, async () => {
+      yes.disabled = true;
+      let answer = null;
+      try {
+        answer = await run();
+      } finally {
+        yes.disabled = false;
+      }
+      if (!answer) box.close();
+      else said.replaceChildren(answer instanceof Node ? answer : String(answer));
+    });
+    yes.dataset.action = 'confirm';
+    const no = button('', labels.cancel, () => box.close());
+    no.dataset.action = 'cancel';
+    row.append(yes, no);
+    body.append(el('p', '', text), said, row);
+    box = dialog(title, body, labels.close);
+    return box;
+  }
+
   /** Fetches `path` with the token and saves the answer as a file (an export). */
   async function download(api, path, fallbackName) {
     const result = await api('GET', path);
@@ -260,6 +291,7 @@
     table,
     form,
     dialog,
+    confirm,
     download,
     pager,
     el,
