@@ -12,16 +12,21 @@ from chatflow.engine.testing.conversation import Conversation, Mismatch
 from chatflow.engine.testing.report import CaseResult, Failure, RunReport
 from chatflow.engine.testing.runner import ConversationRunner, PreparedTest
 from chatflow.engine.testing.transcript import frame_lines, transcript
+from chatflow.engine.testing.trial import Failed, Trial, as_test, play
 
 __all__ = [
     "CaseResult",
     "Conversation",
     "ConversationRunner",
+    "Failed",
     "Failure",
     "Mismatch",
     "PreparedTest",
     "RunReport",
     "SimulatedAgents",
+    "Trial",
+    "as_test",
     "frame_lines",
+    "play",
     "transcript",
 ]
