@@ -154,6 +154,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     )
     services.hub.watch_tokens(auth.on_revoke, auth.resolve)
     app.state.services = services
+    app.state.clock = services.clock  # "now" of the records' and statistics' default ranges
     app.state.live = LiveServices(services)
     app.state.visitor_channel = channel
     problems.install(app)
