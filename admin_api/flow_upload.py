@@ -33,7 +33,7 @@ YAML_TYPES = ("text/yaml", "application/yaml", "application/x-yaml", "text/x-yam
 class FlowUpload(ApiModel):
     """A flow as JSON: its text (``yaml``) or its data (``document``), exactly one of them."""
 
-    yaml: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=MAX_BYTES)
+    yaml: Annotated[str, Field(min_length=1, max_length=MAX_BYTES)] | SkipJsonSchema[None] = None
     """The ``*.flow.yaml`` text."""
     document: dict[str, Any] | SkipJsonSchema[None] = None
     """The flow as JSON data (a version's ``document``); stored as the YAML text it dumps to."""
@@ -130,8 +130,14 @@ async def _from_json(raw: bytes) -> FlowText:
             for e in exc.errors()
         ]
         raise ApiProblem(422, "invalid_input", "the request is not valid", errors=errors) from None
+    return FlowText(yaml=await upload_text(upload), note=upload.note)
+
+
+async def upload_text(upload: FlowUpload) -> str:
+    """The flow's text: the upload's ``yaml``, or its ``document`` dumped to YAML (413 when the
+    dump is larger than a flow may be)."""
     if upload.yaml is not None:
-        return FlowText(yaml=upload.yaml, note=upload.note)
+        return upload.yaml
     assert upload.document is not None  # one of the two, by FlowUpload's validator
     # pure Python, about a second per 100 000 values: off the event loop (the JSON parser
     # bounds the nesting, at about 200)
@@ -141,7 +147,7 @@ async def _from_json(raw: bytes) -> FlowText:
         raise ApiProblem(
             413, "too_large", f"the document is {size} bytes as YAML; a flow is at most {MAX_BYTES}"
         )
-    return FlowText(yaml=text, note=upload.note)
+    return text
 
 
 class IssueOut(ApiModel):
