@@ -24,6 +24,7 @@ from chatflow.admin_api import (
     routes_agents,
     routes_auth,
     routes_batch,
+    routes_flow_try,
     routes_flows,
     routes_groups,
     routes_permission_groups,
@@ -165,6 +166,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_sites.router)
     app.include_router(routes_groups.router)
     app.include_router(routes_flows.router)
+    app.include_router(routes_flow_try.router)
     app.include_router(routes_records.router)
     app.include_router(routes_batch.router)
     app.include_router(routes_stats.router)

@@ -156,6 +156,11 @@ SAMPLES: dict[str, Sample] = {
         content=lambda t: ("text/yaml", FLOW.encode()),
         foreign_path=False,
     ),
+    f"POST {A}/flows/{{flow_id}}/try": Sample(
+        path=lambda t: {"flow_id": "simple"},
+        body=lambda t: {"yaml": FLOW, "steps": [{"user": "hi"}], "groups_online": []},
+        foreign_path=False,
+    ),
     f"GET {A}/flow-schema": Sample(),
     f"GET {A}/flows/{{flow_id}}/versions/{{version}}": Sample(path=_flow_version),
     f"POST {A}/flows/{{flow_id}}/versions/{{version}}/publish": Sample(path=_flow_version),
