@@ -1,0 +1,252 @@
+/* chatflow admin console: one service record (#records/<session id>), part of the records
+ * section (console-records.js, which calls ConsoleRecordsView.show). Its fields, its exports,
+ * and its transcript with the seed's search in it: "match k of n", previous and next (the API
+ * wraps around), the current match marked and scrolled into view. Every text goes in as text;
+ * an image line links to its same-origin URL. API: docs/records-and-stats.md. */
+(function (root) {
+  'use strict';
+
+  const kit = root.ConsoleKit;
+  const el = (...args) => kit.el(...args);
+
+  // One row per string: [key, zh-CN, English].
+  const STRINGS = [
+    ['records_back', '← 返回列表', '← Back to the list'],
+    ['records_record', '会话详情', 'Conversation'],
+    ['records_session', '会话 ID', 'Session id'],
+    ['records_flow', '流程', 'Flow'],
+    ['records_queuedAt', '排队时间', 'Queued'],
+    ['records_joinedAt', '客服接入', 'Agent joined'],
+    ['records_firstReplyAt', '客服首次回复', 'First agent reply'],
+    ['records_serviceEndedAt', '人工服务结束', 'Service ended'],
+    ['records_endedAt', '会话结束', 'Ended'],
+    ['records_firstResponse', '首次响应（秒）', 'First response (s)'],
+    ['records_endReason', '结束原因', 'End reason'],
+    ['records_abandoned', '排队放弃', 'Left the queue'],
+    ['records_yes', '是', 'Yes'],
+    ['records_no', '否', 'No'],
+    ['records_notFound', '没有这条记录，或此账号无权查看', 'No such record, or this account may not see it'],
+    ['records_transcript', '聊天记录', 'Transcript'],
+    ['records_noLines', '没有消息', 'No messages'],
+    ['records_find', '查找', 'Find'],
+    ['records_findLabel', '在聊天记录中查找', 'Find in the transcript'],
+    ['records_matchOf', '共 {n} 处，第 {k} 处', 'Match {k} of {n}'],
+    ['records_noMatch', '没有找到', 'Not found'],
+    ['records_image', '查看图片', 'Open the image'],
+    ['records_fromVisitor', '访客', 'Visitor'],
+    ['records_fromBot', '机器人', 'Bot'],
+    ['records_fromAgent', '客服', 'Agent'],
+    ['records_fromSystem', '系统', 'System'],
+  ];
+  kit.strings({
+    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
+    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
+  });
+
+  const senderLabel = (t, s) =>
+    ({
+      visitor: t('records_fromVisitor'),
+      bot: t('records_fromBot'),
+      agent: t('records_fromAgent'),
+      system: t('records_fromSystem'),
+    })[s] || s;
+
+  /** The URL of an image line's `[图片] <url>` when it is this deployment's own image. */
+  function imageUrl(value) {
+    if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
+    const base = location.pathname.replace(/console\/?$/, '');
+    let url;
+    try {
+      url = new URL(value, location.href);
+    } catch (_) {
+      return null;
+    }
+    if (url.origin !== location.origin) return null;
+    return url.pathname.startsWith(`${base}api/v1/images/`) ? url.pathname : null;
+  }
+
+  /** Puts `text` into `node`; an image line's URL becomes a link to the image. */
+  function lineText(node, text, t) {
+    const image = /^(\[图片\] )(\S+)([\s\S]*)$/.exec(text);
+    const url = image ? imageUrl(image[2]) : null;
+    if (!url) {
+      node.textContent = text;
+      return;
+    }
+    const link = el('a', 'cs-link', image[2]);
+    link.href = url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.title = t('records_image');
+    node.append(document.createTextNode(image[1]), link, document.createTextNode(image[3]));
+  }
+
+  /** The current match in `text` as a <mark>: offsets count code points, as the server's do. */
+  function markText(node, text, search) {
+    const chars = Array.from(text);
+    const length = Array.from(search.query).length;
+    const at = search.offset || 0;
+    node.append(
+      document.createTextNode(chars.slice(0, at).join('')),
+      el('mark', 'cs-mark', chars.slice(at, at + length).join('')),
+      document.createTextNode(chars.slice(at + length).join('')),
+    );
+  }
+
+  function line(ctx, env, shared, message, search) {
+    const { t } = ctx;
+    const row = el('div', `cs-line cs-line-${message.sender}`);
+    row.dataset.seq = String(message.seq);
+    const time = el('span', 'cs-line-time', shared.when(message.at, ctx.lang, true));
+    time.title = shared.when(message.at, ctx.lang);
+    const who = [senderLabel(t, message.sender), shared.named(env.agents, message.agent_account)];
+    const text = el('span', 'cs-line-text');
+    if (search && search.seq === message.seq) {
+      row.classList.add('is-current');
+      markText(text, message.text, search);
+    } else lineText(text, message.text, t);
+    row.append(time, el('span', 'cs-line-who', who.filter(Boolean).join(' ')), text);
+    return row;
+  }
+
+  function details(ctx, env, shared, r) {
+    const { t, lang } = ctx;
+    const { when, named } = shared;
+    const rows = [
+      [t('records_session'), r.session_id],
+      [t('records_site'), named(env.sites, r.site_key)],
+      [t('records_visitor'), [r.visitor_name, r.visitor_id].filter(Boolean).join(' · ')],
+      [t('records_flow'), r.flow_id],
+      [t('records_status'), shared.statusLabel(t, r.status)],
+      [t('records_group'), named(env.groups, r.group_id)],
+      [t('records_agents'), shared.agentsOf(env, r)],
+      [t('records_startedAt'), when(r.started_at, lang)],
+      [t('records_queuedAt'), when(r.queued_at, lang)],
+      [t('records_joinedAt'), when(r.agent_joined_at, lang)],
+      [t('records_firstReplyAt'), when(r.first_agent_reply_at, lang)],
+      [t('records_serviceEndedAt'), when(r.service_ended_at, lang)],
+      [t('records_endedAt'), when(r.ended_at, lang)],
+      [t('records_firstResponse'), r.first_response_seconds],
+      [t('records_reception'), r.reception_minutes],
+      [t('records_endReason'), r.end_reason],
+      [t('records_closedBy'), shared.closedLabel(t, r.closed_by)],
+      [t('records_rating'), r.rating],
+      [t('records_abandoned'), r.abandoned ? t('records_yes') : t('records_no')],
+    ];
+    const dl = el('dl', 'cs-details');
+    for (const [label, value] of rows) {
+      dl.append(el('dt', '', label), el('dd', '', value === null || value === '' ? '—' : value));
+    }
+    return dl;
+  }
+
+  /** The search box over the transcript: `render(messages, search)` draws the lines. */
+  function finder(view, path, render) {
+    const { ctx } = view;
+    const { t } = ctx;
+    const form = el('form', 'cs-toolbar cs-records-find');
+    form.noValidate = true;
+    const box = Object.assign(el('input', 'cs-input'), { type: 'search', maxLength: 100 });
+    box.setAttribute('aria-label', t('records_findLabel'));
+    box.placeholder = t('records_findLabel');
+    const go = el('button', 'ui-button ui-primary', t('records_find'));
+    go.type = 'submit';
+    const counter = el('span', 'cs-records-count');
+    counter.setAttribute('role', 'status');
+    let q = '';
+    let k = 0;
+    let n = 0;
+    const stepping = (on) => {
+      previous.disabled = !on;
+      next.disabled = !on;
+    };
+    const find = async (wanted) => {
+      const params = new URLSearchParams({ q, k: String(wanted) });
+      const found = await ctx.api('GET', `${path}/transcript?${params}`);
+      if (!view.alive) return;
+      if (!found.ok) {
+        counter.textContent = ctx.explain(found);
+        return;
+      }
+      const search = found.data.search;
+      n = search.matches;
+      k = search.current;
+      counter.textContent = n ? t('records_matchOf', { k, n }) : t('records_noMatch');
+      stepping(n > 0);
+      render(found.data.messages, n ? search : null);
+    };
+    const back = () => find(k > 1 ? k - 1 : n);
+    const previous = kit.button('cs-records-previous', t('previous'), back);
+    const next = kit.button('cs-records-next', t('next'), () => find(k + 1));
+    stepping(false);
+    form.append(box, go, counter, previous, next);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      q = box.value.trim();
+      if (q) {
+        find(1);
+        return;
+      }
+      counter.textContent = '';
+      stepping(false);
+      render(null, null);
+    });
+    return form;
+  }
+
+  /** Shows the record `id`; the back link returns to the list with `query`. */
+  async function show(view, id, query, shared) {
+    const { ctx, container } = view;
+    const { t } = ctx;
+    const back = el('a', 'cs-link cs-records-back', t('records_back'));
+    back.href = shared.listHash(query);
+    const title = el('h2', '', t('records_record'));
+    container.replaceChildren(back, title, el('p', 'cs-empty', t('loading')));
+    const env = await shared.context(ctx);
+    const path = `api/v1/records/${encodeURIComponent(id)}`;
+    const answer = env.error ? env.error : await ctx.api('GET', `${path}/transcript`);
+    if (!view.alive) return;
+    if (!answer.ok) {
+      const why = answer.status === 404 ? t('records_notFound') : ctx.explain(answer);
+      container.replaceChildren(back, title, el('p', 'cs-form-error', why));
+      return;
+    }
+    const { record, messages } = answer.data;
+    const status = el('p', 'cs-form-error cs-records-status');
+    status.setAttribute('role', 'alert');
+    const exportAs = (format) => () => {
+      const params = new URLSearchParams({ format, tz: shared.zone() });
+      shared.exportFile(view, `${path}/export?${params}`, status);
+    };
+    const exports = el('div', 'cs-actions');
+    exports.append(
+      kit.button('cs-records-docx', t('records_exportWord'), exportAs('docx')),
+      kit.button('cs-records-xlsx', t('records_exportExcel'), exportAs('xlsx')),
+    );
+
+    const transcript = el('div', 'cs-transcript');
+    // `lines` null: the lines as first loaded, without a match.
+    const render = (lines, search) => {
+      const shown = lines || messages;
+      if (!shown.length) transcript.replaceChildren(el('p', 'cs-empty', t('records_noLines')));
+      else transcript.replaceChildren(...shown.map((m) => line(ctx, env, shared, m, search)));
+      const current = transcript.querySelector('.cs-line.is-current');
+      if (current) current.scrollIntoView({ block: 'center' });
+    };
+
+    title.textContent = `${t('records_record')} · ${record.visitor_name || record.visitor_id}`;
+    container.replaceChildren(
+      back,
+      title,
+      exports,
+      status,
+      details(ctx, env, shared, record),
+      el('h2', '', t('records_transcript')),
+      finder(view, path, render),
+      transcript,
+    );
+    render(null, null);
+  }
+
+  root.ConsoleRecordsView = { show };
+})(typeof self !== 'undefined' ? self : this);

@@ -1,0 +1,415 @@
+/* chatflow admin console: service records (seeds 000/003/004, 服务记录 / 會話紀錄). The list
+ * (date range, site, group, agent, status, closed by, rating, text search; newest first, paged),
+ * its Excel and Word exports and batch close and delete; one record with its transcript is
+ * console-records-view.js. The filters live in the #hash (#records/?<query>, and
+ * #records/<session id>/?<query> for a record), so a reload and the back link keep them.
+ * API: docs/records-and-stats.md. */
+(function (root) {
+  'use strict';
+
+  const kit = root.ConsoleKit;
+  const el = (...args) => kit.el(...args);
+  const PAGE = 50;
+  const FILTERS = ['start', 'end', 'site', 'group', 'agent', 'status', 'closed_by', 'rating', 'q'];
+  const DAY = 86400000;
+
+  // One row per string: [key, zh-CN, English].
+  const STRINGS = [
+    ['records_nav', '服务记录', 'Service records'],
+    ['records_title', '服务记录', 'Service records'],
+    ['records_start', '开始日期', 'From'],
+    ['records_end', '结束日期', 'To'],
+    ['records_site', '站点', 'Site'],
+    ['records_group', '技能组', 'Group'],
+    ['records_agent', '客服', 'Agent'],
+    ['records_status', '状态', 'Status'],
+    ['records_closedBy', '结束方', 'Closed by'],
+    ['records_rating', '评分', 'Rating'],
+    ['records_q', '搜索', 'Search'],
+    ['records_qHint', '聊天内容，或访客姓名、电话、邮箱、备注', 'Chat text, or a visitor’s name, phone…'],
+    ['records_any', '全部', 'Any'],
+    ['records_search', '查询', 'Search'],
+    ['records_reset', '重置', 'Reset'],
+    ['records_withTranscripts', '包含聊天记录', 'With transcripts'],
+    ['records_exportExcel', '导出 Excel', 'Export Excel'],
+    ['records_exportWord', '导出 Word', 'Export Word'],
+    ['records_exportRefused', '无法导出：{message}', 'Cannot export: {message}'],
+    ['records_startedAt', '开始时间', 'Started'],
+    ['records_visitor', '访客', 'Visitor'],
+    ['records_agents', '接待客服', 'Agents'],
+    ['records_reception', '接待时长（分钟）', 'Reception (min)'],
+    ['records_empty', '没有符合条件的记录', 'No records match'],
+    ['records_statusBot', '机器人接待', 'With the bot'],
+    ['records_statusQueued', '排队中', 'Queued'],
+    ['records_statusWithAgent', '人工服务中', 'With an agent'],
+    ['records_statusEnded', '已结束', 'Ended'],
+    ['records_byClient', '访客', 'Visitor'],
+    ['records_bySeat', '客服', 'Agent'],
+    ['records_byAdmin', '管理员', 'Admin'],
+    ['records_byTimer', '超时', 'Timeout'],
+    ['records_close', '结束所选', 'Close selected'],
+    ['records_delete', '删除所选', 'Delete selected'],
+    ['records_selectRow', '选择此记录', 'Select this record'],
+    ['records_confirmClose', '结束所选的 {n} 个会话？', 'Close the {n} selected conversations?'],
+    [
+      'records_confirmDelete',
+      '删除所选的 {n} 个会话及其聊天记录？删除后无法恢复。',
+      'Delete the {n} selected conversations and their transcripts? This cannot be undone.',
+    ],
+    ['records_confirm', '确定', 'Confirm'],
+    ['records_batchDone', '{done} 个成功，{failed} 个失败', '{done} done, {failed} failed'],
+  ];
+  kit.strings({
+    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
+    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
+  });
+
+  // Labels through literal keys (the string scan finds them); unknown values show as they are.
+  const statusLabel = (t, s) =>
+    ({
+      bot: t('records_statusBot'),
+      queued: t('records_statusQueued'),
+      with_agent: t('records_statusWithAgent'),
+      ended: t('records_statusEnded'),
+    })[s] || s || '';
+  const closedLabel = (t, s) =>
+    ({
+      client: t('records_byClient'),
+      seat: t('records_bySeat'),
+      admin: t('records_byAdmin'),
+      timer: t('records_byTimer'),
+    })[s] || s || '';
+
+  // ---- the #hash, dates and times ------------------------------------------------------------
+
+  /** The filters (and offset) of a hash part '?start=...&q=...'. */
+  function parseQuery(part) {
+    const out = {};
+    if (!part || part[0] !== '?') return out;
+    for (const [key, value] of new URLSearchParams(part.slice(1))) {
+      if (FILTERS.includes(key) || key === 'offset') out[key] = value;
+    }
+    return out;
+  }
+
+  /** The query as one hash part: encoded whole, so a '/' or '&' in the search stays put. */
+  function queryPart(query) {
+    const params = new URLSearchParams();
+    for (const key of [...FILTERS, 'offset']) if (query[key]) params.set(key, query[key]);
+    const text = params.toString();
+    return text ? `/${encodeURIComponent(`?${text}`)}` : '';
+  }
+
+  const listHash = (query) => `#records${queryPart(query)}`;
+  const recordHash = (id, query) => `#records/${encodeURIComponent(id)}${queryPart(query)}`;
+  const pad = (n) => String(n).padStart(2, '0');
+  const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+  /** Local midnight of 'YYYY-MM-DD' (plus `days`) as an ISO datetime with the browser's offset. */
+  function midnight(day, days) {
+    const [y, m, d] = day.split('-').map(Number);
+    const at = new Date(y, m - 1, d + (days || 0));
+    const off = -at.getTimezoneOffset();
+    const sign = off < 0 ? '-' : '+';
+    const zone = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+    return `${localDay(at)}T00:00:00${zone}`;
+  }
+
+  /** The API's query of the filters: whole local days; empty filters left out. */
+  function apiParams(filters) {
+    const params = new URLSearchParams();
+    for (const key of FILTERS) {
+      const value = (filters[key] || '').trim();
+      if (!value) continue;
+      if (key === 'start') params.set('start', midnight(value));
+      else if (key === 'end') params.set('end', midnight(value, 1));
+      else params.set(key, value);
+    }
+    return params;
+  }
+
+  function when(iso, lang, timeOnly) {
+    if (!iso) return '';
+    const options = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+    if (!timeOnly) Object.assign(options, { year: 'numeric', month: '2-digit', day: '2-digit' });
+    return new Date(iso).toLocaleString(lang, options);
+  }
+
+  const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+  // ---- what every view needs once: today's range and the filters' choices ---------------------
+
+  let cache = null;
+
+  /** The server's last 30 days as local dates (its clock decides), sites, groups and agents. */
+  async function context(ctx) {
+    if (cache && cache.account === ctx.me.account) return cache;
+    const [probe, sites, groups, agents] = await Promise.all([
+      ctx.api('GET', 'api/v1/records?limit=1'),
+      ctx.api('GET', 'api/v1/sites'),
+      ctx.api('GET', 'api/v1/agents/groups'),
+      ctx.api('GET', 'api/v1/agents?include_offline=true'),
+    ]);
+    if (!probe.ok) return { error: probe };
+    const groupList = groups.ok ? groups.data : [];
+    const siteList = sites.ok
+      ? sites.data.map((s) => [s.key, s.name || s.key])
+      : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
+    const end = new Date(probe.data.end);
+    cache = {
+      account: ctx.me.account,
+      today: localDay(end),
+      since: localDay(new Date(end.getTime() - 30 * DAY)),
+      sites: new Map(siteList),
+      groups: new Map(groupList.map((g) => [g.id, g.name])),
+      agents: new Map((agents.ok ? agents.data : []).map((a) => [a.account, a.nickname])),
+    };
+    return cache;
+  }
+
+  const named = (map, key) => (key ? map.get(key) || key : '');
+  const agentsOf = (env, r) =>
+    [...new Set([r.agent_account, ...(r.agents || [])].filter(Boolean))]
+      .map((a) => named(env.agents, a))
+      .join(', ');
+
+  // ---- the list ------------------------------------------------------------------------------
+
+  function filterForm(view, env, filters) {
+    const { t } = view.ctx;
+    const form = el('form', 'cs-toolbar cs-records-filters');
+    form.noValidate = true;
+    const inputs = {};
+    const choices = (pairs) => [['', t('records_any')], ...pairs];
+    const add = (name, label, control) => {
+      const row = el('label');
+      row.append(el('span', '', label), control);
+      control.classList.add('cs-input');
+      control.name = name;
+      control.value = filters[name] || '';
+      inputs[name] = control;
+      form.appendChild(row);
+    };
+    const input = (type) => Object.assign(el('input'), { type });
+    const select = (pairs) => {
+      const node = el('select');
+      for (const [value, label] of pairs) {
+        node.appendChild(Object.assign(el('option', '', label || value), { value }));
+      }
+      return node;
+    };
+    add('start', t('records_start'), input('date'));
+    add('end', t('records_end'), input('date'));
+    add('site', t('records_site'), select(choices([...env.sites])));
+    add('group', t('records_group'), select(choices([...env.groups])));
+    add('agent', t('records_agent'), select(choices([...env.agents])));
+    const statuses = ['bot', 'queued', 'with_agent', 'ended'].map((s) => [s, statusLabel(t, s)]);
+    add('status', t('records_status'), select(choices(statuses)));
+    const closers = ['client', 'seat', 'admin', 'timer'].map((s) => [s, closedLabel(t, s)]);
+    add('closed_by', t('records_closedBy'), select(choices(closers)));
+    add('rating', t('records_rating'), Object.assign(input('number'), { min: '0', max: '10' }));
+    const q = Object.assign(input('search'), { maxLength: 100, placeholder: t('records_qHint') });
+    add('q', t('records_q'), q);
+    const go = el('button', 'ui-button ui-primary', t('records_search'));
+    go.type = 'submit';
+    const reset = kit.button('cs-records-reset', t('records_reset'), () => show(view, '#records'));
+    form.append(go, reset);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const query = {};
+      for (const name of FILTERS) query[name] = inputs[name].value.trim();
+      show(view, listHash(query));
+    });
+    return form;
+  }
+
+  /** Goes to `hash`; the same hash again (a repeated search) reloads the view. */
+  function show(view, hash) {
+    if (location.hash === hash) mountView(view.container, view.ctx, hash);
+    else view.ctx.navigate(hash);
+  }
+
+  async function exportFile(view, path, status) {
+    const { ctx } = view;
+    status.textContent = '';
+    const result = await kit.download(ctx.api, path, 'records');
+    if (!result.ok && view.alive) {
+      const why = result.status === 403 ? `${ctx.t('forbidden')} (${result.message})` : null;
+      status.textContent = ctx.t('records_exportRefused', { message: why || ctx.explain(result) });
+    }
+  }
+
+  function exportBar(view, filters, status) {
+    const { t } = view.ctx;
+    const box = Object.assign(el('input', 'cs-records-transcripts'), { type: 'checkbox' });
+    const label = el('label', 'cs-check');
+    label.append(box, document.createTextNode(t('records_withTranscripts')));
+    const run = (format) => () => {
+      const params = apiParams(filters);
+      params.set('format', format);
+      if (box.checked) params.set('transcripts', 'true');
+      params.set('tz', zone());
+      exportFile(view, `api/v1/records/export?${params}`, status);
+    };
+    const bar = el('div', 'cs-actions');
+    bar.append(
+      kit.button('cs-records-xlsx', t('records_exportExcel'), run('xlsx')),
+      kit.button('cs-records-docx', t('records_exportWord'), run('docx')),
+      label,
+    );
+    return bar;
+  }
+
+  function batchBar(view, chosen, status) {
+    const { ctx } = view;
+    const { t } = ctx;
+    const act = (action, question, danger) => () => {
+      const ids = [...chosen];
+      if (!ids.length) return;
+      const content = el('div', 'cs-section');
+      const run = async () => {
+        sure.disabled = true;
+        const body = { session_ids: ids };
+        const result = await ctx.api('POST', `api/v1/records/batch/${action}`, body);
+        dialog.close();
+        if (!view.alive) return;
+        if (!result.ok) {
+          status.textContent = ctx.explain(result);
+          return;
+        }
+        const done = { done: result.data.success_count, failed: result.data.failure_count };
+        const why = result.data.failed.map((f) => `${f.session_id.slice(0, 8)}: ${f.detail}`);
+        const kind = done.failed ? 'warning' : 'info';
+        ctx.toast([t('records_batchDone', done), ...why].join(' · '), kind);
+        mountView(view.container, ctx, location.hash);
+      };
+      const sure = kit.button(danger ? 'ui-danger' : 'ui-primary', t('records_confirm'), run);
+      content.append(el('p', '', question(ids.length)), sure);
+      const dialog = kit.dialog(t('records_title'), content, t('close'));
+    };
+    const closing = act('close', (n) => t('records_confirmClose', { n }));
+    const deleting = act('delete', (n) => t('records_confirmDelete', { n }), true);
+    const close = kit.button('cs-records-close', t('records_close'), closing);
+    const remove = kit.button('cs-records-delete', t('records_delete'), deleting);
+    const bar = el('div', 'cs-actions');
+    bar.append(close, remove);
+    const update = () => {
+      close.disabled = remove.disabled = chosen.size === 0;
+    };
+    update();
+    return { bar, update };
+  }
+
+  async function list(view, query) {
+    const { ctx, container } = view;
+    const { t } = ctx;
+    const title = el('h2', '', t('records_title'));
+    container.replaceChildren(title, el('p', 'cs-empty', t('loading')));
+    const env = await context(ctx);
+    if (!view.alive) return;
+    if (env.error) {
+      container.replaceChildren(title, el('p', 'cs-form-error', ctx.explain(env.error)));
+      return;
+    }
+    const filters = { start: env.since, end: env.today, ...query };
+    const offset = Math.max(0, Number(query.offset) || 0);
+    const status = el('p', 'cs-form-error cs-records-status');
+    status.setAttribute('role', 'alert');
+    const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
+    const form = filterForm(view, env, filters);
+    container.replaceChildren(title, form, exportBar(view, filters, status), status, results);
+    const params = apiParams(filters);
+    params.set('limit', String(PAGE));
+    params.set('offset', String(offset));
+    const answer = await ctx.api('GET', `api/v1/records?${params}`);
+    if (!view.alive) return;
+    if (!answer.ok) {
+      const fields = ((answer.data && answer.data.errors) || []).map((e) => e.message);
+      const why = [ctx.explain(answer), ...fields].join(' ');
+      results.replaceChildren(el('p', 'cs-form-error', why));
+      return;
+    }
+    const page = answer.data;
+    const chosen = new Set();
+    const batch = batchBar(view, chosen, status);
+    const pick = (row) => {
+      const box = Object.assign(el('input', 'cs-records-pick'), { type: 'checkbox' });
+      box.setAttribute('aria-label', t('records_selectRow'));
+      box.addEventListener('change', () => {
+        if (box.checked) chosen.add(row.session_id);
+        else chosen.delete(row.session_id);
+        batch.update();
+      });
+      return box;
+    };
+    const visitor = (r) => {
+      const cell = el('span', '', r.visitor_name || r.visitor_id.slice(0, 8));
+      cell.title = r.visitor_id;
+      return cell;
+    };
+    const columns = [
+      { title: '', cell: pick },
+      { title: t('records_startedAt'), cell: (r) => when(r.started_at, ctx.lang) },
+      { title: t('records_site'), cell: (r) => named(env.sites, r.site_key) },
+      { title: t('records_visitor'), cell: visitor },
+      { title: t('records_group'), cell: (r) => named(env.groups, r.group_id) },
+      { title: t('records_agents'), cell: (r) => agentsOf(env, r) },
+      { title: t('records_status'), cell: (r) => statusLabel(t, r.status) },
+      { title: t('records_closedBy'), cell: (r) => closedLabel(t, r.closed_by) },
+      { title: t('records_rating'), cell: (r) => r.rating, className: 'cs-num' },
+      { title: t('records_reception'), cell: (r) => r.reception_minutes, className: 'cs-num' },
+    ];
+    const here = { ...query, offset: offset ? String(offset) : '' };
+    const open = (r) => ctx.navigate(recordHash(r.session_id, here));
+    const labels = {
+      range: (from, to, total) => t('range', { from, to, total }),
+      previous: t('previous'),
+      next: t('next'),
+    };
+    const go = (at) => show(view, listHash({ ...query, offset: at ? String(at) : '' }));
+    results.replaceChildren(
+      batch.bar,
+      kit.table(columns, page.items, { empty: t('records_empty'), onRow: open }),
+      kit.pager({ offset: page.offset, limit: page.limit, total: page.total }, labels, go),
+    );
+    for (const [i, tr] of [...results.querySelectorAll('tbody tr')].entries()) {
+      tr.dataset.session = page.items[i].session_id;
+    }
+  }
+
+  // ---- the section -----------------------------------------------------------------------------
+
+  let current = null;
+
+  // What the record view (console-records-view.js) uses from here.
+  const shared = {
+    context, when, zone, named, agentsOf, statusLabel, closedLabel, listHash, exportFile,
+  };  // prettier-ignore
+
+  /** Shows the list or a record for `hash` ('#records/...') in `container`. */
+  function mountView(container, ctx, hash) {
+    if (current) current.alive = false;
+    const view = { container, ctx, alive: true };
+    current = view;
+    const parts = hash.replace(/^#/, '').split('/').map(decodeURIComponent).slice(1);
+    if (!parts[0] || parts[0][0] === '?') list(view, parseQuery(parts[0]));
+    else if (root.ConsoleRecordsView) {
+      root.ConsoleRecordsView.show(view, parts[0], parseQuery(parts[1]), shared);
+    } else container.replaceChildren(el('p', 'cs-form-error', ctx.t('failed', { message: 404 })));
+  }
+
+  kit.register({
+    id: 'records',
+    title: 'records_nav',
+    order: 10,
+    probe: 'api/v1/records?limit=1',
+    mount(container, ctx) {
+      const hash = ['records', ...ctx.route.map(encodeURIComponent)].join('/');
+      mountView(container, ctx, `#${hash}`);
+    },
+    unmount() {
+      if (current) current.alive = false;
+      current = null;
+    },
+  });
+})(typeof self !== 'undefined' ? self : this);
