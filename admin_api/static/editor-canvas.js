@@ -14,7 +14,7 @@
 
   /**
    * `els`: {stage, edges, nodes}. `options`: `schema()`, `doc()`, `zoom()`, `selected()`,
-   * `readOnly()`, `issues()` ({errors, warnings} by node, from EditorState.issuesByNode),
+   * `trying()` (the node a Try conversation is at), `readOnly()`, `issues()` ({errors, warnings} by node, from EditorState.issuesByNode),
    * `t(key)`, `typeName(type)`, and what a gesture does: `commit(doc)`, `select(id)`,
    * `addNode(type, at)`.
    */
@@ -57,6 +57,7 @@
       box.setAttribute('role', 'button');
       box.setAttribute('aria-label', `${options.typeName(node.type)} ${id}`);
       if (id === options.selected()) box.classList.add('is-selected');
+      if (id === options.trying()) box.classList.add('is-trying');
       if (errors.length) box.classList.add('has-errors');
       else if (warnings.length) box.classList.add('has-warnings');
       const head = el('div', 'ed-node-head');

@@ -53,6 +53,8 @@
     yamlSave: $('ed-yaml-save'),
     yamlReset: $('ed-yaml-reset'),
     inspector: $('ed-inspector'),
+    tryOpen: $('ed-try-open'),
+    tryClose: $('ed-try-close'),
     issues: $('ed-issues'),
     issuesTitle: $('ed-issues-title'),
     issueList: $('ed-issue-list'),
@@ -75,6 +77,7 @@
     doc: () => doc(),
     zoom: () => zoom,
     selected: () => selected,
+    trying: () => tryNode,
     readOnly: () => readOnly,
     issues: () => issueIndex(),
     t,
@@ -83,6 +86,29 @@
     select: (id) => select(id),
     addNode: (type, at) => addNode(type, at),
   });
+  /** The node a Try conversation is at (the canvas marks it), or null. */
+  let tryNode = null;
+  const tryPanel = window.EditorTry.create(
+    {
+      panel: $('ed-try'),
+      log: $('ed-try-log'),
+      status: $('ed-try-status'),
+      note: $('ed-try-note'),
+      form: $('ed-try-form'),
+      input: $('ed-try-input'),
+      actions: $('ed-try-actions'),
+    },
+    {
+      api,
+      t,
+      flowId: () => current.id,
+      doc: () => doc(),
+      onNode: (id) => {
+        tryNode = id;
+        canvas.render();
+      },
+    },
+  );
   const { fieldRow } = window.EditorFields.create({
     t,
     readOnly: () => readOnly,
@@ -326,6 +352,7 @@
       json,
     };
     if (!yamlEdited) els.yaml.value = check.yaml;
+    if (!check.errors.length) tryPanel.refresh();
     canvas.render();
     renderInspector();
     renderIssues();
@@ -707,6 +734,11 @@
     els.issueList.replaceChildren(...rows);
   }
 
+  function closeTry() {
+    tryPanel.close();
+    els.inspector.hidden = false;
+  }
+
   // ---- tabs, pickers, keys --------------------------------------------------------------
 
   function showTab(name) {
@@ -790,6 +822,14 @@
     els.zoomOut.addEventListener('click', () => setZoom(-1));
     els.save.addEventListener('click', () => save(false));
     els.publish.addEventListener('click', publish);
+    els.tryOpen.addEventListener('click', () => {
+      if (tryPanel.isOpen()) closeTry();
+      else {
+        els.inspector.hidden = true;
+        tryPanel.open();
+      }
+    });
+    els.tryClose.addEventListener('click', closeTry);
     els.yaml.addEventListener('input', () => {
       yamlEdited = true;
     });

@@ -220,3 +220,65 @@ def test_an_agent_without_flow_rights_is_told_so(demo_server: str, browser: Any)
     page.locator("#ed-login-error", has_text="may not see flows").wait_for(timeout=WAIT)
     assert page.locator("#ed-app").is_hidden()
     context.close()
+
+
+def test_a_designer_tries_the_flow_on_screen_and_saves_the_try_as_a_test(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    answers = {"The agent says:": "Your order ships today", "Wait how many seconds?": "5"}
+    page.on("dialog", lambda dialog: dialog.accept(answers.get(dialog.message, "")))
+    log_in(page, demo_server, "demo_alice")
+    node(page, "welcome").wait_for(timeout=WAIT)
+    page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
+
+    # Open the panel: the flow greets and offers its menu (Monday 10:00 is within the hours);
+    # the canvas marks the node the conversation is at.
+    page.locator("#ed-try-open").click()
+    log = page.locator("#ed-try-log")
+    log.locator(".ed-try-bot", has_text="欢迎咨询").wait_for(timeout=WAIT)
+    page.locator("#ed-try-status", has_text="At node menu").wait_for(timeout=WAIT)
+    assert "is-trying" in (node(page, "menu").get_attribute("class") or "")
+    assert page.locator("#ed-inspector").is_hidden()
+
+    # Choose after-sales, an agent joins, speaks and ends; the survey is answered.
+    log.locator(".ed-try-option", has_text="售后服务").click()
+    page.locator("#ed-try-status", has_text="to_aftersales").wait_for(timeout=WAIT)
+    page.locator(".ed-try-action", has_text="Agent joins").click()
+    log.locator(".ed-try-notice", has_text="joined").wait_for(timeout=WAIT)
+    page.locator(".ed-try-action", has_text="Agent says").click()
+    log.locator(".ed-try-agent", has_text="Your order ships today").wait_for(timeout=WAIT)
+    page.locator(".ed-try-action", has_text="Agent ends").click()
+    log.locator(".ed-try-notice", has_text="Rate").wait_for(timeout=WAIT)
+    log.locator(".ed-try-notice .ed-try-option", has_text="5").click()
+    log.locator(".ed-try-notice", has_text="ended").wait_for(timeout=WAIT)
+
+    # Typing as the visitor at a new conversation, with hostile markup: shown as text.
+    page.locator(".ed-try-action", has_text="Start again").click()
+    log.locator(".ed-try-option", has_text="售前咨询").wait_for(timeout=WAIT)
+    page.locator("#ed-try-input").fill(HOSTILE)
+    page.locator("#ed-try-input").press("Enter")
+    log.locator(".ed-try-visitor", has_text="onerror").wait_for(timeout=WAIT)
+    assert log.locator("img").count() == 0
+
+    # The try follows the drawing: change the welcome text (unsaved) and it is replayed.
+    page.locator("#ed-try-close").click()
+    node(page, "welcome").locator(".ed-node-head").click()
+    page.locator("#ed-f-text").fill("Welcome to the spring sale")
+    page.locator("#ed-f-text").press("Tab")
+    page.locator("#ed-try-open").click()
+    log.locator(".ed-try-bot", has_text="Welcome to the spring sale").wait_for(timeout=WAIT)
+    page.screenshot(path=str(artifacts / "editor-try.png"))
+
+    # Save the try as a conversation test.
+    log.locator(".ed-try-option", has_text="售前咨询").click()
+    page.locator("#ed-try-status", has_text="to_presales").wait_for(timeout=WAIT)
+    with page.expect_download() as download:
+        page.locator(".ed-try-action", has_text="Save as a test").click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "reception.try.test.yaml"
+    assert "flow: reception" in saved and "售前咨询" in saved
+    assert "Welcome to the spring sale" in saved
+    assert page.evaluate("window.__xss") is None
+    context.close()

@@ -38,6 +38,7 @@ PAGES = {
         "editor-state.js",
         "editor-fields.js",
         "editor-canvas.js",
+        "editor-try.js",
         "editor-i18n.js",
     ),
 }
@@ -136,6 +137,7 @@ STAFF_PAGES = {
         "ui/editor-state.js",
         "ui/editor-fields.js",
         "ui/editor-canvas.js",
+        "ui/editor-try.js",
         "ui/editor.js",
     ],
 }

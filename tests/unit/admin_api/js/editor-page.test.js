@@ -19,11 +19,20 @@ const ES = require(path.join(ADMIN, 'editor-state.js'));
 function keysUsed() {
   const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
   const html = read('editor.html');
-  const scripts = ['editor.js', 'editor-canvas.js', 'editor-fields.js', 'admin-client.js'];
+  const scripts = [
+    'editor.js',
+    'editor-canvas.js',
+    'editor-fields.js',
+    'editor-try.js',
+    'admin-client.js',
+  ];
   const keys = new Set();
   for (const source of scripts.map(read)) {
     for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) keys.add(m[1]);
   }
+  // the Try panel's senders and buttons are looked up from its tables
+  const tryPanel = read('editor-try.js');
+  for (const m of tryPanel.matchAll(/'(try[A-Za-z_]+)'/g)) keys.add(m[1]);
   for (const m of html.matchAll(/data-i18n(?:-placeholder|-label)?="([A-Za-z_]+)"/g)) keys.add(m[1]);
   return keys;
 }

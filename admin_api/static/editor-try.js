@@ -1,0 +1,198 @@
+/* chatflow flow editor: the Try panel. The designer talks to the flow on screen (unsaved,
+ * unpublished) as a visitor, plays the agent and lets time pass; each action is a step of a
+ * conversation test (docs/testing-flows.md), and the whole list is replayed by
+ * POST api/v1/admin/flows/{id}/try on every action, so what is shown is always the flow as
+ * drawn now. The try can be saved as a *.test.yaml for `chatflow test`. Every text goes in
+ * through textContent. Exposed as window.EditorTry. */
+(function (root) {
+  'use strict';
+
+  const { el, button } = root.ChatflowAdmin;
+  const SENDERS = {
+    visitor: 'tryFrom_visitor',
+    bot: 'tryFrom_bot',
+    agent: 'tryFrom_agent',
+    system: 'tryFrom_system',
+  };
+  /** The buttons under the conversation, in order: [string key, what it does]. */
+  const ACTIONS = [
+    'tryWait',
+    'tryAgentJoins',
+    'tryAgentSays',
+    'tryAgentEnds',
+    'tryVisitorEnds',
+    'tryRestart',
+    'trySave',
+  ];
+
+  /**
+   * `els`: {panel, log, status, note, form, input, actions}. `options`: `api`, `t`,
+   * `flowId()`, `doc()`, `onNode(id | null)` (the canvas marks the node the session is at),
+   * `toast(text, kind)`.
+   */
+  function create(els, options) {
+    const { api, t } = options;
+    let steps = [];
+    let last = null;
+    let busy = false;
+
+    async function replay() {
+      if (busy) return false;
+      busy = true;
+      els.form.classList.add('is-busy');
+      const path = `api/v1/admin/flows/${encodeURIComponent(options.flowId())}/try`;
+      const result = await api('POST', path, { document: options.doc(), steps });
+      busy = false;
+      els.form.classList.remove('is-busy');
+      if (!result.ok) {
+        const errors = (result.data && result.data.errors) || [];
+        const first = errors.length ? errors[0].message : result.message;
+        if (result.code === 'invalid_flow') showNote(t('tryInvalid', { count: errors.length }));
+        else showNote(t('failed', { message: first || result.status }));
+        return false;
+      }
+      last = result.data;
+      if (last.failed) {
+        // the step that did not hold (a 0-based index; null when the start failed) is dropped
+        // with any after it, so the next action goes on from a good state
+        steps = steps.slice(0, last.failed.step === null ? 0 : last.failed.step);
+      }
+      render();
+      return true;
+    }
+
+    async function act(step) {
+      steps = steps.concat([step]);
+      await replay();
+    }
+
+    function restart() {
+      steps = [];
+      last = null;
+      replay();
+    }
+
+    function render() {
+      const lines = [];
+      for (const frame of (last && last.frames) || []) lines.push(frameLine(frame));
+      els.log.replaceChildren(...lines);
+      els.log.scrollTop = els.log.scrollHeight;
+      const node = last ? last.node : null;
+      els.status.textContent = last
+        ? t('tryAt', { node: node || '—', status: last.status })
+        : '';
+      options.onNode(node);
+      const notes = [];
+      if (last && last.failed) notes.push(last.failed.message);
+      if (last && last.http_requests && last.http_requests.length) {
+        notes.push(t('tryHttp', { count: last.http_requests.length }));
+      }
+      showNote(notes.join(' '));
+    }
+
+    function showNote(text) {
+      els.note.textContent = text;
+      els.note.hidden = !text;
+    }
+
+    function frameLine(frame) {
+      if (frame.type === 'message') {
+        const line = el('div', `ed-try-line ed-try-${frame.from}`);
+        line.appendChild(el('span', 'ed-try-who', t(SENDERS[frame.from] || 'tryFrom_system')));
+        line.appendChild(el('span', 'ed-try-text', frame.text || ''));
+        if (Array.isArray(frame.options) && frame.options.length) {
+          const choices = el('div', 'ed-try-options');
+          for (const option of frame.options) {
+            const label = typeof option === 'object' && option ? option.label : String(option);
+            choices.appendChild(button('ed-try-option', label, () => act({ choice: label })));
+          }
+          line.appendChild(choices);
+        }
+        return line;
+      }
+      const notice = el('div', 'ed-try-line ed-try-notice');
+      if (frame.type === 'queue') notice.textContent = t('tryQueue', { ahead: frame.ahead });
+      else if (frame.type === 'agent_joined') {
+        notice.textContent = t('tryJoined', { name: frame.nickname || frame.staff_no || '' });
+      } else if (frame.type === 'survey') {
+        notice.textContent = t('trySurvey', { levels: frame.levels });
+        const choices = el('div', 'ed-try-options');
+        for (let score = 1; score <= (frame.levels || 5); score += 1) {
+          choices.appendChild(button('ed-try-option', String(score), () => act({ rate: score })));
+        }
+        notice.appendChild(choices);
+      } else if (frame.type === 'ended') {
+        notice.textContent = t('tryEnded', { reason: frame.reason || '' });
+      } else notice.textContent = frame.type;
+      return notice;
+    }
+
+    function ask(key, fallback) {
+      const answer = window.prompt(t(key), fallback);
+      return answer === null ? null : answer.trim();
+    }
+
+    function wire() {
+      els.form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const text = els.input.value.trim();
+        if (!text) return;
+        els.input.value = '';
+        act({ user: text });
+      });
+      const does = {
+        tryWait: () => {
+          const seconds = Number(ask('tryWaitAsk', '60'));
+          if (seconds > 0) act({ wait: seconds });
+        },
+        tryAgentJoins: () => act({ agent_joins: {} }),
+        tryAgentSays: () => {
+          const text = ask('tryAgentAsk', '');
+          if (text) act({ agent: text });
+        },
+        tryAgentEnds: () => act({ agent_ends: true }),
+        tryVisitorEnds: () => act({ visitor_ends: true }),
+        tryRestart: restart,
+        trySave: save,
+      };
+      els.actions.replaceChildren(
+        ...ACTIONS.map((key) => button(`ed-try-action`, t(key), does[key])),
+      );
+    }
+
+    /** Downloads the try as a conversation test (the server wrote it from the same steps). */
+    function save() {
+      if (!last || !last.test_yaml) return;
+      const blob = new Blob([last.test_yaml], { type: 'text/yaml' });
+      const link = el('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = `${options.flowId()}.try.test.yaml`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    }
+
+    /** Opens the panel: the conversation starts again on the flow as it is now. */
+    function open() {
+      els.panel.hidden = false;
+      restart();
+      els.input.focus();
+    }
+
+    function close() {
+      els.panel.hidden = true;
+      options.onNode(null);
+    }
+
+    /** The flow changed: play the same steps again on it. */
+    function refresh() {
+      if (!els.panel.hidden) replay();
+    }
+
+    wire();
+    return { open, close, refresh, isOpen: () => !els.panel.hidden };
+  }
+
+  root.EditorTry = { create, SENDERS, ACTIONS };
+})(typeof self !== 'undefined' ? self : this);
