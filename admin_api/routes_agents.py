@@ -201,6 +201,39 @@ def _group_names(request: Request, merchant_id: str) -> list[GroupName]:
     ]
 
 
+class MyRights(BaseModel):
+    """What the logged-in account may do in the admin API (the same resolution every admin route
+    applies), so a page can hide what it would refuse."""
+
+    owner: bool
+    rights: dict[str, Literal["view", "edit"]]
+    """Feature -> ``view`` or ``edit``; a feature left out is not accessible."""
+    site_scope: list[str] | None
+    """The sites it sees; null = every site of the merchant."""
+    agent_scope: str
+    """``self``, ``groups`` or ``all``: whose conversations and agents it sees."""
+    scope_groups: list[str]
+
+
+def _my_rights(request: Request, principal: Principal) -> MyRights:
+    with Db(services_of(request).records) as db:
+        actor = resolve_actor(db, principal)
+    return MyRights(
+        owner=actor.owner,
+        rights=dict(sorted(actor.rights.items())),
+        site_scope=None if actor.site_scope is None else sorted(actor.site_scope),
+        agent_scope=actor.agent_scope,
+        scope_groups=sorted(actor.scope_groups),
+    )
+
+
+@router.get("/agents/me/rights", response_model=MyRights)
+async def my_rights(request: Request, me: Me) -> MyRights:
+    """The caller's own rights and scopes (any account): the console and the flow editor hide
+    the actions this account would be refused."""
+    return await asyncio.to_thread(_my_rights, request, me)
+
+
 @router.get("/agents/groups", response_model=list[GroupName])
 async def list_group_names(request: Request, me: Me) -> list[GroupName]:
     """The merchant's agent groups by name, for any of its accounts: the workbench shows offers

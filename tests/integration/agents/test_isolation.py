@@ -137,3 +137,31 @@ def test_every_account_reads_its_own_merchants_group_names(server: LiveServer) -
         {"id": "presales", "name": "Globex presales", "sites": ["globex-web"]}
     ]
     assert server.http.get("/api/v1/agents/groups").status_code == 401
+
+
+def test_every_account_reads_its_own_rights_as_the_admin_routes_apply_them(
+    server: LiveServer,
+) -> None:
+    """/agents/me/rights is what the admin routes enforce, so a page can hide what would be
+    refused: checked against the routes themselves, for a plain agent, a supervisor of one
+    group and an admin."""
+    bob, carol, alice = (Agent(server, a) for a in ("acme_bob", "acme_carol", "acme_alice"))
+    rights = {who.account: who.get("/api/v1/agents/me/rights") for who in (bob, carol, alice)}
+
+    assert rights["acme_bob"]["agent_scope"] == "self"
+    assert rights["acme_carol"]["agent_scope"] == "groups"
+    assert rights["acme_carol"]["scope_groups"] == ["aftersales"]
+    assert rights["acme_alice"]["rights"]["flows"] == "edit"
+    probes = {  # a view route and an edit route per feature
+        "groups": ("/api/v1/admin/groups", "/api/v1/admin/groups/nope"),
+        "flows": ("/api/v1/admin/flows", "/api/v1/admin/flows/nope/versions/1"),
+    }
+    for who in (bob, carol, alice):
+        mine = rights[who.account]["rights"]
+        for feature, (view, edit) in probes.items():
+            seen = server.http.get(view, headers=who.headers).status_code
+            assert (seen == 200) == (feature in mine), (who.account, feature, seen)
+            deleted = server.http.delete(edit, headers=who.headers).status_code
+            refused = deleted == 403
+            assert refused == (mine.get(feature) != "edit"), (who.account, feature, deleted)
+    assert server.http.get("/api/v1/agents/me/rights").status_code == 401
