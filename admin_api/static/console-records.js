@@ -347,14 +347,19 @@
       cell.title = r.visitor_id;
       return cell;
     };
+    const nowrap = 'cs-nowrap';
     const columns = [
       { title: '', cell: pick },
-      { title: t('records_startedAt'), cell: (r) => when(r.started_at, ctx.lang) },
-      { title: t('records_site'), cell: (r) => named(env.sites, r.site_key) },
+      {
+        title: t('records_startedAt'),
+        cell: (r) => when(r.started_at, ctx.lang),
+        className: nowrap,
+      },
+      { title: t('records_site'), cell: (r) => named(env.sites, r.site_key), className: nowrap },
       { title: t('records_visitor'), cell: visitor },
       { title: t('records_group'), cell: (r) => named(env.groups, r.group_id) },
       { title: t('records_agents'), cell: (r) => agentsOf(env, r) },
-      { title: t('records_status'), cell: (r) => statusLabel(t, r.status) },
+      { title: t('records_status'), cell: (r) => statusLabel(t, r.status), className: nowrap },
       { title: t('records_closedBy'), cell: (r) => closedLabel(t, r.closed_by) },
       { title: t('records_rating'), cell: (r) => r.rating, className: 'cs-num' },
       { title: t('records_reception'), cell: (r) => r.reception_minutes, className: 'cs-num' },
