@@ -238,7 +238,7 @@
     container.replaceChildren(
       back,
       title,
-      exports,
+      ...(env.may('exports', 'view') ? [exports] : []),
       status,
       details(ctx, env, shared, record),
       el('h2', '', t('records_transcript')),

@@ -141,14 +141,16 @@
 
   let cache = null;
 
-  /** The server's last 30 days as local dates (its clock decides), sites, groups and agents. */
+  /** The server's last 30 days as local dates (its clock decides), sites, groups, agents, and
+   * `may(feature, level)` from the account's rights (what it would be refused is not shown). */
   async function context(ctx) {
     if (cache && cache.account === ctx.me.account) return cache;
-    const [probe, sites, groups, agents] = await Promise.all([
+    const [probe, sites, groups, agents, rights] = await Promise.all([
       ctx.api('GET', 'api/v1/records?limit=1'),
       ctx.api('GET', 'api/v1/sites'),
       ctx.api('GET', 'api/v1/agents/groups'),
       ctx.api('GET', 'api/v1/agents?include_offline=true'),
+      ctx.api('GET', 'api/v1/agents/me/rights'),
     ]);
     if (!probe.ok) return { error: probe };
     const groupList = groups.ok ? groups.data : [];
@@ -156,6 +158,7 @@
       ? sites.data.map((s) => [s.key, s.name || s.key])
       : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
     const end = new Date(probe.data.end);
+    const right = (feature) => (rights.ok ? rights.data.rights[feature] : 'edit');
     cache = {
       account: ctx.me.account,
       today: localDay(end),
@@ -163,6 +166,7 @@
       sites: new Map(siteList),
       groups: new Map(groupList.map((g) => [g.id, g.name])),
       agents: new Map((agents.ok ? agents.data : []).map((a) => [a.account, a.nickname])),
+      may: (feature, level) => right(feature) === 'edit' || (right(feature) === level && !!level),
     };
     return cache;
   }
@@ -317,7 +321,8 @@
     status.setAttribute('role', 'alert');
     const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
     const form = filterForm(view, env, filters);
-    container.replaceChildren(title, form, exportBar(view, filters, status), status, results);
+    const exports = env.may('exports', 'view') ? [exportBar(view, filters, status)] : [];
+    container.replaceChildren(title, form, ...exports, status, results);
     const params = apiParams(filters);
     params.set('limit', String(PAGE));
     params.set('offset', String(offset));
@@ -348,8 +353,9 @@
       return cell;
     };
     const nowrap = 'cs-nowrap';
+    const editing = env.may('records', 'edit');
     const columns = [
-      { title: '', cell: pick },
+      ...(editing ? [{ title: '', cell: pick }] : []),
       {
         title: t('records_startedAt'),
         cell: (r) => when(r.started_at, ctx.lang),
@@ -373,7 +379,7 @@
     };
     const go = (at) => show(view, listHash({ ...query, offset: at ? String(at) : '' }));
     results.replaceChildren(
-      batch.bar,
+      ...(editing ? [batch.bar] : []),
       kit.table(columns, page.items, { empty: t('records_empty'), onRow: open }),
       kit.pager({ offset: page.offset, limit: page.limit, total: page.total }, labels, go),
     );

@@ -105,10 +105,12 @@ def serve_as_bob(base: str, token: str, visitor: Visitor) -> None:
     visitor.send(type="rate", score=5)
 
 
-def log_in(browser: Any, base: str, account: str) -> Any:
+def log_in(browser: Any, base: str, account: str, *, rights_known: bool = True) -> Any:
     context = browser.new_context(
         viewport={"width": 1440, "height": 900}, timezone_id="Asia/Shanghai", accept_downloads=True
     )
+    if not rights_known:  # as against a server without GET /api/v1/agents/me/rights
+        context.route("**/api/v1/agents/me/rights", lambda route: route.fulfill(status=404))
     page = context.new_page()
     page.goto(f"{base}/console?lang=en")
     page.locator("#cs-account").fill(account)
@@ -232,13 +234,21 @@ def test_records_list_search_transcript_exports_and_batch(
     page.wait_for_function(f"() => document.querySelectorAll('{ROWS}').length === 2")
     assert api(base, alice, "records", **DAY)["total"] == 2
 
-    # demo_bob: his role's defaults let him view records (those he served), not export them.
+    # demo_bob: his role's defaults let him view records (those he served), neither export nor
+    # act on them: the page offers neither.
+    rights = api(base, bob, "agents/me/rights")["rights"]
+    assert rights["records"] == "view" and "exports" not in rights
     agent = log_in(browser, base, "demo_bob")
     agent.locator('.cs-nav-item[data-section="records"]').click()
     agent.locator(ROWS).first.wait_for(timeout=WAIT)
     his = [r["session_id"] for r in api(base, bob, "records", **DAY)["items"]]
     assert shown(agent) == his == [served.session_id]
-    agent.locator(".cs-records-xlsx").click()
-    refused = agent.locator(".cs-records-status", has_text="Cannot export")
+    assert agent.locator(".cs-records-xlsx, .cs-records-pick, .cs-records-close").count() == 0
+
+    # Should the page not know his rights, the export is offered and its refusal says why.
+    blind = log_in(browser, base, "demo_bob", rights_known=False)
+    blind.locator('.cs-nav-item[data-section="records"]').click()
+    blind.locator(".cs-records-xlsx").click()
+    refused = blind.locator(".cs-records-status", has_text="Cannot export")
     refused.wait_for(timeout=WAIT)
-    assert "may not" in refused.inner_text()
+    assert "may not view exports" in refused.inner_text()
