@@ -14,8 +14,9 @@
 
   /**
    * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
-   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, kit,
-   * route (the hash's parts after the id), navigate(hash), me}.
+   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, explain,
+   * kit, me, rights (GET api/v1/agents/me/rights), can(feature, level) (what the API would
+   * allow: hide what it would refuse), route (the hash's parts after the id), navigate(hash)}.
    */
   function register(section) {
     sections.push(section);

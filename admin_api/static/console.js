@@ -82,6 +82,8 @@
   };
 
   let me = null;
+  /** GET api/v1/agents/me/rights: {owner, rights: {feature: 'view' | 'edit'}, scopes}. */
+  let rights = { rights: {} };
   let allowed = [];
   let mounted = null;
 
@@ -125,10 +127,20 @@
     els.me.textContent = me.nickname || me.account;
     els.login.hidden = true;
     els.app.hidden = false;
-    const probes = await Promise.all(kit.sections.map((s) => api('GET', s.probe)));
+    const [mine, ...probes] = await Promise.all([
+      api('GET', 'api/v1/agents/me/rights'),
+      ...kit.sections.map((s) => api('GET', s.probe)),
+    ]);
+    if (mine.ok) rights = mine.data;
     allowed = kit.sections.filter((_, i) => probes[i].ok);
     renderNav();
     route();
+  }
+
+  /** Whether this account may `level` ('view' or 'edit') `feature`, as the API would answer. */
+  function can(feature, level) {
+    const right = rights.rights[feature];
+    return right === 'edit' || (right === 'view' && (level || 'view') === 'view');
   }
 
   function renderNav() {
@@ -169,6 +181,8 @@
       explain,
       kit,
       me,
+      rights,
+      can,
       route,
       navigate: (hash) => {
         location.hash = hash;

@@ -103,6 +103,7 @@ def test_serve_prints_urls_shuts_down_gracefully_and_keeps_sessions(data: Path) 
         assert "chat page     http://127.0.0.1" in log and "/chat/demo-web" in log
         assert "workbench     http://127.0.0.1" in log
         assert "flow editor   http://127.0.0.1" in log
+        assert "admin console http://127.0.0.1" in log
         assert "Application shutdown complete" in log
     finally:
         server.stop()

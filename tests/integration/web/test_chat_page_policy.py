@@ -54,6 +54,7 @@ def test_a_site_with_allowed_origins_is_framed_only_by_them(
     [
         ("/workbench", ("/ui/workbench.js", "/ui/workbench-state.js", "/static/core.js")),
         ("/editor", ("/ui/editor.js", "/ui/editor-state.js", "/ui/admin-client.js")),
+        ("/console", ("/ui/console.js", "/ui/console-kit.js", "/ui/console-records.js")),
     ],
 )
 def test_staff_pages_load_only_their_own_files_and_are_never_framed(
