@@ -35,30 +35,46 @@
     let steps = [];
     let last = null;
     let busy = false;
+    let again = false;
 
+    /** Replays the steps; an action taken meanwhile is played by one more replay after it. */
     async function replay() {
-      if (busy) return false;
+      if (busy) {
+        again = true;
+        return;
+      }
       busy = true;
       els.form.classList.add('is-busy');
+      try {
+        do {
+          again = false;
+          await replayOnce();
+        } while (again);
+      } finally {
+        busy = false;
+        els.form.classList.remove('is-busy');
+      }
+    }
+
+    async function replayOnce() {
       const path = `api/v1/admin/flows/${encodeURIComponent(options.flowId())}/try`;
-      const result = await api('POST', path, { document: options.doc(), steps });
-      busy = false;
-      els.form.classList.remove('is-busy');
+      const sent = steps;
+      const result = await api('POST', path, { document: options.doc(), steps: sent });
       if (!result.ok) {
         const errors = (result.data && result.data.errors) || [];
         const first = errors.length ? errors[0].message : result.message;
         if (result.code === 'invalid_flow') showNote(t('tryInvalid', { count: errors.length }));
         else showNote(t('failed', { message: first || result.status }));
-        return false;
+        return;
       }
       last = result.data;
       if (last.failed) {
-        // the step that did not hold (a 0-based index; null when the start failed) is dropped
-        // with any after it, so the next action goes on from a good state
-        steps = steps.slice(0, last.failed.step === null ? 0 : last.failed.step);
+        // the step that did not hold (a 0-based index into what was sent; null when the start
+        // failed) is dropped with any after it, so the next action goes on from a good state
+        const held = last.failed.step === null ? 0 : last.failed.step;
+        steps = sent.slice(0, held).concat(steps.slice(sent.length));
       }
       render();
-      return true;
     }
 
     async function act(step) {

@@ -187,8 +187,13 @@
       return;
     }
     schema = found.data;
+    // a view-only account sees everything read-only; a 403 from a check says so too
+    const mine = await api('GET', 'api/v1/agents/me/rights');
+    readOnly = mine.ok && mine.data.rights.flows !== 'edit';
     els.login.hidden = true;
     els.app.hidden = false;
+    els.newFlow.hidden = readOnly;
+    els.tryOpen.hidden = readOnly;
     renderPalette();
     const wanted = params.get('flow');
     await loadFlows(wanted);
@@ -510,7 +515,8 @@
           addNode(kind.type),
         );
         item.title = kind.description || '';
-        item.draggable = true;
+        item.draggable = !readOnly;
+        item.disabled = readOnly;
         item.dataset.type = kind.type;
         item.addEventListener('dragstart', (event) => {
           event.dataTransfer.setData('application/x-chatflow-node', kind.type);

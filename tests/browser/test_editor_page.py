@@ -282,3 +282,45 @@ def test_a_designer_tries_the_flow_on_screen_and_saves_the_try_as_a_test(
     assert "Welcome to the spring sale" in saved
     assert page.evaluate("window.__xss") is None
     context.close()
+
+
+def test_a_view_only_account_sees_the_flow_read_only(demo_server: str, browser: Any) -> None:
+    base = demo_server
+    admin = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
+    group = httpx.post(
+        f"{base}/api/v1/admin/permission-groups",
+        headers=admin,
+        json={"name": "flow readers", "permissions": {"flows": "view"}},
+    )
+    assert group.status_code == 201, group.text
+    made = httpx.post(
+        f"{base}/api/v1/admin/accounts",
+        headers=admin,
+        json={
+            "account": "reader_01",
+            "password": "Reader-pass1",
+            "nickname": "Reader",
+            "staff_no": "2001",
+            "role": "supervisor",
+            "permission_group_id": group.json()["id"],
+        },
+    )
+    assert made.status_code == 201, made.text
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.goto(f"{base}/editor?lang=en")
+    page.locator("#ed-account").fill("reader_01")
+    page.locator("#ed-password").fill("Reader-pass1")
+    page.locator("#ed-login-button").click()
+    node(page, "welcome").wait_for(timeout=WAIT)
+    page.locator("#ed-banner", has_text="not change them").wait_for(timeout=WAIT)
+    assert page.locator("#ed-state").inner_text() == "Read-only"
+    for control in ("#ed-save", "#ed-publish", "#ed-undo", "#ed-layout"):
+        assert page.locator(control).is_disabled(), control
+    assert page.locator("#ed-new").is_hidden() and page.locator("#ed-try-open").is_hidden()
+    assert page.locator('.ed-palette-item[data-type="message"]').is_disabled()
+    node(page, "welcome").locator(".ed-node-head").click()
+    assert page.locator("#ed-f-text").is_disabled()
+    assert page.locator(".ed-delete").is_disabled()
+    context.close()
