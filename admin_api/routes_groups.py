@@ -198,9 +198,10 @@ def delete_group(
     db: Db,
     request: Request,
 ) -> None:
-    """Delete a group no site and no published flow uses; agents leave it."""
+    """Delete a group no enabled site and no published flow uses; agents leave it. A disabled
+    site never takes a visitor again and can never be changed, so it does not hold its groups."""
     row = _get(db, actor, group_id)
-    sites = sites_by_group(db, actor.merchant_id).get(group_id, [])
+    sites = sites_by_group(db, actor.merchant_id, enabled_only=True).get(group_id, [])
     flows = _flows_using(db, actor.merchant_id, group_id)
     if sites or flows:
         users = [f"site {s}" for s in sites] + [f"flow {f}" for f in flows]

@@ -71,6 +71,19 @@ def test_a_group_in_use_cannot_be_deleted_and_agents_just_leave_it(shared_world:
     assert account["groups"] == {} and account["scope_groups"] == []
 
 
+def test_a_disabled_site_does_not_hold_its_groups(shared_world: World) -> None:
+    """A disabled site can never be changed again, so if it held its groups they could never be
+    deleted: it takes no visitor, and it no longer counts as using them."""
+    t = shared_world.acme
+    group = t.make_group()
+    key = t.make_site()
+    t.call("PATCH", f"{S}/{key}", json={"groups": [group]})
+    assert t.client.delete(f"{G}/{group}", headers=t.headers()).status_code == 409
+    t.call("POST", f"{S}/{key}/disable")
+    assert t.client.delete(f"{G}/{group}", headers=t.headers()).status_code == 204
+    assert t.client.get(f"{G}/{group}", headers=t.headers()).status_code == 404
+
+
 def test_a_group_a_published_flow_transfers_to_cannot_be_deleted(shared_world: World) -> None:
     t = shared_world.acme
     response = t.client.delete(f"{G}/support", headers=t.headers())
