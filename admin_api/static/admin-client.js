@@ -68,12 +68,15 @@
       }
     }
 
-    /** A REST call with the token: `{ok, status, data, code, message, response}`. */
+    /**
+     * A REST call with the token: `{ok, status, data, code, message, response}`. `body` goes
+     * as JSON, but a FormData or a Blob (a File: an upload) as it is.
+     */
     async function api(method, path, body, callOptions) {
       const headers = {};
       if (token) headers.Authorization = `Bearer ${token}`;
       let payload;
-      if (body instanceof FormData) payload = body;
+      if (body instanceof FormData || body instanceof Blob) payload = body;
       else if (body !== undefined) {
         headers['Content-Type'] = 'application/json';
         payload = JSON.stringify(body);
