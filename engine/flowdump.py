@@ -5,6 +5,12 @@ The editor edits the parsed document (:func:`flow_document`); a save turns it in
 makes reads back (through :mod:`~chatflow.engine.yamlsource`) as the same data, so it validates to
 the same flow. What a dump loses is the original layout, and comments: :func:`has_comments` tells
 the editor when there were some.
+
+The dump writes the house style of the shipped flows, so a canvas save of a hand-written flow
+diffs as its real changes, not as a new layout: short lists of plain values in brackets
+(``keywords: [售前, 购买]``), short mappings inside lists and positions in braces
+(``- {label: 售前咨询, next: to_presales}``, ``position: {x: 40, y: 40}``), and a blank line
+between nodes.
 """
 
 from __future__ import annotations
@@ -48,17 +54,89 @@ for first, rules in CoreSchemaResolver.yaml_implicit_resolvers.items():
 del first, rules, tag, pattern
 
 
+FLOW_WIDTH = 80
+"""The longest bracketed list or braced mapping the dump writes on one line (about: the items'
+text and separators)."""
+
+
+class _Inline(list[Any]):
+    """A list written in brackets."""
+
+
+class _InlineMap(dict[str, Any]):
+    """A mapping written in braces."""
+
+
+def _inline_list(dumper: yaml.SafeDumper, value: _Inline) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+def _inline_map(dumper: yaml.SafeDumper, value: _InlineMap) -> yaml.MappingNode:
+    node = dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
+    return node
+
+
+_Dumper.add_representer(_Inline, _inline_list)
+_Dumper.add_representer(_InlineMap, _inline_map)
+
+
+def _plain(value: Any) -> bool:
+    """A value that fits on one line: a number, a boolean, null or a one-line string."""
+    if isinstance(value, str):
+        return "\n" not in value and not _OTHER_BREAKS.intersection(value)
+    return value is None or isinstance(value, (bool, int, float))
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, list):
+        return 2 + sum(_width(item) + 2 for item in value)
+    if isinstance(value, dict):
+        return 2 + sum(len(str(key)) + 2 + _width(item) + 2 for key, item in value.items())
+    return len(str(value)) + 2  # room for quotes
+
+
+def _styled(value: Any, *, in_list: bool = False, key: str = "") -> Any:
+    """The document with the parts the house style writes on one line wrapped to say so."""
+    if isinstance(value, list):
+        items = [_styled(item, in_list=True) for item in value]
+        flat = all(_plain(item) for item in value)
+        return _Inline(items) if value and flat and _width(value) <= FLOW_WIDTH else items
+    if isinstance(value, dict):
+        items = {k: _styled(item, key=k) for k, item in value.items()}
+        short = all(_plain(item) or isinstance(item, _Inline) for item in items.values())
+        wanted = in_list or key == "position"
+        if value and wanted and short and _width(value) <= FLOW_WIDTH:
+            return _InlineMap(items)
+        return items
+    return value
+
+
+def _space_nodes(text: str) -> str:
+    """A blank line between the nodes (the keys two spaces in under the top-level ``nodes:``)."""
+    out: list[str] = []
+    inside = seen = False
+    for line in text.split("\n"):
+        if line and not line.startswith(" "):
+            inside, seen = line == "nodes:", False
+        elif inside and line.startswith("  ") and not line.startswith("   ") and line[2] != "-":
+            if seen:
+                out.append("")
+            seen = True
+        out.append(line)
+    return "\n".join(out)
+
+
 def dump_flow(document: Mapping[str, Any]) -> str:
     """YAML text of a flow document (JSON-like data), keys in the document's order."""
     text: str = yaml.dump(
-        dict(document),
+        _styled(dict(document)),
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,
         width=sys.maxsize,
     )
-    return text
+    return _space_nodes(text)
 
 
 def flow_document(text: str) -> dict[str, Any] | None:

@@ -57,7 +57,7 @@ def test_any_json_document_reads_back_the_same(data: dict[str, Any]) -> None:
     assert back == data and list(back) == list(data)
 
 
-def test_the_text_is_block_style_in_document_order_with_text_blocks() -> None:
+def test_the_text_is_the_shipped_flows_style_in_document_order_with_text_blocks() -> None:
     text = dump_flow(
         {
             "id": "x",
@@ -78,14 +78,37 @@ def test_the_text_is_block_style_in_document_order_with_text_blocks() -> None:
         "      您好\n"
         "      欢迎\n"
         "    next: bye\n"
+        "\n"
         "  bye:\n"
         "    type: end\n"
-        "    position:\n"
-        "      x: 1\n"
-        "      y: 2\n"
+        "    position: {x: 1, y: 2}\n"
     )
     long = "很长" * 200
     assert dump_flow({"a": [long]}) == f"a:\n  - {long}\n"
+    # short lists of plain values in brackets, short mappings in lists in braces; not a list
+    # holding a multi-line text, nor a mapping outside a list
+    options = [{"label": "售前", "keywords": ["买", "价格"], "next": "a"}]
+    assert dump_flow({"o": options}) == "o:\n  - {label: 售前, keywords: [买, 价格], next: a}\n"
+    assert dump_flow({"k": ["a\nb", "c"]}) == "k:\n  - |-\n    a\n    b\n  - c\n"
+    assert dump_flow({"s": {"x": 1}}) == "s:\n  x: 1\n"
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_a_shipped_flow_saved_from_its_document_differs_only_by_its_comments(path: Path) -> None:
+    """The house style: a canvas save of a hand-written flow is a small diff, not a new layout.
+    Compared without comments, blank lines and quote marks (the dump quotes with ')."""
+
+    def core(text: str) -> list[str]:
+        lines = [line.split(" #")[0].rstrip() for line in text.splitlines()]
+        kept = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        return [line.replace('"', "'") for line in kept]
+
+    text = path.read_text(encoding="utf-8")
+    document = flow_document(text)
+    assert document is not None
+    dumped, original = core(dump_flow(document)), core(text)
+    changed = [line for line in dumped if line not in original]
+    assert len(changed) <= len(original) // 5, changed
 
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
