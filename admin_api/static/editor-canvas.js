@@ -14,7 +14,8 @@
 
   /**
    * `els`: {stage, edges, nodes}. `options`: `schema()`, `doc()`, `zoom()`, `selected()`,
-   * `trying()` (the node a Try conversation is at), `readOnly()`, `issues()` ({errors, warnings} by node, from EditorState.issuesByNode),
+   * `trying()` (the node a Try conversation is at), `readOnly()`, `issues()` ({errors,
+   * warnings} by node, from EditorState.issuesByNode),
    * `t(key)`, `typeName(type)`, and what a gesture does: `commit(doc)`, `select(id)`,
    * `addNode(type, at)`.
    */

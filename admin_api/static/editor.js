@@ -32,6 +32,8 @@
     logout: $('ed-logout'),
     tabCanvas: $('ed-tab-canvas'),
     tabYaml: $('ed-tab-yaml'),
+    tabDiff: $('ed-tab-diff'),
+    diffPane: $('ed-diff-pane'),
     undo: $('ed-undo'),
     redo: $('ed-redo'),
     layout: $('ed-layout'),
@@ -107,6 +109,29 @@
         tryNode = id;
         canvas.render();
       },
+    },
+  );
+  const versions = window.EditorVersions.create(
+    {
+      rollback: $('ed-rollback'),
+      deleteDraft: $('ed-delete-draft'),
+      diff: $('ed-diff'),
+      diffTitle: $('ed-diff-title'),
+    },
+    {
+      api,
+      t,
+      flowId: () => current.id,
+      version: () => current.version,
+      published: () => {
+        const listed = flows.find((f) => f.flow_id === current.id);
+        return listed && listed.published_version ? listed.published_version : null;
+      },
+      dirty: () => dirty(),
+      readOnly: () => readOnly,
+      reopen: (number) => reopen(number),
+      toast: (text, kind) => toast(text, kind),
+      explain: (result) => explain(result),
     },
   );
   const { fieldRow } = window.EditorFields.create({
@@ -256,6 +281,7 @@
     check = { errors: [], warnings: [], yaml: savedYaml, json: savedJson };
     els.yaml.value = savedYaml;
     render();
+    if (tab === 'diff') versions.showDiff();
     scheduleCheck(0);
   }
 
@@ -576,8 +602,11 @@
     els.banner.textContent = notes.join(' ');
     els.tabCanvas.setAttribute('aria-selected', String(tab === 'canvas'));
     els.tabYaml.setAttribute('aria-selected', String(tab === 'yaml'));
+    els.tabDiff.setAttribute('aria-selected', String(tab === 'diff'));
     els.canvas.hidden = tab !== 'canvas';
     els.yamlPane.hidden = tab !== 'yaml';
+    els.diffPane.hidden = tab !== 'diff';
+    versions.render();
     els.yaml.readOnly = readOnly;
   }
 
@@ -757,6 +786,7 @@
     tab = name;
     renderToolbar();
     if (name === 'canvas') canvas.drawEdges();
+    if (name === 'diff') versions.showDiff();
   }
 
   async function pickFlow() {
@@ -821,6 +851,7 @@
     els.newFlowCancel.addEventListener('click', () => newFlowForm(false));
     els.tabCanvas.addEventListener('click', () => showTab('canvas'));
     els.tabYaml.addEventListener('click', () => showTab('yaml'));
+    els.tabDiff.addEventListener('click', () => showTab('diff'));
     els.undo.addEventListener('click', undo);
     els.redo.addEventListener('click', redo);
     els.layout.addEventListener('click', autoLayout);

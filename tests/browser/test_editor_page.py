@@ -324,3 +324,57 @@ def test_a_view_only_account_sees_the_flow_read_only(demo_server: str, browser: 
     assert page.locator("#ed-f-text").is_disabled()
     assert page.locator(".ed-delete").is_disabled()
     context.close()
+
+
+def test_versions_compare_delete_a_draft_and_roll_back(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    base = demo_server
+    api_token = token_for(base, "demo_alice")
+    first = flows_api(base, api_token, "/reception/versions")[-1]
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, base, "demo_alice")
+    node(page, "welcome").wait_for(timeout=WAIT)
+    assert page.locator("#ed-rollback").is_hidden()  # the published version is on screen
+
+    # A draft with a new label: the Changes tab shows it against the published version.
+    node(page, "welcome").locator(".ed-node-head").click()
+    page.locator("#ed-f-label").fill("Greeting")
+    page.locator("#ed-f-label").press("Tab")
+    page.locator("#ed-save").click()
+    page.locator(".ui-toast", has_text="Saved as version").wait_for(timeout=WAIT)
+    draft = flows_api(base, api_token, "/reception/versions")[-1]
+    page.locator("#ed-tab-diff").click()
+    page.locator(".ed-diff-added", has_text="label: Greeting").wait_for(timeout=WAIT)
+    assert page.locator(".ed-diff-removed", has_text="label: 欢迎语").count() == 1
+    page.screenshot(path=str(artifacts / "editor-changes.png"))
+
+    # Delete the draft: the flow is back to its published version alone.
+    page.locator("#ed-delete-draft").click()
+    page.locator(".ui-toast", has_text=f"Draft version {draft['version']} was deleted").wait_for(
+        timeout=WAIT
+    )
+    versions = flows_api(base, api_token, "/reception/versions")
+    assert [v["version"] for v in versions] == [first["version"]]
+    page.locator(".ed-diff-pane", has_text="This is the published version").wait_for(timeout=WAIT)
+
+    # Publish a change, then roll back to the first version from the version picker.
+    page.locator("#ed-tab-canvas").click()
+    node(page, "welcome").locator(".ed-node-head").click()
+    page.locator("#ed-f-label").fill("Hello")
+    page.locator("#ed-f-label").press("Tab")
+    page.locator("#ed-publish").click()
+    page.locator(".ui-toast", has_text="is published").wait_for(timeout=WAIT)
+    page.locator("#ed-version").select_option(str(first["version"]))
+    page.locator("#ed-state", has_text="archived").wait_for(timeout=WAIT)
+    page.locator("#ed-rollback").click()
+    page.locator(".ui-toast", has_text="copied as version").wait_for(timeout=WAIT)
+    listed = {f["flow_id"]: f for f in flows_api(base, api_token, "")}
+    newest = listed["reception"]["published_version"]
+    assert newest == listed["reception"]["latest_version"] > first["version"]
+    back = flows_api(base, api_token, f"/reception/versions/{newest}")
+    original = flows_api(base, api_token, f"/reception/versions/{first['version']}")
+    assert back["yaml"] == original["yaml"]
+    context.close()
