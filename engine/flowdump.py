@@ -98,16 +98,16 @@ def _width(value: Any) -> int:
 def _styled(value: Any, *, in_list: bool = False, key: str = "") -> Any:
     """The document with the parts the house style writes on one line wrapped to say so."""
     if isinstance(value, list):
-        items = [_styled(item, in_list=True) for item in value]
+        elements = [_styled(item, in_list=True) for item in value]
         flat = all(_plain(item) for item in value)
-        return _Inline(items) if value and flat and _width(value) <= FLOW_WIDTH else items
+        return _Inline(elements) if value and flat and _width(value) <= FLOW_WIDTH else elements
     if isinstance(value, dict):
-        items = {k: _styled(item, key=k) for k, item in value.items()}
-        short = all(_plain(item) or isinstance(item, _Inline) for item in items.values())
+        fields = {k: _styled(item, key=k) for k, item in value.items()}
+        short = all(_plain(item) or isinstance(item, _Inline) for item in fields.values())
         wanted = in_list or key == "position"
         if value and wanted and short and _width(value) <= FLOW_WIDTH:
-            return _InlineMap(items)
-        return items
+            return _InlineMap(fields)
+        return fields
     return value
 
 
