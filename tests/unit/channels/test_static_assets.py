@@ -39,6 +39,7 @@ PAGES = {
         "editor-fields.js",
         "editor-canvas.js",
         "editor-try.js",
+        "editor-versions.js",
         "editor-i18n.js",
         "console.html",
         "console.css",
@@ -147,6 +148,7 @@ STAFF_PAGES = {
         "ui/editor-fields.js",
         "ui/editor-canvas.js",
         "ui/editor-try.js",
+        "ui/editor-versions.js",
         "ui/editor.js",
     ],
     "console.html": [

@@ -24,6 +24,7 @@ function keysUsed() {
     'editor-canvas.js',
     'editor-fields.js',
     'editor-try.js',
+    'editor-versions.js',
     'admin-client.js',
   ];
   const keys = new Set();
