@@ -290,6 +290,7 @@ def delete_account(account: AccountName, actor: Editor, db: Db, auth: Auth) -> N
     auth.revoke_all(row.id)
     for token in db.exec(select(TokenRow).where(TokenRow.account_id == row.id)).all():
         db.delete(token)
+    db.flush()  # the tokens refer to the account: they go first (no relationship orders them)
     db.delete(row)
     db.commit()
 

@@ -128,6 +128,18 @@ def test_only_a_disabled_account_can_be_deleted(shared_world: World) -> None:
     assert t.client.get(f"{A}/{name}", headers=t.headers()).status_code == 404
 
 
+def test_an_account_that_has_logged_in_can_be_deleted_with_its_tokens(
+    shared_world: World,
+) -> None:
+    t = shared_world.acme
+    name = t.make_account()
+    token = t.login(name)
+    t.call("POST", f"{A}/{name}/disable")
+    assert t.client.delete(f"{A}/{name}", headers=t.headers()).status_code == 204
+    assert t.client.get(f"{A}/{name}", headers=t.headers()).status_code == 404
+    assert _me(t, token) == 401
+
+
 def test_disabling_kills_the_tokens_and_enabling_needs_a_new_login(shared_world: World) -> None:
     t = shared_world.acme
     name = t.make_account()
