@@ -118,6 +118,7 @@
 
   function mount(container, ctx) {
     const { t, api } = ctx;
+    const editable = ctx.can('groups', 'edit'); // a view-only account gets no buttons
     const routing = { fifo: t('groups_fifo'), priority: t('groups_priority') };
     const yesNo = (value) => (value ? t('groups_yes') : t('groups_no'));
     const path = (group) => `${GROUPS}/${encodeURIComponent(group.id)}`;
@@ -134,7 +135,7 @@
       bar.append(
         el('h2', '', t('groups_nav')),
         el('span', 'cs-spacer'),
-        actions([['new', 'ui-primary', t('groups_new'), () => groupForm(null)]]),
+        editable ? actions([['new', 'ui-primary', t('groups_new'), () => groupForm(null)]]) : '',
       );
       container.replaceChildren(bar, table(groups.data));
     }
@@ -153,13 +154,15 @@
         {
           title: t('groups_actions'),
           cell: (g) =>
-            actions(
-              [
-                ['edit', '', t('groups_edit'), () => groupForm(g)],
-                ['delete', 'ui-danger', t('groups_delete'), () => remove(g)],
-              ],
-              'cs-row-actions',
-            ),
+            editable
+              ? actions(
+                  [
+                    ['edit', '', t('groups_edit'), () => groupForm(g)],
+                    ['delete', 'ui-danger', t('groups_delete'), () => remove(g)],
+                  ],
+                  'cs-row-actions',
+                )
+              : '',
         },
       ];
       return kit.table(columns, groups, { empty: t('groups_empty') });

@@ -153,6 +153,7 @@
 
   function mount(container, ctx) {
     const { t, api } = ctx;
+    const editable = ctx.can('sites', 'edit'); // a view-only account gets no buttons to be refused
     container.appendChild(el('p', 'cs-empty', t('loading')));
 
     async function reload() {
@@ -171,7 +172,7 @@
       bar.append(
         el('h2', '', t('sites_nav')),
         el('span', 'cs-spacer'),
-        actions([['new', 'ui-primary', t('sites_new'), () => siteForm(null, refs)]]),
+        editable ? actions([['new', 'ui-primary', t('sites_new'), () => newSite(refs)]]) : '',
       );
       container.replaceChildren(bar, table(sites.data, refs));
     }
@@ -217,12 +218,18 @@
     }
 
     /** A disabled site can never change again: it has no actions. */
+    function newSite(refs) {
+      siteForm(null, refs);
+    }
+
     function siteActions(site, refs) {
       if (!site.enabled) return '';
+      const embedCode = ['embed', '', t('sites_embed'), () => embed(site)];
+      if (!editable) return actions([embedCode], 'cs-row-actions');
       return actions(
         [
           ['edit', '', t('sites_edit'), () => siteForm(site, refs)],
-          ['embed', '', t('sites_embed'), () => embed(site)],
+          embedCode,
           ['disable', 'ui-danger', t('sites_disable'), () => disable(site)],
         ],
         'cs-row-actions',

@@ -136,16 +136,7 @@ def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
     page.screenshot(path=str(artifacts / "console-sites.png"))
     page.keyboard.press("Escape")
 
-    # Disable it, after a warning that says it is for good: no edit for it any more.
-    shop.locator('[data-action="disable"]').click()
-    assert "never be enabled again" in dialog.inner_text()
-    dialog.locator('[data-action="confirm"]').click()
-    shop.locator(".cs-badge-off", has_text="Disabled").wait_for(timeout=WAIT)
-    assert shop.locator('[data-action="edit"]').count() == 0
-    assert shop.locator("button").count() == 0
-    assert admin_get(base, token, "/sites/shop-web").json()["enabled"] is False
-
-    # The group a site uses cannot be deleted: the refusal names the site.
+    # The group an enabled site uses cannot be deleted: the refusal names the site.
     groups = open_section(page, "groups")
     vip_row = groups.locator("tbody tr", has_text="vip")
     assert "shop-web" in vip_row.inner_text()
@@ -156,6 +147,26 @@ def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
     assert admin_get(base, token, "/groups/vip").status_code == 200
     dialog.locator('[data-action="cancel"]').click()
     dialog.wait_for(state="detached", timeout=WAIT)
+
+    sites = open_section(page, "sites")
+    shop = sites.locator("tbody tr", has_text="shop-web")
+
+    # Disable it, after a warning that says it is for good: no edit for it any more.
+    shop.locator('[data-action="disable"]').click()
+    assert "never be enabled again" in dialog.inner_text()
+    dialog.locator('[data-action="confirm"]').click()
+    shop.locator(".cs-badge-off", has_text="Disabled").wait_for(timeout=WAIT)
+    assert shop.locator('[data-action="edit"]').count() == 0
+    assert shop.locator("button").count() == 0
+    assert admin_get(base, token, "/sites/shop-web").json()["enabled"] is False
+
+    # A disabled site no longer holds its groups: now vip can be deleted.
+    groups = open_section(page, "groups")
+    vip_row = groups.locator("tbody tr", has_text="vip")
+    vip_row.locator('[data-action="delete"]').click()
+    dialog.locator('[data-action="confirm"]').click()
+    vip_row.wait_for(state="detached", timeout=WAIT)
+    assert admin_get(base, token, "/groups/vip").status_code == 404
 
     assert page.evaluate("window.__xss") is None
     assert problems == []
@@ -174,4 +185,40 @@ def test_an_agent_does_not_see_sites_or_groups(demo_server: str, browser: Any) -
     page.locator("#cs-main > *").first.wait_for(timeout=WAIT)  # the probes have answered
     assert page.locator('.cs-nav-item[data-section="sites"]').count() == 0
     assert page.locator('.cs-nav-item[data-section="groups"]').count() == 0
+    context.close()
+
+
+def test_a_view_only_account_sees_sites_and_groups_without_buttons(
+    demo_server: str, browser: Any
+) -> None:
+    admin = {"Authorization": f"Bearer {token_for(demo_server, 'demo_alice')}"}
+    group = httpx.post(
+        f"{demo_server}/api/v1/admin/permission-groups",
+        headers=admin,
+        json={"name": "site readers", "permissions": {"sites": "view", "groups": "view"}},
+    )
+    assert group.status_code == 201, group.text
+    body = {
+        "account": "viewer_01",
+        "password": PASSWORD,
+        "nickname": "Viewer",
+        "staff_no": "3001",
+        "role": "supervisor",
+        "permission_group_id": group.json()["id"],
+    }
+    made = httpx.post(f"{demo_server}/api/v1/admin/accounts", headers=admin, json=body)
+    assert made.status_code == 201, made.text
+
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, demo_server, "viewer_01")
+    sites = open_section(page, "sites")
+    sites.locator("code", has_text="demo-web").wait_for(timeout=WAIT)
+    assert sites.locator('[data-action="new"]').count() == 0
+    assert sites.locator('[data-action="edit"], [data-action="disable"]').count() == 0
+    assert sites.locator('[data-action="embed"]').count() >= 1  # reading the code is viewing
+    groups = open_section(page, "groups")
+    groups.locator("code", has_text="presales").wait_for(timeout=WAIT)
+    assert groups.locator('[data-action="new"], [data-action="edit"]').count() == 0
+    assert groups.locator('[data-action="delete"]').count() == 0
     context.close()
