@@ -118,12 +118,7 @@
 
   /** The API's placed 422 errors; a taken account name next to the account field. */
   function refusal(ctx, result, creating) {
-    const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-    if (result.status === 422 && errors.length) return { errors };
-    if (result.status === 409 && result.code === 'conflict' && creating) {
-      return { errors: [{ path: 'account', message: result.message }] };
-    }
-    return { message: result.status === 409 ? result.message : ctx.explain(result) };
+    return kit.refusal(result, ctx.explain, creating ? 'account' : null);
   }
 
   /** A tick and a priority (1-5) per agent group; reads as {group id: priority}. */

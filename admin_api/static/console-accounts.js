@@ -71,27 +71,9 @@
     en: Object.fromEntries(STRINGS.map(([key, , en]) => [key, en])),
   });
 
-  let open = null; // the dialog this section has open
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
-  function show(box) {
-    if (open) open.close();
-    open = box;
-  }
-
-  function closeDialog() {
-    show(null);
-  }
-
-  /** A row of buttons, each with a `data-action` (tests find them by it). */
-  function actions(items, className) {
-    const row = el('div', `cs-actions ${className || ''}`.trim());
-    for (const [action, className, label, onClick] of items) {
-      const node = kit.button(className, label, onClick);
-      node.dataset.action = action;
-      row.appendChild(node);
-    }
-    return row;
-  }
+  const actions = kit.actions;
 
   /**
    * What the dialogs choose from: the permission groups (listed: the merchant's own list; else

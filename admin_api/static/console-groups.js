@@ -95,26 +95,9 @@
     },
   });
 
-  let open = null; // the dialog this section has open
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
-  function show(box) {
-    if (open) open.close();
-    open = box;
-  }
-
-  function closeDialog() {
-    show(null);
-  }
-
-  function actions(items, className) {
-    const row = el('div', `cs-actions ${className || ''}`.trim());
-    for (const [action, className, label, onClick] of items) {
-      const node = kit.button(className, label, onClick);
-      node.dataset.action = action;
-      row.appendChild(node);
-    }
-    return row;
-  }
+  const actions = kit.actions;
 
   function mount(container, ctx) {
     const { t, api } = ctx;
@@ -230,12 +213,7 @@
 
     /** The API's placed 422 errors; a create's 409 (the id is taken) next to the id. */
     function refusal(result, creating) {
-      const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-      if (result.status === 422 && errors.length) return { errors };
-      if (result.status === 409 && result.code === 'conflict' && creating) {
-        return { errors: [{ path: 'id', message: result.message }] };
-      }
-      return { message: result.status === 409 ? result.message : ctx.explain(result) };
+      return kit.refusal(result, ctx.explain, creating ? 'id' : null);
     }
 
     function remove(group) {

@@ -270,6 +270,42 @@
     return result;
   }
 
+  /** A row of buttons, each with a `data-action` (tests find them by it): `items` are
+   * [action, className, label, onClick]. */
+  function actions(items, className) {
+    const row = el('div', `cs-actions ${className || ''}`.trim());
+    for (const [action, style, label, onClick] of items) {
+      const node = button(style, label, onClick);
+      node.dataset.action = action;
+      row.appendChild(node);
+    }
+    return row;
+  }
+
+  /** The one dialog a section keeps open: `show(box)` closes the one before. */
+  function dialogSlot() {
+    let open = null;
+    const show = (box) => {
+      if (open) open.close();
+      open = box;
+    };
+    return { show, close: () => show(null) };
+  }
+
+  /**
+   * What kit.form shows for a refused call: the API's placed 422 errors; a 409 `conflict`
+   * (a key or id taken) under `takenField` when given; another 409's message as it is; the
+   * rest worded by `explain(result)`.
+   */
+  function refusal(result, explain, takenField) {
+    const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
+    if (result.status === 422 && errors.length) return { errors };
+    if (result.status === 409 && result.code === 'conflict' && takenField) {
+      return { errors: [{ path: takenField, message: result.message }] };
+    }
+    return { message: result.status === 409 ? result.message : explain(result) };
+  }
+
   /** "12 of 240" paging: `page` = {offset, limit, total}; `go(offset)`. */
   function pager(page, labels, go) {
     const bar = el('div', 'cs-pager');
@@ -295,6 +331,9 @@
     confirm,
     download,
     pager,
+    actions,
+    dialogSlot,
+    refusal,
     el,
     button,
   };

@@ -59,24 +59,10 @@
     en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
   });
 
-  let open = null; // the dialog this section has open
+  const { show } = kit.dialogSlot(); // the dialog this section has open
   let current = null; // the mounted view: {alive}
 
-  function show(box) {
-    if (open) open.close();
-    open = box;
-  }
-
-  /** A row of buttons, each with a `data-action` (tests find them by it). */
-  function actions(items, className) {
-    const row = el('div', `cs-actions ${className || ''}`.trim());
-    for (const [action, style, label, onClick] of items) {
-      const node = kit.button(style, label, onClick);
-      node.dataset.action = action;
-      row.appendChild(node);
-    }
-    return row;
-  }
+  const actions = kit.actions;
 
   function labelled(label, control) {
     const row = el('label');

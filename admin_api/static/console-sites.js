@@ -102,39 +102,13 @@
     },
   });
 
-  let open = null; // the dialog this section has open
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
-  function show(box) {
-    if (open) open.close();
-    open = box;
-  }
+  const actions = kit.actions;
 
-  function closeDialog() {
-    show(null);
-  }
-
-  /** A row of buttons, each with a `data-action` (tests find them by it). */
-  function actions(items, className) {
-    const row = el('div', `cs-actions ${className || ''}`.trim());
-    for (const [action, className, label, onClick] of items) {
-      const node = kit.button(className, label, onClick);
-      node.dataset.action = action;
-      row.appendChild(node);
-    }
-    return row;
-  }
-
-  /**
-   * What kit.form shows for a refused call: the API's placed 422 errors, a create's 409
-   * `conflict` (the key is taken) next to the key, any other refusal as the form's message.
-   */
+  /** A refused call for kit.form: a create's taken key (409 `conflict`) under the key. */
   function refusal(ctx, result, takenField) {
-    const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-    if (result.status === 422 && errors.length) return { errors };
-    if (result.status === 409 && result.code === 'conflict' && takenField) {
-      return { errors: [{ path: takenField, message: result.message }] };
-    }
-    return { message: result.status === 409 ? result.message : ctx.explain(result) };
+    return kit.refusal(result, ctx.explain, takenField);
   }
 
   /** The clipboard when the page may use it, else the selection and the old copy command. */

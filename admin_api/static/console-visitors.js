@@ -53,13 +53,8 @@
     en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
   });
 
-  let open = null; // the dialog this section has open
+  const { show } = kit.dialogSlot(); // the dialog this section has open
   let current = null; // the mounted view: {alive}
-
-  function show(box) {
-    if (open) open.close();
-    open = box;
-  }
 
   const path = (visitorId) => `${BLACKLIST}/${encodeURIComponent(visitorId)}`;
   const named = (entry) => entry.name || entry.visitor_id;
