@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from staff_kit import PASSWORD, WAIT, console_log_in, field_error, open_section, token_for
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = '<img src=x onerror="window.__xss=1">Carol'
 GROUP = "客服主管"
 
@@ -24,32 +23,8 @@ def login(base: str, account: str, password: str = PASSWORD) -> httpx.Response:
     return httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": password})
 
 
-def token_for(base: str, account: str, password: str = PASSWORD) -> str:
-    found = login(base, account, password)
-    found.raise_for_status()
-    return str(found.json()["token"])
-
-
 def get(base: str, token: str, path: str) -> httpx.Response:
     return httpx.get(f"{base}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
-
-
-def log_in(page: Any, base: str, account: str) -> None:
-    page.goto(f"{base}/console?lang=en")
-    page.locator("#cs-account").fill(account)
-    page.locator("#cs-password").fill(PASSWORD)
-    page.locator("#cs-login-button").click()
-
-
-def open_section(page: Any, section: str) -> Any:
-    page.locator(f'.cs-nav-item[data-section="{section}"]').click()
-    view = page.locator(f".cs-section-{section}")
-    view.locator(".cs-table").wait_for(timeout=WAIT)
-    return view
-
-
-def field_error(dialog: Any, name: str) -> Any:
-    return dialog.locator(f'.cs-field:has([data-name="{name}"]) .cs-field-error')
 
 
 def test_an_admin_manages_a_permission_group_and_an_account(
@@ -68,7 +43,7 @@ def test_an_admin_manages_a_permission_group_and_an_account(
 
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", on_console)
-    log_in(page, base, "demo_alice")
+    console_log_in(page, base, "demo_alice")
     dialog = page.locator(".cs-dialog")
 
     # The demo's accounts; alice's own row offers no disable or delete.
@@ -237,7 +212,7 @@ def test_an_agent_sees_neither_accounts_nor_permission_groups(
     assert get(base, token, "/admin/permission-groups").status_code == 403
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, base, "demo_bob")
+    console_log_in(page, base, "demo_bob")
     page.locator("#cs-me", has_text="Bob").wait_for(timeout=WAIT)
     page.locator("#cs-main > *").first.wait_for(timeout=WAIT)  # the probes have answered
     assert page.locator('.cs-nav-item[data-section="accounts"]').count() == 0

@@ -15,18 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from staff_kit import PASSWORD, WAIT, token_for
 
 pytestmark = pytest.mark.slow
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = '<img src=x onerror="window.__xss=1">hi'
-
-
-def token_for(base: str, account: str) -> str:
-    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
-    found.raise_for_status()
-    return str(found.json()["token"])
 
 
 def call(base: str, token: str, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -16,25 +16,18 @@ from typing import Any
 
 import httpx
 import pytest
+from staff_kit import PASSWORD, WAIT, token_for
 from websockets.sync.client import connect
 
 openpyxl = pytest.importorskip("openpyxl")
 
 pytestmark = pytest.mark.slow
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = "<img src=x onerror=window.__xss=1>"
 WORD = "Zebrafish"
 ROWS = ".cs-section-records tbody tr"
 # The demo's clock is frozen at 2026-11-23 10:00 in Shanghai: the whole day, in its zone.
 DAY = {"start": "2026-10-24T00:00:00+08:00", "end": "2026-11-24T00:00:00+08:00"}
-
-
-def token_for(base: str, account: str) -> str:
-    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
-    found.raise_for_status()
-    return str(found.json()["token"])
 
 
 def api(base: str, token: str, path: str, **params: Any) -> Any:

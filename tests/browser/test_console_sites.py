@@ -11,39 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from staff_kit import WAIT, console_log_in, field_error, make_account, open_section, token_for
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = '<img src=x onerror="window.__xss=1">hi'
 ORIGIN = "https://shop.example.com"
 
 
-def token_for(base: str, account: str) -> str:
-    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
-    found.raise_for_status()
-    return str(found.json()["token"])
-
-
 def admin_get(base: str, token: str, path: str) -> httpx.Response:
     return httpx.get(f"{base}/api/v1/admin{path}", headers={"Authorization": f"Bearer {token}"})
-
-
-def log_in(page: Any, base: str, account: str) -> None:
-    page.goto(f"{base}/console?lang=en")
-    page.locator("#cs-account").fill(account)
-    page.locator("#cs-password").fill(PASSWORD)
-    page.locator("#cs-login-button").click()
-
-
-def open_section(page: Any, section: str) -> Any:
-    page.locator(f'.cs-nav-item[data-section="{section}"]').click()
-    view = page.locator(f".cs-section-{section}")
-    view.locator(".cs-table").wait_for(timeout=WAIT)
-    return view
-
-
-def field_error(dialog: Any, name: str) -> Any:
-    return dialog.locator(f'.cs-field:has([data-name="{name}"]) .cs-field-error')
 
 
 def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
@@ -63,7 +38,7 @@ def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
 
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", on_console)
-    log_in(page, base, "demo_alice")
+    console_log_in(page, base, "demo_alice")
     dialog = page.locator(".cs-dialog")
 
     # A new agent group; its name is hostile markup, shown as text.
@@ -180,7 +155,7 @@ def test_an_agent_does_not_see_sites_or_groups(demo_server: str, browser: Any) -
     assert admin_get(base, token, "/groups").status_code == 403
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, base, "demo_bob")
+    console_log_in(page, base, "demo_bob")
     page.locator("#cs-me", has_text="Bob").wait_for(timeout=WAIT)
     page.locator("#cs-main > *").first.wait_for(timeout=WAIT)  # the probes have answered
     assert page.locator('.cs-nav-item[data-section="sites"]').count() == 0
@@ -191,27 +166,10 @@ def test_an_agent_does_not_see_sites_or_groups(demo_server: str, browser: Any) -
 def test_a_view_only_account_sees_sites_and_groups_without_buttons(
     demo_server: str, browser: Any
 ) -> None:
-    admin = {"Authorization": f"Bearer {token_for(demo_server, 'demo_alice')}"}
-    group = httpx.post(
-        f"{demo_server}/api/v1/admin/permission-groups",
-        headers=admin,
-        json={"name": "site readers", "permissions": {"sites": "view", "groups": "view"}},
-    )
-    assert group.status_code == 201, group.text
-    body = {
-        "account": "viewer_01",
-        "password": PASSWORD,
-        "nickname": "Viewer",
-        "staff_no": "3001",
-        "role": "supervisor",
-        "permission_group_id": group.json()["id"],
-    }
-    made = httpx.post(f"{demo_server}/api/v1/admin/accounts", headers=admin, json=body)
-    assert made.status_code == 201, made.text
-
+    make_account(demo_server, "viewer_01", "3001", {"sites": "view", "groups": "view"})
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, demo_server, "viewer_01")
+    console_log_in(page, demo_server, "viewer_01")
     sites = open_section(page, "sites")
     sites.locator("code", has_text="demo-web").wait_for(timeout=WAIT)
     assert sites.locator('[data-action="new"]').count() == 0

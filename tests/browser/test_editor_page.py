@@ -10,16 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from staff_kit import PASSWORD, WAIT, make_account, token_for
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = '<img src=x onerror="window.__xss=1">hi'
-
-
-def token_for(base: str, account: str) -> str:
-    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
-    found.raise_for_status()
-    return str(found.json()["token"])
 
 
 def flows_api(base: str, token: str, path: str) -> Any:
@@ -286,32 +279,13 @@ def test_a_designer_tries_the_flow_on_screen_and_saves_the_try_as_a_test(
 
 def test_a_view_only_account_sees_the_flow_read_only(demo_server: str, browser: Any) -> None:
     base = demo_server
-    admin = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
-    group = httpx.post(
-        f"{base}/api/v1/admin/permission-groups",
-        headers=admin,
-        json={"name": "flow readers", "permissions": {"flows": "view"}},
-    )
-    assert group.status_code == 201, group.text
-    made = httpx.post(
-        f"{base}/api/v1/admin/accounts",
-        headers=admin,
-        json={
-            "account": "reader_01",
-            "password": "Reader-pass1",
-            "nickname": "Reader",
-            "staff_no": "2001",
-            "role": "supervisor",
-            "permission_group_id": group.json()["id"],
-        },
-    )
-    assert made.status_code == 201, made.text
+    make_account(base, "reader_01", "2001", {"flows": "view"})
 
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.goto(f"{base}/editor?lang=en")
     page.locator("#ed-account").fill("reader_01")
-    page.locator("#ed-password").fill("Reader-pass1")
+    page.locator("#ed-password").fill(PASSWORD)
     page.locator("#ed-login-button").click()
     node(page, "welcome").wait_for(timeout=WAIT)
     page.locator("#ed-banner", has_text="not change them").wait_for(timeout=WAIT)

@@ -1,0 +1,63 @@
+"""What the staff pages' browser tests share: the demo's password, the wait, a token through the
+API, the console's log-in and sections, and an account of chosen rights made through the admin
+API (for the view-only cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+WAIT = 15_000
+"""Milliseconds a test waits for something to show."""
+PASSWORD = "Demo-pass1"
+"""The demo accounts' password (and the one the made accounts get)."""
+
+
+def token_for(base: str, account: str, password: str = PASSWORD) -> str:
+    """A bearer token of `account`, logged in through the API."""
+    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": password})
+    found.raise_for_status()
+    return str(found.json()["token"])
+
+
+def make_account(base: str, account: str, staff_no: str, permissions: dict[str, str]) -> None:
+    """As demo_alice: a permission group with `permissions` and a supervisor account in it."""
+    admin = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
+    group = httpx.post(
+        f"{base}/api/v1/admin/permission-groups",
+        headers=admin,
+        json={"name": f"{account} rights", "permissions": permissions},
+    )
+    assert group.status_code == 201, group.text
+    body = {
+        "account": account,
+        "password": PASSWORD,
+        "nickname": account,
+        "staff_no": staff_no,
+        "role": "supervisor",
+        "permission_group_id": group.json()["id"],
+    }
+    made = httpx.post(f"{base}/api/v1/admin/accounts", headers=admin, json=body)
+    assert made.status_code == 201, made.text
+
+
+def console_log_in(page: Any, base: str, account: str) -> None:
+    """Open /console in English and log in as `account`."""
+    page.goto(f"{base}/console?lang=en")
+    page.locator("#cs-account").fill(account)
+    page.locator("#cs-password").fill(PASSWORD)
+    page.locator("#cs-login-button").click()
+
+
+def open_section(page: Any, section: str) -> Any:
+    """Click a console section in the side bar; its view once its table shows."""
+    page.locator(f'.cs-nav-item[data-section="{section}"]').click()
+    view = page.locator(f".cs-section-{section}")
+    view.locator(".cs-table").wait_for(timeout=WAIT)
+    return view
+
+
+def field_error(dialog: Any, name: str) -> Any:
+    """The error line under a console form's field."""
+    return dialog.locator(f'.cs-field:has([data-name="{name}"]) .cs-field-error')
