@@ -7,6 +7,30 @@
 
   const TOAST_MS = 6000;
 
+  /** The login form's words, the same on every staff page (a page's own table may override). */
+  const LOGIN_MESSAGES = {
+    'zh-CN': {
+      account: '账号',
+      password: '密码',
+      login: '登录',
+      loggingIn: '正在登录…',
+      loginFailed: '账号或密码错误',
+      loginLocked: '尝试次数过多，请 {seconds} 秒后再试',
+      loginExpired: '登录已失效，请重新登录',
+      logout: '退出登录',
+    },
+    en: {
+      account: 'Account',
+      password: 'Password',
+      login: 'Log in',
+      loggingIn: 'Logging in…',
+      loginFailed: 'Wrong account or password',
+      loginLocked: 'Too many tries. Try again in {seconds} seconds',
+      loginExpired: 'Your login has expired. Please log in again',
+      logout: 'Log out',
+    },
+  };
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -160,7 +184,11 @@
     const params = new URLSearchParams(location.search);
     const wanted = [params.get('lang'), ...(navigator.languages || [navigator.language])];
     const lang = i18n.pick(wanted);
-    const t = (key, vars) => i18n.translateWith(options.messages, lang, key, vars);
+    const messages = {};
+    for (const code of Object.keys(LOGIN_MESSAGES)) {
+      messages[code] = { ...LOGIN_MESSAGES[code], ...(options.messages[code] || {}) };
+    }
+    const t = (key, vars) => i18n.translateWith(messages, lang, key, vars);
     // The page is /<prefix>/<path>: API paths and images are relative to <prefix>/.
     const basePath = location.pathname.replace(new RegExp(`${options.path}/?$`), '');
     const client = createClient({
@@ -193,5 +221,14 @@
     return { params, lang, t, basePath, client, showLogin, wireLogin };
   }
 
-  root.ChatflowAdmin = { el, button, toast, translatePage, createClient, bindLogin, page };
+  root.ChatflowAdmin = {
+    LOGIN_MESSAGES,
+    el,
+    button,
+    toast,
+    translatePage,
+    createClient,
+    bindLogin,
+    page,
+  };
 })(typeof self !== 'undefined' ? self : this);

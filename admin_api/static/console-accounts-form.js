@@ -91,10 +91,7 @@
     ['accounts_password_changed_self', '密码已修改，请重新登录', 'Your password is changed; sign in again'],
     ['accounts_change', '修改', 'Change'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map(([key, zh]) => [key, zh])),
-    en: Object.fromEntries(STRINGS.map(([key, , en]) => [key, en])),
-  });
+  kit.strings(STRINGS);
 
   /** A form row kit.form has no control for: its label, `node`, help and an error line. */
   function extraRow(name, label, node, help) {

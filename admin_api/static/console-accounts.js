@@ -66,10 +66,7 @@
     ['accounts_empty', '还没有账号。', 'No accounts yet.'],
     ['accounts_cancel', '取消', 'Cancel'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map(([key, zh]) => [key, zh])),
-    en: Object.fromEntries(STRINGS.map(([key, , en]) => [key, en])),
-  });
+  kit.strings(STRINGS);
 
   const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 

@@ -23,8 +23,13 @@
     sections.sort((a, b) => (a.order || 0) - (b.order || 0));
   }
 
-  /** Adds a section's strings: {'zh-CN': {...}, en: {...}}. */
+  /** Adds a section's strings: {'zh-CN': {...}, en: {...}}, or rows of [key, zh-CN, en]. */
   function strings(tables) {
+    if (Array.isArray(tables)) {
+      Object.assign(messages['zh-CN'], Object.fromEntries(tables.map((row) => [row[0], row[1]])));
+      Object.assign(messages.en, Object.fromEntries(tables.map((row) => [row[0], row[2]])));
+      return;
+    }
     for (const lang of Object.keys(tables)) Object.assign(messages[lang] || {}, tables[lang]);
   }
 

@@ -96,10 +96,7 @@
     ['permissions_save', '保存', 'Save'],
     ['permissions_cancel', '取消', 'Cancel'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map(([key, zh]) => [key, zh])),
-    en: Object.fromEntries(STRINGS.map(([key, , en]) => [key, en])),
-  });
+  kit.strings(STRINGS);
 
   const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 

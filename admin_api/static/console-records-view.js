@@ -38,10 +38,7 @@
     ['records_fromAgent', '客服', 'Agent'],
     ['records_fromSystem', '系统', 'System'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   const senderLabel = (t, s) =>
     ({

@@ -59,10 +59,7 @@
     ['records_confirm', '确定', 'Confirm'],
     ['records_batchDone', '{done} 个成功，{failed} 个失败', '{done} done, {failed} failed'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   // Labels through literal keys (the string scan finds them); unknown values show as they are.
   const statusLabel = (t, s) =>

@@ -32,10 +32,7 @@
     ['replies_column', '列', 'Column'],
     ['replies_problem', '问题', 'Problem'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   function select(pairs, value) {
     const node = el('select', 'cs-input');

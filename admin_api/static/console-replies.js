@@ -54,10 +54,7 @@
     ['replies_save', '保存', 'Save'],
     ['replies_cancel', '取消', 'Cancel'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   const { show } = kit.dialogSlot(); // the dialog this section has open
   let current = null; // the mounted view: {alive}

@@ -48,10 +48,7 @@
     ['blacklist_save', '加入黑名单', 'Blacklist'],
     ['blacklist_cancel', '取消', 'Cancel'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   const { show } = kit.dialogSlot(); // the dialog this section has open
   let current = null; // the mounted view: {alive}

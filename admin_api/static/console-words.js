@@ -72,10 +72,7 @@
     ['words_noAlerts', '不会触发提醒。', 'No alert would fire.'],
     ['words_alert', '{kind}“{word}”', '{kind} “{word}”'],
   ];
-  kit.strings({
-    'zh-CN': Object.fromEntries(STRINGS.map((row) => [row[0], row[1]])),
-    en: Object.fromEntries(STRINGS.map((row) => [row[0], row[2]])),
-  });
+  kit.strings(STRINGS);
 
   // Labels through literal keys (the string scan finds them).
   const kindName = (t, kind) =>

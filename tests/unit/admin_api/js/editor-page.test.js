@@ -12,7 +12,13 @@ const ADMIN =
   process.env.CHATFLOW_ADMIN_STATIC || path.join(__dirname, '../../../../admin_api/static');
 const SCHEMA =
   process.env.CHATFLOW_FLOW_SCHEMA || path.join(__dirname, '../../../../schemas/flow.schema.json');
-const messages = require(path.join(ADMIN, 'editor-i18n.js'));
+const own = require(path.join(ADMIN, 'editor-i18n.js'));
+const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+// what the page looks up: the login form's shared words, then its own
+const messages = {
+  'zh-CN': { ...LOGIN_MESSAGES['zh-CN'], ...own['zh-CN'] },
+  en: { ...LOGIN_MESSAGES.en, ...own.en },
+};
 const ES = require(path.join(ADMIN, 'editor-state.js'));
 
 /** Every key the page and its shared login form look up. */
@@ -38,8 +44,10 @@ function keysUsed() {
   return keys;
 }
 
-test('zh-CN and English hold the same keys', () => {
-  assert.deepEqual(Object.keys(messages.en).sort(), Object.keys(messages['zh-CN']).sort());
+test('zh-CN and English hold the same keys, here and in the shared login words', () => {
+  assert.deepEqual(Object.keys(own.en).sort(), Object.keys(own['zh-CN']).sort());
+  const login = LOGIN_MESSAGES;
+  assert.deepEqual(Object.keys(login.en).sort(), Object.keys(login['zh-CN']).sort());
 });
 
 test('every string the page asks for exists in both languages', () => {

@@ -249,5 +249,24 @@ test('every string exists in both languages and the chat page lookup fills them'
   }
   assert.equal(i18n.translateWith(messages, 'en', 'ringing', { seconds: 9 }), 'Ringing 9 s');
   assert.equal(i18n.translateWith(messages, 'zh-CN', 'unreadTitle', { n: '99+' }), '(99+) 客服工作台');
-  assert.equal(i18n.translateWith(messages, 'fr', 'login', {}), '登录', 'unknown: zh-CN');
+  assert.equal(i18n.translateWith(messages, 'fr', 'title', {}), '客服工作台', 'unknown: zh-CN');
+});
+
+test('every string the workbench page asks for exists in both languages', () => {
+  const fs = require('node:fs');
+  const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+  const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
+  const used = new Set();
+  for (const source of [read('workbench.js'), read('admin-client.js')]) {
+    for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) used.add(m[1]);
+  }
+  for (const m of read('workbench.html').matchAll(/data-i18n(?:-placeholder|-label)?="(\w+)"/g)) {
+    used.add(m[1]);
+  }
+  assert.ok(used.size > 30, `found only ${used.size} keys; the scan is broken`);
+  for (const lang of ['zh-CN', 'en']) {
+    const table = { ...LOGIN_MESSAGES[lang], ...messages[lang] };
+    const missing = [...used].filter((key) => !(key in table));
+    assert.deepEqual(missing, [], `${lang} lacks ${missing.join(', ')}`);
+  }
 });
