@@ -86,7 +86,7 @@ def test_a_holiday_date_stays_a_date(shared_world: World) -> None:
     hours["holidays"].append("2026-10-02")
     assert _upload(t, flow_id, document=document).status_code == 201
     stored = t.call("GET", f"{F}/{flow_id}/versions/2")
-    assert "- '2026-10-02'" in stored["yaml"]
+    assert "holidays: ['2026-10-01', '2026-10-02']" in stored["yaml"]  # quoted: not a date
     flow = LANGUAGE.parse(loads(stored["yaml"]))
     assert flow.nodes["hours"].holidays == [  # type: ignore[attr-defined]
         datetime.date(2026, 10, 1),
