@@ -373,9 +373,11 @@
   // ---- the conversation pane -------------------------------------------------------------
 
   function lineNode(line) {
-    const row = el('div', `wb-line wb-from-${line.from}`);
-    row.dataset.seq = String(line.seq);
     const who = WB.lineSender(line, me ? me.account : '');
+    // a colleague's line sits on the visitor's side, in its own colour: mine stay on the right
+    const colleague = who.name !== undefined ? ' wb-from-colleague' : '';
+    const row = el('div', `wb-line wb-from-${line.from}${colleague}`);
+    row.dataset.seq = String(line.seq);
     const label = who.name === undefined ? t(who.key) : who.name;
     const meta = el('div', 'wb-line-meta', `${label} ${clockTime(line.at)}`);
     row.appendChild(meta);

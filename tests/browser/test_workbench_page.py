@@ -230,6 +230,10 @@ def test_two_agents_invite_leave_send_an_image_and_transfer(
     assert alice.locator(by_bob).inner_text().startswith("Bob ")
     bob.locator(by_bob).wait_for(timeout=WAIT)
     assert bob.locator(by_bob).inner_text().startswith("我 ")
+    # and on Alice's screen his line sits on the other side, in a colleague's colour
+    bobs_line = "#wb-log .wb-from-agent:has-text('一起为您服务')"
+    assert "wb-from-colleague" in (alice.locator(bobs_line).get_attribute("class") or "")
+    assert "wb-from-colleague" not in (bob.locator(bobs_line).get_attribute("class") or "")
 
     # with a colleague in it, Bob may leave
     bob.locator("#wb-actions .wb-leave").click(timeout=WAIT)
