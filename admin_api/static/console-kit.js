@@ -87,7 +87,13 @@
     const inputs = new Map();
     const errors = new Map();
     for (const field of fields) {
-      const row = el('label', `cs-field cs-field-${field.type || 'text'}`);
+      // a list of checkboxes is a group of labels, not one label (its title would tick a box)
+      const group = field.type === 'checks';
+      const row = el(group ? 'div' : 'label', `cs-field cs-field-${field.type || 'text'}`);
+      if (group) {
+        row.setAttribute('role', 'group');
+        row.setAttribute('aria-label', field.label);
+      }
       row.appendChild(el('span', 'cs-field-label', field.label));
       const input = control(field, values ? values[field.name] : undefined);
       input.dataset.name = field.name;
@@ -314,7 +320,8 @@
   /** "12 of 240" paging: `page` = {offset, limit, total}; `go(offset)`. */
   function pager(page, labels, go) {
     const bar = el('div', 'cs-pager');
-    const from = page.total ? page.offset + 1 : 0;
+    if (!page.total) return bar; // the table says there is nothing; no "0-0 of 0"
+    const from = page.offset + 1;
     const to = Math.min(page.total, page.offset + page.limit);
     bar.appendChild(el('span', 'cs-pager-text', labels.range(from, to, page.total)));
     const back = button('', labels.previous, () => go(Math.max(0, page.offset - page.limit)));
