@@ -74,6 +74,13 @@
       if (node.label) box.appendChild(el('div', 'ed-node-label', node.label));
       const preview = EditorState.summary(doc(), id);
       if (preview) box.appendChild(el('div', 'ed-node-summary', preview));
+      // the flow's interrupts that jump here from anywhere, by their keywords
+      for (const jump of interruptsTo(id)) {
+        const words = Array.isArray(jump.keywords) ? jump.keywords.join(', ') : '';
+        const line = el('div', 'ed-node-interrupt', `⚡ ${words}`);
+        line.title = t('interruptHere', { words });
+        box.appendChild(line);
+      }
       const ports = EditorState.ports(schema(), doc(), id);
       if (ports.length) {
         const list = el('ul', 'ed-ports');
@@ -103,6 +110,11 @@
         dot.addEventListener('pointerdown', (event) => startConnect(event, id, dot));
       }
       return box;
+    }
+
+    function interruptsTo(id) {
+      const all = doc().interrupts;
+      return Array.isArray(all) ? all.filter((jump) => jump && jump.goto === id) : [];
     }
 
     /** Where a point of an element is on the stage (unscaled stage pixels). */

@@ -91,6 +91,7 @@
       type_survey: '满意度评价',
       type_end: '结束',
       close: '关闭',
+      interruptHere: '访客在流程中任何时候说出“{words}”都会跳到这里（流程设置中的 interrupts）',
       rollback: '恢复此版本',
       rollbackConfirm: '将版本 {version} 复制为一个新版本并发布？新会话将使用它。',
       rolledBack: '已将版本 {from} 复制为版本 {version} 并发布',
@@ -212,6 +213,9 @@
       type_survey: 'Survey',
       type_end: 'End',
       close: 'Close',
+      interruptHere:
+        'A visitor saying "{words}" anywhere in the flow jumps here (interrupts, in the flow ' +
+        'settings)',
       rollback: 'Roll back to this version',
       rollbackConfirm:
         'Copy version {version} as a new version and publish it? New conversations will use it.',

@@ -64,6 +64,9 @@ def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
     assert "comments" in page.locator("#ed-banner").inner_text()
     page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
     assert node(page, "welcome").locator(".ed-node-start").is_visible()
+    # the flow's interrupt ("转人工", "human", ... from anywhere) shows on the node it jumps to
+    assert "human" in node(page, "to_agent").locator(".ed-node-interrupt").inner_text()
+    assert node(page, "menu").locator(".ed-node-interrupt").count() == 0
     assert page.locator(".ed-edge").count() >= 15  # the flow's arrows are drawn
 
     # Add a message node from the palette: it is selected, and its missing `next` is an error.
