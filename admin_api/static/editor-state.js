@@ -172,11 +172,21 @@
     }));
   }
 
+  /** Read fields by schema and type: reading them resolves the whole schema, and the canvas asks
+   * several times a node per redraw (ports, edges, layout). A loaded schema never changes. */
+  const fieldCache = new WeakMap();
+
   /** The fields of a node type, in schema order, without `type` and `position`; [] for an
-   * unknown type (the server's validator says what is wrong with it). */
+   * unknown type (the server's validator says what is wrong with it). Shared: do not change. */
   function fields(schema, type) {
-    const found = definition(schema, type);
-    return found ? objectFields(schema, found, ['type', 'position']) : [];
+    if (!isObject(schema)) return [];
+    if (!fieldCache.has(schema)) fieldCache.set(schema, new Map());
+    const byType = fieldCache.get(schema);
+    if (!byType.has(type)) {
+      const found = definition(schema, type);
+      byType.set(type, found ? objectFields(schema, found, ['type', 'position']) : []);
+    }
+    return byType.get(type);
   }
 
   /** The flow's top-level fields except `nodes`. */
