@@ -282,7 +282,6 @@
     const picker = groupsPicker(t, refs.groups, row ? row.groups : {});
     const help = refs.groups.length ? t('accounts_groups_help') : t('accounts_groups_none');
     const extra = extraRow('groups', t('accounts_groups'), picker.node, help);
-    let form = null;
     let box = null;
     const submit = async (values) => {
       extra.error.textContent = '';
@@ -292,7 +291,6 @@
       if (v.agent_scope !== 'groups') v.scope_groups = [];
       let result;
       if (creating) {
-        v.password = form.querySelector('[data-name="password"]').value; // as typed, untrimmed
         v.permission_group_id = v.permission_group_id ? Number(v.permission_group_id) : null;
         result = await api('POST', ACCOUNTS, v);
       } else {
@@ -314,7 +312,7 @@
       ? { ...row, permission_group_id: row.permission_group_id || '' }
       : { role: 'agent', permission_group_id: first, site_scope: 'all', agent_scope: 'self' };
     const label = creating ? t('accounts_create') : t('accounts_save');
-    form = kit.form(fields(ctx, row, refs), start, label, submit);
+    const form = kit.form(fields(ctx, row, refs), start, label, submit);
     const anchor =
       form.querySelector('[data-name="permission_group_id"]') ||
       form.querySelector('[data-name="staff_no"]');
@@ -354,15 +352,12 @@
             help: t('accounts_proof_admin_help'),
           },
     ];
-    let form = null;
     let box = null;
-    const submit = async () => {
-      // Passwords as typed: kit.form trims text, and a space is for the API to refuse.
-      const typed = (name) => form.querySelector(`[data-name="${name}"]`).value;
-      if (typed('new_password') !== typed('repeat')) {
+    const submit = async (values) => {
+      if (values.new_password !== values.repeat) {
         return { errors: [{ path: 'repeat', message: t('accounts_repeat_differs') }] };
       }
-      const body = { new_password: typed('new_password'), [proof]: typed(proof) };
+      const body = { new_password: values.new_password, [proof]: values[proof] };
       const path = `${ACCOUNTS}/${encodeURIComponent(row.account)}/password`;
       const result = await api('PUT', path, body);
       if (result.ok) {
@@ -382,7 +377,7 @@
       }
       return refusal(ctx, result, false);
     };
-    form = kit.form(list, {}, t('accounts_change'), submit);
+    const form = kit.form(list, {}, t('accounts_change'), submit);
     box = kit.dialog(t('accounts_password_title', { account: row.account }), form, t('close'));
     return box;
   }

@@ -78,8 +78,9 @@
    * A form: `fields` = [{name, label, type ('text', 'number', 'password', 'select',
    * 'checkbox', 'textarea', 'lines' (one value per line), 'date', 'checks' (several of
    * `options`)), options ([{value, label}]), required, placeholder, help, min, max, maxLength,
-   * readOnly}], `values` the starting values; `onSubmit(values)` may return a problem result
-   * ({errors: [{path, message}]} or {message}) to show, or nothing. Returns the <form>.
+   * readOnly}], `values` the starting values (text is read trimmed, a password as typed);
+   * `onSubmit(values)` may return a problem result ({errors: [{path, message}]} or {message}) to
+   * show, or nothing. Returns the <form>.
    */
   function form(fields, values, submitLabel, onSubmit) {
     const node = el('form', 'cs-form');
@@ -198,6 +199,7 @@
         .filter(Boolean);
     }
     if (type === 'number') return input.value === '' ? null : Number(input.value);
+    if (type === 'password') return input.value; // as typed: a space is the API's to refuse
     return input.value.trim();
   }
 
