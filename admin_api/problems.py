@@ -7,6 +7,7 @@ for invalid input, ``retry_after`` for throttling). No stack trace ever reaches 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,19 @@ MEDIA_TYPE = "application/problem+json"
 ApiProblem = ChannelProblem
 """Raise to answer with a problem: ``ApiProblem(404, "not_found", "no such session")``; the same
 class the channels raise (they may not import this layer)."""
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], *prefix: str) -> list[dict[str, str]]:
+    """Pydantic's errors as the problems' ``errors``: ``{path: "body.steps.0", message}``, the
+    path under ``prefix``, the message without pydantic's "Value error, " (our validators' text
+    reads as written)."""
+    return [
+        {
+            "path": ".".join([*prefix, *(str(p) for p in e.get("loc", ()))]),
+            "message": str(e.get("msg", "")).removeprefix("Value error, "),
+        }
+        for e in errors
+    ]
 
 
 def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
@@ -72,10 +86,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"path": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-            for e in exc.errors()
-        ]
+        errors = field_errors(exc.errors())
         return problem(422, "invalid_input", "the request is not valid", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

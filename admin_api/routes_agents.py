@@ -30,7 +30,7 @@ from chatflow.admin_api.agent_access import (
 from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.admin_api.permissions import resolve_actor
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problems import ApiProblem, field_errors
 from chatflow.admin_api.routes_auth import current_agent
 from chatflow.admin_api.routes_words import word_filters
 from chatflow.engine.config import AgentStatus
@@ -354,9 +354,7 @@ async def agent_message(request: Request, session_id: str, token: str) -> dict[s
     try:
         body = AgentText.model_validate_json(await request.body())
     except ValidationError as exc:
-        errors = [
-            {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
-        ]
+        errors = field_errors(exc.errors())
         raise ApiProblem(422, "invalid_input", "the message is not valid", errors=errors) from None
     if not body.text.strip():
         raise ApiProblem(422, "invalid_input", "'text' must not be blank")
