@@ -19,10 +19,11 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Engine
 
 from chatflow.admin_api.permissions import Actor
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problems import ApiProblem, field_errors
 from chatflow.admin_api.tenants import ApiModel
 from chatflow.engine import flowversions as fv
 from chatflow.engine.errors import Problem
+from chatflow.engine.flow import FlowBase
 from chatflow.engine.flowdump import dump_flow
 from chatflow.engine.yamlsource import MAX_BYTES
 from chatflow.nodes import LANGUAGE
@@ -122,13 +123,7 @@ async def _from_json(raw: bytes) -> FlowText:
     try:
         upload = FlowUpload.model_validate_json(raw)
     except ValidationError as exc:
-        errors = [
-            {
-                "path": ".".join(["body", *map(str, e["loc"])]),
-                "message": e["msg"].removeprefix("Value error, "),
-            }
-            for e in exc.errors()
-        ]
+        errors = field_errors(exc.errors(), "body")
         raise ApiProblem(422, "invalid_input", "the request is not valid", errors=errors) from None
     return FlowText(yaml=await upload_text(upload), note=upload.note)
 
@@ -179,6 +174,13 @@ def _issue(p: Problem) -> IssueOut:
 def check_text(engine: Engine, actor: Actor, flow_id: str, text: str) -> FlowCheck:
     """Check a flow's text as ``chatflow validate`` does, against the merchant's groups, and that
     its id is the URL's."""
+    return _check(engine, actor, flow_id, text)[0]
+
+
+def _check(
+    engine: Engine, actor: Actor, flow_id: str, text: str
+) -> tuple[FlowCheck, FlowBase | None]:
+    """:func:`check_text`, with the flow the check parsed (None when it does not parse)."""
     result = fv.check_flow_text(
         text,
         LANGUAGE,
@@ -197,16 +199,30 @@ def check_text(engine: Engine, actor: Actor, flow_id: str, text: str) -> FlowChe
                 code="flow-id",
             ),
         )
-    return FlowCheck(
+    found = FlowCheck(
         errors=[_issue(p) for p in problems if p.severity == "error"],
         warnings=[_issue(p) for p in problems if p.severity != "error"],
         yaml=text,
     )
+    return found, result.flow
 
 
 def checked(engine: Engine, actor: Actor, flow_id: str, text: str) -> list[IssueOut]:
     """The warnings of a flow that has no error; 422 with every problem otherwise."""
-    found = check_text(engine, actor, flow_id, text)
+    found, _flow = _check(engine, actor, flow_id, text)
+    _refuse_errors(flow_id, found)
+    return found.warnings
+
+
+def checked_flow(engine: Engine, actor: Actor, flow_id: str, text: str) -> FlowBase:
+    """The flow a text without errors parses to (parsed once, by the check); 422 otherwise."""
+    found, flow = _check(engine, actor, flow_id, text)
+    _refuse_errors(flow_id, found)
+    assert flow is not None  # a text without errors parses
+    return flow
+
+
+def _refuse_errors(flow_id: str, found: FlowCheck) -> None:
     if found.errors:
         count = len(found.errors)
         raise ApiProblem(
@@ -216,4 +232,3 @@ def checked(engine: Engine, actor: Actor, flow_id: str, text: str) -> list[Issue
             errors=[e.model_dump() for e in found.errors],
             warnings=[w.model_dump() for w in found.warnings],
         )
-    return found.warnings

@@ -19,15 +19,13 @@ from pydantic import AwareDatetime, Field, field_validator
 from sqlalchemy import Engine
 
 from chatflow.admin_api.agent_access import services_of
-from chatflow.admin_api.flow_upload import FlowUpload, checked, upload_text
+from chatflow.admin_api.flow_upload import FlowUpload, checked_flow, upload_text
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import ApiModel, FlowId, records
-from chatflow.engine.flow import FlowBase
 from chatflow.engine.testfile import Step
 from chatflow.engine.testing import play
 from chatflow.engine.testing.trial import MAX_STEPS, refusals
-from chatflow.engine.yamlsource import loads
 from chatflow.nodes import LANGUAGE
 
 router = APIRouter(prefix="/api/v1/admin", tags=["flows"])
@@ -119,7 +117,7 @@ async def try_flow(
         ]
         raise ApiProblem(422, "invalid_input", "these steps cannot be tried", errors=errors)
     text = await upload_text(body)
-    flow = await to_thread.run_sync(_checked_flow, engine, actor, flow_id, text)
+    flow = await to_thread.run_sync(checked_flow, engine, actor, flow_id, text)
     now = body.now or services_of(request).clock.now().replace(microsecond=0)
     trial = await play(
         LANGUAGE,
@@ -141,9 +139,3 @@ async def try_flow(
         failed=TryFailed(step=failed.step, message=failed.message) if failed else None,
         test_yaml=trial.test_yaml,
     )
-
-
-def _checked_flow(engine: Engine, actor: Actor, flow_id: str, text: str) -> FlowBase:
-    """The flow of a text that passes ``/check``'s check (422 ``invalid_flow`` otherwise)."""
-    checked(engine, actor, flow_id, text)
-    return LANGUAGE.parse(loads(text, f"{flow_id}.flow.yaml"))
