@@ -11,27 +11,23 @@ a ``*.test.yaml`` for ``chatflow test``.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, Field, field_validator
-from sqlalchemy import Engine
 
 from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.flow_upload import FlowUpload, checked_flow, upload_text
-from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.tenants import ApiModel, FlowId, records
+from chatflow.admin_api.routes_flows import Editor, Records
+from chatflow.admin_api.tenants import ApiModel, FlowId
 from chatflow.engine.testfile import Step
 from chatflow.engine.testing import play
 from chatflow.engine.testing.trial import MAX_STEPS, refusals
 from chatflow.nodes import LANGUAGE
 
 router = APIRouter(prefix="/api/v1/admin", tags=["flows"])
-
-Records = Annotated[Engine, Depends(records)]
-Editor = Annotated[Actor, Depends(require("flows", "edit"))]
 
 
 class TryRequest(FlowUpload):
