@@ -132,8 +132,8 @@
       return `M ${from.x} ${from.y} C ${c1}, ${c2}, ${to.x} ${to.y}`;
     }
 
-    function drawEdges(extra) {
-      const paths = [];
+    /** The arrow head every edge ends with; made once, put back by each drawEdges(). */
+    const arrowDefs = (() => {
       const defs = document.createElementNS(SVG, 'defs');
       const marker = document.createElementNS(SVG, 'marker');
       marker.setAttribute('id', 'ed-arrow');
@@ -147,30 +147,56 @@
       tip.setAttribute('d', 'M 0 0 L 10 5 L 0 10 z');
       marker.appendChild(tip);
       defs.appendChild(marker);
-      paths.push(defs);
+      return defs;
+    })();
+
+    function boxesById() {
       const boxes = new Map();
       for (const box of els.nodes.children) boxes.set(box.dataset.id, box);
+      return boxes;
+    }
+
+    /** An edge's `d` from its port's dot (`port`: the dot's data-path) to the target's title
+     * bar, as the boxes stand now; null when either end is not drawn. */
+    function edgeCurve(boxes, from, port, to) {
+      const source = boxes.get(from);
+      const target = boxes.get(to);
+      if (!source || !target) return null;
+      const dot = [...source.querySelectorAll('.ed-port-dot')].find((d) => d.dataset.path === port);
+      if (!dot) return null;
+      const start = onStage(dot.getBoundingClientRect(), 0.5, 0.5);
+      const end = onStage(target.querySelector('.ed-node-head').getBoundingClientRect(), 0, 0.5);
+      return curve(start, { x: end.x - 2, y: end.y });
+    }
+
+    function drawEdges() {
+      const boxes = boxesById();
+      const paths = [arrowDefs];
       for (const edge of EditorState.edges(schema(), doc())) {
-        const source = boxes.get(edge.from);
-        const target = boxes.get(edge.to);
-        if (!source || !target) continue;
-        const dot = [...source.querySelectorAll('.ed-port-dot')].find(
-          (d) => d.dataset.path === JSON.stringify(edge.path),
-        );
-        if (!dot) continue;
-        const from = onStage(dot.getBoundingClientRect(), 0.5, 0.5);
-        const head = target.querySelector('.ed-node-head').getBoundingClientRect();
-        const to = onStage(head, 0, 0.5);
+        const port = JSON.stringify(edge.path);
+        const d = edgeCurve(boxes, edge.from, port, edge.to);
+        if (d === null) continue;
         const path = document.createElementNS(SVG, 'path');
-        path.setAttribute('d', curve(from, { x: to.x - 2, y: to.y }));
+        path.setAttribute('d', d);
         path.setAttribute('class', 'ed-edge');
         path.setAttribute('marker-end', 'url(#ed-arrow)');
         path.dataset.from = edge.from;
         path.dataset.to = edge.to;
+        path.dataset.port = port;
         paths.push(path);
       }
-      if (extra) paths.push(extra);
       els.edges.replaceChildren(...paths);
+    }
+
+    /** While node `id` is dragged only its own arrows move: no edge list, no other arrow read. */
+    function redrawEdgesOf(id) {
+      const boxes = boxesById();
+      for (const path of els.edges.querySelectorAll('.ed-edge')) {
+        const { from, to, port } = path.dataset;
+        if (from !== id && to !== id) continue;
+        const d = edgeCurve(boxes, from, port, to);
+        if (d !== null) path.setAttribute('d', d);
+      }
     }
 
     // ---- pointer gestures: move a node, draw a connection, drop a new node ------------------
@@ -190,7 +216,7 @@
         moved = true;
         box.style.left = `${Math.max(0, from.x + dx)}px`;
         box.style.top = `${Math.max(0, from.y + dy)}px`;
-        drawEdges();
+        redrawEdgesOf(id);
       };
       const onUp = () => {
         box.removeEventListener('pointermove', onMove);
@@ -216,32 +242,30 @@
       const from = onStage(dot.getBoundingClientRect(), 0.5, 0.5);
       const line = document.createElementNS(SVG, 'path');
       line.setAttribute('class', 'ed-edge is-drawing');
+      els.edges.appendChild(line);
       dot.setPointerCapture(event.pointerId);
       const onMove = (e) => {
         const to = onStage({ left: e.clientX, top: e.clientY, width: 0, height: 0 }, 0, 0);
         line.setAttribute('d', curve(from, to));
-        drawEdges(line);
       };
-      const onUp = (e) => {
+      const stop = () => {
         dot.removeEventListener('pointermove', onMove);
         dot.removeEventListener('pointerup', onUp);
-        dot.removeEventListener('pointercancel', onCancel);
+        dot.removeEventListener('pointercancel', stop);
+        line.remove();
+      };
+      const onUp = (e) => {
+        stop();
         const under = document.elementFromPoint(e.clientX, e.clientY);
         const box = under && under.closest('.ed-node');
         if (box && box.dataset.id !== undefined) {
           options.commit(EditorState.connect(schema(), doc(), id, path, box.dataset.id));
           options.select(id);
-        } else drawEdges();
-      };
-      const onCancel = () => {
-        dot.removeEventListener('pointermove', onMove);
-        dot.removeEventListener('pointerup', onUp);
-        dot.removeEventListener('pointercancel', onCancel);
-        drawEdges();
+        }
       };
       dot.addEventListener('pointermove', onMove);
       dot.addEventListener('pointerup', onUp);
-      dot.addEventListener('pointercancel', onCancel);
+      dot.addEventListener('pointercancel', stop);
     }
 
     function onDrop(event) {
