@@ -7,10 +7,11 @@ config, opens the stores, seeds the tenant directory, and mounts every router.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -63,8 +64,22 @@ STAFF_PAGE_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-"""The staff pages' Content-Security-Policy (workbench, flow editor): their own files, images
-and API only, never framed."""
+"""The staff pages' Content-Security-Policy: their own files, images and API only, never
+framed."""
+STAFF_PAGES = ("workbench", "editor", "console")
+"""The staff pages, each served at ``/<name>`` from ``admin_api/static/<name>.html``: the agent
+workbench (docs/workbench.md), the flow editor (docs/editor.md), the admin console
+(docs/console.md)."""
+
+
+def _staff_page(path: Traversable) -> Callable[[], Awaitable[FileResponse]]:
+    """The route answering a staff page, with the staff pages' headers."""
+    headers = {"Content-Security-Policy": STAFF_PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
+
+    async def page() -> FileResponse:
+        return FileResponse(str(path), media_type="text/html", headers=headers)
+
+    return page
 
 
 def load_config(settings: ServeSettings) -> DeploymentConfig:
@@ -191,27 +206,8 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     ui = resources.files("chatflow.admin_api") / "static"
     app.mount("/ui", StaticFiles(directory=str(ui)), name="ui")
 
-    staff_headers = {
-        "Content-Security-Policy": STAFF_PAGE_POLICY,
-        "X-Content-Type-Options": "nosniff",
-    }
-
-    @app.get("/workbench", include_in_schema=False)
-    async def workbench_page() -> FileResponse:
-        """The agent workbench (docs/workbench.md)."""
-        return FileResponse(
-            str(ui / "workbench.html"), media_type="text/html", headers=staff_headers
-        )
-
-    @app.get("/console", include_in_schema=False)
-    async def console_page() -> FileResponse:
-        """The admin console (docs/console.md)."""
-        return FileResponse(str(ui / "console.html"), media_type="text/html", headers=staff_headers)
-
-    @app.get("/editor", include_in_schema=False)
-    async def editor_page() -> FileResponse:
-        """The visual flow editor (docs/editor.md)."""
-        return FileResponse(str(ui / "editor.html"), media_type="text/html", headers=staff_headers)
+    for page in STAFF_PAGES:
+        app.add_api_route(f"/{page}", _staff_page(ui / f"{page}.html"), include_in_schema=False)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
