@@ -144,7 +144,7 @@
     if (cache && cache.account === ctx.me.account) return cache;
     const [probe, sites, groups, agents, rights] = await Promise.all([
       ctx.api('GET', 'api/v1/records?limit=1'),
-      ctx.api('GET', 'api/v1/sites'),
+      ctx.api('GET', 'api/v1/admin/sites'),
       ctx.api('GET', 'api/v1/agents/groups'),
       ctx.api('GET', 'api/v1/agents?include_offline=true'),
       ctx.api('GET', 'api/v1/agents/me/rights'),
