@@ -47,9 +47,30 @@
       drawEdges();
     }
 
-    function nodeBox(id, node, at, index) {
+    /** A box's issue colour and count (the last thing in its title bar), from `index`. */
+    function markIssues(box, index) {
+      const id = box.dataset.id;
       const errors = index.errors.nodes[id] || [];
       const warnings = index.warnings.nodes[id] || [];
+      box.classList.toggle('has-errors', errors.length > 0);
+      box.classList.toggle('has-warnings', !errors.length && warnings.length > 0);
+      const head = box.querySelector('.ed-node-head');
+      const old = head.querySelector('.ed-node-issues');
+      if (old) old.remove();
+      if (errors.length || warnings.length) {
+        const count = el('span', 'ed-node-issues', String(errors.length || warnings.length));
+        count.title = (errors.length ? errors : warnings).map((i) => i.message).join('\n');
+        head.appendChild(count);
+      }
+    }
+
+    /** A check answered: the boxes show its issues (nothing else of them changed). */
+    function showIssues() {
+      const index = options.issues();
+      for (const box of els.nodes.children) markIssues(box, index);
+    }
+
+    function nodeBox(id, node, at, index) {
       const box = el('div', `ed-node ed-type-${node.type}`);
       box.dataset.id = id;
       box.style.left = `${at.x}px`;
@@ -59,18 +80,12 @@
       box.setAttribute('aria-label', `${options.typeName(node.type)} ${id}`);
       if (id === options.selected()) box.classList.add('is-selected');
       if (id === options.trying()) box.classList.add('is-trying');
-      if (errors.length) box.classList.add('has-errors');
-      else if (warnings.length) box.classList.add('has-warnings');
       const head = el('div', 'ed-node-head');
       head.appendChild(el('span', 'ed-node-type', options.typeName(node.type)));
       head.appendChild(el('span', 'ed-node-id', id));
       if (doc().start === id) head.appendChild(el('span', 'ed-node-start', t('startNode')));
-      if (errors.length || warnings.length) {
-        const count = el('span', 'ed-node-issues', String(errors.length || warnings.length));
-        count.title = (errors.length ? errors : warnings).map((i) => i.message).join('\n');
-        head.appendChild(count);
-      }
       box.appendChild(head);
+      markIssues(box, index);
       if (node.label) box.appendChild(el('div', 'ed-node-label', node.label));
       const preview = EditorState.summary(doc(), id);
       if (preview) box.appendChild(el('div', 'ed-node-summary', preview));
@@ -276,7 +291,7 @@
       options.addNode(type, { x: Math.max(0, at.x - 20), y: Math.max(0, at.y - 16) });
     }
 
-    return { render, drawEdges, onDrop };
+    return { render, showIssues, drawEdges, onDrop };
   }
 
   root.EditorCanvas = { create };

@@ -384,8 +384,9 @@
     };
     if (!yamlEdited) els.yaml.value = check.yaml;
     if (!check.errors.length) tryPanel.refresh();
-    canvas.render();
-    renderInspector();
+    // only the issue marks change: a redrawn inspector would drop what is being typed in it
+    canvas.showIssues();
+    renderNotes();
     renderIssues();
   }
 
@@ -633,11 +634,23 @@
     renderInspector();
   }
 
+  /** The node the inspector shows, or null for the flow's settings. */
+  function inspected() {
+    const nodes = doc().nodes;
+    return selected && nodes && selected in nodes ? selected : null;
+  }
+
   function renderInspector() {
     if (!timeline) return;
-    const flow = doc();
-    if (selected && flow.nodes && selected in flow.nodes) nodeInspector(selected);
+    const id = inspected();
+    if (id) nodeInspector(id);
     else flowInspector();
+  }
+
+  /** The inspector's issue notes anew, its form left as it is. */
+  function renderNotes() {
+    const notes = els.inspector.querySelector('.ed-node-notes');
+    if (notes) notes.replaceWith(issueNotes(inspected()));
   }
 
   function heading(text) {
@@ -645,9 +658,7 @@
   }
 
   function flowInspector() {
-    const parts = [heading(t('flowSettings'))];
-    const index = issueIndex();
-    parts.push(issueNotes([...index.errors.flow, ...index.warnings.flow]));
+    const parts = [heading(t('flowSettings')), issueNotes(null)];
     const form = el('div', 'ed-form');
     const onChange = (path, value) => commit(ES.setFlowField(schema, doc(), path, value));
     for (const field of ES.flowFields(schema)) {
@@ -658,7 +669,11 @@
     els.inspector.replaceChildren(...parts);
   }
 
-  function issueNotes(issues) {
+  /** The issues of node `id` (of the flow itself when null), listed above its form. */
+  function issueNotes(id) {
+    const index = issueIndex();
+    const of = (found) => (id === null ? found.flow : found.nodes[id] || []);
+    const issues = [...of(index.errors), ...of(index.warnings)];
     const list = el('ul', 'ed-node-notes');
     for (const issue of issues) {
       const item = el('li', 'ed-note-item', issue.message);
@@ -670,10 +685,7 @@
 
   function nodeInspector(id) {
     const node = doc().nodes[id];
-    const parts = [heading(`${typeName(node.type)} · ${id}`)];
-    const index = issueIndex();
-    const notes = [...(index.errors.nodes[id] || []), ...(index.warnings.nodes[id] || [])];
-    parts.push(issueNotes(notes));
+    const parts = [heading(`${typeName(node.type)} · ${id}`), issueNotes(id)];
 
     const idRow = el('label', 'ed-row');
     idRow.appendChild(el('span', 'ed-row-name', t('nodeId')));
