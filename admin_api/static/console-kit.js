@@ -15,8 +15,9 @@
   /**
    * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
    * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, explain,
-   * kit, me, rights (GET api/v1/agents/me/rights), can(feature, level) (what the API would
-   * allow: hide what it would refuse), route (the hash's parts after the id), navigate(hash)}.
+   * kit, me, probe (the answer to the probe, read at log-in), can(feature, level) (what the API
+   * would allow: hide what it would refuse), route (the hash's parts after the id),
+   * navigate(hash)}.
    */
   function register(section) {
     sections.push(section);

@@ -235,7 +235,7 @@
     container.replaceChildren(
       back,
       title,
-      ...(env.may('exports', 'view') ? [exports] : []),
+      ...(ctx.can('exports', 'view') ? [exports] : []),
       status,
       details(ctx, env, shared, record),
       el('h2', '', t('records_transcript')),

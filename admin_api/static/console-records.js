@@ -138,24 +138,22 @@
 
   let cache = null;
 
-  /** The server's last 30 days as local dates (its clock decides), sites, groups, agents, and
-   * `may(feature, level)` from the account's rights (what it would be refused is not shown). */
+  /** The server's last 30 days as local dates (its clock, in the probe's answer, decides), and
+   * the sites, groups and agents by name. */
   async function context(ctx) {
     if (cache && cache.account === ctx.me.account) return cache;
-    const [probe, sites, groups, agents, rights] = await Promise.all([
-      ctx.api('GET', 'api/v1/records?limit=1'),
+    const probe = ctx.probe;
+    if (!probe.ok) return { error: probe };
+    const [sites, groups, agents] = await Promise.all([
       ctx.api('GET', 'api/v1/admin/sites'),
       ctx.api('GET', 'api/v1/agents/groups'),
       ctx.api('GET', 'api/v1/agents?include_offline=true'),
-      ctx.api('GET', 'api/v1/agents/me/rights'),
     ]);
-    if (!probe.ok) return { error: probe };
     const groupList = groups.ok ? groups.data : [];
     const siteList = sites.ok
       ? sites.data.map((s) => [s.key, s.name || s.key])
       : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
     const end = new Date(probe.data.end);
-    const right = (feature) => (rights.ok ? rights.data.rights[feature] : 'edit');
     cache = {
       account: ctx.me.account,
       today: localDay(end),
@@ -163,7 +161,6 @@
       sites: new Map(siteList),
       groups: new Map(groupList.map((g) => [g.id, g.name])),
       agents: new Map((agents.ok ? agents.data : []).map((a) => [a.account, a.nickname])),
-      may: (feature, level) => right(feature) === 'edit' || (right(feature) === level && !!level),
     };
     return cache;
   }
@@ -318,7 +315,7 @@
     status.setAttribute('role', 'alert');
     const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
     const form = filterForm(view, env, filters);
-    const exports = env.may('exports', 'view') ? [exportBar(view, filters, status)] : [];
+    const exports = ctx.can('exports', 'view') ? [exportBar(view, filters, status)] : [];
     container.replaceChildren(title, form, ...exports, status, results);
     const params = apiParams(filters);
     params.set('limit', String(PAGE));
@@ -350,7 +347,7 @@
       return cell;
     };
     const nowrap = 'cs-nowrap';
-    const editing = env.may('records', 'edit');
+    const editing = ctx.can('records', 'edit');
     const columns = [
       ...(editing ? [{ title: '', cell: pick }] : []),
       {

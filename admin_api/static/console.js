@@ -66,9 +66,11 @@
   };
 
   let me = null;
-  /** GET api/v1/agents/me/rights: {owner, rights: {feature: 'view' | 'edit'}, scopes}. */
-  let rights = { rights: {} };
+  /** GET api/v1/agents/me/rights: {owner, rights: {feature: 'view' | 'edit'}, scopes}; null when
+   * it could not be read: then everything is offered and the API's refusal says why. */
+  let rights = null;
   let allowed = [];
+  const probes = new Map(); // section id -> the answer to its probe, handed to its mount
   let mounted = null;
 
   function toast(text, kind) {
@@ -111,18 +113,20 @@
     els.me.textContent = me.nickname || me.account;
     els.login.hidden = true;
     els.app.hidden = false;
-    const [mine, ...probes] = await Promise.all([
+    const [mine, ...answers] = await Promise.all([
       api('GET', 'api/v1/agents/me/rights'),
       ...kit.sections.map((s) => api('GET', s.probe)),
     ]);
-    if (mine.ok) rights = mine.data;
-    allowed = kit.sections.filter((_, i) => probes[i].ok);
+    rights = mine.ok ? mine.data : null;
+    kit.sections.forEach((s, i) => probes.set(s.id, answers[i]));
+    allowed = kit.sections.filter((s) => probes.get(s.id).ok);
     renderNav();
     route();
   }
 
   /** Whether this account may `level` ('view' or 'edit') `feature`, as the API would answer. */
   function can(feature, level) {
+    if (!rights) return true;
     const right = rights.rights[feature];
     return right === 'edit' || (right === 'view' && (level || 'view') === 'view');
   }
@@ -165,7 +169,7 @@
       explain,
       kit,
       me,
-      rights,
+      probe: probes.get(section.id),
       can,
       route,
       navigate: (hash) => {
