@@ -64,6 +64,11 @@
       }
     }
 
+    /** Marks the box of node `id` (none when null) with `className`, and no other box. */
+    function mark(className, id) {
+      for (const box of els.nodes.children) box.classList.toggle(className, box.dataset.id === id);
+    }
+
     /** A check answered: the boxes show its issues (nothing else of them changed). */
     function showIssues() {
       const index = options.issues();
@@ -291,7 +296,7 @@
       options.addNode(type, { x: Math.max(0, at.x - 20), y: Math.max(0, at.y - 16) });
     }
 
-    return { render, showIssues, drawEdges, onDrop };
+    return { render, mark, showIssues, drawEdges, onDrop };
   }
 
   root.EditorCanvas = { create };

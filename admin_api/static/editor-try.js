@@ -189,6 +189,10 @@
       setTimeout(() => URL.revokeObjectURL(link.href), 10000);
     }
 
+    const isOpen = () => !els.panel.hidden;
+    /** The node the conversation is at while the panel is open, else null. */
+    const node = () => (isOpen() && last ? last.node : null);
+
     /** Opens the panel: the conversation starts again on the flow as it is now. */
     function open() {
       els.panel.hidden = false;
@@ -203,11 +207,11 @@
 
     /** The flow changed: play the same steps again on it. */
     function refresh() {
-      if (!els.panel.hidden) replay();
+      if (isOpen()) replay();
     }
 
     wire();
-    return { open, close, refresh, isOpen: () => !els.panel.hidden };
+    return { open, close, refresh, isOpen, node };
   }
 
   root.EditorTry = { create, SENDERS, ACTIONS };

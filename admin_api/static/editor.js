@@ -79,7 +79,7 @@
     doc: () => doc(),
     zoom: () => zoom,
     selected: () => selected,
-    trying: () => tryNode,
+    trying: () => tryPanel.node(),
     readOnly: () => readOnly,
     issues: () => issueIndex(),
     t,
@@ -88,8 +88,6 @@
     select: (id) => select(id),
     addNode: (type, at) => addNode(type, at),
   });
-  /** The node a Try conversation is at (the canvas marks it), or null. */
-  let tryNode = null;
   const tryPanel = window.EditorTry.create(
     {
       panel: $('ed-try'),
@@ -105,10 +103,7 @@
       t,
       flowId: () => current.id,
       doc: () => doc(),
-      onNode: (id) => {
-        tryNode = id;
-        canvas.render();
-      },
+      onNode: (id) => canvas.mark('is-trying', id),
     },
   );
   const versions = window.EditorVersions.create(
@@ -628,9 +623,7 @@
 
   function select(id) {
     selected = id;
-    for (const box of els.nodes.children) {
-      box.classList.toggle('is-selected', box.dataset.id === id);
-    }
+    canvas.mark('is-selected', id);
     renderInspector();
   }
 
