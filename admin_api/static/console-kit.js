@@ -17,7 +17,8 @@
    * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, explain,
    * kit, me, probe (the answer to the probe, read at log-in), can(feature, level) (what the API
    * would allow: hide what it would refuse), route (the hash's parts after the id),
-   * navigate(hash)}.
+   * navigate(hash)}. A section that is left has its container taken off the page: an answer
+   * that comes after that checks `container.isConnected` and draws nothing.
    */
   function register(section) {
     sections.push(section);

@@ -56,8 +56,7 @@
   ];
   kit.strings(STRINGS);
 
-  const { show } = kit.dialogSlot(); // the dialog this section has open
-  let current = null; // the mounted view: {alive}
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
   const actions = kit.actions;
 
@@ -78,8 +77,6 @@
 
   function mount(container, ctx) {
     const { t, api } = ctx;
-    const view = { alive: true };
-    current = view;
     const editTeam = ctx.can('quick_replies', 'edit');
     const scopes = { personal: t('replies_personal'), team: t('replies_team') };
     // The category filter: '' any, '=<name>' one category ('=' the uncategorised).
@@ -143,7 +140,7 @@
     async function template() {
       status.textContent = '';
       const result = await kit.download(api, `${REPLIES}/template.csv`, 'quick-replies.csv');
-      if (!result.ok && view.alive) status.textContent = ctx.explain(result);
+      if (!result.ok && container.isConnected) status.textContent = ctx.explain(result);
     }
 
     async function reload() {
@@ -155,7 +152,7 @@
         api('GET', `${REPLIES}?${params}`),
         api('GET', `${REPLIES}/categories`),
       ]);
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (cats.ok) fillCategories(cats.data);
       if (!page.ok) {
         results.replaceChildren(el('p', 'cs-form-error', ctx.explain(page)));
@@ -298,10 +295,10 @@
           ? await api('PATCH', `${REPLIES}/${reply.id}`, body)
           : await api('POST', REPLIES, body);
         if (!result.ok) return refusal(result);
-        show(null);
+        closeDialog();
         const title = result.data.title;
         ctx.toast(reply ? t('replies_saved', { title }) : t('replies_created', { title }));
-        if (view.alive) reload();
+        if (container.isConnected) reload();
         return null;
       };
       const starting = reply || { scope: 'team', category: categoryChosen() };
@@ -339,7 +336,7 @@
         const result = await api('DELETE', `${REPLIES}/${reply.id}`);
         if (!result.ok) return ctx.explain(result);
         ctx.toast(t('replies_deleted', { title: reply.title }));
-        if (view.alive) reload();
+        if (container.isConnected) reload();
         return null;
       });
       show(box);
@@ -348,7 +345,7 @@
     /** The bulk import (console-replies-import.js): the list reloads after an import. */
     function importForm() {
       const imported = () => {
-        if (view.alive) reload();
+        if (container.isConnected) reload();
       };
       const options = { editTeam, scopes, template, imported };
       const { title, body } = root.ConsoleRepliesImport.form(ctx, options);
@@ -364,10 +361,6 @@
     order: 70,
     probe: `${REPLIES}?limit=1`,
     mount,
-    unmount() {
-      show(null);
-      if (current) current.alive = false;
-      current = null;
-    },
+    unmount: closeDialog,
   });
 })(typeof self !== 'undefined' ? self : this);

@@ -68,15 +68,12 @@
   ];
   kit.strings(STRINGS);
 
-  const { show } = kit.dialogSlot(); // the dialog this section has open
-  let current = null; // the mounted view: {alive}
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
   const actions = kit.actions;
 
   function mount(container, ctx) {
     const { t, api } = ctx;
-    const view = { alive: true };
-    current = view;
     const editing = ctx.can('tags', 'edit');
     const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
     const bar = el('div', 'cs-toolbar');
@@ -85,15 +82,15 @@
     container.replaceChildren(bar, el('p', 'cs-help', t('tags_help')), results);
 
     const done = (text) => {
-      show(null);
+      closeDialog();
       ctx.toast(text);
-      if (view.alive) reload();
+      if (container.isConnected) reload();
       return null;
     };
 
     async function reload() {
       const groups = await api('GET', GROUPS);
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (!groups.ok) {
         results.replaceChildren(el('p', 'cs-form-error', ctx.explain(groups)));
         return;
@@ -202,7 +199,7 @@
     async function switchMulti(group, said) {
       said.textContent = '';
       const result = await api('PATCH', `${GROUPS}/${group.id}`, { multi: !group.multi });
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (result.ok) {
         done(t('tags_saved', { name: group.name }));
         return;
@@ -232,7 +229,7 @@
         go.disabled = true;
         const result = await api('POST', `${GROUPS}/${group.id}/tags`, { name: wanted });
         go.disabled = false;
-        if (!view.alive) return;
+        if (!container.isConnected) return;
         if (!result.ok) {
           const errors = (result.data && result.data.errors) || [];
           const why = result.status === 409 ? result.message : ctx.explain(result);
@@ -274,10 +271,6 @@
     order: 95,
     probe: GROUPS,
     mount,
-    unmount() {
-      show(null);
-      if (current) current.alive = false;
-      current = null;
-    },
+    unmount: closeDialog,
   });
 })(typeof self !== 'undefined' ? self : this);

@@ -50,16 +50,13 @@
   ];
   kit.strings(STRINGS);
 
-  const { show } = kit.dialogSlot(); // the dialog this section has open
-  let current = null; // the mounted view: {alive}
+  const { show, close: closeDialog } = kit.dialogSlot(); // the dialog this section has open
 
   const path = (visitorId) => `${BLACKLIST}/${encodeURIComponent(visitorId)}`;
   const named = (entry) => entry.name || entry.visitor_id;
 
   function mount(container, ctx) {
     const { t, api } = ctx;
-    const view = { alive: true };
-    current = view;
     const editing = ctx.can('blacklist', 'edit');
     let offset = 0;
     let agents = null; // account -> nickname, read once
@@ -79,7 +76,7 @@
         api('GET', `${BLACKLIST}?limit=${PAGE}&offset=${offset}`),
         agents ? null : api('GET', 'api/v1/agents?include_offline=true'),
       ]);
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (staff) {
         agents = new Map((staff.ok ? staff.data : []).map((a) => [a.account, a.nickname]));
       }
@@ -158,9 +155,9 @@
           if (result.status === 404) return atId(t('blacklist_unknown'));
           return { message: ctx.explain(result) };
         }
-        show(null);
+        closeDialog();
         ctx.toast(t('blacklist_added', { visitor: named(result.data) }));
-        if (view.alive) {
+        if (container.isConnected) {
           offset = 0;
           reload();
         }
@@ -181,7 +178,7 @@
         const result = await api('DELETE', path(entry.visitor_id));
         if (!result.ok && result.status !== 404) return ctx.explain(result); // 404: gone already
         ctx.toast(t('blacklist_removed', { visitor: named(entry) }));
-        if (view.alive) reload();
+        if (container.isConnected) reload();
         return null;
       });
       show(box);
@@ -196,10 +193,6 @@
     order: 90,
     probe: BLACKLIST,
     mount,
-    unmount() {
-      show(null);
-      if (current) current.alive = false;
-      current = null;
-    },
+    unmount: closeDialog,
   });
 })(typeof self !== 'undefined' ? self : this);

@@ -89,8 +89,6 @@
     })[kind];
   const quoted = (words) => words.map((word) => `「${word}」`).join(' ');
 
-  let current = null; // the mounted view: {alive}
-
   function field(label, control) {
     const row = el('label', 'cs-field');
     row.append(el('span', 'cs-field-label', label), control);
@@ -104,8 +102,6 @@
 
   function mount(container, ctx) {
     const { t, api } = ctx;
-    const view = { alive: true };
-    current = view;
     const kind = KINDS.includes(ctx.route[0]) ? ctx.route[0] : 'forbidden';
     const editing = ctx.can('sensitive_words', 'edit');
     const state = { q: '', offset: 0 };
@@ -156,7 +152,7 @@
         go.disabled = true;
         const result = await api('POST', WORDS, { kind, words });
         go.disabled = false;
-        if (!view.alive) return;
+        if (!container.isConnected) return;
         if (!result.ok) {
           const errors = (result.data && result.data.errors) || [];
           const why = [ctx.explain(result), ...errors.map((e) => e.message)].join(' ');
@@ -203,7 +199,7 @@
       params.set('offset', String(state.offset));
       if (state.q) params.set('q', state.q);
       const page = await api('GET', `${WORDS}?${params}`);
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (!page.ok) {
         results.replaceChildren(el('p', 'cs-form-error', ctx.explain(page)));
         return;
@@ -251,7 +247,7 @@
     async function remove(word) {
       status.textContent = '';
       const result = await api('DELETE', `${WORDS}/${word.id}`);
-      if (!view.alive) return;
+      if (!container.isConnected) return;
       if (!result.ok) {
         status.textContent = ctx.explain(result);
         return;
@@ -295,7 +291,7 @@
           sender: sender.value,
         });
         go.disabled = false;
-        if (!view.alive) return;
+        if (!container.isConnected) return;
         const refused = () => [el('p', 'cs-form-error', ctx.explain(result))];
         verdict.replaceChildren(...(result.ok ? said(result.data) : refused()));
       });
@@ -328,9 +324,5 @@
     order: 80,
     probe: `${WORDS}?limit=1`,
     mount,
-    unmount() {
-      if (current) current.alive = false;
-      current = null;
-    },
   });
 })(typeof self !== 'undefined' ? self : this);
