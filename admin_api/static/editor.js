@@ -144,20 +144,24 @@
   let timeline = null;
   /** JSON of the document as last loaded or saved: what "unsaved" compares against. */
   let savedJson = '';
-  /** YAML of the loaded version, comments and all; the YAML tab shows it until a change. */
-  let savedYaml = '';
+  /** The document's YAML as the server writes it; the loaded version's own text (comments and
+   * all) while the document is as loaded. The YAML tab shows it unless typed in. */
+  let docYaml = '';
   let selected = null;
   let readOnly = false;
   let tab = 'canvas';
   let zoom = 1;
-  /** The latest server check: {errors, warnings, yaml, json} (json = the document it checked). */
-  let check = { errors: [], warnings: [], yaml: '', json: '' };
+  /** The issues on screen: {errors, warnings, failed?, json}; json is the document they are
+   * of, '' when they are of no document (a failed check, a save's refusal, the YAML text). */
+  let check = { errors: [], warnings: [], json: '' };
   let checkTimer = null;
   let checkSerial = 0;
-  let yamlEdited = false;
 
   const doc = () => timeline.current();
   const dirty = () => Boolean(timeline) && (current.isNew || JSON.stringify(doc()) !== savedJson);
+  const savedYaml = () => (current.version ? current.version.yaml : '');
+  /** Whether the YAML tab holds text typed there (a textarea reads back \r\n as \n). */
+  const yamlEdited = () => els.yaml.value !== docYaml.replace(/\r\n?/g, '\n');
 
   function toast(text, kind) {
     admin.toast(els.toasts, text, kind);
@@ -259,7 +263,6 @@
       return;
     }
     current = { id: flowId, isNew: false, versions, version };
-    savedYaml = version.yaml;
     resetDocument(version.document);
     renderVersionPicker();
     const url = new URL(location.href);
@@ -272,9 +275,9 @@
     timeline = ES.createHistory(document);
     savedJson = JSON.stringify(document);
     selected = null;
-    yamlEdited = false;
-    check = { errors: [], warnings: [], yaml: savedYaml, json: savedJson };
-    els.yaml.value = savedYaml;
+    check = { errors: [], warnings: [], json: '' };
+    docYaml = savedYaml();
+    els.yaml.value = docYaml;
     render();
     if (tab === 'diff') versions.showDiff();
     scheduleCheck(0);
@@ -356,6 +359,10 @@
       return;
     }
     const json = JSON.stringify(doc());
+    if (json === check.json) {
+      checked(); // the issues on screen are this document's already (an undo and a redo)
+      return;
+    }
     const serial = ++checkSerial;
     const path = `api/v1/admin/flows/${encodeURIComponent(current.id)}/check`;
     const result = await api('POST', path, { document: doc() });
@@ -367,17 +374,14 @@
       return;
     }
     if (!result.ok) {
-      check = { errors: [], warnings: [], yaml: check.yaml, json: '', failed: explain(result) };
+      check = { errors: [], warnings: [], json: '', failed: explain(result) };
       renderIssues();
       return;
     }
-    check = {
-      errors: result.data.errors,
-      warnings: result.data.warnings,
-      yaml: json === savedJson && !current.isNew ? savedYaml : result.data.yaml,
-      json,
-    };
-    if (!yamlEdited) els.yaml.value = check.yaml;
+    check = { errors: result.data.errors, warnings: result.data.warnings, json };
+    const typedIn = yamlEdited();
+    docYaml = json === savedJson && !current.isNew ? savedYaml() : result.data.yaml;
+    if (!typedIn) els.yaml.value = docYaml;
     if (!check.errors.length) tryPanel.refresh();
     // only the issue marks change: a redrawn inspector would drop what is being typed in it
     canvas.showIssues();
@@ -388,7 +392,7 @@
   function refused(result) {
     const data = result.data || {};
     if (result.status === 422 && Array.isArray(data.errors)) {
-      check = { errors: data.errors, warnings: data.warnings || [], yaml: check.yaml, json: '' };
+      check = { errors: data.errors, warnings: data.warnings || [], json: '' };
       render();
       return t('notSavedErrors', { count: data.errors.length });
     }
@@ -457,7 +461,7 @@
       toast(explain(result), 'error');
       return;
     }
-    check = { errors: result.data.errors, warnings: result.data.warnings, yaml: '', json: '' };
+    check = { errors: result.data.errors, warnings: result.data.warnings, json: '' };
     renderIssues();
     if (!check.errors.length) toast(t('yamlFine'), 'info');
   }
@@ -499,7 +503,6 @@
     newFlowForm(false);
     els.newFlowId.value = '';
     current = { id, isNew: true, versions: [], version: null };
-    savedYaml = '';
     const starter = {
       id,
       name: id,
@@ -783,10 +786,9 @@
 
   function showTab(name) {
     if (name === tab) return;
-    if (name === 'canvas' && yamlEdited) {
+    if (name === 'canvas' && yamlEdited()) {
       if (!window.confirm(t('discardYamlEdits'))) return;
-      yamlEdited = false;
-      els.yaml.value = check.yaml;
+      els.yaml.value = docYaml;
     }
     tab = name;
     renderToolbar();
@@ -872,15 +874,11 @@
       }
     });
     els.tryClose.addEventListener('click', closeTry);
-    els.yaml.addEventListener('input', () => {
-      yamlEdited = true;
-    });
     els.yamlCheck.addEventListener('click', checkYaml);
     els.yamlSave.addEventListener('click', saveYaml);
     els.yamlReset.addEventListener('click', () => {
-      yamlEdited = false;
-      els.yaml.value = check.yaml || savedYaml;
-      scheduleCheck(0);
+      els.yaml.value = docYaml;
+      scheduleCheck(0); // the issue list may be the YAML text's
     });
     els.canvas.addEventListener('dragover', (event) => {
       if (event.dataTransfer.types.includes('application/x-chatflow-node')) {
@@ -894,7 +892,7 @@
     });
     document.addEventListener('keydown', onKey);
     window.addEventListener('beforeunload', (event) => {
-      if (dirty() || yamlEdited) {
+      if (dirty() || yamlEdited()) {
         event.preventDefault();
         event.returnValue = '';
       }
