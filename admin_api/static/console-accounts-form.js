@@ -275,7 +275,7 @@
     const { t, api } = ctx;
     const creating = !row;
     if (creating && refs.listed && !refs.permissionGroups.length) {
-      return kit.dialog(t('accounts_new'), needGroup(ctx), t('close'));
+      return kit.dialog(t('accounts_new'), needGroup(ctx));
     }
     const notice = needGroup(ctx);
     notice.hidden = true;
@@ -321,7 +321,7 @@
     linkScope(form, 'agent_scope', 'scope_groups', 'groups');
     form.prepend(notice);
     const title = creating ? t('accounts_new') : t('accounts_edit_title', { account: row.account });
-    box = kit.dialog(title, form, t('close'));
+    box = kit.dialog(title, form);
     return box;
   }
 
@@ -378,7 +378,7 @@
       return refusal(ctx, result, false);
     };
     const form = kit.form(list, {}, t('accounts_change'), submit);
-    box = kit.dialog(t('accounts_password_title', { account: row.account }), form, t('close'));
+    box = kit.dialog(t('accounts_password_title', { account: row.account }), form);
     return box;
   }
 

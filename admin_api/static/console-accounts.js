@@ -64,7 +64,6 @@
     ],
     ['accounts_deleted', '账号 {account} 已删除', 'Account {account} deleted'],
     ['accounts_empty', '还没有账号。', 'No accounts yet.'],
-    ['accounts_cancel', '取消', 'Cancel'],
   ];
   kit.strings(STRINGS);
 
@@ -227,16 +226,10 @@
       return actions(items, 'cs-row-actions');
     }
 
-    const labels = (confirmLabel) => ({
-      confirm: confirmLabel,
-      cancel: t('accounts_cancel'),
-      close: t('close'),
-    });
-
     function disable(row) {
       const title = t('accounts_disable_title', { account: row.account });
       const text = t('accounts_disable_text');
-      const box = kit.confirm(title, text, labels(t('accounts_disable')), async () => {
+      const box = kit.confirm(title, text, t('accounts_disable'), async () => {
         const result = await api('POST', `${path(row)}/disable`);
         if (!result.ok) return result.status === 409 ? result.message : ctx.explain(result);
         done(t('accounts_disabled_done', { account: row.account }));
@@ -255,7 +248,7 @@
     function remove(row) {
       const title = t('accounts_delete_title', { account: row.account });
       const text = t('accounts_delete_text');
-      const box = kit.confirm(title, text, labels(t('accounts_delete')), async () => {
+      const box = kit.confirm(title, text, t('accounts_delete'), async () => {
         const result = await api('DELETE', path(row));
         if (!result.ok) return result.status === 409 ? result.message : ctx.explain(result);
         done(t('accounts_deleted', { account: row.account }));

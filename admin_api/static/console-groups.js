@@ -48,7 +48,6 @@
       groups_empty: '还没有客服分组。',
       groups_create: '创建',
       groups_save: '保存',
-      groups_cancel: '取消',
     },
     en: {
       groups_nav: 'Agent groups',
@@ -91,7 +90,6 @@
       groups_empty: 'No agent groups yet.',
       groups_create: 'Create',
       groups_save: 'Save',
-      groups_cancel: 'Cancel',
     },
   });
 
@@ -208,7 +206,7 @@
       const starting = group || { max_sessions: 5, routing: 'fifo', ring_timeout: 15 };
       const title = group ? t('groups_edit_title', { id: group.id }) : t('groups_new');
       const label = group ? t('groups_save') : t('groups_create');
-      show(kit.dialog(title, kit.form(fields, starting, label, submit), t('close')));
+      show(kit.dialog(title, kit.form(fields, starting, label, submit)));
     }
 
     /** The API's placed 422 errors; a create's 409 (the id is taken) next to the id. */
@@ -217,9 +215,8 @@
     }
 
     function remove(group) {
-      const labels = { confirm: t('groups_delete'), cancel: t('groups_cancel'), close: t('close') };
       const title = t('groups_delete_title', { id: group.id });
-      const box = kit.confirm(title, t('groups_delete_text'), labels, async () => {
+      const box = kit.confirm(title, t('groups_delete_text'), t('groups_delete'), async () => {
         const result = await api('DELETE', path(group));
         if (result.ok) {
           ctx.toast(t('groups_deleted', { id: group.id }));

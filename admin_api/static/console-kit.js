@@ -11,6 +11,7 @@
   const button = (...args) => root.ChatflowAdmin.button(...args);
   const sections = [];
   const messages = { 'zh-CN': {}, en: {} };
+  let t = (key) => key; // the page's translator, once the shell hands it over (useTranslator)
 
   /**
    * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
@@ -33,6 +34,20 @@
       return;
     }
     for (const lang of Object.keys(tables)) Object.assign(messages[lang] || {}, tables[lang]);
+  }
+
+  // The kit's own words: its dialogs' close and cancel, its pager's.
+  strings([
+    ['close', '关闭', 'Close'],
+    ['cancel', '取消', 'Cancel'],
+    ['previous', '上一页', 'Previous'],
+    ['next', '下一页', 'Next'],
+    ['range', '第 {from}-{to} 条，共 {total} 条', '{from}-{to} of {total}'],
+  ]);
+
+  /** The shell hands over the page's translator, which the kit's own words go through. */
+  function useTranslator(translate) {
+    t = translate;
   }
 
   /**
@@ -206,7 +221,7 @@
   }
 
   /** A modal dialog holding `content`; returns {close()}. Esc and the close button close it. */
-  function dialog(title, content, closeLabel) {
+  function dialog(title, content) {
     const shade = el('div', 'cs-shade');
     const box = el('div', 'cs-dialog');
     box.setAttribute('role', 'dialog');
@@ -221,7 +236,7 @@
       if (event.key === 'Escape') close();
     };
     const x = button('cs-dialog-close', '×', close);
-    x.setAttribute('aria-label', closeLabel);
+    x.setAttribute('aria-label', t('close'));
     head.appendChild(x);
     box.append(head, content);
     shade.appendChild(box);
@@ -236,17 +251,17 @@
   }
 
   /**
-   * Asks before a step that cannot be undone: `text`, a danger button and a cancel button
-   * (`labels`: {confirm, cancel, close}). `run()` answers nothing when done (the dialog closes)
-   * or what to show in the dialog instead, text or a Node (a refusal). Returns {close()}.
+   * Asks before a step that cannot be undone: `text`, a danger button saying `confirmLabel` and
+   * a cancel button. `run()` answers nothing when done (the dialog closes) or what to show in the
+   * dialog instead, text or a Node (a refusal). Returns {close()}.
    */
-  function confirm(title, text, labels, run) {
+  function confirm(title, text, confirmLabel, run) {
     const body = el('div', 'cs-confirm');
     const said = el('div', 'cs-form-error');
     said.setAttribute('role', 'alert');
     const row = el('div', 'cs-actions');
     let box = null;
-    const yes = button('ui-danger', labels.confirm, async () => {
+    const yes = button('ui-danger', confirmLabel, async () => {
       yes.disabled = true;
       let answer = null;
       try {
@@ -258,11 +273,11 @@
       else said.replaceChildren(answer instanceof Node ? answer : String(answer));
     });
     yes.dataset.action = 'confirm';
-    const no = button('', labels.cancel, () => box.close());
+    const no = button('', t('cancel'), () => box.close());
     no.dataset.action = 'cancel';
     row.append(yes, no);
     body.append(el('p', '', text), said, row);
-    box = dialog(title, body, labels.close);
+    box = dialog(title, body);
     return box;
   }
 
@@ -322,16 +337,16 @@
   }
 
   /** "12 of 240" paging: `page` = {offset, limit, total}; `go(offset)`. */
-  function pager(page, labels, go) {
+  function pager(page, go) {
     const bar = el('div', 'cs-pager');
-    if (!page.total) return bar; // the table says there is nothing; no "0-0 of 0"
-    const from = page.offset + 1;
-    const to = Math.min(page.total, page.offset + page.limit);
-    bar.appendChild(el('span', 'cs-pager-text', labels.range(from, to, page.total)));
-    const back = button('', labels.previous, () => go(Math.max(0, page.offset - page.limit)));
-    back.disabled = page.offset <= 0;
-    const next = button('', labels.next, () => go(page.offset + page.limit));
-    next.disabled = page.offset + page.limit >= page.total;
+    const { offset, limit, total } = page;
+    if (!total) return bar; // the table says there is nothing; no "0-0 of 0"
+    const range = { from: offset + 1, to: Math.min(total, offset + limit), total };
+    bar.appendChild(el('span', 'cs-pager-text', t('range', range)));
+    const back = button('', t('previous'), () => go(Math.max(0, offset - limit)));
+    back.disabled = offset <= 0;
+    const next = button('', t('next'), () => go(offset + limit));
+    next.disabled = offset + limit >= total;
     bar.append(back, next);
     return bar;
   }
@@ -341,6 +356,7 @@
     messages,
     register,
     strings,
+    useTranslator,
     table,
     form,
     dialog,

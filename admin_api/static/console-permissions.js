@@ -94,7 +94,6 @@
     ],
     ['permissions_create', '创建', 'Create'],
     ['permissions_save', '保存', 'Save'],
-    ['permissions_cancel', '取消', 'Cancel'],
   ];
   kit.strings(STRINGS);
 
@@ -245,7 +244,7 @@
       const title = group
         ? t('permissions_edit_title', { name: group.name })
         : t('permissions_new');
-      box = kit.dialog(title, form, t('close'));
+      box = kit.dialog(title, form);
       show(box);
     }
 
@@ -264,13 +263,9 @@
     }
 
     function remove(group) {
-      const labels = {
-        confirm: t('permissions_delete'),
-        cancel: t('permissions_cancel'),
-        close: t('close'),
-      };
       const title = t('permissions_delete_title', { name: group.name });
-      const box = kit.confirm(title, t('permissions_delete_text'), labels, async () => {
+      const text = t('permissions_delete_text');
+      const box = kit.confirm(title, text, t('permissions_delete'), async () => {
         const result = await api('DELETE', path(group));
         if (result.ok) {
           ctx.toast(t('permissions_deleted', { name: group.name }));

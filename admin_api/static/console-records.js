@@ -283,7 +283,7 @@
       };
       const sure = kit.button(danger ? 'ui-danger' : 'ui-primary', t('records_confirm'), run);
       content.append(el('p', '', question(ids.length)), sure);
-      const dialog = kit.dialog(t('records_title'), content, t('close'));
+      const dialog = kit.dialog(t('records_title'), content);
     };
     const closing = act('close', (n) => t('records_confirmClose', { n }));
     const deleting = act('delete', (n) => t('records_confirmDelete', { n }), true);
@@ -366,16 +366,11 @@
     ];
     const here = { ...query, offset: offset ? String(offset) : '' };
     const open = (r) => ctx.navigate(recordHash(r.session_id, here));
-    const labels = {
-      range: (from, to, total) => t('range', { from, to, total }),
-      previous: t('previous'),
-      next: t('next'),
-    };
     const go = (at) => show(view, listHash({ ...query, offset: at ? String(at) : '' }));
     results.replaceChildren(
       ...(editing ? [batch.bar] : []),
       kit.table(columns, page.items, { empty: t('records_empty'), onRow: open }),
-      kit.pager({ offset: page.offset, limit: page.limit, total: page.total }, labels, go),
+      kit.pager(page, go),
     );
     for (const [i, tr] of [...results.querySelectorAll('tbody tr')].entries()) {
       tr.dataset.session = page.items[i].session_id;

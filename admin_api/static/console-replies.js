@@ -52,7 +52,6 @@
     ['replies_none', '没有符合条件的快捷回复。', 'No quick replies match.'],
     ['replies_create', '创建', 'Create'],
     ['replies_save', '保存', 'Save'],
-    ['replies_cancel', '取消', 'Cancel'],
   ];
   kit.strings(STRINGS);
 
@@ -165,11 +164,6 @@
       }
       const filtered = filter.q || filter.category || filter.scope;
       const none = el('p', 'cs-empty', filtered ? t('replies_none') : t('replies_empty'));
-      const labels = {
-        range: (from, to, total) => t('range', { from, to, total }),
-        previous: t('previous'),
-        next: t('next'),
-      };
       const move = (at) => {
         filter.offset = at;
         reload();
@@ -177,7 +171,7 @@
       const paging = { offset: filter.offset, limit: PAGE, total: page.data.total };
       results.replaceChildren(
         ...(page.data.items.length ? groups(page.data.items) : [none]),
-        kit.pager(paging, labels, move),
+        kit.pager(paging, move),
       );
     }
 
@@ -307,7 +301,7 @@
       if (!reply && !editTeam) node.prepend(el('p', 'cs-help', t('replies_personalHelp')));
       suggestCategories(node);
       const title = reply ? t('replies_editTitle', { title: reply.title }) : t('replies_new');
-      show(kit.dialog(title, node, t('close')));
+      show(kit.dialog(title, node));
     }
 
     /** The category filtered on, as a new reply's starting category. */
@@ -326,13 +320,8 @@
     }
 
     function remove(reply) {
-      const labels = {
-        confirm: t('replies_delete'),
-        cancel: t('replies_cancel'),
-        close: t('close'),
-      };
       const title = t('replies_deleteTitle', { title: reply.title });
-      const box = kit.confirm(title, t('replies_deleteText'), labels, async () => {
+      const box = kit.confirm(title, t('replies_deleteText'), t('replies_delete'), async () => {
         const result = await api('DELETE', `${REPLIES}/${reply.id}`);
         if (!result.ok) return ctx.explain(result);
         ctx.toast(t('replies_deleted', { title: reply.title }));
@@ -349,7 +338,7 @@
       };
       const options = { editTeam, scopes, template, imported };
       const { title, body } = root.ConsoleRepliesImport.form(ctx, options);
-      show(kit.dialog(title, body, t('close')));
+      show(kit.dialog(title, body));
     }
 
     reload();

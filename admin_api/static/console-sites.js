@@ -51,7 +51,6 @@
       sites_empty: '还没有站点。',
       sites_create: '创建',
       sites_save: '保存',
-      sites_cancel: '取消',
     },
     en: {
       sites_nav: 'Sites',
@@ -98,7 +97,6 @@
       sites_empty: 'No sites yet.',
       sites_create: 'Create',
       sites_save: 'Save',
-      sites_cancel: 'Cancel',
     },
   });
 
@@ -271,7 +269,7 @@
       };
       const title = site ? t('sites_edit_title', { key: site.key }) : t('sites_new');
       const node = kit.form(fields, site || {}, site ? t('sites_save') : t('sites_create'), submit);
-      show(kit.dialog(title, node, t('close')));
+      show(kit.dialog(title, node));
     }
 
     /** The embed code and the chat link, served from where this console is (prefix kept). */
@@ -283,7 +281,7 @@
         copyField('embed', t('sites_embed'), code, t('sites_embed_help')),
         copyField('link', t('sites_link'), `${base}chat/${site.key}`, t('sites_link_help')),
       );
-      show(kit.dialog(t('sites_embed_title', { key: site.key }), body, t('close')));
+      show(kit.dialog(t('sites_embed_title', { key: site.key }), body));
     }
 
     function copyField(name, label, value, help) {
@@ -311,13 +309,9 @@
     }
 
     function disable(site) {
-      const labels = {
-        confirm: t('sites_disable_confirm'),
-        cancel: t('sites_cancel'),
-        close: t('close'),
-      };
       const title = t('sites_disable_title', { key: site.key });
-      const box = kit.confirm(title, t('sites_disable_text'), labels, async () => {
+      const text = t('sites_disable_text');
+      const box = kit.confirm(title, text, t('sites_disable_confirm'), async () => {
         const result = await api('POST', `${SITES}/${encodeURIComponent(site.key)}/disable`);
         if (!result.ok) return ctx.explain(result);
         ctx.toast(t('sites_disabled_done', { key: site.key }));

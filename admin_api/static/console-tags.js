@@ -64,7 +64,6 @@
     ['tags_deleted', '“{name}”已删除', '“{name}” deleted'],
     ['tags_create', '创建', 'Create'],
     ['tags_save', '保存', 'Save'],
-    ['tags_cancel', '取消', 'Cancel'],
   ];
   kit.strings(STRINGS);
 
@@ -170,7 +169,7 @@
         return done(t('tags_created', { name: result.data.name }));
       };
       const form = kit.form(fields, { multi: true }, t('tags_create'), submit);
-      show(kit.dialog(t('tags_newGroup'), form, t('close')));
+      show(kit.dialog(t('tags_newGroup'), form));
     }
 
     /** A dialog asking for a new name; `path` is PATCHed with {name}. */
@@ -183,7 +182,7 @@
         return done(t('tags_saved', { name: result.data.name }));
       };
       const form = kit.form(fields, { name }, t('tags_save'), submit);
-      show(kit.dialog(title, form, t('close')));
+      show(kit.dialog(title, form));
     }
 
     function renameGroup(group) {
@@ -242,8 +241,7 @@
     }
 
     function confirmDelete(title, text, path, name) {
-      const labels = { confirm: t('tags_delete'), cancel: t('tags_cancel'), close: t('close') };
-      const box = kit.confirm(title, text, labels, async () => {
+      const box = kit.confirm(title, text, t('tags_delete'), async () => {
         const result = await api('DELETE', path);
         if (!result.ok) return ctx.explain(result);
         return done(t('tags_deleted', { name }));

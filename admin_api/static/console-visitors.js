@@ -46,7 +46,6 @@
     ['blacklist_added', '{visitor} 已加入黑名单', '{visitor} is blacklisted'],
     ['blacklist_empty', '黑名单是空的。', 'The blacklist is empty.'],
     ['blacklist_save', '加入黑名单', 'Blacklist'],
-    ['blacklist_cancel', '取消', 'Cancel'],
   ];
   kit.strings(STRINGS);
 
@@ -109,11 +108,6 @@
           },
         });
       }
-      const labels = {
-        range: (from, to, total) => t('range', { from, to, total }),
-        previous: t('previous'),
-        next: t('next'),
-      };
       const move = (at) => {
         offset = at;
         reload();
@@ -124,7 +118,7 @@
         tr.dataset.visitor = items[i].visitor_id;
       }
       const paging = { offset, limit: PAGE, total: page.data.total };
-      results.replaceChildren(list, kit.pager(paging, labels, move));
+      results.replaceChildren(list, kit.pager(paging, move));
     }
 
     function visitor(entry) {
@@ -164,17 +158,12 @@
         return null;
       };
       const node = kit.form(fields, {}, t('blacklist_save'), submit);
-      show(kit.dialog(t('blacklist_add'), node, t('close')));
+      show(kit.dialog(t('blacklist_add'), node));
     }
 
     function unlist(entry) {
-      const labels = {
-        confirm: t('blacklist_remove'),
-        cancel: t('blacklist_cancel'),
-        close: t('close'),
-      };
       const title = t('blacklist_removeTitle', { visitor: named(entry) });
-      const box = kit.confirm(title, t('blacklist_removeText'), labels, async () => {
+      const box = kit.confirm(title, t('blacklist_removeText'), t('blacklist_remove'), async () => {
         const result = await api('DELETE', path(entry.visitor_id));
         if (!result.ok && result.status !== 404) return ctx.explain(result); // 404: gone already
         ctx.toast(t('blacklist_removed', { visitor: named(entry) }));

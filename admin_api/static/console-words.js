@@ -228,11 +228,6 @@
         });
       }
       const empty = state.q ? t('words_none') : t('words_empty');
-      const labels = {
-        range: (from, to, total) => t('range', { from, to, total }),
-        previous: t('previous'),
-        next: t('next'),
-      };
       const move = (at) => {
         state.offset = at;
         reload();
@@ -240,7 +235,7 @@
       const paging = { offset: state.offset, limit: PAGE, total: page.data.total };
       results.replaceChildren(
         kit.table(columns, page.data.items, { empty }),
-        kit.pager(paging, labels, move),
+        kit.pager(paging, move),
       );
     }
 

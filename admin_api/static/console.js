@@ -20,10 +20,6 @@
       sections: '功能',
       toWorkbench: '客服工作台',
       toEditor: '流程编辑器',
-      close: '关闭',
-      previous: '上一页',
-      next: '下一页',
-      range: '第 {from}-{to} 条，共 {total} 条',
       loading: '正在加载…',
     },
     en: {
@@ -36,10 +32,6 @@
       sections: 'Sections',
       toWorkbench: 'Workbench',
       toEditor: 'Flow editor',
-      close: 'Close',
-      previous: 'Previous',
-      next: 'Next',
-      range: '{from}-{to} of {total}',
       loading: 'Loading…',
     },
   });
@@ -53,6 +45,7 @@
     onExpired: () => expire(),
   });
   const { lang, t, client, showLogin } = page;
+  kit.useTranslator(t);
   const api = client.api;
   const $ = (id) => document.getElementById(id);
   const els = {
