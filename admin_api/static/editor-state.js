@@ -487,17 +487,24 @@
 
   // ---- what the page shows ----
 
-  /** Server issues ({path: '$.nodes.<id>...'}) grouped by node; the rest belong to the flow. */
+  /** `$.nodes.<id>`, or `$.nodes['<id>']` for an id that is no identifier (the server's paths). */
+  const NODE_AT = /^\$\.nodes(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\['([^']*)'\]|\["([^"]*)"\])(?=$|[.[])/;
+
+  /** The node a server issue ({path}) is about, or null when it is about the flow. */
+  function issueNode(issue) {
+    const match = NODE_AT.exec(typeof issue.path === 'string' ? issue.path : '');
+    return match ? (match[1] ?? match[2] ?? match[3]) : null;
+  }
+
+  /** Server issues grouped by node (issueNode); the rest belong to the flow. */
   function issuesByNode(issues) {
     const out = { nodes: {}, flow: [] };
-    const at = /^\$\.nodes(?:\.([A-Za-z_][A-Za-z0-9_-]*)|\['([^']*)'\]|\["([^"]*)"\])(?=$|[.[])/;
     for (const issue of issues || []) {
-      const match = at.exec(typeof issue.path === 'string' ? issue.path : '');
-      if (!match) {
+      const id = issueNode(issue);
+      if (id === null) {
         out.flow.push(issue);
         continue;
       }
-      const id = match[1] ?? match[2] ?? match[3];
       if (!has(out.nodes, id)) put(out.nodes, id, []);
       out.nodes[id].push(issue);
     }
@@ -583,6 +590,7 @@
     move,
     setField,
     setFlowField,
+    issueNode,
     issuesByNode,
     summary,
     createHistory,

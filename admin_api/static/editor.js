@@ -742,10 +742,6 @@
       });
     }
     els.issuesTitle.className = `ed-issues-title${errors.length ? ' has-errors' : ''}`;
-    const nodeOf = (issue) => {
-      const found = /^\$\.nodes\.([A-Za-z0-9_][A-Za-z0-9_-]*)/.exec(issue.path || '');
-      return found ? found[1] : null;
-    };
     const rows = [];
     for (const [kind, list] of [
       ['error', errors],
@@ -753,7 +749,7 @@
     ]) {
       for (const issue of list) {
         const item = el('li', `ed-issue ed-issue-${kind}`);
-        const id = nodeOf(issue);
+        const id = ES.issueNode(issue);
         const where = id ? id : issue.path || '';
         item.appendChild(el('span', 'ed-issue-where', where));
         item.appendChild(el('span', 'ed-issue-text', issue.message));

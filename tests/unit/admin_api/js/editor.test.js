@@ -522,6 +522,18 @@ test('issuesByNode: by the node in the path, the rest to the flow', () => {
   );
   assert.deepEqual(paths(out.flow), ['$.nodes', '$.start', '$.interrupts[0].goto', '$']);
   assert.equal(out.nodes.menu[0], issues[1], 'the issues themselves');
+  // the issue list names the same node as the boxes do, one issue at a time
+  assert.deepEqual(issues.map(E.issueNode), [
+    'to-agent_2',
+    'menu',
+    'menu',
+    'menu_2',
+    '1st',
+    null,
+    null,
+    null,
+    null,
+  ]);
 });
 
 test('summary: the first telling field, on one line, at most 60 characters', () => {
