@@ -194,9 +194,18 @@
     return objectFields(schema, schema, ['nodes']);
   }
 
+  const matches = (pattern, id) =>
+    typeof id === 'string' && typeof pattern === 'string' && new RegExp(pattern).test(id);
+
+  /** Whether `id` may name a node (the schema's pattern of node ids). */
   function validId(schema, id) {
-    const pattern = own(own(own(own(schema, 'properties'), 'nodes'), 'propertyNames'), 'pattern');
-    return typeof id === 'string' && typeof pattern === 'string' && new RegExp(pattern).test(id);
+    const nodes = own(own(schema, 'properties'), 'nodes');
+    return matches(own(own(nodes, 'propertyNames'), 'pattern'), id);
+  }
+
+  /** Whether `id` may name a flow (the schema's pattern of the flow's `id`). */
+  function validFlowId(schema, id) {
+    return matches(own(own(own(schema, 'properties'), 'id'), 'pattern'), id);
   }
 
   // ---- the graph ----
@@ -579,6 +588,7 @@
     fields,
     flowFields,
     validId,
+    validFlowId,
     ports,
     edges,
     layout,

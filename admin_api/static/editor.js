@@ -491,7 +491,7 @@
   function createFlow(event) {
     event.preventDefault();
     const id = els.newFlowId.value.trim();
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(id)) {
+    if (!ES.validFlowId(schema, id)) {
       els.newFlowError.textContent = t('badFlowId');
       return;
     }

@@ -402,6 +402,15 @@ test('validId follows the schema pattern of node ids', () => {
   assert.ok(!E.validId(schema, undefined));
 });
 
+test('validFlowId follows the schema pattern of flow ids, stricter than node ids', () => {
+  assert.ok(E.validFlowId(schema, 'spring_sale'));
+  assert.ok(E.validFlowId(schema, '2024-promo'));
+  assert.ok(!E.validFlowId(schema, 'SpringSale'), 'lowercase only');
+  assert.ok(!E.validFlowId(schema, 'a b'));
+  assert.ok(!E.validFlowId(schema, ''));
+  assert.ok(!E.validFlowId(schema, undefined));
+});
+
 test('connect sets a port; disconnecting deletes an optional key and blanks a required one', () => {
   const flow = reception();
   let doc = E.connect(schema, flow, 'menu', ['options', 1, 'next'], 'goodbye');
