@@ -258,35 +258,29 @@
     return bar;
   }
 
-  function batchBar(view, chosen, status) {
+  /** Close or delete the chosen records, after a confirmation; a refusal shows in its dialog. */
+  function batchBar(view, chosen) {
     const { ctx } = view;
     const { t } = ctx;
-    const act = (action, question, danger) => () => {
+    const act = (action, question) => () => {
       const ids = [...chosen];
       if (!ids.length) return;
-      const content = el('div', 'cs-section');
       const run = async () => {
-        sure.disabled = true;
         const body = { session_ids: ids };
         const result = await ctx.api('POST', `api/v1/records/batch/${action}`, body);
-        dialog.close();
-        if (!view.alive) return;
-        if (!result.ok) {
-          status.textContent = ctx.explain(result);
-          return;
-        }
+        if (!result.ok) return ctx.explain(result);
         const done = { done: result.data.success_count, failed: result.data.failure_count };
         const why = result.data.failed.map((f) => `${f.session_id.slice(0, 8)}: ${f.detail}`);
         const kind = done.failed ? 'warning' : 'info';
         ctx.toast([t('records_batchDone', done), ...why].join(' · '), kind);
-        mountView(view.container, ctx, location.hash);
+        if (view.alive) mountView(view.container, ctx, location.hash);
+        return null;
       };
-      const sure = kit.button(danger ? 'ui-danger' : 'ui-primary', t('records_confirm'), run);
-      content.append(el('p', '', question(ids.length)), sure);
-      const dialog = kit.dialog(t('records_title'), content);
+      const text = question(ids.length);
+      showDialog(kit.confirm(t('records_title'), text, t('records_confirm'), run));
     };
     const closing = act('close', (n) => t('records_confirmClose', { n }));
-    const deleting = act('delete', (n) => t('records_confirmDelete', { n }), true);
+    const deleting = act('delete', (n) => t('records_confirmDelete', { n }));
     const close = kit.button('cs-records-close', t('records_close'), closing);
     const remove = kit.button('cs-records-delete', t('records_delete'), deleting);
     const bar = el('div', 'cs-actions');
@@ -330,7 +324,7 @@
     }
     const page = answer.data;
     const chosen = new Set();
-    const batch = batchBar(view, chosen, status);
+    const batch = batchBar(view, chosen);
     const pick = (row) => {
       const box = Object.assign(el('input', 'cs-records-pick'), { type: 'checkbox' });
       box.setAttribute('aria-label', t('records_selectRow'));
@@ -380,6 +374,7 @@
   // ---- the section -----------------------------------------------------------------------------
 
   let current = null;
+  const { show: showDialog, close: closeDialog } = kit.dialogSlot(); // a batch's confirmation
 
   // What the record view (console-records-view.js) uses from here.
   const shared = {
@@ -408,6 +403,7 @@
       mountView(container, ctx, `#${hash}`);
     },
     unmount() {
+      closeDialog();
       if (current) current.alive = false;
       current = null;
     },
