@@ -287,26 +287,27 @@
 
   /** Every edit goes through here: one undo step, a redraw and a server check. */
   function commit(next) {
-    if (readOnly || !next || JSON.stringify(next) === JSON.stringify(doc())) return;
-    timeline.push(next);
-    if (selected && !(selected in (next.nodes || {}))) selected = null;
-    render();
-    scheduleCheck(CHECK_DELAY_MS);
+    if (readOnly || !next) return;
+    const before = doc();
+    if (timeline.push(next) === before) return; // the same document: no step, no redraw
+    changed();
   }
 
   function undo() {
     if (!timeline || !timeline.canUndo()) return;
     timeline.undo();
-    afterTimeTravel();
+    changed();
   }
 
   function redo() {
     if (!timeline || !timeline.canRedo()) return;
     timeline.redo();
-    afterTimeTravel();
+    changed();
   }
 
-  function afterTimeTravel() {
+  /** The document on screen changed: a selection it no longer has goes, all is redrawn and
+   * checked. */
+  function changed() {
     if (selected && !(selected in (doc().nodes || {}))) selected = null;
     render();
     scheduleCheck(CHECK_DELAY_MS);
@@ -314,15 +315,13 @@
 
   function addNode(type, at) {
     const result = ES.addNode(schema, doc(), type, at || visibleCentre());
+    selected = result.id;
     commit(result.doc);
-    select(result.id);
   }
 
   function removeSelected() {
     if (!selected || readOnly) return;
     commit(ES.removeNode(schema, doc(), selected));
-    selected = null;
-    render();
   }
 
   function autoLayout() {
