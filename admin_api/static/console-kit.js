@@ -52,7 +52,8 @@
 
   /**
    * A table: `columns` = [{title, cell(row) -> text | Node, className?}], `rows`; `options`:
-   * {empty (text when there are no rows), onRow(row) (the row is clickable)}.
+   * {empty (text when there are no rows), onRow(row) (the row is clickable), rowData(row) (the
+   * <tr>'s data-* attributes, {name: value}: how tests and scripts find a row)}.
    */
   function table(columns, rows, options) {
     const opts = options || {};
@@ -66,6 +67,7 @@
     const body = el('tbody');
     for (const row of rows) {
       const tr = el('tr');
+      if (opts.rowData) Object.assign(tr.dataset, opts.rowData(row));
       for (const column of columns) {
         const td = el('td', column.className);
         const value = column.cell(row);

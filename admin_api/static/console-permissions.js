@@ -203,10 +203,7 @@
         { title: t('permissions_feature'), cell: (row) => features[row.feature] },
         ...LEVELS.map((level) => ({ title: levels[level], cell: cell(level) })),
       ];
-      const node = kit.table(columns, rows);
-      node.querySelectorAll('tbody tr').forEach((tr, i) => {
-        tr.dataset.feature = FEATURES[i];
-      });
+      const node = kit.table(columns, rows, { rowData: (row) => ({ feature: row.feature }) });
       const read = () => {
         const chosenNow = radios.filter((r) => r.checked && r.value !== 'none');
         return Object.fromEntries(chosenNow.map((r) => [r.dataset.feature, r.value]));

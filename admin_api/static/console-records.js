@@ -363,12 +363,13 @@
     const go = (at) => show(view, listHash({ ...query, offset: at ? String(at) : '' }));
     results.replaceChildren(
       ...(editing ? [batch.bar] : []),
-      kit.table(columns, page.items, { empty: t('records_empty'), onRow: open }),
+      kit.table(columns, page.items, {
+        empty: t('records_empty'),
+        onRow: open,
+        rowData: (r) => ({ session: r.session_id }),
+      }),
       kit.pager(page, go),
     );
-    for (const [i, tr] of [...results.querySelectorAll('tbody tr')].entries()) {
-      tr.dataset.session = page.items[i].session_id;
-    }
   }
 
   // ---- the section -----------------------------------------------------------------------------

@@ -235,11 +235,7 @@
               : '',
         });
       }
-      const node = kit.table(columns, items);
-      for (const [i, tr] of [...node.querySelectorAll('tbody tr')].entries()) {
-        tr.dataset.reply = String(items[i].id);
-      }
-      return node;
+      return kit.table(columns, items, { rowData: (r) => ({ reply: r.id }) });
     }
 
     function content(reply) {

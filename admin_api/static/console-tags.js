@@ -135,10 +135,8 @@
             ),
         });
       }
-      const list = kit.table(columns, group.tags, { empty: t('tags_noTags') });
-      for (const [i, tr] of [...list.querySelectorAll('tbody tr')].entries()) {
-        tr.dataset.tag = String(group.tags[i].id);
-      }
+      const rowData = (tag) => ({ tag: tag.id });
+      const list = kit.table(columns, group.tags, { empty: t('tags_noTags'), rowData });
       box.append(head, said, list);
       if (editing) box.appendChild(addTag(group, said));
       return box;

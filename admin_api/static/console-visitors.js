@@ -112,11 +112,8 @@
         offset = at;
         reload();
       };
-      const items = page.data.items;
-      const list = kit.table(columns, items, { empty: t('blacklist_empty') });
-      for (const [i, tr] of [...list.querySelectorAll('tbody tr')].entries()) {
-        tr.dataset.visitor = items[i].visitor_id;
-      }
+      const rowData = (b) => ({ visitor: b.visitor_id });
+      const list = kit.table(columns, page.data.items, { empty: t('blacklist_empty'), rowData });
       const paging = { offset, limit: PAGE, total: page.data.total };
       results.replaceChildren(list, kit.pager(paging, move));
     }
