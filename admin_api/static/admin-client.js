@@ -1,5 +1,6 @@
-/* chatflow staff pages (the workbench, the flow editor): what they share. A REST client that
- * carries the account's bearer token, the login form, and the few DOM helpers every page uses.
+/* chatflow staff pages (the workbench, the flow editor, the console): what they share. A REST
+ * client that carries the account's bearer token, the login form, and the few DOM helpers
+ * every page uses (elements, buttons, toasts, a file download).
  * Text always reaches the page through textContent, never as markup. Exposed as
  * window.ChatflowAdmin. */
 (function (root) {
@@ -51,6 +52,17 @@
     node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     container.appendChild(node);
     setTimeout(() => node.remove(), TOAST_MS);
+  }
+
+  /** Hands `blob` to the browser as a download named `name`. */
+  function saveFile(blob, name) {
+    const link = el('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
   /** Fills every `data-i18n`, `data-i18n-placeholder` and `data-i18n-label` of the page. */
@@ -226,6 +238,7 @@
     el,
     button,
     toast,
+    saveFile,
     translatePage,
     createClient,
     bindLogin,

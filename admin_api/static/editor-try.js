@@ -7,7 +7,7 @@
 (function (root) {
   'use strict';
 
-  const { el, button } = root.ChatflowAdmin;
+  const { el, button, saveFile } = root.ChatflowAdmin;
   const SENDERS = {
     visitor: 'tryFrom_visitor',
     bot: 'tryFrom_bot',
@@ -180,13 +180,7 @@
     function save() {
       if (!last || !last.test_yaml) return;
       const blob = new Blob([last.test_yaml], { type: 'text/yaml' });
-      const link = el('a');
-      link.href = URL.createObjectURL(blob);
-      link.download = `${options.flowId()}.try.test.yaml`;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      saveFile(blob, `${options.flowId()}.try.test.yaml`);
     }
 
     const isOpen = () => !els.panel.hidden;
