@@ -208,5 +208,5 @@
     return { open, close, refresh, isOpen, node };
   }
 
-  root.EditorTry = { create, SENDERS, ACTIONS };
+  root.EditorTry = { create };
 })(typeof self !== 'undefined' ? self : this);
