@@ -113,11 +113,6 @@
     return { ...problem, errors: errors.filter((e) => !mine.includes(e)) };
   }
 
-  /** The API's placed 422 errors; a taken account name next to the account field. */
-  function refusal(ctx, result, creating) {
-    return kit.refusal(result, ctx.explain, creating ? 'account' : null);
-  }
-
   /** A tick and a priority (1-5) per agent group; reads as {group id: priority}. */
   function groupsPicker(t, groups, chosen) {
     const node = el('div'); // a line per group
@@ -300,7 +295,8 @@
       if (!result.ok) {
         notice.hidden = result.code !== 'permission_group_required';
         if (!notice.hidden) return { errors: [] };
-        return place(refusal(ctx, result, creating), 'groups', extra.error);
+        const taken = creating ? 'account' : null; // a taken account name at its field
+        return place(kit.refusal(result, ctx.explain, taken), 'groups', extra.error);
       }
       box.close();
       const account = result.data.account;
@@ -375,7 +371,7 @@
         const after = Number((result.data && result.data.retry_after) || header) || 0;
         return { message: t('accounts_locked', { seconds: Math.ceil(after) }) };
       }
-      return refusal(ctx, result, false);
+      return kit.refusal(result, ctx.explain);
     };
     const form = kit.form(list, {}, t('accounts_change'), submit);
     box = kit.dialog(t('accounts_password_title', { account: row.account }), form);

@@ -196,7 +196,7 @@
         const result = group
           ? await api('PATCH', path(group), body)
           : await api('POST', GROUPS, body);
-        if (!result.ok) return refusal(result, !group);
+        if (!result.ok) return kit.refusal(result, ctx.explain, group ? null : 'id');
         closeDialog();
         const id = result.data.id;
         ctx.toast(group ? t('groups_saved', { id }) : t('groups_created', { id }));
@@ -207,11 +207,6 @@
       const title = group ? t('groups_edit_title', { id: group.id }) : t('groups_new');
       const label = group ? t('groups_save') : t('groups_create');
       show(kit.dialog(title, kit.form(fields, starting, label, submit)));
-    }
-
-    /** The API's placed 422 errors; a create's 409 (the id is taken) next to the id. */
-    function refusal(result, creating) {
-      return kit.refusal(result, ctx.explain, creating ? 'id' : null);
     }
 
     function remove(group) {

@@ -246,12 +246,6 @@
       return cell;
     }
 
-    function refusal(result) {
-      const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-      if (result.status === 422 && errors.length) return { errors };
-      return { message: ctx.explain(result) };
-    }
-
     function replyForm(reply) {
       const fields = [
         {
@@ -284,7 +278,7 @@
         const result = reply
           ? await api('PATCH', `${REPLIES}/${reply.id}`, body)
           : await api('POST', REPLIES, body);
-        if (!result.ok) return refusal(result);
+        if (!result.ok) return kit.refusal(result, ctx.explain);
         closeDialog();
         const title = result.data.title;
         ctx.toast(reply ? t('replies_saved', { title }) : t('replies_created', { title }));

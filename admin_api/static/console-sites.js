@@ -104,11 +104,6 @@
 
   const actions = kit.actions;
 
-  /** A refused call for kit.form: a create's taken key (409 `conflict`) under the key. */
-  function refusal(ctx, result, takenField) {
-    return kit.refusal(result, ctx.explain, takenField);
-  }
-
   /** The clipboard when the page may use it, else the selection and the old copy command. */
   async function copyText(input) {
     input.select();
@@ -260,7 +255,7 @@
         const result = site
           ? await api('PATCH', `${SITES}/${encodeURIComponent(site.key)}`, body)
           : await api('POST', SITES, body);
-        if (!result.ok) return refusal(ctx, result, site ? null : 'key');
+        if (!result.ok) return kit.refusal(result, ctx.explain, site ? null : 'key');
         closeDialog();
         const key = result.data.key;
         ctx.toast(site ? t('sites_saved', { key }) : t('sites_created', { key }));

@@ -142,14 +142,6 @@
       return box;
     }
 
-    /** Where the API's refusal goes: 422s and a taken name (409) at the field. */
-    function refusal(result, field) {
-      const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-      if (result.status === 422 && errors.length) return { errors };
-      if (result.status === 409) return { errors: [{ path: field, message: result.message }] };
-      return { message: ctx.explain(result) };
-    }
-
     const required = (name) => ({ errors: [{ path: name, message: t('tags_required') }] });
 
     function newGroup() {
@@ -163,7 +155,7 @@
         const tags = [...new Set(values.tags)];
         const body = { name: values.name, multi: values.multi, tags };
         const result = await api('POST', GROUPS, body);
-        if (!result.ok) return refusal(result, 'name');
+        if (!result.ok) return kit.refusal(result, ctx.explain, 'name');
         return done(t('tags_created', { name: result.data.name }));
       };
       const form = kit.form(fields, { multi: true }, t('tags_create'), submit);
@@ -176,7 +168,7 @@
       const submit = async (values) => {
         if (!values.name) return required('name');
         const result = await api('PATCH', path, { name: values.name });
-        if (!result.ok) return refusal(result, 'name');
+        if (!result.ok) return kit.refusal(result, ctx.explain, 'name');
         return done(t('tags_saved', { name: result.data.name }));
       };
       const form = kit.form(fields, { name }, t('tags_save'), submit);

@@ -140,12 +140,8 @@
         const atId = (message) => ({ errors: [{ path: 'visitor_id', message }] });
         if (!values.visitor_id) return atId(t('blacklist_required'));
         const result = await api('PUT', path(values.visitor_id), { reason: values.reason });
-        if (!result.ok) {
-          const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-          if (result.status === 422 && errors.length) return { errors };
-          if (result.status === 404) return atId(t('blacklist_unknown'));
-          return { message: ctx.explain(result) };
-        }
+        if (result.status === 404) return atId(t('blacklist_unknown'));
+        if (!result.ok) return kit.refusal(result, ctx.explain);
         closeDialog();
         ctx.toast(t('blacklist_added', { visitor: named(result.data) }));
         if (container.isConnected) {
