@@ -13,6 +13,8 @@
   const TYPING_VISIBLE_MS = 5000;
   const LINE_LIMIT = 500;
   const STATUSES = ['free', 'busy', 'rest', 'arrange', 'not_ready'];
+  /** The statuses an agent gives a reason for (shown to colleagues); the others carry none. */
+  const REASON_STATUSES = ['busy', 'rest', 'not_ready'];
   const PHASE_ORDER = { ringing: 0, active: 1, ended: 2, gone: 2 };
 
   /** A badge's text: '' for none, the count, or '99+' (seed 000). */
@@ -318,6 +320,7 @@
     TYPING_VISIBLE_MS,
     LINE_LIMIT,
     STATUSES,
+    REASON_STATUSES,
     unreadLabel,
     secondsLeft,
     hashQuery,

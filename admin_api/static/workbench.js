@@ -295,7 +295,7 @@
     }
     els.status.value = status;
     els.status.className = `wb-status-${status}`;
-    els.reason.hidden = status !== 'rest' && status !== 'not_ready' && status !== 'busy';
+    els.reason.hidden = !WB.REASON_STATUSES.includes(status);
     if (document.activeElement !== els.reason) els.reason.value = board.state.reason || '';
   }
 
@@ -303,7 +303,7 @@
     const status = els.status.value;
     const body = { status };
     const reason = els.reason.value.trim();
-    if (reason && status !== 'free' && status !== 'offline') body.reason = reason;
+    if (reason && WB.REASON_STATUSES.includes(status)) body.reason = reason;
     const result = await api('PUT', 'api/v1/agents/me/status', body);
     if (!result.ok) {
       toast(explain(result), 'error');
@@ -770,7 +770,7 @@
     els.logout.addEventListener('click', logout);
     els.status.addEventListener('change', changeStatus);
     els.reason.addEventListener('change', () => {
-      if (els.status.value !== 'free') changeStatus();
+      if (WB.REASON_STATUSES.includes(els.status.value)) changeStatus();
     });
     els.composer.addEventListener('submit', (event) => {
       event.preventDefault();

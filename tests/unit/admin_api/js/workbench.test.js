@@ -242,6 +242,11 @@ test("the '#' lookup finds the word at the caret and puts the reply in its place
   assert.equal(next.caret, 3 + '退款将在 3 个工作日内到账'.length);
 });
 
+test('a reason goes with some statuses only, each one the agent can pick', () => {
+  assert.ok(WB.REASON_STATUSES.every((status) => WB.STATUSES.includes(status)));
+  assert.ok(!WB.REASON_STATUSES.includes('free') && !WB.REASON_STATUSES.includes('arrange'));
+});
+
 test('every string exists in both languages and the chat page lookup fills them', () => {
   assert.deepEqual(Object.keys(messages.en).sort(), Object.keys(messages['zh-CN']).sort());
   for (const status of WB.STATUSES.concat(['offline'])) {
