@@ -93,26 +93,6 @@
   ];
   kit.strings(STRINGS);
 
-  /** A form row kit.form has no control for: its label, `node`, help and an error line. */
-  function extraRow(name, label, node, help) {
-    const row = el('div', 'cs-field');
-    node.dataset.name = name;
-    row.append(el('span', 'cs-field-label', label), node);
-    if (help) row.appendChild(el('span', 'cs-help', help));
-    const error = el('span', 'cs-field-error');
-    error.setAttribute('role', 'alert');
-    row.appendChild(error);
-    return { row, error };
-  }
-
-  /** Shows a problem's errors at `name` under its extra row and leaves the rest to kit.form. */
-  function place(problem, name, error) {
-    const errors = Array.isArray(problem.errors) ? problem.errors : [];
-    const mine = errors.filter((e) => String(e.path || '').split('.').includes(name));
-    error.textContent = mine.map((e) => e.message).join(' ');
-    return { ...problem, errors: errors.filter((e) => !mine.includes(e)) };
-  }
-
   /** A tick and a priority (1-5) per agent group; reads as {group id: priority}. */
   function groupsPicker(t, groups, chosen) {
     const node = el('div'); // a line per group
@@ -187,9 +167,17 @@
     return body;
   }
 
-  /** The fields of a new account (`row` null) or of a changed one; the owner's are its profile. */
+  /** The fields of a new account (`row` null) or of a changed one; the owner's are its profile
+   * and its agent groups. */
   function fields(ctx, row, refs) {
     const { t } = ctx;
+    const groupsField = {
+      name: 'groups',
+      label: t('accounts_groups'),
+      type: 'custom',
+      control: groupsPicker(t, refs.groups, row ? row.groups : {}),
+      help: refs.groups.length ? t('accounts_groups_help') : t('accounts_groups_none'),
+    };
     const list = [];
     if (!row) {
       const account = { name: 'account', label: t('accounts_account'), required: true };
@@ -201,7 +189,7 @@
     list.push({ ...nickname, required: true, help: t('accounts_nickname_help') });
     const staff = { name: 'staff_no', label: t('accounts_staff_no'), maxLength: 20 };
     list.push({ ...staff, required: true, help: t('accounts_staff_no_help') });
-    if (row && row.owner) return list;
+    if (row && row.owner) return [...list, groupsField];
     const roles = [
       { value: 'agent', label: t('accounts_role_agent') },
       { value: 'supervisor', label: t('accounts_role_supervisor') },
@@ -221,6 +209,7 @@
     const group = { name: 'permission_group_id', label: t('accounts_permission_group') };
     if (options.length || refs.listed) list.push({ ...group, type: 'select', options });
     else list.push({ ...group, type: 'number', min: 1, help: t('accounts_group_id') });
+    list.push(groupsField);
     list.push({
       name: 'site_scope',
       label: t('accounts_site_scope'),
@@ -274,14 +263,10 @@
     }
     const notice = needGroup(ctx);
     notice.hidden = true;
-    const picker = groupsPicker(t, refs.groups, row ? row.groups : {});
-    const help = refs.groups.length ? t('accounts_groups_help') : t('accounts_groups_none');
-    const extra = extraRow('groups', t('accounts_groups'), picker.node, help);
     let box = null;
     const submit = async (values) => {
-      extra.error.textContent = '';
       notice.hidden = true;
-      const v = { ...values, groups: picker.read() };
+      const v = { ...values };
       if (v.site_scope !== 'chosen') v.sites = [];
       if (v.agent_scope !== 'groups') v.scope_groups = [];
       let result;
@@ -295,8 +280,7 @@
       if (!result.ok) {
         notice.hidden = result.code !== 'permission_group_required';
         if (!notice.hidden) return { errors: [] };
-        const taken = creating ? 'account' : null; // a taken account name at its field
-        return place(kit.refusal(result, ctx.explain, taken), 'groups', extra.error);
+        return kit.refusal(result, ctx.explain, creating ? 'account' : null); // a taken name
       }
       box.close();
       const account = result.data.account;
@@ -309,10 +293,6 @@
       : { role: 'agent', permission_group_id: first, site_scope: 'all', agent_scope: 'self' };
     const label = creating ? t('accounts_create') : t('accounts_save');
     const form = kit.form(fields(ctx, row, refs), start, label, submit);
-    const anchor =
-      form.querySelector('[data-name="permission_group_id"]') ||
-      form.querySelector('[data-name="staff_no"]');
-    anchor.closest('.cs-field').after(extra.row);
     linkScope(form, 'site_scope', 'sites', 'chosen');
     linkScope(form, 'agent_scope', 'scope_groups', 'groups');
     form.prepend(notice);

@@ -96,8 +96,9 @@
   /**
    * A form: `fields` = [{name, label, type ('text', 'number', 'password', 'select',
    * 'checkbox', 'textarea', 'lines' (one value per line), 'date', 'checks' (several of
-   * `options`)), options ([{value, label}]), required, placeholder, help, min, max, maxLength,
-   * readOnly}], `values` the starting values (text is read trimmed, a password as typed);
+   * `options`), 'custom' (the section's own `control`: {node, read()})), options ([{value,
+   * label}]), required, placeholder, help, min, max, maxLength, readOnly}], `values` the starting
+   * values (text is read trimmed, a password as typed);
    * `onSubmit(values)` may return a problem result ({errors: [{path, message}]} or {message}) to
    * show, or nothing. Returns the <form>.
    */
@@ -107,15 +108,18 @@
     const inputs = new Map();
     const errors = new Map();
     for (const field of fields) {
-      // a list of checkboxes is a group of labels, not one label (its title would tick a box)
-      const group = field.type === 'checks';
+      // several controls are a group, not one label (its title would tick the first box)
+      const group = field.type === 'checks' || field.type === 'custom';
       const row = el(group ? 'div' : 'label', `cs-field cs-field-${field.type || 'text'}`);
       if (group) {
         row.setAttribute('role', 'group');
         row.setAttribute('aria-label', field.label);
       }
       row.appendChild(el('span', 'cs-field-label', field.label));
-      const input = control(field, values ? values[field.name] : undefined);
+      const input =
+        field.type === 'custom'
+          ? field.control.node
+          : control(field, values ? values[field.name] : undefined);
       input.dataset.name = field.name;
       row.appendChild(input);
       if (field.help) row.appendChild(el('span', 'cs-help', field.help));
@@ -207,6 +211,7 @@
 
   function read(field, input) {
     const type = field.type || 'text';
+    if (type === 'custom') return field.control.read();
     if (type === 'checkbox') return input.checked;
     if (type === 'checks') {
       return [...input.querySelectorAll('input:checked')].map((box) => box.value);

@@ -212,23 +212,22 @@
     }
 
     function groupForm(group) {
-      const name = { name: 'name', label: t('permissions_name'), required: true };
-      const fields = [{ ...name, maxLength: 64 }];
-      const grid = matrix(group ? group.permissions : {});
-      const row = el('div', 'cs-field');
-      grid.node.dataset.name = 'permissions';
-      const error = el('span', 'cs-field-error');
-      error.setAttribute('role', 'alert');
-      const help = el('span', 'cs-help', t('permissions_matrix_help'));
-      row.append(el('span', 'cs-field-label', t('permissions_rights')), help, grid.node, error);
+      const fields = [
+        { name: 'name', label: t('permissions_name'), required: true, maxLength: 64 },
+        {
+          name: 'permissions',
+          label: t('permissions_rights'),
+          type: 'custom',
+          control: matrix(group ? group.permissions : {}),
+          help: t('permissions_matrix_help'),
+        },
+      ];
       let box = null;
       const submit = async (values) => {
-        error.textContent = '';
-        const body = { name: values.name, permissions: grid.read() };
         const result = group
-          ? await api('PATCH', path(group), body)
-          : await api('POST', GROUPS, body);
-        if (!result.ok) return refusal(result, error);
+          ? await api('PATCH', path(group), values)
+          : await api('POST', GROUPS, values);
+        if (!result.ok) return kit.refusal(result, ctx.explain, 'name'); // a taken name at it
         box.close();
         const name = result.data.name;
         ctx.toast(group ? t('permissions_saved', { name }) : t('permissions_created', { name }));
@@ -237,26 +236,11 @@
       };
       const label = group ? t('permissions_save') : t('permissions_create');
       const form = kit.form(fields, group || {}, label, submit);
-      form.querySelector('.cs-field').after(row);
       const title = group
         ? t('permissions_edit_title', { name: group.name })
         : t('permissions_new');
       box = kit.dialog(title, form);
       show(box);
-    }
-
-    /** 422 errors at their fields (the rights' under the matrix); a taken name at the name. */
-    function refusal(result, matrixError) {
-      const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-      if (result.status === 422 && errors.length) {
-        const mine = errors.filter((e) => String(e.path || '').split('.').includes('permissions'));
-        matrixError.textContent = mine.map((e) => e.message).join(' ');
-        return { errors: errors.filter((e) => !mine.includes(e)) };
-      }
-      if (result.status === 409 && result.code === 'conflict') {
-        return { errors: [{ path: 'name', message: result.message }] };
-      }
-      return { message: ctx.explain(result) };
     }
 
     function remove(group) {
