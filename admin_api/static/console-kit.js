@@ -343,6 +343,27 @@
     return { message: result.status === 409 ? result.message : explain(result) };
   }
 
+  const pad = (n) => String(n).padStart(2, '0');
+
+  /** YYYY-MM-DD of `date` in the browser's zone (what a date input holds). */
+  function localDay(date) {
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  }
+
+  /** Local midnight of 'YYYY-MM-DD' plus `days`, as ISO with the browser's offset on that date:
+   * how the records and statistics routes are asked for whole local days. */
+  function midnight(day, days) {
+    const [y, m, d] = day.split('-').map(Number);
+    const at = new Date(y, m - 1, d + (days || 0));
+    const offset = -at.getTimezoneOffset();
+    const abs = Math.abs(offset);
+    const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+    return `${localDay(at)}T00:00:00${zone}`;
+  }
+
+  /** The browser's IANA zone, for the times an export writes. */
+  const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
   /** "12 of 240" paging: `page` = {offset, limit, total}; `go(offset)`. */
   function pager(page, go) {
     const bar = el('div', 'cs-pager');
@@ -373,6 +394,9 @@
     actions,
     dialogSlot,
     refusal,
+    localDay,
+    midnight,
+    timeZone,
     el,
     button,
   };

@@ -212,7 +212,7 @@
     const status = el('p', 'cs-form-error cs-records-status');
     status.setAttribute('role', 'alert');
     const exportAs = (format) => () => {
-      const params = new URLSearchParams({ format, tz: shared.zone() });
+      const params = new URLSearchParams({ format, tz: kit.timeZone() });
       shared.exportFile(view, `${path}/export?${params}`, status);
     };
     const exports = el('div', 'cs-actions');

@@ -99,18 +99,6 @@
 
   const listHash = (query) => `#records${queryPart(query)}`;
   const recordHash = (id, query) => `#records/${encodeURIComponent(id)}${queryPart(query)}`;
-  const pad = (n) => String(n).padStart(2, '0');
-  const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-
-  /** Local midnight of 'YYYY-MM-DD' (plus `days`) as an ISO datetime with the browser's offset. */
-  function midnight(day, days) {
-    const [y, m, d] = day.split('-').map(Number);
-    const at = new Date(y, m - 1, d + (days || 0));
-    const off = -at.getTimezoneOffset();
-    const sign = off < 0 ? '-' : '+';
-    const zone = `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-    return `${localDay(at)}T00:00:00${zone}`;
-  }
 
   /** The API's query of the filters: whole local days; empty filters left out. */
   function apiParams(filters) {
@@ -118,8 +106,8 @@
     for (const key of FILTERS) {
       const value = (filters[key] || '').trim();
       if (!value) continue;
-      if (key === 'start') params.set('start', midnight(value));
-      else if (key === 'end') params.set('end', midnight(value, 1));
+      if (key === 'start') params.set('start', kit.midnight(value));
+      else if (key === 'end') params.set('end', kit.midnight(value, 1));
       else params.set(key, value);
     }
     return params;
@@ -131,8 +119,6 @@
     if (!timeOnly) Object.assign(options, { year: 'numeric', month: '2-digit', day: '2-digit' });
     return new Date(iso).toLocaleString(lang, options);
   }
-
-  const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
   // ---- what every view needs once: today's range and the filters' choices ---------------------
 
@@ -156,8 +142,8 @@
     const end = new Date(probe.data.end);
     cache = {
       account: ctx.me.account,
-      today: localDay(end),
-      since: localDay(new Date(end.getTime() - 30 * DAY)),
+      today: kit.localDay(end),
+      since: kit.localDay(new Date(end.getTime() - 30 * DAY)),
       sites: new Map(siteList),
       groups: new Map(groupList.map((g) => [g.id, g.name])),
       agents: new Map((agents.ok ? agents.data : []).map((a) => [a.account, a.nickname])),
@@ -246,7 +232,7 @@
       const params = apiParams(filters);
       params.set('format', format);
       if (box.checked) params.set('transcripts', 'true');
-      params.set('tz', zone());
+      params.set('tz', kit.timeZone());
       exportFile(view, `api/v1/records/export?${params}`, status);
     };
     const bar = el('div', 'cs-actions');
@@ -378,9 +364,7 @@
   const { show: showDialog, close: closeDialog } = kit.dialogSlot(); // a batch's confirmation
 
   // What the record view (console-records-view.js) uses from here.
-  const shared = {
-    context, when, zone, named, agentsOf, statusLabel, closedLabel, listHash, exportFile,
-  };  // prettier-ignore
+  const shared = { context, when, named, agentsOf, statusLabel, closedLabel, listHash, exportFile };
 
   /** Shows the list or a record for `hash` ('#records/...') in `container`. */
   function mountView(container, ctx, hash) {

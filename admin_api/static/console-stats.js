@@ -115,29 +115,11 @@
   const decimal = (value) => (missing(value) ? NONE : Number(value).toFixed(1));
   const pad = (n) => String(n).padStart(2, '0');
 
-  /** YYYY-MM-DD of `date` in the browser's time zone (what a date input holds). */
-  function dayOf(date) {
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  }
-
-  /** Local midnight of `day` + `plus` days, as ISO with the browser's offset on that date. */
-  function midnight(day, plus) {
-    const [y, m, d] = day.split('-').map(Number);
-    const at = new Date(y, m - 1, d + plus);
-    const offset = -at.getTimezoneOffset();
-    const abs = Math.abs(offset);
-    const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-    return `${dayOf(at)}T00:00:00${zone}`;
-  }
-
   /** An API time as "YYYY-MM-DD hh:mm" in the browser's zone. */
   function moment(iso) {
     const at = new Date(iso);
-    return `${dayOf(at)} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
+    return `${kit.localDay(at)} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
   }
-
-  /** The browser's IANA zone, for the times written in an export. */
-  const zone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
   /** The shown section (its context, dates, nodes, timer); `alive` turns false on unmount. */
   let current = null;
@@ -231,8 +213,8 @@
   /** The statistics routes' query: the dates as local midnights, the filters chosen. */
   function query(s) {
     const params = new URLSearchParams();
-    if (s.start) params.set('start', midnight(s.start, 0));
-    if (s.end) params.set('end', midnight(s.end, 1));
+    if (s.start) params.set('start', kit.midnight(s.start));
+    if (s.end) params.set('end', kit.midnight(s.end, 1));
     for (const name of FILTERS) if (s.els[name].value) params.set(name, s.els[name].value);
     return params;
   }
@@ -254,8 +236,8 @@
       s.els.byGroup.replaceChildren();
       return;
     }
-    s.els.start.value = s.start || dayOf(new Date(agents.data.start));
-    s.els.end.value = s.end || dayOf(new Date(agents.data.end));
+    s.els.start.value = s.start || kit.localDay(new Date(agents.data.start));
+    s.els.end.value = s.end || kit.localDay(new Date(agents.data.end));
     s.els.span.textContent = t('stats_span', {
       from: moment(agents.data.start),
       to: moment(agents.data.end),
@@ -269,7 +251,7 @@
     const params = query(s);
     params.set('by', by);
     params.set('format', format);
-    params.set('tz', zone());
+    params.set('tz', kit.timeZone());
     trigger.disabled = true;
     try {
       const result = await kit.download(api, `api/v1/stats/export?${params}`, `stats.${format}`);
