@@ -134,6 +134,20 @@
     readOnly: () => readOnly,
     nodes: () => Object.keys((timeline && doc().nodes) || {}),
   });
+  const inspector = window.EditorInspector.create(els.inspector, {
+    schema: () => schema,
+    doc: () => doc(),
+    readOnly: () => readOnly,
+    issues: () => issueIndex(),
+    t,
+    typeName: (type) => typeName(type),
+    fieldRow,
+    commit: (next) => commit(next),
+    renamed: (id) => {
+      selected = id;
+    },
+    remove: () => removeSelected(),
+  });
 
   /** The flow JSON schema (GET api/v1/admin/flow-schema). */
   let schema = null;
@@ -637,95 +651,12 @@
   }
 
   function renderInspector() {
-    if (!timeline) return;
-    const id = inspected();
-    if (id) nodeInspector(id);
-    else flowInspector();
+    if (timeline) inspector.render(inspected());
   }
 
   /** The inspector's issue notes anew, its form left as it is. */
   function renderNotes() {
-    const notes = els.inspector.querySelector('.ed-node-notes');
-    if (notes) notes.replaceWith(issueNotes(inspected()));
-  }
-
-  function heading(text) {
-    return el('h2', 'ed-inspector-title', text);
-  }
-
-  function flowInspector() {
-    const parts = [heading(t('flowSettings')), issueNotes(null)];
-    const form = el('div', 'ed-form');
-    const onChange = (path, value) => commit(ES.setFlowField(schema, doc(), path, value));
-    for (const field of ES.flowFields(schema)) {
-      if (field.name === 'id') continue;
-      form.appendChild(fieldRow(field, [field.name], doc()[field.name], onChange));
-    }
-    parts.push(form);
-    els.inspector.replaceChildren(...parts);
-  }
-
-  /** The issues of node `id` (of the flow itself when null), listed above its form. */
-  function issueNotes(id) {
-    const index = issueIndex();
-    const of = (found) => (id === null ? found.flow : found.nodes[id] || []);
-    const issues = [...of(index.errors), ...of(index.warnings)];
-    const list = el('ul', 'ed-node-notes');
-    for (const issue of issues) {
-      const item = el('li', 'ed-note-item', issue.message);
-      list.appendChild(item);
-    }
-    list.hidden = !issues.length;
-    return list;
-  }
-
-  function nodeInspector(id) {
-    const node = doc().nodes[id];
-    const parts = [heading(`${typeName(node.type)} · ${id}`), issueNotes(id)];
-
-    const idRow = el('label', 'ed-row');
-    idRow.appendChild(el('span', 'ed-row-name', t('nodeId')));
-    const idInput = el('input', 'ed-input');
-    idInput.value = id;
-    idInput.id = 'ed-node-id';
-    idInput.maxLength = 64;
-    idInput.readOnly = readOnly;
-    const idError = el('span', 'ed-field-error');
-    idInput.addEventListener('change', () => {
-      const wanted = idInput.value.trim();
-      if (wanted === id) return;
-      const result = ES.renameNode(schema, doc(), id, wanted);
-      if (result.error) {
-        idError.textContent = t(`rename_${result.error}`);
-        return;
-      }
-      selected = wanted;
-      commit(result.doc);
-    });
-    idRow.appendChild(idInput);
-    idRow.appendChild(idError);
-    parts.push(idRow);
-
-    const actions = el('div', 'ed-actions');
-    if (doc().start !== id) {
-      actions.appendChild(
-        button('ed-make-start', t('makeStart'), () =>
-          commit(ES.setFlowField(schema, doc(), ['start'], id)),
-        ),
-      );
-    }
-    const remove = button('ui-danger ed-delete', t('deleteNode'), removeSelected);
-    actions.appendChild(remove);
-    for (const b of actions.children) b.disabled = readOnly;
-    parts.push(actions);
-
-    const form = el('div', 'ed-form');
-    const onChange = (path, value) => commit(ES.setField(schema, doc(), id, path, value));
-    for (const field of ES.fields(schema, node.type)) {
-      form.appendChild(fieldRow(field, [field.name], node[field.name], onChange));
-    }
-    parts.push(form);
-    els.inspector.replaceChildren(...parts);
+    inspector.renderNotes(inspected());
   }
 
   // ---- issues ---------------------------------------------------------------------------

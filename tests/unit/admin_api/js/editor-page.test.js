@@ -29,6 +29,7 @@ function keysUsed() {
     'editor.js',
     'editor-canvas.js',
     'editor-fields.js',
+    'editor-inspector.js',
     'editor-try.js',
     'editor-versions.js',
     'admin-client.js',
