@@ -15,11 +15,12 @@
 
   /**
    * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
-   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, toast, explain,
-   * kit, me, probe (the answer to the probe, read at log-in), can(feature, level) (what the API
-   * would allow: hide what it would refuse), route (the hash's parts after the id),
-   * navigate(hash)}. A section that is left has its container taken off the page: an answer
-   * that comes after that checks `container.isConnected` and draws nothing.
+   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, basePath (the
+   * deployment's prefix ending in '/', where api/ and static/ are), toast, explain, kit, me,
+   * probe (the answer to the probe, read at log-in), can(feature, level) (what the API would
+   * allow: hide what it would refuse), route (the hash's parts after the id), navigate(hash)}.
+   * A section that is left has its container taken off the page: an answer that comes after
+   * that checks `container.isConnected` and draws nothing.
    */
   function register(section) {
     sections.push(section);

@@ -49,9 +49,8 @@
     })[s] || s;
 
   /** The URL of an image line's `[图片] <url>` when it is this deployment's own image. */
-  function imageUrl(value) {
+  function imageUrl(value, base) {
     if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
-    const base = location.pathname.replace(/console\/?$/, '');
     let url;
     try {
       url = new URL(value, location.href);
@@ -63,9 +62,9 @@
   }
 
   /** Puts `text` into `node`; an image line's URL becomes a link to the image. */
-  function lineText(node, text, t) {
+  function lineText(node, text, ctx) {
     const image = /^(\[图片\] )(\S+)([\s\S]*)$/.exec(text);
-    const url = image ? imageUrl(image[2]) : null;
+    const url = image ? imageUrl(image[2], ctx.basePath) : null;
     if (!url) {
       node.textContent = text;
       return;
@@ -74,7 +73,7 @@
     link.href = url;
     link.target = '_blank';
     link.rel = 'noopener noreferrer';
-    link.title = t('records_image');
+    link.title = ctx.t('records_image');
     node.append(document.createTextNode(image[1]), link, document.createTextNode(image[3]));
   }
 
@@ -101,7 +100,7 @@
     if (search && search.seq === message.seq) {
       row.classList.add('is-current');
       markText(text, message.text, search);
-    } else lineText(text, message.text, t);
+    } else lineText(text, message.text, ctx);
     row.append(time, el('span', 'cs-line-who', who.filter(Boolean).join(' ')), text);
     return row;
   }

@@ -269,7 +269,7 @@
 
     /** The embed code and the chat link, served from where this console is (prefix kept). */
     function embed(site) {
-      const base = location.origin + location.pathname.replace(/console\/?$/, '');
+      const base = location.origin + ctx.basePath;
       const code = `<script src="${base}static/widget.js" data-site="${site.key}" async></script>`;
       const body = el('div', 'cs-form');
       body.append(

@@ -44,7 +44,7 @@
     offline: 'offline',
     onExpired: () => expire(),
   });
-  const { lang, t, client, showLogin } = page;
+  const { lang, t, basePath, client, showLogin } = page;
   kit.useTranslator(t);
   const api = client.api;
   const $ = (id) => document.getElementById(id);
@@ -158,6 +158,7 @@
       api,
       t,
       lang,
+      basePath,
       toast,
       explain,
       kit,
