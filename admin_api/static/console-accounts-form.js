@@ -108,14 +108,9 @@
       box.value = id;
       box.checked = id in chosen;
       tick.append(box, document.createTextNode(name === id ? id : `${name} (${id})`));
-      const priority = el('select', 'cs-input');
+      const levels = [1, 2, 3, 4, 5].map((n) => [n, t('accounts_priority', { n })]);
+      const priority = kit.select(levels, chosen[id] || 1);
       priority.setAttribute('aria-label', t('accounts_priority_of', { group: name }));
-      for (let n = 1; n <= 5; n += 1) {
-        const option = el('option', '', t('accounts_priority', { n }));
-        option.value = String(n);
-        priority.appendChild(option);
-      }
-      priority.value = String(chosen[id] || 1);
       priority.disabled = !box.checked;
       box.addEventListener('change', () => {
         priority.disabled = !box.checked;

@@ -164,17 +164,28 @@
     return node;
   }
 
+  /** <option>s of [value, label] pairs; one without a label shows its value. */
+  function options(pairs) {
+    return pairs.map(([value, label]) => {
+      const node = el('option', '', label || value);
+      node.value = String(value);
+      return node;
+    });
+  }
+
+  /** A <select> of [value, label] pairs with `value` chosen. */
+  function select(pairs, value) {
+    const node = el('select', 'cs-input');
+    node.append(...options(pairs));
+    if (value !== undefined && value !== null) node.value = String(value);
+    return node;
+  }
+
   function control(field, value) {
     const type = field.type || 'text';
     let input;
     if (type === 'select') {
-      input = el('select', 'cs-input');
-      for (const option of field.options || []) {
-        const item = el('option', '', option.label);
-        item.value = String(option.value);
-        input.appendChild(item);
-      }
-      if (value !== undefined && value !== null) input.value = String(value);
+      input = select((field.options || []).map((option) => [option.value, option.label]), value);
     } else if (type === 'checks') {
       input = el('span', 'cs-checks');
       const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
@@ -395,6 +406,8 @@
     actions,
     dialogSlot,
     refusal,
+    select,
+    options,
     localDay,
     midnight,
     timeZone,

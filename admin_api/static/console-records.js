@@ -175,22 +175,15 @@
       form.appendChild(row);
     };
     const input = (type) => Object.assign(el('input'), { type });
-    const select = (pairs) => {
-      const node = el('select');
-      for (const [value, label] of pairs) {
-        node.appendChild(Object.assign(el('option', '', label || value), { value }));
-      }
-      return node;
-    };
     add('start', t('records_start'), input('date'));
     add('end', t('records_end'), input('date'));
-    add('site', t('records_site'), select(choices([...env.sites])));
-    add('group', t('records_group'), select(choices([...env.groups])));
-    add('agent', t('records_agent'), select(choices([...env.agents])));
+    add('site', t('records_site'), kit.select(choices([...env.sites])));
+    add('group', t('records_group'), kit.select(choices([...env.groups])));
+    add('agent', t('records_agent'), kit.select(choices([...env.agents])));
     const statuses = ['bot', 'queued', 'with_agent', 'ended'].map((s) => [s, statusLabel(t, s)]);
-    add('status', t('records_status'), select(choices(statuses)));
+    add('status', t('records_status'), kit.select(choices(statuses)));
     const closers = ['client', 'seat', 'admin', 'timer'].map((s) => [s, closedLabel(t, s)]);
-    add('closed_by', t('records_closedBy'), select(choices(closers)));
+    add('closed_by', t('records_closedBy'), kit.select(choices(closers)));
     add('rating', t('records_rating'), Object.assign(input('number'), { min: '0', max: '10' }));
     const q = Object.assign(input('search'), { maxLength: 100, placeholder: t('records_qHint') });
     add('q', t('records_q'), q);

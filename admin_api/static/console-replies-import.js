@@ -34,15 +34,6 @@
   ];
   kit.strings(STRINGS);
 
-  function select(pairs, value) {
-    const node = el('select', 'cs-input');
-    for (const [key, label] of pairs) {
-      node.appendChild(Object.assign(el('option', '', label), { value: key }));
-    }
-    node.value = value;
-    return node;
-  }
-
   /**
    * The import dialog's content: `options` = {editTeam (the team scope is offered), scopes (their
    * labels), template() (downloads the template), imported() (the list reloads)}.
@@ -51,15 +42,8 @@
     const { t, api } = ctx;
     const { editTeam, scopes } = options;
     const body = el('div', 'cs-form cs-replies-import');
-    const kind = select(
-      editTeam
-        ? [
-            ['team', scopes.team],
-            ['personal', scopes.personal],
-          ]
-        : [['personal', scopes.personal]],
-      editTeam ? 'team' : 'personal',
-    );
+    const team = editTeam ? [['team', scopes.team]] : [];
+    const kind = kit.select([...team, ['personal', scopes.personal]]); // the first is chosen
     kind.dataset.name = 'scope';
     const file = Object.assign(el('input', 'cs-input'), { type: 'file' });
     file.accept = '.csv,.xlsx,text/csv';

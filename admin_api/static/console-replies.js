@@ -65,15 +65,6 @@
     return row;
   }
 
-  function select(pairs, value) {
-    const node = el('select', 'cs-input');
-    for (const [key, label] of pairs) {
-      node.appendChild(Object.assign(el('option', '', label), { value: key }));
-    }
-    node.value = value;
-    return node;
-  }
-
   function mount(container, ctx) {
     const { t, api } = ctx;
     const editTeam = ctx.can('quick_replies', 'edit');
@@ -88,16 +79,13 @@
     const q = Object.assign(el('input', 'cs-input'), { type: 'search', maxLength: 100 });
     q.name = 'q';
     q.placeholder = t('replies_qHint');
-    const category = select([['', t('replies_any')]], '');
+    const category = kit.select([['', t('replies_any')]]);
     category.name = 'category';
-    const scope = select(
-      [
-        ['', t('replies_any')],
-        ['personal', scopes.personal],
-        ['team', scopes.team],
-      ],
-      '',
-    );
+    const scope = kit.select([
+      ['', t('replies_any')],
+      ['personal', scopes.personal],
+      ['team', scopes.team],
+    ]);
     scope.name = 'scope';
     const form = el('form', 'cs-toolbar cs-replies-filters');
     form.noValidate = true;
@@ -185,9 +173,7 @@
         ...categories.map((name) => [`=${name}`, name]),
       ];
       if (chosen && !pairs.some(([key]) => key === chosen)) pairs.push([chosen, chosen.slice(1)]);
-      category.replaceChildren(
-        ...pairs.map(([key, label]) => Object.assign(el('option', '', label), { value: key })),
-      );
+      category.replaceChildren(...kit.options(pairs));
       category.value = chosen;
     }
 

@@ -345,14 +345,8 @@
   /** `select`'s options: "all" and [value, label] `entries`, keeping the current choice. */
   function fill(select, entries, anyLabel) {
     const chosen = select.value;
-    const any = el('option', '', anyLabel);
-    any.value = '';
-    const options = entries.map(([value, label]) => {
-      const option = el('option', '', value === label ? value : `${label} (${value})`);
-      option.value = value;
-      return option;
-    });
-    select.replaceChildren(any, ...options);
+    const named = ([value, label]) => [value, value === label ? value : `${label} (${value})`];
+    select.replaceChildren(...kit.options([['', anyLabel], ...entries.map(named)]));
     select.value = chosen;
   }
 

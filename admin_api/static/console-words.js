@@ -259,14 +259,11 @@
       text.rows = 3;
       text.maxLength = 5000;
       text.name = 'text';
-      const sender = el('select', 'cs-input');
-      sender.name = 'sender';
-      for (const [value, label] of [
+      const sender = kit.select([
         ['agent', t('words_agent')],
         ['visitor', t('words_visitor')],
-      ]) {
-        sender.appendChild(Object.assign(el('option', '', label), { value }));
-      }
+      ]);
+      sender.name = 'sender';
       const go = el('button', 'ui-button', t('words_checkRun'));
       go.type = 'submit';
       const verdict = alertRole(el('div', 'cs-words-verdict'), 'status');
