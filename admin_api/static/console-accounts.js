@@ -134,13 +134,9 @@
         return;
       }
       const refs = references(accounts.data, permissionGroups, groups, sites);
-      const bar = el('div', 'cs-toolbar');
-      bar.append(el('h2', '', t('accounts_nav')), el('span', 'cs-spacer'));
-      if (editing) {
-        const create = () => show(forms.accountForm(ctx, null, refs, done));
-        bar.appendChild(actions([['new', 'ui-primary', t('accounts_new'), create]]));
-      }
-      container.replaceChildren(bar, table(accounts.data, refs));
+      const create = () => show(forms.accountForm(ctx, null, refs, done));
+      const items = editing ? [['new', 'ui-primary', t('accounts_new'), create]] : [];
+      container.replaceChildren(kit.titleBar(t('accounts_nav'), items), table(accounts.data, refs));
     }
 
     function table(accounts, refs) {

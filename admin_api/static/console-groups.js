@@ -112,13 +112,8 @@
         container.replaceChildren(el('p', 'cs-form-error', ctx.explain(groups)));
         return;
       }
-      const bar = el('div', 'cs-toolbar');
-      bar.append(
-        el('h2', '', t('groups_nav')),
-        el('span', 'cs-spacer'),
-        editable ? actions([['new', 'ui-primary', t('groups_new'), () => groupForm(null)]]) : '',
-      );
-      container.replaceChildren(bar, table(groups.data));
+      const items = editable ? [['new', 'ui-primary', t('groups_new'), () => groupForm(null)]] : [];
+      container.replaceChildren(kit.titleBar(t('groups_nav'), items), table(groups.data));
     }
 
     function table(groups) {

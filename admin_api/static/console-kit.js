@@ -331,6 +331,14 @@
     return row;
   }
 
+  /** A section's heading: its `title` and, at the right, the buttons of `items` (as actions). */
+  function titleBar(title, items) {
+    const bar = el('div', 'cs-toolbar');
+    bar.append(el('h2', '', title), el('span', 'cs-spacer'));
+    if (items.length) bar.appendChild(actions(items));
+    return bar;
+  }
+
   /** The one dialog a section keeps open: `show(box)` closes the one before. */
   function dialogSlot() {
     let open = null;
@@ -404,6 +412,7 @@
     download,
     pager,
     actions,
+    titleBar,
     dialogSlot,
     refusal,
     select,

@@ -135,13 +135,9 @@
         container.replaceChildren(el('p', 'cs-form-error', ctx.explain(groups)));
         return;
       }
-      const bar = el('div', 'cs-toolbar');
-      bar.append(el('h2', '', t('permissions_nav')), el('span', 'cs-spacer'));
-      if (editing) {
-        const create = () => groupForm(null);
-        bar.appendChild(actions([['new', 'ui-primary', t('permissions_new'), create]]));
-      }
-      container.replaceChildren(bar, table(groups.data));
+      const create = () => groupForm(null);
+      const items = editing ? [['new', 'ui-primary', t('permissions_new'), create]] : [];
+      container.replaceChildren(kit.titleBar(t('permissions_nav'), items), table(groups.data));
     }
 
     /** A group's rights in the features' order (one the console does not know, as it is). */

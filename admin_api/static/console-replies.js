@@ -106,16 +106,11 @@
       event.preventDefault();
       search();
     });
-    const bar = el('div', 'cs-toolbar');
-    bar.append(
-      el('h2', '', t('replies_nav')),
-      el('span', 'cs-spacer'),
-      actions([
-        ['new', 'ui-primary', t('replies_new'), () => replyForm(null)],
-        ...(root.ConsoleRepliesImport ? [['import', '', t('replies_import'), importForm]] : []),
-        ['template', '', t('replies_template'), template],
-      ]),
-    );
+    const bar = kit.titleBar(t('replies_nav'), [
+      ['new', 'ui-primary', t('replies_new'), () => replyForm(null)],
+      ...(root.ConsoleRepliesImport ? [['import', '', t('replies_import'), importForm]] : []),
+      ['template', '', t('replies_template'), template],
+    ]);
     container.replaceChildren(bar, form, status, results);
 
     function search() {

@@ -135,13 +135,8 @@
         return;
       }
       const refs = { flows: flows.ok ? flows.data : null, groups: groups.ok ? groups.data : [] };
-      const bar = el('div', 'cs-toolbar');
-      bar.append(
-        el('h2', '', t('sites_nav')),
-        el('span', 'cs-spacer'),
-        editable ? actions([['new', 'ui-primary', t('sites_new'), () => newSite(refs)]]) : '',
-      );
-      container.replaceChildren(bar, table(sites.data, refs));
+      const items = editable ? [['new', 'ui-primary', t('sites_new'), () => newSite(refs)]] : [];
+      container.replaceChildren(kit.titleBar(t('sites_nav'), items), table(sites.data, refs));
     }
 
     function table(sites, refs) {

@@ -75,9 +75,8 @@
     const { t, api } = ctx;
     const editing = ctx.can('tags', 'edit');
     const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
-    const bar = el('div', 'cs-toolbar');
-    bar.append(el('h2', '', t('tags_nav')), el('span', 'cs-spacer'));
-    if (editing) bar.appendChild(actions([['new', 'ui-primary', t('tags_newGroup'), newGroup]]));
+    const items = editing ? [['new', 'ui-primary', t('tags_newGroup'), newGroup]] : [];
+    const bar = kit.titleBar(t('tags_nav'), items);
     container.replaceChildren(bar, el('p', 'cs-help', t('tags_help')), results);
 
     const done = (text) => {

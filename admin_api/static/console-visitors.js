@@ -61,13 +61,8 @@
     let agents = null; // account -> nickname, read once
 
     const results = el('div', 'cs-section', el('p', 'cs-empty', t('loading')));
-    const bar = el('div', 'cs-toolbar');
-    bar.append(el('h2', '', t('blacklist_nav')), el('span', 'cs-spacer'));
-    if (editing) {
-      const add = kit.button('ui-primary', t('blacklist_add'), addForm);
-      add.dataset.action = 'add';
-      bar.appendChild(add);
-    }
+    const items = editing ? [['add', 'ui-primary', t('blacklist_add'), addForm]] : [];
+    const bar = kit.titleBar(t('blacklist_nav'), items);
     container.replaceChildren(bar, el('p', 'cs-help', t('blacklist_help')), results);
 
     async function reload() {
