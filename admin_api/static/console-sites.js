@@ -135,7 +135,8 @@
         return;
       }
       const refs = { flows: flows.ok ? flows.data : null, groups: groups.ok ? groups.data : [] };
-      const items = editable ? [['new', 'ui-primary', t('sites_new'), () => newSite(refs)]] : [];
+      const create = () => siteForm(null, refs);
+      const items = editable ? [['new', 'ui-primary', t('sites_new'), create]] : [];
       container.replaceChildren(kit.titleBar(t('sites_nav'), items), table(sites.data, refs));
     }
 
@@ -180,10 +181,6 @@
     }
 
     /** A disabled site can never change again: it has no actions. */
-    function newSite(refs) {
-      siteForm(null, refs);
-    }
-
     function siteActions(site, refs) {
       if (!site.enabled) return '';
       const embedCode = ['embed', '', t('sites_embed'), () => embed(site)];
