@@ -21,13 +21,16 @@ def token_for(base: str, account: str, password: str = PASSWORD) -> str:
     return str(found.json()["token"])
 
 
-def make_account(base: str, account: str, staff_no: str, permissions: dict[str, str]) -> None:
-    """As demo_alice: a permission group with `permissions` and a supervisor account in it."""
+def make_account(
+    base: str, account: str, staff_no: str, permissions: dict[str, str], group_name: str = ""
+) -> None:
+    """As demo_alice: a permission group with `permissions` (named `group_name`, else after the
+    account) and a supervisor account in it."""
     admin = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
     group = httpx.post(
         f"{base}/api/v1/admin/permission-groups",
         headers=admin,
-        json={"name": f"{account} rights", "permissions": permissions},
+        json={"name": group_name or f"{account} rights", "permissions": permissions},
     )
     assert group.status_code == 201, group.text
     body = {

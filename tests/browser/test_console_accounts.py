@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from staff_kit import PASSWORD, WAIT, console_log_in, field_error, open_section, token_for
+from staff_kit import (
+    PASSWORD,
+    WAIT,
+    console_log_in,
+    field_error,
+    make_account,
+    open_section,
+    token_for,
+)
 
 HOSTILE = '<img src=x onerror="window.__xss=1">Carol'
 GROUP = "客服主管"
@@ -224,27 +232,11 @@ def test_an_account_that_may_only_view_is_offered_no_changes(
     demo_server: str, browser: Any
 ) -> None:
     base = demo_server
-    headers = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
     rights = {"accounts": "view", "permission_groups": "view"}
-    made = httpx.post(
-        f"{base}/api/v1/admin/permission-groups",
-        headers=headers,
-        json={"name": "只读", "permissions": rights},
-    )
-    body = {
-        "account": "dave_01",
-        "password": "Dave-pass1",
-        "nickname": "Dave",
-        "staff_no": "1004",
-        "permission_group_id": made.json()["id"],
-    }
-    assert httpx.post(f"{base}/api/v1/admin/accounts", headers=headers, json=body).is_success
+    make_account(base, "dave_01", "1004", rights, group_name="只读")
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{base}/console?lang=en")
-    page.locator("#cs-account").fill("dave_01")
-    page.locator("#cs-password").fill("Dave-pass1")
-    page.locator("#cs-login-button").click()
+    console_log_in(page, base, "dave_01")
     accounts = open_section(page, "accounts")
     assert accounts.locator("tbody tr", has_text="demo_bob").count() == 1
     assert accounts.locator("[data-action]").count() == 0

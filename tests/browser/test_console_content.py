@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import PASSWORD, WAIT, token_for
+from staff_kit import WAIT, console_log_in, token_for
 
 pytestmark = pytest.mark.slow
 
@@ -60,10 +60,7 @@ class Console:
         self.problems: list[str] = []
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         self.page.on("console", self.on_console)
-        self.page.goto(f"{base}/console?lang=en")
-        self.page.locator("#cs-account").fill(account)
-        self.page.locator("#cs-password").fill(PASSWORD)
-        self.page.locator("#cs-login-button").click()
+        console_log_in(self.page, base, account)
         self.page.locator(".cs-nav-item").first.wait_for(timeout=WAIT)
         self.dialog = self.page.locator(".cs-dialog")
 

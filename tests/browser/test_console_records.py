@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import PASSWORD, WAIT, token_for
+from staff_kit import WAIT, console_log_in, token_for
 from websockets.sync.client import connect
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -105,10 +105,7 @@ def log_in(browser: Any, base: str, account: str, *, rights_known: bool = True) 
     if not rights_known:  # as against a server without GET /api/v1/agents/me/rights
         context.route("**/api/v1/agents/me/rights", lambda route: route.fulfill(status=404))
     page = context.new_page()
-    page.goto(f"{base}/console?lang=en")
-    page.locator("#cs-account").fill(account)
-    page.locator("#cs-password").fill(PASSWORD)
-    page.locator("#cs-login-button").click()
+    console_log_in(page, base, account)
     return page
 
 

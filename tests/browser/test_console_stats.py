@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
+from staff_kit import WAIT, console_log_in, token_for
 from websockets.sync.client import ClientConnection, connect
 
-WAIT = 15_000
-PASSWORD = "Demo-pass1"
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 DASH = "—"
 FIGURES = {
@@ -46,12 +45,6 @@ pytestmark = pytest.mark.slow
 
 def one_decimal(value: float | None) -> str:
     return DASH if value is None else f"{value:.1f}"
-
-
-def login(base: str, account: str) -> str:
-    found = httpx.post(f"{base}/api/v1/auth/login", json={"account": account, "password": PASSWORD})
-    found.raise_for_status()
-    return str(found.json()["token"])
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -105,7 +98,7 @@ def test_statistics_tables_export_and_queue_board_match_the_api(
     demo_server: str, browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     base = demo_server
-    alice, bob = login(base, "demo_alice"), login(base, "demo_bob")
+    alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
     renamed = httpx.patch(
         f"{base}/api/v1/admin/groups/presales", json={"name": HOSTILE}, headers=bearer(alice)
     )
@@ -166,10 +159,7 @@ def test_statistics_tables_export_and_queue_board_match_the_api(
             accept_downloads=True,
         )
         page = context.new_page()
-        page.goto(f"{base}/console?lang=en")
-        page.locator("#cs-account").fill("demo_alice")
-        page.locator("#cs-password").fill(PASSWORD)
-        page.locator("#cs-login-button").click()
+        console_log_in(page, base, "demo_alice")
         page.locator('.cs-nav-item[data-section="stats"]').click(timeout=WAIT)
         section = page.locator(".cs-section-stats")
         start = section.locator('input[data-name="start"]')
