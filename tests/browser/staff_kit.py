@@ -1,6 +1,6 @@
 """What the staff pages' browser tests share: the demo's password, the wait, a token through the
-API, the console's log-in and sections, and an account of chosen rights made through the admin
-API (for the view-only cases)."""
+API, the console's log-in and sections, an account of chosen rights made through the admin API
+(for the view-only cases), and the check that an agent is neither served nor shown a section."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def open_section(page: Any, section: str) -> Any:
 def field_error(dialog: Any, name: str) -> Any:
     """The error line under a console form's field."""
     return dialog.locator(f'.cs-field:has([data-name="{name}"]) .cs-field-error')
+
+
+def assert_hidden_from_bob(browser: Any, base: str, sections: dict[str, str]) -> None:
+    """demo_bob, an agent, is refused each section's admin API (`sections`: console section ->
+    its path under /api/v1) and the console's side bar does not offer the section."""
+    headers = {"Authorization": f"Bearer {token_for(base, 'demo_bob')}"}
+    for path in sections.values():
+        assert httpx.get(f"{base}/api/v1{path}", headers=headers).status_code == 403, path
+    context = browser.new_context()
+    page = context.new_page()
+    console_log_in(page, base, "demo_bob")
+    page.locator("#cs-me", has_text="Bob").wait_for(timeout=WAIT)
+    page.locator("#cs-main > *").first.wait_for(timeout=WAIT)  # the probes have answered
+    for section in sections:
+        assert page.locator(f'.cs-nav-item[data-section="{section}"]').count() == 0, section
+    context.close()
