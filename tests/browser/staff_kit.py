@@ -1,9 +1,11 @@
-"""What the staff pages' browser tests share: the demo's password, the wait, a token through the
-API, the console's log-in and sections, an account of chosen rights made through the admin API
+"""What the staff pages' browser tests share: the demo's password, the wait (and a poll that
+waits as long), a token through the API, the console's log-in and sections, an account of chosen rights made through the admin API
 (for the view-only cases), and the check that an agent is neither served nor shown a section."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,6 +14,15 @@ WAIT = 15_000
 """Milliseconds a test waits for something to show."""
 PASSWORD = "Demo-pass1"
 """The demo accounts' password (and the one the made accounts get)."""
+
+
+def until(check: Callable[[], Any], what: str) -> Any:
+    """Polls `check` until it answers something truthy (the server works on other threads)."""
+    deadline = time.monotonic() + WAIT / 1000
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return value
 
 
 def token_for(base: str, account: str, password: str = PASSWORD) -> str:

@@ -9,13 +9,12 @@ the API with httpx. A screenshot lands in test-artifacts/.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, console_log_in, token_for
+from staff_kit import WAIT, console_log_in, token_for, until
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +36,11 @@ def known_visitor(base: str, token: str, visitor_id: str) -> None:
     """A visitor of the demo site over the REST channel, once the merchant knows it."""
     started = httpx.post(f"{base}/api/v1/sites/demo-web/sessions", json={"visitor_id": visitor_id})
     assert started.status_code == 201, started.text
-    deadline = time.monotonic() + WAIT / 1000
-    while call(base, token, "GET", f"visitors/{visitor_id}").status_code != 200:
-        assert time.monotonic() < deadline, f"the recorder never wrote {visitor_id}"
-        time.sleep(0.05)
+
+    def written() -> bool:
+        return call(base, token, "GET", f"visitors/{visitor_id}").status_code == 200
+
+    until(written, f"the recorder to write {visitor_id}")
 
 
 def rows(page: Any, section: str, count: int) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, console_log_in, token_for
+from staff_kit import WAIT, console_log_in, token_for, until
 from websockets.sync.client import connect
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -36,14 +35,6 @@ def api(base: str, token: str, path: str, **params: Any) -> Any:
     )
     answer.raise_for_status()
     return answer.json()
-
-
-def eventually(check: Any, what: str) -> Any:
-    deadline = time.monotonic() + WAIT / 1000
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 class Visitor:
@@ -67,7 +58,7 @@ class Visitor:
             assert answer.status_code in (200, 404), answer.text
             return answer.status_code == 200
 
-        eventually(named, f"the profile of {visitor_id}")
+        until(named, f"the profile of {visitor_id}")
         self.session_id = str(started.json()["session_id"])
         self.headers = {"Authorization": f"Bearer {started.json()['visitor_token']}"}
 
@@ -137,7 +128,7 @@ def test_records_list_search_transcript_exports_and_batch(
         done = by_id.get(served.session_id, {}).get("rating") == 5
         return found if found["total"] == 3 and done else None
 
-    everything = eventually(settled, "the three records")
+    everything = until(settled, "the three records")
     ids = [r["session_id"] for r in everything["items"]]
     assert {hostile.session_id, served.session_id, waiting.session_id} == set(ids)
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from staff_kit import WAIT, console_log_in, token_for
+from staff_kit import WAIT, console_log_in, token_for, until
 from websockets.sync.client import ClientConnection, connect
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
@@ -49,16 +49,6 @@ def one_decimal(value: float | None) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def until(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    """Poll `check` until it answers something truthy (the server works on other threads)."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 def expect(ws: ClientConnection, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
