@@ -308,14 +308,7 @@
     const named =
       /filename\*=UTF-8''([^;]+)/i.exec(disposition) || /filename="?([^";]+)/i.exec(disposition);
     const name = named ? decodeURIComponent(named[1]) : fallbackName;
-    const blob = await result.response.blob();
-    const link = el('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = name;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    root.ChatflowAdmin.saveFile(await result.response.blob(), name);
     return result;
   }
 
