@@ -1,5 +1,5 @@
 """What the staff pages' browser tests share: the demo's password, the wait (and a poll that
-waits as long), a token through the API, the console's log-in and sections, an account of chosen rights made through the admin API
+waits as long), a token through the API, a page's script errors, the console's log-in and sections, an account of chosen rights made through the admin API
 (for the view-only cases), and the check that an agent is neither served nor shown a section."""
 
 from __future__ import annotations
@@ -54,6 +54,20 @@ def make_account(
     }
     made = httpx.post(f"{base}/api/v1/admin/accounts", headers=admin, json=body)
     assert made.status_code == 201, made.text
+
+
+def watch_problems(page: Any) -> list[str]:
+    """The script errors and CSP violations `page` meets, as they come. A refused request's
+    "Failed to load resource" is not one: the tests provoke 4xx answers on purpose."""
+    problems: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", on_console)
+    return problems
 
 
 def console_log_in(page: Any, base: str, account: str) -> None:

@@ -22,6 +22,7 @@ from staff_kit import (
     make_account,
     open_section,
     token_for,
+    watch_problems,
 )
 
 HOSTILE = '<img src=x onerror="window.__xss=1">Carol'
@@ -43,15 +44,7 @@ def test_an_admin_manages_a_permission_group_and_an_account(
     token = token_for(base, "demo_alice")
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: Any) -> None:
-        """Script errors and CSP violations; refused requests (422, 403, 409) are expected."""
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(message.text)
-
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", on_console)
+    problems = watch_problems(page)  # refused requests (422, 403, 409) are expected
     console_log_in(page, base, "demo_alice")
     dialog = page.locator(".cs-dialog")
 

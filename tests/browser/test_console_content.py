@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, console_log_in, token_for, until
+from staff_kit import WAIT, console_log_in, token_for, until, watch_problems
 
 pytestmark = pytest.mark.slow
 
@@ -57,17 +57,10 @@ class Console:
             viewport={"width": 1440, "height": 900}, accept_downloads=True
         )
         self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
-        self.page.on("console", self.on_console)
+        self.problems = watch_problems(self.page)  # refused requests (404, 409) are expected
         console_log_in(self.page, base, account)
         self.page.locator(".cs-nav-item").first.wait_for(timeout=WAIT)
         self.dialog = self.page.locator(".cs-dialog")
-
-    def on_console(self, message: Any) -> None:
-        """Refused requests (404, 409 here) are expected; anything else is a problem."""
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.problems.append(message.text)
 
     def open(self, section: str) -> Any:
         self.page.locator(f'.cs-nav-item[data-section="{section}"]').click()

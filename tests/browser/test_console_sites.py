@@ -19,6 +19,7 @@ from staff_kit import (
     make_account,
     open_section,
     token_for,
+    watch_problems,
 )
 
 HOSTILE = '<img src=x onerror="window.__xss=1">hi'
@@ -37,15 +38,7 @@ def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: Any) -> None:
-        """Script errors and CSP violations; refused requests (a 409 here) are expected."""
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(message.text)
-
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", on_console)
+    problems = watch_problems(page)  # refused requests (a 409 here) are expected
     console_log_in(page, base, "demo_alice")
     dialog = page.locator(".cs-dialog")
 
