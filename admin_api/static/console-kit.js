@@ -356,6 +356,29 @@
     return { message: result.status === 409 ? result.message : explain(result) };
   }
 
+  /**
+   * The merchant's sites, agent groups and agents by name, as Maps of key -> name (the key where
+   * there is no name): what any account may read, and the sites from the groups' keys when it
+   * may not list them. For the pickers and tables of records and statistics.
+   */
+  async function names(api) {
+    const [sites, groups, agents] = await Promise.all([
+      api('GET', 'api/v1/admin/sites'),
+      api('GET', 'api/v1/agents/groups'),
+      api('GET', 'api/v1/agents?include_offline=true'),
+    ]);
+    const groupList = groups.ok ? groups.data : [];
+    const agentList = agents.ok ? agents.data : [];
+    const siteList = sites.ok
+      ? sites.data.map((s) => [s.key, s.name || s.key])
+      : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
+    return {
+      sites: new Map(siteList),
+      groups: new Map(groupList.map((g) => [g.id, g.name || g.id])),
+      agents: new Map(agentList.map((a) => [a.account, a.nickname || a.account])),
+    };
+  }
+
   const pad = (n) => String(n).padStart(2, '0');
 
   /** YYYY-MM-DD of `date` in the browser's zone (what a date input holds). */
@@ -408,6 +431,7 @@
     titleBar,
     dialogSlot,
     refusal,
+    names,
     select,
     options,
     localDay,

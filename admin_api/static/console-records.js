@@ -130,23 +130,12 @@
     if (cache && cache.account === ctx.me.account) return cache;
     const probe = ctx.probe;
     if (!probe.ok) return { error: probe };
-    const [sites, groups, agents] = await Promise.all([
-      ctx.api('GET', 'api/v1/admin/sites'),
-      ctx.api('GET', 'api/v1/agents/groups'),
-      ctx.api('GET', 'api/v1/agents?include_offline=true'),
-    ]);
-    const groupList = groups.ok ? groups.data : [];
-    const siteList = sites.ok
-      ? sites.data.map((s) => [s.key, s.name || s.key])
-      : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
     const end = new Date(probe.data.end);
     cache = {
       account: ctx.me.account,
       today: kit.localDay(end),
       since: kit.localDay(new Date(end.getTime() - 30 * DAY)),
-      sites: new Map(siteList),
-      groups: new Map(groupList.map((g) => [g.id, g.name])),
-      agents: new Map((agents.ok ? agents.data : []).map((a) => [a.account, a.nickname])),
+      ...(await kit.names(ctx.api)), // sites, groups, agents
     };
     return cache;
   }

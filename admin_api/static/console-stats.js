@@ -272,7 +272,7 @@
     }
     s.els.queueError.textContent = '';
     const board = result.data;
-    const groupName = (id) => s.groupNames.get(id) || id;
+    const groupName = (id) => s.names.groups.get(id) || id;
     const counts = Object.entries(board.by_status).map(([status, n]) =>
       statusBadge(status, `${statusLabel(t, status)} ${n}`),
     );
@@ -296,8 +296,8 @@
           title: t('stats_agent'),
           className: 'stats-who',
           cell: (a) => {
-            const nickname = s.agentNames.get(a.account);
-            return nickname ? `${nickname} (${a.account})` : a.account;
+            const name = s.names.agents.get(a.account);
+            return name && name !== a.account ? `${name} (${a.account})` : a.account;
           },
         },
         {
@@ -320,26 +320,13 @@
 
   /** The pickers' choices and the names the queue board shows; what cannot be read stays ids. */
   async function loadChoices(s) {
-    const { api, t } = s.ctx;
-    const [groups, agents, sites] = await Promise.all([
-      api('GET', 'api/v1/agents/groups'),
-      api('GET', 'api/v1/agents?include_offline=true'),
-      api('GET', 'api/v1/admin/sites'),
-    ]);
+    const names = await kit.names(s.ctx.api);
     if (!s.alive) return;
-    const siteChoices = new Map();
-    if (groups.ok) {
-      for (const group of groups.data) {
-        s.groupNames.set(group.id, group.name);
-        for (const key of group.sites) siteChoices.set(key, key);
-      }
-    }
-    if (sites.ok) for (const site of sites.data) siteChoices.set(site.key, site.name || site.key);
-    const people = agents.ok ? agents.data : [];
-    for (const a of people) if (a.nickname) s.agentNames.set(a.account, a.nickname);
-    fill(s.els.site, [...siteChoices].sort(), t('stats_any'));
-    fill(s.els.group, [...s.groupNames].sort(), t('stats_any'));
-    fill(s.els.agent, people.map((a) => [a.account, a.nickname || a.account]), t('stats_any'));
+    s.names = names;
+    const any = s.ctx.t('stats_any');
+    fill(s.els.site, [...names.sites].sort(), any);
+    fill(s.els.group, [...names.groups].sort(), any);
+    fill(s.els.agent, [...names.agents], any);
   }
 
   /** `select`'s options: "all" and [value, label] `entries`, keeping the current choice. */
@@ -455,8 +442,7 @@
     mount(container, ctx) {
       stop();
       const s = { ctx, container, alive: true, seq: 0, queueSeq: 0, start: '', end: '' };
-      s.groupNames = new Map();
-      s.agentNames = new Map();
+      s.names = { sites: new Map(), groups: new Map(), agents: new Map() }; // till loadChoices
       current = s;
       render(s);
       loadFigures(s);
