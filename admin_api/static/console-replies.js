@@ -125,17 +125,19 @@
       if (!result.ok && container.isConnected) status.textContent = ctx.explain(result);
     }
 
-    async function reload() {
+    /** Draws the page of replies; `written` (a reply was added, changed or deleted, or this is
+     * the first drawing): reads the categories again too, which a search or a page turn keeps. */
+    async function reload(written) {
       const params = new URLSearchParams({ limit: String(PAGE), offset: String(filter.offset) });
       if (filter.q) params.set('q', filter.q);
       if (filter.scope) params.set('scope', filter.scope);
       if (filter.category) params.set('category', filter.category.slice(1));
       const [page, cats] = await Promise.all([
         api('GET', `${REPLIES}?${params}`),
-        api('GET', `${REPLIES}/categories`),
+        written ? api('GET', `${REPLIES}/categories`) : null,
       ]);
       if (!container.isConnected) return;
-      if (cats.ok) fillCategories(cats.data);
+      if (cats && cats.ok) fillCategories(cats.data);
       if (!page.ok) {
         results.replaceChildren(el('p', 'cs-form-error', ctx.explain(page)));
         return;
@@ -263,7 +265,7 @@
         closeDialog();
         const title = result.data.title;
         ctx.toast(reply ? t('replies_saved', { title }) : t('replies_created', { title }));
-        if (container.isConnected) reload();
+        if (container.isConnected) reload(true);
         return null;
       };
       const starting = reply || { scope: 'team', category: categoryChosen() };
@@ -296,7 +298,7 @@
         const result = await api('DELETE', `${REPLIES}/${reply.id}`);
         if (!result.ok) return ctx.explain(result);
         ctx.toast(t('replies_deleted', { title: reply.title }));
-        if (container.isConnected) reload();
+        if (container.isConnected) reload(true);
         return null;
       });
       show(box);
@@ -305,14 +307,14 @@
     /** The bulk import (console-replies-import.js): the list reloads after an import. */
     function importForm() {
       const imported = () => {
-        if (container.isConnected) reload();
+        if (container.isConnected) reload(true);
       };
       const options = { editTeam, scopes, template, imported };
       const { title, body } = root.ConsoleRepliesImport.form(ctx, options);
       show(kit.dialog(title, body));
     }
 
-    reload();
+    reload(true);
   }
 
   kit.register({
