@@ -99,9 +99,8 @@
    * 'checkbox', 'textarea', 'lines' (one value per line), 'date', 'checks' (several of
    * `options`), 'custom' (the section's own `control`: {node, read()})), options ([{value,
    * label}]), required, placeholder, help, min, max, maxLength, readOnly}], `values` the starting
-   * values (text is read trimmed, a password as typed);
-   * `onSubmit(values)` may return a problem result ({errors: [{path, message}]} or {message}) to
-   * show, or nothing. Returns the <form>.
+   * values (text is read trimmed, a password as typed); `onSubmit(values)` may return a problem
+   * result ({errors: [{path, message}]} or {message}) to show, or nothing. Returns the <form>.
    */
   function form(fields, values, submitLabel, onSubmit) {
     const node = el('form', 'cs-form');
