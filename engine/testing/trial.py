@@ -25,6 +25,7 @@ from chatflow.engine.flowcache import LoadedFlow
 from chatflow.engine.flowdump import dump_flow
 from chatflow.engine.frames import Frame
 from chatflow.engine.language import FlowLanguage
+from chatflow.engine.session import Session
 from chatflow.engine.stores.base import content_version
 from chatflow.engine.testfile import Step
 from chatflow.engine.testing.stage import SESSION_ID, Stage
@@ -160,8 +161,16 @@ async def play(
     test_yaml = None
     if turns and (len(turns) > 1 or any(_bot_texts(turns[0]))):
         held = steps[: len(turns) - 1]
+        # where the conversation got to, when every step held (after a failure it is elsewhere)
+        final = _where(session) if failed is None and session is not None else None
         test_yaml = as_test(
-            flow.id, held, turns, now=now, variables=variables, groups_online=groups_online
+            flow.id,
+            held,
+            turns,
+            now=now,
+            variables=variables,
+            groups_online=groups_online,
+            expect=final,
         )
     return Trial(
         frames=[frame.to_json() for frame in frames],
@@ -183,12 +192,14 @@ def as_test(
     now: datetime,
     variables: Mapping[str, Any],
     groups_online: Sequence[str] | None,
+    expect: Mapping[str, Any] | None = None,
 ) -> str:
     """A ``*.test.yaml`` text that replays ``steps`` and checks every output in order.
 
     ``turns[0]`` are the frames the start led to and ``turns[i + 1]`` those of ``steps[i]``;
-    each output becomes a ``bot`` step after the step that made it. A ``ValueError`` when the
-    test would have no step (nothing played and nothing said).
+    each output becomes a ``bot`` step after the step that made it; ``expect``, when given, is
+    the last step (where the conversation must be). A ``ValueError`` when the test would have
+    no step (nothing played and nothing said).
     """
     if len(turns) != len(steps) + 1:
         raise ValueError(f"{len(steps)} steps need {len(steps) + 1} turns, not {len(turns)}")
@@ -198,6 +209,8 @@ def as_test(
         played += [{"bot": text} for text in _bot_texts(turn)]
     if not played:
         raise ValueError("nothing to replay: no step, and the flow said nothing")
+    if expect:
+        played.append({"expect": dict(expect)})
     document: dict[str, Any] = {"flow": flow_id, "now": now.isoformat()}
     if variables:
         document["vars"] = dict(variables)
@@ -209,6 +222,15 @@ def as_test(
         "# Saved from a try in the flow editor: its steps, and what the flow said after each.\n"
         + dump_flow(document)
     )
+
+
+def _where(session: Session) -> dict[str, Any]:
+    """An ``expect`` of the session's node, whether it ended, and the queue it waits in."""
+    where: dict[str, Any] = {"node": session.node}
+    if session.status == "queued" and session.queue_group:
+        where["queued"] = {"group": session.queue_group}
+    where["ended"] = session.ended
+    return where
 
 
 def _bot_texts(frames: Sequence[Frame]) -> list[str]:

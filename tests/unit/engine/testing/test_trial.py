@@ -213,6 +213,21 @@ def test_a_try_saved_as_a_test_passes_chatflow_test(tmp_path: Path) -> None:
     assert {"bot": "请问哪里坏了？\n拍张照片？"} in data["steps"]
     assert {"wait": 3600} in data["steps"] and {"agent_ends": True} in data["steps"]
     assert "  - bot: |-\n      请问哪里坏了？\n      拍张照片？\n" in trial.test_yaml
+    # each saved test ends where its try got to, so `chatflow test` checks that too
+    assert data["steps"][-1] == {"expect": {"node": trial.node, "ended": True}}
+    form_end = loads(form.test_yaml).data["steps"][-1]
+    assert form_end == {"expect": {"node": "goodbye", "ended": True}}
+    queued = run(RECEPTION, {"choice": "售前咨询"})
+    assert queued.status == "queued" and queued.test_yaml is not None
+    queued_end = loads(queued.test_yaml).data["steps"][-1]
+    assert queued_end == {
+        "expect": {"node": queued.node, "queued": {"group": "presales"}, "ended": False}
+    }
+    path = tmp_path / "reception.queued.test.yaml"
+    path.write_text(queued.test_yaml, encoding="utf-8")
+    prepared = runner.prepare(path)
+    assert not isinstance(prepared, CaseResult), prepared.text()
+    assert asyncio.run(runner.run(prepared)).passed
 
 
 def test_a_failed_try_saves_the_steps_that_held(tmp_path: Path) -> None:
@@ -220,6 +235,7 @@ def test_a_failed_try_saves_the_steps_that_held(tmp_path: Path) -> None:
     assert trial.failed is not None and trial.failed.step == 1 and trial.test_yaml is not None
     data = loads(trial.test_yaml).data
     assert [s for s in data["steps"] if "bot" not in s] == [{"user": "2"}]
+    assert "expect" not in trial.test_yaml, "the try went on past the steps that held"
     (tmp_path / "reception.flow.yaml").write_text(RECEPTION, encoding="utf-8")
     path = tmp_path / "reception.failed.test.yaml"
     path.write_text(trial.test_yaml, encoding="utf-8")
