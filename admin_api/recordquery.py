@@ -174,11 +174,17 @@ def served_by(account: str) -> ColumnElement[bool]:
     )
 
 
-def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
-    """Tenant, site scope and agent scope of ``actor``."""
+def site_clauses(actor: Actor) -> list[ColumnElement[bool]]:
+    """Tenant and site scope of ``actor``, without its agent scope (a visitor's history)."""
     clauses: list[ColumnElement[bool]] = [col(ConversationRow.merchant_id) == actor.merchant_id]
     if actor.site_scope is not None:
         clauses.append(col(ConversationRow.site_key).in_(sorted(actor.site_scope)))
+    return clauses
+
+
+def scope_clauses(actor: Actor) -> list[ColumnElement[bool]]:
+    """Tenant, site scope and agent scope of ``actor``."""
+    clauses = site_clauses(actor)
     groups = actor.sees_agent_groups()
     if groups is not None:
         mine = served_by(actor.principal.account)
@@ -199,14 +205,19 @@ def tagged(
     )
 
 
+def transcript_search(merchant_id: str, q: str) -> ColumnElement[bool]:
+    """``q`` in a line of the conversation's transcript (case-insensitive)."""
+    return exists().where(
+        col(MessageRow.session_id) == col(ConversationRow.session_id),
+        col(MessageRow.merchant_id) == merchant_id,
+        col(MessageRow.text).ilike(f"%{escape_like(q)}%", escape="\\"),
+    )
+
+
 def text_search(merchant_id: str, q: str) -> ColumnElement[bool]:
     """``q`` in a transcript line or the visitor's name, phone, email or note (seed 003)."""
     like = f"%{escape_like(q)}%"
-    in_messages = exists().where(
-        col(MessageRow.session_id) == col(ConversationRow.session_id),
-        col(MessageRow.merchant_id) == merchant_id,
-        col(MessageRow.text).ilike(like, escape="\\"),
-    )
+    in_messages = transcript_search(merchant_id, q)
     profile = aliased(VisitorRow)  # the list itself joins VisitorRow: do not correlate
     fields = (col(profile.name), col(profile.phone), col(profile.email), col(profile.note))
     in_profile = exists().where(
@@ -300,13 +311,17 @@ def iter_records(
         )
 
 
-def visible_record(db: Session, actor: Actor, session_id: str) -> Record:
-    """The conversation if ``actor`` may see it; 404 otherwise (another tenant's ids included)."""
-    clauses = [col(ConversationRow.session_id) == session_id, *scope_clauses(actor)]
-    row = db.exec(_select_rows(clauses)).first()
+def one_record(db: Session, session_id: str, clauses: Sequence[ColumnElement[bool]]) -> Record:
+    """The conversation if it meets ``clauses`` (a scope); 404 otherwise, whatever the reason."""
+    row = db.exec(_select_rows([col(ConversationRow.session_id) == session_id, *clauses])).first()
     if row is None:
         raise ApiProblem(404, "not_found", f"no conversation {session_id!r}")
     return Record(*row)
+
+
+def visible_record(db: Session, actor: Actor, session_id: str) -> Record:
+    """The conversation if ``actor`` may see it; 404 otherwise (another tenant's ids included)."""
+    return one_record(db, session_id, scope_clauses(actor))
 
 
 def stats_filter(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api import exports
@@ -31,10 +31,12 @@ from chatflow.admin_api.recordquery import (
     RecordFilter,
     count_records,
     iter_records,
+    one_record,
     page_records,
     record_clauses,
     record_filter,
     refuse_blank_search,
+    scope_clauses,
     visible_record,
 )
 from chatflow.engine.stats import (
@@ -50,6 +52,8 @@ router = APIRouter(prefix="/api/v1", tags=["records"])
 Viewer = Annotated[Actor, Depends(require("records", "view"))]
 Exporter = Annotated[Actor, Depends(require("exports", "view"))]
 Filter = Annotated[RecordFilter, Depends(record_filter)]
+TranscriptQuery = Annotated[str | None, Query(max_length=100)]
+MatchIndex = Annotated[int, Query(ge=1, description="which match to point at; wraps around")]
 
 
 class RecordOut(BaseModel):
@@ -171,10 +175,13 @@ def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> Search
     return SearchOut(query=query, matches=len(found), current=current, seq=seq, offset=offset)
 
 
-def _transcript(request: Request, actor: Actor, session_id: str) -> tuple[Record, list[MessageRow]]:
-    """The conversation (404 outside the caller's scope) and its lines, oldest first."""
-    with Session(request.app.state.records) as db:
-        row = visible_record(db, actor, session_id)
+def read_transcript(
+    engine: Engine, session_id: str, clauses: Sequence[ColumnElement[bool]]
+) -> tuple[Record, list[MessageRow]]:
+    """The conversation if it meets ``clauses`` (a scope; 404 otherwise) and its lines, oldest
+    first: the records' transcript and the workbench's visitor history share it."""
+    with Session(engine) as db:
+        row = one_record(db, session_id, clauses)
         statement = (
             select(MessageRow)
             .where(
@@ -184,6 +191,31 @@ def _transcript(request: Request, actor: Actor, session_id: str) -> tuple[Record
             .order_by(col(MessageRow.seq))
         )
         return row, list(db.exec(statement).all())
+
+
+def _transcript(request: Request, actor: Actor, session_id: str) -> tuple[Record, list[MessageRow]]:
+    """The conversation (404 outside the caller's scope) and its lines, oldest first."""
+    return read_transcript(request.app.state.records, session_id, scope_clauses(actor))
+
+
+def transcript_out(
+    row: Record, lines: Sequence[MessageRow], q: str | None, k: int
+) -> TranscriptOut:
+    """The record and its lines; with ``q``, where its k-th occurrence is ("k of n")."""
+    return TranscriptOut(
+        record=record_out(row),
+        messages=[
+            MessageOut(
+                seq=m.seq,
+                sender=m.sender,
+                agent_account=m.agent_account,
+                text=m.text,
+                at=_utc(m.at) or m.at,
+            )
+            for m in lines
+        ],
+        search=find_matches([(m.seq, m.text) for m in lines], q, k) if q else None,
+    )
 
 
 @router.get("/records", response_model=RecordPage)
@@ -333,28 +365,13 @@ def get_transcript(
     request: Request,
     actor: Viewer,
     session_id: str,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    k: Annotated[int, Query(ge=1, description="which match to point at; wraps around")] = 1,
+    q: TranscriptQuery = None,
+    k: MatchIndex = 1,
 ) -> TranscriptOut:
     """Every line, oldest first; with ``q``, where its k-th occurrence is ("k of n")."""
     refuse_blank_search(q)
     row, lines = _transcript(request, actor, session_id)
-    record = record_out(row)
-    search = find_matches([(m.seq, m.text) for m in lines], q, k) if q else None
-    return TranscriptOut(
-        record=record,
-        messages=[
-            MessageOut(
-                seq=m.seq,
-                sender=m.sender,
-                agent_account=m.agent_account,
-                text=m.text,
-                at=_utc(m.at) or m.at,
-            )
-            for m in lines
-        ],
-        search=search,
-    )
+    return transcript_out(row, lines, q, k)
 
 
 @router.get("/records/{session_id}/export", response_class=StreamingResponse)
