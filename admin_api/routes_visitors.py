@@ -21,7 +21,6 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like, tagged
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
-from chatflow.engine.stores.recordsdb import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["visitors"])
 
@@ -182,10 +181,7 @@ def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileI
     """Set the visitor's name, phone, email and note (fields left out are cleared)."""
     with Session(request.app.state.records) as db:
         profile = _profile(db, actor.merchant_id, visitor_id)
-        for name, value in body.model_dump().items():
-            setattr(profile, name, value.strip() if isinstance(value, str) else value)
-        profile.updated_at = utcnow()
-        db.add(profile)
+        visitors.update_profile(db, profile, body.model_dump())
         db.commit()
         db.refresh(profile)
         return _visitor_out(db, profile)

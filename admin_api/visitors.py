@@ -6,7 +6,7 @@ A tag group that is not ``multi`` lets a visitor hold one of its tags: adding an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlmodel import Session, col, select
 
@@ -57,6 +57,14 @@ def ensure_profile(db: Session, merchant_id: str, visitor_id: str) -> VisitorRow
         profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
         db.add(profile)
     return profile
+
+
+def update_profile(db: Session, profile: VisitorRow, fields: Mapping[str, str | None]) -> None:
+    """Set the profile's fields, stripped (a field left out of ``fields`` is not touched)."""
+    for name, value in fields.items():
+        setattr(profile, name, value.strip() if isinstance(value, str) else value)
+    profile.updated_at = utcnow()
+    db.add(profile)
 
 
 def merchant_tags(db: Session, merchant_id: str, tag_ids: Iterable[int]) -> dict[int, TagRow]:
