@@ -31,6 +31,7 @@ from chatflow.admin_api import (
     routes_permission_groups,
     routes_quick_replies,
     routes_records,
+    routes_session_visitor,
     routes_sites,
     routes_stats,
     routes_tags,
@@ -190,6 +191,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_visitors.router)
     app.include_router(routes_tags.router)
     app.include_router(routes_agents.router)
+    app.include_router(routes_session_visitor.router)
     app.include_router(agent_socket.router)
     app.include_router(web.build_router(channel))
     extra_channels.mount(app)

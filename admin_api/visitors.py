@@ -1,4 +1,5 @@
-"""Visitor tagging and blacklisting, shared by the visitor routes and the records batch actions.
+"""Visitor profiles, tagging and blacklisting, shared by the visitor routes, the workbench's
+visitor panel (``routes_session_visitor``) and the records batch actions.
 
 A tag group that is not ``multi`` lets a visitor hold one of its tags: adding another replaces it
 (batch tagging), and asking for two at once is refused (setting a visitor's tags).
@@ -65,6 +66,21 @@ def update_profile(db: Session, profile: VisitorRow, fields: Mapping[str, str | 
         setattr(profile, name, value.strip() if isinstance(value, str) else value)
     profile.updated_at = utcnow()
     db.add(profile)
+
+
+def held_tags(db: Session, merchant_id: str, visitor_id: str) -> list[tuple[TagRow, TagGroupRow]]:
+    """The visitor's tags with their groups, by group then tag."""
+    statement = (
+        select(TagRow, TagGroupRow)
+        .join(VisitorTagRow, col(VisitorTagRow.tag_id) == col(TagRow.id))
+        .join(TagGroupRow, col(TagGroupRow.id) == col(TagRow.group_id))
+        .where(
+            col(VisitorTagRow.merchant_id) == merchant_id,
+            col(VisitorTagRow.visitor_id) == visitor_id,
+        )
+        .order_by(col(TagGroupRow.id), col(TagRow.id))
+    )
+    return [(tag, group) for tag, group in db.exec(statement)]
 
 
 def merchant_tags(db: Session, merchant_id: str, tag_ids: Iterable[int]) -> dict[int, TagRow]:

@@ -8,9 +8,14 @@ transfers between online agents) are tested end to end in ``tests/integration/ag
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from admin_world import Sample, Tenant
+from route_samples_records import make_tag
+from sqlmodel import Session
+
+from chatflow.engine.stores.recordsdb import ConversationRow
 
 S = "/api/v1/sessions/{session_id}"
 STATE = (409,)
@@ -28,6 +33,18 @@ def make_session(t: Tenant) -> dict[str, Any]:
         assert response.status_code == 201, response.text
         _SESSIONS[key] = response.json()["session_id"]
     return {"session_id": _SESSIONS[key]}
+
+
+def recorded_session(t: Tenant) -> dict[str, Any]:
+    """:func:`make_session` once its record is written (off the loop), as its own history."""
+    path = make_session(t)
+    deadline = time.monotonic() + 10
+    while True:
+        with Session(t.client.app.state.records) as db:  # type: ignore[attr-defined]
+            if db.get(ConversationRow, path["session_id"]) is not None:
+                return {**path, "other_id": path["session_id"]}
+        assert time.monotonic() < deadline, f"no record of {path['session_id']}"
+        time.sleep(0.02)
 
 
 def _foreign_agent(own: Tenant, other: Tenant) -> list[Any]:
@@ -62,5 +79,19 @@ SAMPLES: dict[str, Sample] = {
     ),
     f"POST {S}/messages": Sample(
         path=make_session, body=lambda t: {"text": f"{t.label} says hi"}, ok=STATE
+    ),
+    # the visitor panel (the admin sees every conversation of its merchant and may edit)
+    f"GET {S}/visitor": Sample(path=make_session),
+    f"PUT {S}/visitor": Sample(
+        path=make_session, body=lambda t: {"name": f"{t.label} 王", "phone": "0912345678"}
+    ),
+    f"PUT {S}/visitor/tags": Sample(
+        path=make_session,
+        body=lambda t: {"tag_ids": [make_tag(t)]},
+        foreign_bodies=lambda own, other: [{"tag_ids": [make_tag(other)]}],
+    ),
+    f"GET {S}/visitor/history": Sample(path=make_session, query=lambda t: {"days": 7, "q": "hi"}),
+    f"GET {S}/visitor/history/{{other_id}}": Sample(
+        path=recorded_session, query=lambda t: {"q": "hi"}
     ),
 }

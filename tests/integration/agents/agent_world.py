@@ -269,10 +269,12 @@ def offered_to(agents: list[Agent], session_id: str) -> Agent:
 
 
 class Visitor:
-    """A visitor on a site: its session and its websocket."""
+    """A visitor on a site (a new one unless ``visitor_id`` names it): its session and its
+    websocket."""
 
-    def __init__(self, server: LiveServer, site: str) -> None:
-        response = server.http.post(f"/api/v1/sites/{site}/sessions", json={})
+    def __init__(self, server: LiveServer, site: str, visitor_id: str | None = None) -> None:
+        body = {} if visitor_id is None else {"visitor_id": visitor_id}
+        response = server.http.post(f"/api/v1/sites/{site}/sessions", json=body)
         assert response.status_code == 201, response.text
         self.session_id: str = response.json()["session_id"]
         self.token: str = response.json()["visitor_token"]
