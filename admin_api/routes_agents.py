@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlmodel import Session as Db
 from sqlmodel import select
 
+from chatflow.admin_api import visitors
 from chatflow.admin_api.agent_access import (
     Access,
     refused,
@@ -63,6 +64,8 @@ class MySession(BaseModel):
     expires_in: float | None = None
     """Seconds the offer still rings (``ringing`` only)."""
     visitor_id: str
+    visitor_name: str | None = None
+    """The name in the merchant's profile of the visitor; null without one."""
     site_key: str
     agents: list[str]
 
@@ -129,13 +132,18 @@ async def set_status(request: Request, me: Me, body: StatusBody) -> StatusOut:
 
 @router.get("/agents/me/sessions", response_model=list[MySession])
 async def my_sessions(request: Request, me: Me) -> list[MySession]:
-    """Sessions the agent serves and offers ringing for it."""
+    """Sessions the agent serves and offers ringing for it, with the visitors' names (one read)."""
     services = services_of(request)
     now = services.clock.now().timestamp()
+    views = services.queue.dispatcher.sessions_of(me.account)
+    sessions = [await services.runtime.get(view.session_id) for view in views]
+    names: dict[str, str] = {}
+    if sessions:
+        ids = [session.sys.visitor_id for session in sessions]
+        names = await asyncio.to_thread(_visitor_names, request, me.merchant_id, ids)
     out = []
-    for view in services.queue.dispatcher.sessions_of(me.account):
+    for view, session in zip(views, sessions, strict=True):
         ringing = view.offered_to == me.account
-        session = await services.runtime.get(view.session_id)
         expires = view.expires_at if ringing else None
         out.append(
             MySession(
@@ -144,11 +152,17 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
                 phase="ringing" if ringing else "active",
                 expires_in=None if expires is None else max(round(expires - now, 1), 0.0),
                 visitor_id=session.sys.visitor_id,
+                visitor_name=names.get(session.sys.visitor_id),
                 site_key=session.site_key,
                 agents=list(view.agents),
             )
         )
     return out
+
+
+def _visitor_names(request: Request, merchant_id: str, visitor_ids: list[str]) -> dict[str, str]:
+    with Db(services_of(request).records) as db:
+        return visitors.profile_names(db, merchant_id, visitor_ids)
 
 
 def _accounts(request: Request, merchant_id: str) -> list[AccountRow]:

@@ -110,6 +110,7 @@ def make_account(admin: Agent, account: str, permissions: dict[str, str], **scop
 def test_the_serving_agent_reads_and_edits_its_visitor(server: LiveServer) -> None:
     alice = Agent(server, "acme_alice")
     bob, sid = serve(server)
+    assert bob.get("/api/v1/agents/me/sessions")[0]["visitor_name"] is None
     fresh = bob.get(path(sid))
     assert fresh == {
         "visitor_id": WANG,
@@ -131,6 +132,12 @@ def test_the_serving_agent_reads_and_edits_its_visitor(server: LiveServer) -> No
     assert saved.status_code == 200, saved.text
     assert saved.json()["name"] == "王小明" and saved.json()["email"] is None
     assert saved.json()["updated_at"] is not None
+    li = Visitor(server, "acme-web", "v-li")
+    li.choose("售前")
+    bob.frames.expect(frame("offer", session_id=li.session_id))
+    bob.ok(li.session_id, "accept")
+    names = {s["visitor_id"]: s["visitor_name"] for s in bob.get("/api/v1/agents/me/sessions")}
+    assert names == {WANG: "王小明", "v-li": None}
     cleared = call(bob, "PUT", path(sid), json={"name": "王小明"}).json()
     assert cleared["phone"] is None and cleared["note"] is None  # left out: cleared
     too_long = call(bob, "PUT", path(sid), json={"name": "x" * 65})
