@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, exists, func, or_, select
 
 from chatflow.admin_api import visitors
@@ -21,6 +21,7 @@ from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like, tagged
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
+from chatflow.nodes.form import email_address
 
 router = APIRouter(prefix="/api/v1", tags=["visitors"])
 
@@ -35,6 +36,17 @@ class ProfileIn(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        """The form node's check: a dotted domain; a full-width ＠ from an IME is mended."""
+        if value is None or not value.strip():
+            return value
+        address = email_address(value)
+        if address is None:
+            raise ValueError("not an email address (name@example.com)")
+        return address
 
 
 class BlacklistOut(BaseModel):

@@ -61,9 +61,10 @@ def ensure_profile(db: Session, merchant_id: str, visitor_id: str) -> VisitorRow
 
 
 def update_profile(db: Session, profile: VisitorRow, fields: Mapping[str, str | None]) -> None:
-    """Set the profile's fields, stripped (a field left out of ``fields`` is not touched)."""
+    """Set the profile's fields, stripped; a blank one is cleared (None), and a field left out
+    of ``fields`` is not touched."""
     for name, value in fields.items():
-        setattr(profile, name, value.strip() if isinstance(value, str) else value)
+        setattr(profile, name, (value.strip() or None) if isinstance(value, str) else value)
     profile.updated_at = utcnow()
     db.add(profile)
 

@@ -202,7 +202,7 @@ _EMAIL = re.compile(
 )
 
 
-def _email(answer: str) -> str | None:
+def email_address(answer: str) -> str | None:
     """An address with a dotted domain (full-width ``＠`` from IMEs accepted), as typed."""
     clean = _nfkc(answer)
     return clean if len(clean) <= 254 and _EMAIL.fullmatch(clean) else None
@@ -226,5 +226,5 @@ _READERS: dict[str, Callable[[str], Any]] = {
     "text": _text,
     "number": _number,
     "phone": _phone,
-    "email": _email,
+    "email": email_address,
 }

@@ -28,6 +28,21 @@ def test_profiles_of_known_visitors_only(kit: Kit) -> None:
     assert found["total"] == 1 and found["items"][0]["visitor_id"] == "v1"
 
 
+def test_a_profile_email_is_checked_like_the_form_nodes(kit: Kit) -> None:
+    kit.conversation("s1", visitor="v1")
+    url = "/api/v1/visitors/v1"
+    for wrong in ("not an email", "wang@localhost", "wang@@example.com"):
+        refused = call(kit, "PUT", url, json={"name": "王", "email": wrong})
+        assert refused.status_code == 422, wrong
+        [error] = refused.json()["errors"]
+        assert error["path"] == "body.email" and "not an email address" in error["message"]
+    assert call(kit, "GET", url).json()["name"] is None, "a refused save stores nothing"
+    mended = call(kit, "PUT", url, json={"email": " wang＠example.com "}).json()
+    assert mended["email"] == "wang@example.com", "an IME's full-width ＠ is mended"
+    cleared = call(kit, "PUT", url, json={"email": "  "}).json()
+    assert cleared["email"] is None
+
+
 def test_blacklist_add_list_remove(kit: Kit) -> None:
     kit.conversation("s1", visitor="v1")
     kit.conversation("s2", visitor="v2")
