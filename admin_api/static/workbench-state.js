@@ -54,6 +54,22 @@
     return { key: `from_${line.from}` };
   }
 
+  /**
+   * Whether the conversation list keeps `c` while the agent searches for `query` (seed 001:
+   * by the contact's name or the messages' content): `label` is the name the list shows; the
+   * visitor id and every line held are searched too, case-insensitively. A blank query keeps
+   * every conversation.
+   */
+  function conversationMatches(c, query, label) {
+    const wanted = String(query || '').trim().toLocaleLowerCase();
+    if (!wanted) return true;
+    const has = (text) => String(text || '').toLocaleLowerCase().includes(wanted);
+    if (has(label) || (c.info && (has(c.info.visitor_name) || has(c.info.visitor_id)))) {
+      return true;
+    }
+    return c.lines.some((line) => !line.image && has(line.text));
+  }
+
   /** The text with the '#word' at [start, caret) replaced by a reply's content. */
   function insertReply(text, start, caret, content) {
     const value = String(text);
@@ -252,6 +268,7 @@
         if (row) {
           c.info = {
             visitor_id: String(row.visitor_id || ''),
+            visitor_name: row.visitor_name ? String(row.visitor_name) : '',
             site_key: String(row.site_key || ''),
             agents: Array.isArray(row.agents) ? row.agents.map(String) : [],
           };
@@ -307,13 +324,35 @@
       return n;
     }
 
+    /** A visitor's new profile name, on every conversation of that visitor; whether any. */
+    function renameVisitor(visitorId, name) {
+      let changed = false;
+      for (const c of conversations.values()) {
+        if (c.info && c.info.visitor_id === visitorId) {
+          c.info.visitor_name = String(name || '');
+          changed = true;
+        }
+      }
+      return changed;
+    }
+
     /** Whether the conversation takes the agent's writing and actions now. */
     function serving(sessionId) {
       const c = conversations.get(sessionId);
       return Boolean(c && c.phase === 'active');
     }
 
-    return { state, apply, sync, select, dismiss, sorted, attention, serving };
+    return {
+      state,
+      apply,
+      sync,
+      select,
+      dismiss,
+      sorted,
+      attention,
+      serving,
+      renameVisitor,
+    };
   }
 
   return {
@@ -326,6 +365,7 @@
     hashQuery,
     insertReply,
     lineSender,
+    conversationMatches,
     createState,
   };
 });

@@ -9,10 +9,11 @@
   const admin = window.ChatflowAdmin;
   const messages = window.WorkbenchMessages;
   const WB = window.WorkbenchState;
+  const Notify = window.WorkbenchNotify;
 
   const TOKEN_KEY = 'chatflow.workbench.token';
+  const SIDE_TAB_KEY = 'chatflow.workbench.sideTab';
   const PING_EVERY_MS = 25000;
-  const SUGGEST_DELAY_MS = 150;
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -21,8 +22,10 @@
     status: $('wb-status'),
     reason: $('wb-reason'),
     connection: $('wb-connection'),
+    notify: $('wb-notify'),
     me: $('wb-me'),
     logout: $('wb-logout'),
+    listSearch: $('wb-list-search'),
     list: $('wb-conversations'),
     listEmpty: $('wb-empty'),
     chatEmpty: $('wb-chat-empty'),
@@ -30,6 +33,7 @@
     chatTitle: $('wb-chat-title'),
     chatMeta: $('wb-chat-meta'),
     actions: $('wb-actions'),
+    showVisitor: $('wb-show-visitor'),
     panel: $('wb-panel'),
     log: $('wb-log'),
     typing: $('wb-typing'),
@@ -41,6 +45,9 @@
     image: $('wb-image'),
     send: $('wb-send'),
     side: $('wb-side'),
+    sideClose: $('wb-side-close'),
+    tabs: { visitor: $('wb-tab-visitor'), replies: $('wb-tab-replies') },
+    panes: { visitor: $('wb-visitor'), replies: $('wb-replies-pane') },
     replySearch: $('wb-reply-search'),
     replies: $('wb-replies'),
     toasts: $('wb-toasts'),
@@ -64,15 +71,45 @@
   let reconnectTimer = null;
   let pingTimer = null;
   let lastTyping = 0;
-  let suggestTimer = null;
-  let suggestions = [];
-  let suggestIndex = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
   let groups = [];
   let groupNames = new Map();
   /** Unsent text of the conversations not on screen, by session id. */
   const drafts = new Map();
+  const notifier = Notify.create({
+    Notification: window.Notification,
+    document,
+    storage: window.localStorage,
+    focus: () => window.focus(),
+  });
+  const replies = window.WorkbenchReplies.create({
+    api,
+    t,
+    input: els.input,
+    suggest: els.suggest,
+    list: els.replies,
+    search: els.replySearch,
+    canInsert: () => board.serving(board.state.selected),
+    onForbidden: () => {
+      els.tabs.replies.hidden = true;
+      showTab('visitor');
+    },
+  });
+  const visitorPanel = window.WorkbenchVisitor.create({
+    root: els.panes.visitor,
+    api,
+    t,
+    lang,
+    toast,
+    explain: (result) => explain(result),
+    onRenamed: (visitorId, name) => {
+      if (board.renameVisitor(visitorId, name)) {
+        renderList();
+        renderChat();
+      }
+    },
+  });
 
   // ---- small helpers ---------------------------------------------------------------------
 
@@ -100,7 +137,9 @@
     return String(id || '').slice(-6);
   }
 
+  /** The visitor's profile name, else "访客 <the id's end>". */
   function visitorName(c) {
+    if (c.info && c.info.visitor_name) return c.info.visitor_name;
     return `${t('visitor')} ${shortId(c.info ? c.info.visitor_id : c.id)}`;
   }
 
@@ -149,6 +188,8 @@
     groups = [];
     groupNames = new Map();
     els.input.value = '';
+    els.listSearch.value = '';
+    visitorPanel.show(null);
   }
 
   function expire() {
@@ -177,7 +218,7 @@
     renderList();
     renderChat();
     connect();
-    loadReplies('');
+    replies.load('');
     loadGroups();
   }
 
@@ -270,6 +311,7 @@
     }
     const notice = out.notice;
     if (!notice) return;
+    popUp(notice);
     if (notice.kind === 'offer') toast(t('newOffer', { group: groupName(notice.group) }), 'info');
     else if (notice.kind === 'offer_gone') toast(t('offerGone'), 'info');
     else if (notice.kind === 'invited') toast(t('invited'), 'info');
@@ -277,6 +319,39 @@
       const words = notice.words.map((w) => w.word).join('、');
       toast(t('alert', { agent: notice.agent, words }), 'warning');
     } else if (notice.kind === 'error') toast(notice.message || notice.code, 'error');
+  }
+
+  /** A desktop notification for what needs the agent while the workbench is out of sight. */
+  function popUp(notice) {
+    const c = notice.session ? board.state.conversations.get(notice.session) : null;
+    const open = () => {
+      if (c && board.state.conversations.has(c.id)) selectConversation(c.id);
+    };
+    if (notice.kind === 'offer') {
+      notifier.show(t('notifyOffer'), groupName(notice.group), notice.session, open);
+    } else if (notice.kind === 'message' && c) {
+      const last = c.lines[c.lines.length - 1];
+      const body = last && last.image ? `[${t('image')}]` : last ? last.text : '';
+      notifier.show(t('notifyMessage', { name: visitorName(c) }), body, c.id, open);
+    } else if (notice.kind === 'invited') {
+      notifier.show(t('notifyInvited'), c ? visitorName(c) : '', notice.session, open);
+    } else if (notice.kind === 'alert') {
+      const words = notice.words.map((w) => w.word).join('、');
+      notifier.show(t('notifyAlert'), t('alert', { agent: notice.agent, words }), null, null);
+    }
+  }
+
+  function renderNotify() {
+    const state = notifier.state();
+    els.notify.hidden = state === 'unsupported';
+    els.notify.textContent = t(`notify_${state}`);
+    els.notify.setAttribute('aria-pressed', String(state === 'on'));
+  }
+
+  async function toggleNotify() {
+    const state = await notifier.toggle();
+    renderNotify();
+    if (state === 'denied') toast(t('notifyDeniedHelp'), 'warning');
   }
 
   // ---- the status ------------------------------------------------------------------------
@@ -329,7 +404,9 @@
 
   function renderList() {
     const now = Date.now();
-    const items = board.sorted().map((c) => {
+    const query = els.listSearch.value;
+    const shown = board.sorted().filter((c) => WB.conversationMatches(c, query, visitorName(c)));
+    const items = shown.map((c) => {
       const item = el('li', `wb-item wb-phase-${c.phase}`);
       item.dataset.session = c.id;
       if (c.id === board.state.selected) item.classList.add('is-selected');
@@ -350,6 +427,7 @@
     });
     els.list.replaceChildren(...items);
     els.listEmpty.hidden = items.length > 0;
+    els.listEmpty.textContent = t(board.state.conversations.size ? 'noMatch' : 'noConversations');
     const n = board.attention();
     document.title = n > 0 ? t('unreadTitle', { n: WB.unreadLabel(n) }) : t('title');
   }
@@ -362,7 +440,7 @@
       if (previous) drafts.set(previous, els.input.value);
       els.input.value = drafts.get(sessionId) || '';
       drafts.delete(sessionId);
-      hideSuggestions();
+      replies.hide();
     }
     closePanel();
     renderList();
@@ -453,6 +531,7 @@
     const c = board.state.selected ? board.state.conversations.get(board.state.selected) : null;
     els.chatEmpty.hidden = Boolean(c);
     els.chatBody.hidden = !c;
+    visitorPanel.show(c);
     if (!c) {
       rendered = { session: null, lastSeq: 0, count: 0 };
       return;
@@ -472,7 +551,7 @@
     els.input.disabled = !serving;
     els.send.disabled = !serving;
     els.image.disabled = !serving;
-    if (!serving) hideSuggestions();
+    if (!serving) replies.hide();
   }
 
   function renderTyping(c) {
@@ -603,7 +682,7 @@
       note(t('tooLong', { max: core.MAX_TEXT }));
       return;
     }
-    hideSuggestions();
+    replies.hide();
     els.input.value = '';
     note(t('sending'));
     const id = core.randomId(window.crypto);
@@ -643,124 +722,44 @@
       lastTyping = now;
       sendFrame({ type: 'typing', session_id: sessionId });
     }
-    clearTimeout(suggestTimer);
-    const found = WB.hashQuery(els.input.value, els.input.selectionStart);
-    if (!found) {
-      hideSuggestions();
-      return;
-    }
-    suggestTimer = setTimeout(() => suggest(found), SUGGEST_DELAY_MS);
-  }
-
-  async function suggest(found) {
-    const query = encodeURIComponent(found.query);
-    const result = await api('GET', `api/v1/quick-replies/suggest?prefix=${query}&limit=8`);
-    if (!result.ok || result.data.length === 0) {
-      hideSuggestions();
-      return;
-    }
-    suggestions = result.data.map((reply) => ({ reply, found }));
-    suggestIndex = 0;
-    renderSuggestions();
-  }
-
-  function renderSuggestions() {
-    els.suggest.replaceChildren(
-      ...suggestions.map(({ reply }, i) => {
-        const item = el('li', i === suggestIndex ? 'is-active' : null);
-        item.setAttribute('role', 'option');
-        item.setAttribute('aria-selected', String(i === suggestIndex));
-        item.appendChild(el('strong', null, reply.title));
-        item.appendChild(el('span', null, reply.content));
-        item.addEventListener('mousedown', (event) => {
-          event.preventDefault();
-          pickSuggestion(i);
-        });
-        return item;
-      }),
-    );
-    els.suggest.hidden = suggestions.length === 0;
-  }
-
-  function hideSuggestions() {
-    suggestions = [];
-    els.suggest.hidden = true;
-    els.suggest.replaceChildren();
-  }
-
-  function pickSuggestion(i) {
-    const chosen = suggestions[i];
-    if (!chosen) return;
-    const caret = els.input.selectionStart;
-    const next = WB.insertReply(els.input.value, chosen.found.start, caret, chosen.reply.content);
-    els.input.value = next.text;
-    els.input.setSelectionRange(next.caret, next.caret);
-    hideSuggestions();
-    els.input.focus();
+    replies.onInput();
   }
 
   function onKeyDown(event) {
-    if (!els.suggest.hidden && suggestions.length) {
-      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-        event.preventDefault();
-        const step = event.key === 'ArrowDown' ? 1 : suggestions.length - 1;
-        suggestIndex = (suggestIndex + step) % suggestions.length;
-        renderSuggestions();
-        return;
-      }
-      if (event.key === 'Enter' || event.key === 'Tab') {
-        event.preventDefault();
-        pickSuggestion(suggestIndex);
-        return;
-      }
-      if (event.key === 'Escape') {
-        hideSuggestions();
-        return;
-      }
-    }
+    if (replies.onKeyDown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       sendText();
     }
   }
 
-  function insertAtCaret(content) {
-    const start = els.input.selectionStart;
-    const next = WB.insertReply(els.input.value, start, els.input.selectionEnd, content);
-    els.input.value = next.text;
-    els.input.setSelectionRange(next.caret, next.caret);
-    els.input.focus();
+  // ---- the side column: the visitor panel and quick replies -----------------------------
+
+  function showTab(name) {
+    for (const [key, tab] of Object.entries(els.tabs)) {
+      tab.setAttribute('aria-selected', String(key === name));
+      els.panes[key].hidden = key !== name;
+    }
+    try {
+      localStorage.setItem(SIDE_TAB_KEY, name);
+    } catch (_) {
+      // no storage: the tab lasts for the page
+    }
   }
 
-  // ---- quick replies ---------------------------------------------------------------------
+  function savedTab() {
+    try {
+      return localStorage.getItem(SIDE_TAB_KEY) === 'replies' ? 'replies' : 'visitor';
+    } catch (_) {
+      return 'visitor';
+    }
+  }
 
-  async function loadReplies(q) {
-    const query = q ? `&q=${encodeURIComponent(q)}` : '';
-    const result = await api('GET', `api/v1/quick-replies?limit=200${query}`);
-    if (result.status === 403) {
-      els.side.hidden = true;
-      return;
-    }
-    const items = result.ok ? result.data.items : [];
-    if (items.length === 0) {
-      els.replies.replaceChildren(el('li', 'wb-empty', t('noReplies')));
-      return;
-    }
-    els.replies.replaceChildren(
-      ...items.map((reply) => {
-        const item = el('li', 'wb-reply');
-        const pick = button('wb-reply-pick', null, () => {
-          if (board.serving(board.state.selected)) insertAtCaret(reply.content);
-        });
-        const scope = t(reply.scope === 'team' ? 'team' : 'personal');
-        const heading = reply.category ? `${reply.category} · ${reply.title}` : reply.title;
-        pick.appendChild(el('strong', null, heading));
-        pick.appendChild(el('span', 'wb-reply-scope', scope));
-        pick.appendChild(el('span', 'wb-reply-content', reply.content));
-        item.appendChild(pick);
-        return item;
-      }),
-    );
+  /** The header's "visitor details": the visitor tab, and on a narrow screen the column over
+   * the conversation. */
+  function openVisitor() {
+    showTab('visitor');
+    els.side.classList.add('is-open');
   }
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -778,16 +777,20 @@
     });
     els.input.addEventListener('input', onInput);
     els.input.addEventListener('keydown', onKeyDown);
-    els.input.addEventListener('blur', () => setTimeout(hideSuggestions, 100));
     els.image.addEventListener('click', () => els.file.click());
     els.file.addEventListener('change', sendImages);
-    let searchTimer = null;
-    els.replySearch.addEventListener('input', () => {
-      clearTimeout(searchTimer);
-      searchTimer = setTimeout(() => loadReplies(els.replySearch.value.trim()), 250);
-    });
+    els.notify.addEventListener('click', toggleNotify);
+    els.showVisitor.addEventListener('click', openVisitor);
+    els.sideClose.addEventListener('click', () => els.side.classList.remove('is-open'));
+    for (const [name, tab] of Object.entries(els.tabs)) {
+      tab.addEventListener('click', () => showTab(name));
+    }
+    showTab(savedTab());
+    renderNotify();
+    els.listSearch.addEventListener('input', renderList);
     document.addEventListener('keydown', (event) => {
       if (event.key === 'Escape' && !els.panel.hidden) closePanel();
+      else if (event.key === 'Escape') els.side.classList.remove('is-open');
     });
     setInterval(tick, 1000);
     if (client.token()) start();

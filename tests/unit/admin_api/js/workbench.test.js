@@ -159,12 +159,19 @@ test('sync with me/sessions fills in the visitor and drops what the server no lo
   board.apply({ type: 'offer', session_id: 'rang', group: 'g', timeout: 15 }, 10);
   board.apply({ type: 'assigned', session_id: 'fresh', group: 'g' }, 50); // after the request
   const rows = [
-    { session_id: 'kept', visitor_id: 'v-1', site_key: 'demo-web', agents: ['demo_bob'] },
+    {
+      session_id: 'kept',
+      visitor_id: 'v-1',
+      visitor_name: '王小明',
+      site_key: 'demo-web',
+      agents: ['demo_bob'],
+    },
   ];
   assert.ok(board.sync(rows, 20));
   const get = (id) => board.state.conversations.get(id);
   assert.deepEqual(get('kept').info, {
     visitor_id: 'v-1',
+    visitor_name: '王小明',
     site_key: 'demo-web',
     agents: ['demo_bob'],
   });
@@ -262,8 +269,11 @@ test('every string the workbench page asks for exists in both languages', () => 
   const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
   const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
   const used = new Set();
-  for (const source of [read('workbench.js'), read('admin-client.js')]) {
+  const sources = ['workbench.js', 'workbench-visitor.js', 'workbench-replies.js', 'admin-client.js'].map(read);
+  for (const source of sources) {
     for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) used.add(m[1]);
+    // keys built from a prefix: t(`profile_${name}`), t(`notify_${state}`), ...
+    for (const m of source.matchAll(/\bt\(`([A-Za-z]+_)\$\{/g)) used.add(`${m[1]}*`);
   }
   for (const m of read('workbench.html').matchAll(/data-i18n(?:-placeholder|-label)?="(\w+)"/g)) {
     used.add(m[1]);
@@ -271,7 +281,103 @@ test('every string the workbench page asks for exists in both languages', () => 
   assert.ok(used.size > 30, `found only ${used.size} keys; the scan is broken`);
   for (const lang of ['zh-CN', 'en']) {
     const table = { ...LOGIN_MESSAGES[lang], ...messages[lang] };
-    const missing = [...used].filter((key) => !(key in table));
+    const built = {
+      'profile_*': ['name', 'phone', 'email', 'note'],
+      'notify_*': ['on', 'off', 'ask', 'denied'],
+      'record_*': ['bot', 'queued', 'with_agent', 'ended'],
+      'from_*': ['visitor', 'bot', 'system', 'agent', 'you'],
+      'closed_*': ['client', 'seat', 'admin', 'timer', ''],
+    };
+    const keys = [...used].flatMap((key) => {
+      if (!key.endsWith('*')) return [key];
+      assert.ok(built[key], `list the keys ${key} is built into`);
+      return built[key].map((end) => key.slice(0, -1) + end);
+    });
+    const missing = keys.filter((key) => !(key in table));
     assert.deepEqual(missing, [], `${lang} lacks ${missing.join(', ')}`);
   }
+});
+
+test('the list search keeps conversations by name, visitor id or any line held', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 0);
+  board.apply(msg('s', 1, 'visitor', '我的订单 A-1029 还没到'), 1);
+  board.apply(msg('s', 2, 'visitor', '', { image: '/api/v1/images/x.png' }), 2);
+  board.sync([{ session_id: 's', visitor_id: 'v-7f3a', site_key: 'w', agents: [] }], 0);
+  const c = board.state.conversations.get('s');
+  const matches = (q) => WB.conversationMatches(c, q, '访客 v-7f3a');
+  assert.ok(matches(''), 'a blank search keeps everything');
+  assert.ok(matches('  '));
+  assert.ok(matches('a-1029'), 'line text, ignoring case');
+  assert.ok(matches('7F3A'), 'the visitor id');
+  assert.ok(matches('访客'), 'the label the list shows');
+  assert.equal(matches('x.png'), false, 'an image line has no text to match');
+  assert.equal(matches('退款'), false);
+
+  assert.ok(board.renameVisitor('v-7f3a', 'Ada Lovelace'));
+  assert.equal(c.info.visitor_name, 'Ada Lovelace');
+  assert.ok(WB.conversationMatches(c, 'lovelace', 'Ada Lovelace'));
+  assert.equal(board.renameVisitor('someone-else', 'X'), false, 'no conversation of theirs');
+});
+
+test('desktop notifications: asked once, kept per browser, shown only out of sight', async () => {
+  const Notify = require(path.join(ADMIN, 'workbench-notify.js'));
+  const shown = [];
+  class FakeNotification {
+    constructor(title, options) {
+      this.title = title;
+      this.options = options;
+      this.closed = false;
+      shown.push(this);
+    }
+    close() {
+      this.closed = true;
+    }
+    static async requestPermission() {
+      FakeNotification.permission = FakeNotification.answer;
+      return FakeNotification.answer;
+    }
+  }
+  FakeNotification.permission = 'default';
+  FakeNotification.answer = 'granted';
+  const stored = new Map();
+  const storage = { getItem: (k) => stored.get(k) ?? null, setItem: (k, v) => stored.set(k, v) };
+  const doc = { hidden: false, hasFocus: () => true };
+  let focused = 0;
+  const notifier = Notify.create({
+    Notification: FakeNotification,
+    document: doc,
+    storage,
+    focus: () => (focused += 1),
+  });
+
+  assert.equal(notifier.state(), 'ask');
+  assert.equal(notifier.show('t', 'b', 's'), null, 'nothing before the agent turns them on');
+  assert.equal(await notifier.toggle(), 'on');
+  assert.equal(notifier.show('t', 'b', 's'), null, 'the agent is looking at the page');
+  doc.hidden = true;
+  let opened = 0;
+  const n = notifier.show('New message', `  line one\n line two ${'长'.repeat(200)}`, 's1', () => {
+    opened += 1;
+  });
+  assert.equal(n.title, 'New message');
+  assert.equal(n.options.tag, 's1', 'a newer notification of the conversation replaces it');
+  assert.ok(n.options.body.startsWith('line one line two 长'));
+  assert.equal(Array.from(n.options.body).length, Notify.BODY_LIMIT);
+  n.onclick();
+  assert.deepEqual([focused, opened, n.closed], [1, 1, true]);
+
+  assert.equal(await notifier.toggle(), 'off');
+  assert.equal(stored.get(Notify.PREFERENCE_KEY), 'off');
+  assert.equal(notifier.show('t', 'b', 's'), null, 'turned off');
+  const again = Notify.create({ Notification: FakeNotification, document: doc, storage, focus() {} });
+  assert.equal(again.state(), 'off', 'the choice outlives the page');
+
+  FakeNotification.permission = 'denied';
+  assert.equal(notifier.state(), 'denied');
+  assert.equal(await notifier.toggle(), 'denied', 'a blocked site is not asked again');
+  const none = Notify.create({ Notification: undefined, document: doc, storage, focus() {} });
+  assert.equal(none.state(), 'unsupported');
+  assert.equal(none.show('t', 'b'), null);
+  assert.equal(shown.length, 1);
 });
