@@ -70,6 +70,7 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(
     agent.wait_for_function(
         "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
     )
+    agent.locator("#wb-tab-replies").click()  # the side column opens on the visitor's details
     agent.locator("#wb-replies", has_text="退款时效").wait_for(timeout=WAIT)
 
     visitor = browser.new_context().new_page()
