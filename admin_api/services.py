@@ -25,7 +25,7 @@ from chatflow.admin_api.agent_hub import AgentHub
 from chatflow.channels.web import SiteInfo, VisitorBackend
 from chatflow.engine.clock import Clock
 from chatflow.engine.config import DeploymentConfig
-from chatflow.engine.content import is_blacklisted
+from chatflow.engine.content import is_blacklisted, name_visitor
 from chatflow.engine.directory import agent_of, find_site, group_of
 from chatflow.engine.effects import EndReason
 from chatflow.engine.errors import ChatflowError
@@ -331,7 +331,9 @@ class Services(VisitorBackend):
     async def blacklisted(self, merchant: str, visitor_id: str) -> bool:
         return await asyncio.to_thread(is_blacklisted, self.records, merchant, visitor_id)
 
-    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None:
+    async def started(
+        self, session_id: str, site: SiteInfo, visitor_id: str, name: str | None = None
+    ) -> None:
         # queued before the session's first frames, so the record exists when they are written
         self.writer.put(
             "started",
@@ -342,6 +344,9 @@ class Services(VisitorBackend):
             flow=site.flow_id,
             at=self.clock.now(),
         )
+        if name:
+            at = self.clock.now()
+            await asyncio.to_thread(name_visitor, self.records, site.merchant, visitor_id, name, at)
 
     async def typing(self, session_id: str) -> None:
         await self.hub.typing(session_id)

@@ -58,8 +58,11 @@ class VisitorBackend(Protocol):
 
     async def blacklisted(self, merchant: str, visitor_id: str) -> bool: ...
 
-    async def started(self, session_id: str, site: SiteInfo, visitor_id: str) -> None:
-        """A session is about to start (called first, so its record exists before its frames)."""
+    async def started(
+        self, session_id: str, site: SiteInfo, visitor_id: str, name: str | None = None
+    ) -> None:
+        """A session is about to start (called first, so its record exists before its frames);
+        ``name`` is what the client calls the visitor, for a profile that has no name yet."""
         ...
 
     async def typing(self, session_id: str) -> None:
@@ -91,7 +94,8 @@ class NewSession(BaseModel):
     visitor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:@-]+$")
     """A stable id of the visitor (from the host site or the widget); a new one when absent."""
     name: str | None = Field(default=None, max_length=64)
-    """The visitor's name, if known."""
+    """The visitor's name, if known (the host page's member name): it fills the merchant's
+    profile of the visitor while that has no name, and never replaces one."""
     data: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=32)
     """Values for the flow's declared variables (others are ignored)."""
 
@@ -155,10 +159,11 @@ async def start_on_site(
     visitor_id: str,
     channel_id: str,
     variables: Mapping[str, Any] | None = None,
+    visitor_name: str | None = None,
 ) -> None:
     """Start a conversation on a site, for any channel: its record first (so the record is there
     before its first frames), then the site's flow, with the site's merchant, key and name."""
-    await backend.started(session_id, site, visitor_id)
+    await backend.started(session_id, site, visitor_id, visitor_name)
     await runtime.start(
         site.flow_id,
         session_id=session_id,
@@ -211,6 +216,7 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             visitor_id=visitor_id,
             channel_id=site.key,
             variables=declared,
+            visitor_name=(body.name or "").strip() or None,
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
 

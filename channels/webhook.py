@@ -103,6 +103,9 @@ class InboundMessage(BaseModel):
     """The provider's id of this message: a repeat of it is a duplicate."""
     user_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
     """The provider's id of the visitor (visible ASCII)."""
+    user_name: str | None = Field(default=None, max_length=64)
+    """The visitor's display name on the platform: names a new conversation's visitor while
+    the merchant's profile of it has no name."""
     type: Literal["text", "choice", "rate", "end"]
     text: str | None = Field(default=None, max_length=MAX_TEXT)
     value: str | None = Field(default=None, max_length=MAX_TEXT)
@@ -206,7 +209,7 @@ class WebhookChannel:
             new = uuid.uuid4().hex
             if await asyncio.to_thread(self._replace, info, message.user_id, current, new):
                 self.outbox.track(new, info.key)
-                await self._start(info, message.user_id, new, site, version)
+                await self._start(info, message, new, site, version)
                 return new
         raise ChannelProblem(503, "busy", "the conversation is being changed; retry")
 
@@ -220,7 +223,12 @@ class WebhookChannel:
         return site, await published_version(self.backend, site)
 
     async def _start(
-        self, info: ChannelInfo, user_id: str, session_id: str, site: SiteInfo, version: str
+        self,
+        info: ChannelInfo,
+        message: InboundMessage,
+        session_id: str,
+        site: SiteInfo,
+        version: str,
     ) -> None:
         await start_on_site(
             self.backend,
@@ -228,8 +236,9 @@ class WebhookChannel:
             site,
             version,
             session_id=session_id,
-            visitor_id=f"{info.key}:{user_id}",
+            visitor_id=f"{info.key}:{message.user_id}",
             channel_id=info.key,
+            visitor_name=(message.user_name or "").strip() or None,
         )
 
     # -- the records database ----------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The server's agent-message path asks :meth:`WordFilterCache.check_agent_message` before sending;
 the visitor channel asks :func:`is_blacklisted` before starting a conversation. Both read the
-records database; the admin API writes it and calls :meth:`WordFilterCache.invalidate`.
+records database; the admin API writes it and calls :meth:`WordFilterCache.invalidate`. The
+one write here is :func:`name_visitor`: the name a channel gives a new conversation's visitor.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
 
-from chatflow.engine.stores.contenttables import BlacklistRow, WordRow
+from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, WordRow
 from chatflow.engine.wordfilter import Verdict, WordFilter
 
 
@@ -92,3 +95,29 @@ def is_blacklisted(engine: Engine, merchant_id: str, visitor_id: str) -> bool:
     """Whether the merchant blacklisted this visitor; the visitor channel then refuses politely."""
     with Session(engine) as db:
         return db.get(BlacklistRow, (merchant_id, visitor_id)) is not None
+
+
+def name_visitor(
+    engine: Engine, merchant_id: str, visitor_id: str, name: str, at: datetime
+) -> bool:
+    """Give the visitor ``name`` if the merchant's profile of it has none (a new profile when
+    there is none): what a channel's client calls the visitor never replaces a name an agent or
+    an admin gave. Safe when two conversations of one visitor start at once. Whether it named."""
+    with Session(engine) as db:
+        db.add(VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id, name=name, updated_at=at))
+        try:
+            db.commit()
+            return True
+        except IntegrityError:
+            db.rollback()  # the profile exists (made since, or long ago): fill an empty name
+        named = db.exec(
+            update(VisitorRow)
+            .where(
+                col(VisitorRow.merchant_id) == merchant_id,
+                col(VisitorRow.visitor_id) == visitor_id,
+                col(VisitorRow.name).is_(None),
+            )
+            .values(name=name, updated_at=at)
+        )
+        db.commit()
+        return bool(named.rowcount)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -211,3 +212,37 @@ def test_the_conversation_record_holds_every_line_from_the_first(client: TestCli
     assert row is not None and (row.visitor_id, row.site_key) == ("v-rec", "demo-web")
     assert [m.seq for m in lines] == [f["seq"] for f in log if f["type"] == "message"]
     assert lines[0].seq == 1 and lines[0].sender == "bot"
+
+
+def test_the_name_a_client_gives_fills_the_visitors_profile_and_replaces_none(
+    client: TestClient,
+) -> None:
+    login = client.post(
+        "/api/v1/auth/login", json={"account": "demo_alice", "password": "Demo-pass1"}
+    )
+    admin = {"Authorization": f"Bearer {login.json()['token']}"}
+
+    def profile(visitor_id: str) -> dict[str, Any]:
+        found = client.get(f"/api/v1/visitors/{visitor_id}", headers=admin)
+        assert found.status_code == 200, found.text
+        return dict(found.json())
+
+    start(client, visitor_id="v-named", name=" 王小明 ")
+    assert profile("v-named")["name"] == "王小明"
+    start(client, visitor_id="v-named", name="Mallory")  # a client may not rename the visitor
+    assert profile("v-named")["name"] == "王小明"
+    start(client, visitor_id="v-agent")
+    set_by_agent = {"name": "李先生", "phone": "0912345678"}
+    # the conversation's record is written behind the session: then the visitor is known
+    for _ in range(200):
+        put = client.put("/api/v1/visitors/v-agent", json=set_by_agent, headers=admin)
+        if put.status_code != 404:
+            break
+        time.sleep(0.02)
+    assert put.status_code == 200, put.text
+    start(client, visitor_id="v-agent", name="Li")
+    assert profile("v-agent")["name"] == "李先生"
+    start(client, visitor_id="v-blank", name="   ")
+    assert profile("v-blank")["name"] is None
+    too_long = client.post("/api/v1/sites/demo-web/sessions", json={"name": "x" * 65})
+    assert too_long.status_code == 422

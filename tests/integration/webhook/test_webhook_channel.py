@@ -20,6 +20,7 @@ from webhook_kit import SECRET, Provider, Receiver, deployment, make_app, serve
 from chatflow.channels.webhook_signing import verify
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.stores.channeltables import DeliveryRow, WebhookInboundRow
+from chatflow.engine.stores.contenttables import VisitorRow
 
 pytestmark = pytest.mark.anyio
 
@@ -245,3 +246,23 @@ async def test_a_restart_picks_up_pending_deliveries(tmp_path: Path, clock: Froz
 
     await run(tmp_path, clock, after, receiver)
     assert receiver.seqs()[1:] == [(state["sid"], n) for n in range(1, len(receiver.got))]
+
+
+async def test_the_platform_name_names_a_new_visitor_once(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    async def check(app: FastAPI, provider: Provider, _: Receiver) -> None:
+        first = {**text("n-1", user="u-7"), "user_name": " 王小明 "}
+        assert (await provider.post(first)).status_code == 200
+        renamed = {**text("n-2", user="u-7"), "user_name": "Someone else"}
+        assert (await provider.post(renamed)).status_code == 200  # the same conversation
+        assert (
+            await provider.post({**text("n-3", user="u-8"), "user_name": "  "})
+        ).status_code == 200
+        with Db(app.state.records) as db:
+            names = {row.visitor_id: row.name for row in db.exec(select(VisitorRow)).all()}
+        assert names == {"im:u-7": "王小明"}, "a blank name names nobody"
+        long = {**text("n-4", user="u-9"), "user_name": "x" * 65}
+        assert (await provider.post(long)).status_code == 422
+
+    await run(tmp_path, clock, check)
