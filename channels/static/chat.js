@@ -427,6 +427,7 @@
       els.image.disabled = true; // until the new session exists
     },
   };
+  const host = core.hostVisitor(params.get('visitor'), params.get('name'));
   client = core.createClient({
     store,
     api: sessionsApi(site),
@@ -435,7 +436,10 @@
     now: () => Date.now(),
     random: Math.random,
     newId: () => core.randomId(window.crypto),
-    visitorId: store.visitorId(() => core.randomId(window.crypto)),
+    visitorId: host.id
+      ? store.adoptVisitor(host.id)
+      : store.visitorId(() => core.randomId(window.crypto)),
+    profile: host.name ? { name: host.name } : null,
     emit: (type, detail) => handlers[type] && handlers[type](detail),
   });
 

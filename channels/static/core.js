@@ -94,6 +94,21 @@
   }
 
   /** Storage that forgets on reload, for when localStorage is blocked (private modes, iframes). */
+  const VISITOR_ID = /^[A-Za-z0-9_.:@-]{1,64}$/;
+  const MAX_NAME = 64;
+
+  /**
+   * Who the host page says the visitor is (the widget's data-visitor-id / data-visitor-name,
+   * the chat link's ?visitor= / ?name=): `{id, name}`, each null when absent or not valid
+   * (an id the server would refuse; a name blank or over 64 characters is cut to 64).
+   */
+  function hostVisitor(id, name) {
+    const cleanId = typeof id === 'string' && VISITOR_ID.test(id) ? id : null;
+    const trimmed = typeof name === 'string' ? name.trim() : '';
+    const cleanName = trimmed ? Array.from(trimmed).slice(0, MAX_NAME).join('') : null;
+    return { id: cleanId, name: cleanName };
+  }
+
   function memoryStorage() {
     const items = new Map();
     return {
@@ -158,6 +173,17 @@
         const fresh = make();
         write('visitor', fresh);
         return fresh;
+      },
+      /** The host page's visitor id: another visitor than the stored one (a member logged
+       * out, another logged in) does not continue the stored conversation. */
+      adoptVisitor(id) {
+        if (read('visitor', null) !== id) {
+          remove('session');
+          remove('pending');
+          remove('log');
+          write('visitor', id);
+        }
+        return id;
       },
       clearConversation() {
         remove('session');
@@ -525,6 +551,7 @@
     imageProblem,
     linkify,
     safeImageUrl,
+    hostVisitor,
     memoryStorage,
     createStore,
     createClient,

@@ -4,7 +4,8 @@
  *   <script src="<chatflow>/static/widget.js" data-site="acme-web" data-lang="zh-CN" async></script>
  *
  * Options: data-site (required), data-lang (zh-CN | en), data-position (right | left),
- * data-color (any CSS color). Defines only window.ChatflowWidget {open, close, toggle}. Styles go
+ * data-color (any CSS color), data-visitor-id and data-visitor-name (who the host page's
+ * logged-in user is). Defines only window.ChatflowWidget {open, close, toggle}. Styles go
  * through the CSSOM (no <style>, no style attributes), so a strict CSP needs nothing beyond
  * allowing this script and framing the chat page. */
 (function () {
@@ -87,6 +88,11 @@
   chatUrl.searchParams.set('embed', '1');
   if (dataLang) chatUrl.searchParams.set('lang', lang);
   if (customColor) chatUrl.searchParams.set('color', customColor);
+  // who the host page says the visitor is (the chat page checks both)
+  const visitorId = script.getAttribute('data-visitor-id');
+  const visitorName = script.getAttribute('data-visitor-name');
+  if (visitorId) chatUrl.searchParams.set('visitor', visitorId);
+  if (visitorName) chatUrl.searchParams.set('name', visitorName);
   const memoryKey = `chatflow-widget.${site}`;
 
   let host = null;

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from staff_kit import WAIT, token_for, until
 
 pytestmark = pytest.mark.slow
 
@@ -68,3 +70,20 @@ def test_chat_through_the_menu_and_reload_without_loss_or_doubles(
         "售后服务",
         "13800138000",
     ]
+
+
+def test_the_host_pages_visitor_id_and_name_reach_the_profile(
+    demo_server: str, browser: Any
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{demo_server}/chat/demo-web?visitor=member-1029&name=%E7%8E%8B%E5%B0%8F%E6%98%8E")
+    page.locator(".cf-options button", has_text="售前咨询").first.wait_for(timeout=WAIT)
+    admin = {"Authorization": f"Bearer {token_for(demo_server, 'demo_alice')}"}
+
+    def profile() -> Any:
+        found = httpx.get(f"{demo_server}/api/v1/visitors/member-1029", headers=admin)
+        return found.json() if found.status_code == 200 and found.json()["name"] else None
+
+    assert until(profile, "the member's profile")["name"] == "王小明"
+    stored = page.evaluate("() => localStorage.getItem('chatflow.v1.demo-web.visitor')")
+    assert stored == '"member-1029"'

@@ -210,6 +210,53 @@ test('the store keys by site, validates, survives broken storage', () => {
   assert.equal(safe.visitorId(() => 'v'), 'v');
 });
 
+test("the host page's visitor: checked, and another one does not continue the stored chat", () => {
+  assert.deepEqual(core.hostVisitor('member-1029', ' 王小明 '), { id: 'member-1029', name: '王小明' });
+  assert.deepEqual(core.hostVisitor(null, null), { id: null, name: null });
+  assert.deepEqual(core.hostVisitor('has space', '   '), { id: null, name: null });
+  assert.equal(core.hostVisitor('x'.repeat(65), '').id, null, 'longer than the server takes');
+  assert.equal(Array.from(core.hostVisitor('a', '名'.repeat(80)).name).length, 64);
+
+  const storage = core.memoryStorage();
+  const store = core.createStore('acme-web', storage);
+  assert.equal(store.visitorId(() => 'v-anon'), 'v-anon');
+  store.saveSession({ session_id: 's-anon', visitor_token: 't', last_seq: 4 });
+  store.saveLog([{ seq: 1, text: 'hi' }]);
+  // the anonymous visitor logs in on the host page: a fresh conversation as the member
+  assert.equal(store.adoptVisitor('member-1'), 'member-1');
+  assert.equal(store.session(), null);
+  assert.deepEqual(store.log(), []);
+  assert.equal(store.visitorId(() => 'other'), 'member-1');
+  store.saveSession({ session_id: 's-1', visitor_token: 't', last_seq: 2 });
+  assert.equal(store.adoptVisitor('member-1'), 'member-1');
+  assert.equal(store.session().session_id, 's-1', 'the same member goes on with the chat');
+  store.adoptVisitor('member-2');
+  assert.equal(store.session(), null, "another member never sees the first one's chat");
+});
+
+test('the profile name goes with a new session', async () => {
+  const bodies = [];
+  const client = core.createClient({
+    store: core.createStore('acme-web', core.memoryStorage()),
+    api: {
+      createSession: (body) => {
+        bodies.push(body);
+        return new Promise(() => {});
+      },
+    },
+    openSocket: () => ({ close() {} }),
+    timers: { set: () => 0, clear() {} },
+    now: () => 0,
+    random: () => 0,
+    newId: () => 'id',
+    visitorId: 'member-1',
+    profile: { name: '王小明' },
+    emit() {},
+  });
+  client.start();
+  assert.deepEqual(bodies, [{ visitor_id: 'member-1', name: '王小明' }]);
+});
+
 // ---- the client ----------------------------------------------------------------------------
 
 test('a first visit creates a session, connects after=0 and renders each seq once', async () => {

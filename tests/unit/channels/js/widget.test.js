@@ -194,6 +194,22 @@ test('options: language, color and position go to the bubble and the chat page',
   assert.equal(url.searchParams.get('color'), '#ff6600');
 });
 
+test("the host page's visitor id and name go to the chat page, which checks them", () => {
+  const { host, win } = run({
+    'data-site': 'a',
+    'data-visitor-id': 'member-1029',
+    'data-visitor-name': '王小明',
+  });
+  win.ChatflowWidget.open();
+  const url = new URL(elements(host, 'iframe')[0].src);
+  assert.equal(url.searchParams.get('visitor'), 'member-1029');
+  assert.equal(url.searchParams.get('name'), '王小明');
+  const { host: plainHost, win: plainWin } = run({ 'data-site': 'a' });
+  plainWin.ChatflowWidget.open();
+  const plainUrl = new URL(elements(plainHost, 'iframe')[0].src);
+  assert.equal(plainUrl.searchParams.has('visitor') || plainUrl.searchParams.has('name'), false);
+});
+
 test('an invalid data-color is ignored', () => {
   const { host, win } = run({ 'data-site': 'a', 'data-color': 'red;background:url(x)' });
   const [bubble] = elements(host, 'button');
