@@ -32,6 +32,24 @@ def token_for(base: str, account: str, password: str = PASSWORD) -> str:
     return str(found.json()["token"])
 
 
+class Visitor:
+    """One conversation of `visitor_id` on the demo site over the REST twin of the visitor
+    channel, as any client may hold one; `name` names the visitor's profile (while unnamed)."""
+
+    def __init__(self, base: str, visitor_id: str, name: str | None = None) -> None:
+        self.base = base
+        body = {"visitor_id": visitor_id} | ({"name": name} if name else {})
+        started = httpx.post(f"{base}/api/v1/sites/demo-web/sessions", json=body)
+        assert started.status_code == 201, started.text
+        self.session_id = str(started.json()["session_id"])
+        self.headers = {"Authorization": f"Bearer {started.json()['visitor_token']}"}
+
+    def send(self, **frame: Any) -> None:
+        url = f"{self.base}/api/v1/sessions/{self.session_id}/messages"
+        sent = httpx.post(url, json=frame, headers=self.headers)
+        assert sent.status_code == 202, sent.text
+
+
 def make_account(
     base: str, account: str, staff_no: str, permissions: dict[str, str], group_name: str = ""
 ) -> None:

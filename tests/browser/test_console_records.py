@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, console_log_in, token_for, until
+from staff_kit import WAIT, Visitor, console_log_in, token_for, until
 from websockets.sync.client import connect
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -35,37 +35,6 @@ def api(base: str, token: str, path: str, **params: Any) -> Any:
     )
     answer.raise_for_status()
     return answer.json()
-
-
-class Visitor:
-    """A visitor of the demo site over the REST twin of the visitor channel."""
-
-    def __init__(self, base: str, token: str, name: str) -> None:
-        self.base = base
-        visitor_id = f"v-{name.split()[0].lower()}"
-        body = {"visitor_id": visitor_id}
-        started = httpx.post(f"{base}/api/v1/sites/demo-web/sessions", json=body)
-        assert started.status_code == 201, started.text
-
-        # The session's own `name` is not kept: the name goes into the visitor's profile, once
-        # the recorder (which writes as the conversation runs) knows the visitor.
-        def named() -> bool:
-            answer = httpx.put(
-                f"{base}/api/v1/visitors/{visitor_id}",
-                json={"name": name},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            assert answer.status_code in (200, 404), answer.text
-            return answer.status_code == 200
-
-        until(named, f"the profile of {visitor_id}")
-        self.session_id = str(started.json()["session_id"])
-        self.headers = {"Authorization": f"Bearer {started.json()['visitor_token']}"}
-
-    def send(self, **frame: Any) -> None:
-        url = f"{self.base}/api/v1/sessions/{self.session_id}/messages"
-        sent = httpx.post(url, json=frame, headers=self.headers)
-        assert sent.status_code == 202, sent.text
 
 
 def serve_as_bob(base: str, token: str, visitor: Visitor) -> None:
@@ -114,13 +83,13 @@ def test_records_list_search_transcript_exports_and_batch(
 ) -> None:
     base = demo_server
     alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
-    hostile = Visitor(base, alice, f"Mallory {HOSTILE}")
+    hostile = Visitor(base, "v-mallory", f"Mallory {HOSTILE}")
     hostile.send(type="text", text=f"{HOSTILE} {WORD}", id="h-1")
     hostile.send(type="text", text=f"still a {WORD.lower()}?", id="h-2")
     hostile.send(type="end", id="h-3")
-    served = Visitor(base, alice, "Bruce")
+    served = Visitor(base, "v-bruce", "Bruce")
     serve_as_bob(base, bob, served)
-    waiting = Visitor(base, alice, "Carol")
+    waiting = Visitor(base, "v-carol", "Carol")
 
     def settled() -> Any:
         found = api(base, alice, "records", **DAY)

@@ -13,29 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, token_for, until, watch_problems
+from staff_kit import WAIT, Visitor, token_for, until, watch_problems
 
 pytestmark = pytest.mark.slow
 
 HOSTILE = "<img src=x onerror=window.__pwned=1>"
-
-
-class Visitor:
-    """One conversation of `visitor_id` on the demo site."""
-
-    def __init__(self, base: str, visitor_id: str) -> None:
-        self.base = base
-        started = httpx.post(
-            f"{base}/api/v1/sites/demo-web/sessions", json={"visitor_id": visitor_id}
-        )
-        assert started.status_code == 201, started.text
-        self.session_id = str(started.json()["session_id"])
-        self.headers = {"Authorization": f"Bearer {started.json()['visitor_token']}"}
-
-    def send(self, **frame: Any) -> None:
-        url = f"{self.base}/api/v1/sessions/{self.session_id}/messages"
-        sent = httpx.post(url, json=frame, headers=self.headers)
-        assert sent.status_code == 202, sent.text
 
 
 def admin_call(base: str, method: str, path: str, body: Any = None) -> Any:
