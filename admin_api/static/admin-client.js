@@ -184,12 +184,45 @@
   }
 
   /**
+   * The login form every staff page shows, in its (empty) `<prefix>-login` section: the
+   * page's `loginTitle`, account, password, an error line and the button, with the ids
+   * `<prefix>-login-form`, `-account`, `-password`, `-login-error`, `-login-button`.
+   */
+  function loginForm(section, prefix, t) {
+    const form = el('form', 'ui-login-form');
+    form.id = `${prefix}-login-form`;
+    form.noValidate = true;
+    form.appendChild(el('h1', null, t('loginTitle')));
+    const fields = [
+      ['account', 'text', 'username', 64],
+      ['password', 'password', 'current-password', 128],
+    ];
+    for (const [name, type, autocomplete, max] of fields) {
+      const label = el('label');
+      label.appendChild(el('span', null, t(name)));
+      const input = el('input');
+      Object.assign(input, { id: `${prefix}-${name}`, name, type, autocomplete, required: true });
+      input.maxLength = max;
+      label.appendChild(input);
+      form.appendChild(label);
+    }
+    const error = el('p', 'ui-login-error');
+    Object.assign(error, { id: `${prefix}-login-error`, hidden: true });
+    error.setAttribute('role', 'alert');
+    const submit = el('button', 'ui-button ui-primary', t('login'));
+    Object.assign(submit, { id: `${prefix}-login-button`, type: 'submit' });
+    form.append(error, submit);
+    section.replaceChildren(form);
+  }
+
+  /**
    * What every staff page starts with. `options`: `path` (the page's last path segment:
-   * 'editor'), `prefix` of its element ids ('ed': ed-app, ed-login, ed-login-form, ed-account,
-   * ed-password, ed-login-error, ed-login-button), `messages` (its string tables), `tokenKey`,
-   * `offline` (the key of the "server unreachable" message) and `onExpired()`.
+   * 'editor'), `prefix` of its element ids ('ed': ed-app, and ed-login, the section the login
+   * form is drawn in), `messages` (its string tables), `tokenKey`, `offline` (the key of the
+   * "server unreachable" message) and `onExpired()`.
    * Returns {params, lang, t, basePath, client, showLogin(message), wireLogin(explain,
-   * onLoggedIn)}; wireLogin also translates the page.
+   * onLoggedIn), signedIn(), showApp()}; wireLogin also draws the login form and translates
+   * the page.
    */
   function page(options) {
     const i18n = root.ChatflowI18n;
@@ -214,6 +247,7 @@
 
     function wireLogin(explain, onLoggedIn) {
       translatePage(t, lang);
+      loginForm(byId('login'), options.prefix, t);
       const els = {
         login: byId('login'),
         form: byId('login-form'),
@@ -230,7 +264,22 @@
       showForm(message);
     }
 
-    return { params, lang, t, basePath, client, showLogin, wireLogin };
+    /** Who the kept token belongs to; null (and `onExpired()` when there was a token) when
+     * nobody is signed in. */
+    async function signedIn() {
+      const who = await client.api('GET', 'api/v1/agents/me');
+      if (who.ok) return who.data;
+      if (client.token()) options.onExpired();
+      return null;
+    }
+
+    /** The page instead of the login form. */
+    function showApp() {
+      byId('login').hidden = true;
+      byId('app').hidden = false;
+    }
+
+    return { params, lang, t, basePath, client, showLogin, wireLogin, signedIn, showApp };
   }
 
   root.ChatflowAdmin = {

@@ -49,7 +49,6 @@
   const api = client.api;
   const $ = (id) => document.getElementById(id);
   const els = {
-    login: $('cs-login'),
     app: $('cs-app'),
     me: $('cs-me'),
     logout: $('cs-logout'),
@@ -97,15 +96,10 @@
   }
 
   async function start() {
-    const who = await api('GET', 'api/v1/agents/me');
-    if (!who.ok) {
-      if (client.token()) expire();
-      return;
-    }
-    me = who.data;
+    me = await page.signedIn();
+    if (!me) return;
     els.me.textContent = me.nickname || me.account;
-    els.login.hidden = true;
-    els.app.hidden = false;
+    page.showApp();
     const [mine, ...answers] = await Promise.all([
       api('GET', 'api/v1/agents/me/rights'),
       ...kit.sections.map((s) => api('GET', s.probe)),

@@ -18,7 +18,6 @@
 
   const $ = (id) => document.getElementById(id);
   const els = {
-    login: $('ed-login'),
     app: $('ed-app'),
     flow: $('ed-flow'),
     newFlow: $('ed-new'),
@@ -212,12 +211,9 @@
   }
 
   async function start() {
-    const who = await api('GET', 'api/v1/agents/me');
-    if (!who.ok) {
-      if (client.token()) expire();
-      return;
-    }
-    els.me.textContent = who.data.nickname || who.data.account;
+    const who = await page.signedIn();
+    if (!who) return;
+    els.me.textContent = who.nickname || who.account;
     const found = await api('GET', 'api/v1/admin/flow-schema');
     if (!found.ok) {
       showLogin(explain(found));
@@ -228,8 +224,7 @@
     // a view-only account sees everything read-only; a 403 from a check says so too
     const mine = await api('GET', 'api/v1/agents/me/rights');
     readOnly = mine.ok && mine.data.rights.flows !== 'edit';
-    els.login.hidden = true;
-    els.app.hidden = false;
+    page.showApp();
     els.newFlow.hidden = readOnly;
     els.tryOpen.hidden = readOnly;
     renderPalette();

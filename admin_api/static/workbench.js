@@ -17,7 +17,6 @@
 
   const $ = (id) => document.getElementById(id);
   const els = {
-    login: $('wb-login'),
     app: $('wb-app'),
     status: $('wb-status'),
     reason: $('wb-reason'),
@@ -205,14 +204,9 @@
   }
 
   async function start() {
-    const who = await api('GET', 'api/v1/agents/me');
-    if (!who.ok) {
-      if (client.token()) expire();
-      return;
-    }
-    me = who.data;
-    els.login.hidden = true;
-    els.app.hidden = false;
+    me = await page.signedIn();
+    if (!me) return;
+    page.showApp();
     els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
     renderStatus();
     renderList();
