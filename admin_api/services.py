@@ -334,6 +334,7 @@ class Services(VisitorBackend):
     async def started(
         self, session_id: str, site: SiteInfo, visitor_id: str, name: str | None = None
     ) -> None:
+        at = self.clock.now()
         # queued before the session's first frames, so the record exists when they are written
         self.writer.put(
             "started",
@@ -342,10 +343,9 @@ class Services(VisitorBackend):
             site=site.key,
             visitor=visitor_id,
             flow=site.flow_id,
-            at=self.clock.now(),
+            at=at,
         )
         if name:
-            at = self.clock.now()
             await asyncio.to_thread(name_visitor, self.records, site.merchant, visitor_id, name, at)
 
     async def typing(self, session_id: str) -> None:

@@ -162,8 +162,9 @@ async def start_on_site(
     visitor_name: str | None = None,
 ) -> None:
     """Start a conversation on a site, for any channel: its record first (so the record is there
-    before its first frames), then the site's flow, with the site's merchant, key and name."""
-    await backend.started(session_id, site, visitor_id, visitor_name)
+    before its first frames), then the site's flow, with the site's merchant, key and name.
+    ``visitor_name`` is what the channel's client calls the visitor; a blank one is none."""
+    await backend.started(session_id, site, visitor_id, (visitor_name or "").strip() or None)
     await runtime.start(
         site.flow_id,
         session_id=session_id,
@@ -216,7 +217,7 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             visitor_id=visitor_id,
             channel_id=site.key,
             variables=declared,
-            visitor_name=(body.name or "").strip() or None,
+            visitor_name=body.name,
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
 

@@ -238,7 +238,7 @@ class WebhookChannel:
             session_id=session_id,
             visitor_id=f"{info.key}:{message.user_id}",
             channel_id=info.key,
-            visitor_name=(message.user_name or "").strip() or None,
+            visitor_name=message.user_name,
         )
 
     # -- the records database ----------------------------------------------------------------
