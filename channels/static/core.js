@@ -144,6 +144,11 @@
         /* ignored */
       }
     };
+    function clearConversation() {
+      remove('session');
+      remove('pending');
+      remove('log');
+    }
     return {
       prefix,
       session() {
@@ -178,18 +183,12 @@
        * out, another logged in) does not continue the stored conversation. */
       adoptVisitor(id) {
         if (read('visitor', null) !== id) {
-          remove('session');
-          remove('pending');
-          remove('log');
+          clearConversation();
           write('visitor', id);
         }
         return id;
       },
-      clearConversation() {
-        remove('session');
-        remove('pending');
-        remove('log');
-      },
+      clearConversation,
     };
   }
 
