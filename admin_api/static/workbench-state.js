@@ -56,17 +56,15 @@
 
   /**
    * Whether the conversation list keeps `c` while the agent searches for `query` (seed 001:
-   * by the contact's name or the messages' content): `label` is the name the list shows; the
-   * visitor id and every line held are searched too, case-insensitively. A blank query keeps
-   * every conversation.
+   * by the contact's name or the messages' content): `label` is the name the list shows (the
+   * profile's name, when there is one); the visitor id and every line held are searched too,
+   * case-insensitively. A blank query keeps every conversation.
    */
   function conversationMatches(c, query, label) {
     const wanted = String(query || '').trim().toLocaleLowerCase();
     if (!wanted) return true;
     const has = (text) => String(text || '').toLocaleLowerCase().includes(wanted);
-    if (has(label) || (c.info && (has(c.info.visitor_name) || has(c.info.visitor_id)))) {
-      return true;
-    }
+    if (has(label) || (c.info && has(c.info.visitor_id))) return true;
     return c.lines.some((line) => !line.image && has(line.text));
   }
 

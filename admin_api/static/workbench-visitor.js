@@ -67,11 +67,11 @@
     function show(c) {
       const key = c ? `${c.id}:${phaseOf(c)}` : '';
       if (key === shown) return;
-      const sameVisitor = c && c.id === sessionId;
+      const sameSession = c && c.id === sessionId;
       shown = key;
       sessionId = c ? c.id : null;
       editingTags = false;
-      if (!sameVisitor) historyQuery = '';
+      if (!sameSession) historyQuery = '';
       if (!c) {
         visitor = null;
         box.replaceChildren(el('p', 'wb-empty', t('pickConversation')));
