@@ -101,7 +101,7 @@
     t,
     lang,
     toast,
-    explain: (result) => explain(result),
+    explain,
     onRenamed: (visitorId, name) => {
       if (board.renameVisitor(visitorId, name)) {
         renderList();
@@ -140,6 +140,13 @@
   function visitorName(c) {
     if (c.info && c.info.visitor_name) return c.info.visitor_name;
     return `${t('visitor')} ${shortId(c.info ? c.info.visitor_id : c.id)}`;
+  }
+
+  /** The conversation's newest line as the list and a notification show it ('' for none). */
+  function lastLine(c) {
+    const last = c.lines[c.lines.length - 1];
+    if (!last) return '';
+    return last.image ? `[${t('image')}]` : last.text;
   }
 
   function toast(text, kind) {
@@ -324,8 +331,7 @@
     if (notice.kind === 'offer') {
       notifier.show(t('notifyOffer'), groupName(notice.group), notice.session, open);
     } else if (notice.kind === 'message' && c) {
-      const last = c.lines[c.lines.length - 1];
-      const body = last && last.image ? `[${t('image')}]` : last ? last.text : '';
+      const body = lastLine(c);
       notifier.show(t('notifyMessage', { name: visitorName(c) }), body, c.id, open);
     } else if (notice.kind === 'invited') {
       notifier.show(t('notifyInvited'), c ? visitorName(c) : '', notice.session, open);
@@ -408,8 +414,8 @@
       open.appendChild(el('span', 'wb-item-name', visitorName(c)));
       open.appendChild(el('span', 'wb-item-group', groupName(c.group)));
       open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
-      const last = c.lines[c.lines.length - 1];
-      if (last) open.appendChild(el('span', 'wb-item-last', last.image ? `[${t('image')}]` : last.text));
+      const last = lastLine(c);
+      if (last) open.appendChild(el('span', 'wb-item-last', last));
       const badge = WB.unreadLabel(c.unread);
       if (badge) open.appendChild(el('span', 'wb-badge', badge));
       item.appendChild(open);
