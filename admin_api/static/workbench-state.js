@@ -16,6 +16,34 @@
   /** The statuses an agent gives a reason for (shown to colleagues); the others carry none. */
   const REASON_STATUSES = ['busy', 'rest', 'not_ready'];
   const PHASE_ORDER = { ringing: 0, active: 1, ended: 2, gone: 2 };
+  /** Pinned and muted conversations kept per browser (seed 001 置顶聊天, 消息免打扰): the
+   * most recent MARKS_KEPT; a dismissed conversation's marks go with it. */
+  const MARKS_KEPT = 200;
+  const MARK_KINDS = ['pinned', 'muted'];
+
+  /** The storage key of an account's marks. */
+  function marksKey(account) {
+    return `chatflow.workbench.marks.${account}`;
+  }
+
+  /** Stored marks (JSON text, or anything else) as session id -> {pinned, muted}; what is not
+   * a well-formed entry is dropped, so a damaged store never breaks the workbench. */
+  function parseMarks(text) {
+    const marks = new Map();
+    let stored;
+    try {
+      stored = JSON.parse(String(text || ''));
+    } catch (_) {
+      return marks;
+    }
+    if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return marks;
+    for (const [id, value] of Object.entries(stored)) {
+      if (!value || typeof value !== 'object') continue;
+      const mark = { pinned: value.pinned === true, muted: value.muted === true };
+      if (mark.pinned || mark.muted) marks.set(id, mark);
+    }
+    return marks;
+  }
 
   /** A badge's text: '' for none, the count, or '99+' (seed 000). */
   function unreadLabel(count) {
@@ -78,6 +106,8 @@
   function createState() {
     /** session id -> conversation; see conversation() for the fields. */
     const conversations = new Map();
+    /** session id -> {pinned, muted}, newest last: the marks of this browser's account. */
+    let marks = new Map();
     const state = {
       status: 'offline',
       reason: null,
@@ -102,7 +132,11 @@
           closedBy: null,
           goneTo: null,
           info: null,
+          pinned: false,
+          muted: false,
         };
+        const mark = marks.get(sessionId);
+        if (mark) Object.assign(c, mark);
         conversations.set(sessionId, c);
       }
       return c;
@@ -298,6 +332,7 @@
       const c = conversations.get(sessionId);
       if (!c || (c.phase !== 'ended' && c.phase !== 'gone')) return false;
       conversations.delete(sessionId);
+      marks.delete(sessionId);
       if (state.selected === sessionId) {
         const next = sorted()[0];
         state.selected = next ? next.id : null;
@@ -305,9 +340,14 @@
       return true;
     }
 
-    /** Ringing first (soonest to ring out first), then serving, then finished; newest first. */
+    /** Ringing first (soonest to ring out first: they cannot wait), then the pinned, then
+     * serving, then finished; newest first. */
     function sorted() {
       return Array.from(conversations.values()).sort((a, b) => {
+        const ringing = Number(b.phase === 'ringing') - Number(a.phase === 'ringing');
+        if (ringing !== 0) return ringing;
+        const pinned = Number(b.pinned) - Number(a.pinned);
+        if (pinned !== 0) return pinned;
         const phase = PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase];
         if (phase !== 0) return phase;
         if (a.phase === 'ringing') return a.expiresAt - b.expiresAt;
@@ -315,11 +355,42 @@
       });
     }
 
-    /** Ringing offers plus unread lines: the number in the page title. */
+    /** Ringing offers plus unread lines: the number in the page title. A muted conversation's
+     * lines are not counted (its list item shows a dot instead). */
     function attention() {
       let n = 0;
-      for (const c of conversations.values()) n += c.phase === 'ringing' ? 1 : c.unread;
+      for (const c of conversations.values()) {
+        if (c.phase === 'ringing') n += 1;
+        else if (!c.muted) n += c.unread;
+      }
       return n;
+    }
+
+    /** Pins or mutes (`kind`) a conversation, or undoes it; whether anything changed. An offer
+     * still ringing takes neither: it is not the agent's yet. */
+    function mark(sessionId, kind, on) {
+      const c = conversations.get(sessionId);
+      if (!c || !MARK_KINDS.includes(kind) || c.phase === 'ringing' || c[kind] === on) {
+        return false;
+      }
+      c[kind] = on;
+      marks.delete(sessionId);
+      if (c.pinned || c.muted) marks.set(sessionId, { pinned: c.pinned, muted: c.muted });
+      while (marks.size > MARKS_KEPT) marks.delete(marks.keys().next().value);
+      return true;
+    }
+
+    /** The marks to store, as JSON. */
+    function savedMarks() {
+      return JSON.stringify(Object.fromEntries(marks));
+    }
+
+    /** Takes stored marks (see parseMarks), for conversations held now and to come. */
+    function loadMarks(text) {
+      marks = parseMarks(text);
+      for (const c of conversations.values()) {
+        Object.assign(c, marks.get(c.id) || { pinned: false, muted: false });
+      }
     }
 
     /** A visitor's new profile name, on every conversation of that visitor; whether any. */
@@ -350,12 +421,16 @@
       attention,
       serving,
       renameVisitor,
+      mark,
+      savedMarks,
+      loadMarks,
     };
   }
 
   return {
     TYPING_VISIBLE_MS,
     LINE_LIMIT,
+    MARKS_KEPT,
     STATUSES,
     REASON_STATUSES,
     unreadLabel,
@@ -364,6 +439,8 @@
     insertReply,
     lineSender,
     conversationMatches,
+    marksKey,
+    parseMarks,
     createState,
   };
 });

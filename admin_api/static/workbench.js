@@ -112,6 +112,23 @@
 
   // ---- small helpers ---------------------------------------------------------------------
 
+  /** This browser's stored value, or null (a private window may have no storage). */
+  function stored(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function store(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (_) {
+      // no storage: the choice lasts for the page
+    }
+  }
+
   function appendText(parent, text) {
     for (const part of core.linkify(String(text))) {
       if (part.href) {
@@ -214,6 +231,7 @@
     me = await page.signedIn();
     if (!me) return;
     page.showApp();
+    board.loadMarks(stored(WB.marksKey(me.account)));
     els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
     renderStatus();
     renderList();
@@ -330,7 +348,7 @@
     };
     if (notice.kind === 'offer') {
       notifier.show(t('notifyOffer'), groupName(notice.group), notice.session, open);
-    } else if (notice.kind === 'message' && c) {
+    } else if (notice.kind === 'message' && c && !c.muted) {
       const body = lastLine(c);
       notifier.show(t('notifyMessage', { name: visitorName(c) }), body, c.id, open);
     } else if (notice.kind === 'invited') {
@@ -410,14 +428,23 @@
       const item = el('li', `wb-item wb-phase-${c.phase}`);
       item.dataset.session = c.id;
       if (c.id === board.state.selected) item.classList.add('is-selected');
+      item.classList.toggle('is-pinned', c.pinned);
+      item.classList.toggle('is-muted', c.muted);
       const open = button('wb-item-open', null, () => selectConversation(c.id));
-      open.appendChild(el('span', 'wb-item-name', visitorName(c)));
+      const name = open.appendChild(el('span', 'wb-item-name', visitorName(c)));
+      for (const kind of ['pinned', 'muted']) {
+        if (c[kind]) name.appendChild(el('span', `wb-mark wb-mark-${kind}`, t(`mark_${kind}`)));
+      }
       open.appendChild(el('span', 'wb-item-group', groupName(c.group)));
       open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
       const last = lastLine(c);
       if (last) open.appendChild(el('span', 'wb-item-last', last));
       const badge = WB.unreadLabel(c.unread);
-      if (badge) open.appendChild(el('span', 'wb-badge', badge));
+      if (badge && c.muted) {
+        const dot = open.appendChild(el('span', 'wb-badge wb-badge-dot'));
+        dot.title = t('unreadMuted', { n: badge });
+        dot.setAttribute('aria-label', dot.title);
+      } else if (badge) open.appendChild(el('span', 'wb-badge', badge));
       item.appendChild(open);
       if (c.phase === 'ringing') {
         item.appendChild(button('ui-primary wb-accept', t('accept'), () => accept(c.id)));
@@ -524,7 +551,27 @@
     } else {
       buttons.push(button('wb-dismiss', t('dismissTab'), () => dismiss(c.id)));
     }
+    if (c.phase !== 'ringing') {
+      for (const kind of ['pinned', 'muted']) buttons.push(markButton(c, kind));
+    }
     els.actions.replaceChildren(...buttons);
+  }
+
+  /** Pin / Unpin, Mute / Unmute: kept in this browser for the signed-in account. */
+  function markButton(c, kind) {
+    const on = c[kind];
+    const toggle = button(`wb-${kind}`, t(`toggle_${kind}_${on ? 'off' : 'on'}`), () => {
+      if (!board.mark(c.id, kind, !on)) return;
+      saveMarks();
+      renderList();
+      renderChat();
+    });
+    toggle.setAttribute('aria-pressed', String(on));
+    return toggle;
+  }
+
+  function saveMarks() {
+    if (me) store(WB.marksKey(me.account), board.savedMarks());
   }
 
   function renderChat() {
@@ -596,6 +643,7 @@
   function dismiss(sessionId) {
     const wasOpen = board.state.selected === sessionId;
     if (!board.dismiss(sessionId)) return;
+    saveMarks();
     drafts.delete(sessionId);
     if (wasOpen) {
       const next = board.state.selected;
@@ -740,19 +788,11 @@
       tab.setAttribute('aria-selected', String(key === name));
       els.panes[key].hidden = key !== name;
     }
-    try {
-      localStorage.setItem(SIDE_TAB_KEY, name);
-    } catch (_) {
-      // no storage: the tab lasts for the page
-    }
+    store(SIDE_TAB_KEY, name);
   }
 
   function savedTab() {
-    try {
-      return localStorage.getItem(SIDE_TAB_KEY) === 'replies' ? 'replies' : 'visitor';
-    } catch (_) {
-      return 'visitor';
-    }
+    return stored(SIDE_TAB_KEY) === 'replies' ? 'replies' : 'visitor';
   }
 
   /** The header's "visitor details": the visitor tab, and on a narrow screen the column over

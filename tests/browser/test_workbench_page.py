@@ -144,6 +144,30 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(
     assert other.locator(".wb-badge").inner_text() == "1"
     agent.locator("#wb-input").fill("")
 
+    # pin the first conversation: it rises above the newer one, on its own background
+    agent.locator("#wb-actions .wb-pinned").click()
+    agent.locator(".wb-item.is-pinned", has_text="原路退回").wait_for(timeout=WAIT)
+    assert "原路退回" in agent.locator(".wb-item").first.inner_text()
+    assert agent.locator("#wb-actions .wb-pinned").get_attribute("aria-pressed") == "true"
+    # mute the second: its new lines show as a dot, and the tab title does not count them
+    other.locator(".wb-item-open").click()
+    agent.locator("#wb-actions .wb-muted").click()
+    agent.locator(".wb-item.is-muted .wb-mark-muted").wait_for(timeout=WAIT)
+    first.locator(".wb-item-open").click()
+    second.locator("#cf-input").fill("有人吗")
+    second.keyboard.press("Enter")
+    other = agent.locator(".wb-phase-active", has_text="有人吗")
+    other.locator(".wb-badge-dot").wait_for(timeout=WAIT)
+    assert other.locator(".wb-badge-dot").inner_text() == ""
+    assert not agent.title().startswith("("), agent.title()
+    # both marks are this browser's: a reload keeps them
+    agent.reload()
+    agent.locator(".wb-item.is-pinned", has_text="原路退回").wait_for(timeout=WAIT)
+    agent.locator(".wb-item.is-muted", has_text="有人吗").wait_for(timeout=WAIT)
+    assert "原路退回" in agent.locator(".wb-item").first.inner_text()
+    agent.screenshot(path=str(artifacts / "workbench-pinned-muted.png"), full_page=True)
+    first.locator(".wb-item-open").click()
+
     # end the chat: confirm, then the visitor gets the survey and the list says who ended it
     agent.locator("#wb-actions .wb-end").click()
     agent.locator("#wb-panel .wb-confirm-yes").click()
@@ -153,7 +177,7 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(
     assert agent.locator("#wb-input").is_disabled()
     agent.locator("#wb-actions .wb-dismiss").click()
     agent.locator(".wb-phase-ended").wait_for(state="detached", timeout=WAIT)
-    agent.locator(".wb-item.is-selected", has_text="还在吗").wait_for(timeout=WAIT)
+    agent.locator(".wb-item.is-selected", has_text="有人吗").wait_for(timeout=WAIT)
     assert agent.locator(".wb-item").count() == 1
     assert not refused, refused
 

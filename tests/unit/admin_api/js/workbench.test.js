@@ -152,6 +152,98 @@ test('the list puts ringing offers first, soonest to ring out first, then the ne
   );
 });
 
+test('a pinned conversation rises above the others, below offers still ringing', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'old', group: 'g' }, 10);
+  board.apply({ type: 'assigned', session_id: 'new', group: 'g' }, 20);
+  board.apply({ type: 'assigned', session_id: 'done', group: 'g' }, 30);
+  board.apply({ type: 'session_ended', session_id: 'done', closed_by: 'seat' }, 31);
+  board.apply({ type: 'offer', session_id: 'ring', group: 'g', timeout: 15 }, 40);
+  assert.equal(board.mark('ring', 'pinned', true), false, 'an offer is not the agent\'s yet');
+  assert.equal(board.mark('old', 'pinned', true), true);
+  assert.equal(board.mark('old', 'pinned', true), false, 'already pinned');
+  assert.equal(board.mark('done', 'pinned', true), true);
+  assert.equal(board.mark('old', 'starred', true), false, 'only pins and mutes');
+  assert.deepEqual(
+    board.sorted().map((c) => c.id),
+    ['ring', 'old', 'done', 'new'],
+  );
+  board.mark('old', 'pinned', false);
+  assert.deepEqual(
+    board.sorted().map((c) => c.id),
+    ['ring', 'done', 'new', 'old'],
+  );
+});
+
+test('a muted conversation counts no unread in the title and tells of its lines quietly', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 2);
+  assert.ok(board.mark('b', 'muted', true));
+  const out = board.apply(msg('b', 5, 'visitor', 'hello?'), 3);
+  board.apply(msg('b', 6, 'visitor', 'anyone?'), 4);
+  const b = board.state.conversations.get('b');
+  assert.equal(b.unread, 2, 'the lines are still unread: the list shows a dot');
+  assert.equal(board.attention(), 0, 'but the title does not count them');
+  assert.deepEqual(out.notice, { kind: 'message', session: 'b' }, 'the page decides on pop-ups');
+  board.apply({ type: 'offer', session_id: 'c', group: 'g', timeout: 15 }, 5);
+  assert.equal(board.attention(), 1, 'an offer always counts');
+  board.mark('b', 'muted', false);
+  assert.equal(board.attention(), 3);
+});
+
+test('marks are kept as JSON per account, survive a reload, and go with a dismissed tab', () => {
+  assert.equal(WB.marksKey('bob'), 'chatflow.workbench.marks.bob');
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 2);
+  board.mark('a', 'pinned', true);
+  board.mark('b', 'muted', true);
+  board.mark('b', 'pinned', true);
+  const saved = board.savedMarks();
+  assert.deepEqual(JSON.parse(saved), {
+    a: { pinned: true, muted: false },
+    b: { pinned: true, muted: true },
+  });
+
+  // a reload: the marks are loaded before the socket announces the conversations again
+  const again = WB.createState();
+  again.loadMarks(saved);
+  again.apply({ type: 'assigned', session_id: 'b', group: 'g', resumed: true }, 5);
+  const b = again.state.conversations.get('b');
+  assert.equal(b.pinned && b.muted, true);
+  again.apply({ type: 'session_ended', session_id: 'b', closed_by: 'client' }, 6);
+  assert.ok(again.dismiss('b'));
+  assert.deepEqual(JSON.parse(again.savedMarks()), { a: { pinned: true, muted: false } });
+
+  // marks loaded after the conversations arrived apply to them too; unmarking all forgets
+  const late = WB.createState();
+  late.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  late.loadMarks(saved);
+  assert.equal(late.state.conversations.get('a').pinned, true);
+  late.mark('a', 'pinned', false);
+  assert.equal(late.savedMarks().includes('"a"'), false);
+});
+
+test('damaged stored marks are ignored, and only the newest marks are kept', () => {
+  const damaged = [null, '', 'not json', '[1,2]', '"text"', '{"a": 5, "b": {"pinned": "yes"}}'];
+  for (const bad of damaged) {
+    assert.equal(WB.parseMarks(bad).size, 0, String(bad));
+  }
+  assert.deepEqual([...WB.parseMarks('{"a": {"muted": true, "x": 1}}')], [
+    ['a', { pinned: false, muted: true }],
+  ]);
+  const board = WB.createState();
+  for (let i = 0; i <= WB.MARKS_KEPT; i += 1) {
+    board.apply({ type: 'assigned', session_id: `s${i}`, group: 'g' }, i);
+    board.mark(`s${i}`, 'pinned', true);
+  }
+  const kept = JSON.parse(board.savedMarks());
+  assert.equal(Object.keys(kept).length, WB.MARKS_KEPT);
+  assert.equal('s0' in kept, false, 'the oldest mark went first');
+  assert.ok(`s${WB.MARKS_KEPT}` in kept);
+});
+
 test('sync with me/sessions fills in the visitor and drops what the server no longer has', () => {
   const board = WB.createState();
   board.apply({ type: 'assigned', session_id: 'kept', group: 'g' }, 10);
@@ -287,6 +379,8 @@ test('every string the workbench page asks for exists in both languages', () => 
       'record_*': ['bot', 'queued', 'with_agent', 'ended'],
       'from_*': ['visitor', 'bot', 'system', 'agent', 'you'],
       'closed_*': ['client', 'seat', 'admin', 'timer', ''],
+      'toggle_*': ['pinned_on', 'pinned_off', 'muted_on', 'muted_off'],
+      'mark_*': ['pinned', 'muted'],
     };
     const keys = [...used].flatMap((key) => {
       if (!key.endsWith('*')) return [key];
