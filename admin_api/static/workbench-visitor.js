@@ -355,28 +355,43 @@
       );
     }
 
-    async function loadHistory() {
+    /** A page of the visitor's earlier conversations: the first replaces the list, a later
+     * one (`offset`, from "Show more") is added below, skipping any already shown (a
+     * conversation that started meanwhile shifts the pages). */
+    async function loadHistory(offset = 0) {
       const mine = generation;
       const list = parts.history.querySelector('.wb-v-conversations');
       const q = historyQuery ? `&q=${encodeURIComponent(historyQuery)}` : '';
-      const query = `?days=${HISTORY_DAYS}&limit=${HISTORY_LIMIT}${q}`;
+      const query = `?days=${HISTORY_DAYS}&limit=${HISTORY_LIMIT}&offset=${offset}${q}`;
       const result = await api('GET', path(`/history${query}`));
       if (mine !== generation || !list) return;
       if (!result.ok) {
-        list.replaceChildren(el('li', 'wb-empty', explain(result)));
+        if (offset) toast(explain(result), 'error');
+        else list.replaceChildren(el('li', 'wb-empty', explain(result)));
         return;
       }
       const { items, total } = result.data;
-      const rows = items.map(historyItem);
-      if (!rows.length)
+      const shownIds = new Set(
+        offset ? [...list.querySelectorAll('.wb-v-record')].map((li) => li.dataset.session) : [],
+      );
+      const rows = items.filter((r) => !shownIds.has(r.session_id)).map(historyItem);
+      if (!rows.length && !offset)
         rows.push(el('li', 'wb-empty', t(historyQuery ? 'noHistoryMatch' : 'noHistory')));
-      if (total > items.length)
-        rows.push(el('li', 'wb-v-more', t('historyMore', { total, n: items.length })));
-      list.replaceChildren(...rows);
+      const shown = offset + items.length;
+      if (total > shown && items.length) {
+        const more = el('li', 'wb-v-more', t('historyMore', { total, n: shown }));
+        more.appendChild(button('wb-v-more-button', t('showMore'), () => loadHistory(shown)));
+        rows.push(more);
+      }
+      const previousMore = list.querySelector('.wb-v-more');
+      if (previousMore) previousMore.remove();
+      if (offset) list.append(...rows);
+      else list.replaceChildren(...rows);
     }
 
     function historyItem(record) {
       const item = el('li', 'wb-v-record');
+      item.dataset.session = record.session_id;
       const facts = [when(record.started_at), t(`record_${record.status}`)];
       if (record.agents.length) facts.push(record.agents.join(', '));
       if (record.rating !== null && record.rating !== undefined) {

@@ -36,10 +36,16 @@ class Visitor:
     """One conversation of `visitor_id` on the demo site over the REST twin of the visitor
     channel, as any client may hold one; `name` names the visitor's profile (while unnamed)."""
 
-    def __init__(self, base: str, visitor_id: str, name: str | None = None) -> None:
+    def __init__(
+        self, base: str, visitor_id: str, name: str | None = None, source_ip: str = ""
+    ) -> None:
+        """`source_ip`: a loopback address (127.x.y.z) to start from: the demo limits new
+        sessions per client IP, so a test that starts many uses several."""
         self.base = base
         body = {"visitor_id": visitor_id} | ({"name": name} if name else {})
-        started = httpx.post(f"{base}/api/v1/sites/demo-web/sessions", json=body)
+        transport = httpx.HTTPTransport(local_address=source_ip) if source_ip else None
+        with httpx.Client(transport=transport) as client:
+            started = client.post(f"{base}/api/v1/sites/demo-web/sessions", json=body)
         assert started.status_code == 201, started.text
         self.session_id = str(started.json()["session_id"])
         self.headers = {"Authorization": f"Bearer {started.json()['visitor_token']}"}

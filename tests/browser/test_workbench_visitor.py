@@ -175,6 +175,38 @@ def test_the_visitor_panel_reads_and_writes_the_visitor_served(
     assert panel.locator(".wb-v-save").count() == 0
 
 
+def test_the_visitor_history_pages_on_with_show_more(demo_server: str, browser: Any) -> None:
+    """More earlier conversations than one page (20): "Show more" adds the next page below,
+    without repeating one, until all are shown."""
+    base = demo_server
+    earlier = 23
+    # the demo allows 20 new sessions a minute per client IP: start them from two addresses
+    for n in range(earlier):
+        Visitor(base, "v-many", source_ip=f"127.0.0.{21 + n // 12}")
+    admin = {"Authorization": f"Bearer {token_for(base, 'demo_alice')}"}
+
+    def recorded() -> bool:
+        # the whole day: the server's clock is frozen, and the default end (now) is exclusive
+        wanted = {"visitor": "v-many", "end": "2026-11-23"}
+        found = httpx.get(f"{base}/api/v1/records", params=wanted, headers=admin)
+        return bool(found.json()["total"] == earlier)
+
+    until(recorded, "the earlier conversations' records")
+    bob = log_in(browser, base, "demo_bob")
+    take_offer(bob, Visitor(base, "v-many", source_ip="127.0.0.23"))
+    panel = bob.locator("#wb-visitor")
+    records = panel.locator(".wb-v-record")
+    more = panel.locator(".wb-v-more")
+    more.wait_for(timeout=WAIT)
+    assert records.count() == 20
+    assert "共 23 个" in more.inner_text()
+    more.locator(".wb-v-more-button").click()
+    panel.locator(".wb-v-more").wait_for(state="detached", timeout=WAIT)
+    assert records.count() == earlier
+    ids = records.evaluate_all("(items) => items.map((item) => item.dataset.session)")
+    assert len(set(ids)) == earlier, "no conversation is shown twice"
+
+
 def test_desktop_notifications_pop_up_while_the_workbench_is_out_of_sight(
     demo_server: str, browser: Any
 ) -> None:
