@@ -37,6 +37,7 @@ from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import now
 from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.services import PROCESS_TURN, Services
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
@@ -178,7 +179,7 @@ def list_accounts(actor: Viewer, db: Db) -> list[AccountOut]:
 
 
 @router.post("", response_model=AccountOut, status_code=201)
-def create_account(body: AccountIn, actor: Editor, db: Db) -> AccountOut:
+def create_account(body: AccountIn, actor: Editor, db: Db, request: Request) -> AccountOut:
     """Create a sub-account; the merchant needs a permission group first."""
     check_credentials(body.account, body.password)
     if db.exec(select(AccountRow.id).where(AccountRow.account == body.account)).first():
@@ -199,6 +200,7 @@ def create_account(body: AccountIn, actor: Editor, db: Db) -> AccountOut:
         site_scope=sites,
         agent_scope=body.agent_scope,
         scope_groups=scope_groups,
+        created_at=now(request),
     )
     db.add(row)
     try:

@@ -24,7 +24,7 @@ from chatflow.admin_api.live import LiveError, LiveSessions, live_sessions
 from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import DbId, scope_clauses
+from chatflow.admin_api.recordquery import DbId, now, scope_clauses
 from chatflow.channels.image_blobs import ImageBlobs
 from chatflow.engine.stores.channeltables import ImageRow
 from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow, MessageRow
@@ -215,7 +215,7 @@ def batch_tag(request: Request, actor: Editor, body: TagBody) -> BatchResult:
         tags = visitors.merchant_tags(db, actor.merchant_id, body.tag_ids)
 
     def tag(db: Session, visitor_ids: list[str]) -> None:
-        visitors.add_tags(db, actor.merchant_id, visitor_ids, tags)
+        visitors.add_tags(db, actor.merchant_id, visitor_ids, tags, at=now(request))
 
     return _per_visitor(request, actor, body.unique_ids(), "tag", tag)
 
@@ -227,9 +227,15 @@ def batch_blacklist(request: Request, actor: Editor, body: BlacklistBody) -> Bat
         raise ApiProblem(403, "forbidden", "this account may not edit the blacklist")
 
     def ban(db: Session, visitor_ids: list[str]) -> None:
+        at = now(request)
         for visitor_id in visitor_ids:
             visitors.blacklist(
-                db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
+                db,
+                actor.merchant_id,
+                visitor_id,
+                reason=body.reason,
+                by=actor.principal.account,
+                at=at,
             )
 
     return _per_visitor(request, actor, body.unique_ids(), "blacklist", ban)

@@ -35,6 +35,7 @@ from chatflow.admin_api.flow_upload import (
 )
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.recordquery import now
 from chatflow.admin_api.tenants import MAX_INT, ApiModel, FlowId, NumericId, records
 from chatflow.engine import flowversions as fv
 from chatflow.engine.errors import NotFoundError
@@ -50,6 +51,8 @@ Records = Annotated[Engine, Depends(records)]
 Viewer = Annotated[Actor, Depends(require("flows"))]
 Editor = Annotated[Actor, Depends(require("flows", "edit"))]
 Upload = Annotated[FlowText, Depends(flow_text)]
+Now = Annotated[datetime, Depends(now)]
+"""The app's clock: a saved version's ``created_at``."""
 
 
 class Rollback(ApiModel):
@@ -111,9 +114,17 @@ def _out(version: fv.FlowVersion, warnings: list[IssueOut] | None = None) -> Ver
 
 
 def _save(
-    engine: Engine, actor: Actor, flow_id: str, text: str, *, note: str, publish: bool
+    engine: Engine,
+    actor: Actor,
+    flow_id: str,
+    text: str,
+    *,
+    note: str,
+    publish: bool,
+    at: datetime,
 ) -> VersionOut:
-    """Check ``text`` (422 with every error) and store it as the flow's next version."""
+    """Check ``text`` (422 with every error) and store it as the flow's next version, made
+    ``at``."""
     warnings = checked(engine, actor, flow_id, text)
     saved = fv.save_version(
         engine,
@@ -123,6 +134,7 @@ def _save(
         created_by=actor.principal.account,
         note=note,
         publish=publish,
+        now=at,
     )
     return _out(saved, warnings)
 
@@ -176,10 +188,11 @@ def create_version(
     actor: Editor,
     upload: Upload,
     engine: Records,
+    at: Now,
     publish: Annotated[bool, Query(description="Publish the new version at once.")] = False,
 ) -> VersionOut:
     """Save a new version (a draft unless ``publish=true``); refused with every error at once."""
-    return _save(engine, actor, flow_id, upload.yaml, note=upload.note, publish=publish)
+    return _save(engine, actor, flow_id, upload.yaml, note=upload.note, publish=publish, at=at)
 
 
 @router.post("/flows/{flow_id}/check", response_model=FlowCheck, openapi_extra=UPLOAD_BODY)
@@ -231,11 +244,13 @@ def diff_versions(
 
 
 @router.post("/flows/{flow_id}/rollback", response_model=VersionOut, status_code=201)
-def rollback(flow_id: FlowId, body: Rollback, actor: Editor, engine: Records) -> VersionOut:
+def rollback(
+    flow_id: FlowId, body: Rollback, actor: Editor, engine: Records, at: Now
+) -> VersionOut:
     """Publish a copy of an older version as a new version (history is never rewritten)."""
     old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
     note = body.note or f"rollback to version {body.version}"
-    return _save(engine, actor, flow_id, old.yaml, note=note, publish=True)
+    return _save(engine, actor, flow_id, old.yaml, note=note, publish=True, at=at)
 
 
 @router.delete("/flows/{flow_id}/versions/{version}", status_code=204)

@@ -26,10 +26,9 @@ from chatflow.admin_api.quickreply_import import (
     UploadRejected,
     parse_upload,
 )
-from chatflow.admin_api.recordquery import Offset, escape_like
+from chatflow.admin_api.recordquery import Offset, escape_like, now
 from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.stores.contenttables import QuickReplyRow
-from chatflow.engine.stores.recordsdb import utcnow
 
 router = APIRouter(prefix="/api/v1/quick-replies", tags=["quick replies"])
 
@@ -211,12 +210,15 @@ def template(actor: User) -> Response:
 
 @router.post("", response_model=ReplyOut, status_code=201)
 def create_reply(request: Request, actor: User, body: ReplyIn) -> ReplyOut:
+    at = now(request)
     row = QuickReplyRow(
         merchant_id=actor.merchant_id,
         owner_account_id=_owner(actor, body.scope),
         category=body.category.strip(),
         title=body.title.strip(),
         content=body.content,
+        created_at=at,
+        updated_at=at,
     )
     with Session(request.app.state.records) as db:
         db.add(row)
@@ -240,7 +242,7 @@ def update_reply(request: Request, actor: User, reply_id: NumericId, body: Reply
         row = _editable(db, actor, reply_id)
         for name, value in body.model_dump(exclude_none=True).items():
             setattr(row, name, value.strip() if name != "content" else value)
-        row.updated_at = utcnow()
+        row.updated_at = now(request)
         db.add(row)
         db.commit()
         db.refresh(row)
@@ -274,6 +276,7 @@ async def read_upload(request: Request) -> bytes:
 def _store(
     actor: Actor, owner: int | None, rows: list[ReplyRow], request: Request
 ) -> tuple[int, int]:
+    at = now(request)
     with Session(request.app.state.records) as db:
         existing = {
             (row.category, row.title): row
@@ -297,11 +300,13 @@ def _store(
                         category=item.category,
                         title=item.title,
                         content=item.content,
+                        created_at=at,
+                        updated_at=at,
                     )
                 )
                 added += 1
             else:
-                found.content, found.updated_at = item.content, utcnow()
+                found.content, found.updated_at = item.content, at
                 db.add(found)
                 updated += 1
         db.commit()

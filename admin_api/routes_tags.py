@@ -18,7 +18,7 @@ from sqlmodel import Session, col, delete, func, select
 from chatflow.admin_api import visitors
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import DbId
+from chatflow.admin_api.recordquery import DbId, now
 from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.stores.contenttables import TagGroupRow, TagRow, VisitorTagRow
 
@@ -239,7 +239,7 @@ def set_visitor_tags(
     with Session(request.app.state.records) as db:
         visitors.require_visitor(db, actor.merchant_id, visitor_id)
         tags = visitors.merchant_tags(db, actor.merchant_id, body.tag_ids)
-        visitors.set_tags(db, actor.merchant_id, visitor_id, tags)
+        visitors.set_tags(db, actor.merchant_id, visitor_id, tags, at=now(request))
         db.commit()
         return visitors.visitor_tag_ids(db, actor.merchant_id, visitor_id)
 
@@ -254,7 +254,7 @@ def batch_tag_visitors(request: Request, actor: Editor, body: BatchTagIn) -> Bat
         succeeded = [visitor_id for visitor_id in ids if visitor_id in known]
         if not succeeded:
             raise ApiProblem(404, "not_found", "none of these visitors exists")
-        visitors.add_tags(db, actor.merchant_id, succeeded, tags)
+        visitors.add_tags(db, actor.merchant_id, succeeded, tags, at=now(request))
         db.commit()
     failed = [
         VisitorFailure(visitor_id=visitor_id, code="not_found", detail="no such visitor")

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, exists, func, or_, select
 from chatflow.admin_api import visitors
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like, tagged
+from chatflow.admin_api.recordquery import IdsQuery, Offset, escape_like, now, tagged
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, VisitorTagRow
 from chatflow.nodes.form import email_address
 
@@ -194,6 +194,7 @@ def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileI
     with Session(request.app.state.records) as db:
         profile = _profile(db, actor.merchant_id, visitor_id)
         visitors.update_profile(db, profile, body.model_dump())
+        profile.updated_at = now(request)  # the app's clock, over update_profile's machine time
         db.commit()
         db.refresh(profile)
         return _visitor_out(db, profile)
@@ -233,7 +234,12 @@ def add_to_blacklist(
     with Session(request.app.state.records) as db:
         profile = _profile(db, actor.merchant_id, visitor_id)
         visitors.blacklist(
-            db, actor.merchant_id, visitor_id, reason=body.reason, by=actor.principal.account
+            db,
+            actor.merchant_id,
+            visitor_id,
+            reason=body.reason,
+            by=actor.principal.account,
+            at=now(request),
         )
         db.commit()
         row = db.get(BlacklistRow, (actor.merchant_id, visitor_id))

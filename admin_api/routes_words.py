@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import Offset, escape_like
+from chatflow.admin_api.recordquery import Offset, escape_like, now
 from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.content import WordFilterCache
 from chatflow.engine.stores.contenttables import WordRow
@@ -122,6 +122,7 @@ def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
         if not clean:
             raise ApiProblem(422, "invalid_input", "a word must not be blank")
         wanted.setdefault(fold(clean), clean)
+    at = now(request)
     with Session(request.app.state.records) as db:
         have = set(
             db.exec(
@@ -133,7 +134,13 @@ def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
             ).all()
         )
         rows = [
-            WordRow(merchant_id=actor.merchant_id, kind=body.kind, word=word, folded=folded)
+            WordRow(
+                merchant_id=actor.merchant_id,
+                kind=body.kind,
+                word=word,
+                folded=folded,
+                created_at=at,
+            )
             for folded, word in wanted.items()
             if folded not in have
         ]

@@ -3,11 +3,15 @@ visitor panel (``routes_session_visitor``) and the records batch actions.
 
 A tag group that is not ``multi`` lets a visitor hold one of its tags: adding another replaces it
 (batch tagging), and asking for two at once is refused (setting a visitor's tags).
+
+Times (``at``) come from the caller: the app's clock (``recordquery.now``), so a demo or a test on
+a frozen clock dates a ban or a new profile like the conversations beside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -51,12 +55,23 @@ def require_visitor(db: Session, merchant_id: str, visitor_id: str) -> None:
         raise ApiProblem(404, "not_found", f"no visitor {visitor_id!r}")
 
 
-def ensure_profile(db: Session, merchant_id: str, visitor_id: str) -> VisitorRow:
-    """The visitor's profile, made empty if missing: a tagged or blacklisted visitor is listed."""
+def ensure_profile(
+    db: Session, merchant_id: str, visitor_id: str, *, at: datetime | None = None
+) -> VisitorRow:
+    """The visitor's profile, made empty (updated ``at``) if missing: a tagged or blacklisted
+    visitor is listed. Without ``at`` a new profile takes the table's default, the machine's
+    time."""
     profile = db.get(VisitorRow, (merchant_id, visitor_id))
     if profile is None:
-        profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
+        profile = _new_profile(merchant_id, visitor_id, at)
         db.add(profile)
+    return profile
+
+
+def _new_profile(merchant_id: str, visitor_id: str, at: datetime | None) -> VisitorRow:
+    profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
+    if at is not None:
+        profile.updated_at = at
     return profile
 
 
@@ -127,9 +142,15 @@ def visitor_tag_ids(db: Session, merchant_id: str, visitor_id: str) -> list[int]
 
 
 def add_tags(
-    db: Session, merchant_id: str, visitor_ids: Iterable[str], tags: dict[int, TagRow]
+    db: Session,
+    merchant_id: str,
+    visitor_ids: Iterable[str],
+    tags: dict[int, TagRow],
+    *,
+    at: datetime,
 ) -> None:
     """Give each visitor ``tags``; in a single-choice group the new tag replaces the old one.
+    A visitor known only by its conversations gets a profile, updated ``at``.
 
     One read of the profiles and one of the tags held, whatever the number of visitors.
     """
@@ -141,7 +162,7 @@ def add_tags(
             )
         ).all()
     )
-    db.add_all(VisitorRow(merchant_id=merchant_id, visitor_id=v) for v in ids if v not in have)
+    db.add_all(_new_profile(merchant_id, v, at) for v in ids if v not in have)
     single = _single_groups(db, merchant_id, tags.values())
     chosen: dict[int, int] = {}
     for tag_id, tag in tags.items():
@@ -168,9 +189,17 @@ def add_tags(
             db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
 
 
-def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, TagRow]) -> None:
-    """Replace the visitor's tags; 422 when two come from one single-choice group."""
-    ensure_profile(db, merchant_id, visitor_id)
+def set_tags(
+    db: Session,
+    merchant_id: str,
+    visitor_id: str,
+    tags: dict[int, TagRow],
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Replace the visitor's tags; 422 when two come from one single-choice group. A missing
+    profile is made as :func:`ensure_profile` makes it (``at``)."""
+    ensure_profile(db, merchant_id, visitor_id, at=at)
     single = _single_groups(db, merchant_id, tags.values())
     seen: set[int] = set()
     for tag in tags.values():
@@ -192,11 +221,13 @@ def set_tags(db: Session, merchant_id: str, visitor_id: str, tags: dict[int, Tag
         db.add(VisitorTagRow(merchant_id=merchant_id, visitor_id=visitor_id, tag_id=tag_id))
 
 
-def blacklist(db: Session, merchant_id: str, visitor_id: str, *, reason: str, by: str) -> None:
-    """Blacklist the visitor (again: the reason is updated)."""
-    ensure_profile(db, merchant_id, visitor_id)
+def blacklist(
+    db: Session, merchant_id: str, visitor_id: str, *, reason: str, by: str, at: datetime
+) -> None:
+    """Blacklist the visitor ``at`` (again: the reason, author and time are updated)."""
+    ensure_profile(db, merchant_id, visitor_id, at=at)
     row = db.get(BlacklistRow, (merchant_id, visitor_id))
     if row is None:
         row = BlacklistRow(merchant_id=merchant_id, visitor_id=visitor_id)
-    row.reason, row.added_by, row.added_at = reason, by, utcnow()
+    row.reason, row.added_by, row.added_at = reason, by, at
     db.add(row)

@@ -3,6 +3,9 @@ tag groups and tags, the blacklist.
 
 Every row carries ``merchant_id``; every query filters by it. The tables derive from
 :class:`RecordsTable`, so :func:`recordsdb.create_tables` creates them with the rest.
+
+The admin API stamps the times from the app's clock (a frozen one in a demo or a test); the
+machine-time defaults are only a fallback for rows written without one.
 """
 
 from __future__ import annotations
