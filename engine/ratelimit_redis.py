@@ -16,11 +16,12 @@ from collections.abc import Callable
 
 import redis
 
-from chatflow.engine.ratelimit import Limit
+from chatflow.engine.ratelimit import Limit, check_cost
 from chatflow.engine.stores.redis import DEFAULT_PREFIX
 
 # KEYS: 1 the key's window. ARGV: 1 now (seconds; empty = the server's clock), 2 window
-# seconds, 3 allowed count, 4 a unique member. Returns "0" or the seconds to wait, as text.
+# seconds, 3 allowed count, 4 a unique member, 5 the cost (members ARGV[4]:1..cost). Returns "0"
+# or the seconds to wait, as text.
 _HIT = """
 local now = tonumber(ARGV[1])
 if not now then
@@ -28,12 +29,16 @@ if not now then
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 local window = tonumber(ARGV[2])
+local cost = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local over = redis.call('ZCARD', KEYS[1]) + cost - tonumber(ARGV[3])
+if over > 0 then
+  local oldest = redis.call('ZRANGE', KEYS[1], over - 1, over - 1, 'WITHSCORES')
   return tostring(math.max(tonumber(oldest[2]) + window - now, 0.001))
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+for i = 1, cost do
+  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i)
+end
 redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
 return '0'
 """
@@ -72,10 +77,11 @@ class RedisRateLimiter:
         self._clock = clock
         self._hit = self.redis.register_script(_HIT)
 
-    def hit(self, key: str) -> float:
+    def hit(self, key: str, cost: int = 1) -> float:
+        check_cost(self.limit, cost)
         now = "" if self._clock is None else repr(self._clock())
         args: list[str | int] = [now, repr(float(self.limit.seconds)), self.limit.count]
-        args.append(uuid.uuid4().hex)
+        args += [uuid.uuid4().hex, cost]
         wait = self._hit(keys=[self._prefix + key], args=args)
         return float(wait.decode() if isinstance(wait, bytes) else wait)
 

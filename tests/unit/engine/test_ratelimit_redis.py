@@ -75,6 +75,26 @@ def test_forgive_takes_back_the_newest_hit_only(
     assert limiter.hit("b") == 0.0
 
 
+def test_a_costly_hit_counts_all_or_nothing(
+    limiter_for: Callable[[Limit, Clock], RateLimiter],
+) -> None:
+    now = [100.0]
+    limiter = limiter_for(Limit(10, 60), lambda: now[0])
+    assert limiter.hit("a", cost=4) == 0.0
+    now[0] += 10
+    assert limiter.hit("a", cost=4) == 0.0  # 8 of 10 taken
+    assert limiter.hit("a", cost=3) == 50.0  # the 4 hits at 100 must leave first
+    assert limiter.hit("a", cost=2) == 0.0  # the refused hit counted nothing
+    assert limiter.hit("a") == 50.0
+    now[0] += 50
+    assert limiter.hit("a", cost=4) == 0.0  # the first 4 left: 6 + 4
+    with pytest.raises(ValueError, match="costs 1 to 10"):
+        limiter.hit("b", cost=11)
+    with pytest.raises(ValueError, match="costs 1 to 10"):
+        limiter.hit("b", cost=0)
+    assert limiter.hit("b", cost=10) == 0.0
+
+
 def test_two_workers_share_one_window(
     redis_url: str, redis_prefix: str, made: list[RedisRateLimiter]
 ) -> None:
