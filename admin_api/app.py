@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from chatflow.admin_api import (
     agent_socket,
@@ -165,6 +166,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.public_url = config.server.public_url  # the sites API's chat_url and widget_src
     app.state.records = engine
     app.state.auth = auth = AuthService(
         engine, utcnow, per_account=shared.login_per_account, per_ip=shared.login_per_ip
@@ -216,4 +218,9 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         """Liveness: the process answers."""
         return {"status": "ok"}
 
+    if config.server.trusted_proxies:
+        # Added last, so it runs first: every route, websocket and other middleware sees the
+        # visitor's address and scheme. Here rather than uvicorn's flag, so any server of this
+        # app gets it; `chatflow serve` keeps that flag off so the two never both apply.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=config.server.trusted_proxies)
     return app

@@ -86,9 +86,24 @@ class SiteOut(ApiModel):
     enabled: bool
     disabled_at: datetime | None
     """When it was disabled (for good)."""
+    chat_url: str | None
+    """The site's chat link under the deployment's ``server.public_url``
+    (``https://chat.acme.com/chat/acme-web``); None when none is configured: then it is
+    ``chat/<key>`` under the address the API was reached at."""
+    widget_src: str | None
+    """The ``src`` of the embed code's ``<script>`` (``https://chat.acme.com/static/widget.js``);
+    None like ``chat_url``."""
 
 
-def _out(row: SiteRow, published: dict[str, int]) -> SiteOut:
+def public_url(request: Request) -> str | None:
+    """The deployment's ``server.public_url`` (``app.state.public_url``), or None."""
+    return getattr(request.app.state, "public_url", None)
+
+
+PublicUrl = Annotated[str | None, Depends(public_url)]
+
+
+def _out(row: SiteRow, published: dict[str, int], base: str | None) -> SiteOut:
     return SiteOut(
         key=row.key,
         name=row.name,
@@ -98,6 +113,8 @@ def _out(row: SiteRow, published: dict[str, int]) -> SiteOut:
         allowed_origins=list(row.allowed_origins),
         enabled=row.enabled,
         disabled_at=row.disabled_at,
+        chat_url=f"{base}/chat/{row.key}" if base else None,
+        widget_src=f"{base}/static/widget.js" if base else None,
     )
 
 
@@ -141,7 +158,12 @@ def _no_flow(flow: str, why: str, published: Iterable[str]) -> NoReturn:
 
 
 def _save(
-    db: Session, actor: Actor, row: SiteRow, flow: str | None, published: dict[str, int]
+    db: Session,
+    actor: Actor,
+    row: SiteRow,
+    flow: str | None,
+    published: dict[str, int],
+    base: str | None,
 ) -> SiteOut:
     """Commit the site. One that names a flow holds the flow's published version first, so a
     whole-flow delete committing at the same moment either refuses (the site runs it) or is
@@ -157,20 +179,26 @@ def _save(
         published[flow] = version
     db.commit()
     db.refresh(row)
-    return _out(row, published)
+    return _out(row, published, base)
 
 
 @router.get("", response_model=list[SiteOut])
-def list_sites(actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> list[SiteOut]:
+def list_sites(
+    actor: Annotated[Actor, Depends(require("sites"))], db: Db, base: PublicUrl
+) -> list[SiteOut]:
     """The merchant's sites the account's site scope covers."""
     rows = db.exec(select(SiteRow).where(SiteRow.merchant_id == actor.merchant_id)).all()
     published = fv.published_versions(db, actor.merchant_id)
-    return [_out(r, published) for r in sorted(rows, key=lambda r: r.key) if actor.sees_site(r.key)]
+    rows = [r for r in sorted(rows, key=lambda r: r.key) if actor.sees_site(r.key)]
+    return [_out(r, published, base) for r in rows]
 
 
 @router.post("", response_model=SiteOut, status_code=201)
 def create_site(
-    body: SiteIn, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+    body: SiteIn,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    db: Db,
+    base: PublicUrl,
 ) -> SiteOut:
     """Create a site (accounts limited to chosen sites cannot: they would not see it)."""
     if actor.site_scope is not None:
@@ -187,13 +215,15 @@ def create_site(
         groups=list(dict.fromkeys(body.groups)),
         allowed_origins=list(dict.fromkeys(body.allowed_origins)),
     )
-    return _save(db, actor, row, body.flow, published)
+    return _save(db, actor, row, body.flow, published, base)
 
 
 @router.get("/{key}", response_model=SiteOut)
-def get_site(key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db) -> SiteOut:
+def get_site(
+    key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db, base: PublicUrl
+) -> SiteOut:
     """One site."""
-    return _out(_get(db, actor, key), fv.published_versions(db, actor.merchant_id))
+    return _out(_get(db, actor, key), fv.published_versions(db, actor.merchant_id), base)
 
 
 @router.patch("/{key}", response_model=SiteOut)
@@ -202,6 +232,7 @@ def update_site(
     body: SitePatch,
     actor: Annotated[Actor, Depends(require("sites", "edit"))],
     db: Db,
+    base: PublicUrl,
 ) -> SiteOut:
     """Change a site; a disabled site cannot be changed (409)."""
     row = _get_enabled(db, actor, key)
@@ -216,7 +247,7 @@ def update_site(
         row.groups = list(dict.fromkeys(body.groups))
     if body.allowed_origins is not None:
         row.allowed_origins = list(dict.fromkeys(body.allowed_origins))
-    return _save(db, actor, row, body.flow, published)
+    return _save(db, actor, row, body.flow, published, base)
 
 
 @router.post("/{key}/disable", response_model=SiteOut)
@@ -225,6 +256,7 @@ def disable_site(
     request: Request,
     actor: Annotated[Actor, Depends(require("sites", "edit"))],
     db: Db,
+    base: PublicUrl,
 ) -> SiteOut:
     """Disable a site for good: it refuses new sessions and can never be enabled again."""
     row = _get(db, actor, key)
@@ -234,12 +266,16 @@ def disable_site(
         db.add(row)
         db.commit()
         db.refresh(row)
-    return _out(row, fv.published_versions(db, actor.merchant_id))
+    return _out(row, fv.published_versions(db, actor.merchant_id), base)
 
 
 @router.post("/{key}/enable", response_model=SiteOut)
 def enable_site(
-    key: SiteKey, actor: Annotated[Actor, Depends(require("sites", "edit"))], db: Db
+    key: SiteKey,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    db: Db,
+    base: PublicUrl,
 ) -> SiteOut:
     """Always refused for a disabled site (409): only the administrator can bring one back."""
-    return _out(_get_enabled(db, actor, key), fv.published_versions(db, actor.merchant_id))
+    published = fv.published_versions(db, actor.merchant_id)
+    return _out(_get_enabled(db, actor, key), published, base)

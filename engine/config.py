@@ -5,9 +5,11 @@ Every id is scoped to its merchant: two merchants may both have a group ``presal
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from chatflow.engine.node import Model
 
@@ -156,6 +158,71 @@ class Limits(Model):
     """Frames one visitor session may send."""
 
 
+def _proxy(entry: str) -> str:
+    """An IP address or CIDR network, written the one way ``ipaddress`` writes it."""
+    try:
+        if "/" in entry:
+            return str(ipaddress.ip_network(entry))
+        return str(ipaddress.ip_address(entry))
+    except ValueError as exc:
+        if "/" in entry and "host bits set" in str(exc):
+            net = ipaddress.ip_network(entry, strict=False)
+            raise ValueError(
+                f"trusted proxy {entry!r} is not a network: its address has bits set past the "
+                f"/{net.prefixlen}; did you mean {str(net)!r}?"
+            ) from None
+        raise ValueError(
+            f"trusted proxy {entry!r} is neither an IP address (10.0.0.5, fd00::5) nor a CIDR "
+            "network (10.0.0.0/8); host names are not accepted"
+        ) from None
+
+
+def _public_url(url: str) -> str:
+    """``http(s)://host[:port][/prefix]`` without a trailing ``/``."""
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"public_url {url!r} must not contain spaces")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number or out of range
+    except ValueError as exc:
+        raise ValueError(f"public_url {url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(
+            f"public_url {url!r} must start with https:// or http:// "
+            "(the address visitors open, e.g. https://chat.acme.com)"
+        )
+    if not parts.hostname:
+        raise ValueError(f"public_url {url!r} has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"public_url {url!r} must not carry a user name or password")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError(f"public_url {url!r} must have no query (?...) or fragment (#...)")
+    del port  # checked above
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+TrustedProxy = Annotated[str, AfterValidator(_proxy)]
+"""An IP address (``10.0.0.5``) or a CIDR network (``10.0.0.0/8``)."""
+
+
+class Server(Model):
+    """How clients reach the server: the reverse proxies in front of it and its public
+    address (docs/deployment.md, "Behind a reverse proxy")."""
+
+    trusted_proxies: list[TrustedProxy] = Field(default_factory=list)
+    """IP addresses and CIDR networks of the reverse proxies in front of chatflow (``10.0.0.5``,
+    ``10.0.0.0/8``). Only from these is ``X-Forwarded-For`` believed (its rightmost address that
+    is not a trusted proxy becomes the client's, for the per-IP rate limits) and
+    ``X-Forwarded-Proto`` (the scheme). Empty (the default): both headers are ignored, so no
+    client can pick its own address."""
+    public_url: Annotated[str, AfterValidator(_public_url)] | None = None
+    """The address visitors and staff open, when it differs from the one chatflow listens on
+    (TLS ended at the proxy, another host name): ``https://chat.acme.com``, or with a path
+    prefix the proxy strips (``https://www.acme.com/support``). The serve banner and the
+    console's embed codes and chat links use it. Default: ``http://<host>:<port>`` of
+    ``chatflow serve``."""
+
+
 class DeploymentConfig(Model):
     """A deployment: where the flows are, the merchants with their sites, groups and agents."""
 
@@ -167,3 +234,5 @@ class DeploymentConfig(Model):
     """Policy for outgoing HTTP: HTTP nodes and webhook channel deliveries."""
     limits: Limits = Field(default_factory=Limits)
     """Rate limits of the visitor channels."""
+    server: Server = Field(default_factory=Server)
+    """The reverse proxies in front of the server and its public address."""

@@ -53,10 +53,22 @@ def settings_from(args: argparse.Namespace) -> ServeSettings | str:
     )
 
 
-def banner(settings: ServeSettings, site_keys: list[str]) -> str:
+def bound_url(settings: ServeSettings) -> str:
+    """Where the server listens, as a browser on this machine reaches it."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    base = f"http://{host}:{settings.port}"
-    lines = [f"chatflow is serving {settings.config} (data: {settings.data})", ""]
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{settings.port}"
+
+
+def banner(settings: ServeSettings, site_keys: list[str], public_url: str | None = None) -> str:
+    """What ``chatflow serve`` prints: the addresses of every page, under ``public_url`` (the
+    config's ``server.public_url``) when it is set, else where the server listens."""
+    base = public_url or bound_url(settings)
+    lines = [f"chatflow is serving {settings.config} (data: {settings.data})"]
+    if public_url:
+        lines.append(f"listening on {bound_url(settings)}, public address {public_url}")
+    lines.append("")
     for key in site_keys:
         lines.append(f"  chat page     {base}/chat/{key}")
     if site_keys:
@@ -102,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     app.openapi()
     config = app.state.services.config
     keys = [site.key for merchant in config.merchants for site in merchant.sites if site.enabled]
-    print(banner(settings, keys), flush=True)
+    print(banner(settings, keys, config.server.public_url), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -114,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             # frame and keeps two zlib states (~300 KB) per open socket (docs/decisions.md).
             ws_per_message_deflate=False,
             timeout_graceful_shutdown=10,
+            # The app reads X-Forwarded-* itself, from server.trusted_proxies only (app.py).
             proxy_headers=False,
         )
     )

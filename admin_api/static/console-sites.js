@@ -259,14 +259,17 @@
       show(kit.dialog(title, node));
     }
 
-    /** The embed code and the chat link, served from where this console is (prefix kept). */
+    /** The embed code and the chat link: at the deployment's public address when the API
+     * gives one (server.public_url), else where this console is served from (prefix kept). */
     function embed(site) {
       const base = location.origin + ctx.basePath;
-      const code = `<script src="${base}static/widget.js" data-site="${site.key}" async></script>`;
+      const src = site.widget_src || `${base}static/widget.js`;
+      const link = site.chat_url || `${base}chat/${site.key}`;
+      const code = `<script src="${src}" data-site="${site.key}" async></script>`;
       const body = el('div', 'cs-form');
       body.append(
         copyField('embed', t('sites_embed'), code, t('sites_embed_help')),
-        copyField('link', t('sites_link'), `${base}chat/${site.key}`, t('sites_link_help')),
+        copyField('link', t('sites_link'), link, t('sites_link_help')),
       );
       show(kit.dialog(t('sites_embed_title', { key: site.key }), body));
     }
