@@ -58,7 +58,13 @@ class Record:
     closed_by: str | None
     rating: int | None
     abandoned: bool
+    visitor_ip: str | None
+    user_agent: str | None
+    page_url: str | None
+    page_title: str | None
+    referrer: str | None
     visitor_name: str | None
+    """From the profile, not the record: read last (see ``_COLUMNS``)."""
 
 
 _COLUMNS = [getattr(ConversationRow, name) for name in Record.__slots__ if name != "visitor_name"]

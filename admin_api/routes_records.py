@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import IO, Annotated
+from typing import IO, Annotated, NamedTuple
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,6 +39,7 @@ from chatflow.admin_api.recordquery import (
     scope_clauses,
     visible_record,
 )
+from chatflow.admin_api.visit_info import VisitOut, parse_agent, record_channel, visit_out
 from chatflow.engine.stats import (
     first_response_micros,
     left_unserved,
@@ -83,6 +84,9 @@ class RecordOut(BaseModel):
     reception_minutes: float | None
     """End of the human service (else of the conversation) - agent joined, minutes, one
     decimal."""
+    visit: VisitOut | None = None
+    """Where the visitor was (address, device, page, channel): in one record's answer and a
+    transcript, not in lists."""
 
 
 class RecordPage(BaseModel):
@@ -137,7 +141,7 @@ def _reception_minutes(row: Record) -> float | None:
     return _one_decimal(reception_micros(row), 60_000_000)
 
 
-def record_out(row: Record) -> RecordOut:
+def record_out(row: Record, visit: VisitOut | None = None) -> RecordOut:
     return RecordOut(
         session_id=row.session_id,
         site_key=row.site_key,
@@ -161,7 +165,12 @@ def record_out(row: Record) -> RecordOut:
         abandoned=left_unserved(row),
         first_response_seconds=_first_response_seconds(row),
         reception_minutes=_reception_minutes(row),
+        visit=visit,
     )
+
+
+def record_visit(db: Session, row: Record) -> VisitOut:
+    return visit_out(row, record_channel(db, row.session_id, row.site_key), row.started_at)
 
 
 def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> SearchOut:
@@ -175,11 +184,18 @@ def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> Search
     return SearchOut(query=query, matches=len(found), current=current, seq=seq, offset=offset)
 
 
+class Transcript(NamedTuple):
+    record: Record
+    lines: list[MessageRow]
+    """Oldest first."""
+    visit: VisitOut
+
+
 def read_transcript(
     engine: Engine, session_id: str, clauses: Sequence[ColumnElement[bool]]
-) -> tuple[Record, list[MessageRow]]:
-    """The conversation if it meets ``clauses`` (a scope; 404 otherwise) and its lines, oldest
-    first: the records' transcript and the workbench's visitor history share it."""
+) -> Transcript:
+    """The conversation if it meets ``clauses`` (a scope; 404 otherwise), its lines and its
+    visit: the records' transcript and the workbench's visitor history share it."""
     with Session(engine) as db:
         row = one_record(db, session_id, clauses)
         statement = (
@@ -190,20 +206,19 @@ def read_transcript(
             )
             .order_by(col(MessageRow.seq))
         )
-        return row, list(db.exec(statement).all())
+        return Transcript(row, list(db.exec(statement).all()), record_visit(db, row))
 
 
-def _transcript(request: Request, actor: Actor, session_id: str) -> tuple[Record, list[MessageRow]]:
+def _transcript(request: Request, actor: Actor, session_id: str) -> Transcript:
     """The conversation (404 outside the caller's scope) and its lines, oldest first."""
     return read_transcript(request.app.state.records, session_id, scope_clauses(actor))
 
 
-def transcript_out(
-    row: Record, lines: Sequence[MessageRow], q: str | None, k: int
-) -> TranscriptOut:
+def transcript_out(transcript: Transcript, q: str | None, k: int) -> TranscriptOut:
     """The record and its lines; with ``q``, where its k-th occurrence is ("k of n")."""
+    row, lines, visit = transcript
     return TranscriptOut(
-        record=record_out(row),
+        record=record_out(row, visit),
         messages=[
             MessageOut(
                 seq=m.seq,
@@ -245,13 +260,15 @@ RECORD_HEADERS = (
     "session_id", "site", "visitor_id", "visitor_name", "group", "agent", "agents", "status",
     "started_at", "queued_at", "first_ring_at", "agent_joined_at", "first_response_s",
     "service_ended_at", "ended_at", "reception_min", "end_reason", "closed_by", "rating",
-    "abandoned",
+    "abandoned", "visitor_ip", "page_url", "browser", "os",
 )  # fmt: skip
+"""New columns go at the end: spreadsheets built on an export read columns by position."""
 MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
 
 
 def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
     """One spreadsheet row; no validation model in between (an export may hold 100,000)."""
+    agent = parse_agent(row.user_agent) if row.user_agent else None
     return [
         row.session_id, row.site_key, row.visitor_id, row.visitor_name, row.group_id,
         row.agent_account, ", ".join(row.agents), row.status, format_time(row.started_at, tz),
@@ -260,6 +277,7 @@ def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
         format_time(row.service_ended_at, tz), format_time(row.ended_at, tz),
         _reception_minutes(row),
         row.end_reason, row.closed_by, row.rating, left_unserved(row),
+        row.visitor_ip, row.page_url, agent and agent.browser, agent and agent.os,
     ]  # fmt: skip
 
 
@@ -356,8 +374,10 @@ async def export_records(
 
 @router.get("/records/{session_id}", response_model=RecordOut)
 def get_record(request: Request, actor: Viewer, session_id: str) -> RecordOut:
+    """One record, with its visit."""
     with Session(request.app.state.records) as db:
-        return record_out(visible_record(db, actor, session_id))
+        row = visible_record(db, actor, session_id)
+        return record_out(row, record_visit(db, row))
 
 
 @router.get("/records/{session_id}/transcript", response_model=TranscriptOut)
@@ -370,8 +390,7 @@ def get_transcript(
 ) -> TranscriptOut:
     """Every line, oldest first; with ``q``, where its k-th occurrence is ("k of n")."""
     refuse_blank_search(q)
-    row, lines = _transcript(request, actor, session_id)
-    return transcript_out(row, lines, q, k)
+    return transcript_out(_transcript(request, actor, session_id), q, k)
 
 
 @router.get("/records/{session_id}/export", response_class=StreamingResponse)
@@ -384,7 +403,7 @@ async def export_transcript(
 ) -> StreamingResponse:
     """One conversation, its details and transcript, as Word (default) or Excel."""
     zone = exports.timezone(tz)
-    row, lines = _transcript(request, actor, session_id)
+    row, lines, _visit = _transcript(request, actor, session_id)
     details = list(zip(RECORD_HEADERS, record_cells(row, zone), strict=True))
     transcript = [message_cells(m, zone)[2:] for m in lines]
 

@@ -39,6 +39,8 @@ from chatflow.admin_api.routes_records import (
 )
 from chatflow.admin_api.routes_tags import VisitorTagsIn
 from chatflow.admin_api.routes_visitors import ProfileIn
+from chatflow.admin_api.visit_info import VisitOut, session_channel, visit_out
+from chatflow.engine.session import Session
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow
 from chatflow.engine.stores.recordsdb import ConversationRow
 
@@ -83,6 +85,8 @@ class SessionVisitorOut(BaseModel):
     updated_at: datetime | None
     """When the profile last changed; null while the merchant has no profile of the visitor."""
     rights: VisitorRights
+    visit: VisitOut
+    """Where the visitor was when this conversation started (seed 001: IP, terminal, source)."""
 
 
 class HistoryPage(BaseModel):
@@ -132,6 +136,14 @@ async def _target(request: Request, me: Principal, session_id: str) -> Target:
     return Target(access, actor)
 
 
+def _visit(db: Db, session: Session) -> VisitOut:
+    """This conversation's visit: its record (written just after the start, so a session only
+    just started may have none yet) and the live session's channel."""
+    record = db.get(ConversationRow, session.id)
+    started = record.started_at if record else session.created_at
+    return visit_out(record, session_channel(session), started)
+
+
 def _visitor_out(db: Db, target: Target) -> SessionVisitorOut:
     merchant, visitor = target.merchant_id, target.visitor_id
     profile = db.get(VisitorRow, (merchant, visitor))
@@ -154,6 +166,7 @@ def _visitor_out(db: Db, target: Target) -> SessionVisitorOut:
         else None,
         updated_at=profile.updated_at if profile else None,
         rights=target.rights,
+        visit=_visit(db, target.access.session),
     )
 
 
@@ -265,7 +278,7 @@ async def get_session_visitor_transcript(
     refuse_blank_search(q)
     target = await _target(request, me, session_id)
     engine = services_of(request).records
-    row, lines = await asyncio.to_thread(
+    transcript = await asyncio.to_thread(
         read_transcript, engine, other_id, target.history_clauses()
     )
-    return transcript_out(row, lines, q, k)
+    return transcript_out(transcript, q, k)

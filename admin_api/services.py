@@ -34,7 +34,7 @@ from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
 from chatflow.engine.handoff import QueueHold
 from chatflow.engine.httpcall import HttpxCaller
-from chatflow.engine.records import Recorder
+from chatflow.engine.records import NO_VISIT, Recorder, Visit
 from chatflow.engine.routing import (
     Accepted,
     Assigned,
@@ -332,10 +332,16 @@ class Services(VisitorBackend):
         return await asyncio.to_thread(is_blacklisted, self.records, merchant, visitor_id)
 
     async def started(
-        self, session_id: str, site: SiteInfo, visitor_id: str, name: str | None = None
+        self,
+        session_id: str,
+        site: SiteInfo,
+        visitor_id: str,
+        name: str | None = None,
+        visit: Visit = NO_VISIT,
     ) -> None:
         at = self.clock.now()
-        # queued before the session's first frames, so the record exists when they are written
+        # queued before the session's first frames, so the record exists when they are written;
+        # the visit rides in the same insert (no write of its own)
         self.writer.put(
             "started",
             session_id,
@@ -344,6 +350,7 @@ class Services(VisitorBackend):
             visitor=visitor_id,
             flow=site.flow_id,
             at=at,
+            visit=visit,
         )
         if name:
             await asyncio.to_thread(name_visitor, self.records, site.merchant, visitor_id, name, at)

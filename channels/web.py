@@ -20,7 +20,7 @@ from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
@@ -28,6 +28,7 @@ from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.engine.errors import NotFoundError, RuntimeFlowError
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import RateLimiter
+from chatflow.engine.records import NO_VISIT, Visit
 from chatflow.engine.runtime import Runtime
 
 logger = logging.getLogger("chatflow.channels.web")
@@ -59,10 +60,16 @@ class VisitorBackend(Protocol):
     async def blacklisted(self, merchant: str, visitor_id: str) -> bool: ...
 
     async def started(
-        self, session_id: str, site: SiteInfo, visitor_id: str, name: str | None = None
+        self,
+        session_id: str,
+        site: SiteInfo,
+        visitor_id: str,
+        name: str | None = None,
+        visit: Visit = NO_VISIT,
     ) -> None:
         """A session is about to start (called first, so its record exists before its frames);
-        ``name`` is what the client calls the visitor, for a profile that has no name yet."""
+        ``name`` is what the client calls the visitor, for a profile that has no name yet;
+        ``visit`` where a web visitor is (address, browser, page), for the record."""
         ...
 
     async def typing(self, session_id: str) -> None:
@@ -90,6 +97,42 @@ class VisitorChannel:
     visitor token is handed to it (the admin layer wires it; this module knows no agents)."""
 
 
+MAX_USER_AGENT = 512
+"""Characters of the ``User-Agent`` header kept on the record (real ones are ~100-300)."""
+
+
+def web_url(value: str) -> str | None:
+    """An absolute http(s) URL without its fragment (never sent to servers, often a token);
+    blank is none. Anything else (``javascript:``, relative, with spaces) is refused."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a malformed IPv6 host
+        raise ValueError("not a URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL")
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError("must not hold spaces or control characters")
+    return value.split("#", 1)[0]
+
+
+WebUrl = Annotated[str, Field(max_length=2048), AfterValidator(web_url)]
+PageTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class PageIn(BaseModel):
+    """The page the chat was opened on, as the widget or the chat link tells it."""
+
+    url: WebUrl | None = None
+    """The page's address (http(s), at most 2048 characters; the fragment is dropped)."""
+    title: PageTitle | None = None
+    """The page's title (at most 200 characters once blanks around are cut)."""
+    referrer: WebUrl | None = None
+    """Where the visitor came to the page from, as ``url``."""
+
+
 class NewSession(BaseModel):
     visitor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:@-]+$")
     """A stable id of the visitor (from the host site or the widget); a new one when absent."""
@@ -98,6 +141,22 @@ class NewSession(BaseModel):
     profile of the visitor while that has no name, and never replaces one."""
     data: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=32)
     """Values for the flow's declared variables (others are ignored)."""
+    page: PageIn | None = None
+    """The page the chat was opened on: kept on the conversation's record, for agents."""
+
+
+def visit_of(request: Request, page: PageIn | None) -> Visit:
+    """Where the visitor is: the client address (the visitor's own once the app resolves a
+    trusted proxy's forwarding), the browser's ``User-Agent`` and the page the chat is on."""
+    agent = request.headers.get("user-agent", "").strip()[:MAX_USER_AGENT]
+    page = page or PageIn()
+    return Visit(
+        ip=request.client.host if request.client else None,
+        user_agent=agent or None,
+        page_url=page.url,
+        page_title=page.title or None,
+        referrer=page.referrer,
+    )
 
 
 class SessionCreated(BaseModel):
@@ -160,11 +219,14 @@ async def start_on_site(
     channel_id: str,
     variables: Mapping[str, Any] | None = None,
     visitor_name: str | None = None,
+    visit: Visit = NO_VISIT,
 ) -> None:
     """Start a conversation on a site, for any channel: its record first (so the record is there
     before its first frames), then the site's flow, with the site's merchant, key and name.
-    ``visitor_name`` is what the channel's client calls the visitor; a blank one is none."""
-    await backend.started(session_id, site, visitor_id, (visitor_name or "").strip() or None)
+    ``visitor_name`` is what the channel's client calls the visitor; a blank one is none.
+    ``visit`` is where a web visitor is; a channel without a browser has none."""
+    name = (visitor_name or "").strip() or None
+    await backend.started(session_id, site, visitor_id, name, visit)
     await runtime.start(
         site.flow_id,
         session_id=session_id,
@@ -218,6 +280,7 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             channel_id=site.key,
             variables=declared,
             visitor_name=body.name,
+            visit=visit_of(request, body.page),
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
 

@@ -68,6 +68,23 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Where a web visitor was when a conversation started: their address, browser and the page
+    the chat was opened on, as the request and the page said (checked by the channel). Stored
+    on the record with its start, in the same insert."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    page_url: str | None = None
+    page_title: str | None = None
+    referrer: str | None = None
+
+
+NO_VISIT = Visit()
+"""A conversation of a channel without a browser (the webhook channel)."""
+
+
 @dataclass
 class _Known:
     merchant: str
@@ -107,7 +124,15 @@ class Recorder:
             raise
 
     def started(
-        self, session_id: str, *, merchant: str, site: str, visitor: str, flow: str, at: datetime
+        self,
+        session_id: str,
+        *,
+        merchant: str,
+        site: str,
+        visitor: str,
+        flow: str,
+        at: datetime,
+        visit: Visit = NO_VISIT,
     ) -> None:
         self.run_batch(
             [
@@ -120,6 +145,7 @@ class Recorder:
                         "visitor": visitor,
                         "flow": flow,
                         "at": at,
+                        "visit": visit,
                     },
                 )
             ]
@@ -165,6 +191,7 @@ class Recorder:
         visitor: str,
         flow: str,
         at: datetime,
+        visit: Visit = NO_VISIT,
     ) -> None:
         if db.get(ConversationRow, session_id) is None:
             db.add(
@@ -175,6 +202,11 @@ class Recorder:
                     visitor_id=visitor,
                     flow_id=flow,
                     started_at=at,
+                    visitor_ip=visit.ip,
+                    user_agent=visit.user_agent,
+                    page_url=visit.page_url,
+                    page_title=visit.page_title,
+                    referrer=visit.referrer,
                 )
             )
 

@@ -178,6 +178,16 @@ class ConversationRow(RecordsTable, table=True):
     rating: int | None = None
     abandoned: bool = False
     """The visitor left (or timed out) while waiting in the queue, never served by an agent."""
+    # Where a web visitor was when the conversation started (``records.Visit``): personal
+    # data, kept as long as the record; null for the webhook channel and older records.
+    visitor_ip: str | None = None
+    user_agent: str | None = None
+    """The browser's ``User-Agent`` header, at most 512 characters; parsed when read."""
+    page_url: str | None = None
+    """The page the chat was opened on (http(s), no fragment)."""
+    page_title: str | None = None
+    referrer: str | None = None
+    """Where the visitor came to that page from."""
 
 
 class MessageRow(RecordsTable, table=True):

@@ -21,8 +21,11 @@ def get(kit: Kit, url: str, account: str = "admin01", **params: Any) -> Any:
 
 
 def sheet_rows(content: bytes, sheet: str) -> list[list[Any]]:
+    """The sheet's rows, each as wide as its header (a reader drops a row's empty last cells)."""
     book = load_workbook(io.BytesIO(content), read_only=True)
-    return [list(row) for row in book[sheet].iter_rows(values_only=True)]
+    rows = [list(row) for row in book[sheet].iter_rows(values_only=True)]
+    width = len(rows[0]) if rows else 0
+    return [row + [None] * (width - len(row)) for row in rows]
 
 
 def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> None:
