@@ -5,7 +5,8 @@ function: errors refuse it (``422 invalid_flow``). The steps are a conversation 
 steps, played by :func:`chatflow.engine.testing.play` on its own memory store, frozen clock and
 simulated agents, with no HTTP mocks: nothing reaches the real store, the queue, an agent or the
 network, and nothing is saved. The answer shows the frames, where the session is and the try as
-a ``*.test.yaml`` for ``chatflow test``.
+a ``*.test.yaml`` for ``chatflow test``. Tries and the steps they play are rate-limited per
+account (:mod:`chatflow.admin_api.try_limits`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chatflow.admin_api.flow_upload import FlowUpload, checked_flow, upload_text
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.routes_flows import Editor, Records
 from chatflow.admin_api.tenants import ApiModel, FlowId
+from chatflow.admin_api.try_limits import try_limits
 from chatflow.engine.testfile import Step
 from chatflow.engine.testing import play
 from chatflow.engine.testing.trial import MAX_STEPS, refusals
@@ -102,7 +104,8 @@ async def try_flow(
     flow_id: FlowId, body: TryRequest, actor: Editor, engine: Records, request: Request
 ) -> TryOut:
     """Play input steps on a flow that need not be saved (checked like ``/check``; errors: 422
-    ``invalid_flow``); an HTTP node gets no network and takes its error path."""
+    ``invalid_flow``); an HTTP node gets no network and takes its error path. Too many tries or
+    steps from the account: 429 ``throttled`` with ``Retry-After``."""
     refused = refusals(body.steps)
     if refused:
         errors = [
@@ -112,6 +115,7 @@ async def try_flow(
             for r in refused
         ]
         raise ApiProblem(422, "invalid_input", "these steps cannot be tried", errors=errors)
+    try_limits(request.app).charge(actor.principal.account_id, len(body.steps))
     text = await upload_text(body)
     flow = await to_thread.run_sync(checked_flow, engine, actor, flow_id, text)
     now = body.now or services_of(request).clock.now().replace(microsecond=0)
