@@ -112,7 +112,7 @@ def test_the_serving_agent_reads_and_edits_its_visitor(server: LiveServer) -> No
     bob, sid = serve(server)
     assert bob.get("/api/v1/agents/me/sessions")[0]["visitor_name"] is None
     fresh = bob.get(path(sid))
-    visit = fresh.pop("visit")  # its own tests: test_visit_info.py
+    visit = fresh.pop("visit")  # its own tests: test_visit_capture.py
     assert (visit["ip"], visit["channel"], visit["page_url"]) == ("127.0.0.1", "Acme 官网", None)
     assert fresh == {
         "visitor_id": WANG,

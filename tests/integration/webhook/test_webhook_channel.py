@@ -160,6 +160,31 @@ async def test_users_map_to_one_open_session_and_a_new_one_after_the_end(
     await run(tmp_path, clock, check)
 
 
+async def test_a_webhook_conversation_records_no_browser_and_names_its_channel(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """The provider's request is not the visitor's: no address, browser or page is recorded;
+    the record's visit names the channel the conversation came through."""
+
+    async def check(app: FastAPI, provider: Provider, _: Receiver) -> None:
+        sid = (await provider.post(text("m-1"))).json()["session_id"]
+        login = await provider.client.post(
+            "/api/v1/auth/login", json={"account": "demo_alice", "password": "Demo-pass1"}
+        )
+        admin = {"Authorization": f"Bearer {login.json()['token']}"}
+        deadline = time.monotonic() + 10
+        while (
+            got := await provider.client.get(f"/api/v1/records/{sid}", headers=admin)
+        ).status_code == 404:
+            assert time.monotonic() < deadline, "the record was never written"
+            await asyncio.sleep(0.05)
+        visit = got.json()["visit"]
+        assert visit.pop("channel") == "im" and visit.pop("started_at") is not None
+        assert set(visit.values()) == {None}
+
+    await run(tmp_path, clock, check)
+
+
 # -- outbound --------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
 from chatflow.engine.frames import Frame
-from chatflow.engine.records import Recorder
+from chatflow.engine.records import Recorder, Visit
 from chatflow.engine.stats import reception_micros
 from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
@@ -97,6 +97,38 @@ def test_an_older_database_gets_the_segment_columns_and_keeps_its_figures(older:
     assert reception_micros(done) == 120_000_000  # as before: service end - join
     assert reception_micros(live) == 120_000_000  # Alice's 60 s before the transfer, Bob's 60 s
     assert (live.group_id, live.agent_account, live.agent_joined_at) == ("vip", "bob0001", at(30))
+
+
+VISIT_COLUMNS = ("visitor_ip", "user_agent", "page_url", "page_title", "referrer")
+"""What the records gained to say where a web visitor was (records.Visit)."""
+
+
+def test_an_older_database_gets_the_visit_columns(url: str) -> None:
+    eng = records_engine(url)
+    create_tables(eng)
+    with eng.begin() as connection:  # as the version before visits made it
+        for column in VISIT_COLUMNS:
+            connection.execute(text(f'ALTER TABLE conversation DROP COLUMN "{column}"'))
+        connection.execute(
+            text(
+                "INSERT INTO conversation (session_id, merchant_id, site_key, visitor_id, flow_id,"
+                " status, agents, started_at, abandoned) VALUES ('old', 'acme', 'acme-web', 'v',"
+                " 'presales', 'ended', '[]', :t0, false)"
+            ),
+            {"t0": T0},
+        )
+    create_tables(eng)  # what a newer version does at start
+    have = {column["name"] for column in inspect(eng).get_columns("conversation")}
+    visit = Visit("203.0.113.9", "Mozilla/5.0", "https://shop.example.com/", "Shop", None)
+    Recorder(eng).started(
+        "new", merchant="acme", site="acme-web", visitor="v", flow="presales", at=T0, visit=visit
+    )
+    with Session(eng) as db:
+        old, new = db.get(ConversationRow, "old"), db.get(ConversationRow, "new")
+    eng.dispose()
+    assert set(VISIT_COLUMNS) <= have
+    assert old is not None and (old.visitor_ip, old.user_agent, old.page_url) == (None, None, None)
+    assert new is not None and (new.visitor_ip, new.page_title) == ("203.0.113.9", "Shop")
 
 
 IMAGE_INDEXES = {"uq_image_visitor_client", "uq_image_agent_client"}
