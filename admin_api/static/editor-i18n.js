@@ -113,6 +113,7 @@
       tryAt: '当前节点：{node}（{status}）',
       tryHttp: '有 {count} 个接口调用未发出（试运行不访问网络），流程按调用失败继续。',
       tryInvalid: '流程有 {count} 个错误，修正后才能试运行',
+      tryThrottled: '试运行太频繁：请 {seconds} 秒后再操作（刚才的操作未执行）',
       tryFrom_visitor: '访客',
       tryFrom_bot: '机器人',
       tryFrom_agent: '客服',
@@ -242,6 +243,9 @@
         '{count} HTTP call(s) were not made (a try never goes to the network); ' +
         'the flow went on as if they failed.',
       tryInvalid: 'The flow has {count} errors; fix them to try it',
+      tryThrottled:
+        'Too many tries from your account: wait {seconds} s, then do it again ' +
+        '(that action was not played).',
       tryFrom_visitor: 'Visitor',
       tryFrom_bot: 'Bot',
       tryFrom_agent: 'Agent',

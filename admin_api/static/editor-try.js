@@ -2,8 +2,9 @@
  * unpublished) as a visitor, plays the agent and lets time pass; each action is a step of a
  * conversation test (docs/testing-flows.md), and the whole list is replayed by
  * POST api/v1/admin/flows/{id}/try on every action, so what is shown is always the flow as
- * drawn now. The try can be saved as a *.test.yaml for `chatflow test`. Every text goes in
- * through textContent. Exposed as window.EditorTry. */
+ * drawn now. The try can be saved as a *.test.yaml for `chatflow test`. Tries are
+ * rate-limited per account: a refused one (429) says how long to wait and drops the actions it
+ * would have played. Every text goes in through textContent. Exposed as window.EditorTry. */
 (function (root) {
   'use strict';
 
@@ -33,6 +34,8 @@
   function create(els, options) {
     const { api, t } = options;
     let steps = [];
+    /** The steps of the conversation on screen (what `last` answered). */
+    let shown = [];
     let last = null;
     let busy = false;
     let again = false;
@@ -60,6 +63,13 @@
       const path = `api/v1/admin/flows/${encodeURIComponent(options.flowId())}/try`;
       const sent = steps;
       const result = await api('POST', path, { document: options.doc(), steps: sent });
+      if (!result.ok && result.status === 429) {
+        // nothing was played: the actions not on screen are dropped, to be taken again
+        steps = shown;
+        again = false;
+        showNote(t('tryThrottled', { seconds: waitOf(result) }));
+        return;
+      }
       if (!result.ok) {
         const errors = (result.data && result.data.errors) || [];
         const first = errors.length ? errors[0].message : result.message;
@@ -68,13 +78,22 @@
         return;
       }
       last = result.data;
+      shown = sent;
       if (last.failed) {
         // the step that did not hold (a 0-based index into what was sent; null when the start
         // failed) is dropped with any after it, so the next action goes on from a good state
         const held = last.failed.step === null ? 0 : last.failed.step;
-        steps = sent.slice(0, held).concat(steps.slice(sent.length));
+        shown = sent.slice(0, held);
+        steps = shown.concat(steps.slice(sent.length));
       }
       render();
+    }
+
+    /** Whole seconds until the account may try again (the Retry-After header). */
+    function waitOf(result) {
+      const header = result.response && result.response.headers.get('Retry-After');
+      const body = result.data && result.data.retry_after;
+      return Number(header) || Math.ceil(Number(body)) || 60;
     }
 
     async function act(step) {
@@ -84,6 +103,7 @@
 
     function restart() {
       steps = [];
+      shown = [];
       last = null;
       replay();
     }
