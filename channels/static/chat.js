@@ -1,6 +1,7 @@
 /* chatflow visitor chat page: wires core.js (protocol) and view.js (rendering) to the browser:
  * the session API, the websocket transport, localStorage, the composer, image uploads and the
- * widget's iframe messages. Served at /chat/{site_key}; reads ?lang=, ?color= and ?embed=1. */
+ * widget's iframe messages. Served at /chat/{site_key}; reads ?lang=, ?color=, ?embed=1, the
+ * visitor (?visitor=, ?name=) and the page the chat is opened on (?page=, ?title=, ?ref=). */
 (function () {
   'use strict';
 
@@ -428,6 +429,13 @@
     },
   };
   const host = core.hostVisitor(params.get('visitor'), params.get('name'));
+  // Where the chat was opened: the widget passes its host page (page, title, ref); a chat link
+  // opened on its own came from its referrer (inside the widget, that would be the host page).
+  const page = core.pageInfo({
+    url: params.get('page'),
+    title: params.get('title'),
+    referrer: params.has('ref') || embedded ? params.get('ref') : document.referrer,
+  });
   client = core.createClient({
     store,
     api: sessionsApi(site),
@@ -440,6 +448,7 @@
       ? store.adoptVisitor(host.id)
       : store.visitorId(() => core.randomId(window.crypto)),
     profile: host.name ? { name: host.name } : null,
+    page,
     emit: (type, detail) => handlers[type] && handlers[type](detail),
   });
 

@@ -109,6 +109,43 @@
     return { id: cleanId, name: cleanName };
   }
 
+  const MAX_PAGE_URL = 2048;
+  const MAX_PAGE_TITLE = 200;
+
+  /** An http(s) address without its fragment and credentials, or null (another scheme, not a
+   * URL, longer than the server takes). */
+  function webAddress(value) {
+    if (typeof value !== 'string' || !value.trim()) return null;
+    let url;
+    try {
+      url = new URL(value.trim());
+    } catch (_) {
+      return null;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    url.hash = '';
+    url.username = '';
+    url.password = '';
+    return url.href.length <= MAX_PAGE_URL ? url.href : null;
+  }
+
+  /**
+   * The page the chat is opened on, for a new session's `page`: `{url?, title?, referrer?}`
+   * with only what the server takes (http(s) addresses of at most 2048 characters, a title
+   * trimmed and cut to 200), or null when nothing is left. Never rendered: data for the record.
+   */
+  function pageInfo(raw) {
+    const from = raw || {};
+    const page = {};
+    const url = webAddress(from.url);
+    if (url) page.url = url;
+    const title = typeof from.title === 'string' ? from.title.trim() : '';
+    if (title) page.title = Array.from(title).slice(0, MAX_PAGE_TITLE).join('').trim();
+    const referrer = webAddress(from.referrer);
+    if (referrer) page.referrer = referrer;
+    return Object.keys(page).length ? page : null;
+  }
+
   function memoryStorage() {
     const items = new Map();
     return {
@@ -211,7 +248,8 @@
    * deps: store (createStore), api.createSession(body) -> Promise<{session_id, visitor_token}>,
    * openSocket({token, after}, {open, frame, close(code)}) -> {send(frame) -> bool, close()}
    * (callbacks never run synchronously), timers {set(fn, ms), clear(handle)}, now() in ms,
-   * random() in [0, 1), newId(), visitorId, profile {name?, data?}, emit(type, detail).
+   * random() in [0, 1), newId(), visitorId, profile {name?, data?}, page (pageInfo) or null,
+   * emit(type, detail).
    *
    * Events: status {state: connecting|online|reconnecting|fatal, reason?, detail?}, session {session_id,
    * visitor_token}, frame {frame, replay, acked}, pending {frame, replay}, failed {frame, reason},
@@ -306,6 +344,7 @@
       const body = { visitor_id: deps.visitorId };
       if (deps.profile && deps.profile.name) body.name = deps.profile.name;
       if (deps.profile && deps.profile.data) body.data = deps.profile.data;
+      if (deps.page) body.page = deps.page;
       deps.api.createSession(body).then(
         (created) => {
           if (mine !== generation) return;
@@ -551,6 +590,7 @@
     linkify,
     safeImageUrl,
     hostVisitor,
+    pageInfo,
     memoryStorage,
     createStore,
     createClient,

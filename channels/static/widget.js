@@ -5,9 +5,10 @@
  *
  * Options: data-site (required), data-lang (zh-CN | en), data-position (right | left),
  * data-color (any CSS color), data-visitor-id and data-visitor-name (who the host page's
- * logged-in user is). Defines only window.ChatflowWidget {open, close, toggle}. Styles go
- * through the CSSOM (no <style>, no style attributes), so a strict CSP needs nothing beyond
- * allowing this script and framing the chat page. */
+ * logged-in user is). The chat page learns this page's address (no fragment), title and
+ * referrer, for the conversation's record. Defines only window.ChatflowWidget {open, close,
+ * toggle}. Styles go through the CSSOM (no <style>, no style attributes), so a strict CSP
+ * needs nothing beyond allowing this script and framing the chat page. */
 (function () {
   'use strict';
 
@@ -46,6 +47,37 @@
     if (!value) return null;
     const supports = window.CSS && typeof CSS.supports === 'function';
     return supports && CSS.supports('color', value) ? value : null;
+  }
+
+  const MAX_PAGE_URL = 2048;
+  const MAX_PAGE_TITLE = 200;
+
+  /** An http(s) address without its fragment and credentials (never sent on), else null. */
+  function webAddress(value) {
+    let url;
+    try {
+      url = new URL(String(value || ''));
+    } catch (_) {
+      return null;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    url.hash = '';
+    url.username = '';
+    url.password = '';
+    return url.href.length <= MAX_PAGE_URL ? url.href : null;
+  }
+
+  /** Tells the chat page where it is opened (for the conversation's record): this page's
+   * address, title and referrer. The chat page checks them again. */
+  function addPage(target) {
+    const here = window.location ? webAddress(window.location.href) : null;
+    const title = Array.from(String(document.title || '').trim())
+      .slice(0, MAX_PAGE_TITLE)
+      .join('');
+    const referrer = webAddress(document.referrer);
+    if (here) target.searchParams.set('page', here);
+    if (title) target.searchParams.set('title', title);
+    if (referrer) target.searchParams.set('ref', referrer);
   }
 
   function css(node, styles) {
@@ -184,7 +216,9 @@
       frameReady = true;
       post(isOpen ? 'open' : 'hidden');
     });
-    frame.src = chatUrl.href;
+    const src = new URL(chatUrl.href);
+    addPage(src); // the page the chat is first loaded on, not the one the script ran on
+    frame.src = src.href;
     panel.appendChild(frame);
   }
 

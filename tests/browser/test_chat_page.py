@@ -6,12 +6,15 @@ The browser and the demo server are conftest.py's.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from server_kit import in_thread
 from staff_kit import WAIT, token_for, until
+from starlette.responses import HTMLResponse
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +79,10 @@ def test_the_host_pages_visitor_id_and_name_reach_the_profile(
     demo_server: str, browser: Any
 ) -> None:
     page = browser.new_context().new_page()
-    page.goto(f"{demo_server}/chat/demo-web?visitor=member-1029&name=%E7%8E%8B%E5%B0%8F%E6%98%8E")
+    page.goto(
+        f"{demo_server}/chat/demo-web?visitor=member-1029&name=%E7%8E%8B%E5%B0%8F%E6%98%8E",
+        referer="https://help.example.com/contact",  # a chat link: where it was clicked
+    )
     page.locator(".cf-options button", has_text="售前咨询").first.wait_for(timeout=WAIT)
     admin = {"Authorization": f"Bearer {token_for(demo_server, 'demo_alice')}"}
 
@@ -87,3 +93,48 @@ def test_the_host_pages_visitor_id_and_name_reach_the_profile(
     assert until(profile, "the member's profile")["name"] == "王小明"
     stored = page.evaluate("() => localStorage.getItem('chatflow.v1.demo-web.visitor')")
     assert stored == '"member-1029"'
+    session = page.evaluate("() => localStorage.getItem('chatflow.v1.demo-web.session')")
+    record = f"{demo_server}/api/v1/records/{json.loads(session)['session_id']}"
+
+    def written() -> Any:
+        found = httpx.get(record, headers=admin)
+        return found.json() if found.status_code == 200 else None
+
+    visit = until(written, "the conversation's record")["visit"]
+    assert (visit["referrer"], visit["page_url"]) == ("https://help.example.com/contact", None)
+
+
+def test_the_widget_tells_the_record_which_page_the_chat_was_opened_on(
+    demo_server: str, browser: Any
+) -> None:
+    """A shop page on another origin (a second loopback server) embeds the widget; the visitor
+    came from a search engine and opens the chat: the record holds the page without its
+    fragment, its title, the referrer and the browser."""
+    shop_page = HTMLResponse(
+        "<!doctype html><html><head><title> LaserJet 2000 - Acme Shop </title></head><body>"
+        f'<script src="{demo_server}/static/widget.js" data-site="demo-web"></script>'
+        "</body></html>"
+    )  # a response is an ASGI app: every path of the shop answers it
+    with in_thread(shop_page, log_level="warning") as shop:
+        page = browser.new_context().new_page()
+        page.goto(f"{shop.url}/printers?id=7#reviews", referer="https://www.baidu.com/s?wd=x")
+        page.wait_for_function("() => window.ChatflowWidget !== undefined", timeout=WAIT)
+        with page.expect_response(lambda r: r.url.endswith("/sites/demo-web/sessions")) as made:
+            page.evaluate("() => window.ChatflowWidget.open()")
+        assert made.value.status == 201, made.value.text()
+        chat = next(f for f in page.frames if "/chat/demo-web" in f.url)
+        chat.locator(".cf-options button", has_text="售前咨询").first.wait_for(timeout=WAIT)
+        shop_url = shop.url
+    admin = {"Authorization": f"Bearer {token_for(demo_server, 'demo_alice')}"}
+    record = f"{demo_server}/api/v1/records/{made.value.json()['session_id']}"
+
+    def visit() -> Any:
+        found = httpx.get(record, headers=admin)
+        return found.json()["visit"] if found.status_code == 200 else None
+
+    seen = until(visit, "the conversation's record")
+    assert seen["page_url"] == f"{shop_url}/printers?id=7"  # the fragment stays in the browser
+    assert seen["page_title"] == "LaserJet 2000 - Acme Shop"
+    assert seen["referrer"] == "https://www.baidu.com/s?wd=x"
+    assert seen["ip"] == "127.0.0.1" and seen["device"] == "desktop"
+    assert seen["browser"] and "Chrome" in seen["browser"]

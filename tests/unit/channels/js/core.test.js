@@ -257,6 +257,60 @@ test('the profile name goes with a new session', async () => {
   assert.deepEqual(bodies, [{ visitor_id: 'member-1', name: '王小明' }]);
 });
 
+test('the page the chat is opened on: http(s) only, no fragment, within the server limits', () => {
+  assert.deepEqual(
+    core.pageInfo({
+      url: 'https://shop.example.com/p?id=7#reviews',
+      title: '  LaserJet 2000  ',
+      referrer: 'https://www.baidu.com/s?wd=printer',
+    }),
+    {
+      url: 'https://shop.example.com/p?id=7',
+      title: 'LaserJet 2000',
+      referrer: 'https://www.baidu.com/s?wd=printer',
+    },
+  );
+  assert.equal(core.pageInfo(null), null);
+  assert.equal(core.pageInfo({ url: '', title: '   ', referrer: null }), null);
+  const bads = ['javascript:alert(1)', 'data:text/html,x', '/relative', 'file:///etc/passwd'];
+  for (const bad of bads) {
+    assert.equal(core.pageInfo({ url: bad, referrer: bad }), null, bad);
+  }
+  const long = `https://example.com/${'a'.repeat(2048)}`;
+  assert.equal(core.pageInfo({ url: long }), null, 'longer than the server takes');
+  assert.deepEqual(core.pageInfo({ url: 'https://user:secret@example.com/#x' }), {
+    url: 'https://example.com/',
+  });
+  assert.deepEqual(core.pageInfo({ url: 'https://例え.jp/パス' }), {
+    url: 'https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9',
+  });
+  const title = core.pageInfo({ title: '页'.repeat(250) }).title;
+  assert.equal(Array.from(title).length, 200);
+});
+
+test('the page goes with a new session', () => {
+  const bodies = [];
+  const client = core.createClient({
+    store: core.createStore('acme-web', core.memoryStorage()),
+    api: {
+      createSession: (body) => {
+        bodies.push(body);
+        return new Promise(() => {});
+      },
+    },
+    openSocket: () => ({ close() {} }),
+    timers: { set: () => 0, clear() {} },
+    now: () => 0,
+    random: () => 0,
+    newId: () => 'id',
+    visitorId: 'v-1',
+    page: { url: 'https://shop.example.com/' },
+    emit() {},
+  });
+  client.start();
+  assert.deepEqual(bodies, [{ visitor_id: 'v-1', page: { url: 'https://shop.example.com/' } }]);
+});
+
 // ---- the client ----------------------------------------------------------------------------
 
 test('a first visit creates a session, connects after=0 and renders each seq once', async () => {

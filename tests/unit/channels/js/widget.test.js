@@ -95,8 +95,12 @@ function fakeWindow(attrs, options = {}) {
   doc.currentScript = script;
   const storage = new Map(options.session || []);
   const listeners = {};
+  if (options.page) {
+    Object.assign(doc, { title: options.page.title, referrer: options.page.referrer });
+  }
   const win = {
     document: doc,
+    location: options.page ? { href: options.page.href } : undefined,
     navigator: { languages: ['en-US'], language: 'en-US' },
     console: { warn: (...args) => (win.warnings = (win.warnings || []).concat([args.join(' ')])) },
     URL,
@@ -208,6 +212,27 @@ test("the host page's visitor id and name go to the chat page, which checks them
   plainWin.ChatflowWidget.open();
   const plainUrl = new URL(elements(plainHost, 'iframe')[0].src);
   assert.equal(plainUrl.searchParams.has('visitor') || plainUrl.searchParams.has('name'), false);
+});
+
+test('the chat page learns its host page: address without fragment, title, referrer', () => {
+  const page = {
+    href: 'https://shop.example.com/printers?id=7#reviews',
+    title: '  LaserJet 2000 - Acme  ',
+    referrer: 'https://www.baidu.com/s?wd=printer',
+  };
+  const { host, win } = run({ 'data-site': 'a' }, { page });
+  win.ChatflowWidget.open();
+  const url = new URL(elements(host, 'iframe')[0].src);
+  assert.equal(url.searchParams.get('page'), 'https://shop.example.com/printers?id=7');
+  assert.equal(url.searchParams.get('title'), 'LaserJet 2000 - Acme');
+  assert.equal(url.searchParams.get('ref'), 'https://www.baidu.com/s?wd=printer');
+  assert.equal(url.searchParams.get('embed'), '1');
+
+  const local = { href: 'file:///C:/shop/index.html', title: '', referrer: '' };
+  const { host: localHost, win: localWin } = run({ 'data-site': 'a' }, { page: local });
+  localWin.ChatflowWidget.open();
+  const localUrl = new URL(elements(localHost, 'iframe')[0].src);
+  assert.deepEqual([...localUrl.searchParams.keys()], ['embed'], 'only http(s) pages are told');
 });
 
 test('an invalid data-color is ignored', () => {
