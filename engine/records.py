@@ -6,6 +6,7 @@ by (client / seat / admin / timer), rating. First response = agent joined - firs
 The first queueing and the first join are kept whatever follows (transfers, a flow's second
 transfer node); the time agents served is summed per service segment, from a join to the end
 of that service or to the transfer that ends it, so a wait in a new queue is not reception time.
+A web conversation's record also keeps where the visitor was at its start (:class:`Visit`).
 Calls are synchronous database writes; async callers run them in a worker thread.
 """
 
