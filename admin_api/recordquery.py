@@ -114,6 +114,13 @@ class RecordFilter:
     tags: tuple[int, ...] = ()
     visitor: str | None = None
     q: str | None = None
+    end_inclusive: bool = False
+    """The end was not asked for: it is "now", and a conversation that started at this very
+    instant is in (a frozen clock starts every conversation at now)."""
+
+    def before_end(self, started: Mapped[datetime]) -> ColumnElement[bool]:
+        """``started`` is within the range's end."""
+        return started <= self.end if self.end_inclusive else started < self.end
 
 
 ListQuery = Annotated[list[str] | None, Query()]
@@ -162,6 +169,7 @@ def record_filter(
         tags=tuple(tag or ()),
         visitor=visitor,
         q=q,
+        end_inclusive=end is None,
     )
 
 
@@ -243,7 +251,7 @@ def record_clauses(
     clauses = scope_clauses(actor)
     clauses.append(col(c.started_at) >= wanted.start)
     if until:
-        clauses.append(col(c.started_at) < wanted.end)
+        clauses.append(wanted.before_end(col(c.started_at)))
     for column, values in (
         (col(c.site_key), wanted.sites),
         (col(c.group_id), wanted.groups),
@@ -302,7 +310,7 @@ def iter_records(
     """
     clauses = record_clauses(actor, wanted, until=False)
     started, session_id = col(ConversationRow.started_at), col(ConversationRow.session_id)
-    bound: ColumnElement[bool] = started < wanted.end
+    bound: ColumnElement[bool] = wanted.before_end(started)
     while True:
         with Session(engine) as db:
             rows = [Record(*row) for row in db.exec(_select_rows([*clauses, bound]).limit(batch))]
