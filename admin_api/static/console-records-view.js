@@ -244,5 +244,6 @@
     render(null, null);
   }
 
-  root.ConsoleRecordsView = { show };
+  // the live monitor (console-monitor.js) draws its lines with the same words and links
+  root.ConsoleRecordsView = { show, senderLabel, lineText };
 })(typeof self !== 'undefined' ? self : this);

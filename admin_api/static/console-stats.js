@@ -1,6 +1,6 @@
 /* chatflow admin console: statistics (seed 000 數據統計 / 数据分析). Per agent and per group over
- * a date range with a total row, both exportable to Excel and Word, and the live queue board,
- * which refreshes itself every 10 s while the section is shown. Figures are shown as the API
+ * a date range with a total row, both exportable to Excel and Word. What is happening now (the
+ * queue, the agents) is the live monitor's (console-monitor.js). Figures are shown as the API
  * rounded them, and a null (nothing to average) as "—", never 0.
  * API: docs/records-and-stats.md, "Statistics" and "Exports". */
 (function (root) {
@@ -8,7 +8,6 @@
 
   const kit = root.ConsoleKit;
   const el = (...args) => kit.el(...args);
-  const REFRESH_MS = 10000;
   const NONE = '—';
   const FILTERS = ['site', 'group', 'agent'];
 
@@ -41,24 +40,6 @@
       stats_noGroups: '此区间内没有进入技能组的会话',
       stats_excel: '导出 Excel',
       stats_word: '导出 Word',
-      stats_queue: '实时排队',
-      stats_refresh: '刷新',
-      stats_updated: '更新于 {time}，每 10 秒自动刷新',
-      stats_waiting: '排队访客',
-      stats_longest: '最长等待',
-      stats_nobodyWaiting: '没有访客在排队',
-      stats_status: '状态',
-      stats_groups: '技能组',
-      stats_serving: '接待中',
-      stats_noneOnline: '没有客服在线',
-      stats_seconds: '{s} 秒',
-      stats_minutes: '{m} 分 {s} 秒',
-      stats_free: '空闲',
-      stats_busy: '忙碌',
-      stats_rest: '小休',
-      stats_arrange: '整理',
-      stats_notReady: '未就绪',
-      stats_offline: '离线',
     },
     en: {
       stats_nav: 'Statistics',
@@ -88,24 +69,6 @@
       stats_noGroups: 'No conversation reached a group in this range',
       stats_excel: 'Export Excel',
       stats_word: 'Export Word',
-      stats_queue: 'Live queue',
-      stats_refresh: 'Refresh',
-      stats_updated: 'Updated at {time}; refreshes every 10 s',
-      stats_waiting: 'Waiting',
-      stats_longest: 'Longest wait',
-      stats_nobodyWaiting: 'Nobody is waiting',
-      stats_status: 'Status',
-      stats_groups: 'Groups',
-      stats_serving: 'Serving',
-      stats_noneOnline: 'No agent is online',
-      stats_seconds: '{s} s',
-      stats_minutes: '{m} min {s} s',
-      stats_free: 'Free',
-      stats_busy: 'Busy',
-      stats_rest: 'Break',
-      stats_arrange: 'Wrap-up',
-      stats_notReady: 'Not ready',
-      stats_offline: 'Offline',
     },
   });
 
@@ -123,33 +86,6 @@
 
   /** The shown section (its context, dates, nodes, timer); `alive` turns false on unmount. */
   let current = null;
-
-  /** A badge of `text` coloured by the agent status: free green, offline red. */
-  function statusBadge(status, text) {
-    const tone = { free: ' cs-badge-ok', offline: ' cs-badge-off' }[status] || '';
-    const badge = el('span', `cs-badge${tone}`, text);
-    badge.dataset.status = status;
-    return badge;
-  }
-
-  function statusLabel(t, status) {
-    const labels = {
-      free: t('stats_free'),
-      busy: t('stats_busy'),
-      rest: t('stats_rest'),
-      arrange: t('stats_arrange'),
-      not_ready: t('stats_notReady'),
-      offline: t('stats_offline'),
-    };
-    return labels[status] || status;
-  }
-
-  function wait(t, seconds) {
-    if (missing(seconds)) return NONE;
-    const total = Math.floor(seconds);
-    if (total < 60) return t('stats_seconds', { s: total });
-    return t('stats_minutes', { m: Math.floor(total / 60), s: total % 60 });
-  }
 
   function figureColumns(t) {
     const column = (title, name, cell) => ({ title, className: `cs-num stats-${name}`, cell });
@@ -261,68 +197,10 @@
     }
   }
 
-  async function loadQueue(s) {
-    const { api, t, explain } = s.ctx;
-    const seq = ++s.queueSeq;
-    const result = await api('GET', 'api/v1/stats/queue');
-    if (!s.alive || seq !== s.queueSeq) return;
-    if (!result.ok) {
-      s.els.queueError.textContent = explain(result);
-      return;
-    }
-    s.els.queueError.textContent = '';
-    const board = result.data;
-    const groupName = (id) => s.names.groups.get(id) || id;
-    const counts = Object.entries(board.by_status).map(([status, n]) =>
-      statusBadge(status, `${statusLabel(t, status)} ${n}`),
-    );
-    s.els.counts.replaceChildren(...counts);
-    const waiting = kit.table(
-      [
-        { title: t('stats_group'), className: 'stats-who', cell: (g) => groupName(g.group_id) },
-        { title: t('stats_waiting'), className: 'cs-num stats-waiting', cell: (g) => g.waiting },
-        {
-          title: t('stats_longest'),
-          className: 'cs-num stats-longest',
-          cell: (g) => wait(t, g.longest_wait_seconds),
-        },
-      ],
-      board.groups.filter((g) => g.waiting > 0),
-      { empty: t('stats_nobodyWaiting') },
-    );
-    const agents = kit.table(
-      [
-        {
-          title: t('stats_agent'),
-          className: 'stats-who',
-          cell: (a) => {
-            const name = s.names.agents.get(a.account);
-            return name && name !== a.account ? `${name} (${a.account})` : a.account;
-          },
-        },
-        {
-          title: t('stats_status'),
-          className: 'stats-status',
-          cell: (a) => statusBadge(a.status, statusLabel(t, a.status)),
-        },
-        { title: t('stats_groups'), cell: (a) => a.groups.map(groupName).join(', ') },
-        { title: t('stats_serving'), className: 'cs-num stats-serving', cell: (a) => a.sessions },
-      ],
-      board.agents,
-      { empty: t('stats_noneOnline') },
-    );
-    s.els.waiting.replaceChildren(waiting);
-    s.els.agents.replaceChildren(agents);
-    const now = new Date();
-    const time = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
-    s.els.updated.textContent = t('stats_updated', { time });
-  }
-
-  /** The pickers' choices and the names the queue board shows; what cannot be read stays ids. */
+  /** The pickers' choices; what cannot be read stays ids. */
   async function loadChoices(s) {
     const names = await kit.names(s.ctx.api);
     if (!s.alive) return;
-    s.names = names;
     const any = s.ctx.t('stats_any');
     fill(s.els.site, [...names.sites].sort(), any);
     fill(s.els.group, [...names.groups].sort(), any);
@@ -403,19 +281,6 @@
     s.els.byAgent = byAgent.body;
     s.els.byGroup = byGroup.body;
 
-    const queue = el('section', 'cs-panel stats-queue');
-    const queueHead = el('div', 'cs-toolbar');
-    queueHead.appendChild(el('h3', '', t('stats_queue')));
-    queueHead.appendChild(kit.button('stats-refresh', t('stats_refresh'), () => loadQueue(s)));
-    s.els.updated = el('span', 'cs-empty stats-updated');
-    queueHead.appendChild(s.els.updated);
-    s.els.queueError = el('p', 'cs-form-error stats-queue-error');
-    s.els.queueError.setAttribute('role', 'alert');
-    s.els.counts = el('div', 'cs-counts stats-counts');
-    s.els.waiting = el('div', 'stats-queue-groups', t('loading'));
-    s.els.agents = el('div', 'stats-queue-agents');
-    queue.append(queueHead, s.els.queueError, s.els.counts, s.els.waiting, s.els.agents);
-
     s.container.append(
       el('h2', '', t('stats_title')),
       bar,
@@ -423,14 +288,12 @@
       s.els.error,
       byAgent.box,
       byGroup.box,
-      queue,
     );
   }
 
   function stop() {
     if (!current) return;
     current.alive = false;
-    clearInterval(current.timer);
     current = null;
   }
 
@@ -441,14 +304,11 @@
     probe: 'api/v1/stats/groups',
     mount(container, ctx) {
       stop();
-      const s = { ctx, container, alive: true, seq: 0, queueSeq: 0, start: '', end: '' };
-      s.names = { sites: new Map(), groups: new Map(), agents: new Map() }; // till loadChoices
+      const s = { ctx, container, alive: true, seq: 0, start: '', end: '' };
       current = s;
       render(s);
       loadFigures(s);
-      // the names first, so the board's first drawing already shows them
-      loadChoices(s).then(() => loadQueue(s));
-      s.timer = setInterval(() => loadQueue(s), REFRESH_MS);
+      loadChoices(s);
     },
     unmount: stop,
   });

@@ -79,3 +79,35 @@ test('zh-CN and English hold the same keys, and every key a console file asks fo
     assert.deepEqual(missing, [], `${lang} lacks ${missing.join(', ')}`);
   }
 });
+
+test('the live monitor lists the waiting first, the longest first, and words durations', () => {
+  const page = { ChatflowAdmin: {} };
+  for (const name of scripts().filter((n) => n !== 'console.js')) {
+    const source = fs.readFileSync(path.join(ADMIN, name), 'utf8');
+    new Function('self', source)(page); // eslint-disable-line no-new-func
+  }
+  const monitor = page.ConsoleMonitor;
+  const en = page.ConsoleKit.messages.en;
+  const t = (key, values) => en[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  assert.equal(monitor.duration(t, null), '—');
+  assert.equal(monitor.duration(t, -3), '0 s', 'a clock a little ahead never shows minus');
+  assert.equal(monitor.duration(t, 59.9), '59 s');
+  assert.equal(monitor.duration(t, 125), '2 min 5 s');
+  assert.equal(monitor.duration(t, 7260), '2 h 1 min');
+
+  const at = (minute) => `2026-11-23T02:${String(minute).padStart(2, '0')}:00Z`;
+  const records = [
+    { session_id: 'bot', status: 'bot', started_at: at(1) },
+    { session_id: 'served-late', status: 'with_agent', started_at: at(0), agent_joined_at: at(9) },
+    { session_id: 'served-early', status: 'with_agent', started_at: at(5), agent_joined_at: at(6) },
+    { session_id: 'waits-less', status: 'queued', started_at: at(0), queued_at: at(8) },
+    { session_id: 'waits-most', status: 'queued', started_at: at(2), queued_at: at(3) },
+  ];
+  assert.deepEqual(
+    monitor.liveOrder(records).map((r) => r.session_id),
+    ['waits-most', 'waits-less', 'served-early', 'served-late', 'bot'],
+  );
+  assert.equal(monitor.since(records[3]), at(8), 'a wait counts from the queueing');
+  assert.equal(monitor.since(records[1]), at(9), 'a service from the agent joining');
+  assert.equal(monitor.since(records[0]), at(1));
+});

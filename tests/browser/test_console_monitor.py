@@ -1,0 +1,184 @@
+"""The admin console's live monitor (seed 004 实时监控) in headless Chromium against the demo
+deployment: demo_bob serves one visitor and is busy, a second visitor waits for after-sales, a
+third talks to the bot. demo_alice sees the queue, the agents and the three conversations in
+progress, watches the served one's lines arrive, transfers it to a group and ends the bot's.
+What the page shows is checked against the API, read through httpx.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from staff_kit import WAIT, console_log_in, token_for, until, watch_problems
+from websockets.sync.client import ClientConnection, connect
+
+HOSTILE = '<img src=x onerror="window.__xss=1">售前'
+
+pytestmark = pytest.mark.slow
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def expect(ws: ClientConnection, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The next frame on the agent's websocket that matches."""
+    deadline = time.monotonic() + 10
+    while True:
+        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if match(frame):
+            return frame
+
+
+class RestVisitor:
+    """A visitor on demo-web over the REST twin of the visitor channel."""
+
+    def __init__(self, base: str, visitor_id: str) -> None:
+        created = httpx.post(
+            f"{base}/api/v1/sites/demo-web/sessions", json={"visitor_id": visitor_id}
+        )
+        assert created.status_code == 201, created.text
+        self.url = f"{base}/api/v1/sessions/{created.json()['session_id']}/messages"
+        self.session_id = str(created.json()["session_id"])
+        self.headers = bearer(created.json()["visitor_token"])
+
+    def send(self, **frame: Any) -> None:
+        sent = httpx.post(self.url, json=frame, headers=self.headers)
+        assert sent.status_code == 202, sent.text
+
+
+def live(base: str, token: str) -> dict[str, str]:
+    """The conversations in progress, session id -> status, as the records API has them."""
+    params = [("status", s) for s in ("queued", "with_agent", "bot")] + [("end", "2026-11-24")]
+    answer = httpx.get(f"{base}/api/v1/records", params=params, headers=bearer(token))
+    answer.raise_for_status()
+    return {r["session_id"]: r["status"] for r in answer.json()["items"]}
+
+
+def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    base = demo_server
+    alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
+    renamed = httpx.patch(
+        f"{base}/api/v1/admin/groups/presales", json={"name": HOSTILE}, headers=bearer(alice)
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    with connect(f"ws{base.removeprefix('http')}/ws/agent?token={bob}") as bob_ws:
+        expect(bob_ws, lambda f: f.get("type") == "status")
+        put = httpx.put(
+            f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
+        )
+        assert put.is_success, put.text
+        served = RestVisitor(base, "v-served")
+        served.send(type="choice", value="售前咨询")
+        expect(bob_ws, lambda f: f.get("type") == "offer")
+        for action, body in (("accept", None), ("messages", {"text": "您好，我是 Bob"})):
+            done = httpx.post(
+                f"{base}/api/v1/sessions/{served.session_id}/{action}",
+                json=body,
+                headers=bearer(bob),
+            )
+            assert done.status_code in (202, 204), (action, done.text)
+        put = httpx.put(
+            f"{base}/api/v1/agents/me/status", json={"status": "busy"}, headers=bearer(bob)
+        )
+        assert put.is_success, put.text
+        waiting = RestVisitor(base, "v-waiting")
+        waiting.send(type="choice", value="售后服务")
+        with_bot = RestVisitor(base, "v-bot")
+        expected = {
+            served.session_id: "with_agent",
+            waiting.session_id: "queued",
+            with_bot.session_id: "bot",
+        }
+        until(lambda: live(base, alice) == expected, "three conversations in progress")
+
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 1000}, timezone_id="Asia/Shanghai"
+        )
+        page = context.new_page()
+        problems = watch_problems(page)
+        console_log_in(page, base, "demo_alice")
+        page.locator('.cs-nav-item[data-section="monitor"]').click(timeout=WAIT)
+        section = page.locator(".cs-section-monitor")
+
+        # the queue and the agents, as the queue board says
+        board = httpx.get(f"{base}/api/v1/stats/queue", headers=bearer(alice)).json()
+        aftersales_now = next(g for g in board["groups"] if g["group_id"] == "aftersales")
+        queued_row = section.locator(".mon-queue-groups tbody tr", has_text="售后服务")
+        queued_row.wait_for(timeout=WAIT)
+        assert queued_row.locator("td.mon-waiting").inner_text() == str(aftersales_now["waiting"])
+        assert section.locator(".mon-queue-groups tbody tr").count() == 1
+        bob_now = section.locator(".mon-queue-agents tbody tr", has_text="demo_bob")
+        assert bob_now.locator("td.mon-status").inner_text() == "Busy"
+        assert bob_now.locator("td.mon-serving").inner_text() == "1"
+        assert section.locator('.mon-counts [data-status="busy"]').inner_text() == "Busy 1"
+
+        # the conversations in progress: the waiting first, then the served, then the bot's
+        rows = section.locator(".mon-list tbody tr")
+        rows.nth(2).wait_for(timeout=WAIT)
+        order = rows.evaluate_all("(trs) => trs.map((tr) => tr.dataset.session)")
+        assert order == [waiting.session_id, served.session_id, with_bot.session_id]
+        served_row = rows.nth(1)
+        assert "With an agent" in served_row.inner_text()
+        assert "Bob" in served_row.inner_text()
+        assert HOSTILE in served_row.inner_text(), "a group's name is text"
+        assert page.evaluate("() => window.__xss") is None
+        section.locator(".mon-filter").select_option("queued")
+        section.locator(".mon-list tbody tr").nth(1).wait_for(state="detached", timeout=WAIT)
+        assert section.locator(".mon-list tbody tr").count() == 1
+        section.locator(".mon-filter").select_option("")
+        rows.nth(2).wait_for(timeout=WAIT)
+
+        # watch the served conversation: the visitor's next line arrives by itself
+        rows.nth(1).click()
+        watch = section.locator(".mon-watch")
+        watch.locator(".cs-line", has_text="您好，我是 Bob").wait_for(timeout=WAIT)
+        served.send(type="text", text="<b>我想问一下价格</b>")
+        watch.locator(".cs-line-visitor", has_text="我想问一下价格").wait_for(timeout=WAIT)
+        assert watch.locator(".cs-line-visitor b").count() == 0
+        page.screenshot(path=str(artifacts / "console-monitor.png"), full_page=True)
+
+        # transfer it to after-sales: it waits there now
+        watch.locator(".mon-transfer").click()
+        dialog = page.locator(".cs-dialog")
+        dialog.locator('select[data-name="group"]').select_option("aftersales")
+        dialog.locator("button[type=submit]").click()
+        page.locator(".ui-toast", has_text="Transferred").wait_for(timeout=WAIT)
+        until(
+            lambda: live(base, alice).get(served.session_id) == "queued",
+            "the transferred conversation queued",
+        )
+        expect(bob_ws, lambda f: f.get("type") == "transferred")
+
+        # end the bot's conversation as an admin
+        section.locator(f'.mon-list tbody tr[data-session="{with_bot.session_id}"]').click()
+        watch.locator(".mon-close").click()
+        page.locator(".cs-dialog [data-action=confirm]").click()
+        page.locator(".ui-toast", has_text="ended").wait_for(timeout=WAIT)
+        watch.locator(".mon-watch-state", has_text="The conversation has ended").wait_for(
+            timeout=WAIT
+        )
+        until(lambda: with_bot.session_id not in live(base, alice), "the bot's conversation ended")
+        section.locator(".mon-refresh").click()
+        section.locator(f'tr[data-session="{with_bot.session_id}"]').wait_for(
+            state="detached", timeout=WAIT
+        )
+
+        # Refresh shows a new status at once
+        put = httpx.put(
+            f"{base}/api/v1/agents/me/status", json={"status": "rest"}, headers=bearer(bob)
+        )
+        assert put.is_success, put.text
+        section.locator(".mon-refresh").click()
+        bob_now.locator("td.mon-status", has_text="Break").wait_for(timeout=WAIT)
+        assert problems == []
+        context.close()
