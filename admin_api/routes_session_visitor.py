@@ -175,18 +175,22 @@ def _read(engine: Engine, target: Target) -> SessionVisitorOut:
         return _visitor_out(db, target)
 
 
-def _save_profile(engine: Engine, target: Target, body: ProfileIn) -> SessionVisitorOut:
+def _save_profile(
+    engine: Engine, target: Target, body: ProfileIn, at: datetime
+) -> SessionVisitorOut:
     with Db(engine) as db:
-        profile = visitors.ensure_profile(db, target.merchant_id, target.visitor_id)
-        visitors.update_profile(db, profile, body.model_dump())
+        profile = visitors.ensure_profile(db, target.merchant_id, target.visitor_id, at=at)
+        visitors.update_profile(db, profile, body.model_dump(), at=at)
         db.commit()
         return _visitor_out(db, target)
 
 
-def _save_tags(engine: Engine, target: Target, tag_ids: list[int]) -> SessionVisitorOut:
+def _save_tags(
+    engine: Engine, target: Target, tag_ids: list[int], at: datetime
+) -> SessionVisitorOut:
     with Db(engine) as db:
         tags = visitors.merchant_tags(db, target.merchant_id, tag_ids)
-        visitors.set_tags(db, target.merchant_id, target.visitor_id, tags)
+        visitors.set_tags(db, target.merchant_id, target.visitor_id, tags, at=at)
         db.commit()
         return _visitor_out(db, target)
 
@@ -220,7 +224,8 @@ async def put_session_visitor(
             "forbidden",
             "only an agent serving this conversation or with records:edit may edit its visitor",
         )
-    return await asyncio.to_thread(_save_profile, services_of(request).records, target, body)
+    engine = services_of(request).records
+    return await asyncio.to_thread(_save_profile, engine, target, body, recordquery.now(request))
 
 
 @router.put("/sessions/{session_id}/visitor/tags", response_model=SessionVisitorOut)
@@ -236,7 +241,9 @@ async def put_session_visitor_tags(
             "only an agent serving this conversation or with tags:edit may tag its visitor",
         )
     engine = services_of(request).records
-    return await asyncio.to_thread(_save_tags, engine, target, body.tag_ids)
+    return await asyncio.to_thread(
+        _save_tags, engine, target, body.tag_ids, recordquery.now(request)
+    )
 
 
 @router.get("/sessions/{session_id}/visitor/history", response_model=HistoryPage)

@@ -193,8 +193,7 @@ def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileI
     """Set the visitor's name, phone, email and note (fields left out are cleared)."""
     with Session(request.app.state.records) as db:
         profile = _profile(db, actor.merchant_id, visitor_id)
-        visitors.update_profile(db, profile, body.model_dump())
-        profile.updated_at = now(request)  # the app's clock, over update_profile's machine time
+        visitors.update_profile(db, profile, body.model_dump(), at=now(request))
         db.commit()
         db.refresh(profile)
         return _visitor_out(db, profile)

@@ -23,7 +23,7 @@ from chatflow.engine.stores.contenttables import (
     VisitorRow,
     VisitorTagRow,
 )
-from chatflow.engine.stores.recordsdb import ConversationRow, utcnow
+from chatflow.engine.stores.recordsdb import ConversationRow
 
 
 def known_visitors(db: Session, merchant_id: str, visitor_ids: Iterable[str]) -> set[str]:
@@ -55,12 +55,9 @@ def require_visitor(db: Session, merchant_id: str, visitor_id: str) -> None:
         raise ApiProblem(404, "not_found", f"no visitor {visitor_id!r}")
 
 
-def ensure_profile(
-    db: Session, merchant_id: str, visitor_id: str, *, at: datetime | None = None
-) -> VisitorRow:
-    """The visitor's profile, made empty (updated ``at``) if missing: a tagged or blacklisted
-    visitor is listed. Without ``at`` a new profile takes the table's default, the machine's
-    time."""
+def ensure_profile(db: Session, merchant_id: str, visitor_id: str, *, at: datetime) -> VisitorRow:
+    """The visitor's profile, made empty (updated ``at``, the app's clock) if missing: a tagged
+    or blacklisted visitor is listed."""
     profile = db.get(VisitorRow, (merchant_id, visitor_id))
     if profile is None:
         profile = _new_profile(merchant_id, visitor_id, at)
@@ -68,19 +65,18 @@ def ensure_profile(
     return profile
 
 
-def _new_profile(merchant_id: str, visitor_id: str, at: datetime | None) -> VisitorRow:
-    profile = VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id)
-    if at is not None:
-        profile.updated_at = at
-    return profile
+def _new_profile(merchant_id: str, visitor_id: str, at: datetime) -> VisitorRow:
+    return VisitorRow(merchant_id=merchant_id, visitor_id=visitor_id, updated_at=at)
 
 
-def update_profile(db: Session, profile: VisitorRow, fields: Mapping[str, str | None]) -> None:
-    """Set the profile's fields, stripped; a blank one is cleared (None), and a field left out
-    of ``fields`` is not touched."""
+def update_profile(
+    db: Session, profile: VisitorRow, fields: Mapping[str, str | None], *, at: datetime
+) -> None:
+    """Set the profile's fields, stripped, ``at`` (the app's clock); a blank one is cleared
+    (None), and a field left out of ``fields`` is not touched."""
     for name, value in fields.items():
         setattr(profile, name, (value.strip() or None) if isinstance(value, str) else value)
-    profile.updated_at = utcnow()
+    profile.updated_at = at
     db.add(profile)
 
 
@@ -195,7 +191,7 @@ def set_tags(
     visitor_id: str,
     tags: dict[int, TagRow],
     *,
-    at: datetime | None = None,
+    at: datetime,
 ) -> None:
     """Replace the visitor's tags; 422 when two come from one single-choice group. A missing
     profile is made as :func:`ensure_profile` makes it (``at``)."""

@@ -7,13 +7,15 @@ of that visitor and of others are written straight into the records tables.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
-from agent_world import PASSWORD, Agent, LiveServer, Visitor, frame
+from agent_world import PASSWORD, Agent, LiveServer, Visitor, frame, running
 from sqlmodel import Session
 
 from chatflow.admin_api.routes_records import RecordOut
+from chatflow.engine.clock import FrozenClock
 from chatflow.engine.stores.contenttables import VisitorRow
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
@@ -294,3 +296,24 @@ def test_history_is_the_visitors_other_conversations_whoever_served_them(
     assert [r["session_id"] for r in limited["items"]] == ["h-dave", "h-bot"]  # not acme-shop
     assert call(web_only, "GET", path(sid, "/history/h-shop")).status_code == 404
     assert web_only.get(path(sid, "/history/h-bot"))["record"]["session_id"] == "h-bot"
+
+
+def test_the_panels_edits_are_dated_by_the_apps_clock(tmp_path: Path, cheap_argon2: None) -> None:
+    """A profile the panel saves and the tags it sets carry the app's time, not the machine's
+    (a frozen demo clock would otherwise date them days apart from the conversation)."""
+    clock = FrozenClock("2026-01-05T09:30:00+08:00")
+    with running(tmp_path, clock) as server:
+        bob, sid = serve(server)
+        saved = call(bob, "PUT", path(sid), json={"name": "王小明"})
+        assert saved.status_code == 200, saved.text
+        assert datetime.fromisoformat(saved.json()["updated_at"]) == clock.now()
+
+        admin = Agent(server, "acme_alice")
+        (vip,) = tag_group(admin, "等级", ["VIP"], multi=False)
+        clock.advance(300)
+        with Session(server.app.state.records) as db:  # a visitor the panel makes a profile for
+            db.delete(db.get(VisitorRow, ("acme", WANG)))
+            db.commit()
+        tagged = call(bob, "PUT", path(sid, "/tags"), json={"tag_ids": [vip]})
+        assert tagged.status_code == 200, tagged.text
+        assert datetime.fromisoformat(tagged.json()["updated_at"]) == clock.now()
