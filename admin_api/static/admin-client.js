@@ -32,6 +32,81 @@
     },
   };
 
+  /** The words of a conversation's visit (visitFacts), on the workbench and the console. */
+  const VISIT_MESSAGES = {
+    'zh-CN': {
+      visit_channel: '渠道',
+      visit_device: '终端',
+      visit_ip: 'IP',
+      visit_page: '来源页面',
+      visit_referrer: '来路',
+      visit_desktop: '电脑',
+      visit_mobile: '手机',
+      visit_tablet: '平板',
+      visit_bot: '机器人',
+    },
+    en: {
+      visit_channel: 'Channel',
+      visit_device: 'Device',
+      visit_ip: 'IP',
+      visit_page: 'Page',
+      visit_referrer: 'Came from',
+      visit_desktop: 'computer',
+      visit_mobile: 'phone',
+      visit_tablet: 'tablet',
+      visit_bot: 'bot',
+    },
+  };
+
+  /**
+   * Where a conversation's visitor was (the API's `visit`, docs/agent-api.md) as a <dl>:
+   * channel, device (browser · OS · kind, the raw User-Agent on hover), IP, page and where the
+   * visitor came from, each only when known. An address is a link only when it is http(s);
+   * every text goes in as text.
+   */
+  function visitFacts(visit, t) {
+    const list = el('dl', 'ui-facts');
+    if (!visit) return list;
+    const kinds = {
+      desktop: t('visit_desktop'),
+      mobile: t('visit_mobile'),
+      tablet: t('visit_tablet'),
+      bot: t('visit_bot'),
+    };
+    const device = [visit.browser, visit.os, kinds[visit.device]].filter(Boolean).join(' · ');
+    const rows = [
+      ['channel', visit.channel],
+      ['device', device, visit.user_agent],
+      ['ip', visit.ip],
+      ['page', visit.page_url, visit.page_title],
+      ['referrer', visit.referrer],
+    ];
+    const labels = {
+      channel: t('visit_channel'),
+      device: t('visit_device'),
+      ip: t('visit_ip'),
+      page: t('visit_page'),
+      referrer: t('visit_referrer'),
+    };
+    for (const [name, value, extra] of rows) {
+      if (!value) continue;
+      const dd = el('dd', `ui-fact-${name}`);
+      if ((name === 'page' || name === 'referrer') && /^https?:\/\//i.test(value)) {
+        const link = el('a', 'ui-link', extra || value);
+        link.href = value;
+        link.title = value;
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+        dd.appendChild(link);
+      } else {
+        dd.textContent = value;
+        if (extra) dd.title = extra;
+      }
+      list.append(el('dt', null, labels[name]), dd);
+    }
+    return list;
+  }
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -231,7 +306,8 @@
     const lang = i18n.pick(wanted);
     const messages = {};
     for (const code of Object.keys(LOGIN_MESSAGES)) {
-      messages[code] = { ...LOGIN_MESSAGES[code], ...(options.messages[code] || {}) };
+      const own = options.messages[code] || {};
+      messages[code] = { ...LOGIN_MESSAGES[code], ...VISIT_MESSAGES[code], ...own };
     }
     const t = (key, vars) => i18n.translateWith(messages, lang, key, vars);
     // The page is /<prefix>/<path>: API paths and images are relative to <prefix>/.
@@ -284,6 +360,8 @@
 
   root.ChatflowAdmin = {
     LOGIN_MESSAGES,
+    VISIT_MESSAGES,
+    visitFacts,
     el,
     button,
     toast,

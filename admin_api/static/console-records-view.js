@@ -8,6 +8,7 @@
 
   const kit = root.ConsoleKit;
   const el = (...args) => kit.el(...args);
+  const visitFacts = (...args) => root.ChatflowAdmin.visitFacts(...args);
 
   // One row per string: [key, zh-CN, English].
   const STRINGS = [
@@ -27,6 +28,7 @@
     ['records_no', '否', 'No'],
     ['records_notFound', '没有这条记录，或此账号无权查看', 'No such record, or this account may not see it'],
     ['records_transcript', '聊天记录', 'Transcript'],
+    ['records_visit', '访客来源', 'Where the visitor was'],
     ['records_noLines', '没有消息', 'No messages'],
     ['records_find', '查找', 'Find'],
     ['records_findLabel', '在聊天记录中查找', 'Find in the transcript'],
@@ -237,6 +239,7 @@
       ...(ctx.can('exports', 'view') ? [exports] : []),
       status,
       details(ctx, env, shared, record),
+      ...(record.visit ? [el('h3', '', t('records_visit')), visitFacts(record.visit, t)] : []),
       el('h2', '', t('records_transcript')),
       finder(view, path, render),
       transcript,

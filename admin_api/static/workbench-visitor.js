@@ -117,7 +117,7 @@
         'wb-v-meta',
         `ID ${visitor.visitor_id} · ${t('site')}: ${visitor.site_key}`,
       );
-      parts.head.replaceChildren(title, meta);
+      parts.head.replaceChildren(title, meta, admin.visitFacts(visitor.visit, t));
     }
 
     function renderProfile() {

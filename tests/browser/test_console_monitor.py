@@ -180,5 +180,11 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
         assert put.is_success, put.text
         section.locator(".mon-refresh").click()
         bob_now.locator("td.mon-status", has_text="Break").wait_for(timeout=WAIT)
+
+        # the watched conversation's record: where its visitor was
+        watch.locator(".mon-open-record").click()
+        record = page.locator(".cs-section-records")
+        record.locator(".ui-fact-channel", has_text="演示网站").wait_for(timeout=WAIT)
+        assert record.locator(".ui-fact-ip").inner_text() == "127.0.0.1"
         assert problems == []
         context.close()

@@ -197,6 +197,9 @@ def test_the_visitor_history_pages_on_with_show_more(demo_server: str, browser: 
     records = panel.locator(".wb-v-record")
     more = panel.locator(".wb-v-more")
     more.wait_for(timeout=WAIT)
+    # where this visit came from: the address it started from, on the demo site
+    assert panel.locator(".ui-fact-ip").inner_text() == "127.0.0.23"
+    assert panel.locator(".ui-fact-channel").inner_text() == "演示网站"
     assert records.count() == 20
     assert "共 23 个" in more.inner_text()
     more.locator(".wb-v-more-button").click()

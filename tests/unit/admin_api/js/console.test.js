@@ -54,7 +54,8 @@ test('zh-CN and English hold the same keys, and every key a console file asks fo
   const kit = load();
   // the shell's own strings are registered by console.js, which needs a DOM: read them apart
   const shell = fs.readFileSync(path.join(ADMIN, 'console.js'), 'utf8');
-  const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+  const shared = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+  const { LOGIN_MESSAGES, VISIT_MESSAGES } = shared;
   const tables = { 'zh-CN': { ...kit.messages['zh-CN'] }, en: { ...kit.messages.en } };
   const block = /kit\.strings\((\{[\s\S]*?\n {2}\})\);/.exec(shell);
   assert.ok(block, 'console.js registers its strings with kit.strings({...})');
@@ -62,8 +63,10 @@ test('zh-CN and English hold the same keys, and every key a console file asks fo
   Object.assign(tables['zh-CN'], own['zh-CN']);
   Object.assign(tables.en, own.en);
   assert.deepEqual(Object.keys(tables.en).sort(), Object.keys(tables['zh-CN']).sort());
-  Object.assign(tables['zh-CN'], { ...LOGIN_MESSAGES['zh-CN'], ...tables['zh-CN'] });
-  Object.assign(tables.en, { ...LOGIN_MESSAGES.en, ...tables.en });
+  for (const lang of ['zh-CN', 'en']) {
+    const sharedWords = { ...LOGIN_MESSAGES[lang], ...VISIT_MESSAGES[lang] };
+    Object.assign(tables[lang], { ...sharedWords, ...tables[lang] });
+  }
 
   const html = fs.readFileSync(path.join(ADMIN, 'console.html'), 'utf8');
   const used = new Set();

@@ -13,11 +13,13 @@ const ADMIN =
 const SCHEMA =
   process.env.CHATFLOW_FLOW_SCHEMA || path.join(__dirname, '../../../../schemas/flow.schema.json');
 const own = require(path.join(ADMIN, 'editor-i18n.js'));
-const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+const staff = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+const { LOGIN_MESSAGES, VISIT_MESSAGES } = staff;
 // what the page looks up: the login form's shared words, then its own
 const messages = {
-  'zh-CN': { ...LOGIN_MESSAGES['zh-CN'], ...own['zh-CN'] },
-  en: { ...LOGIN_MESSAGES.en, ...own.en },
+  // what ChatflowAdmin.page gives every staff page, under the page's own
+  'zh-CN': { ...LOGIN_MESSAGES['zh-CN'], ...VISIT_MESSAGES['zh-CN'], ...own['zh-CN'] },
+  en: { ...LOGIN_MESSAGES.en, ...VISIT_MESSAGES.en, ...own.en },
 };
 const ES = require(path.join(ADMIN, 'editor-state.js'));
 
@@ -47,8 +49,9 @@ function keysUsed() {
 
 test('zh-CN and English hold the same keys, here and in the shared login words', () => {
   assert.deepEqual(Object.keys(own.en).sort(), Object.keys(own['zh-CN']).sort());
-  const login = LOGIN_MESSAGES;
-  assert.deepEqual(Object.keys(login.en).sort(), Object.keys(login['zh-CN']).sort());
+  for (const table of [LOGIN_MESSAGES, VISIT_MESSAGES]) {
+    assert.deepEqual(Object.keys(table.en).sort(), Object.keys(table['zh-CN']).sort());
+  }
 });
 
 test('every string the page asks for exists in both languages', () => {

@@ -358,7 +358,8 @@ test('every string exists in both languages and the chat page lookup fills them'
 
 test('every string the workbench page asks for exists in both languages', () => {
   const fs = require('node:fs');
-  const { LOGIN_MESSAGES } = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+  const shared = require(path.join(ADMIN, 'admin-client.js')).ChatflowAdmin;
+  const { LOGIN_MESSAGES, VISIT_MESSAGES } = shared;
   const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
   const used = new Set();
   const sources = ['workbench.js', 'workbench-visitor.js', 'workbench-replies.js', 'admin-client.js'].map(read);
@@ -372,7 +373,7 @@ test('every string the workbench page asks for exists in both languages', () => 
   }
   assert.ok(used.size > 30, `found only ${used.size} keys; the scan is broken`);
   for (const lang of ['zh-CN', 'en']) {
-    const table = { ...LOGIN_MESSAGES[lang], ...messages[lang] };
+    const table = { ...LOGIN_MESSAGES[lang], ...VISIT_MESSAGES[lang], ...messages[lang] };
     const built = {
       'profile_*': ['name', 'phone', 'email', 'note'],
       'notify_*': ['on', 'off', 'ask', 'denied'],
