@@ -37,7 +37,7 @@ from chatflow.admin_api.routes_records import (
     record_out,
     transcript_out,
 )
-from chatflow.admin_api.routes_tags import VisitorTagsIn
+from chatflow.admin_api.routes_tags import TagGroupOut, VisitorTagsIn, merchant_tag_groups
 from chatflow.admin_api.routes_visitors import ProfileIn
 from chatflow.admin_api.visit_info import VisitOut, session_channel, visit_out
 from chatflow.engine.session import Session
@@ -234,16 +234,37 @@ async def put_session_visitor_tags(
 ) -> SessionVisitorOut:
     """Replace the visitor's tags (one per single-choice group)."""
     target = await _target(request, me, session_id)
+    _may_tag(target)
+    engine = services_of(request).records
+    return await asyncio.to_thread(
+        _save_tags, engine, target, body.tag_ids, recordquery.now(request)
+    )
+
+
+def _may_tag(target: Target) -> None:
     if not target.rights.tags:
         raise ApiProblem(
             403,
             "forbidden",
             "only an agent serving this conversation or with tags:edit may tag its visitor",
         )
+
+
+def _tag_groups(engine: Engine, merchant_id: str) -> list[TagGroupOut]:
+    with Db(engine) as db:
+        return merchant_tag_groups(db, merchant_id)
+
+
+@router.get("/sessions/{session_id}/visitor/tag-groups", response_model=list[TagGroupOut])
+async def get_session_visitor_tag_groups(
+    request: Request, me: Me, session_id: str
+) -> list[TagGroupOut]:
+    """The tags the caller may give this visitor: the merchant's tag groups, for whoever may
+    tag it (``rights.tags``), even without the ``tags: view`` right."""
+    target = await _target(request, me, session_id)
+    _may_tag(target)
     engine = services_of(request).records
-    return await asyncio.to_thread(
-        _save_tags, engine, target, body.tag_ids, recordquery.now(request)
-    )
+    return await asyncio.to_thread(_tag_groups, engine, target.merchant_id)
 
 
 @router.get("/sessions/{session_id}/visitor/history", response_model=HistoryPage)

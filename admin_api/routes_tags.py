@@ -124,15 +124,20 @@ def _commit(db: Session, what: str) -> None:
         raise ApiProblem(409, "conflict", f"{what} already exists") from None
 
 
+def merchant_tag_groups(db: Session, merchant_id: str) -> list[TagGroupOut]:
+    """The merchant's tag groups with their tags, oldest group first."""
+    groups = db.exec(
+        select(TagGroupRow)
+        .where(col(TagGroupRow.merchant_id) == merchant_id)
+        .order_by(col(TagGroupRow.id))
+    ).all()
+    return _groups_out(db, groups)
+
+
 @router.get("/tag-groups", response_model=list[TagGroupOut])
 def list_tag_groups(request: Request, actor: Reader) -> list[TagGroupOut]:
     with Session(request.app.state.records) as db:
-        groups = db.exec(
-            select(TagGroupRow)
-            .where(col(TagGroupRow.merchant_id) == actor.merchant_id)
-            .order_by(col(TagGroupRow.id))
-        ).all()
-        return _groups_out(db, groups)
+        return merchant_tag_groups(db, actor.merchant_id)
 
 
 @router.post("/tag-groups", response_model=TagGroupOut, status_code=201)

@@ -197,7 +197,7 @@
     }
 
     async function openTags() {
-      const result = await api('GET', 'api/v1/tag-groups');
+      const result = await api('GET', path('/tag-groups'));
       if (!result.ok) {
         toast(explain(result), 'error');
         return;

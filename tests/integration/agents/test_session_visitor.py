@@ -317,3 +317,27 @@ def test_the_panels_edits_are_dated_by_the_apps_clock(tmp_path: Path, cheap_argo
         tagged = call(bob, "PUT", path(sid, "/tags"), json={"tag_ids": [vip]})
         assert tagged.status_code == 200, tagged.text
         assert datetime.fromisoformat(tagged.json()["updated_at"]) == clock.now()
+
+
+def test_an_agent_who_may_tag_lists_the_tags_without_the_tags_right(server: LiveServer) -> None:
+    """The panel's tag picker reads the tag groups through the conversation: an agent serving it
+    may tag its visitor, so it may list the tags even when its permission group has no
+    ``tags: view``; once the service has ended it may not."""
+    alice = Agent(server, "acme_alice")
+    tag_group(alice, "等级", ["VIP", "普通"], multi=False)
+    cleo = make_account(alice, "acme_cleo", {"records": "view"}, groups={"presales": 1})
+    assert call(cleo, "GET", "/api/v1/tag-groups").status_code == 403
+    cleo.connect()
+    visitor = Visitor(server, "acme-web", "v-zhao")
+    visitor.choose("售前")
+    cleo.frames.expect(frame("offer", session_id=visitor.session_id))
+    cleo.ok(visitor.session_id, "accept")
+    listed = call(cleo, "GET", path(visitor.session_id, "/tag-groups"))
+    assert listed.status_code == 200, listed.text
+    assert [(g["name"], [t["name"] for t in g["tags"]]) for g in listed.json()] == [
+        ("等级", ["VIP", "普通"])
+    ]
+    cleo.ok(visitor.session_id, "end")
+    server.record_when(visitor.session_id, lambda row: "acme_cleo" in row.agents)
+    refused = call(cleo, "GET", path(visitor.session_id, "/tag-groups"))
+    assert refused.status_code == 403, refused.text
