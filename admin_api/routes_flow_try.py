@@ -11,6 +11,7 @@ account (:mod:`chatflow.admin_api.try_limits`).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Any
 
@@ -119,14 +120,20 @@ async def try_flow(
     text = await upload_text(body)
     flow = await to_thread.run_sync(checked_flow, engine, actor, flow_id, text)
     now = body.now or services_of(request).clock.now().replace(microsecond=0)
-    trial = await play(
-        LANGUAGE,
-        flow,
-        text,
-        body.steps,
-        now=now,
-        variables=body.vars,
-        groups_online=body.groups_online,
+    # A try replays its whole conversation, up to 200 steps with their timers: on a worker
+    # thread with its own event loop, so the server's loop (visitors, agents) never waits for it
+    # (docs/performance.md, "Trying a flow").
+    trial = await to_thread.run_sync(
+        asyncio.run,
+        play(
+            LANGUAGE,
+            flow,
+            text,
+            body.steps,
+            now=now,
+            variables=body.vars,
+            groups_online=body.groups_online,
+        ),
     )
     failed = trial.failed
     return TryOut(
