@@ -447,7 +447,7 @@
     visitorId: host.id
       ? store.adoptVisitor(host.id)
       : store.visitorId(() => core.randomId(window.crypto)),
-    profile: host.name ? { name: host.name } : null,
+    profile: { name: host.name, data: core.hostData(params.get('vars')) },
     page,
     emit: (type, detail) => handlers[type] && handlers[type](detail),
   });

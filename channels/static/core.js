@@ -146,6 +146,38 @@
     return Object.keys(page).length ? page : null;
   }
 
+  const MAX_VARS = 32;
+  const MAX_VAR_TEXT = 1000;
+  const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+  /**
+   * Values the host page gives the flow's variables (the widget's data-vars, the chat link's
+   * ?vars=), for a new session's `data`: from a JSON object, at most 32 names of letters,
+   * digits and _ with a text (cut to 1000 characters), a finite number or true/false; any
+   * other entry is left out, so a host page's mistake never costs the visitor the chat. Null
+   * when nothing is left or `raw` is not a JSON object. The server keeps only the variables
+   * the flow declares.
+   */
+  function hostData(raw) {
+    if (typeof raw !== 'string' || !raw.trim()) return null;
+    let parsed;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (_) {
+      return null;
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+    const data = {};
+    for (const [name, value] of Object.entries(parsed)) {
+      if (Object.keys(data).length >= MAX_VARS) break;
+      if (!VAR_NAME.test(name)) continue;
+      if (typeof value === 'string') data[name] = Array.from(value).slice(0, MAX_VAR_TEXT).join('');
+      else if (typeof value === 'number' && Number.isFinite(value)) data[name] = value;
+      else if (typeof value === 'boolean') data[name] = value;
+    }
+    return Object.keys(data).length ? data : null;
+  }
+
   function memoryStorage() {
     const items = new Map();
     return {
@@ -590,6 +622,7 @@
     linkify,
     safeImageUrl,
     hostVisitor,
+    hostData,
     pageInfo,
     memoryStorage,
     createStore,

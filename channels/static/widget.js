@@ -5,8 +5,8 @@
  *
  * Options: data-site (required), data-lang (zh-CN | en), data-position (right | left),
  * data-color (any CSS color), data-visitor-id and data-visitor-name (who the host page's
- * logged-in user is). The chat page learns this page's address (no fragment), title and
- * referrer, for the conversation's record. Defines only window.ChatflowWidget {open, close,
+ * logged-in user is), data-vars (JSON: values for the flow's variables). The chat page learns
+ * this page's address (no fragment), title and referrer, for the conversation's record. Defines only window.ChatflowWidget {open, close,
  * toggle}. Styles go through the CSSOM (no <style>, no style attributes), so a strict CSP
  * needs nothing beyond allowing this script and framing the chat page. */
 (function () {
@@ -125,6 +125,9 @@
   const visitorName = script.getAttribute('data-visitor-name');
   if (visitorId) chatUrl.searchParams.set('visitor', visitorId);
   if (visitorName) chatUrl.searchParams.set('name', visitorName);
+  // values for the flow's variables, as JSON (the chat page keeps what the server takes)
+  const vars = script.getAttribute('data-vars');
+  if (vars) chatUrl.searchParams.set('vars', vars);
   const memoryKey = `chatflow-widget.${site}`;
 
   let host = null;

@@ -257,6 +257,49 @@ test('the profile name goes with a new session', async () => {
   assert.deepEqual(bodies, [{ visitor_id: 'member-1', name: '王小明' }]);
 });
 
+test("the host page's variables: a JSON object of text, numbers and true/false only", () => {
+  assert.deepEqual(core.hostData('{"member_level": "金卡", "points": 1200, "vip": true}'), {
+    member_level: '金卡',
+    points: 1200,
+    vip: true,
+  });
+  for (const bad of [null, '', '  ', 'not json', '[1, 2]', '"text"', '7', 'null', '{}']) {
+    assert.equal(core.hostData(bad), null, String(bad));
+  }
+  // what the server would refuse is left out, so the chat still starts
+  const mixed = core.hostData(
+    '{"ok": "yes", "nested": {"a": 1}, "list": [1], "none": null, "bad name": 1, "1st": 2}',
+  );
+  assert.deepEqual(mixed, { ok: 'yes' });
+  const long = core.hostData(JSON.stringify({ note: 'あ'.repeat(1200) }));
+  assert.equal(Array.from(long.note).length, 1000);
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`v${i}`, i]));
+  assert.equal(Object.keys(core.hostData(JSON.stringify(many))).length, 32);
+});
+
+test('the profile data goes with a new session as its data', async () => {
+  const bodies = [];
+  const client = core.createClient({
+    store: core.createStore('acme-web', core.memoryStorage()),
+    api: {
+      createSession: (body) => {
+        bodies.push(body);
+        return new Promise(() => {});
+      },
+    },
+    openSocket: () => ({ close() {} }),
+    timers: { set: () => 0, clear() {} },
+    now: () => 0,
+    random: () => 0,
+    newId: () => 'id',
+    visitorId: 'v-1',
+    profile: { name: null, data: core.hostData('{"member_level": "金卡"}') },
+    emit() {},
+  });
+  client.start();
+  assert.deepEqual(bodies, [{ visitor_id: 'v-1', data: { member_level: '金卡' } }]);
+});
+
 test('the page the chat is opened on: http(s) only, no fragment, within the server limits', () => {
   assert.deepEqual(
     core.pageInfo({

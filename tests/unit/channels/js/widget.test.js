@@ -214,6 +214,17 @@ test("the host page's visitor id and name go to the chat page, which checks them
   assert.equal(plainUrl.searchParams.has('visitor') || plainUrl.searchParams.has('name'), false);
 });
 
+test("data-vars goes to the chat page as it is written; the chat page checks it", () => {
+  const vars = '{"member_level":"金卡","order_no":"A-1029"}';
+  const { host, win } = run({ 'data-site': 'a', 'data-vars': vars });
+  win.ChatflowWidget.open();
+  const url = new URL(elements(host, 'iframe')[0].src);
+  assert.equal(url.searchParams.get('vars'), vars);
+  const { host: plainHost, win: plainWin } = run({ 'data-site': 'a' });
+  plainWin.ChatflowWidget.open();
+  assert.equal(new URL(elements(plainHost, 'iframe')[0].src).searchParams.has('vars'), false);
+});
+
 test('the chat page learns its host page: address without fragment, title, referrer', () => {
   const page = {
     href: 'https://shop.example.com/printers?id=7#reviews',
