@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from chatflow.admin_api.app import create_app
-    from chatflow.admin_api.visit_info import parse_agent
     from chatflow.admin_api.logs import configure as configure_logs
+    from chatflow.admin_api.visit_info import parse_agent
     from chatflow.engine.errors import ChatflowError, DefinitionError
 
     made = settings_from(args)
