@@ -90,6 +90,7 @@ SAMPLES: dict[str, Sample] = {
         body=lambda t: {"tag_ids": [make_tag(t)]},
         foreign_bodies=lambda own, other: [{"tag_ids": [make_tag(other)]}],
     ),
+    f"GET {S}/visitor/tag-groups": Sample(path=make_session),
     f"GET {S}/visitor/history": Sample(path=make_session, query=lambda t: {"days": 7, "q": "hi"}),
     f"GET {S}/visitor/history/{{other_id}}": Sample(
         path=recorded_session, query=lambda t: {"q": "hi"}
