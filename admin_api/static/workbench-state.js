@@ -20,6 +20,9 @@
    * most recent MARKS_KEPT; a dismissed conversation's marks go with it. */
   const MARKS_KEPT = 200;
   const MARK_KINDS = ['pinned', 'muted'];
+  /** Seconds a visitor has waited for an agent's answer at which the list tells, then warns,
+   * then alarms (seed 003 shows 30 min / 1 h / 2 h for messaging; a live chat is shorter). */
+  const WAIT_LEVELS = [60, 300, 1800];
 
   /** The storage key of an account's marks. */
   function marksKey(account) {
@@ -103,6 +106,36 @@
     return { text: next, caret: start + content.length };
   }
 
+  /**
+   * Since when (ms) the visitor has waited for an agent's answer, or null: the first of the
+   * visitor's lines after the last line of any agent, while an agent serves the conversation,
+   * and never from before the agent joined on this screen (lines from the bot's part wait
+   * from the join; after a reload, from the reload: the agent socket does not say when).
+   */
+  function waitingSince(c) {
+    if (c.phase !== 'active' || c.joinedAt === null) return null;
+    let since = null;
+    for (let i = c.lines.length - 1; i >= 0; i -= 1) {
+      const line = c.lines[i];
+      if (line.from === 'agent') break;
+      if (line.from === 'visitor') since = line.arrivedAt;
+    }
+    return since === null ? null : Math.max(since, c.joinedAt);
+  }
+
+  /** 0 (not waiting, or less than a minute), 1, 2 or 3: how long the visitor has waited. */
+  function waitLevel(c, now) {
+    const since = waitingSince(c);
+    if (since === null) return 0;
+    const seconds = (now - since) / 1000;
+    return WAIT_LEVELS.filter((limit) => seconds >= limit).length;
+  }
+
+  /** waitingSince when the wait has reached the first level, else null. */
+  function overdueSince(c, now) {
+    return waitLevel(c, now) > 0 ? waitingSince(c) : null;
+  }
+
   function createState() {
     /** session id -> conversation; see conversation() for the fields. */
     const conversations = new Map();
@@ -129,6 +162,7 @@
           unread: 0,
           lastAt: 0,
           visitorTypingUntil: 0,
+          joinedAt: null,
           closedBy: null,
           goneTo: null,
           info: null,
@@ -154,6 +188,7 @@
         at: frame.at ? String(frame.at) : '',
         image: typeof frame.image === 'string' ? frame.image : null,
         options: Array.isArray(frame.options) ? frame.options : [],
+        arrivedAt: now,
       };
       const lines = c.lines;
       let i = lines.length;
@@ -215,6 +250,7 @@
           c.closedBy = null;
           c.goneTo = null;
           c.lastAt = now;
+          if (c.joinedAt === null) c.joinedAt = now;
           if (state.selected === null) state.selected = sid;
           out.list = true;
           out.session = sid;
@@ -341,8 +377,10 @@
     }
 
     /** Ringing first (soonest to ring out first: they cannot wait), then the pinned, then
-     * serving, then finished; newest first. */
-    function sorted() {
+     * serving (a visitor waiting a minute or more for an answer first, the longest first),
+     * then finished; newest first. `now` (ms) tells who is waiting; Date.now() if left out. */
+    function sorted(now) {
+      const sortNow = now === undefined ? Date.now() : now;
       return Array.from(conversations.values()).sort((a, b) => {
         const ringing = Number(b.phase === 'ringing') - Number(a.phase === 'ringing');
         if (ringing !== 0) return ringing;
@@ -350,6 +388,12 @@
         if (pinned !== 0) return pinned;
         const phase = PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase];
         if (phase !== 0) return phase;
+        const [waitA, waitB] = [overdueSince(a, sortNow), overdueSince(b, sortNow)];
+        if (waitA !== null || waitB !== null) {
+          if (waitA === null) return 1;
+          if (waitB === null) return -1;
+          if (waitA !== waitB) return waitA - waitB;
+        }
         if (a.phase === 'ringing') return a.expiresAt - b.expiresAt;
         return b.lastAt - a.lastAt;
       });
@@ -431,6 +475,7 @@
     TYPING_VISIBLE_MS,
     LINE_LIMIT,
     MARKS_KEPT,
+    WAIT_LEVELS,
     STATUSES,
     REASON_STATUSES,
     unreadLabel,
@@ -441,6 +486,8 @@
     conversationMatches,
     marksKey,
     parseMarks,
+    waitingSince,
+    waitLevel,
     createState,
   };
 });

@@ -71,6 +71,8 @@
   let pingTimer = null;
   let lastTyping = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
+  /** The wait level each listed conversation was drawn with (tick redraws when one moves). */
+  let waitsShown = new Map();
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
   let groups = [];
   let groupNames = new Map();
@@ -423,7 +425,8 @@
   function renderList() {
     const now = Date.now();
     const query = els.listSearch.value;
-    const shown = board.sorted().filter((c) => WB.conversationMatches(c, query, visitorName(c)));
+    const shown = board.sorted(now).filter((c) => WB.conversationMatches(c, query, visitorName(c)));
+    waitsShown = new Map(shown.map((c) => [c.id, WB.waitLevel(c, now)]));
     const items = shown.map((c) => {
       const item = el('li', `wb-item wb-phase-${c.phase}`);
       item.dataset.session = c.id;
@@ -437,6 +440,8 @@
       }
       open.appendChild(el('span', 'wb-item-group', groupName(c.group)));
       open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
+      const wait = waitText(c, now);
+      if (wait) open.appendChild(el('span', `wb-wait wb-wait-${WB.waitLevel(c, now)}`, wait));
       const last = lastLine(c);
       if (last) open.appendChild(el('span', 'wb-item-last', last));
       const badge = WB.unreadLabel(c.unread);
@@ -608,9 +613,31 @@
   }
 
   /** Once a second: ring countdowns and the typing line. */
+  /** "Waiting 3 min" once a visitor has waited a minute for an answer (seed 003), else ''. */
+  function waitText(c, now) {
+    const level = WB.waitLevel(c, now);
+    if (!level) return '';
+    const minutes = Math.floor((now - WB.waitingSince(c)) / 60000);
+    if (minutes < 60) return t('waitingMinutes', { m: minutes });
+    return t('waitingHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+  }
+
   function tick() {
     if (els.app.hidden) return;
     const now = Date.now();
+    // a wait that reached its next level moves its conversation up the list
+    for (const [id, level] of waitsShown) {
+      const c = board.state.conversations.get(id);
+      if (c && WB.waitLevel(c, now) !== level) {
+        renderList();
+        break;
+      }
+    }
+    for (const item of els.list.querySelectorAll('.wb-item')) {
+      const c = board.state.conversations.get(item.dataset.session);
+      const wait = item.querySelector('.wb-wait');
+      if (c && wait) wait.textContent = waitText(c, now);
+    }
     for (const item of els.list.querySelectorAll('.wb-phase-ringing')) {
       const c = board.state.conversations.get(item.dataset.session);
       const phase = item.querySelector('.wb-item-phase');

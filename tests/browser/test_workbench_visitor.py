@@ -209,6 +209,37 @@ def test_the_visitor_history_pages_on_with_show_more(demo_server: str, browser: 
     assert len(set(ids)) == earlier, "no conversation is shown twice"
 
 
+def test_a_visitor_waiting_for_an_answer_is_told_and_then_warned(
+    demo_server: str, browser: Any
+) -> None:
+    """Seed 003: the list says how long a visitor has waited for an answer, in rising tones,
+    and an agent's answer ends it. The page's clock is Playwright's, moved on by hand."""
+    base = demo_server
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.clock.install()
+    page.goto(f"{base}/workbench?lang=zh-CN")
+    page.locator("#wb-account").fill("demo_bob")
+    page.locator("#wb-password").fill("Demo-pass1")
+    page.locator("#wb-login-button").click()
+    page.wait_for_function(
+        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
+    )
+    visitor = Visitor(base, "v-waiting")
+    take_offer(page, visitor)
+    visitor.send(type="text", text="有人吗？")
+    page.locator("#wb-log .wb-from-visitor", has_text="有人吗").wait_for(timeout=WAIT)
+    item = page.locator(".wb-item", has_text="有人吗")
+    assert item.locator(".wb-wait").count() == 0, "under a minute says nothing"
+    page.clock.fast_forward("02:00")
+    item.locator(".wb-wait-1", has_text="等待回复 2 分钟").wait_for(timeout=WAIT)
+    page.clock.fast_forward("04:00")
+    item.locator(".wb-wait-2", has_text="等待回复 6 分钟").wait_for(timeout=WAIT)
+    page.locator("#wb-input").fill("在的，请问有什么可以帮您？")
+    page.locator("#wb-input").press("Enter")
+    page.locator("#wb-log .wb-from-agent", has_text="在的").wait_for(timeout=WAIT)
+    page.locator(".wb-item .wb-wait").wait_for(state="detached", timeout=WAIT)
+
+
 def test_desktop_notifications_pop_up_while_the_workbench_is_out_of_sight(
     demo_server: str, browser: Any
 ) -> None:

@@ -244,6 +244,58 @@ test('damaged stored marks are ignored, and only the newest marks are kept', () 
   assert.ok(`s${WB.MARKS_KEPT}` in kept);
 });
 
+test("a visitor's unanswered lines wait from the agent's join; any agent's answer ends it", () => {
+  const board = WB.createState();
+  const MIN = 60000;
+  // the visitor chose from the bot's menu long before the agent joined
+  board.apply(msg('s', 1, 'visitor', '售前咨询', { replay: true, at: '2026-11-23T01:00:00Z' }), 0);
+  assert.equal(WB.waitingSince(board.state.conversations.get('s')), null, 'no agent yet');
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 10 * MIN);
+  const c = board.state.conversations.get('s');
+  assert.equal(WB.waitingSince(c), 10 * MIN, 'it waits from the join, not from the menu');
+  assert.equal(WB.waitLevel(c, 10 * MIN + 59000), 0, 'under a minute says nothing');
+  assert.equal(WB.waitLevel(c, 11 * MIN), 1);
+  assert.equal(WB.waitLevel(c, 15 * MIN), 2);
+  assert.equal(WB.waitLevel(c, 40 * MIN), 3);
+  board.apply(msg('s', 2, 'bot', '您前面还有 0 位访客'), 11 * MIN);
+  assert.equal(WB.waitingSince(c), 10 * MIN, "the bot's line is no answer");
+  board.apply(msg('s', 3, 'agent', '您好', { author: 'colleague' }), 12 * MIN);
+  assert.equal(WB.waitingSince(c), null, "a colleague's answer is an answer");
+  board.apply(msg('s', 4, 'visitor', '价格？'), 13 * MIN);
+  board.apply(msg('s', 5, 'visitor', '在吗？'), 14 * MIN);
+  assert.equal(WB.waitingSince(c), 13 * MIN, 'from the first unanswered line');
+  board.apply({ type: 'session_ended', session_id: 's', closed_by: 'client' }, 15 * MIN);
+  assert.equal(WB.waitingSince(c), null, 'a finished conversation waits for nobody');
+});
+
+test('after a reload the unanswered lines wait from the reload', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g', resumed: true }, 5000);
+  board.apply(msg('s', 1, 'visitor', 'hi', { replay: true }), 5001);
+  assert.equal(WB.waitingSince(board.state.conversations.get('s')), 5001);
+});
+
+test('the list puts the visitors waiting a minute or more first, the longest first', () => {
+  const board = WB.createState();
+  const MIN = 60000;
+  for (const id of ['quiet', 'short', 'long', 'pinned']) {
+    board.apply({ type: 'assigned', session_id: id, group: 'g' }, 0);
+  }
+  board.apply(msg('long', 1, 'visitor', 'a'), 1 * MIN);
+  board.apply(msg('short', 1, 'visitor', 'b'), 3 * MIN);
+  board.apply(msg('quiet', 1, 'agent', 'c'), 4 * MIN); // answered, and the newest activity
+  board.mark('pinned', 'pinned', true);
+  assert.deepEqual(
+    board.sorted(3 * MIN + 30000).map((c) => c.id),
+    ['pinned', 'long', 'quiet', 'short'],
+    'half a minute is not waiting yet',
+  );
+  assert.deepEqual(
+    board.sorted(5 * MIN).map((c) => c.id),
+    ['pinned', 'long', 'short', 'quiet'],
+  );
+});
+
 test('sync with me/sessions fills in the visitor and drops what the server no longer has', () => {
   const board = WB.createState();
   board.apply({ type: 'assigned', session_id: 'kept', group: 'g' }, 10);
