@@ -68,15 +68,19 @@ STAFF_PAGE_POLICY = (
 )
 """The staff pages' Content-Security-Policy: their own files, images and API only, never
 framed."""
+WORKBENCH_FRAMES = "frame-src https: http://localhost:* http://127.0.0.1:*"
+"""The workbench also frames the merchant's apps (docs/workbench.md, "Apps beside the
+conversation"): any https page, or a page on this machine (local development); which ones is
+the admin's choice (``/admin/workbench-apps``), never a visitor's."""
 STAFF_PAGES = ("workbench", "editor", "console")
 """The staff pages, each served at ``/<name>`` from ``admin_api/static/<name>.html``: the agent
 workbench (docs/workbench.md), the flow editor (docs/editor.md), the admin console
 (docs/console.md)."""
 
 
-def _staff_page(path: Traversable) -> Callable[[], Awaitable[FileResponse]]:
+def _staff_page(path: Traversable, policy: str) -> Callable[[], Awaitable[FileResponse]]:
     """The route answering a staff page, with the staff pages' headers."""
-    headers = {"Content-Security-Policy": STAFF_PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
+    headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"}
 
     async def page() -> FileResponse:
         return FileResponse(str(path), media_type="text/html", headers=headers)
@@ -211,7 +215,11 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.mount("/ui", StaticFiles(directory=str(ui)), name="ui")
 
     for page in STAFF_PAGES:
-        app.add_api_route(f"/{page}", _staff_page(ui / f"{page}.html"), include_in_schema=False)
+        policy = STAFF_PAGE_POLICY
+        if page == "workbench":
+            policy = f"{STAFF_PAGE_POLICY}; {WORKBENCH_FRAMES}"
+        route = _staff_page(ui / f"{page}.html", policy)
+        app.add_api_route(f"/{page}", route, include_in_schema=False)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

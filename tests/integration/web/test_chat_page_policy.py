@@ -69,6 +69,9 @@ def test_staff_pages_load_only_their_own_files_and_are_never_framed(
         assert policy[name] == "'self'", name
     assert policy["frame-ancestors"] == "'none'"  # no clickjacking of a staff member's clicks
     assert policy["form-action"] == "'none'"
+    # only the workbench frames pages, the merchant's apps: https ones or on this machine
+    frames = "https: http://localhost:* http://127.0.0.1:*" if page_path == "/workbench" else None
+    assert policy.get("frame-src") == frames
     # the files it names are served: its own under /ui/, the chat page's helpers under /static/
     for path in assets:
         asset = client.get(path)
