@@ -112,6 +112,21 @@
     },
   });
 
+  const apps = window.WorkbenchApps.create({
+    api,
+    t,
+    tablist: els.tabs.visitor.parentElement,
+    side: els.side,
+    onTab: (name) => showTab(name),
+    context: appContext,
+    insert: (text) => {
+      const before = els.input.value;
+      els.input.value = before ? `${before}${/\s$/u.test(before) ? '' : ' '}${text}` : text;
+      els.input.focus();
+    },
+    send: (text, sessionId) => postText(sessionId, text),
+  });
+
   // ---- small helpers ---------------------------------------------------------------------
 
   /** This browser's stored value, or null (a private window may have no storage). */
@@ -208,6 +223,12 @@
       socket = null;
     }
     board = WB.createState();
+    const gone = apps.clear();
+    for (const name of gone) {
+      delete els.tabs[name];
+      delete els.panes[name];
+    }
+    if (gone.length) showTab(savedTab(), false); // an app's tab may have been open
     rendered = { session: null, lastSeq: 0, count: 0 };
     drafts.clear();
     groups = [];
@@ -234,6 +255,7 @@
     if (!me) return;
     page.showApp();
     board.loadMarks(stored(WB.marksKey(me.account)));
+    loadApps();
     els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
     renderStatus();
     renderList();
@@ -584,6 +606,7 @@
     els.chatEmpty.hidden = Boolean(c);
     els.chatBody.hidden = !c;
     visitorPanel.show(c);
+    apps.update();
     if (!c) {
       rendered = { session: null, lastSeq: 0, count: 0 };
       return;
@@ -760,14 +783,22 @@
     replies.hide();
     els.input.value = '';
     note(t('sending'));
-    const id = core.randomId(window.crypto);
-    const result = await api('POST', sessionPath(sessionId, 'messages'), { text, id });
+    const sent = await postText(sessionId, text);
     note('');
-    if (!result.ok) {
+    if (!sent.ok) {
       // Not sent: the agent gets the text back to mend or send again.
       if (!els.input.value) els.input.value = text;
-      note(explain(result));
+      note(sent.message);
     }
+  }
+
+  /** Sends `text` as the agent (the composer, an app): {ok, code?, message?}. */
+  async function postText(sessionId, text) {
+    if (core.textLength(text) > core.MAX_TEXT) return { ok: false, code: 'too_long' };
+    const id = core.randomId(window.crypto);
+    const result = await api('POST', sessionPath(sessionId, 'messages'), { text, id });
+    if (result.ok) return { ok: true };
+    return { ok: false, code: result.code || String(result.status), message: explain(result) };
   }
 
   async function sendImages() {
@@ -810,16 +841,44 @@
 
   // ---- the side column: the visitor panel and quick replies -----------------------------
 
-  function showTab(name) {
+  function showTab(name, remember = true) {
     for (const [key, tab] of Object.entries(els.tabs)) {
       tab.setAttribute('aria-selected', String(key === name));
       els.panes[key].hidden = key !== name;
     }
-    store(SIDE_TAB_KEY, name);
+    apps.show(name);
+    if (remember) store(SIDE_TAB_KEY, name);
   }
 
+  /** The tab used last, if this page has it (an app's tab once the apps are read). */
   function savedTab() {
-    return stored(SIDE_TAB_KEY) === 'replies' ? 'replies' : 'visitor';
+    const saved = stored(SIDE_TAB_KEY);
+    return saved && els.tabs[saved] && !els.tabs[saved].hidden ? saved : 'visitor';
+  }
+
+  /** The merchant's apps become tabs of the side column (docs/workbench.md). */
+  async function loadApps() {
+    const added = await apps.load();
+    for (const [name, parts] of Object.entries(added)) {
+      els.tabs[name] = parts.tab;
+      els.panes[name] = parts.pane;
+    }
+    if (stored(SIDE_TAB_KEY) in added) showTab(stored(SIDE_TAB_KEY));
+  }
+
+  /** The conversation on screen as the apps see it, or null. */
+  function appContext() {
+    const c = board.state.selected ? board.state.conversations.get(board.state.selected) : null;
+    if (!c || !me) return null;
+    const info = c.info || {};
+    return {
+      session_id: c.id,
+      phase: c.phase,
+      group: c.group,
+      site: info.site_key || null,
+      visitor: { id: info.visitor_id || null, name: info.visitor_name || null },
+      agent: { account: me.account, nickname: me.nickname || null },
+    };
   }
 
   /** The header's "visitor details": the visitor tab, and on a narrow screen the column over

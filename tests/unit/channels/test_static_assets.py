@@ -35,6 +35,7 @@ PAGES = {
         "workbench-notify.js",
         "workbench-replies.js",
         "workbench-visitor.js",
+        "workbench-apps.js",
         "editor.html",
         "editor.css",
         "editor.js",
@@ -152,6 +153,7 @@ STAFF_PAGES = {
         "ui/workbench-notify.js",
         "ui/workbench-replies.js",
         "ui/workbench-visitor.js",
+        "ui/workbench-apps.js",
         "ui/workbench.js",
     ],
     "editor.html": [

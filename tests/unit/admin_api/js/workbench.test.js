@@ -414,7 +414,13 @@ test('every string the workbench page asks for exists in both languages', () => 
   const { LOGIN_MESSAGES, VISIT_MESSAGES } = shared;
   const read = (name) => fs.readFileSync(path.join(ADMIN, name), 'utf8');
   const used = new Set();
-  const sources = ['workbench.js', 'workbench-visitor.js', 'workbench-replies.js', 'admin-client.js'].map(read);
+  const sources = [
+    'workbench.js',
+    'workbench-visitor.js',
+    'workbench-replies.js',
+    'workbench-apps.js',
+    'admin-client.js',
+  ].map(read);
   for (const source of sources) {
     for (const m of source.matchAll(/\bt\('([A-Za-z_]+)'/g)) used.add(m[1]);
     // keys built from a prefix: t(`profile_${name}`), t(`notify_${state}`), ...
