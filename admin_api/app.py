@@ -38,6 +38,7 @@ from chatflow.admin_api import (
     routes_tags,
     routes_visitors,
     routes_words,
+    routes_workbench_apps,
     scaleout,
 )
 from chatflow.admin_api.auth import AuthService
@@ -196,6 +197,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_words.router)
     app.include_router(routes_visitors.router)
     app.include_router(routes_tags.router)
+    app.include_router(routes_workbench_apps.router)
     app.include_router(routes_agents.router)
     app.include_router(routes_session_visitor.router)
     app.include_router(agent_socket.router)

@@ -1,5 +1,5 @@
 """Merchant content in the records database: quick replies, sensitive words, visitor profiles,
-tag groups and tags, the blacklist.
+tag groups and tags, the blacklist, the workbench apps.
 
 Every row carries ``merchant_id``; every query filters by it. The tables derive from
 :class:`RecordsTable`, so :func:`recordsdb.create_tables` creates them with the rest.
@@ -101,3 +101,19 @@ class BlacklistRow(RecordsTable, table=True):
     added_by: str = ""
     """The account that added it."""
     added_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkbenchAppRow(RecordsTable, table=True):
+    """A third-party page the workbench shows in its right column (seed 004 来电弹屏)."""
+
+    __tablename__ = "workbench_app"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    name: str
+    """The tab's title; unique per merchant, compared case-sensitively."""
+    url: str
+    """``https://``, or ``http://`` on a loopback host (checked by the admin API)."""
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
