@@ -71,8 +71,6 @@
   let pingTimer = null;
   let lastTyping = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
-  /** The wait level each listed conversation was drawn with (tick redraws when one moves). */
-  let waitsShown = new Map();
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
   let groups = [];
   let groupNames = new Map();
@@ -112,6 +110,17 @@
     },
   });
 
+  const conversationList = window.WorkbenchList.create({
+    els,
+    t,
+    board: () => board,
+    visitorName,
+    groupName,
+    lastLine,
+    open: (sessionId) => selectConversation(sessionId),
+    accept: (sessionId) => accept(sessionId),
+    decline: (sessionId) => decline(sessionId),
+  });
   const apps = window.WorkbenchApps.create({
     api,
     t,
@@ -430,60 +439,8 @@
 
   // ---- the conversation list -------------------------------------------------------------
 
-  function phaseText(c, now) {
-    if (c.phase === 'ringing') return t('ringing', { seconds: WB.secondsLeft(c, now) });
-    if (c.phase === 'ended') return t('endedBy', { by: t(`closed_${c.closedBy || ''}`) });
-    if (c.phase === 'gone') return goneText(c);
-    return t('serving');
-  }
-
-  function goneText(c) {
-    const gone = c.goneTo || {};
-    if (gone.left) return t('left');
-    if (gone.elsewhere) return t('elsewhere');
-    return t('transferredTo', { to: gone.agent || groupName(gone.group || '') });
-  }
-
   function renderList() {
-    const now = Date.now();
-    const query = els.listSearch.value;
-    const shown = board.sorted(now).filter((c) => WB.conversationMatches(c, query, visitorName(c)));
-    waitsShown = new Map(shown.map((c) => [c.id, WB.waitLevel(c, now)]));
-    const items = shown.map((c) => {
-      const item = el('li', `wb-item wb-phase-${c.phase}`);
-      item.dataset.session = c.id;
-      if (c.id === board.state.selected) item.classList.add('is-selected');
-      item.classList.toggle('is-pinned', c.pinned);
-      item.classList.toggle('is-muted', c.muted);
-      const open = button('wb-item-open', null, () => selectConversation(c.id));
-      const name = open.appendChild(el('span', 'wb-item-name', visitorName(c)));
-      for (const kind of ['pinned', 'muted']) {
-        if (c[kind]) name.appendChild(el('span', `wb-mark wb-mark-${kind}`, t(`mark_${kind}`)));
-      }
-      open.appendChild(el('span', 'wb-item-group', groupName(c.group)));
-      open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
-      const wait = waitText(c, now);
-      if (wait) open.appendChild(el('span', `wb-wait wb-wait-${WB.waitLevel(c, now)}`, wait));
-      const last = lastLine(c);
-      if (last) open.appendChild(el('span', 'wb-item-last', last));
-      const badge = WB.unreadLabel(c.unread);
-      if (badge && c.muted) {
-        const dot = open.appendChild(el('span', 'wb-badge wb-badge-dot'));
-        dot.title = t('unreadMuted', { n: badge });
-        dot.setAttribute('aria-label', dot.title);
-      } else if (badge) open.appendChild(el('span', 'wb-badge', badge));
-      item.appendChild(open);
-      if (c.phase === 'ringing') {
-        item.appendChild(button('ui-primary wb-accept', t('accept'), () => accept(c.id)));
-        item.appendChild(button('wb-decline', t('decline'), () => decline(c.id)));
-      }
-      return item;
-    });
-    els.list.replaceChildren(...items);
-    els.listEmpty.hidden = items.length > 0;
-    els.listEmpty.textContent = t(board.state.conversations.size ? 'noMatch' : 'noConversations');
-    const n = board.attention();
-    document.title = n > 0 ? t('unreadTitle', { n: WB.unreadLabel(n) }) : t('title');
+    conversationList.render(Date.now());
   }
 
   function selectConversation(sessionId) {
@@ -617,7 +574,7 @@
       meta.push(`${t('site')}: ${c.info.site_key}`);
       meta.push(`${t('agents')}: ${c.info.agents.join(', ')}`);
     }
-    meta.push(phaseText(c, Date.now()));
+    meta.push(conversationList.phaseText(c, Date.now()));
     els.chatMeta.textContent = meta.join(' · ');
     renderActions(c);
     renderLines(c);
@@ -635,37 +592,10 @@
     els.typing.textContent = typing ? t('visitorTyping') : '';
   }
 
-  /** Once a second: ring countdowns and the typing line. */
-  /** "Waiting 3 min" once a visitor has waited a minute for an answer (seed 003), else ''. */
-  function waitText(c, now) {
-    const level = WB.waitLevel(c, now);
-    if (!level) return '';
-    const minutes = Math.floor((now - WB.waitingSince(c)) / 60000);
-    if (minutes < 60) return t('waitingMinutes', { m: minutes });
-    return t('waitingHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
-  }
-
+  /** Once a second: ring countdowns, waits and the typing line. */
   function tick() {
     if (els.app.hidden) return;
-    const now = Date.now();
-    // a wait that reached its next level moves its conversation up the list
-    for (const [id, level] of waitsShown) {
-      const c = board.state.conversations.get(id);
-      if (c && WB.waitLevel(c, now) !== level) {
-        renderList();
-        break;
-      }
-    }
-    for (const item of els.list.querySelectorAll('.wb-item')) {
-      const c = board.state.conversations.get(item.dataset.session);
-      const wait = item.querySelector('.wb-wait');
-      if (c && wait) wait.textContent = waitText(c, now);
-    }
-    for (const item of els.list.querySelectorAll('.wb-phase-ringing')) {
-      const c = board.state.conversations.get(item.dataset.session);
-      const phase = item.querySelector('.wb-item-phase');
-      if (c && phase) phase.textContent = phaseText(c, now);
-    }
+    conversationList.tick(Date.now());
     const selected = board.state.conversations.get(board.state.selected);
     renderTyping(selected || null);
   }

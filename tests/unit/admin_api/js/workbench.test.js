@@ -419,6 +419,7 @@ test('every string the workbench page asks for exists in both languages', () => 
     'workbench-visitor.js',
     'workbench-replies.js',
     'workbench-apps.js',
+    'workbench-list.js',
     'admin-client.js',
   ].map(read);
   for (const source of sources) {
