@@ -193,10 +193,11 @@ def add_app(request: Request, actor: Editor, body: AppIn) -> AppOut:
         except IntegrityError:
             db.rollback()
             raise _taken(body.name) from None
-        # PostgreSQL: creations of one merchant take turns on its row, so two at 10 cannot pass
-        db.exec(
-            select(MerchantRow.id).where(col(MerchantRow.id) == actor.merchant_id).with_for_update()
-        ).first()
+        # PostgreSQL: additions of one merchant take turns on its row, so two at 9 cannot both
+        # pass. NO KEY UPDATE: the inserts' foreign keys hold KEY SHARE on it, which FOR UPDATE
+        # would wait on (a deadlock between two additions).
+        merchant = select(MerchantRow.id).where(col(MerchantRow.id) == actor.merchant_id)
+        db.exec(merchant.with_for_update(key_share=True)).first()
         count = db.exec(
             select(func.count())
             .select_from(WorkbenchAppRow)
