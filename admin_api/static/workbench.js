@@ -841,7 +841,7 @@
     for (const [name, tab] of Object.entries(els.tabs)) {
       tab.addEventListener('click', () => showTab(name));
     }
-    showTab(savedTab());
+    showTab(savedTab(), false); // an app's tab, remembered, opens once the apps are read
     renderNotify();
     els.listSearch.addEventListener('input', renderList);
     document.addEventListener('keydown', (event) => {
