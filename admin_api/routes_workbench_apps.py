@@ -4,12 +4,11 @@ workbench's right column, a CRM or a ticket system; Chatwoot's "dashboard apps".
 The admin routes (``/admin/workbench-apps``, feature ``settings``) keep at most
 :data:`MAX_APPS` per merchant; ``GET /agents/me/apps`` gives any account of the merchant the
 enabled ones, which the workbench reads at login. An app's URL is ``https://`` (seed: HTTPS
-only, for the data's safety), or ``http://`` on a loopback host for local development.
+only, for the data's safety), or ``http://`` on ``localhost`` / ``127.0.0.1`` for local development.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import datetime
 from typing import Annotated
@@ -44,9 +43,8 @@ ADMIN = "/admin/workbench-apps"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _BAD_HOST = re.compile(r"[\\%<>\"{}|^`\[\]]")
-_LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 SCHEME_RULE = "the URL must start with https://"
-HTTP_RULE = "http:// is only for localhost, 127.x.x.x and [::1] (local development): use https://"
+HTTP_RULE = "http:// is only for localhost and 127.0.0.1 (local development): use https://"
 
 
 def check_name(value: str) -> str:
@@ -62,17 +60,10 @@ def check_name(value: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    """``localhost``, 127.0.0.0/8 or ::1 (``host`` as urlsplit gives it: lower case, no
-    brackets)."""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv4Address):
-        return address in _LOOPBACK_V4
-    return address == ipaddress.IPv6Address("::1")
+    """``localhost`` or ``127.0.0.1`` (``host`` as urlsplit gives it: lower case): the hosts
+    the workbench page's Content-Security-Policy lets it frame over http (``WORKBENCH_FRAMES``
+    in app.py), so an app the API takes is an app the workbench shows."""
+    return host in ("localhost", "127.0.0.1")
 
 
 def check_url(value: str) -> str:
@@ -109,7 +100,7 @@ class AppIn(ApiModel):
     name: Name
     """1-20 characters after trimming; unique in the merchant (case-sensitive)."""
     url: Url
-    """``https://...``; ``http://`` only on localhost, 127.0.0.0/8 or [::1]; at most 2048
+    """``https://...``; ``http://`` only on localhost or 127.0.0.1; at most 2048
     characters."""
     enabled: bool = True
     """Disabled apps stay in the console but the workbench does not show them."""
