@@ -67,7 +67,7 @@
     ['permissions_feature_records', '服务记录', 'Service records'],
     ['permissions_feature_statistics', '统计', 'Statistics'],
     ['permissions_feature_exports', '导出', 'Exports'],
-    ['permissions_feature_settings', '设置', 'Settings'],
+    ['permissions_feature_settings', '设置（工作台应用）', 'Settings (workbench apps)'],
     ['permissions_edit', '编辑', 'Edit'],
     ['permissions_edit_title', '编辑权限组 {name}', 'Edit permission group {name}'],
     ['permissions_delete', '删除', 'Delete'],
