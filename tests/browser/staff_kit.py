@@ -1,14 +1,18 @@
 """What the staff pages' browser tests share: the demo's password, the wait (and a poll that
-waits as long), a token through the API, a page's script errors, the console's log-in and sections, an account of chosen rights made through the admin API
-(for the view-only cases), and the check that an agent is neither served nor shown a section."""
+waits as long), a token through the API and its header, a REST visitor, the next frame of an
+agent's websocket, a page's script errors, the workbench's and the console's log-in, the
+console's sections, an account of chosen rights made through the admin API (for the view-only
+cases), and the check that an agent is neither served nor shown a section."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from websockets.sync.client import ClientConnection
 
 WAIT = 15_000
 """Milliseconds a test waits for something to show."""
@@ -23,6 +27,20 @@ def until(check: Callable[[], Any], what: str) -> Any:
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
     return value
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header an API call carries `token` in."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def agent_frame(ws: ClientConnection, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The next frame on an agent's websocket that matches (within 10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if match(frame):
+            return dict(frame)
 
 
 def token_for(base: str, account: str, password: str = PASSWORD) -> str:
@@ -92,6 +110,18 @@ def watch_problems(page: Any) -> list[str]:
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", on_console)
     return problems
+
+
+def workbench_log_in(page: Any, base: str, account: str) -> None:
+    """Open the workbench in Chinese on `page`, log in as `account`, and wait till it is
+    free (its websocket is up)."""
+    page.goto(f"{base}/workbench?lang=zh-CN")
+    page.locator("#wb-account").fill(account)
+    page.locator("#wb-password").fill(PASSWORD)
+    page.locator("#wb-login-button").click()
+    page.wait_for_function(
+        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
+    )
 
 
 def console_log_in(page: Any, base: str, account: str) -> None:

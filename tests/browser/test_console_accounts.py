@@ -222,7 +222,9 @@ def test_an_account_that_may_only_view_is_offered_no_changes(
     page = context.new_page()
     console_log_in(page, base, "dave_01")
     accounts = open_section(page, "accounts")
-    assert accounts.locator("tbody tr", has_text="demo_bob").count() == 1
+    bob = accounts.locator("tbody tr", has_text="demo_bob")
+    bob.wait_for(timeout=WAIT)  # the table may be drawn before its rows' answer
+    assert bob.count() == 1
     assert accounts.locator("[data-action]").count() == 0
     groups = open_section(page, "permissions")
     assert "Accounts: View" in groups.locator("tbody tr", has_text="只读").inner_text()

@@ -7,50 +7,26 @@ What the page shows is checked against the API, read through httpx.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, console_log_in, token_for, until, watch_problems
-from websockets.sync.client import ClientConnection, connect
+from staff_kit import (
+    WAIT,
+    Visitor,
+    agent_frame,
+    bearer,
+    console_log_in,
+    token_for,
+    until,
+    watch_problems,
+)
+from websockets.sync.client import connect
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 
 pytestmark = pytest.mark.slow
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def expect(ws: ClientConnection, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """The next frame on the agent's websocket that matches."""
-    deadline = time.monotonic() + 10
-    while True:
-        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if match(frame):
-            return frame
-
-
-class RestVisitor:
-    """A visitor on demo-web over the REST twin of the visitor channel."""
-
-    def __init__(self, base: str, visitor_id: str) -> None:
-        created = httpx.post(
-            f"{base}/api/v1/sites/demo-web/sessions", json={"visitor_id": visitor_id}
-        )
-        assert created.status_code == 201, created.text
-        self.url = f"{base}/api/v1/sessions/{created.json()['session_id']}/messages"
-        self.session_id = str(created.json()["session_id"])
-        self.headers = bearer(created.json()["visitor_token"])
-
-    def send(self, **frame: Any) -> None:
-        sent = httpx.post(self.url, json=frame, headers=self.headers)
-        assert sent.status_code == 202, sent.text
 
 
 def live(base: str, token: str) -> dict[str, str]:
@@ -72,14 +48,14 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
     assert renamed.status_code == 200, renamed.text
 
     with connect(f"ws{base.removeprefix('http')}/ws/agent?token={bob}") as bob_ws:
-        expect(bob_ws, lambda f: f.get("type") == "status")
+        agent_frame(bob_ws, lambda f: f.get("type") == "status")
         put = httpx.put(
             f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
         )
         assert put.is_success, put.text
-        served = RestVisitor(base, "v-served")
+        served = Visitor(base, "v-served")
         served.send(type="choice", value="售前咨询")
-        expect(bob_ws, lambda f: f.get("type") == "offer")
+        agent_frame(bob_ws, lambda f: f.get("type") == "offer")
         for action, body in (("accept", None), ("messages", {"text": "您好，我是 Bob"})):
             done = httpx.post(
                 f"{base}/api/v1/sessions/{served.session_id}/{action}",
@@ -91,9 +67,9 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
             f"{base}/api/v1/agents/me/status", json={"status": "busy"}, headers=bearer(bob)
         )
         assert put.is_success, put.text
-        waiting = RestVisitor(base, "v-waiting")
+        waiting = Visitor(base, "v-waiting")
         waiting.send(type="choice", value="售后服务")
-        with_bot = RestVisitor(base, "v-bot")
+        with_bot = Visitor(base, "v-bot")
         expected = {
             served.session_id: "with_agent",
             waiting.session_id: "queued",
@@ -157,7 +133,7 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
             lambda: live(base, alice).get(served.session_id) == "queued",
             "the transferred conversation queued",
         )
-        expect(bob_ws, lambda f: f.get("type") == "transferred")
+        agent_frame(bob_ws, lambda f: f.get("type") == "transferred")
 
         # end the bot's conversation as an admin
         section.locator(f'.mon-list tbody tr[data-session="{with_bot.session_id}"]').click()

@@ -7,9 +7,6 @@ through httpx. (The live queue board is the monitor's: test_console_monitor.py.)
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +15,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from staff_kit import WAIT, console_log_in, token_for, until
-from websockets.sync.client import ClientConnection, connect
+from staff_kit import WAIT, agent_frame, bearer, console_log_in, token_for, until
+from websockets.sync.client import connect
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 DASH = "—"
@@ -45,19 +42,6 @@ pytestmark = pytest.mark.slow
 
 def one_decimal(value: float | None) -> str:
     return DASH if value is None else f"{value:.1f}"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def expect(ws: ClientConnection, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """The next frame on the agent's websocket that matches."""
-    deadline = time.monotonic() + 10
-    while True:
-        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if match(frame):
-            return frame
 
 
 def visitor_asks_for(base: str, option: str) -> str:
@@ -95,7 +79,7 @@ def test_statistics_tables_and_export_match_the_api(
     assert renamed.status_code == 200, renamed.text
 
     with connect(f"ws{base.removeprefix('http')}/ws/agent?token={bob}") as bob_ws:
-        expect(bob_ws, lambda f: f.get("type") == "status")
+        agent_frame(bob_ws, lambda f: f.get("type") == "status")
         put = httpx.put(
             f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
         )
@@ -103,7 +87,7 @@ def test_statistics_tables_and_export_match_the_api(
 
         # demo_bob takes a presales visitor, answers and ends the service
         served = visitor_asks_for(base, "售前咨询")
-        expect(bob_ws, lambda f: f.get("type") == "offer" and f.get("session_id") == served)
+        agent_frame(bob_ws, lambda f: f.get("type") == "offer" and f.get("session_id") == served)
         for action, body in (("accept", None), ("messages", {"text": "您好"}), ("end", None)):
             done = httpx.post(
                 f"{base}/api/v1/sessions/{served}/{action}", json=body, headers=bearer(bob)
@@ -201,8 +185,9 @@ def test_statistics_tables_and_export_match_the_api(
         saved = tmp_path / started.value.suggested_filename
         started.value.save_as(saved)
         assert saved.suffix == ".xlsx"
-        sheet = load_workbook(saved, read_only=True)["by agent"]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        book = load_workbook(saved, read_only=True)
+        rows = [list(r) for r in book["by agent"].iter_rows(values_only=True)]
+        book.close()  # a read-only workbook keeps its file open till closed
         header = rows[0]
         exported = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
         for key, figures in (("demo_bob", bob_figures), ("total", by_agent["total"])):

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from staff_kit import WAIT, Visitor, token_for, watch_problems
+from staff_kit import WAIT, Visitor, token_for, watch_problems, workbench_log_in
 
 pytestmark = pytest.mark.slow
 
@@ -88,13 +88,7 @@ def test_an_app_beside_the_conversation_learns_it_and_writes_to_it(
 
     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     problems = watch_problems(page)
-    page.goto(f"{base}/workbench?lang=zh-CN")
-    page.locator("#wb-account").fill("demo_bob")
-    page.locator("#wb-password").fill("Demo-pass1")
-    page.locator("#wb-login-button").click()
-    page.wait_for_function(
-        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
-    )
+    workbench_log_in(page, base, "demo_bob")
     visitor = Visitor(base, "v-crm", name="王小明")
     visitor.send(type="choice", value="售前咨询")
     page.locator(".wb-phase-ringing .wb-accept").click(timeout=WAIT)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, Visitor, token_for, until, watch_problems
+from staff_kit import WAIT, Visitor, token_for, until, watch_problems, workbench_log_in
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,7 @@ def log_in(browser: Any, base: str, account: str, init_script: str = "", **conte
     page = browser.new_context(viewport={"width": 1440, "height": 900}, **context).new_page()
     if init_script:
         page.add_init_script(init_script)
-    page.goto(f"{base}/workbench?lang=zh-CN")
-    page.locator("#wb-account").fill(account)
-    page.locator("#wb-password").fill("Demo-pass1")
-    page.locator("#wb-login-button").click()
-    page.wait_for_function(
-        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
-    )
+    workbench_log_in(page, base, account)
     return page
 
 
@@ -217,13 +211,7 @@ def test_a_visitor_waiting_for_an_answer_is_told_and_then_warned(
     base = demo_server
     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     page.clock.install()
-    page.goto(f"{base}/workbench?lang=zh-CN")
-    page.locator("#wb-account").fill("demo_bob")
-    page.locator("#wb-password").fill("Demo-pass1")
-    page.locator("#wb-login-button").click()
-    page.wait_for_function(
-        "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
-    )
+    workbench_log_in(page, base, "demo_bob")
     visitor = Visitor(base, "v-waiting")
     take_offer(page, visitor)
     visitor.send(type="text", text="有人吗？")

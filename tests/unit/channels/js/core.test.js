@@ -234,7 +234,8 @@ test("the host page's visitor: checked, and another one does not continue the st
   assert.equal(store.session(), null, "another member never sees the first one's chat");
 });
 
-test('the profile name goes with a new session', async () => {
+/** The body of the first session a client creates, with `deps` over a do-nothing harness. */
+function firstSessionBody(deps) {
   const bodies = [];
   const client = core.createClient({
     store: core.createStore('acme-web', core.memoryStorage()),
@@ -249,12 +250,17 @@ test('the profile name goes with a new session', async () => {
     now: () => 0,
     random: () => 0,
     newId: () => 'id',
-    visitorId: 'member-1',
-    profile: { name: '王小明' },
     emit() {},
+    ...deps,
   });
   client.start();
-  assert.deepEqual(bodies, [{ visitor_id: 'member-1', name: '王小明' }]);
+  assert.equal(bodies.length, 1);
+  return bodies[0];
+}
+
+test('the profile name goes with a new session', () => {
+  const body = firstSessionBody({ visitorId: 'member-1', profile: { name: '王小明' } });
+  assert.deepEqual(body, { visitor_id: 'member-1', name: '王小明' });
 });
 
 test("the host page's variables: a JSON object of text, numbers and true/false only", () => {
@@ -277,27 +283,10 @@ test("the host page's variables: a JSON object of text, numbers and true/false o
   assert.equal(Object.keys(core.hostData(JSON.stringify(many))).length, 32);
 });
 
-test('the profile data goes with a new session as its data', async () => {
-  const bodies = [];
-  const client = core.createClient({
-    store: core.createStore('acme-web', core.memoryStorage()),
-    api: {
-      createSession: (body) => {
-        bodies.push(body);
-        return new Promise(() => {});
-      },
-    },
-    openSocket: () => ({ close() {} }),
-    timers: { set: () => 0, clear() {} },
-    now: () => 0,
-    random: () => 0,
-    newId: () => 'id',
-    visitorId: 'v-1',
-    profile: { name: null, data: core.hostData('{"member_level": "金卡"}') },
-    emit() {},
-  });
-  client.start();
-  assert.deepEqual(bodies, [{ visitor_id: 'v-1', data: { member_level: '金卡' } }]);
+test('the profile data goes with a new session as its data', () => {
+  const profile = { name: null, data: core.hostData('{"member_level": "金卡"}') };
+  const body = firstSessionBody({ visitorId: 'v-1', profile });
+  assert.deepEqual(body, { visitor_id: 'v-1', data: { member_level: '金卡' } });
 });
 
 test('the page the chat is opened on: http(s) only, no fragment, within the server limits', () => {
@@ -332,26 +321,8 @@ test('the page the chat is opened on: http(s) only, no fragment, within the serv
 });
 
 test('the page goes with a new session', () => {
-  const bodies = [];
-  const client = core.createClient({
-    store: core.createStore('acme-web', core.memoryStorage()),
-    api: {
-      createSession: (body) => {
-        bodies.push(body);
-        return new Promise(() => {});
-      },
-    },
-    openSocket: () => ({ close() {} }),
-    timers: { set: () => 0, clear() {} },
-    now: () => 0,
-    random: () => 0,
-    newId: () => 'id',
-    visitorId: 'v-1',
-    page: { url: 'https://shop.example.com/' },
-    emit() {},
-  });
-  client.start();
-  assert.deepEqual(bodies, [{ visitor_id: 'v-1', page: { url: 'https://shop.example.com/' } }]);
+  const body = firstSessionBody({ visitorId: 'v-1', page: { url: 'https://shop.example.com/' } });
+  assert.deepEqual(body, { visitor_id: 'v-1', page: { url: 'https://shop.example.com/' } });
 });
 
 // ---- the client ----------------------------------------------------------------------------
