@@ -194,6 +194,7 @@ class ImageService:
             size=len(upload.data),
             sha256=hashlib.sha256(upload.data).hexdigest(),
             client_id=upload.client_id,
+            created_at=self.runtime.clock.now(),
         )
         try:
             with DbSession(self.records) as db:

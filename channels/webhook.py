@@ -17,7 +17,6 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -299,10 +298,14 @@ class WebhookChannel:
     def _replace(self, info: ChannelInfo, user_id: str, old: str | None, new: str) -> bool:
         """Make ``new`` the user's session if it still is ``old`` (None: there was none); a
         compare-and-set in the database, so of two workers racing only one wins."""
+        at = self.clock.now()
         try:
             with Db(self.records) as db:
                 if old is None:
-                    db.add(WebhookUserRow(channel_key=info.key, user_id=user_id, session_id=new))
+                    user = WebhookUserRow(
+                        channel_key=info.key, user_id=user_id, session_id=new, updated_at=at
+                    )
+                    db.add(user)
                 else:
                     swap = (
                         update(WebhookUserRow)
@@ -311,12 +314,15 @@ class WebhookChannel:
                             col(WebhookUserRow.user_id) == user_id,
                             col(WebhookUserRow.session_id) == old,
                         )
-                        .values(session_id=new, updated_at=datetime.now(UTC))
+                        .values(session_id=new, updated_at=at)
                     )
                     if db.connection().execute(swap).rowcount != 1:
                         db.rollback()
                         return False
-                db.add(WebhookSessionRow(session_id=new, channel_key=info.key, user_id=user_id))
+                meta = WebhookSessionRow(
+                    session_id=new, channel_key=info.key, user_id=user_id, created_at=at
+                )
+                db.add(meta)
                 db.commit()
             return True
         except IntegrityError:

@@ -19,7 +19,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, update
@@ -273,6 +272,7 @@ class Outbox:
             seq=frame.seq,
             payload=frame.to_json(),
             next_attempt_at=0.0,
+            created_at=self.clock.now(),
         )
 
     def _head(self, session_id: str) -> DeliveryRow | None:
@@ -314,7 +314,8 @@ class Outbox:
         }
         ids = {"session_id": row.session_id, "seq": row.seq, "channel": row.channel_key}
         if result.delivered:
-            values.update(status="delivered", delivered_at=datetime.now(UTC), last_error=None)
+            delivered = self.clock.now()
+            values.update(status="delivered", delivered_at=delivered, last_error=None)
             logger.info("webhook.delivered", extra={**ids, "attempts": attempt})
         elif result.final or attempt >= self.max_attempts:
             values["status"] = "failed"

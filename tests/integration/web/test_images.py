@@ -8,6 +8,7 @@ import struct
 import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,10 @@ def test_several_images_at_once_each_echoed_in_order(client: TestClient) -> None
     assert len(set(urls)) == 4 and response.json()["url"] == urls[0]
     echoes = [e for e in events(client, session) if e.get("image")]
     assert [(e["image"], e["id"]) for e in echoes] == list(zip(urls, "abcd", strict=True))
+    # each row is dated by the app's clock (the fixture's frozen Monday), not the machine's
+    frozen = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    stored = {r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC) for r in image_rows(client)}
+    assert stored == {frozen}
 
 
 def test_a_resent_upload_is_echoed_once_with_the_same_url(client: TestClient) -> None:

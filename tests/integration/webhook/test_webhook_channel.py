@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,11 @@ async def test_a_webhook_conversation_records_no_browser_and_names_its_channel(
 # -- outbound --------------------------------------------------------------------------------
 
 
+def utc(at: datetime | None) -> datetime | None:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+
+
 async def test_every_frame_is_delivered_signed_in_order(tmp_path: Path, clock: FrozenClock) -> None:
     async def check(app: FastAPI, provider: Provider, receiver: Receiver) -> None:
         sid = (await provider.post(text("m-1", body="hello"))).json()["session_id"]
@@ -196,6 +202,10 @@ async def test_every_frame_is_delivered_signed_in_order(tmp_path: Path, clock: F
         assert [(r.seq, r.status, r.attempts, r.last_status) for r in rows] == [
             (n, "delivered", 1, 200) for n in range(1, count + 1)
         ]
+        # dated by the app's clock (frozen here, far from the machine's)
+        assert {(utc(r.created_at), utc(r.delivered_at)) for r in rows} == {
+            (clock.now(), clock.now())
+        }
         assert receiver.seqs() == [(sid, n) for n in range(1, count + 1)]
         echo = next(r.json for r in receiver.got if r.json["frame"].get("id") == "m-1")
         assert echo["frame"]["from"] == "visitor" and echo["user_id"] == "u-1"
