@@ -173,6 +173,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.state.settings = settings
     app.state.public_url = config.server.public_url  # the sites API's chat_url and widget_src
     app.state.records = engine
+    app.state.try_limits = shared.try_limits  # the editor's Try (try_limits.py)
     app.state.auth = auth = AuthService(
         engine, utcnow, per_account=shared.login_per_account, per_ip=shared.login_per_ip
     )

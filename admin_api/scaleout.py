@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from chatflow.admin_api.auth import LOGINS_PER_ACCOUNT, LOGINS_PER_IP
 from chatflow.admin_api.services import visitor_secret
 from chatflow.admin_api.settings import ServeSettings
+from chatflow.admin_api.try_limits import STEPS, TRIES, TryLimits
 from chatflow.engine.config import Limits, Rate
 from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
@@ -48,6 +49,8 @@ class Shared:
     session_limiter: RateLimiter
     message_limiter: RateLimiter
     visitor_secret: bytes
+    try_limits: TryLimits
+    """The flow editor's Try windows per account, beside the visitor channel's."""
     login_per_account: RateLimiter | None = None
     """Login attempts per account for ``AuthService`` (None: its in-process default)."""
     login_per_ip: RateLimiter | None = None
@@ -96,6 +99,9 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
             session_limiter=MemoryRateLimiter(per_ip, time.monotonic),
             message_limiter=MemoryRateLimiter(per_session, time.monotonic),
             visitor_secret=visitor_secret(settings.data),
+            try_limits=TryLimits(
+                MemoryRateLimiter(TRIES, time.monotonic), MemoryRateLimiter(STEPS, time.monotonic)
+            ),
             queue_file=settings.data / "queue.state",
         )
     import redis
@@ -127,6 +133,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
         visitor_secret=secret,
         login_per_account=limiter("login-account", LOGINS_PER_ACCOUNT),
         login_per_ip=limiter("login-ip", LOGINS_PER_IP),
+        try_limits=TryLimits(limiter("editor-tries", TRIES), limiter("editor-try-steps", STEPS)),
         queue_log=RedisCommandLog(url, prefix=prefix),
         queue_turn=admin_turn(client, prefix),
         starts=[feed.start],

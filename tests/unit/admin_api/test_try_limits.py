@@ -4,7 +4,6 @@ with ``--redis``, where every worker counts into the same window."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import redis
@@ -22,10 +21,10 @@ pytestmark = pytest.mark.anyio
 
 
 def app_on(shared: scaleout.Shared, settings: ServeSettings) -> FastAPI:
-    """An app with what ``create_app`` gives the Try limits: settings and the visitor channel."""
+    """An app with what ``create_app`` gives the Try limits: the shared pieces' windows."""
     app = FastAPI()
     app.state.settings = settings
-    app.state.visitor_channel = SimpleNamespace(session_limiter=shared.session_limiter)
+    app.state.try_limits = shared.try_limits
     return app
 
 
@@ -41,7 +40,7 @@ async def test_embedded_the_windows_are_the_processs(tmp_path: Path) -> None:
         limits = try_limits(app)
         assert isinstance(limits.tries, MemoryRateLimiter) and limits.tries.limit == TRIES
         assert isinstance(limits.steps, MemoryRateLimiter) and limits.steps.limit == STEPS
-        assert try_limits(app) is limits  # made once per app
+        assert try_limits(app) is limits  # one pair per app
     finally:
         await shared.aclose()
         await shared.store.close()
