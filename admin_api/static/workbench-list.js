@@ -33,16 +33,15 @@
       return t('transferredTo', { to: gone.agent || options.groupName(gone.group || '') });
     }
 
-    /** "Waiting 3 min" once a visitor has waited a minute for an answer (seed 003), else ''. */
-    function waitText(c, now) {
-      const level = WB.waitLevel(c, now);
-      if (!level) return '';
-      const minutes = Math.floor((now - WB.waitingSince(c)) / 60000);
+    /** "Waiting 3 min" for a `wait` (WB.waitOf) of a minute or more (seed 003), else ''. */
+    function waitText(wait, now) {
+      if (!wait.level) return '';
+      const minutes = Math.floor((now - wait.since) / 60000);
       if (minutes < 60) return t('waitingMinutes', { m: minutes });
       return t('waitingHours', { h: Math.floor(minutes / 60), m: minutes % 60 });
     }
 
-    function item(c, now, selected) {
+    function item(c, now, selected, wait) {
       const node = el('li', `wb-item wb-phase-${c.phase}`);
       node.dataset.session = c.id;
       if (c.id === selected) node.classList.add('is-selected');
@@ -55,8 +54,8 @@
       }
       open.appendChild(el('span', 'wb-item-group', options.groupName(c.group)));
       open.appendChild(el('span', 'wb-item-phase', phaseText(c, now)));
-      const wait = waitText(c, now);
-      if (wait) open.appendChild(el('span', `wb-wait wb-wait-${WB.waitLevel(c, now)}`, wait));
+      const waiting = waitText(wait, now);
+      if (waiting) open.appendChild(el('span', `wb-wait wb-wait-${wait.level}`, waiting));
       const last = options.lastLine(c);
       if (last) open.appendChild(el('span', 'wb-item-last', last));
       const badge = WB.unreadLabel(c.unread);
@@ -80,8 +79,9 @@
       const shown = board
         .sorted(now)
         .filter((c) => WB.conversationMatches(c, query, options.visitorName(c)));
-      waitsShown = new Map(shown.map((c) => [c.id, WB.waitLevel(c, now)]));
-      const items = shown.map((c) => item(c, now, board.state.selected));
+      const waits = new Map(shown.map((c) => [c.id, WB.waitOf(c, now)]));
+      waitsShown = new Map([...waits].map(([id, wait]) => [id, wait.level]));
+      const items = shown.map((c) => item(c, now, board.state.selected, waits.get(c.id)));
       els.list.replaceChildren(...items);
       els.listEmpty.hidden = items.length > 0;
       els.listEmpty.textContent = t(board.state.conversations.size ? 'noMatch' : 'noConversations');
@@ -97,14 +97,14 @@
         const c = board.state.conversations.get(id);
         if (c && WB.waitLevel(c, now) !== level) {
           render(now);
-          break;
+          return; // the new drawing has the new texts
         }
       }
       for (const node of els.list.querySelectorAll('.wb-item')) {
         const c = board.state.conversations.get(node.dataset.session);
         if (!c) continue;
         const wait = node.querySelector('.wb-wait');
-        if (wait) wait.textContent = waitText(c, now);
+        if (wait) wait.textContent = waitText(WB.waitOf(c, now), now);
         const phase = node.querySelector('.wb-item-phase');
         if (phase && c.phase === 'ringing') phase.textContent = phaseText(c, now);
       }

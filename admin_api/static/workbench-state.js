@@ -123,17 +123,23 @@
     return since === null ? null : Math.max(since, c.joinedAt);
   }
 
-  /** 0 (not waiting, or less than a minute), 1, 2 or 3: how long the visitor has waited. */
-  function waitLevel(c, now) {
+  /** `{since, level}`: waitingSince, and 0 (not waiting, or less than a minute), 1, 2 or 3 for
+   * how long the visitor has waited. */
+  function waitOf(c, now) {
     const since = waitingSince(c);
-    if (since === null) return 0;
+    if (since === null) return { since, level: 0 };
     const seconds = (now - since) / 1000;
-    return WAIT_LEVELS.filter((limit) => seconds >= limit).length;
+    return { since, level: WAIT_LEVELS.filter((limit) => seconds >= limit).length };
+  }
+
+  function waitLevel(c, now) {
+    return waitOf(c, now).level;
   }
 
   /** waitingSince when the wait has reached the first level, else null. */
   function overdueSince(c, now) {
-    return waitLevel(c, now) > 0 ? waitingSince(c) : null;
+    const wait = waitOf(c, now);
+    return wait.level > 0 ? wait.since : null;
   }
 
   function createState() {
@@ -381,14 +387,17 @@
      * then finished; newest first. `now` (ms) tells who is waiting; Date.now() if left out. */
     function sorted(now) {
       const sortNow = now === undefined ? Date.now() : now;
-      return Array.from(conversations.values()).sort((a, b) => {
+      const all = Array.from(conversations.values());
+      // who waits is read once per sort, not per comparison (each reading scans lines)
+      const overdue = new Map(all.map((c) => [c, overdueSince(c, sortNow)]));
+      return all.sort((a, b) => {
         const ringing = Number(b.phase === 'ringing') - Number(a.phase === 'ringing');
         if (ringing !== 0) return ringing;
         const pinned = Number(b.pinned) - Number(a.pinned);
         if (pinned !== 0) return pinned;
         const phase = PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase];
         if (phase !== 0) return phase;
-        const [waitA, waitB] = [overdueSince(a, sortNow), overdueSince(b, sortNow)];
+        const [waitA, waitB] = [overdue.get(a), overdue.get(b)];
         if (waitA !== null || waitB !== null) {
           if (waitA === null) return 1;
           if (waitB === null) return -1;
@@ -487,6 +496,7 @@
     marksKey,
     parseMarks,
     waitingSince,
+    waitOf,
     waitLevel,
     createState,
   };
