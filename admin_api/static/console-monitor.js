@@ -242,6 +242,11 @@
       parts.push(el('p', 'cs-empty', t('monitor_more', { n, total })));
     }
     s.els.conversations.replaceChildren(...parts);
+    markWatched(s);
+  }
+
+  /** The row of the conversation watched stands out (none when none is). */
+  function markWatched(s) {
     for (const row of s.els.conversations.querySelectorAll('tr[data-session]')) {
       row.classList.toggle('is-current', row.dataset.session === s.watching);
     }
@@ -255,9 +260,7 @@
     s.watching = null;
     s.els.watch.replaceChildren();
     s.els.watch.hidden = true;
-    for (const row of s.els.conversations.querySelectorAll('tr.is-current')) {
-      row.classList.remove('is-current');
-    }
+    markWatched(s);
   }
 
   function watch(s, record) {
@@ -314,7 +317,7 @@
     };
     read();
     s.watchTimer = setInterval(read, WATCH_MS);
-    loadConversations(s);
+    markWatched(s);
   }
 
   function drawLines(s, lines, messages) {
