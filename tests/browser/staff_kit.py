@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
 
 WAIT = 15_000
 """Milliseconds a test waits for something to show."""
@@ -110,6 +111,15 @@ def watch_problems(page: Any) -> list[str]:
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", on_console)
     return problems
+
+
+@contextmanager
+def agent_online(base: str, token: str) -> Iterator[ClientConnection]:
+    """The agent of `token` on its websocket, once the server has announced its status: offers
+    come to it (read them with `agent_frame`)."""
+    with connect(f"ws{base.removeprefix('http')}/ws/agent?token={token}") as ws:
+        agent_frame(ws, lambda f: f.get("type") == "status")
+        yield ws
 
 
 def workbench_log_in(page: Any, base: str, account: str) -> None:

@@ -16,13 +16,13 @@ from staff_kit import (
     WAIT,
     Visitor,
     agent_frame,
+    agent_online,
     bearer,
     console_log_in,
     token_for,
     until,
     watch_problems,
 )
-from websockets.sync.client import connect
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 
@@ -47,8 +47,7 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
     )
     assert renamed.status_code == 200, renamed.text
 
-    with connect(f"ws{base.removeprefix('http')}/ws/agent?token={bob}") as bob_ws:
-        agent_frame(bob_ws, lambda f: f.get("type") == "status")
+    with agent_online(base, bob) as bob_ws:
         put = httpx.put(
             f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
         )

@@ -9,14 +9,12 @@ page shows is read back through the API with httpx. The browser and the server a
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from staff_kit import WAIT, Visitor, console_log_in, token_for, until
-from websockets.sync.client import connect
+from staff_kit import WAIT, Visitor, agent_frame, agent_online, console_log_in, token_for, until
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -39,13 +37,10 @@ def api(base: str, token: str, path: str, **params: Any) -> Any:
 
 def serve_as_bob(base: str, token: str, visitor: Visitor) -> None:
     """demo_bob (online on the agent websocket) takes the offer, answers and ends the service."""
-    with connect(f"{base.replace('http', 'ws', 1)}/ws/agent?token={token}") as ws:
-        assert json.loads(ws.recv(timeout=10))["type"] == "status"
+    with agent_online(base, token) as ws:
         visitor.send(type="choice", value="售前咨询")
-        while True:
-            frame = json.loads(ws.recv(timeout=10))
-            if frame.get("type") == "offer" and frame.get("session_id") == visitor.session_id:
-                break
+        offered = visitor.session_id
+        agent_frame(ws, lambda f: f.get("type") == "offer" and f.get("session_id") == offered)
         headers = {"Authorization": f"Bearer {token}"}
         session = f"{base}/api/v1/sessions/{visitor.session_id}"
         for action, body in (

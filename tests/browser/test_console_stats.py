@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from staff_kit import WAIT, agent_frame, bearer, console_log_in, token_for, until
-from websockets.sync.client import connect
+from staff_kit import WAIT, agent_frame, agent_online, bearer, console_log_in, token_for, until
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 DASH = "—"
@@ -78,8 +77,7 @@ def test_statistics_tables_and_export_match_the_api(
     )
     assert renamed.status_code == 200, renamed.text
 
-    with connect(f"ws{base.removeprefix('http')}/ws/agent?token={bob}") as bob_ws:
-        agent_frame(bob_ws, lambda f: f.get("type") == "status")
+    with agent_online(base, bob) as bob_ws:
         put = httpx.put(
             f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
         )
