@@ -69,7 +69,7 @@ STAFF_PAGE_POLICY = (
 )
 """The staff pages' Content-Security-Policy: their own files, images and API only, never
 framed."""
-WORKBENCH_FRAMES = "frame-src https: http://localhost:* http://127.0.0.1:*"
+WORKBENCH_FRAMES = routes_workbench_apps.frame_sources()
 """The workbench also frames the merchant's apps (docs/workbench.md, "Apps beside the
 conversation"): any https page, or a page on this machine (local development); which ones is
 the admin's choice (``/admin/workbench-apps``), never a visitor's."""

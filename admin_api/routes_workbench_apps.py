@@ -59,11 +59,20 @@ def check_name(value: str) -> str:
     return name
 
 
+HTTP_HOSTS = ("localhost", "127.0.0.1")
+"""The hosts an app may be served from over plain http: this machine. The workbench page's
+Content-Security-Policy is made from the same list (``frame_sources``), so an app the API takes
+is an app the workbench shows."""
+
+
 def is_loopback(host: str) -> bool:
-    """``localhost`` or ``127.0.0.1`` (``host`` as urlsplit gives it: lower case): the hosts
-    the workbench page's Content-Security-Policy lets it frame over http (``WORKBENCH_FRAMES``
-    in app.py), so an app the API takes is an app the workbench shows."""
-    return host in ("localhost", "127.0.0.1")
+    """Whether ``host`` (as urlsplit gives it: lower case) is one of :data:`HTTP_HOSTS`."""
+    return host in HTTP_HOSTS
+
+
+def frame_sources() -> str:
+    """The workbench page's ``frame-src``: any https page, and http on :data:`HTTP_HOSTS`."""
+    return " ".join(["frame-src https:", *(f"http://{host}:*" for host in HTTP_HOSTS)])
 
 
 def check_url(value: str) -> str:
