@@ -16,7 +16,6 @@ from importlib.resources.abc import Traversable
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from chatflow.admin_api import (
@@ -51,13 +50,10 @@ from chatflow.channels import web
 from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.channels.web import VisitorChannel
 from chatflow.engine.clock import Clock, SystemClock
-from chatflow.engine.config import DeploymentConfig
+from chatflow.engine.deployment import read_config
 from chatflow.engine.directory import import_config
-from chatflow.engine.errors import DefinitionError
 from chatflow.engine.flowversions import seed_flow_versions
-from chatflow.engine.language import model_problems
 from chatflow.engine.stores.recordsdb import create_tables, records_engine, startup_lock
-from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -89,24 +85,13 @@ def _staff_page(path: Traversable, policy: str) -> Callable[[], Awaitable[FileRe
     return page
 
 
-def load_config(settings: ServeSettings) -> DeploymentConfig:
-    """Read ``chatflow.yaml``; every problem is reported at its place."""
-    doc = load_path(settings.config)
-    try:
-        return DeploymentConfig.model_validate(doc.data or {})
-    except ValidationError as exc:
-        raise DefinitionError(
-            f"{settings.config} is not a valid deployment config", model_problems(doc, exc)
-        ) from None
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:
     """Build the application for ``settings`` (nothing is opened until the app starts)."""
-    config = load_config(settings)
+    config = read_config(settings.config)
     flows_folder = (settings.config.parent / config.flows).resolve()
     if settings.database_url is None:
         settings.data.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,11 @@ through the admin API the database is the source of truth, and this turns it int
 can be reviewed, versioned and used to seed another deployment. Agents carry their argon2
 ``password_hash`` (never a password). What ``chatflow.yaml`` cannot express (permission groups,
 account scopes, disabled accounts) is listed in :attr:`Export.notes` instead of silently lost.
+
+Some settings live only in the deployment's ``chatflow.yaml``, never in the database: the
+webhook channels, and the ``http``, ``limits`` and ``server`` sections. Given that file
+(``export-config --config``), they are copied from it, so the export is the whole deployment;
+without it, a note says they were not.
 A disabled site whose flow has no published version (deleted: a disabled site does not hold its
 flow) is left out too, since the file would name a flow it does not hold and fail to validate.
 """
@@ -18,7 +23,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from chatflow.engine.config import Agent, DeploymentConfig, Group
+from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant
 from chatflow.engine.flowversions import published_rows
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
@@ -56,8 +61,16 @@ class Export:
         return "\n".join(header) + "\n" + body
 
 
-def export_deployment(engine: Engine, *, flows: str = "./flows") -> Export:
-    """Read every merchant with its sites, groups and enabled accounts; validate the result."""
+FILE_ONLY = ("http", "limits", "server")
+"""The sections of ``chatflow.yaml`` that the database does not hold (beside the channels)."""
+
+
+def export_deployment(
+    engine: Engine, *, flows: str = "./flows", file: DeploymentConfig | None = None
+) -> Export:
+    """Read every merchant with its sites, groups and enabled accounts; validate the result.
+
+    ``file`` is the deployment's ``chatflow.yaml``, for what only the file holds."""
     notes: list[str] = []
     merchants: list[dict[str, Any]] = []
     texts: dict[str, str] = {}
@@ -66,8 +79,46 @@ def export_deployment(engine: Engine, *, flows: str = "./flows") -> Export:
             published = _published_flows(db, merchant.id, texts, notes)
             merchants.append(_merchant(db, merchant, published, notes))
     config: dict[str, Any] = {"flows": flows, "merchants": merchants}
+    if file is None:
+        notes.append(
+            "webhook channels and the http, limits and server settings, which only "
+            "chatflow.yaml holds (give it with --config to copy them)"
+        )
+    else:
+        _copy_file_only(file, config, notes)
     DeploymentConfig.model_validate(config)  # what we write must read back
     return Export(config, texts, notes)
+
+
+def _copy_file_only(file: DeploymentConfig, config: dict[str, Any], notes: list[str]) -> None:
+    """Copy the file's own settings into ``config``: the sections that differ from their
+    defaults, and each exported merchant's webhook channels whose site is exported too."""
+    for name in FILE_ONLY:
+        section = getattr(file, name).model_dump(mode="json", exclude_defaults=True)
+        if section:
+            config[name] = section
+    by_id: dict[str, Merchant] = {m.id: m for m in file.merchants}
+    exported = {m["id"] for m in config["merchants"]}
+    for merchant in config["merchants"]:
+        source = by_id.get(merchant["id"])
+        if source is None or not source.channels:
+            continue
+        sites = {site["key"] for site in merchant["sites"]}
+        kept = [c for c in source.channels if c.site in sites]
+        if kept:
+            merchant["channels"] = [c.model_dump(mode="json", exclude_defaults=True) for c in kept]
+        for channel in source.channels:
+            if channel.site not in sites:
+                notes.append(
+                    f"merchant {merchant['id']}: webhook channel {channel.key}, whose site "
+                    f"{channel.site} is not exported"
+                )
+    for merchant_id in sorted(by_id.keys() - exported):
+        if by_id[merchant_id].channels:
+            notes.append(
+                f"merchant {merchant_id}: its webhook channels (the merchant is not in the "
+                "database)"
+            )
 
 
 def _merchant(

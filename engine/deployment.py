@@ -10,12 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from chatflow.engine.catalog import FlowIndex, FlowLookup, Loaded
 from chatflow.engine.checks import GroupScope, choices, did_you_mean
 from chatflow.engine.config import DeploymentConfig, Merchant
-from chatflow.engine.errors import Problem
+from chatflow.engine.errors import DefinitionError, Problem
+from chatflow.engine.language import model_problems
 from chatflow.engine.testfile import ConversationTest
-from chatflow.engine.yamlsource import Document, PathTuple
+from chatflow.engine.yamlsource import Document, PathTuple, load_path
+
+
+def read_config(path: Path) -> DeploymentConfig:
+    """Read a ``chatflow.yaml`` (``chatflow serve``, ``export-config --config``); a
+    :class:`DefinitionError` reports every problem at its place."""
+    doc = load_path(path)
+    try:
+        return DeploymentConfig.model_validate(doc.data or {})
+    except ValidationError as exc:
+        raise DefinitionError(
+            f"{path} is not a valid deployment config", model_problems(doc, exc)
+        ) from None
 
 
 def flows_folder(loaded: Loaded[DeploymentConfig]) -> Path:

@@ -2,7 +2,9 @@
 
 With ``-o FILE`` the merchants' published flows are written beside it (``flows/`` next to the
 file, or ``--flows-dir``), so the pair validates with ``chatflow validate`` and can seed another
-deployment. Without ``-o`` the config goes to standard output.
+deployment. Without ``-o`` the config goes to standard output. ``--config`` names the
+deployment's own ``chatflow.yaml``, whose webhook channels and ``http``, ``limits`` and
+``server`` settings (which the database does not hold) are copied into the export.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ def register(subparsers: Any) -> None:
         "--data", type=Path, default=Path("data"), help="data folder of `chatflow serve` (./data)"
     )
     where.add_argument("--database", metavar="URL", help="records database URL (scale-out)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the deployment's chatflow.yaml: copy its webhook channels and http, limits and "
+        "server settings, which the database does not hold",
+    )
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     parser.add_argument(
         "--flows-dir",
@@ -41,7 +50,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from chatflow.engine.configexport import export_deployment
+    from chatflow.engine.deployment import read_config
+    from chatflow.engine.errors import DefinitionError
     from chatflow.engine.stores.recordsdb import records_engine
+
+    file = None
+    if args.config is not None:
+        try:
+            file = read_config(args.config)
+        except DefinitionError as exc:
+            print(f"chatflow: error: {exc}", file=sys.stderr)
+            return 1
 
     if args.database:
         url = args.database
@@ -58,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     relative = "./flows" if flows_dir is None else _relative(flows_dir, base)
     engine = records_engine(url)
     try:
-        export = export_deployment(engine, flows=relative)
+        export = export_deployment(engine, flows=relative, file=file)
     finally:
         engine.dispose()
     if flows_dir is not None:

@@ -177,3 +177,74 @@ def test_an_enabled_site_whose_flow_is_not_published_is_kept_and_named(
     assert (
         problem.code == "unknown-flow" and "site 'acme-new' runs flow 'sketch'" in problem.message
     )
+
+
+FILE_ONLY = {
+    "http": {"allow_hosts": ["crm.acme.test"]},
+    "limits": {"messages_per_session": {"count": 50, "seconds": 10}},
+    "server": {"trusted_proxies": ["10.0.0.0/8"], "public_url": "https://chat.acme.test"},
+}
+
+
+def _deployment_file(tmp_path: Path, channels: list[dict[str, str]]) -> Path:
+    """The deployment's chatflow.yaml: CONFIG with the settings only the file holds."""
+    merchant = {**CONFIG["merchants"][0], "channels": channels}
+    others = {"id": "elsewhere", "channels": [dict(channels[0], key="lost-im")]}
+    merchants = [merchant, others] if channels else [merchant]
+    path = tmp_path / "live" / "chatflow.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({**FILE_ONLY, "merchants": merchants}), encoding="utf-8")
+    return path
+
+
+def test_the_deployment_file_gives_the_channels_and_settings_the_database_lacks(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    channel = {
+        "key": "acme-im",
+        "site": "acme-web",
+        "secret_env": "ACME_IM_SECRET",
+        "webhook_url": "https://im.acme.test/hook",
+    }
+    retired = dict(channel, key="old-im", site="acme-retired")
+    live = _deployment_file(tmp_path, [channel, retired])
+    out = tmp_path / "export" / "chatflow.yaml"
+    assert main(["export-config", "--data", str(data), "--config", str(live), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "webhook channel old-im, whose site acme-retired is not exported" in err
+    assert "merchant elsewhere: its webhook channels" in err
+    assert "--config" not in err  # nothing was left out for want of the file
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert {name: exported[name] for name in FILE_ONLY} == FILE_ONLY
+    [acme] = DeploymentConfig.model_validate(exported).merchants
+    assert [c.model_dump(exclude_defaults=True) for c in acme.channels] == [channel]
+    assert validate_paths([out], LANGUAGE, strict=True).problems == []
+
+
+def test_without_the_file_the_export_says_what_it_could_not_carry(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "export" / "chatflow.yaml"
+    assert main(["export-config", "--data", str(data), "-o", str(out)]) == 0
+    note = "webhook channels and the http, limits and server settings, which only chatflow.yaml"
+    assert f"chatflow: not exported: {note}" in capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    assert f"# Not exported: {note}" in text
+    assert not {"http", "limits", "server"} & yaml.safe_load(text).keys()
+
+
+def test_a_deployment_file_with_defaults_only_adds_no_sections_and_a_bad_one_is_refused(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump({"limits": {}, "merchants": []}), encoding="utf-8")
+    assert main(["export-config", "--data", str(data), "--config", str(plain)]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert list(printed) == ["flows", "merchants"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("limits: {new_sessions_per_ip: {count: 0, seconds: 1}}\n", encoding="utf-8")
+    assert main(["export-config", "--data", str(data), "--config", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "is not a valid deployment config" in err and "count" in err
+    assert main(["export-config", "--data", str(data), "--config", str(tmp_path / "no")]) == 1
+    assert "chatflow: error:" in capsys.readouterr().err
