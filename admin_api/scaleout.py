@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from chatflow.admin_api.auth import LOGINS_PER_ACCOUNT, LOGINS_PER_IP
 from chatflow.admin_api.services import visitor_secret
 from chatflow.admin_api.settings import ServeSettings
-from chatflow.admin_api.try_limits import STEPS, TRIES, TryLimits
+from chatflow.admin_api.try_limits import TryLimits
 from chatflow.engine.config import Limits, Rate
 from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
@@ -92,6 +92,10 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
     ``limits`` are the visitor rate limits of ``chatflow.yaml`` (defaults when None)."""
     limits = limits or Limits()
     per_ip, per_session = _limit(limits.new_sessions_per_ip), _limit(limits.messages_per_session)
+    tries, steps = (
+        _limit(limits.editor_tries_per_account),
+        _limit(limits.editor_try_steps_per_account),
+    )
     if not settings.redis_url:
         return Shared(
             store=session_store(settings),
@@ -100,7 +104,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
             message_limiter=MemoryRateLimiter(per_session, time.monotonic),
             visitor_secret=visitor_secret(settings.data),
             try_limits=TryLimits(
-                MemoryRateLimiter(TRIES, time.monotonic), MemoryRateLimiter(STEPS, time.monotonic)
+                MemoryRateLimiter(tries, time.monotonic), MemoryRateLimiter(steps, time.monotonic)
             ),
             queue_file=settings.data / "queue.state",
         )
@@ -133,7 +137,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
         visitor_secret=secret,
         login_per_account=limiter("login-account", LOGINS_PER_ACCOUNT),
         login_per_ip=limiter("login-ip", LOGINS_PER_IP),
-        try_limits=TryLimits(limiter("editor-tries", TRIES), limiter("editor-try-steps", STEPS)),
+        try_limits=TryLimits(limiter("editor-tries", tries), limiter("editor-try-steps", steps)),
         queue_log=RedisCommandLog(url, prefix=prefix),
         queue_turn=admin_turn(client, prefix),
         starts=[feed.start],

@@ -10,7 +10,10 @@ try is refused before anything is checked or played: ``429 throttled`` with ``re
 The windows are made where the visitor channel's and the login's are
 (:func:`chatflow.admin_api.scaleout.shared`): in the process, or in Redis beside them with
 ``--redis``, so the limits hold across workers. ``create_app`` puts them on
-``app.state.try_limits``; a test may set its own there.
+``app.state.try_limits``; a test may set its own there. Their sizes are ``chatflow.yaml``'s
+``limits.editor_tries_per_account`` and ``limits.editor_try_steps_per_account``: by default 60
+tries a minute (an action a second, kept up for a minute) and 1,000 steps a minute (a
+conversation of 40 steps replayed 24 times, or four of the longest tries).
 """
 
 from __future__ import annotations
@@ -21,14 +24,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.engine.ratelimit import Limit, RateLimiter
-
-TRIES = Limit(60, 60)
-"""Tries one account may make a minute: an action a second, kept up for a minute."""
-STEPS = Limit(1000, 60)
-"""Steps one account's tries may play a minute (a try of ``n`` steps costs ``n + 1``): a
-conversation of 40 steps replayed 24 times, or four of the longest tries. More than the longest
-try (``MAX_STEPS + 1``), which an idle account can always make."""
+from chatflow.engine.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)

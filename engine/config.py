@@ -150,12 +150,29 @@ class Rate(Model):
 
 
 class Limits(Model):
-    """Rate limits of the visitor channels (per client IP and per session)."""
+    """Rate limits: of the visitor channels (per client IP and per session) and of the flow
+    editor's Try (per account). Login attempts have fixed limits (docs/admin-api.md)."""
 
     new_sessions_per_ip: Rate = Field(default_factory=lambda: Rate(count=20, seconds=60))
     """Sessions one client IP may create."""
     messages_per_session: Rate = Field(default_factory=lambda: Rate(count=30, seconds=10))
     """Frames one visitor session may send."""
+    editor_tries_per_account: Rate = Field(default_factory=lambda: Rate(count=60, seconds=60))
+    """Tries one account may make in the flow editor (each replays a conversation)."""
+    editor_try_steps_per_account: Rate = Field(default_factory=lambda: Rate(count=1000, seconds=60))
+    """Steps one account's tries may play (a try of `n` steps costs `n + 1`); `count` must let
+    the longest try (200 steps) through."""
+
+    @model_validator(mode="after")
+    def _longest_try_fits(self) -> Limits:
+        from chatflow.engine.testing.trial import MAX_STEPS  # the editor's bound, not config's
+
+        if self.editor_try_steps_per_account.count <= MAX_STEPS:
+            raise ValueError(
+                "editor_try_steps_per_account.count must be more than "
+                f"{MAX_STEPS}, or the longest try could never be played"
+            )
+        return self
 
 
 def _proxy(entry: str) -> str:
@@ -233,6 +250,6 @@ class DeploymentConfig(Model):
     http: HttpPolicy = Field(default_factory=HttpPolicy)
     """Policy for outgoing HTTP: HTTP nodes and webhook channel deliveries."""
     limits: Limits = Field(default_factory=Limits)
-    """Rate limits of the visitor channels."""
+    """Rate limits of the visitor channels and of the flow editor's Try."""
     server: Server = Field(default_factory=Server)
     """The reverse proxies in front of the server and its public address."""

@@ -16,7 +16,7 @@ from staff_kit import PASSWORD, WAIT
 
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.settings import ServeSettings
-from chatflow.admin_api.try_limits import STEPS, TryLimits
+from chatflow.admin_api.try_limits import TryLimits
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
 
@@ -34,7 +34,7 @@ def throttled_demo(tmp_path: Path) -> Iterator[str]:
     NOW[0] = 0.0
     app.state.try_limits = TryLimits(
         tries=MemoryRateLimiter(Limit(3, 60), lambda: NOW[0]),
-        steps=MemoryRateLimiter(STEPS, lambda: NOW[0]),
+        steps=MemoryRateLimiter(Limit(1000, 60), lambda: NOW[0]),
     )
     with in_thread(app, log_level="warning") as served:
         yield served.url

@@ -7,8 +7,11 @@ from typing import Any
 
 from admin_world import Tenant, World
 
-from chatflow.admin_api.try_limits import STEPS, TRIES, TryLimits
+from chatflow.admin_api.try_limits import TryLimits
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
+
+TRIES, STEPS = Limit(60, 60), Limit(1000, 60)
+"""The default sizes (``limits.editor_*`` of chatflow.yaml), which the demo app keeps."""
 
 FLOW = """\
 id: {flow_id}

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from chatflow.admin_api import scaleout
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.settings import ServeSettings
-from chatflow.admin_api.try_limits import STEPS, TRIES, try_limits
-from chatflow.engine.ratelimit import MemoryRateLimiter
+from chatflow.admin_api.try_limits import try_limits
+from chatflow.engine.config import Limits, Rate
+from chatflow.engine.ratelimit import Limit, MemoryRateLimiter
 from chatflow.engine.ratelimit_redis import RedisRateLimiter
 from chatflow.engine.testing.trial import MAX_STEPS
 
@@ -28,8 +29,37 @@ def app_on(shared: scaleout.Shared, settings: ServeSettings) -> FastAPI:
     return app
 
 
-def test_the_longest_try_fits_an_idle_accounts_window() -> None:
-    assert STEPS.count > MAX_STEPS + 1 and TRIES.count >= 1
+TRIES, STEPS = Limit(60, 60), Limit(1000, 60)
+"""The defaults docs/editor.md states."""
+
+
+def test_the_defaults_and_a_step_window_too_small_for_the_longest_try() -> None:
+    defaults = Limits()
+    assert defaults.editor_tries_per_account == Rate(count=TRIES.count, seconds=TRIES.seconds)
+    assert defaults.editor_try_steps_per_account == Rate(count=STEPS.count, seconds=STEPS.seconds)
+    Limits(editor_try_steps_per_account=Rate(count=MAX_STEPS + 1, seconds=60))
+    with pytest.raises(ValueError, match=f"must be more than {MAX_STEPS}"):
+        Limits(editor_try_steps_per_account=Rate(count=MAX_STEPS, seconds=60))
+
+
+async def test_the_configured_sizes_make_the_windows(tmp_path: Path) -> None:
+    limits = Limits(
+        editor_tries_per_account=Rate(count=5, seconds=10),
+        editor_try_steps_per_account=Rate(count=300, seconds=30),
+    )
+    settings = ServeSettings(data=tmp_path)
+    shared = scaleout.shared(settings, limits)
+    try:
+        made = try_limits(app_on(shared, settings))
+        assert isinstance(made.tries, MemoryRateLimiter) and made.tries.limit == Limit(5, 10)
+        assert isinstance(made.steps, MemoryRateLimiter) and made.steps.limit == Limit(300, 30)
+        for _ in range(5):
+            made.charge(1, 0)
+        with pytest.raises(ApiProblem):
+            made.charge(1, 0)
+    finally:
+        await shared.aclose()
+        await shared.store.close()
 
 
 async def test_embedded_the_windows_are_the_processs(tmp_path: Path) -> None:
