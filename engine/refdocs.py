@@ -8,19 +8,13 @@ this output). Each node type's example is its ``example``; the prose lives in
 
 from __future__ import annotations
 
-import datetime
-import json
-import types
-import typing
-from typing import Any, Literal, Union
-
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
 from chatflow.engine import refdocs_text as text
 from chatflow.engine.flow import FlowBase, FlowSettings, Interrupt
 from chatflow.engine.language import FlowLanguage
+from chatflow.engine.modeldocs import cell, doc, submodels, table, type_name
 from chatflow.engine.node import NodeBase, Position
 from chatflow.engine.templates import SYSTEM_ALIASES, SYSTEM_VARIABLES
 
@@ -66,12 +60,12 @@ def _summary(language: FlowLanguage) -> list[str]:
     for tag, node_type in language.node_types.items():
         waits = "yes" if node_type.waits_for_input else ""
         ends = "yes" if node_type.terminal or node_type.may_end else ""
-        rows.append(f"| [`{tag}`](#{tag}) | {_cell(_doc(node_type))} | {waits} | {ends} |")
+        rows.append(f"| [`{tag}`](#{tag}) | {cell(doc(node_type))} | {waits} | {ends} |")
     return [*rows, ""]
 
 
 def _node_section(tag: str, node_type: type[NodeBase]) -> list[str]:
-    out = [f'<a id="{tag}"></a>', "", f"### `{tag}`", "", _doc(node_type), ""]
+    out = [f'<a id="{tag}"></a>', "", f"### `{tag}`", "", doc(node_type), ""]
     flags = []
     if node_type.waits_for_input:
         flags.append("waits for the visitor")
@@ -84,7 +78,7 @@ def _node_section(tag: str, node_type: type[NodeBase]) -> list[str]:
     out += _table(node_type, skip=_COMMON)
     if node_type.example:
         out += ["```yaml", node_type.example.rstrip(), "```", ""]
-    for sub in _submodels(node_type, {Position}):
+    for sub in submodels(node_type, {Position}):
         out += _model_section(f"`{sub.__name__}`", sub, level=4)
     return out
 
@@ -100,107 +94,23 @@ def _model_section(
     name = anchor or model.__name__.lower()
     out = [f'<a id="{name}"></a>', "", f"{'#' * level} {title}", ""]
     if not issubclass(model, FlowBase):
-        out += [_doc(model), ""]
+        out += [doc(model), ""]
     return out + _table(model, skip=skip)
 
 
 def _table(
     model: type[BaseModel], *, skip: tuple[str, ...] = (), only: tuple[str, ...] = ()
 ) -> list[str]:
-    rows = ["| field | type | default | description |", "|---|---|---|---|"]
-    for name, field in model.model_fields.items():
-        if name in skip or (only and name not in only):
-            continue
-        shown = field.alias or name
-        description = field.description or ""
+    def describe(name: str, field: FieldInfo) -> tuple[str, str] | None:
         if name == "nodes" and issubclass(model, FlowBase):
-            kind = "map of node id to [node](#node-types)"
-        elif name == "type" and issubclass(model, NodeBase) and model is not NodeBase:
-            continue
-        elif name == "type":
-            kind = "text"
-            description = "The node type: one of the [node types](#node-types)."
-        else:
-            kind = _type_name(field.annotation)
-        rows.append(
-            f"| `{shown}` | {_cell(kind)} | {_cell(_default(field))} | {_cell(_plain(description))} |"
-        )
-    return [*rows, ""]
+            return "map of node id to [node](#node-types)", field.description or ""
+        if name == "type" and issubclass(model, NodeBase):
+            if model is not NodeBase:
+                return None  # the section's title says it
+            return "text", "The node type: one of the [node types](#node-types)."
+        return type_name(field.annotation), field.description or ""
 
-
-def _doc(model: type) -> str:
-    return _plain(model.__doc__ or "")
-
-
-def _plain(doc: str) -> str:
-    return " ".join(doc.replace("``", "`").split())
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
-
-
-def _default(field: FieldInfo) -> str:
-    if field.default_factory is not None:
-        value = field.default_factory()  # type: ignore[call-arg]
-        if isinstance(value, BaseModel):
-            return "(see below)"
-        return f"`{json.dumps(value, ensure_ascii=False)}`"
-    if field.default is PydanticUndefined:
-        return "**required**"
-    if field.default is None:
-        return ""
-    return f"`{json.dumps(field.default, ensure_ascii=False)}`"
-
-
-def _type_name(annotation: Any) -> str:
-    """A reader's name for a field type: ``list of text``, ``"a" | "b"``, a link to a model."""
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _type_name(args[0])
-    if origin in (Union, types.UnionType):
-        names = [_type_name(a) for a in args if a is not type(None)]
-        return " or ".join(names)
-    if origin is Literal:
-        return " | ".join(f'`"{a}"`' if isinstance(a, str) else f"`{a}`" for a in args)
-    if origin is list:
-        return f"list of {_type_name(args[0])}" if args else "list"
-    if origin is dict:
-        return f"map of {_type_name(args[0])} to {_type_name(args[1])}" if args else "map"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
-    simple = {
-        str: "text",
-        int: "integer",
-        float: "number",
-        bool: "boolean",
-        datetime.date: "date (YYYY-MM-DD)",
-    }
-    if annotation is Any:
-        return "any"
-    if isinstance(annotation, type) and annotation in simple:
-        return simple[annotation]
-    return str(annotation)
-
-
-def _submodels(model: type[BaseModel], exclude: set[type[BaseModel]]) -> list[type[BaseModel]]:
-    """Models used by a model's fields, depth first, each once."""
-    found: list[type[BaseModel]] = []
-
-    def visit(annotation: Any) -> None:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            if annotation not in exclude and annotation not in found:
-                found.append(annotation)
-                for field in annotation.model_fields.values():
-                    visit(field.annotation)
-            return
-        for arg in typing.get_args(annotation):
-            visit(arg)
-
-    for field in model.model_fields.values():
-        visit(field.annotation)
-    return found
+    return table(model, skip=skip, only=only, describe=describe)
 
 
 def _system_variables() -> list[str]:
@@ -209,7 +119,5 @@ def _system_variables() -> list[str]:
     for name in SYSTEM_VARIABLES:
         alias = aliases.get(f"sys.{name}")
         shown = f"`${{{alias}}}`" if alias else ""
-        rows.append(
-            f"| `sys.{name}` | {shown} | {_cell(text.SYSTEM_VARIABLE_DOCS.get(name, ''))} |"
-        )
+        rows.append(f"| `sys.{name}` | {shown} | {cell(text.SYSTEM_VARIABLE_DOCS.get(name, ''))} |")
     return [*rows, ""]

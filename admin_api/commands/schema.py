@@ -18,8 +18,9 @@ def register(subparsers: Any) -> None:
         help="print or write the JSON Schemas of flow, config and test files",
         description=(
             "Print the JSON Schema (draft-07) of one file kind, or write all three into a folder "
-            "(default: schemas). With --docs: the flow language reference (Markdown) instead, "
-            "written as flow-language.md into a folder (default: docs)."
+            "(default: schemas). With --docs: the flow language reference (Markdown) instead; "
+            "with --docs --write, it and the chatflow.yaml reference are written as "
+            "flow-language.md and config-reference.md into a folder (default: docs)."
         ),
     )
     parser.add_argument(
@@ -36,7 +37,9 @@ def register(subparsers: Any) -> None:
         help="write the files instead of printing (DIR defaults to schemas, or docs with --docs)",
     )
     parser.add_argument(
-        "--docs", action="store_true", help="the flow language reference instead of the schemas"
+        "--docs",
+        action="store_true",
+        help="the flow language (and, written, the chatflow.yaml) reference instead",
     )
     parser.set_defaults(func=run)
 
@@ -58,14 +61,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _docs(write: str | None, language: FlowLanguage) -> int:
-    from chatflow.engine.refdocs import DOC_NAME, reference
+    from chatflow.engine import configdocs, refdocs
 
-    text = reference(language)
+    pages = {
+        refdocs.DOC_NAME: refdocs.reference(language),
+        configdocs.DOC_NAME: configdocs.reference(),
+    }
     if write is None:
-        sys.stdout.write(text)
+        sys.stdout.write(pages[refdocs.DOC_NAME])
         return 0
     folder = Path(write or "docs")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / DOC_NAME).write_text(text, encoding="utf-8")
-    print(f"wrote {folder / DOC_NAME}", file=sys.stderr)
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(f"wrote {folder / name}", file=sys.stderr)
     return 0

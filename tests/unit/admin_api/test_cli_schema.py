@@ -43,3 +43,5 @@ def test_docs_prints_or_writes_the_reference(
     assert "# Flow language reference" in capsys.readouterr().out
     assert main(["schema", "--docs", "--write"]) == 0
     assert (tmp_path / "docs" / "flow-language.md").read_text(encoding="utf-8").startswith("<!--")
+    config_page = (tmp_path / "docs" / "config-reference.md").read_text(encoding="utf-8")
+    assert "# `chatflow.yaml` reference" in config_page
