@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "chat",
     "serve",
     "export_config",
+    "hash_password",
 )
 """Subcommand modules under ``chatflow.admin_api.commands``, in help order."""
 
