@@ -15,12 +15,13 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from chatflow.admin_api.passwords import hash_password, needs_rehash, verify_password
+from chatflow.engine.clock import as_utc
 from chatflow.engine.errors import ChatflowError
 from chatflow.engine.ratelimit import Limit, MemoryRateLimiter, RateLimiter
 from chatflow.engine.stores.recordsdb import AccountRow, TokenRow
@@ -153,7 +154,7 @@ class AuthService:
             row = db.get(TokenRow, _digest(token))
             if row is None or row.revoked:
                 return None
-            if _aware(row.expires_at) <= self._clock():
+            if as_utc(row.expires_at) <= self._clock():
                 return None
             account = db.get(AccountRow, row.account_id)
             if account is None or not account.enabled or account.token_epoch != row.epoch:
@@ -191,8 +192,3 @@ class AuthService:
     def _tell(self, account_id: int) -> None:
         for listener in self._revoke_listeners:
             listener(account_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import IO, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from starlette.concurrency import run_in_threadpool
 
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.engine.clock import as_utc
 
 Format = Literal["xlsx", "docx"]
 MEDIA_TYPES: dict[str, str] = {
@@ -62,7 +63,7 @@ def format_time(moment: datetime | None, tz: ZoneInfo) -> str | None:
     """Seed 000 format ``YYYY-MM-DD hh:mm:ss`` in ``tz``; naive values are UTC."""
     if moment is None:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    aware = as_utc(moment)
     return aware.astimezone(tz).isoformat(" ", "seconds")[:19]  # strftime is 3x slower
 
 

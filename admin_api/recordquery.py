@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT
+from chatflow.engine.clock import as_utc
 from chatflow.engine.stores.contenttables import VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
@@ -96,7 +97,7 @@ def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
             f"{name} must be an ISO date (2026-11-23) or datetime (2026-11-23T10:00:00+08:00)",
             errors=[{"path": f"query.{name}", "message": f"not a date: {text!r}"}],
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 @dataclass(frozen=True)

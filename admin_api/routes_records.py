@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import IO, Annotated, NamedTuple
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from chatflow.admin_api.recordquery import (
     visible_record,
 )
 from chatflow.admin_api.visit_info import VisitOut, parse_agent, record_channel, visit_out
+from chatflow.engine.clock import as_utc
 from chatflow.engine.stats import (
     first_response_micros,
     left_unserved,
@@ -123,12 +124,6 @@ class TranscriptOut(BaseModel):
     search: SearchOut | None
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _one_decimal(micros: int | None, unit: int) -> float | None:
     return None if micros is None else float(round_half_up(Decimal(micros) / unit))
 
@@ -152,13 +147,13 @@ def record_out(row: Record, visit: VisitOut | None = None) -> RecordOut:
         group_id=row.group_id,
         agent_account=row.agent_account,
         agents=list(row.agents),
-        started_at=_utc(row.started_at) or row.started_at,
-        queued_at=_utc(row.queued_at),
-        first_ring_at=_utc(row.first_ring_at),
-        agent_joined_at=_utc(row.agent_joined_at),
-        first_agent_reply_at=_utc(row.first_agent_reply_at),
-        service_ended_at=_utc(row.service_ended_at),
-        ended_at=_utc(row.ended_at),
+        started_at=as_utc(row.started_at) or row.started_at,
+        queued_at=as_utc(row.queued_at),
+        first_ring_at=as_utc(row.first_ring_at),
+        agent_joined_at=as_utc(row.agent_joined_at),
+        first_agent_reply_at=as_utc(row.first_agent_reply_at),
+        service_ended_at=as_utc(row.service_ended_at),
+        ended_at=as_utc(row.ended_at),
         end_reason=row.end_reason,
         closed_by=row.closed_by,
         rating=row.rating,
@@ -225,7 +220,7 @@ def transcript_out(transcript: Transcript, q: str | None, k: int) -> TranscriptO
                 sender=m.sender,
                 agent_account=m.agent_account,
                 text=m.text,
-                at=_utc(m.at) or m.at,
+                at=as_utc(m.at) or m.at,
             )
             for m in lines
         ],

@@ -7,7 +7,7 @@ The runtime, timers and nodes read time only through a :class:`Clock` (nodes via
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -51,3 +51,15 @@ def _aware(value: datetime | str) -> datetime:
     if when.tzinfo is None:
         raise ValueError(f"time {value!r} has no UTC offset; write it like 2026-11-23T10:00+08:00")
     return when
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` with its offset, a naive one taken as UTC: the records database stores UTC and
+    SQLite gives its datetimes back without an offset."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Engine, Table, func
 from sqlmodel import Session, select
 
+from chatflow.engine.clock import as_utc
 from chatflow.engine.frames import Frame
 from chatflow.engine.stats import micros_between
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
@@ -61,12 +62,6 @@ def _line_text(frame: Frame) -> str:
         return frame.text
     text = frame.text
     return f"{IMAGE_LABEL} {image} {text}" if text else f"{IMAGE_LABEL} {image}"
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +335,7 @@ def _end_segment(row: ConversationRow, at: datetime) -> None:
 
 def first_response_seconds(row: ConversationRow) -> float | None:
     """Agent join time - first ring time (seed 000), None when either is missing."""
-    joined, rang = _aware(row.agent_joined_at), _aware(row.first_ring_at)
+    joined, rang = as_utc(row.agent_joined_at), as_utc(row.first_ring_at)
     if joined is None or rang is None:
         return None
     return (joined - rang).total_seconds()

@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
+
+from chatflow.engine.clock import as_utc
 
 _ONE_DECIMAL = Decimal("0.1")
 _MICROS = Decimal(1_000_000)
@@ -68,15 +70,9 @@ def average(total: Decimal | int, count: int, *, unit: Decimal | int = 1) -> Dec
     return round_half_up(Decimal(total) / Decimal(count) / Decimal(unit))
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def micros_between(start: datetime | None, end: datetime | None) -> int | None:
     """Whole microseconds from ``start`` to ``end`` (never negative); None if either is missing."""
-    first, last = _aware(start), _aware(end)
+    first, last = as_utc(start), as_utc(end)
     if first is None or last is None:
         return None
     delta = last - first
