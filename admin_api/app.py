@@ -130,13 +130,15 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
                 env=settings.env,
                 hash_password=hash_password,
                 source=str(settings.config),
+                now=services.clock.now(),
             )
             if imported.created:  # what the database lacked; later starts create nothing
                 logger.info(
                     "config.imported",
                     extra={"source": str(settings.config), "imported": ", ".join(imported.created)},
                 )
-            seed_flow_versions(engine, settings.config.parent / config.flows, LANGUAGE)
+            folder = settings.config.parent / config.flows
+            seed_flow_versions(engine, folder, LANGUAGE, now=services.clock.now())
         await shared.start()
         await services.start(flows_folder)
         await extra_channels.start()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant, Site
 from chatflow.engine.errors import DefinitionError, Problem
-from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow, utcnow
 
 
 @dataclass
@@ -32,9 +33,13 @@ def import_config(
     env: Mapping[str, str],
     hash_password: Callable[[str], str],
     source: str = "chatflow.yaml",
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Create what the database lacks from ``config``; refuse with every missing password at once."""
+    """Create what the database lacks from ``config``; refuse with every missing password at once.
+
+    ``now`` dates the merchants and accounts it creates (the server's clock; default: now)."""
     report = ImportReport()
+    at = now or utcnow()
     with Session(engine) as db:
         existing_accounts = {row.account for row in db.exec(select(AccountRow)).all()}
         missing = [
@@ -52,21 +57,21 @@ def import_config(
         if missing:
             raise DefinitionError("agent passwords are missing", missing)
         for merchant in config.merchants:
-            _import_merchant(db, merchant, report)
+            _import_merchant(db, merchant, report, at)
             for agent in merchant.agents:
                 if agent.account not in existing_accounts:
                     digest = agent.password_hash or hash_password(env[agent.password_env or ""])
-                    db.add(_account_row(merchant.id, agent, digest))
+                    db.add(_account_row(merchant.id, agent, digest, at))
                     existing_accounts.add(agent.account)
                     report.created.append(f"agent {merchant.id}/{agent.account}")
         db.commit()
     return report
 
 
-def _import_merchant(db: Session, merchant: Merchant, report: ImportReport) -> None:
+def _import_merchant(db: Session, merchant: Merchant, report: ImportReport, at: datetime) -> None:
     """The merchant, its groups and its sites, each created only if the database lacks it."""
     if db.get(MerchantRow, merchant.id) is None:
-        db.add(MerchantRow(id=merchant.id, name=merchant.name))
+        db.add(MerchantRow(id=merchant.id, name=merchant.name, created_at=at))
         report.created.append(f"merchant {merchant.id}")
     db.flush()
     for group in merchant.groups:
@@ -150,8 +155,9 @@ def _site_row(merchant_id: str, site: Site) -> SiteRow:
     )
 
 
-def _account_row(merchant_id: str, agent: Agent, password_hash: str) -> AccountRow:
+def _account_row(merchant_id: str, agent: Agent, password_hash: str, at: datetime) -> AccountRow:
     return AccountRow(
+        created_at=at,
         merchant_id=merchant_id,
         account=agent.account,
         password_hash=password_hash,

@@ -4,6 +4,8 @@ lists the conversations it has just made."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi.testclient import TestClient
 
 from chatflow.engine.clock import FrozenClock
@@ -25,3 +27,20 @@ def test_default_ranges_end_at_the_apps_clock(client: TestClient, clock: FrozenC
     assert session_id in [item["session_id"] for item in records["items"]]
     groups = client.get("/api/v1/stats/groups", headers=headers).json()
     assert groups["total"]["conversations"] >= 1
+
+
+def test_what_the_first_start_imports_is_dated_by_the_apps_clock(
+    client: TestClient, clock: FrozenClock
+) -> None:
+    # the demo's accounts come from chatflow.yaml and its flows from the flows folder, at start
+    token = client.post(
+        "/api/v1/auth/login", json={"account": "demo_alice", "password": "Demo-pass1"}
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    started = clock.now()
+    accounts = client.get("/api/v1/admin/accounts", headers=headers).json()
+    assert {a["account"] for a in accounts} >= {"demo_alice", "demo_bob"}
+    for account in accounts:
+        assert datetime.fromisoformat(account["created_at"]) == started, account
+    [first] = client.get("/api/v1/admin/flows/reception/versions", headers=headers).json()
+    assert datetime.fromisoformat(first["created_at"]) == started
