@@ -136,13 +136,16 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
     services = services_of(request)
     now = services.clock.now().timestamp()
     views = services.queue.dispatcher.sessions_of(me.account)
-    sessions = [await services.runtime.get(view.session_id) for view in views]
+    # read together (one round trip each on Redis, all in flight at once); a session the queue
+    # still holds but the store no longer has is left out rather than failing the whole list
+    loaded = await asyncio.gather(*(services.runtime.store.load(v.session_id) for v in views))
+    found = [(view, session) for view, session in zip(views, loaded, strict=True) if session]
     names: dict[str, str] = {}
-    if sessions:
-        ids = [session.sys.visitor_id for session in sessions]
+    if found:
+        ids = [session.sys.visitor_id for _, session in found]
         names = await asyncio.to_thread(_visitor_names, request, me.merchant_id, ids)
     out = []
-    for view, session in zip(views, sessions, strict=True):
+    for view, session in found:
         ringing = view.offered_to == me.account
         expires = view.expires_at if ringing else None
         out.append(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from agent_world import Agent, LiveServer, Visitor, frame, says
 
 
@@ -138,3 +141,28 @@ def test_a_survey_answered_by_typing_is_recorded_and_an_invalid_one_is_not(
     visitor.ws.expect(frame("ended", reason="flow"))
     row = server.record_when(sid, lambda r: r.rating is not None)
     assert row.rating == 3
+
+
+def test_my_sessions_leaves_out_a_session_the_store_no_longer_has(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    alice = Agent(server, "acme_alice")
+    alice.connect()
+    kept, gone = Visitor(server, "acme-web"), Visitor(server, "acme-web")
+    for visitor in (kept, gone):
+        visitor.choose("售前")
+        alice.frames.expect(frame("offer", session_id=visitor.session_id))
+        alice.ok(visitor.session_id, "accept")
+        alice.frames.expect(frame("assigned", session_id=visitor.session_id))
+    assert {s["session_id"] for s in alice.get("/api/v1/agents/me/sessions")} == {
+        kept.session_id,
+        gone.session_id,
+    }
+    # the store loses one (a file restored from a backup, a manual clean-up) while the queue
+    # still holds it: the list is the rest, not an error
+    db = sqlite3.connect(tmp_path / "data" / "sessions.sqlite3", timeout=10)
+    with db:
+        db.execute("DELETE FROM cf_session WHERE id = ?", (gone.session_id,))
+    db.close()
+    [mine] = alice.get("/api/v1/agents/me/sessions")
+    assert mine["session_id"] == kept.session_id and mine["phase"] == "active"
