@@ -6,7 +6,8 @@ are not held up by a client. Each :class:`AgentConnection` has one writer (frame
 client in the order they were put) and, for every session the agent serves, a reader of the
 session's output log: on ``assigned`` it replays the transcript so far, then follows the feed
 live (visitor, bot, system and agent messages alike, each with its ``seq``; an agent's line
-names its author, so two agents in one conversation tell their lines apart). The log is the one
+names its author, so two agents in one conversation tell their lines apart; each agent's join
+comes as a ``joined`` frame). The log is the one
 source of messages: nothing else carries what the visitor says to the agents.
 
 When the service ends or moves away, the reader stops and the writer sends what the log holds
@@ -80,6 +81,23 @@ def agent_message(
     return out
 
 
+def agent_joined(session_id: str, frame: Frame, *, replay: bool) -> dict[str, Any]:
+    """A logged ``agent_joined`` (what the visitor was told) as the agent's ``joined`` frame:
+    when an agent took the conversation, so a client can tell the lines before it (the bot's
+    part, the queue) from those an agent should answer, after a reload too."""
+    out: dict[str, Any] = {
+        "type": "joined",
+        "session_id": session_id,
+        "seq": frame.seq,
+        "staff_no": frame.body.get("staff_no", ""),
+        "nickname": frame.body.get("nickname", ""),
+        "at": frame.at,
+    }
+    if replay:
+        out["replay"] = True
+    return out
+
+
 class AgentConnection:
     """One open agent websocket: an ordered outbound queue and a transcript reader per session.
 
@@ -116,7 +134,8 @@ class AgentConnection:
             if sid in self.serving:
                 return  # already announced (a reconnect's resume raced the queue)
             self.serving.add(sid)
-            self._out.put_nowait(frame)
+            # the server's time, against which the client reads the lines' and joins' ``at``
+            self._out.put_nowait({**frame, "at": self._runtime.clock.now().isoformat()})
             self._streams[sid] = asyncio.create_task(self._stream(sid))
             return
         if kind in LEAVING and sid in self.serving:
@@ -163,6 +182,8 @@ class AgentConnection:
                                 session_id, frame, replay=replay, names=self._names
                             )
                             self._out.put_nowait(line)
+                        elif frame.type == "agent_joined":
+                            self._out.put_nowait(agent_joined(session_id, frame, replay=replay))
                     if frames:
                         self._last[session_id] = frames[-1].seq
                     if len(frames) == REPLAY_BATCH:

@@ -109,8 +109,9 @@
   /**
    * Since when (ms) the visitor has waited for an agent's answer, or null: the first of the
    * visitor's lines after the last line of any agent, while an agent serves the conversation,
-   * and never from before the agent joined on this screen (lines from the bot's part wait
-   * from the join; after a reload, from the reload: the agent socket does not say when).
+   * and never from before the last agent's join (lines from the bot's part wait from the join).
+   * After a reload the replayed lines and joins keep their own times: the server's `at`, moved
+   * onto this browser's clock by the `assigned` frame's `at` (see serverTime).
    */
   function waitingSince(c) {
     if (c.phase !== 'active' || c.joinedAt === null) return null;
@@ -142,6 +143,17 @@
     return wait.level > 0 ? wait.since : null;
   }
 
+  /**
+   * A server time (`at`, ISO) on this browser's clock, given `offset` (this browser's time minus
+   * the server's, from an `assigned` frame), never later than `now`; `now` when either is
+   * unknown or unreadable.
+   */
+  function serverTime(at, offset, now) {
+    const when = Date.parse(at || '');
+    if (!Number.isFinite(when) || typeof offset !== 'number') return now;
+    return Math.min(now, when + offset);
+  }
+
   function createState() {
     /** session id -> conversation; see conversation() for the fields. */
     const conversations = new Map();
@@ -169,6 +181,7 @@
           lastAt: 0,
           visitorTypingUntil: 0,
           joinedAt: null,
+          offset: null,
           closedBy: null,
           goneTo: null,
           info: null,
@@ -194,7 +207,7 @@
         at: frame.at ? String(frame.at) : '',
         image: typeof frame.image === 'string' ? frame.image : null,
         options: Array.isArray(frame.options) ? frame.options : [],
-        arrivedAt: now,
+        arrivedAt: frame.replay ? serverTime(frame.at, c.offset, now) : now,
       };
       const lines = c.lines;
       let i = lines.length;
@@ -257,6 +270,8 @@
           c.goneTo = null;
           c.lastAt = now;
           if (c.joinedAt === null) c.joinedAt = now;
+          const serverNow = Date.parse(frame.at || '');
+          if (Number.isFinite(serverNow)) c.offset = now - serverNow;
           if (state.selected === null) state.selected = sid;
           out.list = true;
           out.session = sid;
@@ -273,6 +288,14 @@
           const fresh = !frame.replay && frame.from !== 'agent';
           if (fresh && state.selected !== sid) c.unread += 1;
           if (fresh && frame.from === 'visitor') out.notice = { kind: 'message', session: sid };
+          return out;
+        }
+        case 'joined': {
+          // an agent took the conversation: replayed, when it happened; live, now
+          if (!sid || !conversations.has(sid)) return out;
+          const c = conversations.get(sid);
+          c.joinedAt = frame.replay ? serverTime(frame.at, c.offset, now) : now;
+          out.list = true;
           return out;
         }
         case 'typing': {
@@ -496,6 +519,7 @@
     marksKey,
     parseMarks,
     waitingSince,
+    serverTime,
     waitOf,
     waitLevel,
     createState,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from agent_world import Agent, LiveServer, Visitor, frame, says
@@ -24,13 +25,16 @@ def test_visitor_is_queued_served_surveyed_and_recorded(server: LiveServer) -> N
     assert mine["session_id"] == sid and mine["phase"] == "ringing" and mine["expires_in"] > 0
     alice.ok(sid, "accept")
 
-    alice.frames.expect(frame("assigned", session_id=sid, group="presales"))
+    assigned = alice.frames.expect(frame("assigned", session_id=sid, group="presales"))
+    assert datetime.fromisoformat(assigned["at"]).tzinfo is not None  # the server's clock
     history = [alice.frames.expect(says(t)) for t in ("您好，欢迎咨询Acme 官网", "请选择", "售前")]
     assert all(f["replay"] and f["session_id"] == sid for f in history)
     assert [f["from"] for f in history] == ["bot", "bot", "visitor"]
     assert history[0]["seq"] < history[1]["seq"] < history[2]["seq"]
     joined = visitor.ws.expect(frame("agent_joined"))
     assert (joined["staff_no"], joined["nickname"]) == ("1001", "Alice")
+    told = alice.frames.expect(frame("joined", session_id=sid, staff_no="1001"))
+    assert (told["seq"], told["at"]) == (joined["seq"], joined["at"])
     visitor.ws.expect(says("客服 Alice（工号 1001）为您服务", "bot"))
 
     visitor.say("我想买一台打印机")

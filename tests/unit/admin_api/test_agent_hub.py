@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chatflow.admin_api.agent_hub import AgentConnection, AgentHub
+from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import Agent
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.frames import Frame
@@ -33,11 +34,16 @@ class FakeRuntime:
 
     def __init__(self) -> None:
         self.log: list[Frame] = []
+        self.clock = FrozenClock("2026-11-23T10:05:00+08:00")
 
     def add(self, sender: str, text: str, author: str = "") -> None:
         body = {"from": sender, "text": text}
         at = "2026-11-23T02:00:00+00:00"
         self.log.append(Frame(len(self.log) + 1, "message", body, at, author))
+
+    def joined(self, staff_no: str, nickname: str, at: str) -> None:
+        body = {"staff_no": staff_no, "nickname": nickname}
+        self.log.append(Frame(len(self.log) + 1, "agent_joined", body, at))
 
     async def outputs(self, session_id: str, after: int = 0, limit: int = 500) -> list[Frame]:
         return [f for f in self.log if f.seq > after][:limit]
@@ -157,3 +163,31 @@ async def test_status_frames_carry_the_reason_until_the_agent_is_free() -> None:
     assert queue.dispatcher.agent("bob").status == "offline"  # type: ignore[union-attr]
     await hub.aclose()
     assert not hub.online("bob")
+
+
+async def test_joins_come_with_the_transcript_and_assigned_carries_the_servers_time() -> None:
+    conn, socket, runtime, feed = connection()
+    runtime.add("visitor", "售前")
+    runtime.joined("1001", "Alice", "2026-11-23T02:01:00+00:00")
+    runtime.add("agent", "您好", author="alice")
+    writer = asyncio.create_task(conn.write())
+    conn.push({"type": "assigned", "session_id": "s1", "group": "presales"})
+    await until(lambda: len(socket.sent) == 4)
+    assigned, _, joined, _ = socket.sent
+    assert assigned["at"] == "2026-11-23T10:05:00+08:00"
+    assert joined == {
+        "type": "joined",
+        "session_id": "s1",
+        "seq": 2,
+        "staff_no": "1001",
+        "nickname": "Alice",
+        "at": "2026-11-23T02:01:00+00:00",
+        "replay": True,
+    }
+    runtime.joined("1002", "Bob", "2026-11-23T02:09:00+00:00")  # an invited colleague, live
+    feed.notify("s1")
+    await until(lambda: len(socket.sent) == 5)
+    assert socket.sent[4]["type"] == "joined" and "replay" not in socket.sent[4]
+    assert socket.sent[4]["nickname"] == "Bob"
+    conn.close(1000)
+    await writer

@@ -268,11 +268,39 @@ test("a visitor's unanswered lines wait from the agent's join; any agent's answe
   assert.equal(WB.waitingSince(c), null, 'a finished conversation waits for nobody');
 });
 
-test('after a reload the unanswered lines wait from the reload', () => {
+test('after a reload the lines and the join keep their times, on this browser\'s clock', () => {
+  const board = WB.createState();
+  const MIN = 60000;
+  // this browser's clock is 2 s ahead of the server's; the reload is at 10:30 server time
+  const reload = Date.parse('2026-11-23T02:30:00Z') + 2000;
+  const at = (hhmm) => `2026-11-23T02:${hhmm}:00Z`;
+  board.apply({ type: 'assigned', session_id: 's', group: 'g', resumed: true, at: at(30) }, reload);
+  board.apply(msg('s', 1, 'visitor', '售前', { replay: true, at: at('00') }), reload);
+  board.apply({ type: 'joined', session_id: 's', seq: 2, replay: true, at: at(10) }, reload);
+  board.apply(msg('s', 3, 'agent', '您好', { replay: true, at: at(11) }), reload);
+  board.apply(msg('s', 4, 'visitor', '价格？', { replay: true, at: at(20) }), reload);
+  const c = board.state.conversations.get('s');
+  assert.equal(WB.waitingSince(c), reload - 10 * MIN, 'since 10:20, not since the reload');
+  assert.equal(WB.waitLevel(c, reload), 2, 'ten minutes: the second level at once');
+  // a second agent joins live: the wait starts again from that join
+  board.apply({ type: 'joined', session_id: 's', seq: 5, at: at(31) }, reload + MIN);
+  assert.equal(WB.waitingSince(c), reload + MIN);
+});
+
+test('a server time never lands in the future, and without one it is now', () => {
+  assert.equal(WB.serverTime('2026-11-23T02:00:00Z', 5000, 0), 0, 'capped at now');
+  assert.equal(WB.serverTime('2026-11-23T02:00:00Z', null, 42), 42, 'no offset yet');
+  assert.equal(WB.serverTime('not a time', 0, 42), 42);
   const board = WB.createState();
   board.apply({ type: 'assigned', session_id: 's', group: 'g', resumed: true }, 5000);
-  board.apply(msg('s', 1, 'visitor', 'hi', { replay: true }), 5001);
-  assert.equal(WB.waitingSince(board.state.conversations.get('s')), 5001);
+  board.apply(msg('s', 1, 'visitor', 'hi', { replay: true, at: '2026-11-23T02:00:00Z' }), 5001);
+  assert.equal(
+    WB.waitingSince(board.state.conversations.get('s')),
+    5001,
+    'a server that sends no time on assigned: lines wait from the reload',
+  );
+  board.apply({ type: 'joined', session_id: 'other', replay: true, at: 'x' }, 6000);
+  assert.equal(board.state.conversations.has('other'), false, 'a join of no conversation here');
 });
 
 test('the list puts the visitors waiting a minute or more first, the longest first', () => {
