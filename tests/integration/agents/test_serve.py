@@ -9,6 +9,17 @@ from pathlib import Path
 from agent_world import Agent, LiveServer, Visitor, frame, says
 
 
+def served(server: LiveServer, agent: Agent, count: int) -> list[Visitor]:
+    """``count`` visitors of acme-web who chose presales, each accepted by ``agent``."""
+    visitors = [Visitor(server, "acme-web") for _ in range(count)]
+    for visitor in visitors:
+        visitor.choose("售前")
+        agent.frames.expect(frame("offer", session_id=visitor.session_id))
+        agent.ok(visitor.session_id, "accept")
+        visitor.ws.expect(frame("agent_joined"))
+    return visitors
+
+
 def test_visitor_is_queued_served_surveyed_and_recorded(server: LiveServer) -> None:
     alice = Agent(server, "acme_alice")
     alice.connect()
@@ -102,12 +113,7 @@ def test_nobody_online_takes_the_flows_no_agents_path(server: LiveServer) -> Non
 def test_the_visitor_leaving_and_an_admin_closing_reach_the_agent(server: LiveServer) -> None:
     alice = Agent(server, "acme_alice")
     alice.connect()
-    first, second = Visitor(server, "acme-web"), Visitor(server, "acme-web")
-    for visitor in (first, second):
-        visitor.choose("售前")
-        alice.frames.expect(frame("offer", session_id=visitor.session_id))
-        alice.ok(visitor.session_id, "accept")
-        visitor.ws.expect(frame("agent_joined"))
+    first, second = served(server, alice, 2)
 
     first.ws.send({"type": "end"})
     alice.frames.expect(frame("session_ended", session_id=first.session_id, closed_by="client"))
@@ -152,12 +158,7 @@ def test_my_sessions_leaves_out_a_session_the_store_no_longer_has(
 ) -> None:
     alice = Agent(server, "acme_alice")
     alice.connect()
-    kept, gone = Visitor(server, "acme-web"), Visitor(server, "acme-web")
-    for visitor in (kept, gone):
-        visitor.choose("售前")
-        alice.frames.expect(frame("offer", session_id=visitor.session_id))
-        alice.ok(visitor.session_id, "accept")
-        alice.frames.expect(frame("assigned", session_id=visitor.session_id))
+    kept, gone = served(server, alice, 2)
     assert {s["session_id"] for s in alice.get("/api/v1/agents/me/sessions")} == {
         kept.session_id,
         gone.session_id,
