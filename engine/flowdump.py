@@ -33,13 +33,14 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-_OTHER_BREAKS = frozenset("\x85\u2028\u2029")
+OTHER_BREAKS = frozenset("\x85\u2028\u2029")
+"""YAML 1.1's line breaks besides ``\n``, which a plain or block scalar would not keep."""
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # The emitter falls back to quotes by itself when a block cannot hold the text exactly, but
     # writes YAML 1.1's other line breaks plain, where the reader folds them: escape those.
-    style = '"' if _OTHER_BREAKS.intersection(value) else "|" if "\n" in value else None
+    style = '"' if OTHER_BREAKS.intersection(value) else "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -59,31 +60,32 @@ FLOW_WIDTH = 80
 text and separators)."""
 
 
-class _Inline(list[Any]):
-    """A list written in brackets."""
+class Inline(list[Any]):
+    """A list written in brackets (public for :mod:`~chatflow.engine.flowmerge`, which writes
+    the new parts of a merged flow in the same style)."""
 
 
-class _InlineMap(dict[str, Any]):
+class InlineMap(dict[str, Any]):
     """A mapping written in braces."""
 
 
-def _inline_list(dumper: yaml.SafeDumper, value: _Inline) -> yaml.SequenceNode:
+def _inline_list(dumper: yaml.SafeDumper, value: Inline) -> yaml.SequenceNode:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
 
 
-def _inline_map(dumper: yaml.SafeDumper, value: _InlineMap) -> yaml.MappingNode:
+def _inline_map(dumper: yaml.SafeDumper, value: InlineMap) -> yaml.MappingNode:
     node = dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
     return node
 
 
-_Dumper.add_representer(_Inline, _inline_list)
-_Dumper.add_representer(_InlineMap, _inline_map)
+_Dumper.add_representer(Inline, _inline_list)
+_Dumper.add_representer(InlineMap, _inline_map)
 
 
 def _plain(value: Any) -> bool:
     """A value that fits on one line: a number, a boolean, null or a one-line string."""
     if isinstance(value, str):
-        return "\n" not in value and not _OTHER_BREAKS.intersection(value)
+        return "\n" not in value and not OTHER_BREAKS.intersection(value)
     return value is None or isinstance(value, (bool, int, float))
 
 
@@ -95,18 +97,18 @@ def _width(value: Any) -> int:
     return len(str(value)) + 2  # room for quotes
 
 
-def _styled(value: Any, *, in_list: bool = False, key: str = "") -> Any:
+def house_style(value: Any, *, in_list: bool = False, key: str = "") -> Any:
     """The document with the parts the house style writes on one line wrapped to say so."""
     if isinstance(value, list):
-        elements = [_styled(item, in_list=True) for item in value]
+        elements = [house_style(item, in_list=True) for item in value]
         flat = all(_plain(item) for item in value)
-        return _Inline(elements) if value and flat and _width(value) <= FLOW_WIDTH else elements
+        return Inline(elements) if value and flat and _width(value) <= FLOW_WIDTH else elements
     if isinstance(value, dict):
-        fields = {k: _styled(item, key=k) for k, item in value.items()}
-        short = all(_plain(item) or isinstance(item, _Inline) for item in fields.values())
+        fields = {k: house_style(item, key=k) for k, item in value.items()}
+        short = all(_plain(item) or isinstance(item, Inline) for item in fields.values())
         wanted = in_list or key == "position"
         if value and wanted and short and _width(value) <= FLOW_WIDTH:
-            return _InlineMap(fields)
+            return InlineMap(fields)
         return fields
     return value
 
@@ -129,7 +131,7 @@ def _space_nodes(text: str) -> str:
 def dump_flow(document: Mapping[str, Any]) -> str:
     """YAML text of a flow document (JSON-like data), keys in the document's order."""
     text: str = yaml.dump(
-        _styled(dict(document)),
+        house_style(dict(document)),
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
