@@ -1,15 +1,17 @@
 """What the flow routes receive and how they check it: a flow's YAML text, or its document.
 
 A flow arrives as a ``text/yaml`` body, as JSON ``{"yaml": ...}`` or as JSON ``{"document":
-...}`` (the flow as data, from the visual editor). A document becomes YAML text through
-:func:`~chatflow.engine.flowdump.dump_flow` here, so everything after (the check, the stored
-version) only ever sees text. The check is the one ``chatflow validate`` runs, plus the flow id
-of the URL; :mod:`~chatflow.admin_api.routes_flows` answers with it (``/check``) or refuses an
-upload with it.
+...}`` (the flow as data, from the visual editor). A document becomes YAML text here, so
+everything after (the check, the stored version) only ever sees text: written onto the text of
+the version it was edited from (``base``) by :func:`~chatflow.engine.flowmerge.merge_document`,
+which keeps that text's comments, or else anew by :func:`~chatflow.engine.flowdump.dump_flow`.
+The check is the one ``chatflow validate`` runs, plus the flow id of the URL;
+:mod:`~chatflow.admin_api.routes_flows` answers with it (``/check``) or refuses an upload with it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
 from anyio import to_thread
@@ -20,11 +22,12 @@ from sqlalchemy import Engine
 
 from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.problems import ApiProblem, field_errors
-from chatflow.admin_api.tenants import ApiModel
+from chatflow.admin_api.tenants import MAX_INT, ApiModel
 from chatflow.engine import flowversions as fv
-from chatflow.engine.errors import Problem
+from chatflow.engine.errors import NotFoundError, Problem
 from chatflow.engine.flow import FlowBase
 from chatflow.engine.flowdump import dump_flow
+from chatflow.engine.flowmerge import merge_document
 from chatflow.engine.yamlsource import MAX_BYTES
 from chatflow.nodes import LANGUAGE
 
@@ -37,7 +40,7 @@ class FlowUpload(ApiModel):
     yaml: Annotated[str, Field(min_length=1, max_length=MAX_BYTES)] | SkipJsonSchema[None] = None
     """The ``*.flow.yaml`` text."""
     document: dict[str, Any] | SkipJsonSchema[None] = None
-    """The flow as JSON data (a version's ``document``); stored as the YAML text it dumps to."""
+    """The flow as JSON data (a version's ``document``), turned into YAML text."""
     note: str = Field(default="", max_length=500)
     """What changed, for the version list."""
 
@@ -59,6 +62,25 @@ class FlowUpload(ApiModel):
         return self
 
 
+class VersionUpload(FlowUpload):
+    """A flow as JSON for a save or a check: a ``document`` may name the version it was edited
+    from, whose comments the stored text keeps."""
+
+    base: int | SkipJsonSchema[None] = Field(default=None, ge=1, le=MAX_INT)
+    """The version of this flow the ``document`` was edited from: the text saved is that
+    version's YAML with the document's changes, its comments kept where their parts are. Without
+    it the document is written anew, without comments."""
+
+    @model_validator(mode="after")
+    def _base_with_a_document(self) -> Self:
+        if self.base is not None and self.document is None:
+            raise ValueError(
+                '"base" goes with "document" (the version the document was edited from); '
+                '"yaml" is stored as it is'
+            )
+        return self
+
+
 def _json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
@@ -68,10 +90,13 @@ def _json_kind(value: Any) -> str:
 
 
 def _json_form() -> dict[str, Any]:
-    schema = FlowUpload.model_json_schema()
-    for name in ("yaml", "document"):
+    schema = VersionUpload.model_json_schema()
+    for name in ("yaml", "document", "base"):
         del schema["properties"][name]["default"]  # absent, not null: the oneOf says which
-    schema["oneOf"] = [{"required": ["yaml"]}, {"required": ["document"]}]
+    schema["oneOf"] = [
+        {"required": ["yaml"], "not": {"required": ["base"]}},
+        {"required": ["document"]},
+    ]
     return schema
 
 
@@ -87,16 +112,22 @@ UPLOAD_BODY: dict[str, Any] = {
 """The OpenAPI request body of the routes that take a flow (they read it with :func:`flow_text`)."""
 
 
-class FlowText(ApiModel):
-    yaml: str
+@dataclass(frozen=True)
+class FlowText:
+    """A flow as a save or a check received it: its text, or its document (and ``base``, the
+    version it was edited from); :func:`stored_text` says what text that is."""
+
     note: str
+    yaml: str | None = None
+    document: dict[str, Any] | None = None
+    base: int | None = None
 
 
 async def flow_text(
     request: Request,
     note: Annotated[str, Query(max_length=500, description="Note for a text/yaml body.")] = "",
 ) -> FlowText:
-    """The flow's text from a ``text/yaml`` body, or a JSON ``{yaml | document, note}`` body."""
+    """The flow from a ``text/yaml`` body, or a JSON ``{yaml | document, base?, note}`` body."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     if len(raw) > MAX_BYTES:
@@ -121,11 +152,37 @@ async def flow_text(
 
 async def _from_json(raw: bytes) -> FlowText:
     try:
-        upload = FlowUpload.model_validate_json(raw)
+        upload = VersionUpload.model_validate_json(raw)
     except ValidationError as exc:
         errors = field_errors(exc.errors(), "body")
         raise ApiProblem(422, "invalid_input", "the request is not valid", errors=errors) from None
-    return FlowText(yaml=await upload_text(upload), note=upload.note)
+    return FlowText(note=upload.note, yaml=upload.yaml, document=upload.document, base=upload.base)
+
+
+def stored_text(engine: Engine, actor: Actor, flow_id: str, upload: FlowText) -> str:
+    """The text a save of ``upload`` stores, and a check shows: its ``yaml``; or its
+    ``document`` merged onto the text of its ``base`` version (422 ``unknown_base`` when the
+    flow has no such version), or dumped when there is no base or the merge is refused; 413
+    when that is larger than a flow may be. Pure Python, up to seconds on a large flow: call it
+    off the event loop."""
+    if upload.yaml is not None:
+        return upload.yaml
+    assert upload.document is not None  # one of the two, by FlowUpload's validator
+    text = None
+    if upload.base is not None:
+        try:
+            base = fv.get_version(engine, actor.merchant_id, flow_id, upload.base)
+        except NotFoundError:
+            message = (
+                f"flow {flow_id!r} has no version {upload.base} to write the document onto; "
+                '"base" is the version the document was edited from (it may have been deleted: '
+                "open the flow again)"
+            )
+            raise ApiProblem(
+                422, "unknown_base", message, errors=[{"path": "body.base", "message": message}]
+            ) from None
+        text = merge_document(base.yaml, upload.document)
+    return _sized(text if text is not None else dump_flow(upload.document))
 
 
 async def upload_text(upload: FlowUpload) -> str:
@@ -136,7 +193,10 @@ async def upload_text(upload: FlowUpload) -> str:
     assert upload.document is not None  # one of the two, by FlowUpload's validator
     # pure Python, about a second per 100 000 values: off the event loop (the JSON parser
     # bounds the nesting, at about 200)
-    text = await to_thread.run_sync(dump_flow, upload.document)
+    return _sized(await to_thread.run_sync(dump_flow, upload.document))
+
+
+def _sized(text: str) -> str:
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
         raise ApiProblem(

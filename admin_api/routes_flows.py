@@ -6,7 +6,8 @@ at once; ``/check`` runs the same check without saving. New sessions start on th
 version; running ones keep theirs. Drafts can be deleted, and a whole flow once no enabled site
 runs it and no conversation of it still runs. The visual editor reads a version as data
 (``document``) and the flow JSON Schema (``/flow-schema``), and may upload a document instead of
-text. The storage and numbering live in :mod:`chatflow.engine.flowversions`, the upload bodies
+text, naming the version it edited (``base``) so that the saved text keeps that version's
+comments. The storage and numbering live in :mod:`chatflow.engine.flowversions`, the upload bodies
 and the check in :mod:`chatflow.admin_api.flow_upload`; this module is the HTTP face of them.
 """
 
@@ -32,6 +33,7 @@ from chatflow.admin_api.flow_upload import (
     check_text,
     checked,
     flow_text,
+    stored_text,
 )
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
@@ -98,7 +100,8 @@ class VersionDetail(VersionOut):
     """The YAML as JSON data, in the text's key order (dates as strings); an upload of it as
     ``{"document": ...}`` stores the same flow. None only when the text cannot be read."""
     comments: bool
-    """True when the YAML text has comments, which an upload of ``document`` would drop."""
+    """True when the YAML text has comments: an upload of ``document`` keeps them when it names
+    this version as its ``base`` (those of the parts it deletes go), and drops them without."""
 
 
 def _out(version: fv.FlowVersion, warnings: list[IssueOut] | None = None) -> VersionOut:
@@ -192,14 +195,15 @@ def create_version(
     publish: Annotated[bool, Query(description="Publish the new version at once.")] = False,
 ) -> VersionOut:
     """Save a new version (a draft unless ``publish=true``); refused with every error at once."""
-    return _save(engine, actor, flow_id, upload.yaml, note=upload.note, publish=publish, at=at)
+    text = stored_text(engine, actor, flow_id, upload)
+    return _save(engine, actor, flow_id, text, note=upload.note, publish=publish, at=at)
 
 
 @router.post("/flows/{flow_id}/check", response_model=FlowCheck, openapi_extra=UPLOAD_BODY)
 def check_flow(flow_id: FlowId, actor: Editor, upload: Upload, engine: Records) -> FlowCheck:
     """Check a flow as an upload would be checked, without saving: its errors, its warnings and
     the text a save would store."""
-    return check_text(engine, actor, flow_id, upload.yaml)
+    return check_text(engine, actor, flow_id, stored_text(engine, actor, flow_id, upload))
 
 
 @router.get("/flows/{flow_id}/versions/{version}", response_model=VersionDetail)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from admin_world import FLOW, GLOBEX_MARKER, Tenant, World
 
-from chatflow.engine.flowdump import dump_flow
+from chatflow.engine.flowdump import dump_flow, flow_document
+from chatflow.engine.flowmerge import merge_document
 from chatflow.engine.yamlsource import loads
 from chatflow.nodes import LANGUAGE
 
@@ -162,6 +163,8 @@ def test_check_answers_the_problems_and_saves_nothing(shared_world: World) -> No
         ),
         ({"document": 1}, "body.document", "JSON object (the flow as data), not a number"),
         ({"document": None}, "body", "exactly one of"),
+        ({"yaml": FLOW, "base": 1}, "body", '"base" goes with "document"'),
+        ({"document": {"id": "simple"}, "base": 0}, "body.base", "greater than or equal to 1"),
     ],
 )
 def test_bodies_that_are_not_one_flow_are_refused(
@@ -177,6 +180,113 @@ def test_bodies_that_are_not_one_flow_are_refused(
         assert [e["path"] for e in problem["errors"]] == [path]
         assert message in problem["errors"][0]["message"]
     assert _versions(t, "simple") == before
+
+
+COMMENTED = """\
+# yaml-language-server: $schema=../schemas/flow.schema.json
+# Say hello, then hand over.
+id: {flow_id}
+start: hello
+nodes:
+  # the greeting
+  hello: {{type: message, text: "hi", next: human}}   # short on purpose
+
+  # a person takes over
+  human: {{type: transfer, group: support, on_no_agents: bye, next: bye}}
+
+  bye: {{type: end, message: 'bye'}}  # said last
+"""
+
+
+def test_a_document_with_its_base_is_written_onto_that_versions_text(shared_world: World) -> None:
+    t = shared_world.acme
+    flow_id = t.fresh("base")
+    text = COMMENTED.format(flow_id=flow_id)
+    t.call("POST", f"{F}/{flow_id}/versions", json={"yaml": text})
+    t.call("POST", f"{F}/{flow_id}/versions", json={"yaml": FLOW.replace("simple", flow_id)})
+    document = t.call("GET", f"{F}/{flow_id}/versions/1")["document"]
+    document["nodes"]["hello"]["text"] = "您好"
+    del document["nodes"]["human"]
+    document["nodes"]["hello"]["next"] = "bye"
+    body = {"document": document, "base": 1}
+    checked = t.call("POST", f"{F}/{flow_id}/check", json=body)
+    expected = merge_document(text, document)
+    assert checked == {"errors": [], "warnings": [], "yaml": expected}
+    assert expected == (
+        text[: text.index("  hello:")]
+        + '  hello: {type: message, text: "您好", next: bye}     # short on purpose\n'
+        + "\n"
+        + "  bye: {type: end, message: 'bye'}  # said last\n"
+    )
+    saved = t.call("POST", f"{F}/{flow_id}/versions", json={**body, "note": "canvas"})
+    stored = t.call("GET", f"{F}/{flow_id}/versions/{saved['version']}")
+    assert stored["yaml"] == expected and stored["comments"] is True
+    assert stored["document"] == document
+    # the same document without a base (or named against the other version) is written anew
+    anew = t.call("POST", f"{F}/{flow_id}/check", json={"document": document})
+    assert anew["yaml"] == dump_flow(document)
+    other = t.call("POST", f"{F}/{flow_id}/check", json={"document": document, "base": 2})
+    assert other["yaml"] == merge_document(FLOW.replace("simple", flow_id), document)
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_a_shipped_flow_saved_with_its_base_keeps_its_text(shared_world: World, path: Path) -> None:
+    t = shared_world.acme
+    text = path.read_text(encoding="utf-8")
+    original = LANGUAGE.parse(loads(text))
+    _ensure_groups(t, original.groups())
+    first = t.call("POST", f"{F}/{original.id}/versions", json={"yaml": text})
+    document = t.call("GET", f"{F}/{original.id}/versions/{first['version']}")["document"]
+    same = _upload(t, original.id, document=document, base=first["version"])
+    assert same.status_code == 201, same.text
+    stored = t.call("GET", f"{F}/{original.id}/versions/{same.json()['version']}")
+    assert stored["yaml"] == text  # nothing changed: not a byte
+    document["name"] = "改过的名字"
+    moved = _upload(t, original.id, document=document, base=first["version"])
+    stored = t.call("GET", f"{F}/{original.id}/versions/{moved.json()['version']}")
+    assert stored["yaml"] == merge_document(text, document) and stored["comments"] is True
+    assert stored["document"] == document and flow_document(stored["yaml"]) == document
+
+
+def test_a_base_the_flow_does_not_have_is_refused(shared_world: World) -> None:
+    acme, globex = shared_world.acme, shared_world.globex
+    flow_id = acme.make_flow()  # versions 1 and 2 (a draft)
+    document = acme.call("GET", f"{F}/{flow_id}/versions/2")["document"]
+    acme.call("DELETE", f"{F}/{flow_id}/versions/2")
+    cases = [
+        (acme, flow_id, 2, "has no version 2"),  # deleted
+        (acme, flow_id, 99, "has no version 99"),  # never made
+        (acme, acme.make_flow(), 3, "has no version 3"),  # another flow's number
+        (globex, flow_id, 1, "has no version 1"),  # another merchant's version
+    ]
+    for tenant, flow, base, message in cases:
+        before = _versions(tenant, flow)
+        for url in (f"{F}/{flow}/check", f"{F}/{flow}/versions"):
+            body = {"document": {**document, "id": flow}, "base": base}
+            response = tenant.client.post(url, headers=tenant.headers(), json=body)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            problem = response.json()
+            assert problem["type"] == "urn:chatflow:unknown_base"
+            assert message in problem["detail"] and GLOBEX_MARKER not in response.text
+            assert [e["path"] for e in problem["errors"]] == ["body.base"]
+        assert _versions(tenant, flow) == before
+
+
+def test_a_base_the_document_cannot_be_merged_onto_gives_the_dump(shared_world: World) -> None:
+    t = shared_world.acme
+    flow_id = t.fresh("anchor")
+    # the two transfers share one mapping through an anchor: a change to one cannot be written
+    text = FLOW.replace("simple", flow_id).replace("  human: {", "  human: &human {")
+    text += "  other: *human\n"
+    t.call("POST", f"{F}/{flow_id}/versions", json={"yaml": text})
+    document = t.call("GET", f"{F}/{flow_id}/versions/1")["document"]
+    document["nodes"]["other"]["next"] = "hello"
+    assert merge_document(text, document) is None
+    checked = t.call("POST", f"{F}/{flow_id}/check", json={"document": document, "base": 1})
+    assert checked["yaml"] == dump_flow(document)
+    saved = t.call("POST", f"{F}/{flow_id}/versions", json={"document": document, "base": 1})
+    assert t.call("GET", f"{F}/{flow_id}/versions/{saved['version']}")["yaml"] == checked["yaml"]
 
 
 def test_a_document_whose_yaml_is_too_large_is_refused(
