@@ -26,7 +26,7 @@ from chatflow.admin_api.tenants import MAX_INT, ApiModel
 from chatflow.engine import flowversions as fv
 from chatflow.engine.errors import NotFoundError, Problem
 from chatflow.engine.flow import FlowBase
-from chatflow.engine.flowdump import dump_flow
+from chatflow.engine.flowdump import dump_flow, has_comments
 from chatflow.engine.flowmerge import merge_document
 from chatflow.engine.yamlsource import MAX_BYTES
 from chatflow.nodes import LANGUAGE
@@ -225,6 +225,9 @@ class FlowCheck(ApiModel):
     """Problems a save keeps (unreachable nodes, ...)."""
     yaml: str
     """The text a save would store (a ``document`` body's YAML)."""
+    comments: bool
+    """True when ``yaml`` has comments (a document written anew, without a ``base`` or too
+    large to merge onto it, has none)."""
 
 
 def _issue(p: Problem) -> IssueOut:
@@ -263,6 +266,7 @@ def _check(
         errors=[_issue(p) for p in problems if p.severity == "error"],
         warnings=[_issue(p) for p in problems if p.severity != "error"],
         yaml=text,
+        comments=has_comments(text),
     )
     return found, result.flow
 

@@ -117,7 +117,8 @@ def test_check_answers_the_problems_and_saves_nothing(shared_world: World) -> No
     response = t.client.post(url, headers=t.headers(), json={"document": document})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"errors", "warnings", "yaml"} and body["yaml"] == dump_flow(document)
+    assert set(body) == {"errors", "warnings", "yaml", "comments"}
+    assert body["yaml"] == dump_flow(document) and body["comments"] is False
     [error] = body["errors"]
     assert (error["path"], error["code"], error["line"]) == (
         "$.nodes.human.on_no_agents",
@@ -129,7 +130,7 @@ def test_check_answers_the_problems_and_saves_nothing(shared_world: World) -> No
     as_yaml = t.client.post(
         url, headers={**t.headers(), "content-type": "text/yaml"}, content=good.encode()
     )
-    assert as_yaml.json() == {"errors": [], "warnings": [], "yaml": good}
+    assert as_yaml.json() == {"errors": [], "warnings": [], "yaml": good, "comments": False}
     as_json = t.client.post(url, headers=t.headers(), json={"yaml": good})
     assert as_json.json() == as_yaml.json()
     other_id = t.client.post(f"{F}/{flow_id}x/check", headers=t.headers(), json={"yaml": good})
@@ -211,7 +212,7 @@ def test_a_document_with_its_base_is_written_onto_that_versions_text(shared_worl
     body = {"document": document, "base": 1}
     checked = t.call("POST", f"{F}/{flow_id}/check", json=body)
     expected = merge_document(text, document)
-    assert checked == {"errors": [], "warnings": [], "yaml": expected}
+    assert checked == {"errors": [], "warnings": [], "yaml": expected, "comments": True}
     assert expected == (
         text[: text.index("  hello:")]
         + '  hello: {type: message, text: "您好", next: bye}     # short on purpose\n'
@@ -224,7 +225,7 @@ def test_a_document_with_its_base_is_written_onto_that_versions_text(shared_worl
     assert stored["document"] == document
     # the same document without a base (or named against the other version) is written anew
     anew = t.call("POST", f"{F}/{flow_id}/check", json={"document": document})
-    assert anew["yaml"] == dump_flow(document)
+    assert anew["yaml"] == dump_flow(document) and anew["comments"] is False
     other = t.call("POST", f"{F}/{flow_id}/check", json={"document": document, "base": 2})
     assert other["yaml"] == merge_document(FLOW.replace("simple", flow_id), document)
 
