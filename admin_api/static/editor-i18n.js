@@ -45,7 +45,9 @@
       unsaved: '未保存',
       readOnly: '只读',
       readOnlyNotice: '此账号只能查看流程，不能修改。',
-      commentsNotice: '此版本的 YAML 含有注释：在画布上修改并保存会重新生成 YAML，注释不会保留；在 YAML 标签页中编辑则会保留。',
+      commentsKept: '此版本的 YAML 含有注释：在画布上修改并保存会保留注释，只有被删除部分上的注释随之删除。',
+      commentsDropped:
+        '保存后的 YAML 将不含此版本的任何注释：注释所在的部分已被删除，或流程过大无法保留注释。在 YAML 标签页中编辑可保留注释。',
       status_draft: '草稿',
       status_published: '已发布',
       status_archived: '已归档',
@@ -166,9 +168,12 @@
       unsaved: 'Unsaved',
       readOnly: 'Read-only',
       readOnlyNotice: 'This account can look at flows but not change them.',
-      commentsNotice:
-        "This version's YAML has comments. Saving changes made on the canvas writes the " +
-        'YAML anew, without them; edit on the YAML tab to keep them.',
+      commentsKept:
+        "This version's YAML has comments. Saving changes made on the canvas keeps them; " +
+        'only the comments on parts you delete go with them.',
+      commentsDropped:
+        "A save would store YAML without any of this version's comments: they were on parts " +
+        'you deleted, or the flow is too large to keep them. Edit on the YAML tab to keep them.',
       status_draft: 'draft',
       status_published: 'published',
       status_archived: 'archived',

@@ -164,8 +164,9 @@
   let readOnly = false;
   let tab = 'canvas';
   let zoom = 1;
-  /** The issues on screen: {errors, warnings, failed?, json}; json is the document they are
-   * of, '' when they are of no document (a failed check, a save's refusal, the YAML text). */
+  /** The issues on screen: {errors, warnings, failed?, json, comments?}; json is the document
+   * they are of, '' when they are of no document (a failed check, a save's refusal, the YAML
+   * text); comments, whether the YAML a save of that document would store has comments. */
   let check = { errors: [], warnings: [], json: '' };
   let checkTimer = null;
   let checkSerial = 0;
@@ -173,6 +174,13 @@
   const doc = () => timeline.current();
   const dirty = () => Boolean(timeline) && (current.isNew || JSON.stringify(doc()) !== savedJson);
   const savedYaml = () => (current.version ? current.version.yaml : '');
+  /** A check or save body for the document on screen. It names the version the document was
+   * loaded from (`base`): the server writes the changes onto that version's YAML, so its
+   * comments stay. */
+  const documentBody = (extra) =>
+    current.version && !current.isNew
+      ? { document: doc(), base: current.version.version, ...extra }
+      : { document: doc(), ...extra };
   /** Whether the YAML tab holds text typed there (a textarea reads back \r\n as \n). */
   const yamlEdited = () => els.yaml.value !== docYaml.replace(/\r\n?/g, '\n');
 
@@ -373,7 +381,7 @@
     }
     const serial = ++checkSerial;
     const path = `api/v1/admin/flows/${encodeURIComponent(current.id)}/check`;
-    const result = await api('POST', path, { document: doc() });
+    const result = await api('POST', path, documentBody());
     if (serial !== checkSerial || !timeline) return;
     checked();
     if (result.status === 403) {
@@ -386,7 +394,8 @@
       renderIssues();
       return;
     }
-    check = { errors: result.data.errors, warnings: result.data.warnings, json };
+    const { errors, warnings, comments } = result.data;
+    check = { errors, warnings, json, comments };
     const typedIn = yamlEdited();
     docYaml = json === savedJson && !current.isNew ? savedYaml() : result.data.yaml;
     if (!typedIn) els.yaml.value = docYaml;
@@ -395,11 +404,13 @@
     canvas.showIssues();
     renderNotes();
     renderIssues();
+    renderBanner();
   }
 
   function refused(result) {
     const data = result.data || {};
-    if (result.status === 422 && Array.isArray(data.errors)) {
+    const listed = result.code === 'invalid_flow' || result.code === 'invalid_input';
+    if (listed && Array.isArray(data.errors)) {
       check = { errors: data.errors, warnings: data.warnings || [], json: '' };
       render();
       return t('notSavedErrors', { count: data.errors.length });
@@ -415,7 +426,7 @@
       `api/v1/admin/flows/${encodeURIComponent(current.id)}/versions` +
       (publish ? '?publish=true' : '');
     busy(true);
-    const result = await api('POST', path, { document: doc(), note });
+    const result = await api('POST', path, documentBody({ note }));
     busy(false);
     if (!result.ok) {
       toast(refused(result), 'error');
@@ -603,11 +614,7 @@
     else if (current.version) state = t(`status_${current.version.status}`);
     els.state.textContent = state;
     els.state.className = `ed-state${unsaved ? ' is-dirty' : ''}`;
-    const notes = [];
-    if (current.version && current.version.comments) notes.push(t('commentsNotice'));
-    if (readOnly) notes.push(t('readOnlyNotice'));
-    els.banner.hidden = !notes.length;
-    els.banner.textContent = notes.join(' ');
+    renderBanner();
     els.tabCanvas.setAttribute('aria-selected', String(tab === 'canvas'));
     els.tabYaml.setAttribute('aria-selected', String(tab === 'yaml'));
     els.tabDiff.setAttribute('aria-selected', String(tab === 'diff'));
@@ -616,6 +623,20 @@
     els.diffPane.hidden = tab !== 'diff';
     versions.render();
     els.yaml.readOnly = readOnly;
+  }
+
+  /** What to know before changing this version: whether its comments survive a save (they do,
+   * unless the server's check says the text it would store has none), and read-only. */
+  function renderBanner() {
+    const notes = [];
+    if (current.version && current.version.comments) {
+      const checkedNow = check.json === JSON.stringify(doc()) && dirty();
+      const dropped = checkedNow && check.comments === false;
+      notes.push(dropped ? t('commentsDropped') : t('commentsKept'));
+    }
+    if (readOnly) notes.push(t('readOnlyNotice'));
+    els.banner.hidden = !notes.length;
+    els.banner.textContent = notes.join(' ');
   }
 
   function issueIndex() {

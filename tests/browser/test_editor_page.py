@@ -1,7 +1,7 @@
 """The visual flow editor in headless Chromium (Debian's, driven by Playwright) against the demo
 deployment: a designer opens the reception flow, adds, connects, renames, moves and deletes
-nodes on the canvas, saves a draft and publishes it; the stored versions are read back through
-the flows API. Screenshots land in test-artifacts/.
+nodes on the canvas, saves a draft (its YAML keeps the flow's comments) and publishes it; the
+stored versions are read back through the flows API. Screenshots land in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -57,11 +57,12 @@ def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, base, "demo_alice")
 
-    # Every node of the stored version is on the canvas, and the comments warning is shown.
+    # Every node of the stored version is on the canvas, and the banner says its comments stay.
     node(page, "goodbye").wait_for(timeout=WAIT)
     assert page.locator(".ed-node").count() == len(stored["document"]["nodes"])
+    assert stored["comments"] is True and "# National Day 2026" in stored["yaml"]
     assert page.locator("#ed-banner").is_visible()
-    assert "comments" in page.locator("#ed-banner").inner_text()
+    assert "Saving changes made on the canvas keeps them" in page.locator("#ed-banner").inner_text()
     page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
     assert node(page, "welcome").locator(".ed-node-start").is_visible()
     # the flow's interrupt ("转人工", "human", ... from anywhere) shows on the node it jumps to
@@ -122,6 +123,9 @@ def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
     # The list is the latest check's: nothing is said about the id the node had before.
     assert "message_1" not in page.locator("#ed-issue-list").inner_text()
     page.screenshot(path=str(artifacts / "editor-canvas.png"))
+    # The YAML tab shows what a save stores: the version's text with the changes, comments kept.
+    shown = page.locator("#ed-yaml").input_value()
+    assert "  promo:\n" in shown and "# National Day 2026" in shown
 
     # Save a draft with a note; the stored document has every change.
     page.locator("#ed-note").fill("promo message after hours")
@@ -139,9 +143,12 @@ def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
     assert "survey" in nodes and "message_1" not in nodes
     moved = nodes["goodbye"]["position"]
     assert isinstance(moved["x"], int) and isinstance(moved["y"], int)
-    assert saved["comments"] is False  # written anew from the canvas
+    # written onto the text it was edited from: every comment of it is still there
+    assert saved["yaml"] == shown and saved["comments"] is True
+    comments = [line for line in stored["yaml"].splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(line in saved["yaml"].splitlines() for line in comments)
     page.locator("#ed-state", has_text="draft").wait_for(timeout=WAIT)
-    page.locator("#ed-banner").wait_for(state="hidden", timeout=WAIT)
+    assert "keeps them" in page.locator("#ed-banner").inner_text()
 
     # Publish it: new sessions start on it.
     page.locator("#ed-publish").click()
@@ -277,6 +284,43 @@ def test_a_designer_tries_the_flow_on_screen_and_saves_the_try_as_a_test(
     assert "flow: reception" in saved and "售前咨询" in saved
     assert "Welcome to the spring sale" in saved
     assert page.evaluate("window.__xss") is None
+    context.close()
+
+
+ANCHORED = """\
+# Two nodes share one mapping: a change to one of them cannot be written onto this text.
+id: anchored
+name: Anchored
+start: hello
+nodes:
+  hello: &greeting {type: message, text: hi, next: bye}
+  again: *greeting
+  bye: {type: end}
+"""
+
+
+def test_a_drawing_whose_save_would_drop_the_comments_says_so(
+    demo_server: str, browser: Any
+) -> None:
+    base = demo_server
+    api_token = token_for(base, "demo_alice")
+    httpx.post(
+        f"{base}/api/v1/admin/flows/anchored/versions",
+        headers={"Authorization": f"Bearer {api_token}"},
+        json={"yaml": ANCHORED},
+    ).raise_for_status()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    log_in(page, base, "demo_alice", "?lang=en&flow=anchored")
+    node(page, "hello").locator(".ed-node-head").click()
+    assert "keeps them" in page.locator("#ed-banner").inner_text()
+    page.locator("#ed-f-text").fill("hello there")
+    page.locator("#ed-f-text").press("Tab")
+    page.locator("#ed-banner", has_text="without any of this version's comments").wait_for(
+        timeout=WAIT
+    )
+    assert "#" not in page.locator("#ed-yaml").input_value()
     context.close()
 
 
