@@ -81,7 +81,7 @@ def merge_document(base_text: str, document: Mapping[str, Any]) -> str | None:
             return None
         loader.indent(*_indents(tree))
         _normalize(tree)
-        _merge_map(tree, old, document, ())
+        _merge_map(tree, old, document, (), flow=False)
         out = io.StringIO()
         loader.dump(tree, out)
         text = out.getvalue().replace("\n", "\r\n") if crlf else out.getvalue()
@@ -290,11 +290,17 @@ def _normalize(node: Any) -> None:
 
 
 def _merge_map(
-    node: CommentedMap, old: Mapping[str, Any], new: Mapping[str, Any], path: tuple[str, ...]
+    node: CommentedMap,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    path: tuple[str, ...],
+    *,
+    flow: bool,
 ) -> None:
     """Make ``node`` (read as ``old``) say ``new``: kept keys merged, gone keys deleted, new keys
     inserted where ``new`` has them; a key that went and one that came in its place with a
-    like value is a rename."""
+    like value is a rename. ``flow``: the node is inside brackets or braces."""
+    flow = flow or bool(node.fa.flow_style())
     if len(old) != len(node):
         raise _Unmergeable(f"{path}: the tree has {len(node)} keys, the data {len(old)}")
     tree_key = dict(zip(old, node, strict=True))
@@ -308,10 +314,11 @@ def _merge_map(
     before: Key = None
     for key, value in new.items():
         if key in was:
-            _merge_entry(node, tree_key[key], was[key], value, (*path, key))
+            _merge_entry(node, tree_key[key], was[key], value, (*path, key), flow=flow)
         else:
             at = 0 if before is None else list(node).index(before) + 1
-            _insert(node, at, _key_text(key), _fresh(value, key=key), blank=path == _NODES)
+            fresh = _fresh(value, key=key, flow=flow)
+            _insert(node, at, _key_text(key), fresh, blank=path == _NODES)
             tree_key[key] = list(node)[at]
         before = tree_key[key]
     order = [tree_key[k] for k in new]
@@ -415,18 +422,25 @@ def _insert(
 
 
 def _merge_entry(
-    node: CommentedMap | CommentedSeq, key: Key, old: Any, new: Any, path: tuple[Any, ...]
+    node: CommentedMap | CommentedSeq,
+    key: Key,
+    old: Any,
+    new: Any,
+    path: tuple[Any, ...],
+    *,
+    flow: bool,
 ) -> None:
     if _same(old, new):
         return
     current = node[key]
     if isinstance(old, Mapping) and isinstance(new, Mapping) and isinstance(current, CommentedMap):
-        _merge_map(current, old, new, path)
+        _merge_map(current, old, new, path, flow=flow)
     elif isinstance(old, list) and isinstance(new, list) and isinstance(current, CommentedSeq):
-        _merge_list(current, old, new, path)
+        _merge_list(current, old, new, path, flow=flow)
     else:
         lines = _take_lines(node, key)
-        value = _fresh(new, like=current, in_list=isinstance(node, CommentedSeq), key=path[-1])
+        in_list = isinstance(node, CommentedSeq)
+        value = _fresh(new, like=current, in_list=in_list, key=path[-1], flow=flow)
         if isinstance(node, CommentedMap):
             ordereddict.__setitem__(node, key, value)  # not node[key]: it keeps the old quotes
         else:
@@ -434,9 +448,12 @@ def _merge_entry(
         _put_lines(node, key, lines)
 
 
-def _merge_list(node: CommentedSeq, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
+def _merge_list(
+    node: CommentedSeq, old: list[Any], new: list[Any], path: tuple[Any, ...], *, flow: bool
+) -> None:
     """Items the same in both stay; a run that changed is merged item by item, and the items
     one side has more of are deleted or inserted (a list that grew or shrank)."""
+    flow = flow or bool(node.fa.flow_style())
     if len(old) != len(node):
         raise _Unmergeable(f"{path}: the tree has {len(node)} items, the data {len(old)}")
     matcher = SequenceMatcher(None, list(map(_json, old)), list(map(_json, new)), autojunk=False)
@@ -447,10 +464,11 @@ def _merge_list(node: CommentedSeq, old: list[Any], new: list[Any], path: tuple[
         for i in reversed(range(i1 + pairs, i2)):
             _delete(node, i)
         for offset, value in enumerate(new[j1 + pairs : j2]):
-            _insert(node, i1 + pairs + offset, None, _fresh(value, in_list=True), blank=False)
+            fresh = _fresh(value, in_list=True, flow=flow)
+            _insert(node, i1 + pairs + offset, None, fresh, blank=False)
         for offset in range(pairs):
             i = i1 + offset
-            _merge_entry(node, i, old[i], new[j1 + offset], (*path, i))
+            _merge_entry(node, i, old[i], new[j1 + offset], (*path, i), flow=flow)
     if not node:
         node.fa.set_flow_style()
 
@@ -462,30 +480,35 @@ def _json(value: Any) -> str:
 # ---- new values in the dump's style ---------------------------------------------------------
 
 
-def _fresh(value: Any, *, like: Any = None, in_list: bool = False, key: Any = "") -> Any:
-    """A value for the tree, laid out as the dump lays it out; a text that replaces a quoted one
-    keeps its quotes."""
-    return _tree(house_style(value, in_list=in_list, key=str(key)), like)
+def _fresh(
+    value: Any, *, like: Any = None, in_list: bool = False, key: Any = "", flow: bool
+) -> Any:
+    """A value for the tree, laid out as the dump lays it out (all on one line inside brackets
+    or braces, ``flow``); a text that replaces a quoted one keeps its quotes."""
+    return _tree(house_style(value, in_list=in_list, key=str(key)), like, flow=flow)
 
 
-def _tree(value: Any, like: Any = None) -> Any:
+def _tree(value: Any, like: Any = None, *, flow: bool) -> Any:
     if isinstance(value, dict):
-        mapping = CommentedMap((_key_text(k), _tree(v)) for k, v in value.items())
-        if isinstance(value, InlineMap) or not value:  # ``{}``: a comment goes after it
-            mapping.fa.set_flow_style()
-        else:
-            mapping.fa.set_block_style()
+        flow = flow or isinstance(value, InlineMap) or not value  # ``{}``: a comment after it
+        mapping = CommentedMap((_key_text(k), _tree(v, flow=flow)) for k, v in value.items())
+        _set_style(mapping, flow)
         return mapping
     if isinstance(value, list):
-        items = CommentedSeq(_tree(v) for v in value)
-        if isinstance(value, Inline) or not value:
-            items.fa.set_flow_style()
-        else:
-            items.fa.set_block_style()
+        flow = flow or isinstance(value, Inline) or not value
+        items = CommentedSeq(_tree(v, flow=flow) for v in value)
+        _set_style(items, flow)
         return items
     if isinstance(value, str):
-        return _text(value, like)
+        return _text(value, like, flow=flow)
     return value
+
+
+def _set_style(node: CommentedMap | CommentedSeq, flow: bool) -> None:
+    if flow:
+        node.fa.set_flow_style()
+    else:
+        node.fa.set_block_style()
 
 
 _RESOLVER = CoreSchemaResolver()
@@ -498,16 +521,16 @@ def _analysis(value: str) -> yaml.emitter.ScalarAnalysis:
     return emitter.analyze_scalar(value)
 
 
-def _text(value: str, like: Any = None) -> str:
+def _text(value: str, like: Any = None, *, flow: bool = False) -> str:
     """A text the project's reader (PyYAML's scanner, the YAML 1.2 core schema) reads back as
-    it is: a ``|`` block when it has lines, else as :func:`_key_text`; a text that replaces a
-    quoted one keeps its quotes."""
+    it is: a ``|`` block when it has lines (outside brackets and braces, ``flow``), else as
+    :func:`_key_text`; a text that replaces a quoted one keeps its quotes."""
     analysis = _analysis(value)
     breaks = "\r" in value or OTHER_BREAKS.intersection(value)
     # no ``|+`` either: the blank lines that may follow a block (between nodes) would join it
     kept = value.endswith("\n\n") or not value.strip("\n")
     style: type[str] = str
-    if "\n" in value and not breaks and not kept and analysis.allow_block:
+    if "\n" in value and not (breaks or kept or flow) and analysis.allow_block:
         style = LiteralScalarString
     elif isinstance(like, SingleQuotedScalarString) and not analysis.multiline:
         style = (

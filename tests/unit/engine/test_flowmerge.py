@@ -203,6 +203,11 @@ def test_texts_are_written_so_they_read_back_as_text() -> None:
     assert flow_document(text) == document
 
 
+def test_a_text_with_lines_inside_braces_stays_inside_them() -> None:
+    _, text = edited(lambda d: d["nodes"]["menu"]["options"][0].update(label="售前\n咨询"))
+    assert diff(BASE, text)[1] == ['      - {label: "售前\\n咨询", next: human} # sales']
+
+
 def test_the_texts_layout_is_kept_even_when_it_is_not_the_dumps() -> None:
     base = "id: x\r\nlist:\r\n- a\r\n- b   # bee\r\nnodes:\r\n    a:\r\n        type: end\r\n"
     _, text = edited(lambda d: (d["list"].append("c"), d.update(id="y")), base)
