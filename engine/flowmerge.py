@@ -9,8 +9,8 @@ it was edited from, and falls back to the dump when it returns None.
 
 ruamel hangs a comment line on whatever ends before it, so the comment above a node belongs, in
 its tree, to the end of the node before. The tree is first rearranged so that each run of comment
-lines belongs to the entry below it: a deleted node then takes its own comments and leaves its
-neighbours', a renamed one keeps them. New parts are written in the dump's style
+lines belongs to the entry below it (:mod:`~chatflow.engine.yamlcomments`): a deleted node then
+takes its own comments and leaves its neighbours', a renamed one keeps them. New parts are written in the dump's style
 (:func:`~chatflow.engine.flowdump.house_style`). Whatever comes out is read back with the
 project's loader and must be exactly the document, or the merge is refused.
 """
@@ -23,7 +23,6 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from difflib import SequenceMatcher
-from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -31,24 +30,19 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.compat import ordereddict
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import CommentMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
-    FoldedScalarString,
     LiteralScalarString,
     SingleQuotedScalarString,
 )
-from ruamel.yaml.tokens import CommentToken
 
+from chatflow.engine import yamlcomments as yc
 from chatflow.engine.flowdump import OTHER_BREAKS, Inline, InlineMap, flow_document, house_style
 from chatflow.engine.yamlsource import CoreSchemaResolver
 
 log = logging.getLogger("chatflow.engine.flowmerge")
-
-Key = Any
-"""A key of the round-trip tree: a mapping key as ruamel read it, or a list index."""
 
 _NODES = ("nodes",)
 """Where the dump puts a blank line between entries (the flow's nodes)."""
@@ -80,7 +74,7 @@ def merge_document(base_text: str, document: Mapping[str, Any]) -> str | None:
         if not isinstance(tree, CommentedMap):
             return None
         loader.indent(*_indents(tree))
-        _normalize(tree)
+        yc.normalize(tree)
         _merge_map(tree, old, document, (), flow=False)
         out = io.StringIO()
         loader.dump(tree, out)
@@ -153,10 +147,10 @@ def _indents(tree: CommentedMap) -> tuple[int, int, int]:
     while todo:
         node = todo.pop()
         if isinstance(node, CommentedSeq):
-            todo.extend(item for item in node if _block(item))
+            todo.extend(item for item in node if yc.block(item))
             continue
         for key, value in node.items():
-            if not _block(value):
+            if not yc.block(value):
                 continue
             column = node.lc.key(key)[1]
             if isinstance(value, CommentedMap):
@@ -169,121 +163,6 @@ def _indents(tree: CommentedMap) -> tuple[int, int, int]:
     mapping = mapping if mapping > 0 else 2
     sequence = sequence if sequence >= 2 else mapping + 2
     return mapping, sequence, sequence - 2
-
-
-# ---- where the comments are -----------------------------------------------------------------
-
-
-def _block(value: Any) -> bool:
-    """A non-empty mapping or list written in block style (one entry per line)."""
-    return (
-        isinstance(value, (CommentedMap, CommentedSeq))
-        and bool(value)
-        and not value.fa.flow_style()
-    )
-
-
-def _last(node: CommentedMap | CommentedSeq) -> Key:
-    return next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
-
-
-def _first(node: CommentedMap | CommentedSeq) -> Key:
-    return next(iter(node)) if isinstance(node, CommentedMap) else 0
-
-
-def _slot(node: CommentedMap | CommentedSeq) -> int:
-    """Where ruamel keeps the comment after an entry's value: ``ca.items[key][slot]``."""
-    return 2 if isinstance(node, CommentedMap) else 0
-
-
-def _tail(node: CommentedMap | CommentedSeq, key: Key) -> tuple[Any, Key]:
-    """The owner of the comment that follows entry ``key`` (its last line, recursively), and the
-    key there; the key ``None`` for comments kept at the end of a block (``ca.end``)."""
-    value = node[key]
-    if _block(value):
-        if value.ca.end:
-            return value, None
-        return _tail(value, _last(value))
-    return node, key
-
-
-def _at_column(token: CommentToken) -> str:
-    """A comment token's text as whole lines (the first line's indent is kept as its column)."""
-    text: str = token.value
-    return text if text.startswith("\n") else " " * token.column + text
-
-
-def _take_lines(node: CommentedMap | CommentedSeq, key: Key) -> str:
-    """Remove and return the whole comment (and blank) lines after entry ``key``: they are about
-    what comes next. A comment at the end of the entry's last line stays."""
-    owner, at = _tail(node, key)
-    if at is None:
-        lines = "".join(_at_column(token) for token in owner.ca.end)
-        owner.ca.end = []
-        return lines
-    entry = owner.ca.items.get(at)
-    slot = _slot(owner)
-    token = entry[slot] if entry else None
-    if token is None:
-        return ""
-    if isinstance(owner[at], (LiteralScalarString, FoldedScalarString)):
-        entry[slot] = None  # a block text ends its line: everything after it is whole lines
-        return _at_column(token)
-    eol, _, lines = token.value.partition("\n")
-    if lines:
-        if eol:
-            token.value = eol + "\n"
-        else:
-            entry[slot] = None
-    return str(lines)
-
-
-def _put_lines(node: CommentedMap | CommentedSeq, key: Key, lines: str) -> None:
-    """Add whole comment lines after entry ``key`` (what :func:`_take_lines` took elsewhere)."""
-    if not lines:
-        return
-    owner, at = _tail(node, key)
-    if at is None:
-        owner.ca.end.append(CommentToken(lines, CommentMark(0)))
-        return
-    entry = owner.ca.items.setdefault(at, [None, None, None, None])
-    slot = _slot(owner)
-    token = entry[slot]
-    if token is not None:
-        token.value = token.value + lines
-    elif isinstance(owner[at], (LiteralScalarString, FoldedScalarString)):
-        entry[slot] = CommentToken(lines, CommentMark(0))
-    else:
-        entry[slot] = CommentToken("\n" + lines, CommentMark(0))
-
-
-def _prepend(node: CommentedMap | CommentedSeq, key: Key, lines: str) -> None:
-    """Put comment lines right above entry ``key``, which owns them from then on."""
-    entry = node.ca.items.setdefault(key, [None, None, None, None])
-    entry[1] = [CommentToken(lines, CommentMark(0)), *(entry[1] or [])]
-
-
-def _normalize(node: Any) -> None:
-    """Give each run of whole comment lines to the entry below it (see the module's docstring);
-    the text dumps the same before and after."""
-    if not _block(node):
-        return
-    keys = list(node) if isinstance(node, CommentedMap) else list(range(len(node)))
-    for key in keys:
-        value = node[key]
-        _normalize(value)
-        entry = node.ca.items.get(key) if isinstance(node, CommentedMap) else None
-        if entry and entry[3] and _block(value):
-            # the lines between ``key:`` and the first entry of its block are that entry's
-            first = entry[3]
-            entry[3] = None
-            if value.ca.comment and value.ca.comment[1] is first:
-                value.ca.comment[1] = None
-            _prepend(value, _first(value), "".join(_at_column(t) for t in first))
-    for before, key in pairwise(keys):
-        lines = _take_lines(node, before)
-        if lines:
-            _prepend(node, key, lines)
 
 
 # ---- applying the document ------------------------------------------------------------------
@@ -311,7 +190,7 @@ def _merge_map(
     was = {renamed.get(k, k): v for k, v in old.items()}
     for key in [k for k in was if k not in new]:
         _delete(node, tree_key.pop(key))
-    before: Key = None
+    before: yc.Key = None
     for key, value in new.items():
         if key in was:
             _merge_entry(node, tree_key[key], was[key], value, (*path, key), flow=flow)
@@ -359,7 +238,7 @@ def _alike(a: Any, b: Any) -> bool:
     return _same(a, b)
 
 
-def _rename(node: CommentedMap, key: Key, to: str) -> None:
+def _rename(node: CommentedMap, key: yc.Key, to: str) -> None:
     at = list(node).index(key)
     value = node[key]
     comments = node.ca.items.pop(key, None)
@@ -369,61 +248,53 @@ def _rename(node: CommentedMap, key: Key, to: str) -> None:
         node.ca.items[to] = comments
 
 
-def _delete(node: CommentedMap | CommentedSeq, key: Key) -> None:
+def _delete(node: CommentedMap | CommentedSeq, key: yc.Key) -> None:
     """Remove an entry with its comments; the lines after the last entry stay at the end, and
     the entry that becomes the first starts with no blank line."""
-    first = key == _first(node)
-    lines = _take_lines(node, key) if key == _last(node) and len(node) > 1 else ""
+    first = key == yc.first_key(node)
+    lines = yc.take_lines(node, key) if key == yc.last_key(node) and len(node) > 1 else ""
     del node[key]
     if lines:
-        _put_lines(node, _last(node), lines)
+        yc.put_lines(node, yc.last_key(node), lines)
     if first and node:
-        _no_blank_head(node)
+        yc.no_blank_head(node)
 
 
-def _no_blank_head(node: CommentedMap | CommentedSeq) -> None:
-    """No blank line above the first entry of a block (there is none after ``key:``)."""
-    entry = node.ca.items.get(_first(node))
-    if entry and entry[1]:
-        text = "".join(map(_at_column, entry[1])).lstrip("\n")
-        entry[1] = [CommentToken(text, CommentMark(0))] if text else None
-
-
-def _reorder(node: CommentedMap, order: list[Key], *, blank: bool) -> None:
+def _reorder(node: CommentedMap, order: list[yc.Key], *, blank: bool) -> None:
     """Put the keys in ``order``, each with the comment lines above it; the lines after the last
     entry stay at the end (a blank line between entries when ``blank``)."""
-    lines = _take_lines(node, _last(node))
-    first = _first(node)
+    lines = yc.take_lines(node, yc.last_key(node))
+    first = yc.first_key(node)
     for key in order:
         node.move_to_end(key)
-    _put_lines(node, _last(node), lines)
-    if first != _first(node):
-        _no_blank_head(node)
+    yc.put_lines(node, yc.last_key(node), lines)
+    if first != yc.first_key(node):
+        yc.no_blank_head(node)
         if blank:
-            _prepend(node, first, "\n")
+            yc.prepend(node, first, "\n")
 
 
 def _insert(
-    node: CommentedMap | CommentedSeq, at: int, key: Key, value: Any, *, blank: bool
+    node: CommentedMap | CommentedSeq, at: int, key: yc.Key, value: Any, *, blank: bool
 ) -> None:
     """Insert an entry at index ``at`` (a blank line above it when ``blank``)."""
-    lines = _take_lines(node, _last(node)) if node and at == len(node) else ""
+    lines = yc.take_lines(node, yc.last_key(node)) if node and at == len(node) else ""
     if isinstance(node, CommentedMap):
         node.insert(at, key, value)
     else:
         node.insert(at, value)
         key = at
     if lines:
-        _put_lines(node, _last(node), lines)
-    if blank and len(node) > 1 and _block(node):
+        yc.put_lines(node, yc.last_key(node), lines)
+    if blank and len(node) > 1 and yc.block(node):
         # the blank line goes above the new entry, or above the old first when it goes first
         after = list(node)[1] if isinstance(node, CommentedMap) else 1
-        _prepend(node, key if at else after, "\n")
+        yc.prepend(node, key if at else after, "\n")
 
 
 def _merge_entry(
     node: CommentedMap | CommentedSeq,
-    key: Key,
+    key: yc.Key,
     old: Any,
     new: Any,
     path: tuple[Any, ...],
@@ -438,14 +309,14 @@ def _merge_entry(
     elif isinstance(old, list) and isinstance(new, list) and isinstance(current, CommentedSeq):
         _merge_list(current, old, new, path, flow=flow)
     else:
-        lines = _take_lines(node, key)
+        lines = yc.take_lines(node, key)
         in_list = isinstance(node, CommentedSeq)
         value = _fresh(new, like=current, in_list=in_list, key=path[-1], flow=flow)
         if isinstance(node, CommentedMap):
             ordereddict.__setitem__(node, key, value)  # not node[key]: it keeps the old quotes
         else:
             list.__setitem__(node, key, value)
-        _put_lines(node, key, lines)
+        yc.put_lines(node, key, lines)
 
 
 def _merge_list(
