@@ -114,12 +114,25 @@ def watch_problems(page: Any) -> list[str]:
 
 
 @contextmanager
-def agent_online(base: str, token: str) -> Iterator[ClientConnection]:
+def agent_online(base: str, token: str, *, free: bool = False) -> Iterator[ClientConnection]:
     """The agent of `token` on its websocket, once the server has announced its status: offers
-    come to it (read them with `agent_frame`)."""
+    come to it (read them with `agent_frame`). `free` sets its status to free first."""
     with connect(f"ws{base.removeprefix('http')}/ws/agent?token={token}") as ws:
         agent_frame(ws, lambda f: f.get("type") == "status")
+        if free:
+            put = httpx.put(
+                f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(token)
+            )
+            assert put.is_success, put.text
         yield ws
+
+
+def rename_group(base: str, token: str, group: str, name: str) -> None:
+    """Give a group of the demo a new display name (a hostile one, to test escaping)."""
+    renamed = httpx.patch(
+        f"{base}/api/v1/admin/groups/{group}", json={"name": name}, headers=bearer(token)
+    )
+    assert renamed.status_code == 200, renamed.text
 
 
 def workbench_log_in(page: Any, base: str, account: str) -> None:

@@ -19,6 +19,7 @@ from staff_kit import (
     agent_online,
     bearer,
     console_log_in,
+    rename_group,
     token_for,
     until,
     watch_problems,
@@ -42,16 +43,9 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
 ) -> None:
     base = demo_server
     alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
-    renamed = httpx.patch(
-        f"{base}/api/v1/admin/groups/presales", json={"name": HOSTILE}, headers=bearer(alice)
-    )
-    assert renamed.status_code == 200, renamed.text
+    rename_group(base, alice, "presales", HOSTILE)
 
-    with agent_online(base, bob) as bob_ws:
-        put = httpx.put(
-            f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
-        )
-        assert put.is_success, put.text
+    with agent_online(base, bob, free=True) as bob_ws:
         served = Visitor(base, "v-served")
         served.send(type="choice", value="售前咨询")
         agent_frame(bob_ws, lambda f: f.get("type") == "offer")

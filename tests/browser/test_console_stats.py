@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from staff_kit import WAIT, agent_frame, agent_online, bearer, console_log_in, token_for, until
+from staff_kit import (
+    WAIT,
+    agent_frame,
+    agent_online,
+    bearer,
+    console_log_in,
+    rename_group,
+    token_for,
+    until,
+)
 
 HOSTILE = '<img src=x onerror="window.__xss=1">售前'
 DASH = "—"
@@ -72,17 +81,9 @@ def test_statistics_tables_and_export_match_the_api(
 ) -> None:
     base = demo_server
     alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
-    renamed = httpx.patch(
-        f"{base}/api/v1/admin/groups/presales", json={"name": HOSTILE}, headers=bearer(alice)
-    )
-    assert renamed.status_code == 200, renamed.text
+    rename_group(base, alice, "presales", HOSTILE)
 
-    with agent_online(base, bob) as bob_ws:
-        put = httpx.put(
-            f"{base}/api/v1/agents/me/status", json={"status": "free"}, headers=bearer(bob)
-        )
-        assert put.is_success, put.text
-
+    with agent_online(base, bob, free=True) as bob_ws:
         # demo_bob takes a presales visitor, answers and ends the service
         served = visitor_asks_for(base, "售前咨询")
         agent_frame(bob_ws, lambda f: f.get("type") == "offer" and f.get("session_id") == served)
