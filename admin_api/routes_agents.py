@@ -136,9 +136,9 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
     services = services_of(request)
     now = services.clock.now().timestamp()
     views = services.queue.dispatcher.sessions_of(me.account)
-    # read together (one round trip each on Redis, all in flight at once); a session the queue
-    # still holds but the store no longer has is left out rather than failing the whole list
-    loaded = await asyncio.gather(*(services.runtime.store.load(v.session_id) for v in views))
+    # a session the queue still holds but the store no longer has is left out rather than
+    # failing the whole list
+    loaded = await services.runtime.find([view.session_id for view in views])
     found = [(view, session) for view, session in zip(views, loaded, strict=True) if session]
     names: dict[str, str] = {}
     if found:

@@ -225,6 +225,11 @@ class Runtime:
             raise NotFoundError(f"no session {session_id!r}")
         return session
 
+    async def find(self, session_ids: Sequence[str]) -> list[Session | None]:
+        """The stored sessions (copies), None for each the store does not have; read together
+        (on Redis, every read in flight at once)."""
+        return list(await asyncio.gather(*(self.store.load(sid) for sid in session_ids)))
+
     async def outputs(self, session_id: str, after: int = 0, limit: int = MAX_READ) -> list[Frame]:
         """Frames of the session's output log with ``seq > after`` (what a reconnect replays)."""
         return await self.store.read_outputs(session_id, after, limit)
