@@ -61,8 +61,11 @@ class Export:
         return "\n".join(header) + "\n" + body
 
 
-FILE_ONLY = ("http", "limits", "server")
-"""The sections of ``chatflow.yaml`` that the database does not hold (beside the channels)."""
+FILE_ONLY = tuple(
+    name for name in DeploymentConfig.model_fields if name not in ("flows", "merchants")
+)
+"""The sections of ``chatflow.yaml`` that the database does not hold (beside the channels):
+every top-level one but the merchants (and ``flows``, which the export sets)."""
 
 
 def export_deployment(
@@ -80,9 +83,10 @@ def export_deployment(
             merchants.append(_merchant(db, merchant, published, notes))
     config: dict[str, Any] = {"flows": flows, "merchants": merchants}
     if file is None:
+        sections = f"{', '.join(FILE_ONLY[:-1])} and {FILE_ONLY[-1]}"
         notes.append(
-            "webhook channels and the http, limits and server settings, which only "
-            "chatflow.yaml holds (give it with --config to copy them)"
+            f"webhook channels and the {sections} settings, which only chatflow.yaml holds "
+            "(give it with --config to copy them)"
         )
     else:
         _copy_file_only(file, config, notes)
