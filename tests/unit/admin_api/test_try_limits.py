@@ -40,6 +40,9 @@ def test_the_defaults_and_a_step_window_too_small_for_the_longest_try() -> None:
     Limits(editor_try_steps_per_account=Rate(count=MAX_STEPS + 1, seconds=60))
     with pytest.raises(ValueError, match=f"must be more than {MAX_STEPS}"):
         Limits(editor_try_steps_per_account=Rate(count=MAX_STEPS, seconds=60))
+    # the reference says the bound too (a docstring cannot compute it): it must stay true
+    described = Limits.model_fields["editor_try_steps_per_account"].description or ""
+    assert f"the longest try ({MAX_STEPS} steps)" in described
 
 
 async def test_the_configured_sizes_make_the_windows(tmp_path: Path) -> None:
