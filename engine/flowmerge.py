@@ -10,9 +10,10 @@ it was edited from, and falls back to the dump when it returns None.
 ruamel hangs a comment line on whatever ends before it, so the comment above a node belongs, in
 its tree, to the end of the node before. The tree is first rearranged so that each run of comment
 lines belongs to the entry below it (:mod:`~chatflow.engine.yamlcomments`): a deleted node then
-takes its own comments and leaves its neighbours', a renamed one keeps them. New parts are written in the dump's style
-(:func:`~chatflow.engine.flowdump.house_style`). Whatever comes out is read back with the
-project's loader and must be exactly the document, or the merge is refused.
+takes its own comments and leaves its neighbours', a renamed one keeps them. New parts are
+written in the dump's style (:func:`~chatflow.engine.flowdump.house_style`). Whatever comes out
+is read back with the project's loader and must be exactly the document, or the merge is
+refused.
 """
 
 from __future__ import annotations
