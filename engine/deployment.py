@@ -16,7 +16,7 @@ from chatflow.engine.catalog import FlowIndex, FlowLookup, Loaded
 from chatflow.engine.checks import GroupScope, choices, did_you_mean
 from chatflow.engine.config import DeploymentConfig, Merchant
 from chatflow.engine.errors import DefinitionError, Problem
-from chatflow.engine.language import model_problems
+from chatflow.engine.language import locate_model, model_problems
 from chatflow.engine.testfile import ConversationTest
 from chatflow.engine.yamlsource import Document, PathTuple, load_path
 
@@ -29,7 +29,8 @@ def read_config(path: Path) -> DeploymentConfig:
         return DeploymentConfig.model_validate(doc.data or {})
     except ValidationError as exc:
         raise DefinitionError(
-            f"{path} is not a valid deployment config", model_problems(doc, exc)
+            f"{path} is not a valid deployment config",
+            model_problems(doc, exc, locate_model(DeploymentConfig)),  # as `chatflow validate`
         ) from None
 
 

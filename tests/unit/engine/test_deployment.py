@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from chatflow.engine.errors import Problem
+from chatflow.engine.catalog import Catalog
+from chatflow.engine.deployment import read_config
+from chatflow.engine.errors import DefinitionError, Problem
 from chatflow.engine.validate import validate_paths
 from chatflow.nodes import LANGUAGE
 
@@ -181,3 +183,17 @@ def test_the_flow_of_a_test_is_validated_too() -> None:
         ("flows/sales.flow.yaml", "unknown-node"),
         ("flows/sales.flow.yaml", "unreachable"),
     }
+
+
+def test_serve_reads_a_bad_config_with_the_problems_validate_reports(tmp_path: Path) -> None:
+    path = tmp_path / "chatflow.yaml"
+    path.write_text(
+        "merchants:\n  - id: acme\n    groups:\n      - {id: sales, max_session: 0}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as refused:
+        read_config(path)
+    validated = Catalog(LANGUAGE).config(path).problems
+    said = [(p.line, p.column, p.message) for p in refused.value.problems]
+    assert said == [(p.line, p.column, p.message) for p in validated]
+    assert "expected one of: id, name, max_sessions" in said[0][2]  # the field it may mean
