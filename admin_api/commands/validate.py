@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chatflow.admin_api.commands import _github
+
+if TYPE_CHECKING:
+    from chatflow.engine.validate import Report
+
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "text": lambda report: report.text(),
+    "json": lambda report: report.json(),
+    "github": lambda report: _github.problems(report.problems),
+}
+"""How stdout shows the problems, by ``--format``."""
 
 
 def register(subparsers: Any) -> None:
@@ -28,9 +41,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=tuple(FORMATS),
         default="text",
-        help="text lines (default) or a JSON array of problems for CI annotations",
+        help=(
+            "text lines (default), a JSON array of problems, or GitHub Actions annotations "
+            "(::error file=...,line=...,col=...::message)"
+        ),
     )
     parser.set_defaults(func=run)
 
@@ -40,6 +56,6 @@ def run(args: argparse.Namespace) -> int:
     from chatflow.nodes import LANGUAGE
 
     report = validate_paths(args.paths, LANGUAGE, config=args.config, strict=args.strict)
-    sys.stdout.write(report.json() if args.format == "json" else report.text())
+    sys.stdout.write(FORMATS[args.format](report))
     print(report.summary(), file=sys.stderr)
     return report.exit_code
