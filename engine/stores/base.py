@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from chatflow.engine.clock import as_utc
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import Session, SessionStatus
 
@@ -24,6 +26,9 @@ T = TypeVar("T")
 
 MAX_READ = 1_000
 """Most frames one :meth:`SessionStore.read_outputs` call returns."""
+
+FORGET_BATCH = 500
+"""Most sessions one retention step lists and forgets (one short write each time)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -59,6 +64,14 @@ async def outcome_of(write: Awaitable[T]) -> T:
     finally:
         if interrupted and task is not None:
             task.cancel()
+
+
+def saved_at(session: Session) -> float:
+    """When ``session`` was last changed, in UNIX seconds: its ``updated_at`` (the runtime's
+    clock), or now for a session that has none. What :meth:`SessionStore.ended_before` reads."""
+    if session.updated_at is None:
+        return time.time()
+    return as_utc(session.updated_at).timestamp()
 
 
 def content_version(yaml_text: str) -> str:
@@ -102,6 +115,17 @@ class SessionStore(Protocol):
 
     async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
         """Ids of sessions with this status (recovery after a restart, admin listings)."""
+        ...
+
+    async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        """Ids of ended sessions last saved before ``cutoff`` (their ``updated_at``), oldest
+        first, at most ``limit``: what retention forgets."""
+        ...
+
+    async def forget(self, session_ids: Sequence[str]) -> int:
+        """Delete these sessions with their output logs, keys and timers, each only if it is
+        ended (a live one is left as it is); return how many were deleted. A forgotten
+        session loads as None, as one that never was."""
         ...
 
     async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:

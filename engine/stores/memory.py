@@ -12,7 +12,13 @@ from datetime import datetime
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import MAX_SEEN_KEYS, Session, SessionStatus
-from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version
+from chatflow.engine.stores.base import (
+    FORGET_BATCH,
+    MAX_READ,
+    DueTimer,
+    content_version,
+    saved_at,
+)
 
 
 class MemoryStore:
@@ -25,6 +31,8 @@ class MemoryStore:
         self._timers: dict[str, list[DueTimer]] = {}
         self._flows: dict[tuple[str, str], str] = {}
         self._latest: dict[str, str] = {}
+        self._ended: dict[str, float] = {}
+        """Ended session id -> when it was last saved (UNIX seconds)."""
 
     async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
         if session.id in self._sessions:
@@ -58,6 +66,10 @@ class MemoryStore:
     def _write(self, session: Session, outputs: Sequence[Frame]) -> None:
         text = session.dumps()
         self._sessions[session.id] = (session.version, session.status, text)
+        if session.ended:
+            self._ended[session.id] = saved_at(session)
+        else:
+            self._ended.pop(session.id, None)
         keys = self._keys.setdefault(session.id, {})
         keys.update(session.unsaved_keys())
         if len(keys) > MAX_SEEN_KEYS:
@@ -88,6 +100,23 @@ class MemoryStore:
 
     async def find_sessions(self, status: SessionStatus, limit: int = 1_000) -> list[str]:
         return [sid for sid, row in self._sessions.items() if row[1] == status][:limit]
+
+    async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        bound = cutoff.timestamp()
+        old = sorted((at, sid) for sid, at in self._ended.items() if at < bound)
+        return [sid for _, sid in old[: max(limit, 0)]]
+
+    async def forget(self, session_ids: Sequence[str]) -> int:
+        gone = 0
+        for sid in dict.fromkeys(session_ids):
+            if sid not in self._ended:
+                continue
+            del self._sessions[sid], self._ended[sid]
+            self._keys.pop(sid, None)
+            self._outputs.pop(sid, None)
+            self._timers.pop(sid, None)
+            gone += 1
+        return gone
 
     async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
         version = content_version(yaml_text)

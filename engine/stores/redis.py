@@ -8,6 +8,7 @@ Keys (under a configurable prefix, ``chatflow:`` by default)::
     <p>a:<id>          hash   seq -> the agent account that wrote that line (agent lines only)
     <p>due             zset   the due-time index: "<id>|<timer name>|<timer key>" by due timestamp
     <p>status:<st>     set    ids of the sessions with status <st> (one set per status)
+    <p>ended           zset   ids of the ended sessions, scored by their last save (retention)
     <p>flow:<flow id>  hash   content version -> flow text
     <p>flows:latest    hash   flow id -> the version new sessions start on
 
@@ -24,6 +25,7 @@ version that did not keep them simply has no entry.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -33,16 +35,24 @@ from redis.asyncio import Redis
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import STATUSES, Session, SessionStatus
-from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version, outcome_of
+from chatflow.engine.stores.base import (
+    FORGET_BATCH,
+    MAX_READ,
+    DueTimer,
+    content_version,
+    outcome_of,
+    saved_at,
+)
 
 DEFAULT_PREFIX = "chatflow:"
 
 # KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5 the session's keys,
-#       6 the log's authors, 7.. every status set
+#       6 the log's authors, 7 the ended index, 8.. every status set
 # ARGV: 1 "create" | "save", 2 expected version, 3 new version, 4 status, 5 session JSON,
 #       6 timer members (JSON list), 7 frame count, 8 session id, 9 number of the oldest key
-#       kept, 10 new key count, 11 authored frame count, then (number, key) pairs, then the
-#       frames, then (seq, author) pairs, then (due timestamp, member) pairs.
+#       kept, 10 new key count, 11 authored frame count, 12 saved at (UNIX seconds), then
+#       (number, key) pairs, then the frames, then (seq, author) pairs, then (due timestamp,
+#       member) pairs.
 #       Returns 1 when written, else {0, version found or false}.
 _WRITE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
@@ -59,11 +69,16 @@ if old then
   for _, member in ipairs(cjson.decode(old)) do redis.call('ZREM', KEYS[3], member) end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[3], 'st', ARGV[4], 'd', ARGV[5], 'tm', ARGV[6])
-for i = 7, #KEYS do
+for i = 8, #KEYS do
   if KEYS[i] ~= KEYS[4] then redis.call('SREM', KEYS[i], id) end
 end
 redis.call('SADD', KEYS[4], id)
-local first = 12
+if ARGV[4] == 'ended' then
+  redis.call('ZADD', KEYS[7], ARGV[12], id)
+else
+  redis.call('ZREM', KEYS[7], id)
+end
+local first = 13
 for i = 1, tonumber(ARGV[10]) do
   redis.call('ZADD', KEYS[5], ARGV[first], ARGV[first + 1])
   first = first + 2
@@ -103,6 +118,25 @@ end
 return {rows, authors}
 """
 
+# KEYS: 1 session hash, 2 session keys, 3 output log, 4 authors, 5 due index, 6 ended index,
+#       7.. every status set. ARGV: 1 session id. Returns 1 when the ended session was deleted,
+#       0 when it is live (left as it is) or gone already.
+_FORGET = """
+local status = redis.call('HGET', KEYS[1], 'st')
+if status ~= 'ended' then
+  if not status then redis.call('ZREM', KEYS[6], ARGV[1]) end
+  return 0
+end
+local timers = redis.call('HGET', KEYS[1], 'tm')
+if timers then
+  for _, member in ipairs(cjson.decode(timers)) do redis.call('ZREM', KEYS[5], member) end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('ZREM', KEYS[6], ARGV[1])
+for i = 7, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+return 1
+"""
+
 
 class RedisStore:
     """A :class:`~chatflow.engine.stores.base.SessionStore` in Redis (see the module docstring).
@@ -124,10 +158,13 @@ class RedisStore:
         self.redis: Redis = client if client is not None else Redis.from_url(str(url))
         self.prefix = prefix
         self._due = f"{prefix}due"
+        self._ended = f"{prefix}ended"
+        self._ended_indexed = False
         self._latest = f"{prefix}flows:latest"
         self._status_keys = [self._status_key(s) for s in STATUSES]
         self._write = self.redis.register_script(_WRITE)
         self._read = self.redis.register_script(_READ)
+        self._forget = self.redis.register_script(_FORGET)
 
     def _status_key(self, status: str) -> str:
         return f"{self.prefix}status:{status}"
@@ -191,6 +228,7 @@ class RedisStore:
             self._status_key(session.status),
             self._keys_key(session.id),
             self._authors_key(session.id),
+            self._ended,
             *self._status_keys,
         ]
         keys_to_add = session.unsaved_keys()
@@ -207,6 +245,7 @@ class RedisStore:
             session.first_kept_key,
             len(keys_to_add),
             len(authored),
+            saved_at(session),
             *(part for pair in keys_to_add for part in pair),
             *(f.dumps() for f in outputs),
             *(part for pair in authored for part in pair),
@@ -251,6 +290,47 @@ class RedisStore:
                 break
             found.append(_text(member))
         return found
+
+    async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        if limit <= 0:
+            return []
+        await self._index_older_ended()
+        rows = await self.redis.zrangebyscore(
+            self._ended, "-inf", f"({cutoff.timestamp()}", start=0, num=limit
+        )
+        return [_text(row) for row in rows]
+
+    async def _index_older_ended(self) -> None:
+        """Sessions that ended before this version kept an ``ended`` index are only in the
+        status set: index them as of now, once per store (so retention counts from the
+        upgrade)."""
+        if self._ended_indexed:
+            return
+        now = time.time()
+        batch: dict[str, float] = {}
+        async for member in self.redis.sscan_iter(self._status_key("ended"), count=1_000):
+            batch[_text(member)] = now
+            if len(batch) >= 1_000:
+                await self.redis.zadd(self._ended, batch, nx=True)
+                batch = {}
+        if batch:
+            await self.redis.zadd(self._ended, batch, nx=True)
+        self._ended_indexed = True
+
+    async def forget(self, session_ids: Sequence[str]) -> int:
+        gone = 0
+        for sid in dict.fromkeys(session_ids):
+            keys = [
+                self._session_key(sid),
+                self._keys_key(sid),
+                self._log_key(sid),
+                self._authors_key(sid),
+                self._due,
+                self._ended,
+                *self._status_keys,
+            ]
+            gone += int(await self._forget(keys=keys, args=[sid]))
+        return gone
 
     async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
         version = content_version(yaml_text)

@@ -35,7 +35,14 @@ from sqlalchemy.pool import StaticPool
 from chatflow.engine.errors import StoreConflict
 from chatflow.engine.frames import Frame
 from chatflow.engine.session import Session, SessionStatus
-from chatflow.engine.stores.base import MAX_READ, DueTimer, content_version, outcome_of
+from chatflow.engine.stores.base import (
+    FORGET_BATCH,
+    MAX_READ,
+    DueTimer,
+    content_version,
+    outcome_of,
+    saved_at,
+)
 
 METADATA = MetaData()
 
@@ -49,6 +56,8 @@ sessions = Table(
     Column("updated_at", Float, nullable=False),
     Column("data", Text, nullable=False),
 )
+"""``updated_at``: the session's own ``updated_at`` (the runtime's clock) in UNIX seconds; in
+files written before retention, the wall clock of the save."""
 outputs = Table(
     "cf_output",
     METADATA,
@@ -223,6 +232,21 @@ class SqliteStore:
         rows = self.db.execute(_FIND, (status, limit)).fetchall()
         return [r[0] for r in rows]
 
+    async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        rows = self.db.execute(_ENDED_BEFORE, (cutoff.timestamp(), max(limit, 0))).fetchall()
+        return [r[0] for r in rows]
+
+    async def forget(self, session_ids: Sequence[str]) -> int:
+        gone = 0
+        with self._tx() as db:
+            for sid in dict.fromkeys(session_ids):
+                if db.execute(_FORGET_SESSION, (sid,)).rowcount != 1:
+                    continue
+                for statement in _FORGET_REST:
+                    db.execute(statement, (sid,))
+                gone += 1
+        return gone
+
     async def put_flow_version(self, flow_id: str, yaml_text: str) -> str:
         version = content_version(yaml_text)
         with self._tx() as db:
@@ -273,6 +297,13 @@ _DUE = (
     "ORDER BY due, session_id, name LIMIT ?"
 )
 _FIND = "SELECT id FROM cf_session WHERE status = ? LIMIT ?"
+_ENDED_BEFORE = "SELECT id FROM cf_session WHERE status = 'ended' AND updated_at < ? ORDER BY updated_at LIMIT ?"
+_FORGET_SESSION = "DELETE FROM cf_session WHERE id = ? AND status = 'ended'"
+_FORGET_REST = (
+    "DELETE FROM cf_output WHERE session_id = ?",
+    "DELETE FROM cf_seen WHERE session_id = ?",
+    _DELETE_TIMERS,
+)
 _INSERT_FLOW = (
     "INSERT OR IGNORE INTO cf_flow_version (flow_id, version, yaml, created_at) VALUES (?, ?, ?, ?)"
 )
@@ -332,7 +363,7 @@ def _row(session: Session) -> tuple[int, str, str, float, str, str]:
         session.version,
         session.status,
         session.flow_id,
-        time.time(),
+        saved_at(session),
         session.dumps(),
         session.id,
     )

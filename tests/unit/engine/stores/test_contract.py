@@ -230,3 +230,45 @@ def test_the_stores_package_names_its_public_api() -> None:
         "SqliteStore",
         "content_version",
     ]
+
+
+async def test_ended_before_lists_ended_sessions_by_their_last_save_oldest_first(
+    store: SessionStore,
+) -> None:
+    day = timedelta(days=1)
+    await store.create(session("late", status="ended", updated_at=T0 - day))
+    await store.create(session("early", status="ended", updated_at=T0 - 3 * day))
+    await store.create(session("recent", status="ended", updated_at=T0 + day))
+    await store.create(session("live", status="with_agent", updated_at=T0 - 9 * day))
+    assert await store.ended_before(T0) == ["early", "late"]
+    assert await store.ended_before(T0, limit=1) == ["early"]
+    assert await store.ended_before(T0 - 5 * day) == []
+    # taken up again (saved live): no longer listed; ended again: listed by the new save
+    again = session("early", version=2, status="queued", updated_at=T0 - 2 * day)
+    await store.save(again, 1)
+    assert await store.ended_before(T0) == ["late"]
+    await store.save(session("early", version=3, status="ended", updated_at=T0 - 2 * day), 2)
+    assert await store.ended_before(T0 + 2 * day) == ["early", "late", "recent"]
+
+
+async def test_forget_deletes_ended_sessions_with_their_logs_keys_and_timers(
+    store: SessionStore,
+) -> None:
+    gone = session("gone", status="ended", updated_at=T0, timers={"t": timer("t", 5, "9")})
+    gone.remember("k-gone")
+    await store.create(gone, frames(1, 3))
+    await store.create(session("live", timers={"t": timer("t", 5)}), frames(1, 2))
+    assert await store.forget(["gone", "live", "never", "gone"]) == 1
+    assert await store.load("gone") is None
+    assert await store.read_outputs("gone") == []
+    assert [t.session_id for t in await store.due_timers(T0 + timedelta(minutes=1))] == ["live"]
+    assert await store.find_sessions("ended") == []
+    assert await store.ended_before(T0 + timedelta(days=1)) == []
+    assert await store.forget(["gone"]) == 0
+    live = await store.load("live")
+    assert live is not None and [f.seq for f in await store.read_outputs("live")] == [1, 2]
+    # the id is free again, and nothing of the old session comes back with a new one
+    await store.create(session("gone"))
+    fresh = await store.load("gone")
+    assert fresh is not None and not fresh.has_seen("k-gone")
+    assert await store.read_outputs("gone") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis.asyncio import Redis
@@ -141,3 +141,24 @@ async def test_find_sessions_honours_its_limit(redis_url: str, redis_prefix: str
 def test_a_store_needs_exactly_one_of_url_and_client() -> None:
     with pytest.raises(ValueError, match="either a url or a client"):
         RedisStore()
+
+
+async def test_sessions_ended_before_the_ended_index_are_indexed_as_of_the_upgrade(
+    redis_url: str, redis_prefix: str, client: Redis
+) -> None:
+    old = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        await old.create(session("before", status="ended", updated_at=T0 - timedelta(days=30)))
+        await client.delete(f"{redis_prefix}ended")  # as a version without the index left it
+    finally:
+        await old.close()
+    upgraded = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        # counted from now, not from its (unknown) end: not yet old enough...
+        assert await upgraded.ended_before(datetime.now(UTC) - timedelta(hours=1)) == []
+        # ...but listed once the retention period has passed since the upgrade
+        assert await upgraded.ended_before(datetime.now(UTC) + timedelta(days=1)) == ["before"]
+        assert await upgraded.forget(["before"]) == 1
+        assert not await client.sismember(f"{redis_prefix}status:ended", "before")
+    finally:
+        await upgraded.close()
