@@ -6,6 +6,8 @@ config, opens the stores, seeds the tenant directory, and mounts every router.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -42,6 +44,7 @@ from chatflow.admin_api import (
 )
 from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.channel_wiring import build_channels
+from chatflow.admin_api.housekeeping import Housekeeping
 from chatflow.admin_api.live_services import LiveServices
 from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.services import Services
@@ -120,6 +123,10 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     extra_channels = build_channels(settings, services, engine, channel.tokens)
     extra_channels.images.agent_images = routes_agents.agent_image
 
+    housekeeping = Housekeeping(
+        config.retention, services.runtime, engine, extra_channels.images.blobs, services.clock
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with startup_lock(engine):  # workers starting together on PostgreSQL take turns
@@ -142,9 +149,13 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         await shared.start()
         await services.start(flows_folder)
         await extra_channels.start()
+        sweeping = asyncio.create_task(housekeeping.run())
         try:
             yield
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             channel.closing.set()
             await extra_channels.aclose()
             await services.aclose()
@@ -166,6 +177,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     )
     services.hub.watch_tokens(auth.on_revoke, auth.resolve)
     app.state.services = services
+    app.state.housekeeping = housekeeping
     app.state.clock = services.clock  # "now" of the records' and statistics' default ranges
     app.state.live = LiveServices(services)
     app.state.visitor_channel = channel

@@ -175,6 +175,21 @@ class Limits(Model):
         return self
 
 
+class Retention(Model):
+    """How long what conversations leave behind is kept; ``chatflow serve`` deletes what is
+    older every hour (docs/deployment.md, "Retention")."""
+
+    ended_sessions_days: int = Field(default=7, ge=1, le=3650)
+    """Days an ended conversation's live state and event log stay in the session store (what a
+    returning visitor's chat window replays, and webhook channels deliver from). After that a
+    returning visitor starts a new conversation; the record and transcript are kept as
+    ``records_days`` says. Also how long webhook message ids are kept for deduplication."""
+    records_days: int | None = Field(default=None, ge=1, le=36500)
+    """Days conversation records (with their transcripts, images and webhook deliveries) are
+    kept after the conversation ended; ``null`` (the default) keeps them until they are deleted
+    in the console."""
+
+
 def _proxy(entry: str) -> str:
     """An IP address or CIDR network, written the one way ``ipaddress`` writes it."""
     try:
@@ -253,3 +268,5 @@ class DeploymentConfig(Model):
     """Rate limits of the visitor channels and of the flow editor's Try."""
     server: Server = Field(default_factory=Server)
     """The reverse proxies in front of the server and its public address."""
+    retention: Retention = Field(default_factory=Retention)
+    """How long ended conversations and their records are kept."""

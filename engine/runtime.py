@@ -43,7 +43,7 @@ from chatflow.engine.interpreter import DEFAULT_STEP_LIMIT, PerformHttp, Transit
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.locks import KeyedLocks
 from chatflow.engine.session import Session, SysValues
-from chatflow.engine.stores.base import MAX_READ, SessionStore
+from chatflow.engine.stores.base import FORGET_BATCH, MAX_READ, SessionStore
 
 logger = logging.getLogger("chatflow.engine.runtime")
 
@@ -229,6 +229,15 @@ class Runtime:
         """The stored sessions (copies), None for each the store does not have; read together
         (on Redis, every read in flight at once)."""
         return list(await asyncio.gather(*(self.store.load(sid) for sid in session_ids)))
+
+    async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        """Ids of ended sessions last changed before ``cutoff``, oldest first (retention)."""
+        return await self.store.ended_before(cutoff, limit)
+
+    async def forget(self, session_ids: Sequence[str]) -> int:
+        """Delete these sessions from the store if they ended (retention, a deleted record);
+        live ones are left. How many went."""
+        return await self.store.forget(session_ids)
 
     async def outputs(self, session_id: str, after: int = 0, limit: int = MAX_READ) -> list[Frame]:
         """Frames of the session's output log with ``seq > after`` (what a reconnect replays)."""
