@@ -17,7 +17,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from chatflow.admin_api import visitors
 from chatflow.admin_api.live import LiveError, LiveSessions, live_sessions
@@ -25,9 +26,9 @@ from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import DbId, now, scope_clauses
-from chatflow.channels.image_blobs import ImageBlobs
-from chatflow.engine.stores.channeltables import ImageRow
-from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow, MessageRow
+from chatflow.channels.image_blobs import discard_images
+from chatflow.engine.retention import delete_conversations
+from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow
 
 log = logging.getLogger("chatflow.api.batch")
 
@@ -242,54 +243,32 @@ def batch_blacklist(request: Request, actor: Editor, body: BlacklistBody) -> Bat
 
 
 @router.post("/delete", response_model=BatchResult)
-def batch_delete(request: Request, actor: Editor, body: BatchBody) -> BatchResult:
-    """Delete ended conversations with their transcripts and images; a live one must be closed
-    first. The image rows go in the conversations' transaction (their URLs answer 404 from
-    then on), the bytes right after it."""
+async def batch_delete(request: Request, actor: Editor, body: BatchBody) -> BatchResult:
+    """Delete ended conversations with their transcripts and images, and their sessions from
+    the session store (a returning visitor's window no longer replays them); a live one must be
+    closed first. The image rows go in the conversations' transaction (their URLs answer 404
+    from then on), the bytes right after it."""
     outcome = _Outcome("delete")
-    images: list[str] = []
     ids = body.unique_ids()
-    with Session(request.app.state.records) as db:
-        rows = _visible(db, actor, ids)
-        doomed: list[str] = []
-        for session_id in ids:
-            row = rows.get(session_id)
-            if row is None:
-                outcome.fail(session_id, "not_found", "no such conversation")
-            elif row.status != "ended":
-                outcome.fail(session_id, "still_live", "close the conversation before deleting it")
-            else:
-                doomed.append(session_id)
-        if doomed:
-            db.exec(
-                delete(MessageRow).where(
-                    col(MessageRow.merchant_id) == actor.merchant_id,
-                    col(MessageRow.session_id).in_(doomed),
-                )
-            )
-            db.exec(
-                delete(ConversationRow).where(
-                    col(ConversationRow.merchant_id) == actor.merchant_id,
-                    col(ConversationRow.session_id).in_(doomed),
-                )
-            )
-            of_doomed = (
-                col(ImageRow.merchant_id) == actor.merchant_id,
-                col(ImageRow.session_id).in_(doomed),
-            )
-            images = list(db.exec(select(ImageRow.id).where(*of_doomed)).all())
-            db.exec(delete(ImageRow).where(*of_doomed))
+
+    def delete_records() -> list[str]:
+        with Session(request.app.state.records) as db:
+            rows = _visible(db, actor, ids)
+            for session_id in ids:
+                row = rows.get(session_id)
+                if row is None:
+                    outcome.fail(session_id, "not_found", "no such conversation")
+                elif row.status != "ended":
+                    outcome.fail(
+                        session_id, "still_live", "close the conversation before deleting it"
+                    )
+                else:
+                    outcome.succeeded.append(session_id)
+            images = delete_conversations(db, outcome.succeeded, actor.merchant_id)
             db.commit()
-        outcome.succeeded = doomed
-    _discard_images(request.app.state.images.blobs, images)
+        return images
+
+    images = await run_in_threadpool(delete_records)
+    await run_in_threadpool(discard_images, request.app.state.images.blobs, images)
+    await request.app.state.services.runtime.forget(outcome.succeeded)
     return outcome.result()
-
-
-def _discard_images(blobs: ImageBlobs, image_ids: list[str]) -> None:
-    """Their rows are gone, so nothing serves them any more; bytes left by a failure are only
-    disk space, logged for whoever cleans up."""
-    for image_id in image_ids:
-        try:
-            blobs.discard(image_id)
-        except Exception:
-            log.exception("records.image_discard_failed", extra={"image_id": image_id})

@@ -12,8 +12,10 @@ Ids reach a store already checked (43 URL-safe characters); a store that cannot 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +23,8 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlmodel import col
 
 from chatflow.engine.stores.channeltables import ImageBlobRow
+
+log = logging.getLogger("chatflow.images")
 
 IMAGE_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -113,3 +117,13 @@ class MemoryBlobs:
 
     def discard(self, image_id: str) -> None:
         self.blobs.pop(image_id, None)
+
+
+def discard_images(blobs: ImageBlobs, image_ids: Iterable[str]) -> None:
+    """Discard the bytes of images whose rows were deleted: nothing serves them any more, so
+    bytes a failure leaves behind are only disk space, logged for whoever cleans up."""
+    for image_id in image_ids:
+        try:
+            blobs.discard(image_id)
+        except Exception:
+            log.exception("records.image_discard_failed", extra={"image_id": image_id})

@@ -323,10 +323,13 @@ def build_router(channel: VisitorChannel) -> APIRouter:
         wait: Annotated[float, Query(ge=0, le=25)] = 0,
         authorization: Annotated[str | None, Header()] = None,
     ) -> EventsOut:
-        """Frames with ``seq > after``; ``wait`` seconds long-polls when there are none yet."""
+        """Frames with ``seq > after``; ``wait`` seconds long-polls when there are none yet.
+        A session that is gone (deleted, or past retention) is ``404 session_not_found``."""
         sid = session_for(bearer(authorization), session_id)
         with channel.feed.subscribe(sid) as sub:
             frames = await channel.runtime.outputs(sid, after, REPLAY_BATCH)
+            if not frames and (await channel.runtime.find([sid]))[0] is None:
+                raise ChannelProblem(404, "session_not_found", "the session is gone")
             if not frames and wait:
                 await sub.wait(wait)
                 frames = await channel.runtime.outputs(sid, after, REPLAY_BATCH)

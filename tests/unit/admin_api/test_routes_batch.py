@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
+from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from sqlmodel import Session, select
 
 from chatflow.admin_api.live import LiveError
 from chatflow.channels.images import new_image_id
 from chatflow.engine.content import is_blacklisted
+from chatflow.engine.frames import Frame
+from chatflow.engine.session import Session as StoredSession
 from chatflow.engine.stores.channeltables import ImageRow
 from chatflow.engine.stores.contenttables import TagGroupRow, TagRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import (
@@ -150,6 +152,31 @@ def test_delete_takes_the_conversations_images_with_it(kit: Kit) -> None:
     with Session(kit.engine) as db:
         assert set(db.exec(select(ImageRow.session_id)).all()) == {"live"}
     assert kit.client.get(f"/api/v1/images/{stored['live']}").content == PNG
+
+
+def test_delete_forgets_the_ended_session_so_the_visitor_cannot_replay_it(kit: Kit) -> None:
+    app: Any = kit.client.app
+    portal: Any = kit.client.portal
+    store = app.state.services.runtime.store
+    for session_id, status in (("old", "ended"), ("live", "with_agent")):
+        kit.conversation(session_id, status=status)
+        stored = StoredSession(id=session_id, flow_id="presales", flow_version="v", node="n")
+        stored.status = status
+        portal.call(store.create, stored, frames_of(session_id))
+    tokens = app.state.visitor_channel.tokens
+    events = "/api/v1/sessions/old/events"
+    before = kit.client.get(events, headers={"Authorization": f"Bearer {tokens.issue('old')}"})
+    assert [e["text"] for e in before.json()["events"]] == ["hello old"]
+
+    assert batch(kit, "delete", {"session_ids": ["old", "live"]}).json()["succeeded"] == ["old"]
+    assert portal.call(store.load, "old") is None
+    assert portal.call(store.load, "live") is not None
+    after = kit.client.get(events, headers={"Authorization": f"Bearer {tokens.issue('old')}"})
+    assert after.status_code == 404 and after.json()["type"] == "urn:chatflow:session_not_found"
+
+
+def frames_of(session_id: str) -> list[Frame]:
+    return [Frame(1, "message", {"from": "bot", "text": f"hello {session_id}"}, NOW.isoformat())]
 
 
 def test_tag_and_blacklist_act_on_the_visitors(kit: Kit) -> None:
