@@ -122,6 +122,11 @@ class SessionStore(Protocol):
         first, at most ``limit``: what retention forgets."""
         ...
 
+    async def inactive_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        """Ids of sessions not ended (with the bot, queued or with an agent) last saved before
+        ``cutoff``, oldest first, at most ``limit``: what retention closes as abandoned."""
+        ...
+
     async def forget(self, session_ids: Sequence[str]) -> int:
         """Delete these sessions with their output logs, keys and timers, each only if it is
         ended (a live one is left as it is); return how many were deleted. A forgotten

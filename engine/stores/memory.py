@@ -31,8 +31,8 @@ class MemoryStore:
         self._timers: dict[str, list[DueTimer]] = {}
         self._flows: dict[tuple[str, str], str] = {}
         self._latest: dict[str, str] = {}
-        self._ended: dict[str, float] = {}
-        """Ended session id -> when it was last saved (UNIX seconds)."""
+        self._saved: dict[str, float] = {}
+        """Session id -> when it was last saved (UNIX seconds)."""
 
     async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
         if session.id in self._sessions:
@@ -66,10 +66,7 @@ class MemoryStore:
     def _write(self, session: Session, outputs: Sequence[Frame]) -> None:
         text = session.dumps()
         self._sessions[session.id] = (session.version, session.status, text)
-        if session.ended:
-            self._ended[session.id] = saved_at(session)
-        else:
-            self._ended.pop(session.id, None)
+        self._saved[session.id] = saved_at(session)
         keys = self._keys.setdefault(session.id, {})
         keys.update(session.unsaved_keys())
         if len(keys) > MAX_SEEN_KEYS:
@@ -102,16 +99,27 @@ class MemoryStore:
         return [sid for sid, row in self._sessions.items() if row[1] == status][:limit]
 
     async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        return self._older(cutoff, limit, ended=True)
+
+    async def inactive_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        return self._older(cutoff, limit, ended=False)
+
+    def _older(self, cutoff: datetime, limit: int, *, ended: bool) -> list[str]:
         bound = cutoff.timestamp()
-        old = sorted((at, sid) for sid, at in self._ended.items() if at < bound)
+        old = sorted(
+            (at, sid)
+            for sid, at in self._saved.items()
+            if at < bound and (self._sessions[sid][1] == "ended") == ended
+        )
         return [sid for _, sid in old[: max(limit, 0)]]
 
     async def forget(self, session_ids: Sequence[str]) -> int:
         gone = 0
         for sid in dict.fromkeys(session_ids):
-            if sid not in self._ended:
+            row = self._sessions.get(sid)
+            if row is None or row[1] != "ended":
                 continue
-            del self._sessions[sid], self._ended[sid]
+            del self._sessions[sid], self._saved[sid]
             self._keys.pop(sid, None)
             self._outputs.pop(sid, None)
             self._timers.pop(sid, None)

@@ -9,6 +9,7 @@ Keys (under a configurable prefix, ``chatflow:`` by default)::
     <p>due             zset   the due-time index: "<id>|<timer name>|<timer key>" by due timestamp
     <p>status:<st>     set    ids of the sessions with status <st> (one set per status)
     <p>ended           zset   ids of the ended sessions, scored by their last save (retention)
+    <p>live            zset   ids of the sessions not ended, scored by their last save (retention)
     <p>flow:<flow id>  hash   content version -> flow text
     <p>flows:latest    hash   flow id -> the version new sessions start on
 
@@ -47,7 +48,7 @@ from chatflow.engine.stores.base import (
 DEFAULT_PREFIX = "chatflow:"
 
 # KEYS: 1 session hash, 2 output log, 3 due index, 4 the new status's set, 5 the session's keys,
-#       6 the log's authors, 7 the ended index, 8.. every status set
+#       6 the log's authors, 7 the ended index, 8 the live index, 9.. every status set
 # ARGV: 1 "create" | "save", 2 expected version, 3 new version, 4 status, 5 session JSON,
 #       6 timer members (JSON list), 7 frame count, 8 session id, 9 number of the oldest key
 #       kept, 10 new key count, 11 authored frame count, 12 saved at (UNIX seconds), then
@@ -69,13 +70,15 @@ if old then
   for _, member in ipairs(cjson.decode(old)) do redis.call('ZREM', KEYS[3], member) end
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[3], 'st', ARGV[4], 'd', ARGV[5], 'tm', ARGV[6])
-for i = 8, #KEYS do
+for i = 9, #KEYS do
   if KEYS[i] ~= KEYS[4] then redis.call('SREM', KEYS[i], id) end
 end
 redis.call('SADD', KEYS[4], id)
 if ARGV[4] == 'ended' then
   redis.call('ZADD', KEYS[7], ARGV[12], id)
+  redis.call('ZREM', KEYS[8], id)
 else
+  redis.call('ZADD', KEYS[8], ARGV[12], id)
   redis.call('ZREM', KEYS[7], id)
 end
 local first = 13
@@ -119,12 +122,15 @@ return {rows, authors}
 """
 
 # KEYS: 1 session hash, 2 session keys, 3 output log, 4 authors, 5 due index, 6 ended index,
-#       7.. every status set. ARGV: 1 session id. Returns 1 when the ended session was deleted,
+#       7 live index, 8.. every status set. ARGV: 1 session id. Returns 1 when the ended session was deleted,
 #       0 when it is live (left as it is) or gone already.
 _FORGET = """
 local status = redis.call('HGET', KEYS[1], 'st')
 if status ~= 'ended' then
-  if not status then redis.call('ZREM', KEYS[6], ARGV[1]) end
+  if not status then
+    redis.call('ZREM', KEYS[6], ARGV[1])
+    redis.call('ZREM', KEYS[7], ARGV[1])
+  end
   return 0
 end
 local timers = redis.call('HGET', KEYS[1], 'tm')
@@ -133,7 +139,8 @@ if timers then
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 redis.call('ZREM', KEYS[6], ARGV[1])
-for i = 7, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+redis.call('ZREM', KEYS[7], ARGV[1])
+for i = 8, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 return 1
 """
 
@@ -159,7 +166,8 @@ class RedisStore:
         self.prefix = prefix
         self._due = f"{prefix}due"
         self._ended = f"{prefix}ended"
-        self._ended_indexed = False
+        self._live = f"{prefix}live"
+        self._indexed = False
         self._latest = f"{prefix}flows:latest"
         self._status_keys = [self._status_key(s) for s in STATUSES]
         self._write = self.redis.register_script(_WRITE)
@@ -229,6 +237,7 @@ class RedisStore:
             self._keys_key(session.id),
             self._authors_key(session.id),
             self._ended,
+            self._live,
             *self._status_keys,
         ]
         keys_to_add = session.unsaved_keys()
@@ -292,30 +301,38 @@ class RedisStore:
         return found
 
     async def ended_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        return await self._older(self._ended, cutoff, limit)
+
+    async def inactive_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        return await self._older(self._live, cutoff, limit)
+
+    async def _older(self, index: str, cutoff: datetime, limit: int) -> list[str]:
         if limit <= 0:
             return []
-        await self._index_older_ended()
+        await self._index_older_sessions()
         rows = await self.redis.zrangebyscore(
-            self._ended, "-inf", f"({cutoff.timestamp()}", start=0, num=limit
+            index, "-inf", f"({cutoff.timestamp()}", start=0, num=limit
         )
         return [_text(row) for row in rows]
 
-    async def _index_older_ended(self) -> None:
-        """Sessions that ended before this version kept an ``ended`` index are only in the
-        status set: index them as of now, once per store (so retention counts from the
-        upgrade)."""
-        if self._ended_indexed:
+    async def _index_older_sessions(self) -> None:
+        """Sessions saved before this version kept the ``ended`` and ``live`` indexes are only
+        in the status sets: index them as of now, once per store (so retention counts from
+        the upgrade, never from an unknown earlier time)."""
+        if self._indexed:
             return
         now = time.time()
-        batch: dict[str, float] = {}
-        async for member in self.redis.sscan_iter(self._status_key("ended"), count=1_000):
-            batch[_text(member)] = now
-            if len(batch) >= 1_000:
-                await self.redis.zadd(self._ended, batch, nx=True)
-                batch = {}
-        if batch:
-            await self.redis.zadd(self._ended, batch, nx=True)
-        self._ended_indexed = True
+        for status in STATUSES:
+            index = self._ended if status == "ended" else self._live
+            batch: dict[str, float] = {}
+            async for member in self.redis.sscan_iter(self._status_key(status), count=1_000):
+                batch[_text(member)] = now
+                if len(batch) >= 1_000:
+                    await self.redis.zadd(index, batch, nx=True)
+                    batch = {}
+            if batch:
+                await self.redis.zadd(index, batch, nx=True)
+        self._indexed = True
 
     async def forget(self, session_ids: Sequence[str]) -> int:
         gone = 0
@@ -327,6 +344,7 @@ class RedisStore:
                 self._authors_key(sid),
                 self._due,
                 self._ended,
+                self._live,
                 *self._status_keys,
             ]
             gone += int(await self._forget(keys=keys, args=[sid]))

@@ -236,6 +236,10 @@ class SqliteStore:
         rows = self.db.execute(_ENDED_BEFORE, (cutoff.timestamp(), max(limit, 0))).fetchall()
         return [r[0] for r in rows]
 
+    async def inactive_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        rows = self.db.execute(_INACTIVE_BEFORE, (cutoff.timestamp(), max(limit, 0))).fetchall()
+        return [r[0] for r in rows]
+
     async def forget(self, session_ids: Sequence[str]) -> int:
         gone = 0
         with self._tx() as db:
@@ -298,6 +302,10 @@ _DUE = (
 )
 _FIND = "SELECT id FROM cf_session WHERE status = ? LIMIT ?"
 _ENDED_BEFORE = "SELECT id FROM cf_session WHERE status = 'ended' AND updated_at < ? ORDER BY updated_at LIMIT ?"
+_INACTIVE_BEFORE = (
+    "SELECT id FROM cf_session WHERE status IN ('active', 'queued', 'with_agent') "
+    "AND updated_at < ? ORDER BY updated_at LIMIT ?"
+)
 _FORGET_SESSION = "DELETE FROM cf_session WHERE id = ? AND status = 'ended'"
 _FORGET_REST = (
     "DELETE FROM cf_output WHERE session_id = ?",

@@ -272,3 +272,21 @@ async def test_forget_deletes_ended_sessions_with_their_logs_keys_and_timers(
     fresh = await store.load("gone")
     assert fresh is not None and not fresh.has_seen("k-gone")
     assert await store.read_outputs("gone") == []
+
+
+async def test_inactive_before_lists_live_sessions_by_their_last_save_oldest_first(
+    store: SessionStore,
+) -> None:
+    day = timedelta(days=1)
+    await store.create(session("bot", status="active", updated_at=T0 - 2 * day))
+    await store.create(session("waiting", status="queued", updated_at=T0 - 3 * day))
+    await store.create(session("served", status="with_agent", updated_at=T0 - day))
+    await store.create(session("busy", status="active", updated_at=T0 + day))
+    await store.create(session("over", status="ended", updated_at=T0 - 9 * day))
+    assert await store.inactive_before(T0) == ["waiting", "bot", "served"]
+    assert await store.inactive_before(T0, limit=1) == ["waiting"]
+    # a new event moves it on; ending it takes it off the list
+    await store.save(session("waiting", version=2, status="queued", updated_at=T0 + day), 1)
+    await store.save(session("bot", version=2, status="ended", updated_at=T0 - day), 1)
+    assert await store.inactive_before(T0) == ["served"]
+    assert await store.ended_before(T0) == ["over", "bot"]

@@ -143,22 +143,28 @@ def test_a_store_needs_exactly_one_of_url_and_client() -> None:
         RedisStore()
 
 
-async def test_sessions_ended_before_the_ended_index_are_indexed_as_of_the_upgrade(
+async def test_sessions_saved_before_the_retention_indexes_are_indexed_as_of_the_upgrade(
     redis_url: str, redis_prefix: str, client: Redis
 ) -> None:
     old = RedisStore(redis_url, prefix=redis_prefix)
     try:
-        await old.create(session("before", status="ended", updated_at=T0 - timedelta(days=30)))
-        await client.delete(f"{redis_prefix}ended")  # as a version without the index left it
+        await old.create(session("over", status="ended", updated_at=T0 - timedelta(days=30)))
+        await old.create(session("open", status="queued", updated_at=T0 - timedelta(days=30)))
+        # as a version without the indexes left them
+        await client.delete(f"{redis_prefix}ended", f"{redis_prefix}live")
     finally:
         await old.close()
     upgraded = RedisStore(redis_url, prefix=redis_prefix)
     try:
-        # counted from now, not from its (unknown) end: not yet old enough...
-        assert await upgraded.ended_before(datetime.now(UTC) - timedelta(hours=1)) == []
+        # counted from now, not from their (unknown) last save: not yet old enough...
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        assert await upgraded.ended_before(an_hour_ago) == []
+        assert await upgraded.inactive_before(an_hour_ago) == []
         # ...but listed once the retention period has passed since the upgrade
-        assert await upgraded.ended_before(datetime.now(UTC) + timedelta(days=1)) == ["before"]
-        assert await upgraded.forget(["before"]) == 1
-        assert not await client.sismember(f"{redis_prefix}status:ended", "before")
+        later = datetime.now(UTC) + timedelta(days=1)
+        assert await upgraded.ended_before(later) == ["over"]
+        assert await upgraded.inactive_before(later) == ["open"]
+        assert await upgraded.forget(["over"]) == 1
+        assert not await client.sismember(f"{redis_prefix}status:ended", "over")
     finally:
         await upgraded.close()
