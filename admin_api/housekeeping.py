@@ -3,12 +3,14 @@ is old enough, once an hour (docs/deployment.md, "Retention").
 
 One pass, :meth:`Housekeeping.sweep`:
 
-1. ended sessions last changed more than ``ended_sessions_days`` ago leave the session store
+1. live sessions without any event for ``inactive_sessions_days`` are closed as abandoned
+   (ended reason ``idle``), so that they too are let go of in time;
+2. ended sessions last changed more than ``ended_sessions_days`` ago leave the session store
    (their state, event log, idempotency keys and timers), in batches;
-2. with ``records_days`` set, ended conversations that started longer ago than that are
+3. with ``records_days`` set, ended conversations that started longer ago than that are
    deleted from the records database (record, transcript, images with their bytes, webhook
    deliveries) and from the session store;
-3. webhook message ids older than ``ended_sessions_days`` and expired login tokens go.
+4. webhook message ids older than ``ended_sessions_days`` and expired login tokens go.
 
 Every step is a short write of at most one batch, so visitors and agents never wait long for
 the database. Several workers may sweep at once: each deletion is idempotent.
@@ -28,6 +30,7 @@ from sqlmodel import Session
 from chatflow.channels.image_blobs import ImageBlobs, discard_images
 from chatflow.engine.clock import Clock
 from chatflow.engine.config import Retention
+from chatflow.engine.events import SessionClosed
 from chatflow.engine.retention import (
     delete_conversations,
     expired_conversations,
@@ -50,7 +53,10 @@ FIRST_AFTER = 60.0
 class Swept:
     """What one sweep let go of."""
 
+    closed: int = 0
+    """Live sessions closed as abandoned."""
     sessions: int = 0
+    """Sessions deleted from the session store."""
     records: int = 0
     images: int = 0
     webhook_ids: int = 0
@@ -81,6 +87,9 @@ class Housekeeping:
         swept = Swept()
         now = self.clock.now()
         session_cutoff = now - timedelta(days=self.retention.ended_sessions_days)
+        if self.retention.inactive_sessions_days is not None:
+            idle_cutoff = now - timedelta(days=self.retention.inactive_sessions_days)
+            swept.closed = await self._close_inactive(idle_cutoff, now)
         while ids := await self.runtime.ended_before(session_cutoff, FORGET_BATCH):
             gone = await self.runtime.forget(ids)
             swept.sessions += gone
@@ -101,6 +110,22 @@ class Housekeeping:
         if any(asdict(swept).values()):
             logger.info("housekeeping.swept", extra=asdict(swept))
         return swept
+
+    async def _close_inactive(self, cutoff: datetime, now: datetime) -> int:
+        """Close live sessions untouched since ``cutoff`` (reason ``idle``), but not one whose
+        flow waits on a timer due after ``now``."""
+        closed = 0
+        while ids := await self.runtime.inactive_before(cutoff, FORGET_BATCH):
+            done = 0
+            for session in await self.runtime.find(ids):
+                if session is None or any(t.due > now for t in session.timers.values()):
+                    continue
+                event = SessionClosed(key=f"retention-close:{session.id}", reason="idle")
+                done += await self.runtime.apply(session.id, event)
+            closed += done
+            if done == 0 or len(ids) < FORGET_BATCH:
+                break
+        return closed
 
     def _delete_records(self, session_ids: list[str]) -> list[str]:
         with Session(self.records) as db:

@@ -184,6 +184,11 @@ class Retention(Model):
     returning visitor's chat window replays, and webhook channels deliver from). After that a
     returning visitor starts a new conversation; the record and transcript are kept as
     ``records_days`` says. Also how long webhook message ids are kept for deduplication."""
+    inactive_sessions_days: int | None = Field(default=3, ge=1, le=3650)
+    """Days a conversation that has not ended may go without any event (no message from the
+    visitor, the bot or an agent, no timer) before it is closed as abandoned (ended reason
+    ``idle``, as a flow's own ``idle_timeout`` would); one waiting on a timer due later is left.
+    ``null`` never closes one. Flows that set ``idle_timeout`` end theirs much sooner."""
     records_days: int | None = Field(default=None, ge=1, le=36500)
     """Days conversation records (with their transcripts, images and webhook deliveries) are
     kept after the conversation ended; ``null`` (the default) keeps them until they are deleted

@@ -234,6 +234,10 @@ class Runtime:
         """Ids of ended sessions last changed before ``cutoff``, oldest first (retention)."""
         return await self.store.ended_before(cutoff, limit)
 
+    async def inactive_before(self, cutoff: datetime, limit: int = FORGET_BATCH) -> list[str]:
+        """Ids of live sessions last changed before ``cutoff``, oldest first (retention)."""
+        return await self.store.inactive_before(cutoff, limit)
+
     async def forget(self, session_ids: Sequence[str]) -> int:
         """Delete these sessions from the store if they ended (retention, a deleted record);
         live ones are left. How many went."""

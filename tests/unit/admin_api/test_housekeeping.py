@@ -50,6 +50,13 @@ start: ask
 nodes:
   ask: {type: form, prompt: 您的问题？, var: q, next: ask}
 """
+PATIENT = SiteInfo(merchant="acme", key="acme-app", name="App", flow_id="patient", enabled=True)
+PATIENT_FLOW = """\
+id: patient
+start: ask
+nodes:
+  ask: {type: form, prompt: 订单号？, var: order, timeout: 864000, next: ask}
+"""
 
 
 class Desk:
@@ -59,20 +66,20 @@ class Desk:
         self.records = services.records
         self.clock = clock
         self.blobs = blobs
-        self.version = ""
+        self.versions: dict[str, str] = {}
 
     def keeper(self, **retention: int | None) -> Housekeeping:
         return Housekeeping(
             Retention.model_validate(retention), self.runtime, self.records, self.blobs, self.clock
         )
 
-    async def conversation(self, session_id: str, *, ended: bool) -> str:
+    async def conversation(self, session_id: str, *, ended: bool, flow: SiteInfo = SITE) -> str:
         """A visitor who says one line (and leaves, when ``ended``); returns an image's id."""
         await start_on_site(
             self.services,
             self.runtime,
-            SITE,
-            self.version,
+            flow,
+            self.versions[flow.flow_id],
             session_id=session_id,
             visitor_id=f"v-{session_id}",
             channel_id="web",
@@ -119,7 +126,8 @@ async def desk(tmp_path: Path, records_url: str) -> AsyncIterator[Desk]:
     services = Services(DeploymentConfig(), records, store, clock)
     services.writer.start()
     made = Desk(services, clock, FolderBlobs(tmp_path / "images"))
-    _flow, made.version = await services.runtime.publish(FLOW)
+    for text in (FLOW, PATIENT_FLOW):
+        flow_id, made.versions[flow_id] = await services.runtime.publish(text)
     try:
         yield made
     finally:
@@ -135,7 +143,7 @@ async def test_ended_sessions_leave_the_store_after_their_days_and_records_stay(
     desk.clock.advance(6 * DAY)
     await desk.conversation("recent", ended=True)
     desk.clock.advance(DAY + 60)  # "old" ended 7 days and a minute ago, "recent" a day ago
-    keeper = desk.keeper(ended_sessions_days=7)
+    keeper = desk.keeper(ended_sessions_days=7, inactive_sessions_days=None)
 
     swept = await keeper.sweep()
     assert (swept.sessions, swept.records, swept.images) == (1, 0, 0)
@@ -157,7 +165,7 @@ async def test_records_older_than_their_days_go_with_transcripts_images_and_sess
     desk.clock.advance(29 * DAY)
     recent_image = await desk.conversation("recent", ended=True)
     desk.clock.advance(DAY + 60)
-    keeper = desk.keeper(ended_sessions_days=60, records_days=30)
+    keeper = desk.keeper(ended_sessions_days=60, records_days=30, inactive_sessions_days=None)
 
     swept = await keeper.sweep()
     assert (swept.records, swept.images, swept.sessions) == (1, 1, 1)
@@ -170,11 +178,39 @@ async def test_records_older_than_their_days_go_with_transcripts_images_and_sess
     assert not await desk.in_store("old") and await desk.in_store("recent")
 
 
-async def test_a_live_conversation_is_never_let_go_however_old(desk: Desk) -> None:
+async def test_abandoned_conversations_are_closed_then_let_go_of_in_turn(desk: Desk) -> None:
+    await desk.conversation("abandoned", ended=False)
+    await desk.conversation("patient", ended=False, flow=PATIENT)  # its form waits 10 days
+    desk.clock.advance(2 * DAY)
+    await desk.conversation("recent", ended=False)
+    desk.clock.advance(DAY + 60)
+    keeper = desk.keeper(inactive_sessions_days=3, ended_sessions_days=7)
+
+    swept = await keeper.sweep()
+    assert (swept.closed, swept.sessions) == (1, 0)
+    await desk.services.writer.flush()
+    abandoned = await desk.runtime.get("abandoned")
+    assert (abandoned.status, abandoned.end_reason) == ("ended", "idle")
+    with Db(desk.records) as db:
+        row = db.get(ConversationRow, "abandoned")
+        assert row is not None and (row.status, row.end_reason) == ("ended", "idle")
+    for live in ("patient", "recent"):
+        assert (await desk.runtime.get(live)).status == "active"
+    desk.clock.advance(7 * DAY + 60)  # the closed one has been ended for 7 days now
+    swept = await keeper.sweep()
+    assert not await desk.in_store("abandoned")
+    # "recent" went quiet 8 days ago, and "patient"'s 10 days are over: both closed now
+    assert swept.closed == 2
+    for live in ("patient", "recent"):
+        assert (await desk.runtime.get(live)).status == "ended"
+
+
+async def test_a_live_conversation_is_never_deleted_however_old(desk: Desk) -> None:
     await desk.conversation("live", ended=False)
     desk.clock.advance(400 * DAY)
-    swept = await desk.keeper(ended_sessions_days=1, records_days=1).sweep()
-    assert (swept.sessions, swept.records) == (0, 0)
+    keeper = desk.keeper(inactive_sessions_days=None, ended_sessions_days=1, records_days=1)
+    swept = await keeper.sweep()
+    assert (swept.closed, swept.sessions, swept.records) == (0, 0, 0)
     assert await desk.in_store("live") and desk.record_ids() == {"live"}
 
 
