@@ -122,8 +122,8 @@ return {rows, authors}
 """
 
 # KEYS: 1 session hash, 2 session keys, 3 output log, 4 authors, 5 due index, 6 ended index,
-#       7 live index, 8.. every status set. ARGV: 1 session id. Returns 1 when the ended session was deleted,
-#       0 when it is live (left as it is) or gone already.
+#       7 live index, 8.. every status set. ARGV: 1 session id.
+#       Returns 1 when the ended session was deleted, 0 when it is live (left as it is) or gone.
 _FORGET = """
 local status = redis.call('HGET', KEYS[1], 'st')
 if status ~= 'ended' then

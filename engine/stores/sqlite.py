@@ -301,7 +301,10 @@ _DUE = (
     "ORDER BY due, session_id, name LIMIT ?"
 )
 _FIND = "SELECT id FROM cf_session WHERE status = ? LIMIT ?"
-_ENDED_BEFORE = "SELECT id FROM cf_session WHERE status = 'ended' AND updated_at < ? ORDER BY updated_at LIMIT ?"
+_ENDED_BEFORE = (
+    "SELECT id FROM cf_session WHERE status = 'ended' AND updated_at < ? "
+    "ORDER BY updated_at LIMIT ?"
+)
 _INACTIVE_BEFORE = (
     "SELECT id FROM cf_session WHERE status IN ('active', 'queued', 'with_agent') "
     "AND updated_at < ? ORDER BY updated_at LIMIT ?"

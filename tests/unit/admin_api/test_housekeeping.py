@@ -1,6 +1,6 @@
 """Retention through real conversations: ``Services`` with the embedded SQLite session store,
-the records database on SQLite and on PostgreSQL, a frozen clock, image bytes in a folder; one ``Housekeeping.sweep`` at a
-time, as ``chatflow serve`` runs them every hour."""
+the records database on SQLite and on PostgreSQL, a frozen clock, image bytes in a folder; one
+``Housekeeping.sweep`` at a time, as ``chatflow serve`` runs them every hour."""
 
 from __future__ import annotations
 
