@@ -2,6 +2,8 @@
 
 Every error the API returns has ``type``, ``title``, ``status`` and ``detail`` (and ``errors``
 for invalid input, ``retry_after`` for throttling). No stack trace ever reaches a client.
+``detail`` and our own ``errors[].message`` are in the language ``Accept-Language`` asks for
+(English by default, zh-CN from :mod:`problem_texts`); ``type`` and ``title`` stay codes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatflow.admin_api.auth import AuthError, Throttled
+from chatflow.admin_api.problem_language import ENGLISH, error_text, pick_language, translate
 from chatflow.channels.errors import ChannelProblem
 from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError
 
@@ -42,61 +45,82 @@ def field_errors(errors: Iterable[Mapping[str, Any]], *prefix: str) -> list[dict
     ]
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, detail: str, *, lang: str = ENGLISH, **extra: Any
+) -> JSONResponse:
+    """The answer; ``detail`` and the ``errors``' messages (English) worded in ``lang``."""
     body = {"type": f"urn:chatflow:{code}", "title": code.replace("_", " "), "status": status}
-    body["detail"] = detail
+    body["detail"] = translate(detail, lang)
     body.update(extra)
-    headers = {}
+    if isinstance(extra.get("errors"), list):
+        body["errors"] = [_worded(error, lang) for error in extra["errors"]]
+    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if "retry_after" in extra:
         headers["Retry-After"] = str(max(1, int(extra["retry_after"] + 0.999)))
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _worded(error: Any, lang: str) -> Any:
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return {**error, "message": translate(error["message"], lang)}
+    return error
+
+
+def language(request: Request) -> str:
+    """The language the client asks for (``Accept-Language``), of those the API speaks."""
+    return pick_language(request.headers.get("accept-language"))
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(ApiProblem)
-    async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, **exc.extra)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.detail, lang=language(request), **exc.extra)
 
     @app.exception_handler(Throttled)
-    async def _throttled(_: Request, exc: Throttled) -> JSONResponse:
-        return problem(429, "throttled", str(exc), retry_after=round(exc.retry_after, 1))
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        wait = round(exc.retry_after, 1)
+        return problem(429, "throttled", exc.message, lang=language(request), retry_after=wait)
 
     @app.exception_handler(AuthError)
-    async def _auth(_: Request, exc: AuthError) -> JSONResponse:
-        return problem(401, "unauthorized", exc.message)
+    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        return problem(401, "unauthorized", exc.message, lang=language(request))
 
     @app.exception_handler(DefinitionError)
-    async def _definition(_: Request, exc: DefinitionError) -> JSONResponse:
+    async def _definition(request: Request, exc: DefinitionError) -> JSONResponse:
         errors = [
             {"message": p.message, "line": p.line, "column": p.column, "path": p.json_path}
             for p in exc.problems
         ]
-        return problem(422, "invalid_definition", exc.message, errors=errors)
+        lang = language(request)
+        return problem(422, "invalid_definition", exc.message, lang=lang, errors=errors)
 
     @app.exception_handler(NotFoundError)
-    async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-        return problem(404, "not_found", exc.message)
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return problem(404, "not_found", exc.message, lang=language(request))
 
     @app.exception_handler(ChatflowError)
-    async def _chatflow(_: Request, exc: ChatflowError) -> JSONResponse:
+    async def _chatflow(request: Request, exc: ChatflowError) -> JSONResponse:
         log.warning("api.error", extra={"flow_id": exc.flow_id, "node_id": exc.node_id})
-        return problem(409, "conflict", str(exc))
+        lang = language(request)
+        return problem(409, "conflict", error_text(exc, lang), lang=lang)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = field_errors(exc.errors())
-        return problem(422, "invalid_input", "the request is not valid", errors=errors)
+        lang = language(request)
+        return problem(422, "invalid_input", "the request is not valid", lang=lang, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )
-        return problem(exc.status_code, code, str(exc.detail))
+        return problem(exc.status_code, code, str(exc.detail), lang=language(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("api.unexpected", extra={"path": request.url.path})
-        return problem(500, "internal_error", "an unexpected error happened; it has been logged")
+        detail = "an unexpected error happened; it has been logged"
+        return problem(500, "internal_error", detail, lang=language(request))
