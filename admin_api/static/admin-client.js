@@ -159,7 +159,8 @@
    * The REST client of one page. `basePath` is the deployment's prefix ending in '/';
    * `tokenKey` names the token in sessionStorage (a reload keeps the login, a new tab does not);
    * `onExpired()` runs when the server answers 401 to a logged-in call; `offline` is the
-   * message of a request that never reached the server.
+   * message of a request that never reached the server; `language` (the page's) goes as
+   * Accept-Language, so the API words its errors (`detail`) like the page.
    */
   function createClient(options) {
     let token = null;
@@ -186,6 +187,7 @@
     async function api(method, path, body, callOptions) {
       const headers = {};
       if (token) headers.Authorization = `Bearer ${token}`;
+      if (options.language) headers['Accept-Language'] = options.language;
       let payload;
       if (body instanceof FormData || body instanceof Blob) payload = body;
       else if (body !== undefined) {
@@ -314,6 +316,7 @@
     const basePath = location.pathname.replace(new RegExp(`${options.path}/?$`), '');
     const client = createClient({
       basePath,
+      language: lang,
       tokenKey: options.tokenKey,
       offline: () => t(options.offline),
       onExpired: options.onExpired,
