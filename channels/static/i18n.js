@@ -58,6 +58,7 @@
       unavailable: '暂时无法连接客服，请稍后再试',
       reload: '重新加载',
       errorGeneric: '出错了，请稍后再试',
+      errorRateLimited: '消息发送太频繁，请稍后再试',
       you: '我',
       bot: '智能助手',
       agent: '客服',
@@ -111,6 +112,7 @@
       unavailable: 'Customer service cannot be reached right now. Please try again later',
       reload: 'Reload',
       errorGeneric: 'Something went wrong. Please try again later',
+      errorRateLimited: 'You are sending messages too fast. Please wait a moment',
       you: 'Me',
       bot: 'Assistant',
       agent: 'Agent',
@@ -153,5 +155,14 @@
     return translateWith(MESSAGES, lang, key, vars);
   }
 
-  return { DEFAULT_LANG, MESSAGES, normalize, pick, t: translate, translateWith };
+  /** The key of the words for an error frame's `code`: the frame's `message` is the server's
+   * English, so a visitor reads what the codes a real chat meets mean, else the apology. */
+  const ERROR_KEYS = { rate_limited: 'errorRateLimited', session_ended: 'ended' };
+
+  function errorKey(code) {
+    const known = Object.prototype.hasOwnProperty.call(ERROR_KEYS, code);
+    return known ? ERROR_KEYS[code] : 'errorGeneric';
+  }
+
+  return { DEFAULT_LANG, MESSAGES, normalize, pick, t: translate, translateWith, errorKey };
 });

@@ -382,8 +382,9 @@
             renderEnded(replay);
             break;
           case 'error':
-            // Errors are moments, not transcript: a reloaded page does not show them again.
-            if (!replay) notify(typeof frame.message === 'string' && frame.message ? frame.message : t('errorGeneric'));
+            // Errors are moments, not transcript: a reloaded page does not show them again. The
+            // words come from the code: the frame's message is the server's English.
+            if (!replay) notify(t(root.ChatflowI18n.errorKey(frame.code)));
             break;
           default:
             break; // a newer server's frame type: ignored, its seq still counts

@@ -658,6 +658,15 @@ test('language comes from ?lang=, then data-lang, then the browser; zh-CN by def
   assert.equal(i18n.pick([]), 'zh-CN');
 });
 
+test("an error frame is worded by its code, never by the server's English message", () => {
+  assert.equal(i18n.t('zh-CN', i18n.errorKey('rate_limited')), '消息发送太频繁，请稍后再试');
+  assert.equal(i18n.t('zh-CN', i18n.errorKey('session_ended')), '会话已结束');
+  assert.equal(i18n.t('en', i18n.errorKey('session_ended')), 'This conversation has ended');
+  for (const code of ['flow_error', 'bad_json', 'toString', undefined]) {
+    assert.equal(i18n.errorKey(code), 'errorGeneric', String(code));
+  }
+});
+
 test('strings fill their placeholders', () => {
   assert.equal(i18n.t('zh-CN', 'queue', { n: 3 }), '您前面还有 3 位访客');
   assert.equal(i18n.t('en', 'queue', { n: 1 }), '1 visitor ahead of you');
