@@ -17,6 +17,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -31,7 +32,7 @@ from chatflow.channels.visitor_frames import MAX_TEXT
 from chatflow.channels.web import SiteInfo, VisitorBackend, published_version, start_on_site
 from chatflow.channels.webhook_outbox import Destination, Outbox
 from chatflow.channels.webhook_signing import HEADER, SignatureError, verify
-from chatflow.engine.clock import Clock
+from chatflow.engine.clock import Clock, as_utc
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.errors import NotFoundError, Problem, RuntimeFlowError
 from chatflow.engine.events import Choice, Event, Rating, VisitorEnded, VisitorText
@@ -48,6 +49,9 @@ logger = logging.getLogger("chatflow.channels.webhook")
 MAX_BODY = 65_536
 RECLAIM_AFTER = 60.0
 """Seconds after which a message still marked ``received`` (its worker died) may be retried."""
+STARTING_FOR = 30.0
+"""Seconds a user's new session may take to appear in the store after it was chosen: a missing
+session chosen longer ago is gone, not being started."""
 
 
 @dataclass(frozen=True)
@@ -193,14 +197,17 @@ class WebhookChannel:
     async def _session_for(self, info: ChannelInfo, message: InboundMessage) -> str | None:
         """The user's open session; a new one unless the message only ends a conversation."""
         for _try in range(20):
-            current = await asyncio.to_thread(self._current, info.key, message.user_id)
-            if current is not None:
+            current, chosen_at = await asyncio.to_thread(self._current, info.key, message.user_id)
+            if current is not None and chosen_at is not None:
                 try:
                     if not (await self.runtime.get(current)).ended:
                         return current
                 except NotFoundError:
-                    await asyncio.sleep(0.05)  # another worker is starting it right now
-                    if _try < 10:
+                    # Just chosen: another worker is starting it right now. Chosen long ago:
+                    # it is gone (deleted with its record, or past retention); start anew.
+                    age = self.clock.now().timestamp() - as_utc(chosen_at).timestamp()
+                    if age < STARTING_FOR and _try < 10:
+                        await asyncio.sleep(0.05)
                         continue
             if message.type == "end":
                 return None
@@ -290,10 +297,11 @@ class WebhookChannel:
         with self.records.begin() as conn:
             conn.execute(stmt)
 
-    def _current(self, key: str, user_id: str) -> str | None:
+    def _current(self, key: str, user_id: str) -> tuple[str | None, datetime | None]:
+        """The user's session and when it was made theirs; (None, None) for a new user."""
         with Db(self.records) as db:
             row = db.get(WebhookUserRow, (key, user_id))
-            return row.session_id if row else None
+            return (row.session_id, row.updated_at) if row else (None, None)
 
     def _replace(self, info: ChannelInfo, user_id: str, old: str | None, new: str) -> bool:
         """Make ``new`` the user's session if it still is ``old`` (None: there was none); a

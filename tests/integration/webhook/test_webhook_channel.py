@@ -161,6 +161,24 @@ async def test_users_map_to_one_open_session_and_a_new_one_after_the_end(
     await run(tmp_path, clock, check)
 
 
+async def test_a_user_whose_session_retention_let_go_of_starts_a_new_one(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    async def check(app: FastAPI, provider: Provider, _: Receiver) -> None:
+        first = (await provider.post(text("m-1", "alice"))).json()["session_id"]
+        end = {"message_id": "e-1", "user_id": "alice", "type": "end"}
+        assert (await provider.post(end)).json()["session_id"] == first
+        clock.advance(8 * 86_400)  # past retention.ended_sessions_days (7)
+        swept = await app.state.housekeeping.sweep()
+        assert swept.sessions == 1
+        answer = (await provider.post(text("m-2", "alice"))).json()
+        assert answer["applied"] and answer["session_id"] != first
+        session = await app.state.services.runtime.get(answer["session_id"])
+        assert session.sys.visitor_id == "im:alice"
+
+    await run(tmp_path, clock, check)
+
+
 async def test_a_webhook_conversation_records_no_browser_and_names_its_channel(
     tmp_path: Path, clock: FrozenClock
 ) -> None:
