@@ -189,6 +189,16 @@ class RedisStore:
     def _authors_key(self, session_id: str) -> str:
         return f"{self.prefix}a:{session_id}"
 
+    def _own_keys(self, session_id: str) -> tuple[str, str, str, str]:
+        """Every key of one session alone, in the order the forget script takes them: a key
+        added for a session belongs here too, or forgetting the session leaves it behind."""
+        return (
+            self._session_key(session_id),
+            self._keys_key(session_id),
+            self._log_key(session_id),
+            self._authors_key(session_id),
+        )
+
     async def create(self, session: Session, outputs: Sequence[Frame] = ()) -> None:
         found = await self._run("create", session, 0, outputs)
         if found is not True:
@@ -338,10 +348,7 @@ class RedisStore:
         gone = 0
         for sid in dict.fromkeys(session_ids):
             keys = [
-                self._session_key(sid),
-                self._keys_key(sid),
-                self._log_key(sid),
-                self._authors_key(sid),
+                *self._own_keys(sid),
                 self._due,
                 self._ended,
                 self._live,

@@ -168,3 +168,21 @@ async def test_sessions_saved_before_the_retention_indexes_are_indexed_as_of_the
         assert not await client.sismember(f"{redis_prefix}status:ended", "over")
     finally:
         await upgraded.close()
+
+
+async def test_forgetting_a_session_leaves_no_key_of_it_behind(
+    redis_url: str, redis_prefix: str, client: Redis
+) -> None:
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    try:
+        gone = session("gone", status="ended", updated_at=T0)
+        gone.remember("k1")
+        agent_line = replace(frames(2, 1)[0], author="alice01")
+        await store.create(gone, [*frames(1, 1), agent_line])
+        assert len(await client.keys(f"{redis_prefix}*:gone")) == 4  # s, k, o, a
+        assert await store.forget(["gone"]) == 1
+        assert await client.keys(f"{redis_prefix}*:gone") == []
+        for index in ("ended", "live", "status:ended"):
+            assert await client.keys(f"{redis_prefix}{index}") == []
+    finally:
+        await store.close()
