@@ -100,8 +100,7 @@ class Housekeeping:
             cutoff = now - timedelta(days=self.retention.records_days)
             while ids := await asyncio.to_thread(expired_conversations, self.records, cutoff):
                 images = await asyncio.to_thread(self._delete_records, ids)
-                await asyncio.to_thread(discard_images, self.blobs, images)
-                swept.sessions += await self.runtime.forget(ids)
+                swept.sessions += await self.deleted(ids, images)
                 swept.records += len(ids)
                 swept.images += len(images)
         before = session_cutoff.timestamp()
@@ -126,6 +125,12 @@ class Housekeeping:
             if done == 0 or len(ids) < FORGET_BATCH:
                 break
         return closed
+
+    async def deleted(self, session_ids: list[str], images: list[str]) -> int:
+        """What follows the deletion of conversations' records (here, and the console's
+        delete): their images' bytes, then their sessions. How many sessions went."""
+        await asyncio.to_thread(discard_images, self.blobs, images)
+        return await self.runtime.forget(session_ids)
 
     def _delete_records(self, session_ids: list[str]) -> list[str]:
         with Session(self.records) as db:

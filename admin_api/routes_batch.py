@@ -26,7 +26,6 @@ from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import DbId, now, scope_clauses
-from chatflow.channels.image_blobs import discard_images
 from chatflow.engine.retention import delete_conversations
 from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow
 
@@ -269,6 +268,5 @@ async def batch_delete(request: Request, actor: Editor, body: BatchBody) -> Batc
         return images
 
     images = await run_in_threadpool(delete_records)
-    await run_in_threadpool(discard_images, request.app.state.images.blobs, images)
-    await request.app.state.services.runtime.forget(outcome.succeeded)
+    await request.app.state.housekeeping.deleted(outcome.succeeded, images)
     return outcome.result()
