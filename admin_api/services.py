@@ -34,6 +34,7 @@ from chatflow.engine.flowversions import published_flow_yaml
 from chatflow.engine.frames import Frame
 from chatflow.engine.handoff import QueueHold
 from chatflow.engine.httpcall import HttpxCaller
+from chatflow.engine.privacy import kept_visit
 from chatflow.engine.records import NO_VISIT, Recorder, Visit
 from chatflow.engine.routing import (
     Accepted,
@@ -350,7 +351,7 @@ class Services(VisitorBackend):
             visitor=visitor_id,
             flow=site.flow_id,
             at=at,
-            visit=visit,
+            visit=kept_visit(visit, self.config.privacy),
         )
         if name:
             await asyncio.to_thread(name_visitor, self.records, site.merchant, visitor_id, name, at)

@@ -195,6 +195,21 @@ class Retention(Model):
     in the console."""
 
 
+class Privacy(Model):
+    """What a conversation's record keeps of where the visitor was (docs/records-and-stats.md,
+    "Personal data"). Applied before the record is written: what is not kept is never stored."""
+
+    visitor_ip: Literal["full", "masked", "none"] = "full"
+    """``full`` keeps the visitor's IP address; ``masked`` keeps only its network (IPv4: the
+    last byte zeroed, ``203.0.113.0``; IPv6: the first 48 bits, ``2001:db8:85a3::``), enough
+    for a region, not for one household; ``none`` keeps no address. The server's access log
+    follows the same setting. Per-IP rate limits still count full addresses, in memory (or
+    Redis) for their window only."""
+    page_query: bool = True
+    """Keep the query string of the page address and of the referrer. A query may carry a
+    customer's search or an order number; ``false`` keeps scheme, host and path only."""
+
+
 def _proxy(entry: str) -> str:
     """An IP address or CIDR network, written the one way ``ipaddress`` writes it."""
     try:
@@ -275,3 +290,5 @@ class DeploymentConfig(Model):
     """The reverse proxies in front of the server and its public address."""
     retention: Retention = Field(default_factory=Retention)
     """How long ended conversations and their records are kept."""
+    privacy: Privacy = Field(default_factory=Privacy)
+    """What the records keep of a visitor's address and page."""

@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     from chatflow.admin_api.app import create_app
     from chatflow.admin_api.logs import configure as configure_logs
+    from chatflow.admin_api.logs import guard_client_lines
     from chatflow.admin_api.visit_info import parse_agent
     from chatflow.engine.errors import ChatflowError, DefinitionError
 
@@ -134,5 +135,7 @@ def run(args: argparse.Namespace) -> int:
             proxy_headers=False,
         )
     )
+    # uvicorn set up its loggers while building the config: filter its lines about clients now
+    guard_client_lines(config.privacy)
     server.run()
     return 0

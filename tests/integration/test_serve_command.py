@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,12 +31,21 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, *options: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._log = ""
         self.proc = subprocess.Popen(
-            [*SERVE, "--port", str(self.port), "--data", str(data), "--log-level", "info"],
+            [
+                *SERVE,
+                "--port",
+                str(self.port),
+                "--data",
+                str(data),
+                "--log-level",
+                "info",
+                *options,
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -140,3 +151,45 @@ def test_serve_without_demo_or_with_a_bad_config_explains(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert f"{bad}:3:5: error: unknown field 'sitez'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_log_keeps_what_privacy_keeps_of_addresses_and_no_tokens(tmp_path: Path) -> None:
+    """``privacy.visitor_ip: masked``: the record and uvicorn's lines about the client keep
+    only the address's network (127.0.0.0); the visitor's token never reaches the log, and
+    ``page_query: false`` drops the page address's query."""
+    demo = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "chatflow.yaml"
+    config.write_text(
+        demo.replace("flows: ../../flows", f"flows: {ROOT / 'flows'}")
+        + "\nprivacy:\n  visitor_ip: masked\n  page_query: false\n",
+        encoding="utf-8",
+    )
+    server = Server(tmp_path / "data", "--config", str(config))
+    try:
+        page = {"url": "https://shop.example.com/cart?order=A-1001", "title": "Cart"}
+        response = httpx.post(f"{server.base}/api/v1/sites/demo-web/sessions", json={"page": page})
+        created = response.json()
+
+        async def talk() -> None:
+            url = f"ws://127.0.0.1:{server.port}/ws/visitor?token={created['visitor_token']}"
+            async with websockets.connect(url) as ws:
+                await asyncio.wait_for(ws.recv(), 10)
+
+        asyncio.run(talk())
+        records = tmp_path / "data/records.sqlite3"
+        deadline = time.monotonic() + 10
+        row = None
+        while row is None and time.monotonic() < deadline:
+            with sqlite3.connect(records) as db:
+                row = db.execute(
+                    "SELECT visitor_ip, page_url FROM conversation WHERE session_id = ?",
+                    (created["session_id"],),
+                ).fetchone()
+            time.sleep(0.1)
+        assert row == ("127.0.0.0", "https://shop.example.com/cart")
+    finally:
+        server.stop()
+    log = server.log
+    assert "127.0.0.0:" in log and '"WebSocket /ws/visitor?token=[redacted]"' in log
+    assert not re.search(r'127\.0\.0\.1:\d+ - "', log)  # no client line shows the address
+    assert created["visitor_token"] not in log
