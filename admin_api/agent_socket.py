@@ -6,6 +6,8 @@ still ringing and sessions it serves, each with its transcript. From then on the
 (``offer``, ``assigned``, ``auto_transfer``, ``transferred``, ``session_ended``, ``status``) and the
 served sessions' messages arrive as they happen. The client sends ``typing`` (shown live to the
 visitor) and ``ping``. A token that dies closes the socket with 4401 (:mod:`.agent_hub`).
+An ``error`` frame's ``message`` is in the language ``lang=`` (the page's) or the handshake's
+``Accept-Language`` asks for, worded like the HTTP problems; its ``code`` stays a code.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlmodel import Session
 
 from chatflow.admin_api.agent_hub import AgentConnection
 from chatflow.admin_api.auth import AuthService, Principal
+from chatflow.admin_api.problem_language import ENGLISH, chosen_language, translate
 from chatflow.admin_api.routes_accounts import to_live_queue
 from chatflow.admin_api.services import Services
 from chatflow.channels.visitor_frames import FrameError, parse_raw
@@ -73,7 +76,7 @@ def resume(services: Services, connection: AgentConnection) -> None:
             connection.push({**frame, "resumed": True})
 
 
-async def client_frames(services: Services, connection: AgentConnection) -> None:
+async def client_frames(services: Services, connection: AgentConnection, lang: str) -> None:
     """Read the client's frames until it goes away."""
     websocket = connection.websocket
     while True:
@@ -81,19 +84,19 @@ async def client_frames(services: Services, connection: AgentConnection) -> None
         if message["type"] == "websocket.disconnect":
             return
         raw = message.get("text") or message.get("bytes") or b""
-        reply = handle_frame(services, connection, raw)
+        reply = handle_frame(services, connection, raw, lang)
         if reply is not None:
             connection.push(reply)
 
 
 def handle_frame(
-    services: Services, connection: AgentConnection, raw: str | bytes
+    services: Services, connection: AgentConnection, raw: str | bytes, lang: str = ENGLISH
 ) -> dict[str, Any] | None:
     """Apply one client frame; the answer (an ``error`` or ``pong``), if any."""
     try:
         data = parse_raw(raw, MAX_FRAME_BYTES)
     except FrameError as exc:
-        return exc.frame()
+        return {**exc.frame(), "message": translate(exc.message, lang)}
     kind = data.get("type")
     if kind == "ping":
         return {"type": "pong"}
@@ -101,24 +104,29 @@ def handle_frame(
         sid = data.get("session_id")
         view = services.queue.dispatcher.session(sid) if isinstance(sid, str) else None
         if view is None or connection.agent_id not in view.agents:
-            return _error("not_serving", f"you do not serve session {sid!r}")
+            return _error("not_serving", f"you do not serve session {sid!r}", lang)
         services.feed.push(view.session_id, {"type": "typing", "from": "agent"})
         return None
-    return _error("unknown_type", f"unknown frame type {kind!r}; expected one of: typing, ping")
+    return _error(
+        "unknown_type", f"unknown frame type {kind!r}; expected one of: typing, ping", lang
+    )
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message}
+def _error(code: str, message: str, lang: str) -> dict[str, Any]:
+    """An ``error`` frame; ``message`` (the English text) in ``lang``."""
+    return {"type": "error", "code": code, "message": translate(message, lang)}
 
 
 @router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket, token: str = "") -> None:
+async def agent_socket(websocket: WebSocket, token: str = "", lang: str = "") -> None:
     services: Services = websocket.app.state.services
     auth: AuthService = websocket.app.state.auth
+    language = chosen_language(lang, websocket.headers.get("accept-language"))
     await websocket.accept()
     principal = await asyncio.to_thread(auth.resolve, token)
     if principal is None or not await register_agent(services, principal):
-        await websocket.send_json(_error("unauthorized", "the token is invalid or has expired"))
+        refused = _error("unauthorized", "the token is invalid or has expired", language)
+        await websocket.send_json(refused)
         await websocket.close(code=4401)
         return
     agent = principal.account
@@ -142,22 +150,22 @@ async def agent_socket(websocket: WebSocket, token: str = "") -> None:
             else:
                 connection.push(hub.status_frame(agent, view.status))
         except (RoutingError, ValueError) as exc:
-            connection.push(_error("login_refused", str(exc)))
+            connection.push(_error("login_refused", str(exc), language))
             connection.close(4409)
         resume(services, connection)
         logger.info("agents.connected", extra={"agent_id": agent})
-        await serve(services, connection)
+        await serve(services, connection, language)
     finally:
         hub.detach(connection)
         await connection.stop()
         logger.info("agents.disconnected", extra={"agent_id": agent})
 
 
-async def serve(services: Services, connection: AgentConnection) -> None:
+async def serve(services: Services, connection: AgentConnection, lang: str) -> None:
     """Run the writer and the reader until either ends, then close the socket."""
     tasks = [
         asyncio.create_task(connection.write()),
-        asyncio.create_task(client_frames(services, connection)),
+        asyncio.create_task(client_frames(services, connection, lang)),
     ]
     try:
         _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -50,6 +50,14 @@ def pick_language(accept_language: str | None) -> str:
     return best
 
 
+def chosen_language(choice: str | None, accept_language: str | None) -> str:
+    """The language a page chose (``lang=``: a browser's websocket sends the browser's
+    ``Accept-Language``, not the page's choice) if the API speaks it, else ``Accept-Language``'s."""
+    tag = (choice or "").strip().lower()
+    chosen = _supported(tag) if tag != "*" else None
+    return chosen or pick_language(accept_language)
+
+
 def _supported(tag: str) -> str | None:
     if tag == "zh" or tag.startswith(("zh-", "zh_")):
         return CHINESE

@@ -238,6 +238,19 @@ _CONVERSATIONS: dict[str, str] = {
         "有访客同时拥有该组的多个标签，请先去掉多余的标签"
     ),
     "a word must not be blank": "词不能为空",
+    # what a client reads outside a problem: the agent websocket's error frames, a batch's
+    # failed[].detail, a quick-reply import's errors[].message
+    "the token is invalid or has expired": "令牌无效或已过期",
+    "you do not serve session {session!r}": "您没有接待会话 {session}",
+    "no such conversation": "会话不存在",
+    "close the conversation before deleting it": "请先结束会话再删除",
+    "at most {limit} rows are imported at once; stopped": "一次最多导入 {limit} 行，已停止",
+    "category is longer than {limit} characters": "组名超过 {limit} 个字",
+    "title is longer than {limit} characters": "标题超过 {limit} 个字",
+    "content is longer than {limit} characters": "内容超过 {limit} 个字",
+    "title is required": "标题不能为空",
+    "content is required": "内容不能为空",
+    "the same category and title as row {row}": "组名和标题与第 {row} 行相同",
 }
 
 _QUICK_REPLIES: dict[str, str] = {

@@ -52,6 +52,7 @@ class RowError:
     """1-based, as the spreadsheet shows it; the header is row 1."""
     column: str | None
     message: str
+    """In English; the import route words it in the request's language (problem_texts.py)."""
 
 
 @dataclass(frozen=True)

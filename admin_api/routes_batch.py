@@ -6,7 +6,8 @@ console can say "18 transferred, 2 failed"; a batch naming no conversation the c
 is a 404 as a whole. Transfer takes at most 20 conversations at once
 (seed 003: 移轉事件單次操作上限為20筆). Close and transfer act on live conversations through
 :class:`~chatflow.admin_api.live.LiveSessions`; a conversation the caller cannot see is
-``not_found``, exactly like one that does not exist.
+``not_found``, exactly like one that does not exist. A failure's ``detail`` is in the language
+``Accept-Language`` asks for, like a problem's; its ``code`` stays a code.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from chatflow.admin_api import visitors
 from chatflow.admin_api.live import LiveError, LiveSessions, live_sessions
 from chatflow.admin_api.merchant_accounts import enabled_account
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problem_language import translate
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.recordquery import DbId, now, scope_clauses
 from chatflow.engine.retention import delete_conversations
 from chatflow.engine.stores.recordsdb import ConversationRow, GroupRow
@@ -73,6 +75,7 @@ class Failure(BaseModel):
     session_id: str
     code: str
     detail: str
+    """Why, in the request's language (``Accept-Language``)."""
 
 
 class BatchResult(BaseModel):
@@ -84,13 +87,16 @@ class BatchResult(BaseModel):
 
 
 class _Outcome:
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, request: Request) -> None:
         self.action = action
+        self.lang = language(request)
         self.succeeded: list[str] = []
         self.failed: list[Failure] = []
 
     def fail(self, session_id: str, code: str, detail: str) -> None:
-        self.failed.append(Failure(session_id=session_id, code=code, detail=detail))
+        """``detail`` is the English text; the answer words it in the request's language."""
+        worded = translate(detail, self.lang)
+        self.failed.append(Failure(session_id=session_id, code=code, detail=worded))
 
     def result(self) -> BatchResult:
         return BatchResult(
@@ -120,7 +126,7 @@ async def _live_batch(
     action: str,
     call: Callable[[str], Awaitable[None]],
 ) -> BatchResult:
-    outcome = _Outcome(action)
+    outcome = _Outcome(action, request)
     with Session(request.app.state.records) as db:
         rows = _visible(db, actor, ids)
     for session_id in ids:
@@ -193,7 +199,7 @@ def _per_visitor(
     apply: Callable[[Session, list[str]], None],
 ) -> BatchResult:
     """``apply`` once to the visitors of the visible conversations (each visitor once)."""
-    outcome = _Outcome(action)
+    outcome = _Outcome(action, request)
     with Session(request.app.state.records) as db:
         rows = _visible(db, actor, ids)
         for session_id in ids:
@@ -247,7 +253,7 @@ async def batch_delete(request: Request, actor: Editor, body: BatchBody) -> Batc
     the session store (a returning visitor's window no longer replays them); a live one must be
     closed first. The image rows go in the conversations' transaction (their URLs answer 404
     from then on), the bytes right after it."""
-    outcome = _Outcome("delete")
+    outcome = _Outcome("delete", request)
     ids = body.unique_ids()
 
     def delete_records() -> list[str]:

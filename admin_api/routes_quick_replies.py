@@ -18,7 +18,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from starlette.concurrency import run_in_threadpool
 
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problem_language import translate
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.quickreply_import import (
     LIMITS,
     MAX_BYTES,
@@ -75,6 +76,7 @@ class RowProblem(BaseModel):
     row: int
     column: str | None
     message: str
+    """Why, in the request's language (``Accept-Language``)."""
 
 
 class ImportReport(BaseModel):
@@ -322,7 +324,7 @@ async def import_replies(
 ) -> ImportReport:
     """Import a CSV or XLSX file sent as the request body (at most 2 MB; its content decides the
     type). Valid rows are imported (same category and title: the content is replaced), the others
-    reported with row, column and reason."""
+    reported with row, column and reason (in the request's language)."""
     owner = _owner(actor, scope)
     data = await read_upload(request)
     try:
@@ -330,9 +332,13 @@ async def import_replies(
     except UploadRejected as exc:
         raise ApiProblem(exc.status, exc.code, exc.detail) from None
     added, updated = await run_in_threadpool(_store, actor, owner, parsed.rows, request)
+    lang = language(request)
     return ImportReport(
         file_type=parsed.kind,
         imported=added,
         updated=updated,
-        errors=[RowProblem(row=e.row, column=e.column, message=e.message) for e in parsed.errors],
+        errors=[
+            RowProblem(row=e.row, column=e.column, message=translate(e.message, lang))
+            for e in parsed.errors
+        ],
     )

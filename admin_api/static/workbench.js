@@ -290,9 +290,11 @@
 
   // ---- the websocket ---------------------------------------------------------------------
 
+  /** The agents' socket; `lang` (the page's) words its error frames like the page. */
   function socketUrl() {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return `${scheme}//${location.host}${basePath}ws/agent?token=${encodeURIComponent(client.token())}`;
+    const query = new URLSearchParams({ token: client.token(), lang });
+    return `${scheme}//${location.host}${basePath}ws/agent?${query}`;
   }
 
   function connect() {

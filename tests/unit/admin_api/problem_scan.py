@@ -3,8 +3,9 @@ and what it reads like once formatted, for the catalogue's completeness test.
 
 A text is the message argument of a call to an error class (``ApiProblem``/``ChannelProblem``,
 the errors the channels turn into problems, every ``ChatflowError``: the argument named
-``message`` or ``detail`` of the class's ``__init__``) or of ``raise ValueError(...)`` in a
-validator of admin_api/ or channels/. An f-string becomes sample texts: a placeholder that is a
+``message`` or ``detail`` of the class's ``__init__``), of ``raise ValueError(...)`` in a
+validator of admin_api/ or channels/, or of a call in :data:`CARRIERS_OF_TEXT` (the texts a
+client reads outside a problem: the agent socket's error frames, batch failures, import rows). An f-string becomes sample texts: a placeholder that is a
 parameter of the function it is in takes the values its callers pass (``not_found("site", key)``
 gives ``what="site"``), the others a stand-in (``'x'`` for ``!r``, ``7`` otherwise). An
 expression that cannot be read this way (``str(exc)``) is *dynamic*: the test lists it by hand.
@@ -28,8 +29,16 @@ VALIDATOR_AREAS = ("admin_api/", "channels/")
 CARRIERS = {"ApiProblem": "ChannelProblem"}
 """Aliases of the problem class (``ApiProblem = ChannelProblem``)."""
 ROOTS = {"ChatflowError", "ChannelProblem", "UploadRejected", "MultipartError", "FrameError"}
-ROOTS |= {"SignatureError"}
-"""The error classes whose message becomes a problem's detail (with their subclasses)."""
+ROOTS |= {"SignatureError", "LiveError"}
+"""The error classes whose message becomes a problem's detail or a batch failure's (with their
+subclasses)."""
+CARRIERS_OF_TEXT = {
+    "_error": (1, "message"),  # agent_socket: an error frame (code, message, lang)
+    "fail": (2, "detail"),  # routes_batch: _Outcome.fail(session_id, code, detail)
+    "RowError": (2, "message"),  # quickreply_import: RowError(row, column, message)
+}
+"""Calls that are not errors but whose argument (position, name) is an English text the API
+answers with, worded by the catalogue."""
 MAX_SAMPLES = 64
 
 
@@ -114,6 +123,8 @@ class Source:
 
     def _text_arg(self, path: str, call: ast.Call) -> ast.expr | None:
         name = _name(call.func)
+        if name in CARRIERS_OF_TEXT:
+            return _argument(call, *CARRIERS_OF_TEXT[name])
         if name == "ValueError" and path.startswith(VALIDATOR_AREAS):
             raised = isinstance(self.parents.get(call), ast.Raise)
             return call.args[0] if raised and call.args else None

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from string import Formatter
 
 import pytest
-from problem_scan import Site, Source
+from problem_scan import CARRIERS_OF_TEXT, Site, Source
 from records_kit import PASSWORD, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
 from chatflow.admin_api import problem_texts
@@ -18,6 +18,7 @@ from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.problem_language import (
     CHINESE,
     ENGLISH,
+    chosen_language,
     error_text,
     pick_language,
     template_of,
@@ -31,7 +32,13 @@ from chatflow.channels.visitor_frames import FrameError, parse_raw, to_event
 from chatflow.channels.webhook_signing import SignatureError, verify
 from chatflow.engine import flowversions
 from chatflow.engine.errors import ChatflowError, TemplateError
-from chatflow.engine.routing import AgentUnavailable, LastAgent, NotOffered, NotServing
+from chatflow.engine.routing import (
+    AgentUnavailable,
+    LastAgent,
+    NotOffered,
+    NotServing,
+    UnknownAgent,
+)
 from chatflow.engine.stores.recordsdb import FlowVersionRow
 from chatflow.engine.templates import CompiledFlowTemplates
 from chatflow.engine.wordfilter import Verdict
@@ -55,6 +62,24 @@ def _template_error(source: str) -> str:
     return _raised(TemplateError, CompiledFlowTemplates().render, source, {})
 
 
+REFUSALS = [
+    refused(AgentUnavailable("bob0001", "offline")).detail,
+    refused(AgentUnavailable("bob0001", "full")).detail,
+    refused(LastAgent("s1", "bob0001")).detail,
+    refused(NotOffered("s1", "bob0001")).detail,
+    refused(NotServing("s1", "bob0001")).detail,
+    refused(NotServing("s1", None)).detail,
+]
+"""What the queue's refusals read like to a client (agent_access.refused)."""
+
+
+def _row_errors(kind: str) -> list[str]:
+    """An import's row errors containing ``kind``, made by parsing a file with every mistake."""
+    rows = ["组名,标题,内容", f"{'c' * 33},t1,x", f"c,{'t' * 65},x", f"c,t3,{'x' * 2001}", "c,,"]
+    parsed = parse_upload("\n".join(rows).encode(), "replies.csv")
+    return [error.message for error in parsed.errors if kind in error.message]
+
+
 EXAMPLES: dict[str, list[str]] = {
     # texts read from a value the scan cannot follow: real ones, made by the code that makes them
     "admin_api/account_models.py:detail": [
@@ -62,14 +87,19 @@ EXAMPLES: dict[str, list[str]] = {
         _raised(ApiProblem, check_credentials, None, "no digits here"),
         _raised(ApiProblem, check_credentials, None, "ALLCAPS1"),
     ],
-    "admin_api/agent_access.py:str(exc)": [
-        refused(AgentUnavailable("bob0001", "offline")).detail,
-        refused(AgentUnavailable("bob0001", "full")).detail,
-        refused(LastAgent("s1", "bob0001")).detail,
-        refused(NotOffered("s1", "bob0001")).detail,
-        refused(NotServing("s1", "bob0001")).detail,
-        refused(NotServing("s1", None)).detail,
+    "admin_api/agent_access.py:str(exc)": REFUSALS,
+    "admin_api/agent_socket.py:str(exc)": [str(UnknownAgent("bob0001"))],
+    "admin_api/live_services.py:problem.detail": REFUSALS,
+    # a LiveError's detail: LiveServices' own texts (scanned at their raise sites) or a refusal
+    "admin_api/routes_batch.py:exc.detail": [
+        *REFUSALS,
+        "no such conversation",
+        "the conversation has ended",
     ],
+    "admin_api/quickreply_import.py:f'{name} is longer than {limit} characters'": (
+        _row_errors("longer")
+    ),
+    "admin_api/quickreply_import.py:f'{name} is required'": _row_errors("required"),
     "admin_api/auth.py:self.GENERIC": [AuthService.GENERIC],
     "admin_api/routes_agents.py:verdict.reason": [Verdict(blocked=["微信", "QQ"]).reason],
     "admin_api/routes_quick_replies.py:exc.detail": [
@@ -106,8 +136,13 @@ EXAMPLES: dict[str, list[str]] = {
 
 
 @pytest.fixture(scope="module")
-def sites() -> list[Site]:
-    return Source().sites()
+def source() -> Source:
+    return Source()
+
+
+@pytest.fixture(scope="module")
+def sites(source: Source) -> list[Site]:
+    return source.sites()
 
 
 def _untranslated(text: str) -> bool:
@@ -132,6 +167,12 @@ def test_every_text_the_source_answers_with_has_a_zh_cn_entry(sites: list[Site])
 
 def test_every_example_belongs_to_a_site(sites: list[Site]) -> None:
     assert not set(EXAMPLES) - {site.key for site in sites}
+    assert all(EXAMPLES.values())  # an example made by the code made something
+
+
+def test_every_carrier_of_text_is_called(source: Source) -> None:
+    """A carrier renamed in the source, and not here, would hide its texts from the scan."""
+    assert [name for name in CARRIERS_OF_TEXT if not source.by_callee.get(name)] == []
 
 
 def test_the_handlers_own_texts_have_entries() -> None:
@@ -199,6 +240,25 @@ def test_an_engine_error_names_its_flow_and_node_in_the_answer_language() -> Non
 )
 def test_accept_language_picks(header: str | None, language: str) -> None:
     assert pick_language(header) == language
+
+
+@pytest.mark.parametrize(
+    ("lang", "header", "language"),
+    [
+        ("zh-CN", None, CHINESE),
+        ("zh-CN", "en", CHINESE),  # the page's choice over the browser's
+        ("en", "zh-CN", ENGLISH),
+        ("", "zh-CN", CHINESE),
+        (None, None, ENGLISH),
+        ("fr", "zh-TW", CHINESE),  # a choice the API does not speak: Accept-Language decides
+        ("*", "zh", CHINESE),
+        ("fr", None, ENGLISH),
+    ],
+)
+def test_a_pages_lang_comes_before_accept_language(
+    lang: str | None, header: str | None, language: str
+) -> None:
+    assert chosen_language(lang, header) == language
 
 
 def _post_group(kit: Kit, language: str | None) -> dict[str, object]:
