@@ -50,6 +50,8 @@ from chatflow.admin_api.passwords import hash_password
 from chatflow.admin_api.services import Services
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.channels import web
+from chatflow.channels.captcha import Captcha
+from chatflow.channels.image_blobs import DatabaseBlobs
 from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.channels.web import VisitorChannel
 from chatflow.engine.clock import Clock, SystemClock
@@ -118,6 +120,9 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         session_limiter=shared.session_limiter,
         message_limiter=shared.message_limiter,
         agent_messages=routes_agents.agent_message,
+        captcha=Captcha(
+            shared.visitor_secret, services.clock, DatabaseBlobs(engine), shared.captcha_used
+        ),
     )
 
     extra_channels = build_channels(settings, services, engine, channel.tokens)

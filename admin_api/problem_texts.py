@@ -482,6 +482,19 @@ _CHANNELS: dict[str, str] = {
     "the channel's site {site!r} is gone": "该渠道的站点 {site} 已不存在",
     "this user may not be served": "该用户不能被接待",
     "a message may be at most {limit} bytes": "消息最多 {limit} 字节",
+    # the visitor captcha (channels/captcha.py, captcha_images.py) and its background's routes
+    "the captcha is not available": "验证码暂不可用",
+    "solve the captcha first": "请先完成验证码",
+    "the captcha was not solved; try a new one": "验证未通过，请重试新的验证码",
+    "too many captchas": "验证码请求太多",
+    "this site asks no captcha": "该站点未开启验证码",
+    "the captcha secret must be at least {n} bytes": "验证码密钥至少需要 {n} 字节",
+    "the image may be at most {limit} bytes": "图片最多 {limit} 字节",
+    "the image must be a JPEG (JPG/JPEG)": "上传图片只能是 JPG/JPEG 格式",
+    "the image must be {w} x {h} pixels, or larger at 2:1 (this one is {width} x {height})": (
+        "图片须为 {w} x {h} 像素，或更大的 2:1 图片（这张是 {width} x {height}）"
+    ),
+    "site {key!r} has no captcha image of its own": "站点 {key} 没有上传自己的验证码图片",
 }
 
 ZH_CN: dict[str, str] = {

@@ -8,13 +8,16 @@ Site keys are public (the widget uses them) and unique in the whole deployment.
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
@@ -30,8 +33,10 @@ from chatflow.admin_api.tenants import (
     not_found,
     unknown,
 )
+from chatflow.channels.captcha_images import MAX_UPLOAD, prepare_upload
 from chatflow.engine import flowversions as fv
 from chatflow.engine.checks import choices
+from chatflow.engine.stores.channeltables import ImageBlobRow
 from chatflow.engine.stores.recordsdb import SiteRow
 
 router = APIRouter(prefix="/api/v1/admin/sites", tags=["sites"])
@@ -58,6 +63,8 @@ class SiteIn(ApiModel):
     """Agent groups that serve this site's visitors (existing groups of the merchant)."""
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=20)
     """Origins (``https://www.acme.com``) allowed to open the visitor websocket; empty = any."""
+    captcha: bool = False
+    """New web sessions need a solved slider puzzle (验证码; docs/widget.md)."""
 
 
 class SitePatch(ApiModel):
@@ -71,6 +78,8 @@ class SitePatch(ApiModel):
     """Agent groups (replaces the list)."""
     allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
     """Allowed origins (replaces the list)."""
+    captcha: bool | None = None
+    """Switch the captcha on or off."""
 
 
 class SiteOut(ApiModel):
@@ -83,6 +92,11 @@ class SiteOut(ApiModel):
     """The flow version new sessions start on (None: the flow has no published version)."""
     groups: list[str]
     allowed_origins: list[str]
+    captcha: bool
+    """New web sessions need a solved slider puzzle."""
+    captcha_image: bool
+    """The site has uploaded its own captcha background (``/captcha-image``); else three
+    default ones are used at random."""
     enabled: bool
     disabled_at: datetime | None
     """When it was disabled (for good)."""
@@ -111,6 +125,8 @@ def _out(row: SiteRow, published: dict[str, int], base: str | None) -> SiteOut:
         published_version=published.get(row.flow_id),
         groups=list(row.groups),
         allowed_origins=list(row.allowed_origins),
+        captcha=bool(row.captcha),
+        captcha_image=row.captcha_image is not None,
         enabled=row.enabled,
         disabled_at=row.disabled_at,
         chat_url=f"{base}/chat/{row.key}" if base else None,
@@ -214,6 +230,7 @@ def create_site(
         flow_id=body.flow,
         groups=list(dict.fromkeys(body.groups)),
         allowed_origins=list(dict.fromkeys(body.allowed_origins)),
+        captcha=body.captcha,
     )
     return _save(db, actor, row, body.flow, published, base)
 
@@ -247,6 +264,8 @@ def update_site(
         row.groups = list(dict.fromkeys(body.groups))
     if body.allowed_origins is not None:
         row.allowed_origins = list(dict.fromkeys(body.allowed_origins))
+    if body.captcha is not None:
+        row.captcha = body.captcha
     return _save(db, actor, row, body.flow, published, base)
 
 
@@ -279,3 +298,97 @@ def enable_site(
     """Always refused for a disabled site (409): only the administrator can bring one back."""
     published = fv.published_versions(db, actor.merchant_id)
     return _out(_get_enabled(db, actor, key), published, base)
+
+
+# -- the captcha's background (seed 000: JPG/JPEG only, 300 x 150, at most one) ------------------
+
+JPEG_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+async def _read_image(request: Request) -> bytes:
+    """The raw body, refused past :data:`MAX_UPLOAD` without reading further."""
+    too_large = ApiProblem(413, "too_large", f"the image may be at most {MAX_UPLOAD} bytes")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD:
+        raise too_large
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_UPLOAD:
+            raise too_large
+    return bytes(received)
+
+
+def _replace_image(db: Session, row: SiteRow, data: bytes | None) -> None:
+    """Swap the site's background for ``data`` (None: none) in one transaction; the new one
+    gets a new id, so no worker serves a cached old picture under it."""
+    old = row.captcha_image
+    row.captcha_image = None
+    if data is not None:
+        row.captcha_image = secrets.token_urlsafe(32)
+        db.add(ImageBlobRow(id=row.captcha_image, data=data))
+    if old is not None:
+        db.exec(delete(ImageBlobRow).where(col(ImageBlobRow.id) == old))
+    db.add(row)
+    db.commit()
+    db.refresh(row)
+
+
+@router.put("/{key}/captcha-image", response_model=SiteOut, openapi_extra=JPEG_BODY)
+async def put_captcha_image(
+    key: SiteKey,
+    request: Request,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    base: PublicUrl,
+) -> SiteOut:
+    """Upload the site's captcha background (the JPEG itself as the body, at most 1 MB): 300 x
+    150, or larger at 2:1 (scaled down); it replaces the one before."""
+    data = await _read_image(request)
+    picture = await asyncio.to_thread(prepare_upload, data)
+
+    def store() -> SiteOut:
+        with Session(request.app.state.records) as db:
+            row = _get_enabled(db, actor, key)
+            _replace_image(db, row, picture)
+            return _out(row, fv.published_versions(db, actor.merchant_id), base)
+
+    return await asyncio.to_thread(store)
+
+
+@router.get(
+    "/{key}/captcha-image",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_captcha_image(
+    key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db
+) -> Response:
+    """The site's uploaded captcha background (JPEG); 404 while it uses the default ones."""
+    row = _get(db, actor, key)
+    data = None
+    if row.captcha_image is not None:
+        data = db.exec(
+            select(ImageBlobRow.data).where(col(ImageBlobRow.id) == row.captcha_image)
+        ).first()
+    if data is None:
+        raise ApiProblem(404, "not_found", f"site {key!r} has no captcha image of its own")
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    return Response(bytes(data), media_type="image/jpeg", headers=headers)
+
+
+@router.delete("/{key}/captcha-image", response_model=SiteOut)
+def delete_captcha_image(
+    key: SiteKey,
+    actor: Annotated[Actor, Depends(require("sites", "edit"))],
+    db: Db,
+    base: PublicUrl,
+) -> SiteOut:
+    """Delete the uploaded background: the captcha goes back to the default ones."""
+    row = _get_enabled(db, actor, key)
+    _replace_image(db, row, None)
+    return _out(row, fv.published_versions(db, actor.merchant_id), base)

@@ -26,6 +26,7 @@ from chatflow.admin_api.auth import LOGINS_PER_ACCOUNT, LOGINS_PER_IP
 from chatflow.admin_api.services import visitor_secret
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.admin_api.try_limits import TryLimits
+from chatflow.channels.captcha import USED as CAPTCHA_USED
 from chatflow.engine.config import Limits, Rate
 from chatflow.engine.errors import ChatflowError
 from chatflow.engine.feed import OutputFeed
@@ -54,6 +55,8 @@ class Shared:
     login_per_account: RateLimiter | None = None
     """Login attempts per account for ``AuthService`` (None: its in-process default)."""
     login_per_ip: RateLimiter | None = None
+    captcha_used: RateLimiter | None = None
+    """The captcha's one-time use (``channels.captcha.USED``; None: the process's own)."""
     queue_log: CommandLog | None = None
     """The shared agent queue's command log (None: the queue is the process's own)."""
     queue_turn: AbstractContextManager[object] | None = None
@@ -137,6 +140,7 @@ def shared(settings: ServeSettings, limits: Limits | None = None) -> Shared:
         visitor_secret=secret,
         login_per_account=limiter("login-account", LOGINS_PER_ACCOUNT),
         login_per_ip=limiter("login-ip", LOGINS_PER_IP),
+        captcha_used=limiter("captcha-used", CAPTCHA_USED),
         try_limits=TryLimits(limiter("editor-tries", tries), limiter("editor-try-steps", steps)),
         queue_log=RedisCommandLog(url, prefix=prefix),
         queue_turn=admin_turn(client, prefix),

@@ -307,6 +307,8 @@ class Services(VisitorBackend):
             flow_id=row.flow_id,
             enabled=row.enabled,
             allowed_origins=tuple(row.allowed_origins),
+            captcha=bool(row.captcha),
+            captcha_image=row.captcha_image,
         )
 
     async def flow_version(self, site: SiteInfo) -> str | None:

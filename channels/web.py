@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from chatflow.channels.captcha import Captcha, CaptchaAnswer, Challenge
 from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
 from chatflow.channels.visitor_tokens import VisitorTokens
@@ -46,6 +47,10 @@ class SiteInfo:
     flow_id: str
     enabled: bool = True
     allowed_origins: tuple[str, ...] = ()
+    captcha: bool = False
+    """New sessions need a solved slider puzzle (``channels.captcha``)."""
+    captcha_image: str | None = None
+    """The id of the site's uploaded captcha background; None: the default ones."""
 
 
 class VisitorBackend(Protocol):
@@ -95,6 +100,9 @@ class VisitorChannel:
     agent_messages: AgentMessages | None = None
     """The agent API shares ``POST /api/v1/sessions/{id}/messages``: a bearer token that is not a
     visitor token is handed to it (the admin layer wires it; this module knows no agents)."""
+    captcha: Captcha | None = None
+    """The captcha of captcha sites (the admin layer wires it); without it such a site opens no
+    new session."""
 
 
 MAX_USER_AGENT = 512
@@ -143,6 +151,8 @@ class NewSession(BaseModel):
     """Values for the flow's declared variables (others are ignored)."""
     page: PageIn | None = None
     """The page the chat was opened on: kept on the conversation's record, for agents."""
+    captcha: CaptchaAnswer | None = None
+    """The solved puzzle (``GET /api/v1/sites/{key}/captcha``), on a site that asks for one."""
 
 
 def visit_of(request: Request, page: PageIn | None) -> Visit:
@@ -194,7 +204,7 @@ def chat_page_policy(site: SiteInfo | None) -> str:
         listed = [o.rstrip("/") for o in site.allowed_origins if _ORIGIN.fullmatch(o.rstrip("/"))]
         ancestors = " ".join(["'self'", *listed])
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
         f"frame-ancestors {ancestors}"
     )
@@ -259,6 +269,8 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             raise ChannelProblem(403, "site_disabled", "this site no longer takes conversations")
         if not origin_allowed(request.headers.get("origin"), site, request.headers.get("host")):
             raise ChannelProblem(403, "origin_not_allowed", "this page may not open the chat")
+        if site.captcha:
+            check_captcha(site, body.captcha)
         visitor_id = body.visitor_id or f"v-{uuid.uuid4().hex}"
         if await channel.backend.blacklisted(site.merchant, visitor_id):
             raise ChannelProblem(
@@ -283,6 +295,30 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             visit=visit_of(request, body.page),
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
+
+    def check_captcha(site: SiteInfo, answer: CaptchaAnswer | None) -> None:
+        if channel.captcha is None:
+            raise ChannelProblem(503, "captcha_unavailable", "the captcha is not available")
+        if answer is None:
+            raise ChannelProblem(403, "captcha_required", "solve the captcha first")
+        if not channel.captcha.check(site.key, answer):
+            raise ChannelProblem(403, "captcha_failed", "the captcha was not solved; try a new one")
+
+    @router.get("/api/v1/sites/{site_key}/captcha", response_model=Challenge)
+    async def get_captcha(site_key: str, request: Request) -> Challenge:
+        """A slider puzzle to solve before a new session on a captcha site (docs/widget.md)."""
+        ip = request.client.host if request.client else "unknown"
+        wait = channel.session_limiter.hit(f"captcha-ip:{ip}")
+        if wait:
+            raise ChannelProblem(429, "throttled", "too many captchas", retry_after=wait)
+        site = await channel.backend.site(site_key)
+        if site is None or not site.enabled:
+            raise ChannelProblem(404, "site_not_found", f"no site {site_key!r}")
+        if not site.captcha:
+            raise ChannelProblem(404, "captcha_off", "this site asks no captcha")
+        if channel.captcha is None:
+            raise ChannelProblem(503, "captcha_unavailable", "the captcha is not available")
+        return await channel.captcha.challenge(site.key, site.captcha_image)
 
     def session_for(token: str, session_id: str | None = None) -> str:
         sid = channel.tokens.session_of(token)

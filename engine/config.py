@@ -38,6 +38,9 @@ class Site(Model):
     """Origins (``https://www.acme.com``) allowed to open the visitor websocket; empty = any."""
     enabled: bool = True
     """A disabled site refuses new sessions."""
+    captcha: bool = False
+    """New web sessions need a solved slider puzzle (验证码), so bots cannot open chats in bulk;
+    the console uploads the site's own background (docs/widget.md, "Captcha")."""
 
 
 class Group(Model):

@@ -168,6 +168,8 @@ def _site(site: SiteRow) -> dict[str, Any]:
     out["groups"] = list(site.groups)
     if site.allowed_origins:
         out["allowed_origins"] = list(site.allowed_origins)
+    if site.captcha:
+        out["captcha"] = True  # an uploaded background stays in the database
     if not site.enabled:
         out["enabled"] = False
     return out

@@ -152,6 +152,7 @@ def _site_row(merchant_id: str, site: Site) -> SiteRow:
         groups=list(site.groups),
         allowed_origins=list(site.allowed_origins),
         enabled=site.enabled,
+        captcha=site.captcha,
     )
 
 

@@ -73,6 +73,10 @@ class SiteRow(RecordsTable, table=True):
     enabled: bool = True
     disabled_at: datetime | None = None
     """Set once when the site is disabled; a disabled site can never be enabled again (seed 000)."""
+    captcha: bool | None = False
+    """New web sessions need a solved captcha (null in rows older than the setting: off)."""
+    captcha_image: str | None = None
+    """The ``image_blob`` id of the uploaded captcha background; None: the default ones."""
 
 
 class GroupRow(RecordsTable, table=True):

@@ -14,6 +14,10 @@ SAMPLES: dict[str, Sample] = {
         exempt="public visitor entry, no account; unknown and throttled sites are problems in "
         "tests/integration/web/test_visitor_channel.py"
     ),
+    "GET /api/v1/sites/{site_key}/captcha": Sample(
+        exempt="public visitor entry (a site's puzzle), no account: "
+        "tests/integration/web/test_captcha_sessions.py"
+    ),
     "GET /api/v1/sessions/{session_id}/events": Sample(
         exempt="visitor token bound to its one session (channels/web.py session_for); "
         "tests/integration/web/test_visitor_channel.py"

@@ -6,9 +6,11 @@ routes name fresh objects (``t.make_*``) so every call finds what it needs.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from admin_world import FLOW, PASSWORD, Sample, Tenant
+from PIL import Image
 
 A = "/api/v1/admin"
 
@@ -62,6 +64,21 @@ def _site_body(t: Tenant) -> dict[str, Any]:
         "groups": [t.group],
         "allowed_origins": ["https://www.example.com"],
     }
+
+
+def _captcha_jpeg() -> bytes:
+    """A captcha background: a JPEG of 300 x 150 (drawn, no binary in the repository)."""
+    out = io.BytesIO()
+    Image.new("RGB", (300, 150), "teal").save(out, "JPEG")
+    return out.getvalue()
+
+
+def _site_with_image(t: Tenant) -> str:
+    key = t.make_site()
+    url = f"{A}/sites/{key}/captcha-image"
+    headers = {**t.headers("owner"), "content-type": "image/jpeg"}
+    assert t.client.put(url, headers=headers, content=_captcha_jpeg()).status_code == 200
+    return key
 
 
 def _flow_version(t: Tenant) -> dict[str, Any]:
@@ -131,6 +148,11 @@ SAMPLES: dict[str, Sample] = {
     ),
     f"POST {A}/sites/{{key}}/disable": Sample(path=lambda t: {"key": t.make_site()}),
     f"POST {A}/sites/{{key}}/enable": Sample(path=lambda t: {"key": t.site}),
+    f"PUT {A}/sites/{{key}}/captcha-image": Sample(
+        path=lambda t: {"key": t.make_site()}, content=lambda t: ("image/jpeg", _captcha_jpeg())
+    ),
+    f"GET {A}/sites/{{key}}/captcha-image": Sample(path=lambda t: {"key": _site_with_image(t)}),
+    f"DELETE {A}/sites/{{key}}/captcha-image": Sample(path=lambda t: {"key": t.make_site()}),
     # agent groups
     f"GET {A}/groups": Sample(),
     f"POST {A}/groups": Sample(
