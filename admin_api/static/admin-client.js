@@ -155,9 +155,13 @@
     }
   }
 
+  /** Where the staff pages keep their login: one key for the console, the workbench and the
+   * editor, so a login holds across them in one tab (a reload keeps it, a new tab does not),
+   * and logging out of one logs that tab out of all three. */
+  const TOKEN_KEY = 'chatflow.staff.token';
+
   /**
    * The REST client of one page. `basePath` is the deployment's prefix ending in '/';
-   * `tokenKey` names the token in sessionStorage (a reload keeps the login, a new tab does not);
    * `onExpired()` runs when the server answers 401 to a logged-in call; `offline` is the
    * message of a request that never reached the server; `language` (the page's) goes as
    * Accept-Language, so the API words its errors (`detail`) like the page.
@@ -165,7 +169,7 @@
   function createClient(options) {
     let token = null;
     try {
-      token = sessionStorage.getItem(options.tokenKey);
+      token = sessionStorage.getItem(TOKEN_KEY);
     } catch (_) {
       token = null;
     }
@@ -173,8 +177,8 @@
     function setToken(value) {
       token = value;
       try {
-        if (value) sessionStorage.setItem(options.tokenKey, value);
-        else sessionStorage.removeItem(options.tokenKey);
+        if (value) sessionStorage.setItem(TOKEN_KEY, value);
+        else sessionStorage.removeItem(TOKEN_KEY);
       } catch (_) {
         /* the token lives for this page only */
       }
@@ -295,7 +299,7 @@
   /**
    * What every staff page starts with. `options`: `path` (the page's last path segment:
    * 'editor'), `prefix` of its element ids ('ed': ed-app, and ed-login, the section the login
-   * form is drawn in), `messages` (its string tables), `tokenKey`, `offline` (the key of the
+   * form is drawn in), `messages` (its string tables), `offline` (the key of the
    * "server unreachable" message) and `onExpired()`.
    * Returns {params, lang, t, basePath, client, showLogin(message), wireLogin(explain,
    * onLoggedIn), signedIn(), showApp()}; wireLogin also draws the login form and translates
@@ -317,7 +321,6 @@
     const client = createClient({
       basePath,
       language: lang,
-      tokenKey: options.tokenKey,
       offline: () => t(options.offline),
       onExpired: options.onExpired,
     });

@@ -7,7 +7,6 @@
 
   const admin = window.ChatflowAdmin;
   const kit = window.ConsoleKit;
-  const TOKEN_KEY = 'chatflow.console.token';
 
   kit.strings({
     'zh-CN': {
@@ -40,7 +39,6 @@
     path: 'console',
     prefix: 'cs',
     messages: kit.messages,
-    tokenKey: TOKEN_KEY,
     offline: 'offline',
     onExpired: () => expire(),
   });

@@ -12,7 +12,6 @@
   const messages = window.EditorMessages;
   const ES = window.EditorState;
 
-  const TOKEN_KEY = 'chatflow.editor.token';
   const CHECK_DELAY_MS = 400;
   const ZOOMS = [0.5, 0.65, 0.8, 1, 1.25, 1.5];
 
@@ -66,7 +65,6 @@
     path: 'editor',
     prefix: 'ed',
     messages,
-    tokenKey: TOKEN_KEY,
     offline: 'offline',
     onExpired: () => expire(),
   });
@@ -224,8 +222,8 @@
     els.me.textContent = who.nickname || who.account;
     const found = await api('GET', 'api/v1/admin/flow-schema');
     if (!found.ok) {
+      // the tab's login stays: the workbench and the console it came from may still use it
       showLogin(explain(found));
-      client.setToken(null);
       return;
     }
     schema = found.data;

@@ -11,7 +11,6 @@
   const WB = window.WorkbenchState;
   const Notify = window.WorkbenchNotify;
 
-  const TOKEN_KEY = 'chatflow.workbench.token';
   const SIDE_TAB_KEY = 'chatflow.workbench.sideTab';
   const PING_EVERY_MS = 25000;
 
@@ -56,7 +55,6 @@
     path: 'workbench',
     prefix: 'wb',
     messages,
-    tokenKey: TOKEN_KEY,
     offline: 'reconnecting',
     onExpired: () => expire(),
   });
