@@ -341,21 +341,56 @@
     };
   }
 
+  /** The slider puzzle of a captcha site (captcha.js), made when the site first asks for it. */
+  function captchaFor(site) {
+    let puzzle = null;
+    const load = async () => {
+      const url = new URL(`api/v1/sites/${encodeURIComponent(site)}/captcha`, base);
+      const response = await fetch(url, { headers: { Accept: 'application/json' } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    };
+    const made = () =>
+      puzzle ||
+      (puzzle = window.ChatflowCaptcha.create({
+        t,
+        load,
+        before: els.log,
+        onShow: () => view.setBanner(null),
+      }));
+    return { solve: (failed) => made().solve(failed), hide: () => puzzle && puzzle.hide() };
+  }
+
+  /** The code of a problem+json answer ({type: "urn:chatflow:<code>"}), else ''. */
+  function problemCode(problem) {
+    return problem && typeof problem.type === 'string' ? problem.type.split(':').pop() : '';
+  }
+
   function sessionsApi(site) {
+    const captcha = captchaFor(site);
     return {
-      async createSession(body) {
+      async createSession(fields) {
         const url = new URL(`api/v1/sites/${encodeURIComponent(site)}/sessions`, base);
+        let body = fields;
         let response;
-        try {
-          response = await fetch(url, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-            body: JSON.stringify(body),
-            cache: 'no-store',
-          });
-        } catch (_) {
-          throw new core.SessionError('network', false);
+        for (;;) {
+          try {
+            response = await fetch(url, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+              body: JSON.stringify(body),
+              cache: 'no-store',
+            });
+          } catch (_) {
+            throw new core.SessionError('network', false);
+          }
+          if (response.status !== 403) break;
+          const code = problemCode(await response.clone().json().catch(() => null));
+          if (code !== 'captcha_required' && code !== 'captcha_failed') break;
+          // A captcha site: solve its puzzle, then try again with the answer.
+          body = { ...fields, captcha: await captcha.solve(code === 'captcha_failed') };
         }
+        captcha.hide();
         if ([400, 403, 404, 410].includes(response.status)) {
           // problem+json: {type: "urn:chatflow:<code>", detail}; a refused visitor (blacklisted)
           // is told the server's own words, an unknown or disabled site our standard line.

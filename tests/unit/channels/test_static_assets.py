@@ -23,7 +23,16 @@ import pytest
 CHANNELS = "chatflow.channels"
 ADMIN = "chatflow.admin_api"
 PAGES = {
-    CHANNELS: ("widget.js", "chat.html", "chat.js", "chat.css", "core.js", "view.js", "i18n.js"),
+    CHANNELS: (
+        "widget.js",
+        "chat.html",
+        "chat.js",
+        "chat.css",
+        "core.js",
+        "view.js",
+        "i18n.js",
+        "captcha.js",
+    ),
     ADMIN: (
         "admin.css",
         "admin-client.js",
@@ -138,7 +147,9 @@ def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
     assert_csp_friendly(html)
     # Relative, so a deployment under a path prefix (/cs/chat/x -> /cs/static/) works too.
     referenced = re.findall(r"""(?:src|href)="\.\./static/([^"]+)\"""", html)
-    assert sorted(referenced) == sorted(["chat.css", "i18n.js", "core.js", "view.js", "chat.js"])
+    assert sorted(referenced) == sorted(
+        ["chat.css", "i18n.js", "core.js", "view.js", "captcha.js", "chat.js"]
+    )
     with static_dir() as folder:
         assert all((folder / name).is_file() for name in referenced)
 
