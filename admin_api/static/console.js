@@ -164,7 +164,17 @@
     });
   }
 
+  /** The header's links to the workbench and the editor keep a language chosen by `?lang=`. */
+  function keepLanguage() {
+    const chosen = page.params.get('lang');
+    if (!chosen) return;
+    for (const link of document.querySelectorAll('.cs-links a')) {
+      link.search = new URLSearchParams({ lang: chosen }).toString();
+    }
+  }
+
   function wire() {
+    keepLanguage();
     page.wireLogin(explain, start);
     els.logout.addEventListener('click', logout);
     window.addEventListener('hashchange', route);

@@ -20,7 +20,8 @@ def test_one_login_holds_across_the_staff_pages_of_a_tab(demo_server: str, brows
     console_log_in(page, demo_server, "demo_alice")
     page.locator('.cs-nav-item[data-section="records"]').wait_for(timeout=WAIT)
 
-    page.locator('.cs-header a[href="workbench"]').click()
+    page.locator('.cs-links a[data-i18n="toWorkbench"]').click()
+    page.wait_for_url("**/workbench?lang=en")  # the language chosen on the console stays
     page.wait_for_function(
         "() => document.querySelector('#wb-status').value === 'free'", timeout=WAIT
     )  # the workbench came up, its socket online as Alice, with no login form on the way
