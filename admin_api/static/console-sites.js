@@ -51,6 +51,19 @@
       sites_empty: '还没有站点。',
       sites_create: '创建',
       sites_save: '保存',
+      sites_captcha: '验证码',
+      sites_captcha_help: '开启后，访客须先完成滑块拼图才能开始新的会话，防止机器人批量发起会话',
+      sites_captcha_on: '验证码',
+      sites_captcha_image: '验证码图片',
+      sites_captcha_title: '站点 {key} 的验证码图片',
+      sites_captcha_rules: '只能上传 JPG/JPEG 图片，尺寸 300 x 150（2:1，更大的 2:1 图片会缩小），最大 1 MB；最多一张。',
+      sites_captcha_default: '未上传图片：使用三张默认图片随机更换。',
+      sites_captcha_upload: '上传图片',
+      sites_captcha_replace: '点击图片可重新上传',
+      sites_captcha_delete: '删除图片',
+      sites_captcha_uploaded: '验证码图片已更新',
+      sites_captcha_deleted: '验证码图片已删除',
+      sites_captcha_off_note: '该站点的验证码未开启：图片在开启后才会使用。',
     },
     en: {
       sites_nav: 'Sites',
@@ -97,6 +110,23 @@
       sites_empty: 'No sites yet.',
       sites_create: 'Create',
       sites_save: 'Save',
+      sites_captcha: 'Captcha',
+      sites_captcha_help:
+        'Visitors solve a slider puzzle before a new conversation, so bots cannot open chats ' +
+        'in bulk',
+      sites_captcha_on: 'Captcha',
+      sites_captcha_image: 'Captcha image',
+      sites_captcha_title: 'Captcha image of {key}',
+      sites_captcha_rules:
+        'JPG/JPEG only, 300 x 150 (2:1; larger 2:1 images are scaled down), at most 1 MB; ' +
+        'one image.',
+      sites_captcha_default: 'No image uploaded: three default images are used at random.',
+      sites_captcha_upload: 'Upload image',
+      sites_captcha_replace: 'Click the image to upload another',
+      sites_captcha_delete: 'Delete image',
+      sites_captcha_uploaded: 'Captcha image updated',
+      sites_captcha_deleted: 'Captcha image deleted',
+      sites_captcha_off_note: 'The captcha of this site is off: the image is used once it is on.',
     },
   });
 
@@ -173,6 +203,7 @@
       const on = site.enabled;
       const label = on ? t('sites_enabled') : t('sites_disabled');
       box.appendChild(el('span', `cs-badge ${on ? 'cs-badge-ok' : 'cs-badge-off'}`, label));
+      if (site.captcha) box.appendChild(el('span', 'cs-badge', t('sites_captcha_on')));
       if (!on && site.disabled_at) {
         const time = new Date(site.disabled_at).toLocaleString(ctx.lang);
         box.appendChild(el('div', 'cs-help', t('sites_disabled_at', { time })));
@@ -184,11 +215,13 @@
     function siteActions(site, refs) {
       if (!site.enabled) return '';
       const embedCode = ['embed', '', t('sites_embed'), () => embed(site)];
-      if (!editable) return actions([embedCode], 'cs-row-actions');
+      const image = ['captcha', '', t('sites_captcha_image'), () => captchaImage(site)];
+      if (!editable) return actions([embedCode, image], 'cs-row-actions');
       return actions(
         [
           ['edit', '', t('sites_edit'), () => siteForm(site, refs)],
           embedCode,
+          image,
           ['disable', 'ui-danger', t('sites_disable'), () => disable(site)],
         ],
         'cs-row-actions',
@@ -230,6 +263,12 @@
           type: 'lines',
           help: t('sites_origins_help'),
         },
+        {
+          name: 'captcha',
+          label: t('sites_captcha'),
+          type: 'checkbox',
+          help: t('sites_captcha_help'),
+        },
       ];
       if (!site) {
         const help = t('sites_key_help');
@@ -240,6 +279,7 @@
           name: values.name || null,
           groups: values.groups,
           allowed_origins: values.allowed_origins,
+          captcha: values.captcha,
         };
         // An edit sends the flow only when it changed: an unpublished current flow stays.
         if (!site || values.flow !== site.flow) body.flow = values.flow;
@@ -296,6 +336,85 @@
       const row = el('div', 'cs-field');
       row.append(el('span', 'cs-field-label', label), line, el('span', 'cs-help', help), said);
       return row;
+    }
+
+    /** The site's captcha background (seed 000: shown; click it to upload another; delete
+     * it to go back to the three default ones). Drawn on a canvas from the fetched bytes, so
+     * the console's Content-Security-Policy needs no data: or blob: images. */
+    function captchaImage(site) {
+      const url = `${SITES}/${encodeURIComponent(site.key)}/captcha-image`;
+      const body = el('div', 'cs-form cs-captcha');
+      const canvas = el('canvas', 'cs-captcha-image');
+      canvas.width = 300;
+      canvas.height = 150;
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', t('sites_captcha_image'));
+      const note = el('p', 'cs-help');
+      const said = el('p', 'cs-form-error');
+      said.setAttribute('role', 'status');
+      const file = el('input');
+      file.type = 'file';
+      file.hidden = true;
+      file.accept = 'image/jpeg,.jpg,.jpeg';
+      file.dataset.name = 'captcha-file';
+      const frame = el('div', 'cs-captcha-frame');
+      frame.appendChild(canvas);
+      body.append(el('p', 'cs-help', t('sites_captcha_rules')));
+      if (!site.captcha) body.appendChild(el('p', 'cs-help', t('sites_captcha_off_note')));
+      body.append(frame, note, said);
+      const items = [];
+      if (editable) {
+        items.push(['upload', 'ui-primary', t('sites_captcha_upload'), () => file.click()]);
+        items.push(['delete', 'ui-danger', t('sites_captcha_delete'), remove]);
+        body.append(file, actions(items));
+      }
+      const deleteButton = body.querySelector('[data-action="delete"]');
+
+      async function draw() {
+        const result = await api('GET', url);
+        const has = result.ok;
+        frame.classList.toggle('has-image', has);
+        canvas.hidden = !has;
+        if (deleteButton) deleteButton.hidden = !has;
+        const hint = editable ? t('sites_captcha_replace') : '';
+        note.textContent = has ? hint : t('sites_captcha_default');
+        if (!has) return;
+        const bitmap = await createImageBitmap(await result.response.blob());
+        canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      }
+
+      async function upload() {
+        const chosen = file.files && file.files[0];
+        file.value = '';
+        if (!chosen) return;
+        const result = await api('PUT', url, chosen);
+        said.textContent = result.ok ? '' : ctx.explain(result);
+        if (!result.ok) return;
+        ctx.toast(t('sites_captcha_uploaded'));
+        draw();
+        reload();
+      }
+
+      async function remove() {
+        const result = await api('DELETE', url);
+        said.textContent = result.ok ? '' : ctx.explain(result);
+        if (!result.ok) return;
+        ctx.toast(t('sites_captcha_deleted'));
+        draw();
+        reload();
+      }
+
+      if (editable) {
+        canvas.tabIndex = 0;
+        canvas.title = t('sites_captcha_replace');
+        canvas.addEventListener('click', () => file.click());
+        canvas.addEventListener('keydown', (event) => {
+          if (event.key === 'Enter' || event.key === ' ') file.click();
+        });
+        file.addEventListener('change', upload);
+      }
+      show(kit.dialog(t('sites_captcha_title', { key: site.key }), body));
+      draw();
     }
 
     function disable(site) {
