@@ -226,7 +226,9 @@ def test_without_the_file_the_export_says_what_it_could_not_carry(
 ) -> None:
     out = tmp_path / "export" / "chatflow.yaml"
     assert main(["export-config", "--data", str(data), "-o", str(out)]) == 0
-    note = "webhook channels and the http, limits, server and retention settings, which only"
+    note = (
+        "webhook channels and the http, limits, server, retention and privacy settings, which only"
+    )
     assert f"chatflow: not exported: {note}" in capsys.readouterr().err
     text = out.read_text(encoding="utf-8")
     assert f"# Not exported: {note}" in text
