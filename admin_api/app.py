@@ -228,6 +228,11 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
         route = _staff_page(ui / f"{page}.html", policy)
         app.add_api_route(f"/{page}", route, include_in_schema=False)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """For pages without their own icon link (the API docs): the pages' SVG icon."""
+        return FileResponse(str(static / "favicon.svg"), media_type="image/svg+xml")
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""

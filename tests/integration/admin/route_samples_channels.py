@@ -32,4 +32,5 @@ SAMPLES: dict[str, Sample] = {
         exempt="HMAC-signed per channel: tests/integration/webhook/test_webhook_channel.py"
     ),
     "GET /chat/{site_key}": Sample(exempt="the static chat page; it carries no tenant data"),
+    "GET /favicon.ico": Sample(exempt="the pages' static icon; it carries no tenant data"),
 }

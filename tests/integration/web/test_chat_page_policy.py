@@ -79,3 +79,18 @@ def test_staff_pages_load_only_their_own_files_and_are_never_framed(
         assert asset.status_code == 200, path
         assert "javascript" in asset.headers["content-type"], path
     assert client.get("/ui/nope.js").status_code == 404
+
+
+@pytest.mark.parametrize("page_path", ["/chat/demo-web", "/workbench", "/editor", "/console"])
+def test_every_page_names_the_icon_and_the_icon_is_served(
+    client: TestClient, page_path: str
+) -> None:
+    """No page makes the browser ask for a missing /favicon.ico (a 404 in every page's log)."""
+    page = client.get(page_path).text
+    icon = "../static/favicon.svg" if page_path.startswith("/chat/") else "static/favicon.svg"
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml" />' in page
+    for path in ("/static/favicon.svg", "/favicon.ico"):
+        served = client.get(path)
+        assert served.status_code == 200, path
+        assert served.headers["content-type"].startswith("image/svg+xml"), path
+        assert served.text.lstrip().startswith("<svg")

@@ -32,6 +32,7 @@ PAGES = {
         "view.js",
         "i18n.js",
         "captcha.js",
+        "favicon.svg",
     ),
     ADMIN: (
         "admin.css",
@@ -148,7 +149,7 @@ def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
     # Relative, so a deployment under a path prefix (/cs/chat/x -> /cs/static/) works too.
     referenced = re.findall(r"""(?:src|href)="\.\./static/([^"]+)\"""", html)
     assert sorted(referenced) == sorted(
-        ["chat.css", "i18n.js", "core.js", "view.js", "captcha.js", "chat.js"]
+        ["favicon.svg", "chat.css", "i18n.js", "core.js", "view.js", "captcha.js", "chat.js"]
     )
     with static_dir() as folder:
         assert all((folder / name).is_file() for name in referenced)
@@ -156,6 +157,7 @@ def test_chat_html_is_csp_friendly_and_its_assets_exist() -> None:
 
 STAFF_PAGES = {
     "workbench.html": [
+        "static/favicon.svg",
         "ui/admin.css",
         "ui/workbench.css",
         "static/i18n.js",
@@ -171,6 +173,7 @@ STAFF_PAGES = {
         "ui/workbench.js",
     ],
     "editor.html": [
+        "static/favicon.svg",
         "ui/admin.css",
         "ui/editor.css",
         "static/i18n.js",
@@ -185,6 +188,7 @@ STAFF_PAGES = {
         "ui/editor.js",
     ],
     "console.html": [
+        "static/favicon.svg",
         "ui/admin.css",
         "ui/console.css",
         "static/i18n.js",
