@@ -201,7 +201,7 @@ def test_wrong_password_is_told_plainly_and_english_works(demo_server: str, brow
     )
 
     # a token that dies (logout elsewhere) sends the page back to the login form
-    token = page.evaluate("() => sessionStorage.getItem('chatflow.workbench.token')")
+    token = page.evaluate("() => sessionStorage.getItem('chatflow.staff.token')")
     httpx.post(f"{server}/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
     page.locator("#wb-login-error", has_text="expired").wait_for(timeout=WAIT)
     assert page.locator("#wb-login").is_visible()
