@@ -34,6 +34,7 @@ from chatflow.admin_api.tenants import (
     unknown,
 )
 from chatflow.channels.captcha_images import MAX_UPLOAD, prepare_upload
+from chatflow.channels.image_blobs import DatabaseBlobs
 from chatflow.engine import flowversions as fv
 from chatflow.engine.checks import choices
 from chatflow.engine.stores.channeltables import ImageBlobRow
@@ -366,15 +367,12 @@ async def put_captcha_image(
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_captcha_image(
-    key: SiteKey, actor: Annotated[Actor, Depends(require("sites"))], db: Db
+    key: SiteKey, request: Request, actor: Annotated[Actor, Depends(require("sites"))], db: Db
 ) -> Response:
     """The site's uploaded captcha background (JPEG); 404 while it uses the default ones."""
     row = _get(db, actor, key)
-    data = None
-    if row.captcha_image is not None:
-        data = db.exec(
-            select(ImageBlobRow.data).where(col(ImageBlobRow.id) == row.captcha_image)
-        ).first()
+    blobs = DatabaseBlobs(request.app.state.records)
+    data = None if row.captcha_image is None else blobs.get(row.captcha_image)
     if data is None:
         raise ApiProblem(404, "not_found", f"site {key!r} has no captcha image of its own")
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

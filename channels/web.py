@@ -296,12 +296,17 @@ def build_router(channel: VisitorChannel) -> APIRouter:
         )
         return SessionCreated(session_id=session_id, visitor_token=channel.tokens.issue(session_id))
 
-    def check_captcha(site: SiteInfo, answer: CaptchaAnswer | None) -> None:
+    def wired_captcha() -> Captcha:
+        """The channel's captcha; a captcha site without one fails closed (503)."""
         if channel.captcha is None:
             raise ChannelProblem(503, "captcha_unavailable", "the captcha is not available")
+        return channel.captcha
+
+    def check_captcha(site: SiteInfo, answer: CaptchaAnswer | None) -> None:
+        captcha = wired_captcha()
         if answer is None:
             raise ChannelProblem(403, "captcha_required", "solve the captcha first")
-        if not channel.captcha.check(site.key, answer):
+        if not captcha.check(site.key, answer):
             raise ChannelProblem(403, "captcha_failed", "the captcha was not solved; try a new one")
 
     @router.get("/api/v1/sites/{site_key}/captcha", response_model=Challenge)
@@ -316,9 +321,7 @@ def build_router(channel: VisitorChannel) -> APIRouter:
             raise ChannelProblem(404, "site_not_found", f"no site {site_key!r}")
         if not site.captcha:
             raise ChannelProblem(404, "captcha_off", "this site asks no captcha")
-        if channel.captcha is None:
-            raise ChannelProblem(503, "captcha_unavailable", "the captcha is not available")
-        return await channel.captcha.challenge(site.key, site.captcha_image)
+        return await wired_captcha().challenge(site.key, site.captcha_image)
 
     def session_for(token: str, session_id: str | None = None) -> str:
         sid = channel.tokens.session_of(token)
