@@ -142,6 +142,9 @@
       else link.removeAttribute('aria-current');
     }
     const route = section.id === parts[0] ? parts.slice(1) : [];
+    // the address names the section shown (none, or one the account may not use, named the
+    // first): its link then leads where the page already is, not to a second mount of it
+    if (section.id !== parts[0]) history.replaceState(null, '', `#${section.id}`);
     if (mounted && mounted.unmount) mounted.unmount();
     mounted = section;
     const container = admin.el('section', `cs-section cs-section-${section.id}`);
