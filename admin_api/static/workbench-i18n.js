@@ -12,7 +12,7 @@
   return {
     'zh-CN': {
       title: '客服工作台',
-      loginTitle: '客服登录',
+      loginTitle: '登录客服工作台',
       status: '状态',
       free: '空闲',
       busy: '忙碌',
@@ -156,7 +156,7 @@
     },
     en: {
       title: 'Agent workbench',
-      loginTitle: 'Agent login',
+      loginTitle: 'Sign in to the agent workbench',
       status: 'Status',
       free: 'Free',
       busy: 'Busy',
