@@ -254,6 +254,7 @@ _CONVERSATIONS: dict[str, str] = {
 }
 
 _QUICK_REPLIES: dict[str, str] = {
+    "close the visitor's conversations before erasing it": "请先结束该访客的会话再删除其数据",
     "send the file itself as the request body, not a form": "请把文件本身作为请求体发送，而不是表单",
     "the file is larger than 2 MB": "文件超过 2 MB",
     "the file is empty": "文件是空的",

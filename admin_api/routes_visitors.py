@@ -8,11 +8,13 @@ written; any other id, including another merchant's visitor, is 404. The visitor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, exists, func, or_, select
 
@@ -24,6 +26,7 @@ from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow, Visit
 from chatflow.nodes.form import email_address
 
 router = APIRouter(prefix="/api/v1", tags=["visitors"])
+log = logging.getLogger("chatflow.api.visitors")
 
 Reader = Annotated[Actor, Depends(require("records", "view"))]
 Writer = Annotated[Actor, Depends(require("records", "edit"))]
@@ -197,6 +200,62 @@ def put_visitor(request: Request, actor: Writer, visitor_id: str, body: ProfileI
         db.commit()
         db.refresh(profile)
         return _visitor_out(db, profile)
+
+
+class ErasedOut(BaseModel):
+    """What erasing a visitor deleted."""
+
+    visitor_id: str
+    conversations: int
+    """Conversations deleted, with their transcripts."""
+    images: int
+    profile: bool
+    """A profile (name, phone, email, note) was deleted."""
+    tags: int
+    """Tags the visitor held."""
+    blacklisted: bool
+    """The visitor was blacklisted; the entry is deleted too."""
+
+
+@router.delete("/visitors/{visitor_id}", response_model=ErasedOut)
+async def erase_visitor(request: Request, actor: Writer, visitor_id: str) -> ErasedOut:
+    """Erase a visitor (a request to delete one's personal data): every conversation of the
+    merchant with it (records, transcripts, images, webhook deliveries, sessions), its profile,
+    tags and blacklist entry. Refused while one of its conversations is live."""
+    await request.app.state.services.writer.flush()  # the records of a conversation just ended
+    merchant_id = actor.merchant_id
+
+    def erase() -> visitors.Erased:
+        with Session(request.app.state.records) as db:
+            visitors.require_visitor(db, merchant_id, visitor_id)
+            conversations = visitors.conversations_of(db, merchant_id, visitor_id)
+            live = sorted(sid for sid, status in conversations.items() if status != "ended")
+            if live:
+                raise ApiProblem(
+                    409,
+                    "visitor_live",
+                    "close the visitor's conversations before erasing it",
+                    sessions=live,
+                )
+            erased = visitors.erase(db, merchant_id, visitor_id, sorted(conversations))
+            db.commit()
+        return erased
+
+    erased = await run_in_threadpool(erase)
+    await request.app.state.housekeeping.deleted(erased.conversations, erased.images)
+    out = ErasedOut(
+        visitor_id=visitor_id,
+        conversations=len(erased.conversations),
+        images=len(erased.images),
+        profile=erased.profile,
+        tags=erased.tags,
+        blacklisted=erased.blacklisted,
+    )
+    log.info(
+        "visitors.erased",
+        extra={"merchant": merchant_id, "by": actor.principal.account, **out.model_dump()},
+    )
+    return out
 
 
 @router.get("/blacklist", response_model=BlacklistPage)

@@ -11,11 +11,15 @@ a frozen clock dates a ban or a new profile like the conversations beside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api.problems import ApiProblem
+from chatflow.engine.retention import delete_conversations
+from chatflow.engine.stores.channeltables import WebhookUserRow
 from chatflow.engine.stores.contenttables import (
     BlacklistRow,
     TagGroupRow,
@@ -227,3 +231,57 @@ def blacklist(
         row = BlacklistRow(merchant_id=merchant_id, visitor_id=visitor_id)
     row.reason, row.added_by, row.added_at = reason, by, at
     db.add(row)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What :func:`erase` deleted of one visitor."""
+
+    conversations: list[str]
+    """Session ids of the deleted conversations (the caller forgets their sessions)."""
+    images: list[str]
+    """Ids of the deleted images (the caller discards their bytes after the commit)."""
+    profile: bool
+    tags: int
+    blacklisted: bool
+
+
+def conversations_of(db: Session, merchant_id: str, visitor_id: str) -> dict[str, str]:
+    """The visitor's conversations with the merchant: session id -> record status."""
+    rows = db.exec(
+        select(ConversationRow.session_id, ConversationRow.status).where(
+            col(ConversationRow.merchant_id) == merchant_id,
+            col(ConversationRow.visitor_id) == visitor_id,
+        )
+    ).all()
+    return dict(rows)
+
+
+def erase(db: Session, merchant_id: str, visitor_id: str, session_ids: list[str]) -> Erased:
+    """Delete everything the merchant keeps of the visitor, in ``db``'s transaction (the caller
+    commits): the conversations ``session_ids`` (records, transcripts, images, webhook
+    deliveries, the IM user's link to them), the profile, the tags held and the blacklist
+    entry. The caller has checked that none of the conversations is live."""
+    images = delete_conversations(db, session_ids, merchant_id)
+    if session_ids:
+        db.exec(delete(WebhookUserRow).where(col(WebhookUserRow.session_id).in_(session_ids)))
+    mine = (merchant_id, visitor_id)
+    tags = db.exec(
+        delete(VisitorTagRow).where(
+            col(VisitorTagRow.merchant_id) == merchant_id,
+            col(VisitorTagRow.visitor_id) == visitor_id,
+        )
+    )
+    banned = db.get(BlacklistRow, mine)
+    if banned is not None:
+        db.delete(banned)
+    profile = db.get(VisitorRow, mine)
+    if profile is not None:
+        db.delete(profile)
+    return Erased(
+        conversations=session_ids,
+        images=images,
+        profile=profile is not None,
+        tags=int(tags.rowcount or 0),
+        blacklisted=banned is not None,
+    )

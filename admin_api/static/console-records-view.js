@@ -39,6 +39,19 @@
     ['records_fromBot', '机器人', 'Bot'],
     ['records_fromAgent', '客服', 'Agent'],
     ['records_fromSystem', '系统', 'System'],
+    ['records_erase', '删除该访客的数据', "Erase this visitor's data"],
+    [
+      'records_confirmErase',
+      '删除访客 {who} 的全部数据：与其的所有会话（含聊天记录和图片）、资料、标签和黑名单记录。' +
+        '此操作无法撤销。',
+      'Erase everything kept about visitor {who}: every conversation with it (transcripts and ' +
+        'images), its details, tags and blacklist entry. This cannot be undone.',
+    ],
+    [
+      'records_erased',
+      '已删除访客 {who} 的数据（会话 {n} 个）',
+      'Erased visitor {who}: {n} conversation(s) deleted',
+    ],
   ];
   kit.strings(STRINGS);
 
@@ -138,6 +151,27 @@
     return dl;
   }
 
+  /** The button that erases the record's visitor (a request to delete one's personal data),
+   * after a confirmation; a refusal (a live conversation) shows in its dialog. */
+  function eraseButton(view, shared, record) {
+    const { ctx } = view;
+    const { t } = ctx;
+    const who = record.visitor_name || record.visitor_id;
+    const erase = async () => {
+      const path = `api/v1/visitors/${encodeURIComponent(record.visitor_id)}`;
+      const result = await ctx.api('DELETE', path);
+      if (!result.ok) return result.status === 409 ? result.message : ctx.explain(result);
+      ctx.toast(t('records_erased', { who, n: result.data.conversations }), 'info');
+      if (view.alive) ctx.navigate(shared.listHash({}));
+      return null;
+    };
+    const ask = () => {
+      const text = t('records_confirmErase', { who });
+      shared.showDialog(kit.confirm(t('records_erase'), text, t('records_confirm'), erase));
+    };
+    return kit.button('cs-records-erase', t('records_erase'), ask);
+  }
+
   /** The search box over the transcript: `render(messages, search)` draws the lines. */
   function finder(view, path, render) {
     const { ctx } = view;
@@ -216,11 +250,14 @@
       const params = new URLSearchParams({ format, tz: kit.timeZone() });
       shared.exportFile(view, `${path}/export?${params}`, status);
     };
-    const exports = el('div', 'cs-actions');
-    exports.append(
-      kit.button('cs-records-docx', t('records_exportWord'), exportAs('docx')),
-      kit.button('cs-records-xlsx', t('records_exportExcel'), exportAs('xlsx')),
-    );
+    const actions = el('div', 'cs-actions');
+    if (ctx.can('exports', 'view')) {
+      actions.append(
+        kit.button('cs-records-docx', t('records_exportWord'), exportAs('docx')),
+        kit.button('cs-records-xlsx', t('records_exportExcel'), exportAs('xlsx')),
+      );
+    }
+    if (ctx.can('records', 'edit')) actions.append(eraseButton(view, shared, record));
 
     const transcript = el('div', 'cs-transcript');
     // `lines` null: the lines as first loaded, without a match.
@@ -236,7 +273,7 @@
     container.replaceChildren(
       back,
       title,
-      ...(ctx.can('exports', 'view') ? [exports] : []),
+      ...(actions.childElementCount ? [actions] : []),
       status,
       details(ctx, env, shared, record),
       ...(record.visit ? [el('h3', '', t('records_visit')), visitFacts(record.visit, t)] : []),

@@ -346,7 +346,10 @@
   const { show: showDialog, close: closeDialog } = kit.dialogSlot(); // a batch's confirmation
 
   // What the record view (console-records-view.js) uses from here.
-  const shared = { context, when, named, agentsOf, statusLabel, closedLabel, listHash, exportFile };
+  const shared = {
+    ...{ context, when, named, agentsOf, statusLabel, closedLabel, listHash, exportFile },
+    showDialog,
+  };
 
   /** Shows the list or a record for `hash` ('#records/...') in `container`. */
   function mountView(container, ctx, hash) {

@@ -197,3 +197,45 @@ def test_records_list_search_transcript_exports_and_batch(
     refused = blind.locator(".cs-records-status", has_text="Cannot export")
     refused.wait_for(timeout=WAIT)
     assert "may not view exports" in refused.inner_text()
+
+
+def test_erasing_a_visitor_from_its_record(demo_server: str, browser: Any) -> None:
+    """A visitor asks for its data to be deleted: from one of its records, demo_alice erases
+    everything kept of it; a visitor still in a conversation is refused, in the dialog."""
+    base = demo_server
+    alice = token_for(base, "demo_alice")
+    erin = Visitor(base, "v-erin", "Erin")
+    erin.send(type="text", text="please forget me", id="e-1")
+    erin.send(type="end", id="e-2")
+    kept = Visitor(base, "v-kim", "Kim")
+    kept.send(type="end", id="k-1")
+    live = Visitor(base, "v-lee", "Lee")
+
+    def ended_ones() -> Any:
+        items = api(base, alice, "records", **DAY)["items"]
+        return items if sum(r["status"] == "ended" for r in items) == 2 else None
+
+    until(ended_ones, "two ended records")
+    page = log_in(browser, base, "demo_alice")
+
+    page.goto(f"{base}/console?lang=en#records/{live.session_id}")
+    page.locator(".cs-records-erase").click()
+    page.locator(".cs-dialog", has_text="Lee").wait_for(timeout=WAIT)
+    page.locator(".cs-dialog .ui-button", has_text="Confirm").click()
+    page.locator(".cs-dialog", has_text="close the visitor's conversations").wait_for(timeout=WAIT)
+    page.locator(".cs-dialog .ui-button", has_text="Cancel").click()
+    assert api(base, alice, f"records/{live.session_id}")["visitor_id"] == "v-lee"
+
+    page.goto(f"{base}/console?lang=en#records/{erin.session_id}")
+    page.locator(".cs-records-erase").click()
+    dialog = page.locator(".cs-dialog", has_text="Erin")
+    dialog.wait_for(timeout=WAIT)
+    assert "cannot be undone" in dialog.inner_text()
+    page.locator(".cs-dialog .ui-button", has_text="Confirm").click()
+    page.locator(".ui-toast", has_text="Erased visitor Erin: 1 conversation(s)").wait_for(
+        timeout=WAIT
+    )
+    page.locator(ROWS).nth(1).wait_for(timeout=WAIT)
+    assert set(shown(page)) == {kept.session_id, live.session_id}
+    gone = httpx.get(f"{base}/api/v1/visitors/v-erin", headers={"Authorization": f"Bearer {alice}"})
+    assert gone.status_code == 404

@@ -64,6 +64,7 @@ SAMPLES: dict[str, Sample] = {
         path=lambda t: {"visitor_id": make_visitor(t)},
         body=lambda t: {"name": f"{t.label} 王", "phone": "0912345678", "note": "vip"},
     ),
+    "DELETE /api/v1/visitors/{visitor_id}": Sample(path=lambda t: {"visitor_id": make_visitor(t)}),
     "GET /api/v1/blacklist": Sample(),
     "PUT /api/v1/blacklist/{visitor_id}": Sample(
         path=lambda t: {"visitor_id": make_visitor(t)}, body=lambda t: {"reason": "abuse"}
