@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from chatflow.admin_api import (
+    agent_marks,
     agent_socket,
     problems,
     routes_accounts,
@@ -204,6 +205,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_tags.router)
     app.include_router(routes_workbench_apps.router)
     app.include_router(routes_agents.router)
+    app.include_router(agent_marks.router)
     app.include_router(routes_session_visitor.router)
     app.include_router(agent_socket.router)
     app.include_router(web.build_router(channel))

@@ -198,6 +198,16 @@ _CONVERSATIONS: dict[str, str] = {
     "this flow has no survey after the service; end it instead": (
         "这个流程在服务后没有满意度评价，请直接结束会话"
     ),
+    # the agent's pinned and muted conversations (agent_marks)
+    "accept session {session!r} before you pin or mute it": (
+        "请先接入会话 {session}，再置顶或设为免打扰"
+    ),
+    "you have not served session {session!r}: "
+    "you may pin or mute only the conversations you serve or served": (
+        "您没有接待过会话 {session}：只能置顶或免打扰您正在接待或接待过的会话"
+    ),
+    "give 'pinned', 'muted' or both": "请给出 'pinned'、'muted' 或两者",
+    "must be true or false": "必须是 true 或 false",
     "'text' must not be blank": "'text' 不能为空",
     "the message contains the forbidden word {words}": "消息含有违禁词 {words}",
     "give exactly one of 'group' or 'agent'": "'group' 和 'agent' 必须二选一",
@@ -244,6 +254,7 @@ _CONVERSATIONS: dict[str, str] = {
     "you do not serve session {session!r}": "您没有接待会话 {session}",
     "no such conversation": "会话不存在",
     "close the conversation before deleting it": "请先结束会话再删除",
+    "close the visitor's conversations before erasing it": "请先结束该访客的会话再删除其数据",
     "at most {limit} rows are imported at once; stopped": "一次最多导入 {limit} 行，已停止",
     "category is longer than {limit} characters": "组名超过 {limit} 个字",
     "title is longer than {limit} characters": "标题超过 {limit} 个字",
@@ -254,7 +265,6 @@ _CONVERSATIONS: dict[str, str] = {
 }
 
 _QUICK_REPLIES: dict[str, str] = {
-    "close the visitor's conversations before erasing it": "请先结束该访客的会话再删除其数据",
     "send the file itself as the request body, not a form": "请把文件本身作为请求体发送，而不是表单",
     "the file is larger than 2 MB": "文件超过 2 MB",
     "the file is empty": "文件是空的",

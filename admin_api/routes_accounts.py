@@ -16,6 +16,7 @@ from typing import Annotated
 
 from anyio import from_thread
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import delete
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -42,7 +43,12 @@ from chatflow.admin_api.routes_auth import auth_service, current_agent
 from chatflow.admin_api.services import PROCESS_TURN, Services
 from chatflow.admin_api.tenants import AccountName, Db, invalid, not_found, permission_group
 from chatflow.engine.directory import account_groups, agent_of
-from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow, TokenRow
+from chatflow.engine.stores.recordsdb import (
+    AccountRow,
+    AgentMarkRow,
+    PermissionGroupRow,
+    TokenRow,
+)
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
 me_router = APIRouter(prefix="/api/v1/agents/me", tags=["auth"])
@@ -292,6 +298,7 @@ def delete_account(account: AccountName, actor: Editor, db: Db, auth: Auth) -> N
     auth.revoke_all(row.id)
     for token in db.exec(select(TokenRow).where(TokenRow.account_id == row.id)).all():
         db.delete(token)
+    db.exec(delete(AgentMarkRow).where(col(AgentMarkRow.account_id) == row.id))
     db.flush()  # the tokens refer to the account: they go first (no relationship orders them)
     db.delete(row)
     db.commit()

@@ -2,7 +2,8 @@
 
 ``PUT /agents/me/status``, ``GET /agents/me/sessions``, ``GET /agents`` (colleagues for the
 transfer and invitation pickers), and on a session: ``accept``, ``decline``, ``messages``,
-``end``, ``transfer``, ``invite``, ``leave`` and ``survey``. Who may see which session is
+``end``, ``transfer``, ``invite``, ``leave`` and ``survey`` (the agent's pins and mutes are
+:mod:`.agent_marks`). Who may see which session is
 :mod:`.agent_access`; what happens next reaches the agents over ``/ws/agent``. ``messages`` shares
 its path with the visitor channel's REST twin, which hands agent tokens to :func:`agent_message`
 (and ``images`` with the image upload, to :func:`agent_image`).

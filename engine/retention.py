@@ -23,7 +23,7 @@ from chatflow.engine.stores.channeltables import (
     WebhookInboundRow,
     WebhookSessionRow,
 )
-from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow, TokenRow
+from chatflow.engine.stores.recordsdb import AgentMarkRow, ConversationRow, MessageRow, TokenRow
 
 RECORDS_BATCH = 200
 """Most conversations one step lists and deletes."""
@@ -48,9 +48,10 @@ def expired_conversations(
 def delete_conversations(
     db: Session, session_ids: Sequence[str], merchant_id: str | None = None
 ) -> list[str]:
-    """Delete these conversations' records, transcripts, image rows and webhook deliveries in
-    ``db``'s transaction (the caller commits), within one merchant when ``merchant_id`` is
-    given; return the deleted images' ids, whose bytes the caller discards after the commit.
+    """Delete these conversations' records, transcripts, image rows, webhook deliveries and
+    agents' pins and mutes in ``db``'s transaction (the caller commits), within one merchant
+    when ``merchant_id`` is given; return the deleted images' ids, whose bytes the caller
+    discards after the commit.
     The caller chooses ended conversations: nothing here looks at their status."""
     ids = list(session_ids)
     if not ids:
@@ -69,6 +70,7 @@ def delete_conversations(
     db.exec(delete(ConversationRow).where(*mine(ConversationRow)))
     if owned:  # a webhook session is the merchant's when its record is
         db.exec(delete(DeliveryRow).where(col(DeliveryRow.session_id).in_(owned)))
+        db.exec(delete(AgentMarkRow).where(col(AgentMarkRow.session_id).in_(owned)))
         db.exec(delete(WebhookSessionRow).where(col(WebhookSessionRow.session_id).in_(owned)))
     return images
 

@@ -16,21 +16,21 @@
   /** The statuses an agent gives a reason for (shown to colleagues); the others carry none. */
   const REASON_STATUSES = ['busy', 'rest', 'not_ready'];
   const PHASE_ORDER = { ringing: 0, active: 1, ended: 2, gone: 2 };
-  /** Pinned and muted conversations kept per browser (seed 001 置顶聊天, 消息免打扰): the
-   * most recent MARKS_KEPT; a dismissed conversation's marks go with it. */
-  const MARKS_KEPT = 200;
+  /** Pinned and muted conversations (seed 001 置顶聊天, 消息免打扰): the server keeps them per
+   * account (`/api/v1/agents/me/marks`, its newest 200); the page holds its copy here. */
   const MARK_KINDS = ['pinned', 'muted'];
   /** Seconds a visitor has waited for an agent's answer at which the list tells, then warns,
    * then alarms (seed 003 shows 30 min / 1 h / 2 h for messaging; a live chat is shorter). */
   const WAIT_LEVELS = [60, 300, 1800];
 
-  /** The storage key of an account's marks. */
+  /** The storage key under which a browser kept an account's marks before the server did
+   * (read once, to send them to the server: see unsentMarks). */
   function marksKey(account) {
     return `chatflow.workbench.marks.${account}`;
   }
 
-  /** Stored marks (JSON text, or anything else) as session id -> {pinned, muted}; what is not
-   * a well-formed entry is dropped, so a damaged store never breaks the workbench. */
+  /** Stored marks (JSON text, or anything else) as session id -> {pinned, muted}, oldest
+   * first; what is not a well-formed entry is dropped, so a damaged store breaks nothing. */
   function parseMarks(text) {
     const marks = new Map();
     let stored;
@@ -46,6 +46,22 @@
       if (mark.pinned || mark.muted) marks.set(id, mark);
     }
     return marks;
+  }
+
+  /** The marks this browser kept (`text`, see parseMarks) of conversations the server's
+   * marks (`rows`, as GET /agents/me/marks answers) do not name: `[[session id, {pinned,
+   * muted}]]`, oldest first, to send to the server once. The server's own always win. */
+  function unsentMarks(text, rows) {
+    const known = new Set((Array.isArray(rows) ? rows : []).map((row) => row && row.session_id));
+    return Array.from(parseMarks(text)).filter(([id]) => !known.has(id));
+  }
+
+  /** A server mark (or a part of one) as {pinned?, muted?}: only the booleans it holds. */
+  function markOf(value) {
+    const mark = {};
+    if (!value || typeof value !== 'object') return mark;
+    for (const kind of MARK_KINDS) if (typeof value[kind] === 'boolean') mark[kind] = value[kind];
+    return mark;
   }
 
   /** A badge's text: '' for none, the count, or '99+' (seed 000). */
@@ -157,7 +173,8 @@
   function createState() {
     /** session id -> conversation; see conversation() for the fields. */
     const conversations = new Map();
-    /** session id -> {pinned, muted}, newest last: the marks of this browser's account. */
+    /** session id -> {pinned, muted}: the signed-in account's marks, as last read from the
+     * server and changed since (only marks with a pin or a mute). */
     let marks = new Map();
     const state = {
       status: 'offline',
@@ -392,7 +409,8 @@
       return true;
     }
 
-    /** Forgets an ended or handed-over conversation (the agent closes its tab). */
+    /** Forgets an ended or handed-over conversation (the agent closes its tab), with its
+     * marks (the caller has the server forget them too). */
     function dismiss(sessionId) {
       const c = conversations.get(sessionId);
       if (!c || (c.phase !== 'ended' && c.phase !== 'gone')) return false;
@@ -442,28 +460,41 @@
       return n;
     }
 
-    /** Pins or mutes (`kind`) a conversation, or undoes it; whether anything changed. An offer
-     * still ringing takes neither: it is not the agent's yet. */
+    /** Pins or mutes (`kind`) a conversation, or undoes it, on the page (the server is told
+     * by the caller); whether anything changed. An offer still ringing takes neither: it is
+     * not the agent's yet (the server refuses it too). */
     function mark(sessionId, kind, on) {
       const c = conversations.get(sessionId);
       if (!c || !MARK_KINDS.includes(kind) || c.phase === 'ringing' || c[kind] === on) {
         return false;
       }
-      c[kind] = on;
-      marks.delete(sessionId);
-      if (c.pinned || c.muted) marks.set(sessionId, { pinned: c.pinned, muted: c.muted });
-      while (marks.size > MARKS_KEPT) marks.delete(marks.keys().next().value);
+      setMark(sessionId, { [kind]: on });
       return true;
     }
 
-    /** The marks to store, as JSON. */
-    function savedMarks() {
-      return JSON.stringify(Object.fromEntries(marks));
+    /** Sets a conversation's marks as the server has them (its answer to a change), or puts
+     * back what a refused change altered: `value` holds `pinned`, `muted` or both. */
+    function setMark(sessionId, value) {
+      const was = marks.get(sessionId) || { pinned: false, muted: false };
+      const now = { ...was, ...markOf(value) };
+      marks.delete(sessionId);
+      if (now.pinned || now.muted) marks.set(sessionId, now);
+      const c = conversations.get(sessionId);
+      if (c) Object.assign(c, now);
     }
 
-    /** Takes stored marks (see parseMarks), for conversations held now and to come. */
-    function loadMarks(text) {
-      marks = parseMarks(text);
+    /** Takes the server's marks (`rows`, GET /agents/me/marks), for the conversations held
+     * now and to come; those in `keep` (changed since the read left) stay as they are. */
+    function loadMarks(rows, keep) {
+      const kept = keep || new Set();
+      const next = new Map();
+      for (const row of Array.isArray(rows) ? rows : []) {
+        if (!row || typeof row.session_id !== 'string' || kept.has(row.session_id)) continue;
+        const mark = { pinned: false, muted: false, ...markOf(row) };
+        if (mark.pinned || mark.muted) next.set(row.session_id, mark);
+      }
+      for (const id of kept) if (marks.has(id)) next.set(id, marks.get(id));
+      marks = next;
       for (const c of conversations.values()) {
         Object.assign(c, marks.get(c.id) || { pinned: false, muted: false });
       }
@@ -498,7 +529,7 @@
       serving,
       renameVisitor,
       mark,
-      savedMarks,
+      setMark,
       loadMarks,
     };
   }
@@ -506,7 +537,6 @@
   return {
     TYPING_VISIBLE_MS,
     LINE_LIMIT,
-    MARKS_KEPT,
     WAIT_LEVELS,
     STATUSES,
     REASON_STATUSES,
@@ -518,6 +548,7 @@
     conversationMatches,
     marksKey,
     parseMarks,
+    unsentMarks,
     waitingSince,
     serverTime,
     waitOf,

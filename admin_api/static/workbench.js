@@ -12,6 +12,7 @@
   const Notify = window.WorkbenchNotify;
 
   const SIDE_TAB_KEY = 'chatflow.workbench.sideTab';
+  const MARKS_PATH = 'api/v1/agents/me/marks';
   const PING_EVERY_MS = 25000;
 
   const $ = (id) => document.getElementById(id);
@@ -74,6 +75,9 @@
   let groupNames = new Map();
   /** Unsent text of the conversations not on screen, by session id. */
   const drafts = new Map();
+  /** While the marks are read from the server: the conversations whose marks changed since
+   * the read left (the answer does not undo them); null otherwise. */
+  let marksChanged = null;
   const notifier = Notify.create({
     Notification: window.Notification,
     document,
@@ -153,6 +157,14 @@
     }
   }
 
+  function unstore(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch (_) {
+      // no storage: nothing was kept
+    }
+  }
+
   function appendText(parent, text) {
     for (const part of core.linkify(String(text))) {
       if (part.href) {
@@ -214,6 +226,7 @@
       });
     }
     if (result.code === 'not_offered') return t('offerGone');
+    if (result.code === 'not_markable') return t('markRefused');
     return t('actionFailed', { message: result.message || result.status });
   }
 
@@ -261,7 +274,6 @@
     me = await page.signedIn();
     if (!me) return;
     page.showApp();
-    board.loadMarks(stored(WB.marksKey(me.account)));
     loadApps();
     els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
     renderStatus();
@@ -314,6 +326,7 @@
         attempt = 0;
         setConnection('');
         syncSessions();
+        loadMarks();
       }
     };
     ws.onclose = (event) => {
@@ -541,21 +554,71 @@
     els.actions.replaceChildren(...buttons);
   }
 
-  /** Pin / Unpin, Mute / Unmute: kept in this browser for the signed-in account. */
+  /** Pin / Unpin, Mute / Unmute: kept on the server for the signed-in account. */
   function markButton(c, kind) {
     const on = c[kind];
-    const toggle = button(`wb-${kind}`, t(`toggle_${kind}_${on ? 'off' : 'on'}`), () => {
-      if (!board.mark(c.id, kind, !on)) return;
-      saveMarks();
-      renderList();
-      renderChat();
-    });
+    const toggle = button(`wb-${kind}`, t(`toggle_${kind}_${on ? 'off' : 'on'}`), () =>
+      changeMark(c.id, kind, !on),
+    );
     toggle.setAttribute('aria-pressed', String(on));
     return toggle;
   }
 
-  function saveMarks() {
-    if (me) store(WB.marksKey(me.account), board.savedMarks());
+  function markPath(sessionId) {
+    return `${MARKS_PATH}/${encodeURIComponent(sessionId)}`;
+  }
+
+  /** Shows the change at once and writes it through; a refused write is undone and told. */
+  async function changeMark(sessionId, kind, on) {
+    const held = board;
+    if (!held.mark(sessionId, kind, on)) return;
+    if (marksChanged) marksChanged.add(sessionId);
+    renderList();
+    renderChat();
+    const result = await api('PATCH', markPath(sessionId), { [kind]: on });
+    if (board !== held) return; // logged out meanwhile
+    if (result.ok) {
+      held.setMark(sessionId, result.data);
+    } else {
+      held.setMark(sessionId, { [kind]: !on });
+      toast(explain(result), 'error');
+    }
+    renderList();
+    renderChat();
+  }
+
+  /** The account's marks from the server (at every connection: another browser of the agent
+   * may have changed them), then the one-time move of this browser's own older ones. */
+  async function loadMarks() {
+    const held = board;
+    const changed = new Set();
+    marksChanged = changed;
+    const result = await api('GET', MARKS_PATH);
+    if (marksChanged === changed) marksChanged = null;
+    if (board !== held || !result.ok) return;
+    held.loadMarks(result.data, changed);
+    renderList();
+    renderChat();
+    await moveStoredMarks(held, result.data);
+  }
+
+  /** Marks this browser kept before the server did: those the server lacks are sent to it,
+   * oldest first, then the browser's copy is removed. It stays for the next start when the
+   * network or the server failed; a refused one (a conversation gone since) is dropped. */
+  async function moveStoredMarks(held, rows) {
+    const key = WB.marksKey(me.account);
+    const text = stored(key);
+    if (text === null) return;
+    let failed = false;
+    for (const [sessionId, mark] of WB.unsentMarks(text, rows)) {
+      const result = await api('PATCH', markPath(sessionId), mark);
+      if (board !== held) return;
+      if (result.ok) held.setMark(sessionId, result.data);
+      else if (result.status === 0 || result.status >= 500) failed = true;
+    }
+    if (!failed) unstore(key);
+    renderList();
+    renderChat();
   }
 
   function renderChat() {
@@ -623,7 +686,7 @@
   function dismiss(sessionId) {
     const wasOpen = board.state.selected === sessionId;
     if (!board.dismiss(sessionId)) return;
-    saveMarks();
+    api('DELETE', markPath(sessionId)); // its marks go too; one left behind harms nothing
     drafts.delete(sessionId);
     if (wasOpen) {
       const next = board.state.selected;

@@ -194,6 +194,26 @@ class ConversationRow(RecordsTable, table=True):
     """Where the visitor came to that page from."""
 
 
+class AgentMarkRow(RecordsTable, table=True):
+    """A conversation an agent pinned or muted (seed 001 置顶聊天, 消息免打扰): kept per account,
+    so every browser of the agent shows it the same; a row holds at least one of the two.
+
+    Rewritten on every change, so ``id`` orders an agent's marks by their last change (the
+    agent keeps its newest 200: ``admin_api.agent_marks``). The account is its id, not its name:
+    a deleted account's name made again does not inherit its marks.
+    """
+
+    __tablename__ = "agent_mark"
+    __table_args__ = (UniqueConstraint("account_id", "session_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: str = Field(index=True, foreign_key="merchant.id")
+    account_id: int
+    session_id: str
+    pinned: bool = False
+    muted: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class MessageRow(RecordsTable, table=True):
     """One line of a transcript."""
 

@@ -160,7 +160,7 @@ def test_an_agent_serves_a_visitor_from_offer_to_end(
     other.locator(".wb-badge-dot").wait_for(timeout=WAIT)
     assert other.locator(".wb-badge-dot").inner_text() == ""
     assert not agent.title().startswith("("), agent.title()
-    # both marks are this browser's: a reload keeps them
+    # both marks are kept on the server for the account: a reload keeps them
     agent.reload()
     agent.locator(".wb-item.is-pinned", has_text="原路退回").wait_for(timeout=WAIT)
     agent.locator(".wb-item.is-muted", has_text="有人吗").wait_for(timeout=WAIT)

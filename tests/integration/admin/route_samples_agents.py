@@ -55,6 +55,13 @@ SAMPLES: dict[str, Sample] = {
     "PUT /api/v1/agents/me/status": Sample(body=lambda t: {"status": "offline"}),
     "GET /api/v1/agents/me/sessions": Sample(),
     "GET /api/v1/agents": Sample(query=lambda t: {"include_offline": "true"}),
+    # pins and mutes: the admin never served the finished session, so it may not mark it (409);
+    # forgetting is always allowed (tests/unit/admin_api/test_routes_agent_marks.py)
+    "GET /api/v1/agents/me/marks": Sample(),
+    "PATCH /api/v1/agents/me/marks/{session_id}": Sample(
+        path=make_session, body=lambda t: {"pinned": True}, ok=STATE
+    ),
+    "DELETE /api/v1/agents/me/marks/{session_id}": Sample(path=make_session),
     f"POST {S}/accept": Sample(path=make_session, ok=STATE),
     f"POST {S}/decline": Sample(path=make_session, ok=STATE),
     f"POST {S}/end": Sample(path=make_session, ok=STATE),

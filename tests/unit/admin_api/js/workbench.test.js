@@ -192,56 +192,83 @@ test('a muted conversation counts no unread in the title and tells of its lines 
   assert.equal(board.attention(), 3);
 });
 
-test('marks are kept as JSON per account, survive a reload, and go with a dismissed tab', () => {
-  assert.equal(WB.marksKey('bob'), 'chatflow.workbench.marks.bob');
+test("the server's marks apply to conversations held now and to come, and go with a tab", () => {
+  const rows = [
+    { session_id: 'b', pinned: true, muted: true, updated_at: '2026-11-23T02:00:00Z' },
+    { session_id: 'a', pinned: true, muted: false, updated_at: '2026-11-23T01:00:00Z' },
+    { session_id: 'x', pinned: 'yes', muted: false },
+    { pinned: true },
+    null,
+  ];
+  // a reload: the socket announced 'a' before the marks arrived; 'b' comes after them
   const board = WB.createState();
   board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
-  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 2);
-  board.mark('a', 'pinned', true);
-  board.mark('b', 'muted', true);
-  board.mark('b', 'pinned', true);
-  const saved = board.savedMarks();
-  assert.deepEqual(JSON.parse(saved), {
-    a: { pinned: true, muted: false },
-    b: { pinned: true, muted: true },
-  });
-
-  // a reload: the marks are loaded before the socket announces the conversations again
-  const again = WB.createState();
-  again.loadMarks(saved);
-  again.apply({ type: 'assigned', session_id: 'b', group: 'g', resumed: true }, 5);
-  const b = again.state.conversations.get('b');
+  board.loadMarks(rows);
+  assert.equal(board.state.conversations.get('a').pinned, true);
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g', resumed: true }, 5);
+  board.apply({ type: 'assigned', session_id: 'x', group: 'g' }, 6);
+  const b = board.state.conversations.get('b');
   assert.equal(b.pinned && b.muted, true);
-  again.apply({ type: 'session_ended', session_id: 'b', closed_by: 'client' }, 6);
-  assert.ok(again.dismiss('b'));
-  assert.deepEqual(JSON.parse(again.savedMarks()), { a: { pinned: true, muted: false } });
+  const x = board.state.conversations.get('x');
+  assert.equal(x.pinned || x.muted, false, 'a malformed row marks nothing');
 
-  // marks loaded after the conversations arrived apply to them too; unmarking all forgets
-  const late = WB.createState();
-  late.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
-  late.loadMarks(saved);
-  assert.equal(late.state.conversations.get('a').pinned, true);
-  late.mark('a', 'pinned', false);
-  assert.equal(late.savedMarks().includes('"a"'), false);
+  // a dismissed tab forgets its marks: the same conversation met again is unmarked
+  board.apply({ type: 'session_ended', session_id: 'b', closed_by: 'client' }, 7);
+  assert.ok(board.dismiss('b'));
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 8);
+  assert.equal(board.state.conversations.get('b').pinned, false);
+
+  // read again (another browser unpinned 'a'): what the server says now holds
+  board.loadMarks([]);
+  assert.equal(board.state.conversations.get('a').pinned, false);
 });
 
-test('damaged stored marks are ignored, and only the newest marks are kept', () => {
+test('a change is shown at once, then takes the answer or is undone', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  const a = board.state.conversations.get('a');
+  assert.ok(board.mark('a', 'pinned', true));
+  assert.equal(a.pinned, true, 'optimistic');
+  // the server's answer names both marks: another browser had muted it meanwhile
+  board.setMark('a', { session_id: 'a', pinned: true, muted: true });
+  assert.equal(a.pinned && a.muted, true);
+  // a refused unmute is put back, and leaves the pin alone
+  assert.ok(board.mark('a', 'muted', false));
+  assert.equal(a.muted, false);
+  board.setMark('a', { muted: true });
+  assert.deepEqual([a.pinned, a.muted], [true, true]);
+  board.setMark('a', { pinned: 'no', muted: false });
+  assert.deepEqual([a.pinned, a.muted], [true, false], 'only booleans are taken');
+
+  // a change made while the marks were being read is not undone by the older answer
+  board.apply({ type: 'assigned', session_id: 'c', group: 'g' }, 2);
+  assert.ok(board.mark('c', 'muted', true));
+  board.loadMarks([{ session_id: 'a', pinned: false, muted: false }], new Set(['c']));
+  assert.equal(board.state.conversations.get('c').muted, true);
+  assert.equal(a.pinned, false);
+});
+
+test("a browser's older marks: damaged ones are ignored, the server's own win", () => {
+  assert.equal(WB.marksKey('bob'), 'chatflow.workbench.marks.bob');
   const damaged = [null, '', 'not json', '[1,2]', '"text"', '{"a": 5, "b": {"pinned": "yes"}}'];
   for (const bad of damaged) {
     assert.equal(WB.parseMarks(bad).size, 0, String(bad));
+    assert.deepEqual(WB.unsentMarks(bad, []), []);
   }
   assert.deepEqual([...WB.parseMarks('{"a": {"muted": true, "x": 1}}')], [
     ['a', { pinned: false, muted: true }],
   ]);
-  const board = WB.createState();
-  for (let i = 0; i <= WB.MARKS_KEPT; i += 1) {
-    board.apply({ type: 'assigned', session_id: `s${i}`, group: 'g' }, i);
-    board.mark(`s${i}`, 'pinned', true);
-  }
-  const kept = JSON.parse(board.savedMarks());
-  assert.equal(Object.keys(kept).length, WB.MARKS_KEPT);
-  assert.equal('s0' in kept, false, 'the oldest mark went first');
-  assert.ok(`s${WB.MARKS_KEPT}` in kept);
+  const kept = JSON.stringify({
+    old: { pinned: true, muted: false },
+    both: { pinned: false, muted: true },
+    newer: { pinned: true, muted: true },
+  });
+  const server = [{ session_id: 'both', pinned: true, muted: false }];
+  assert.deepEqual(WB.unsentMarks(kept, server), [
+    ['old', { pinned: true, muted: false }],
+    ['newer', { pinned: true, muted: true }],
+  ]);
+  assert.equal(WB.unsentMarks(kept, null).length, 3);
 });
 
 test("a visitor's unanswered lines wait from the agent's join; any agent's answer ends it", () => {
