@@ -383,7 +383,8 @@ async def agent_message(request: Request, session_id: str, token: str) -> dict[s
         raise ApiProblem(422, "forbidden_word", verdict.reason, words=verdict.blocked)
     services = services_of(request)
     key = f"agent:{me.account}:{body.id or uuid.uuid4().hex}"
-    applied = await services.runtime.apply(session_id, AgentMessage(key, me.account, body.text))
+    said = AgentMessage(key, me.account, body.text, me.nickname, me.staff_no)
+    applied = await services.runtime.apply(session_id, said)
     if applied and verdict.alerts:
         await alert(request, access, body.text, verdict.alerts)
     return {"accepted": True, "applied": applied}
@@ -394,7 +395,10 @@ async def agent_image(request: Request, session_id: str, token: str) -> dict[str
     me = await asyncio.to_thread(current_agent, token, request.app.state.auth)
     access = await visible_session(request, me, session_id)
     access.require_serving()
-    images = await request.app.state.images.accept(request, access.session, "agent", me.account)
+    signed = (me.nickname, me.staff_no)
+    images = await request.app.state.images.accept(
+        request, access.session, "agent", me.account, signed
+    )
     return {"url": images[0]["url"], "images": images}
 
 

@@ -127,7 +127,12 @@ class ImageService:
         return uploads
 
     async def accept(
-        self, request: Request, session: Session, sender: Sender, agent_id: str = ""
+        self,
+        request: Request,
+        session: Session,
+        sender: Sender,
+        agent_id: str = "",
+        signed: tuple[str, str] = ("", ""),
     ) -> list[dict[str, Any]]:
         """Read, store and echo the request's images into ``session`` (the agent route uses this
         too, after checking that the agent serves the session). Returns one entry per image.
@@ -150,7 +155,7 @@ class ImageService:
                 ) from None
         out = []
         for upload, url in zip(uploads, urls, strict=True):
-            event = self._event(url, upload.client_id, sender, agent_id)
+            event = self._event(url, upload.client_id, sender, agent_id, signed)
             try:
                 applied = await self.runtime.apply(session.id, event)
             except NotFoundError:
@@ -168,13 +173,23 @@ class ImageService:
             out.append(entry)
         return out
 
-    def _event(self, url: str, client_id: str, sender: Sender, agent_id: str) -> Event:
+    def _event(
+        self, url: str, client_id: str, sender: Sender, agent_id: str, signed: tuple[str, str]
+    ) -> Event:
         image_id = url.rsplit("/", 1)[-1]
         if sender == "visitor":
             key = f"client:{client_id}" if client_id else f"image:{image_id}"
             return VisitorImage(key=key, url=url, client_id=client_id)
         key = f"agent-image:{agent_id}:{client_id}" if client_id else f"image:{image_id}"
-        return AgentImage(key=key, agent_id=agent_id, url=url, client_id=client_id)
+        nickname, staff_no = signed
+        return AgentImage(
+            key=key,
+            agent_id=agent_id,
+            url=url,
+            client_id=client_id,
+            nickname=nickname,
+            staff_no=staff_no,
+        )
 
     def _store(self, upload: Upload, session: Session, sender: Sender, agent_id: str) -> str:
         """Bytes first, then the row: a row never names missing bytes, and bytes whose row

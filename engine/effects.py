@@ -30,6 +30,9 @@ class Say(Effect):
     """Buttons offered with the message (menu options, form choices)."""
     author: str = ""
     """For ``sender="agent"``: the agent account that wrote it (records only, never shown)."""
+    nickname: str = ""
+    staff_no: str = ""
+    """For ``sender="agent"``: the agent's public name and staff number, sent with the line."""
 
 
 @dataclass(frozen=True)

@@ -112,10 +112,13 @@ class AgentJoined(Event):
 
 @dataclass(frozen=True)
 class AgentMessage(Event):
-    """An agent sent text to the visitor."""
+    """An agent sent text to the visitor. ``nickname`` and ``staff_no`` are the agent's public
+    name and staff number, shown to the visitor with the line (which agent of several wrote it)."""
 
     agent_id: str
     text: str
+    nickname: str = ""
+    staff_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,9 @@ class AgentImage(Event):
     url: str
     client_id: str = ""
     """The agent's client message id, echoed in the frame."""
+    nickname: str = ""
+    staff_no: str = ""
+    """The agent's public name and staff number, as for :class:`AgentMessage`."""
 
 
 @dataclass(frozen=True)

@@ -171,12 +171,13 @@ class _Apply:
                 self.visitor_said(value, cid)
                 self.dispatch(event)
             case Rating(score=score, client_id=cid):
-                self.visitor_said(str(score), cid, last_input=False)
+                self.visitor_said(str(score), cid, last_input=False, rating=score)
                 self.dispatch(event)
             case VisitorImage(url=url, client_id=cid):
                 self.visitor_image(url, cid)
             case AgentImage(agent_id=agent_id, url=url, client_id=cid):
-                self.frame("message", with_id({"from": "agent", "image": url}, cid), agent_id)
+                body = signed({"from": "agent", "image": url}, event.nickname, event.staff_no)
+                self.frame("message", with_id(body, cid), agent_id)
                 self.agent_spoke = True
             case VisitorEnded(client_id=cid):
                 self.end("visitor", cid)
@@ -375,6 +376,8 @@ class _Apply:
                     body: dict[str, Any] = {"from": sender, "text": text}
                     if options:
                         body["options"] = list(options)
+                    if sender == "agent":
+                        signed(body, effect.nickname, effect.staff_no)
                     self.frame("message", body, author)
                     if sender == "agent":
                         self.agent_spoke = True
@@ -423,9 +426,15 @@ class _Apply:
             if text.strip():
                 self.perform((Say(text, sender="system" if sender == "system" else "bot"),))
 
-    def visitor_said(self, text: str, client_id: str, *, last_input: bool = True) -> None:
+    def visitor_said(
+        self, text: str, client_id: str, *, last_input: bool = True, rating: int | None = None
+    ) -> None:
+        """Echo the visitor's text; a survey's button answer is marked ``rating``."""
         s = self.s
-        self.frame("message", with_id({"from": "visitor", "text": text}, client_id))
+        body: dict[str, Any] = {"from": "visitor", "text": text}
+        if rating is not None:
+            body["rating"] = rating
+        self.frame("message", with_id(body, client_id))
         if last_input:
             s.sys.last_input = text
             self.ctx.changed()
@@ -460,6 +469,15 @@ class _Apply:
     def ids(self, **more: Any) -> dict[str, Any]:
         s = self.s
         return {"session_id": s.id, "flow_id": self.flow.id, "node_id": s.node, **more}
+
+
+def signed(body: dict[str, Any], nickname: str, staff_no: str) -> dict[str, Any]:
+    """An agent's line with the agent's public name and staff number, when known."""
+    if nickname:
+        body["nickname"] = nickname
+    if staff_no:
+        body["staff_no"] = staff_no
+    return body
 
 
 def with_id(body: dict[str, Any], client_id: str) -> dict[str, Any]:

@@ -138,8 +138,9 @@ to_agent:
                 return Outcome.wait(
                     *self._cancel(ctx), *say(ctx, self.connected_message), state=state
                 )
-            case AgentMessage(agent_id=agent_id, text=text):
-                return Outcome.wait(Say(text, sender="agent", author=agent_id), state=state)
+            case AgentMessage(agent_id=agent_id, text=text, nickname=nick, staff_no=no):
+                line = Say(text, sender="agent", author=agent_id, nickname=nick, staff_no=no)
+                return Outcome.wait(line, state=state)
             case AgentEnded():
                 if self.next:
                     return Outcome.go(self.next, *self._cancel(ctx))

@@ -98,14 +98,20 @@
 
     // ---- messages --------------------------------------------------------------------------
 
-    function speakerLabel(from) {
+    /** Who wrote an agent's line: its own name (several may serve), else the last to join. */
+    function agentOf(frame) {
+      return typeof frame.nickname === 'string' && frame.nickname ? frame.nickname : agentName;
+    }
+
+    function speakerLabel(from, frame) {
       if (from === 'visitor') return t('you');
-      if (from === 'agent') return agentName ? `${t('agent')} ${agentName}` : t('agent');
-      return t(from);
+      if (from !== 'agent') return t(from);
+      const name = agentOf(frame);
+      return name ? `${t('agent')} ${name}` : t('agent');
     }
 
     function fillBubble(bubble, frame, from) {
-      bubble.replaceChildren(el('span', 'cf-sr', `${speakerLabel(from)}: `));
+      bubble.replaceChildren(el('span', 'cf-sr', `${speakerLabel(from, frame)}: `));
       bubble.classList.remove('has-image');
       const text = typeof frame.text === 'string' ? frame.text : '';
       if (frame.image === undefined || frame.image === null) {
@@ -141,7 +147,7 @@
         row.appendChild(notice);
         return row;
       }
-      if (from === 'agent' && agentName) row.appendChild(el('div', 'cf-name', agentName));
+      if (from === 'agent' && agentOf(frame)) row.appendChild(el('div', 'cf-name', agentOf(frame)));
       const bubble = el('div', 'cf-bubble');
       fillBubble(bubble, frame, from);
       row.appendChild(bubble);
@@ -179,7 +185,19 @@
       for (const node of els.log.querySelectorAll(selector)) node.disabled = true;
     }
 
+    /** The visitor's survey answer (a message marked `rating`) marks the survey card it
+     * answers, live or replayed, instead of a bubble with a bare number. */
+    function answersSurvey(frame) {
+      if (frame.from !== 'visitor' || !Number.isInteger(frame.rating)) return false;
+      const cards = els.log.querySelectorAll('.cf-survey');
+      if (!cards.length) return false;
+      const card = cards[cards.length - 1];
+      if (!card.classList.contains('is-rated')) markSurvey(card, frame.rating);
+      return true;
+    }
+
     function renderMessage(frame, replay) {
+      if (answersSurvey(frame)) return;
       const from = SPEAKERS.includes(frame.from) ? frame.from : 'system';
       if (from !== 'visitor') hideTyping();
       // A visitor's text does not answer a survey; anything the other side says closes it.

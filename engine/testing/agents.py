@@ -35,6 +35,8 @@ class SimulatedAgents:
         """Session id -> the group it waits for (until it leaves the queue)."""
         self.serving: dict[str, str] = {}
         """Session id -> id of the simulated agent who joined it last."""
+        self._names: dict[str, str] = {}
+        """Agent id -> the nickname it joined with (its lines carry it, as a real agent's do)."""
         self._count = 0
 
     def bind(self, sink: EventSink) -> SimulatedAgents:
@@ -79,6 +81,7 @@ class SimulatedAgents:
         """The event of an agent accepting the session."""
         agent_id = f"agent-{staff_no}"
         self.serving[session_id] = agent_id
+        self._names[agent_id] = nickname
         return AgentJoined(
             self.key("join"), agent_id=agent_id, staff_no=staff_no, nickname=nickname
         )
@@ -86,7 +89,14 @@ class SimulatedAgents:
     def says(self, session_id: str, text: str) -> AgentMessage:
         """The event of the serving agent sending text."""
         agent_id = self.serving.get(session_id, "agent")
-        return AgentMessage(self.key("message"), agent_id=agent_id, text=text)
+        staff_no = agent_id.removeprefix("agent-") if agent_id != "agent" else ""
+        return AgentMessage(
+            self.key("message"),
+            agent_id=agent_id,
+            text=text,
+            nickname=self._names.get(agent_id, ""),
+            staff_no=staff_no,
+        )
 
     def ends(self, session_id: str) -> AgentEnded:
         """The event of the agent ending the service."""

@@ -170,3 +170,11 @@ def test_two_agents_in_a_conversation_see_who_wrote_each_line(server: LiveServer
     ).json()["events"]
     for seen in (heard, *events):
         assert not {"author", "author_nickname"} & seen.keys(), seen
+    # ...but the public name and staff number of whoever wrote each line (an invited colleague's
+    # lines are not the first agent's)
+    assert (heard["nickname"], heard["staff_no"]) == ("Bob", "1002")
+    signed = {e["text"]: (e["nickname"], e["staff_no"]) for e in events if e.get("from") == "agent"}
+    assert signed == {
+        "您好，我是 Alice": ("Alice", "1001"),
+        "我是 Bob，一起为您服务": ("Bob", "1002"),
+    }

@@ -64,6 +64,7 @@ def test_visitor_is_queued_served_surveyed_and_recorded(server: LiveServer) -> N
     visitor.ws.expect(says("本次服务已结束", "system"))
     visitor.ws.expect(frame("survey", style="star", levels=5))
     visitor.ws.send({"type": "rate", "score": 5})
+    assert visitor.ws.expect(says("5", "visitor"))["rating"] == 5  # its echo says it is a rating
     visitor.ws.expect(says("感谢您的评价"))
     visitor.ws.expect(frame("ended", reason="flow"))
     assert alice.get("/api/v1/agents/me/sessions") == []
@@ -148,6 +149,7 @@ def test_a_survey_answered_by_typing_is_recorded_and_an_invalid_one_is_not(
     visitor.ws.expect(frame("survey"))
     visitor.ws.send({"type": "rate", "score": 9})  # out of range for 5 stars: asked again
     visitor.say("3")  # typed instead of clicked
+    assert "rating" not in visitor.ws.expect(says("3", "visitor"))  # what the visitor typed
     visitor.ws.expect(frame("ended", reason="flow"))
     row = server.record_when(sid, lambda r: r.rating is not None)
     assert row.rating == 3

@@ -152,7 +152,8 @@ def test_an_agent_sends_an_image_on_the_visitors_path(server: LiveServer) -> Non
     response = server.http.post(url, files=upload, headers=bob.headers)
     assert response.status_code == 201, response.text
     image = response.json()["url"]
-    assert visitor.ws.expect(frame("message", image=image))["from"] == "agent"
+    shown = visitor.ws.expect(frame("message", image=image))
+    assert (shown["from"], shown["nickname"], shown["staff_no"]) == ("agent", "Bob", "1002")
     assert bob.frames.expect(frame("message", image=image))["from"] == "agent"
     assert server.http.post(url, files=upload, headers=dave.headers).status_code == 404
 

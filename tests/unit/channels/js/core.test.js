@@ -674,7 +674,7 @@ test('strings fill their placeholders', () => {
   assert.equal(i18n.t('zh-CN', 'queueNext'), '即将为您接通');
   assert.equal(
     i18n.t('zh-CN', 'agentJoined', { nickname: 'Alice', staff_no: '1001' }),
-    '客服 Alice（工号 1001）为您服务',
+    '客服 Alice（工号 1001）已接入',
   );
   assert.equal(i18n.t('zh-CN', 'ended'), '会话已结束');
   assert.equal(i18n.t('zh-CN', 'newSession'), '开始新会话');
