@@ -295,12 +295,16 @@ class Recorder:
         db.add(row)
 
     def _service_ended(self, db: Session, session_id: str, closed_by: str, at: datetime) -> None:
+        """The agents' service ended; a conversation that goes on (the flow's survey after the
+        transfer node) is with the bot again, not "with an agent" until it ends."""
         row = db.get(ConversationRow, session_id)
         if row is None:
             return
         _end_segment(row, at)
         row.closed_by = closed_by
         row.service_ended_at = at
+        if row.status == "with_agent":
+            row.status = "bot"
         db.add(row)
 
     def _rated(self, db: Session, session_id: str, score: int) -> None:

@@ -46,6 +46,9 @@ def test_timing_and_transcript_of_a_served_conversation(engine: Engine) -> None:
     rec.frames("s1", [message(3, "agent", "您好，我是 Alice", 40)], agent="alice01")
     rec.frames("s1", [message(3, "agent", "您好，我是 Alice", 40)], agent="alice01")  # replayed
     rec.service_ended("s1", "seat", at(100))
+    with Session(engine) as db:  # the flow's survey runs: with the bot again, not the agent
+        surveying = db.get(ConversationRow, "s1")
+        assert surveying is not None and surveying.status == "bot"
     rec.rated("s1", 5)
     rec.frames("s1", [Frame(4, "ended", {"reason": "flow"}, at(101).isoformat())])
     with Session(engine) as db:
