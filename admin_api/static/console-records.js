@@ -369,6 +369,7 @@
     order: 10,
     probe: 'api/v1/records?limit=1',
     mount(container, ctx) {
+      cache = null; // sites, groups and agents anew each time the section opens: they change
       const hash = ['records', ...ctx.route.map(encodeURIComponent)].join('/');
       mountView(container, ctx, `#${hash}`);
     },

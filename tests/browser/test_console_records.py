@@ -239,3 +239,26 @@ def test_erasing_a_visitor_from_its_record(demo_server: str, browser: Any) -> No
     assert set(shown(page)) == {kept.session_id, live.session_id}
     gone = httpx.get(f"{base}/api/v1/visitors/v-erin", headers={"Authorization": f"Bearer {alice}"})
     assert gone.status_code == 404
+
+
+def test_the_filters_list_a_site_made_since_the_section_was_opened(
+    demo_server: str, browser: Any
+) -> None:
+    base = demo_server
+    alice = token_for(base, "demo_alice")
+    page = log_in(browser, base, "demo_alice")
+    page.locator('.cs-nav-item[data-section="records"]').click()
+    sites = page.locator('.cs-records-filters select[name="site"] option')
+    sites.first.wait_for(state="attached", timeout=WAIT)
+    assert "新店" not in sites.all_inner_texts()
+    made = httpx.post(
+        f"{base}/api/v1/admin/sites",
+        json={"key": "new-shop", "name": "新店", "flow": "reception"},
+        headers={"Authorization": f"Bearer {alice}"},
+    )
+    assert made.status_code == 201, made.text
+    page.locator('.cs-nav-item[data-section="stats"]').click()
+    page.locator('.cs-nav-item[data-section="records"]').click()
+    page.locator('.cs-records-filters select[name="site"] option', has_text="新店").wait_for(
+        state="attached", timeout=WAIT
+    )
