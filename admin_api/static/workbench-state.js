@@ -22,6 +22,12 @@
   /** Seconds a visitor has waited for an agent's answer at which the list tells, then warns,
    * then alarms (seed 003 shows 30 min / 1 h / 2 h for messaging; a live chat is shorter). */
   const WAIT_LEVELS = [60, 300, 1800];
+  /** Milliseconds past an offer's countdown after which the page asks the server whether it
+   * still rings (its `auto_transfer` may have been lost, or another tab declined it). */
+  const RING_GRACE_MS = 3000;
+  /** What an image line of a record's transcript says before the image's URL (the server's
+   * `[图片] <url>`, engine/records.py). */
+  const IMAGE_LINE = /^(\[图片\] )(\S+)([\s\S]*)$/u;
 
   /** The storage key under which a browser kept an account's marks before the server did
    * (read once, to send them to the server: see unsentMarks). */
@@ -62,6 +68,46 @@
     if (!value || typeof value !== 'object') return mark;
     for (const kind of MARK_KINDS) if (typeof value[kind] === 'boolean') mark[kind] = value[kind];
     return mark;
+  }
+
+  /** The end of an id as the workbench shows it: its last six characters. */
+  function shortId(id) {
+    return String(id || '').slice(-6);
+  }
+
+  /**
+   * The name the workbench gives a conversation's visitor, the same while it rings and once
+   * accepted: the profile's name, else `word` (访客) and the end of the visitor id, else (the
+   * visitor not read yet) `word` alone. Never the session id: a visitor has one name.
+   */
+  function visitorLabel(c, word) {
+    if (c.info && c.info.visitor_name) return c.info.visitor_name;
+    if (c.info && c.info.visitor_id) return `${word} ${shortId(c.info.visitor_id)}`;
+    return word;
+  }
+
+  /**
+   * A record transcript's image line (`[图片] <url> <text>`) split for the page: `{before,
+   * url, after}` with `url` the image's path, or null when `text` is no image line or its URL is
+   * not one of this deployment's own images (`<basePath>api/v1/images/…` on `pageUrl`'s origin):
+   * such a line stays text. The console's record view applies the same rule.
+   */
+  function imageLine(text, pageUrl, basePath) {
+    const match = IMAGE_LINE.exec(String(text || ''));
+    if (!match) return null;
+    const value = match[2];
+    if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
+    let url;
+    let page;
+    try {
+      page = new URL(pageUrl);
+      url = new URL(value, page);
+    } catch (_) {
+      return null;
+    }
+    if (url.origin !== page.origin) return null;
+    if (!url.pathname.startsWith(`${basePath || '/'}api/v1/images/`)) return null;
+    return { before: match[1], url: url.pathname, after: match[3] };
   }
 
   /** A badge's text: '' for none, the count, or '99+' (seed 000). */
@@ -176,6 +222,9 @@
     /** session id -> {pinned, muted}: the signed-in account's marks, as last read from the
      * server and changed since (only marks with a pin or a mute). */
     let marks = new Map();
+    /** Numbers each offer frame, so an answer to a decline tells the offer it was about from
+     * one that rang anew meanwhile. */
+    let offers = 0;
     const state = {
       status: 'offline',
       reason: null,
@@ -191,6 +240,8 @@
           group: '',
           phase: 'active',
           expiresAt: null,
+          offer: 0,
+          askedOffer: 0,
           invited: false,
           lines: [],
           seqs: new Set(),
@@ -257,6 +308,8 @@
           if (!sid) return out;
           const c = conversation(sid);
           c.phase = 'ringing';
+          offers += 1;
+          c.offer = offers;
           c.group = String(frame.group || '');
           c.expiresAt = now + Math.max(0, Number(frame.timeout) || 0) * 1000;
           c.lastAt = now;
@@ -269,12 +322,7 @@
           if (!sid || !conversations.has(sid)) return out;
           const c = conversations.get(sid);
           if (c.phase !== 'ringing') return out;
-          conversations.delete(sid);
-          if (state.selected === sid) state.selected = null;
-          out.list = true;
-          out.session = sid;
-          out.notice = { kind: 'offer_gone', session: sid, reason: frame.reason || null };
-          return out;
+          return offerGone(sid, frame.reason || null, out);
         }
         case 'assigned': {
           if (!sid) return out;
@@ -325,6 +373,7 @@
         case 'left': {
           if (!sid || !conversations.has(sid)) return out;
           const c = conversations.get(sid);
+          if (c.phase === 'ringing') return offerGone(sid, 'transfer', out);
           c.phase = 'gone';
           c.goneTo =
             frame.type === 'left'
@@ -338,6 +387,8 @@
         case 'session_ended': {
           if (!sid || !conversations.has(sid)) return out;
           const c = conversations.get(sid);
+          // the visitor of an offer left before it was accepted: it was never the agent's
+          if (c.phase === 'ringing') return offerGone(sid, 'left', out);
           c.phase = 'ended';
           c.closedBy = String(frame.closed_by || '');
           c.expiresAt = null;
@@ -367,6 +418,49 @@
       }
     }
 
+    /** An offer that stopped ringing for the agent leaves the list, with a notice. */
+    function offerGone(sid, reason, out) {
+      forget(sid);
+      out.list = true;
+      out.session = sid;
+      out.notice = { kind: 'offer_gone', session: sid, reason };
+      return out;
+    }
+
+    function forget(sessionId) {
+      conversations.delete(sessionId);
+      if (state.selected === sessionId) state.selected = null;
+    }
+
+    /**
+     * Takes an offer off the list once the server answered for it: the agent declined it (the
+     * server sends no frame for that), or accepting or declining found it no longer ringing for
+     * the agent. `offer` is the conversation's `offer` number when the request left: an offer
+     * that rang anew meanwhile (the only agent free gets a declined visitor back) stays.
+     * Whether it went.
+     */
+    function dropOffer(sessionId, offer) {
+      const c = conversations.get(sessionId);
+      if (!c || c.phase !== 'ringing' || c.offer !== offer) return false;
+      forget(sessionId);
+      return true;
+    }
+
+    /**
+     * The offers whose countdown ended more than RING_GRACE_MS before `now` and that were not
+     * reported yet (each offer once): the page asks the server whether they still ring.
+     */
+    function rungOut(now) {
+      const due = [];
+      for (const c of conversations.values()) {
+        if (c.phase !== 'ringing' || c.askedOffer === c.offer || c.expiresAt === null) continue;
+        if (now - c.expiresAt < RING_GRACE_MS) continue;
+        c.askedOffer = c.offer;
+        due.push(c.id);
+      }
+      return due;
+    }
+
     /**
      * Brings the list in line with `GET /agents/me/sessions` (after a reconnect, and for the
      * visitor, site and agents of each conversation): an offer the server no longer has is
@@ -390,8 +484,7 @@
         } else if (c.lastAt >= askedAt) {
           continue;
         } else if (c.phase === 'ringing') {
-          conversations.delete(id);
-          if (state.selected === id) state.selected = null;
+          forget(id);
           changed = true;
         } else if (c.phase === 'active') {
           c.phase = 'gone';
@@ -524,6 +617,8 @@
       sync,
       select,
       dismiss,
+      dropOffer,
+      rungOut,
       sorted,
       attention,
       serving,
@@ -538,10 +633,14 @@
     TYPING_VISIBLE_MS,
     LINE_LIMIT,
     WAIT_LEVELS,
+    RING_GRACE_MS,
     STATUSES,
     REASON_STATUSES,
     unreadLabel,
     secondsLeft,
+    shortId,
+    visitorLabel,
+    imageLine,
     hashQuery,
     insertReply,
     lineSender,

@@ -8,6 +8,7 @@
   'use strict';
 
   const admin = root.ChatflowAdmin;
+  const WB = root.WorkbenchState;
   const { el, button } = admin;
 
   /** The profile's fields: name, input type, the API's maximum length. */
@@ -22,9 +23,12 @@
   const SEARCH_DELAY_MS = 300;
 
   /**
-   * options: {root, api, t, lang, toast, explain, onRenamed(visitorId, name)}. `show(c)` is
+   * options: {root, api, t, lang, basePath (the deployment's, for its image URLs), toast,
+   * explain, onRenamed(visitorId, name)}. `show(c)` is
    * called with the conversation on screen (or null) after every redraw; it reloads only when
    * the conversation or what the agent may do in it (ringing, serving, finished) changed.
+   * `refresh()` reads the visitor again (the tab was opened): what the agent is in the middle
+   * of (unsaved details, the tag editor, the blacklist form) is kept as it is.
    */
   function create(options) {
     const { api, t, lang, toast, explain, onRenamed } = options;
@@ -80,7 +84,7 @@
       load();
     }
 
-    async function load() {
+    async function load(refreshing = false) {
       const mine = (generation += 1);
       const result = await api('GET', path());
       if (mine !== generation) return;
@@ -89,14 +93,35 @@
         box.replaceChildren(el('p', 'wb-empty', t('visitorUnavailable')));
         return;
       }
+      const before = visitor;
+      // on a refresh, a part the agent is working in stays as it is
+      const keep = refreshing && before !== null && before.visitor_id === result.data.visitor_id;
+      const keepProfile = keep && profileEdited(before);
+      const keepTags = keep && editingTags;
+      const keepBlacklist = keep && parts.blacklist.querySelector('.wb-v-ban-form') !== null;
       visitor = result.data;
       box.replaceChildren(parts.head, parts.profile, parts.tags, parts.blacklist, parts.history);
       renderHead();
-      renderProfile();
-      renderTags();
-      renderBlacklist();
+      if (!keepProfile) renderProfile();
+      if (!keepTags) renderTags();
+      if (!keepBlacklist) renderBlacklist();
       renderHistoryFrame();
       loadHistory();
+      if (keep && (before.name || '') !== (visitor.name || '')) {
+        onRenamed(visitor.visitor_id, visitor.name || '');
+      }
+    }
+
+    /** Whether the details form holds something the agent typed and did not save. */
+    function profileEdited(held) {
+      return Array.from(parts.profile.querySelectorAll('input, textarea')).some(
+        (input) => input.value.trim() !== (held[input.name] || ''),
+      );
+    }
+
+    /** The tab was opened: the visitor as the server has it now. */
+    function refresh() {
+      if (sessionId) load(true);
     }
 
     /** After a write: the server's answer is the visitor as it is now. */
@@ -429,7 +454,7 @@
         if (wanted && message.text.toLocaleLowerCase().includes(wanted))
           line.classList.add('is-hit');
         line.appendChild(el('span', 'wb-v-line-meta', `${who} ${when(message.at)}`));
-        line.appendChild(el('span', 'wb-v-line-text', message.text));
+        line.appendChild(lineText(message.text));
         lines.appendChild(line);
       }
       if (!result.data.messages.length) lines.appendChild(el('li', 'wb-empty', t('noLines')));
@@ -439,7 +464,31 @@
       if (hit) hit.scrollIntoView({ block: 'nearest' });
     }
 
-    return { show, reload: () => (sessionId ? load() : undefined) };
+    /** A transcript line's text; an image line of this deployment's own image shows the
+     * image, as a link to it (anything else that looks like one stays text). */
+    function lineText(text) {
+      const node = el('span', 'wb-v-line-text');
+      const image = WB.imageLine(text, location.href, options.basePath);
+      if (!image) {
+        node.textContent = text;
+        return node;
+      }
+      const link = el('a', 'wb-v-image-link');
+      link.href = image.url;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      link.title = t('openImage');
+      const img = el('img', 'wb-v-image');
+      img.src = image.url;
+      img.alt = t('image');
+      img.loading = 'lazy';
+      link.appendChild(img);
+      node.append(document.createTextNode(image.before), link);
+      if (image.after.trim()) node.appendChild(document.createTextNode(image.after));
+      return node;
+    }
+
+    return { show, refresh, reload: () => (sessionId ? load() : undefined) };
   }
 
   root.WorkbenchVisitor = { create };

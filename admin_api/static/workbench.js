@@ -14,6 +14,9 @@
   const SIDE_TAB_KEY = 'chatflow.workbench.sideTab';
   const MARKS_PATH = 'api/v1/agents/me/marks';
   const PING_EVERY_MS = 25000;
+  /** While the conversation on screen has colleagues in it: how often the page re-reads who
+   * serves it (a colleague who leaves sends the others no frame). */
+  const COLLEAGUES_EVERY_MS = 15000;
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -70,6 +73,14 @@
   let pingTimer = null;
   let lastTyping = 0;
   let rendered = { session: null, lastSeq: 0, count: 0 };
+  /** Whether the log follows its newest line: true unless the agent scrolled up from it. */
+  let following = true;
+  /** GET /agents/me/sessions: whether one is under way, and whether another must follow it. */
+  let syncing = false;
+  let syncAgain = false;
+  let lastSync = 0;
+  /** The side column's tab on screen. */
+  let currentTab = null;
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
   let groups = [];
   let groupNames = new Map();
@@ -102,6 +113,7 @@
     api,
     t,
     lang,
+    basePath,
     toast,
     explain,
     onRenamed: (visitorId, name) => {
@@ -185,14 +197,9 @@
     return date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
   }
 
-  function shortId(id) {
-    return String(id || '').slice(-6);
-  }
-
-  /** The visitor's profile name, else "访客 <the id's end>". */
+  /** The visitor's profile name, else "访客 <the visitor id's end>", ringing or served. */
   function visitorName(c) {
-    if (c.info && c.info.visitor_name) return c.info.visitor_name;
-    return `${t('visitor')} ${shortId(c.info ? c.info.visitor_id : c.id)}`;
+    return WB.visitorLabel(c, t('visitor'));
   }
 
   /** The conversation's newest line as the list and a notification show it ('' for none). */
@@ -250,6 +257,8 @@
     }
     if (gone.length) showTab(savedTab(), false); // an app's tab may have been open
     rendered = { session: null, lastSeq: 0, count: 0 };
+    following = true;
+    syncAgain = false;
     drafts.clear();
     groups = [];
     groupNames = new Map();
@@ -354,12 +363,29 @@
     els.connection.textContent = text;
   }
 
+  /** Reads what the server gives the agent (the visitors, who serves, the offers still
+   * ringing); a call while one is under way is answered by one more read after it. */
   async function syncSessions() {
-    const askedAt = Date.now();
-    const result = await api('GET', 'api/v1/agents/me/sessions');
-    if (result.ok && board.sync(result.data, askedAt)) {
-      renderList();
-      renderChat();
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = true;
+    try {
+      do {
+        syncAgain = false;
+        const held = board;
+        const askedAt = Date.now();
+        lastSync = askedAt;
+        const result = await api('GET', 'api/v1/agents/me/sessions');
+        // an answer for a board logged out of meanwhile is dropped (a read asked since runs)
+        if (board === held && result.ok && held.sync(result.data, askedAt)) {
+          renderList();
+          renderChat();
+        }
+      } while (syncAgain);
+    } finally {
+      syncing = false;
     }
   }
 
@@ -371,6 +397,8 @@
     if (out.list) renderList();
     if (out.session && out.session === board.state.selected) renderChat();
     if (frame.type === 'assigned' && !frame.resumed) syncSessions();
+    // the offer frame names no visitor: the sessions read does, so it has its name at once
+    if (frame.type === 'offer') syncSessions();
     if (frame.type === 'status' && frame.reason === 'missed' && !announced) {
       toast(t('missedRest'), 'warning');
     }
@@ -378,12 +406,17 @@
     if (!notice) return;
     popUp(notice);
     if (notice.kind === 'offer') toast(t('newOffer', { group: groupName(notice.group) }), 'info');
-    else if (notice.kind === 'offer_gone') toast(t('offerGone'), 'info');
+    else if (notice.kind === 'offer_gone') toast(offerGoneText(notice), 'info');
     else if (notice.kind === 'invited') toast(t('invited'), 'info');
     else if (notice.kind === 'alert') {
       const words = notice.words.map((w) => w.word).join('、');
       toast(t('alert', { agent: notice.agent, words }), 'warning');
     } else if (notice.kind === 'error') toast(notice.message || notice.code, 'error');
+  }
+
+  /** Why an offer left the list: its visitor left, or it went elsewhere. */
+  function offerGoneText(notice) {
+    return notice.reason === 'left' ? t('offerLeft') : t('offerGone');
   }
 
   /** A desktop notification for what needs the agent while the workbench is out of sight. */
@@ -465,6 +498,7 @@
       els.input.value = drafts.get(sessionId) || '';
       drafts.delete(sessionId);
       replies.hide();
+      syncSessions(); // who serves the conversation now (a colleague may have left it)
     }
     closePanel();
     renderList();
@@ -494,6 +528,10 @@
       img.src = src;
       img.alt = t('image');
       img.loading = 'lazy';
+      // it takes its height only now: the log that followed its end keeps doing so
+      img.addEventListener('load', () => {
+        if (following && img.isConnected) toEnd();
+      });
       link.appendChild(img);
       bubble.appendChild(link);
     } else {
@@ -515,8 +553,13 @@
     return els.log.scrollHeight - els.log.scrollTop - els.log.clientHeight < 120;
   }
 
+  function toEnd() {
+    following = true;
+    els.log.scrollTop = els.log.scrollHeight;
+  }
+
   function renderLines(c) {
-    const stick = nearBottom() || rendered.session !== c.id;
+    const stick = following || rendered.session !== c.id;
     const last = c.lines[c.lines.length - 1];
     // Lines only added after the last one drawn: append them; anything else: redraw.
     const older = c.lines.filter((line) => line.seq <= rendered.lastSeq).length;
@@ -529,7 +572,7 @@
       els.log.replaceChildren(...c.lines.map(lineNode));
     }
     rendered = { session: c.id, lastSeq: last ? last.seq : 0, count: c.lines.length };
-    if (stick) els.log.scrollTop = els.log.scrollHeight;
+    if (stick) toEnd();
   }
 
   function renderActions(c) {
@@ -655,12 +698,21 @@
     els.typing.textContent = typing ? t('visitorTyping') : '';
   }
 
-  /** Once a second: ring countdowns, waits and the typing line. */
+  /** Once a second: ring countdowns, waits and the typing line; an offer past its countdown
+   * and, while colleagues serve the conversation on screen with the agent, who serves it are
+   * read from the server again. */
   function tick() {
-    if (els.app.hidden) return;
-    conversationList.tick(Date.now());
+    if (els.app.hidden || !me) return;
+    const now = Date.now();
+    conversationList.tick(now);
     const selected = board.state.conversations.get(board.state.selected);
     renderTyping(selected || null);
+    if (board.rungOut(now).length) syncSessions();
+    else if (hasColleagues(selected) && now - lastSync >= COLLEAGUES_EVERY_MS) syncSessions();
+  }
+
+  function hasColleagues(c) {
+    return Boolean(c && c.phase === 'active' && c.info && c.info.agents.length > 1);
   }
 
   // ---- actions ---------------------------------------------------------------------------
@@ -675,12 +727,38 @@
     return result.ok;
   }
 
+  /** Whether a refused accept or decline says the offer no longer rings for the agent: it
+   * went elsewhere (the agent may no longer see the conversation: 404) or stopped ringing. */
+  function offerOver(result) {
+    return result.status === 404 || result.code === 'not_offered';
+  }
+
+  /** Accept or decline (`action`) an offer; the offer leaves the list once the server declined
+   * it for the agent (no frame says so) or said it no longer rings for the agent. */
+  async function answerOffer(sessionId, action) {
+    const held = board;
+    const c = held.state.conversations.get(sessionId);
+    const offer = c ? c.offer : 0;
+    const result = await api('POST', sessionPath(sessionId, action));
+    if (board !== held) return false; // logged out meanwhile
+    const over = !result.ok && offerOver(result);
+    if ((result.ok && action === 'decline') || over) {
+      if (held.dropOffer(sessionId, offer)) {
+        renderList();
+        renderChat();
+      }
+    }
+    if (over) toast(t('offerGone'), 'info');
+    else if (!result.ok) toast(explain(result), 'error');
+    return result.ok;
+  }
+
   async function accept(sessionId) {
-    if (await act(sessionId, 'accept')) selectConversation(sessionId);
+    if (await answerOffer(sessionId, 'accept')) selectConversation(sessionId);
   }
 
   async function decline(sessionId) {
-    await act(sessionId, 'decline');
+    await answerOffer(sessionId, 'decline');
   }
 
   function dismiss(sessionId) {
@@ -835,12 +913,17 @@
   // ---- the side column: the visitor panel and quick replies -----------------------------
 
   function showTab(name, remember = true) {
+    const opened = name !== currentTab;
+    currentTab = name;
     for (const [key, tab] of Object.entries(els.tabs)) {
       tab.setAttribute('aria-selected', String(key === name));
       els.panes[key].hidden = key !== name;
     }
     apps.show(name);
     if (remember) store(SIDE_TAB_KEY, name);
+    // a tab opened shows what the server has now (an admin's new reply, a blacklisting)
+    if (opened && me && name === 'replies') replies.load(els.replySearch.value.trim());
+    if (opened && me && name === 'visitor') visitorPanel.refresh();
   }
 
   /** The tab used last, if this page has it (an app's tab once the apps are read). */
@@ -901,6 +984,9 @@
     els.notify.addEventListener('click', toggleNotify);
     els.showVisitor.addEventListener('click', openVisitor);
     els.sideClose.addEventListener('click', () => els.side.classList.remove('is-open'));
+    els.log.addEventListener('scroll', () => {
+      following = nearBottom();
+    });
     for (const [name, tab] of Object.entries(els.tabs)) {
       tab.addEventListener('click', () => showTab(name));
     }

@@ -590,3 +590,99 @@ test('desktop notifications: asked once, kept per browser, shown only out of sig
   assert.equal(none.show('t', 'b'), null);
   assert.equal(shown.length, 1);
 });
+
+test('a declined offer leaves once the server answered, unless it rang anew meanwhile', () => {
+  const board = WB.createState();
+  board.apply({ type: 'offer', session_id: 'd', group: 'g', timeout: 15 }, 0);
+  const asked = board.state.conversations.get('d').offer;
+  assert.ok(board.dropOffer('d', asked), 'the 204 of the decline takes it off');
+  assert.equal(board.state.conversations.has('d'), false);
+  assert.equal(board.dropOffer('d', asked), false);
+
+  // the only free agent gets the visitor back at once: the new offer's frame came first
+  board.apply({ type: 'offer', session_id: 'e', group: 'g', timeout: 15 }, 1);
+  const first = board.state.conversations.get('e').offer;
+  board.apply({ type: 'offer', session_id: 'e', group: 'g', timeout: 15 }, 2);
+  assert.equal(board.dropOffer('e', first), false, 'the offer ringing now stays');
+  assert.equal(board.state.conversations.get('e').phase, 'ringing');
+
+  // a conversation served is never dropped as an offer
+  board.apply({ type: 'assigned', session_id: 'e', group: 'g' }, 3);
+  assert.equal(board.dropOffer('e', board.state.conversations.get('e').offer), false);
+  assert.equal(board.serving('e'), true);
+});
+
+test('an offer whose visitor left or was moved leaves the list, saying why', () => {
+  const board = WB.createState();
+  board.apply({ type: 'offer', session_id: 'l', group: 'g', timeout: 15 }, 0);
+  board.apply({ type: 'offer', session_id: 't', group: 'g', timeout: 15 }, 0);
+  board.select('l');
+  let out = board.apply({ type: 'session_ended', session_id: 'l', closed_by: 'client' }, 1);
+  assert.deepEqual(out.notice, { kind: 'offer_gone', session: 'l', reason: 'left' });
+  assert.equal(board.state.conversations.has('l'), false);
+  assert.equal(board.state.selected, null);
+  out = board.apply({ type: 'transferred', session_id: 't' }, 2);
+  assert.equal(out.notice.kind, 'offer_gone');
+  assert.equal(board.state.conversations.size, 0);
+});
+
+test('an offer past its countdown is asked about once, after a grace', () => {
+  const board = WB.createState();
+  board.apply({ type: 'offer', session_id: 'r', group: 'g', timeout: 10 }, 0);
+  assert.deepEqual(board.rungOut(10000), [], 'its auto_transfer may still come');
+  assert.deepEqual(board.rungOut(10000 + WB.RING_GRACE_MS), ['r']);
+  assert.deepEqual(board.rungOut(60000), [], 'once per offer');
+  board.apply({ type: 'offer', session_id: 'r', group: 'g', timeout: 10 }, 60000);
+  assert.deepEqual(board.rungOut(70000 + WB.RING_GRACE_MS), ['r'], 'a new offer: asked again');
+});
+
+test('a visitor has one name, ringing or accepted, never the session id', () => {
+  const board = WB.createState();
+  board.apply({ type: 'offer', session_id: 'session-add134', group: 'g', timeout: 15 }, 0);
+  const c = board.state.conversations.get('session-add134');
+  assert.equal(WB.visitorLabel(c, '访客'), '访客', 'not read yet: no id at all');
+  const row = {
+    session_id: 'session-add134',
+    visitor_id: 'visitor-11be41',
+    site_key: 'demo-web',
+    agents: [],
+  };
+  board.sync([row], 1);
+  const ringing = WB.visitorLabel(c, '访客');
+  assert.equal(ringing, '访客 11be41');
+  board.apply({ type: 'assigned', session_id: 'session-add134', group: 'g' }, 2);
+  board.sync([{ ...row, agents: ['demo_bob'] }], 3);
+  assert.equal(WB.visitorLabel(c, '访客'), ringing);
+  board.sync([{ ...row, visitor_name: '王小明', agents: ['demo_bob'] }], 4);
+  assert.equal(WB.visitorLabel(c, '访客'), '王小明');
+});
+
+test("a transcript's image line links only this deployment's own images", () => {
+  const page = 'https://chat.example.com/cf/workbench';
+  const own = '/cf/api/v1/images/nH0wKz_abc';
+  assert.deepEqual(WB.imageLine(`[图片] ${own}`, page, '/cf/'), {
+    before: '[图片] ',
+    url: own,
+    after: '',
+  });
+  assert.deepEqual(WB.imageLine(`[图片] ${own} 看这里`, page, '/cf/'), {
+    before: '[图片] ',
+    url: own,
+    after: ' 看这里',
+  });
+  for (const text of [
+    '[图片] https://evil.example/cf/api/v1/images/x',
+    '[图片] //evil.example/cf/api/v1/images/x',
+    '[图片] /cf/api/v1/sessions/x',
+    '[图片] /api/v1/images/x', // not under this deployment's path
+    '[图片] /cf/api/v1/images/x\\y',
+    '[图片] javascript:alert(1)',
+    '看 [图片] /cf/api/v1/images/x',
+    '图片 /cf/api/v1/images/x',
+    '',
+  ]) {
+    assert.equal(WB.imageLine(text, page, '/cf/'), null, text);
+  }
+  const root = WB.imageLine('[图片] /api/v1/images/x', 'http://127.0.0.1:8000/workbench', '/');
+  assert.equal(root.url, '/api/v1/images/x');
+});
