@@ -20,8 +20,9 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, Field, field_validator
 
 from chatflow.admin_api.agent_access import services_of
+from chatflow.admin_api.check_texts import word_refusal
 from chatflow.admin_api.flow_upload import FlowUpload, checked_flow, upload_text
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.routes_flows import Editor, Records
 from chatflow.admin_api.tenants import ApiModel, FlowId
 from chatflow.admin_api.try_limits import try_limits
@@ -118,7 +119,11 @@ async def try_flow(
         raise ApiProblem(422, "invalid_input", "these steps cannot be tried", errors=errors)
     try_limits(request.app).charge(actor.principal.account_id, len(body.steps))
     text = await upload_text(body)
-    flow = await to_thread.run_sync(checked_flow, engine, actor, flow_id, text)
+    try:
+        flow = await to_thread.run_sync(checked_flow, engine, actor, flow_id, text)
+    except ApiProblem as exc:  # the flow's errors, worded like /check's
+        word_refusal(exc, language(request))
+        raise
     now = body.now or services_of(request).clock.now().replace(microsecond=0)
     # A try replays its whole conversation, up to 200 steps with their timers: on a worker
     # thread with its own event loop, so the server's loop (visitors, agents) never waits for it

@@ -2,13 +2,15 @@
 
 An upload is checked exactly like ``chatflow validate`` checks a file (same messages, placed at
 line and column, transfers checked against the merchant's groups) and refused with every error
-at once; ``/check`` runs the same check without saving. New sessions start on the published
-version; running ones keep theirs. Drafts can be deleted, and a whole flow once no enabled site
-runs it and no conversation of it still runs. The visual editor reads a version as data
-(``document``) and the flow JSON Schema (``/flow-schema``), and may upload a document instead of
-text, naming the version it edited (``base``) so that the saved text keeps that version's
-comments. The storage and numbering live in :mod:`chatflow.engine.flowversions`, the upload bodies
-and the check in :mod:`chatflow.admin_api.flow_upload`; this module is the HTTP face of them.
+at once; ``/check`` runs the same check without saving. The messages are ``validate``'s
+English, or zh-CN for ``Accept-Language: zh-CN`` (:mod:`~chatflow.admin_api.check_texts`). New
+sessions start on the published version; running ones keep theirs. Drafts can be deleted, and a
+whole flow once no enabled site runs it and no conversation of it still runs. The visual editor
+reads a version as data (``document``) and the flow JSON Schema (``/flow-schema``), and may upload
+a document instead of text, naming the version it edited (``base``) so that the saved text keeps
+that version's comments. The storage and numbering live in :mod:`chatflow.engine.flowversions`,
+the upload bodies and the check in :mod:`chatflow.admin_api.flow_upload`; this module is the HTTP
+face of them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic import Field
 from sqlalchemy import Engine
 
 from chatflow.admin_api.agent_access import services_of
+from chatflow.admin_api.check_texts import word_refusal, worded_check, worded_issues
 from chatflow.admin_api.flow_upload import (
     UPLOAD_BODY,
     FlowCheck,
@@ -36,7 +39,7 @@ from chatflow.admin_api.flow_upload import (
     stored_text,
 )
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.recordquery import now
 from chatflow.admin_api.tenants import MAX_INT, ApiModel, FlowId, NumericId, records
 from chatflow.engine import flowversions as fv
@@ -55,6 +58,9 @@ Editor = Annotated[Actor, Depends(require("flows", "edit"))]
 Upload = Annotated[FlowText, Depends(flow_text)]
 Now = Annotated[datetime, Depends(now)]
 """The app's clock: a saved version's ``created_at``."""
+Language = Annotated[str, Depends(language)]
+"""The language of ``Accept-Language`` the check's messages are worded in (the command line's
+``chatflow validate`` stays English)."""
 
 
 class Rollback(ApiModel):
@@ -116,6 +122,16 @@ def _out(version: fv.FlowVersion, warnings: list[IssueOut] | None = None) -> Ver
     )
 
 
+def _checked(engine: Engine, actor: Actor, flow_id: str, text: str, lang: str) -> list[IssueOut]:
+    """The warnings of a flow that has no error, worded in ``lang``; 422 with every problem,
+    worded, otherwise."""
+    try:
+        return worded_issues(checked(engine, actor, flow_id, text), lang)
+    except ApiProblem as exc:
+        word_refusal(exc, lang)
+        raise
+
+
 def _save(
     engine: Engine,
     actor: Actor,
@@ -125,10 +141,11 @@ def _save(
     note: str,
     publish: bool,
     at: datetime,
+    lang: str,
 ) -> VersionOut:
     """Check ``text`` (422 with every error) and store it as the flow's next version, made
     ``at``."""
-    warnings = checked(engine, actor, flow_id, text)
+    warnings = _checked(engine, actor, flow_id, text, lang)
     saved = fv.save_version(
         engine,
         actor.merchant_id,
@@ -192,18 +209,29 @@ def create_version(
     upload: Upload,
     engine: Records,
     at: Now,
+    lang: Language,
     publish: Annotated[bool, Query(description="Publish the new version at once.")] = False,
 ) -> VersionOut:
     """Save a new version (a draft unless ``publish=true``); refused with every error at once."""
     text = stored_text(engine, actor, flow_id, upload)
-    return _save(engine, actor, flow_id, text, note=upload.note, publish=publish, at=at)
+    return _save(engine, actor, flow_id, text, note=upload.note, publish=publish, at=at, lang=lang)
 
 
 @router.post("/flows/{flow_id}/check", response_model=FlowCheck, openapi_extra=UPLOAD_BODY)
-def check_flow(flow_id: FlowId, actor: Editor, upload: Upload, engine: Records) -> FlowCheck:
+def check_flow(
+    flow_id: FlowId,
+    actor: Editor,
+    upload: Upload,
+    engine: Records,
+    lang: Language,
+    response: Response,
+) -> FlowCheck:
     """Check a flow as an upload would be checked, without saving: its errors, its warnings and
-    the text a save would store."""
-    return check_text(engine, actor, flow_id, stored_text(engine, actor, flow_id, upload))
+    the text a save would store. The messages are in the language of ``Accept-Language``."""
+    found = check_text(engine, actor, flow_id, stored_text(engine, actor, flow_id, upload))
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return worded_check(found, lang)
 
 
 @router.get("/flows/{flow_id}/versions/{version}", response_model=VersionDetail)
@@ -222,11 +250,11 @@ def get_version(
 
 @router.post("/flows/{flow_id}/versions/{version}/publish", response_model=VersionOut)
 def publish_version(
-    flow_id: FlowId, version: NumericId, actor: Editor, engine: Records
+    flow_id: FlowId, version: NumericId, actor: Editor, engine: Records, lang: Language
 ) -> VersionOut:
     """Publish a version (re-checked against today's groups); the old published one is archived."""
     found = fv.get_version(engine, actor.merchant_id, flow_id, version)
-    warnings = checked(engine, actor, flow_id, found.yaml)
+    warnings = _checked(engine, actor, flow_id, found.yaml, lang)
     return _out(fv.publish_version(engine, actor.merchant_id, flow_id, version), warnings)
 
 
@@ -249,12 +277,12 @@ def diff_versions(
 
 @router.post("/flows/{flow_id}/rollback", response_model=VersionOut, status_code=201)
 def rollback(
-    flow_id: FlowId, body: Rollback, actor: Editor, engine: Records, at: Now
+    flow_id: FlowId, body: Rollback, actor: Editor, engine: Records, at: Now, lang: Language
 ) -> VersionOut:
     """Publish a copy of an older version as a new version (history is never rewritten)."""
     old = fv.get_version(engine, actor.merchant_id, flow_id, body.version)
     note = body.note or f"rollback to version {body.version}"
-    return _save(engine, actor, flow_id, old.yaml, note=note, publish=True, at=at)
+    return _save(engine, actor, flow_id, old.yaml, note=note, publish=True, at=at, lang=lang)
 
 
 @router.delete("/flows/{flow_id}/versions/{version}", status_code=204)

@@ -38,6 +38,14 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def field_name(path: PathTuple) -> str:
+    """A field's path inside a node as its YAML reads: ``next``, ``options[0].next``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
 @dataclass(frozen=True)
 class GroupScope:
     """Skill groups a deployment config defines for the merchants that run a flow."""
@@ -102,12 +110,26 @@ class _FlowChecker:
         )
 
     def references(self) -> None:
-        if self.flow.start not in self.flow.nodes:
+        # An empty id is a connection not made (the visual editor blanks the references to a
+        # node it deletes): said as such, not as a node named '' that does not exist.
+        if not self.flow.start:
+            self.error(
+                "the flow has no start node: set 'start' to the node conversations begin at",
+                ("start",),
+                code="no-target",
+            )
+        elif self.flow.start not in self.flow.nodes:
             self.error(
                 self.unknown_node(self.flow.start, "start is"), ("start",), code="unknown-node"
             )
         for i, interrupt in enumerate(self.flow.interrupts):
-            if interrupt.goto not in self.flow.nodes:
+            if not interrupt.goto:
+                self.error(
+                    f"interrupt {i + 1} has no node to jump to: set its 'goto'",
+                    ("interrupts", i, "goto"),
+                    code="no-target",
+                )
+            elif interrupt.goto not in self.flow.nodes:
                 self.error(
                     self.unknown_node(interrupt.goto, "interrupt goto is"),
                     ("interrupts", i, "goto"),
@@ -115,7 +137,14 @@ class _FlowChecker:
                 )
         for node_id, targets in self.edges.items():
             for target in targets:
-                if target.node not in self.flow.nodes:
+                if not target.node:
+                    self.error(
+                        f"node {node_id!r} has no next node: connect "
+                        f"{field_name(target.path)!r} to the node it continues at",
+                        ("nodes", node_id, *target.path),
+                        code="no-target",
+                    )
+                elif target.node not in self.flow.nodes:
                     self.error(
                         self.unknown_node(target.node, f"node {node_id!r} continues at"),
                         ("nodes", node_id, *target.path),

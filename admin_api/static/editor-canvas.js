@@ -92,7 +92,7 @@
       box.appendChild(head);
       markIssues(box, index);
       if (node.label) box.appendChild(el('div', 'ed-node-label', node.label));
-      const preview = EditorState.summary(doc(), id);
+      const preview = EditorState.summary(doc(), id, (n, key) => t(`count_${key}`, { n }));
       if (preview) box.appendChild(el('div', 'ed-node-summary', preview));
       // the flow's interrupts that jump here from anywhere, by their keywords
       for (const jump of interruptsTo(id)) {

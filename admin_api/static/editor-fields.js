@@ -11,20 +11,23 @@
   const EditorState = root.EditorState;
 
   /**
-   * `options`: `t(key, vars)` translates, `readOnly()` says whether controls are disabled,
-   * `nodes()` lists the node ids a reference may name.
+   * `options`: `t(key, vars)` translates, `help(field)` is a field's description in the page's
+   * language, `readOnly()` says whether controls are disabled, `nodes()` lists the node ids a
+   * reference may name.
    */
   function create(options) {
     const t = options.t;
+    const help = (field) => (options.help ? options.help(field) : field.description || '');
 
     /** One labelled control for `field` (a Field of EditorState.fields) holding `value`. */
     function fieldRow(field, path, value, onChange) {
       const row = el('div', `ed-row ed-kind-${field.kind}`);
       const name = el('label', 'ed-row-name', field.name);
       if (field.required) name.appendChild(el('span', 'ed-required', ' *'));
-      name.title = field.description || '';
+      const described = help(field);
+      name.title = described;
       row.appendChild(name);
-      if (field.description) row.title = field.description;
+      if (described) row.title = described;
       const control = fieldControl(field, path, value, onChange);
       const inputId = `ed-f-${path.join('-')}`;
       if (control.matches('input, select, textarea')) {

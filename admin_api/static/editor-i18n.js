@@ -1,7 +1,10 @@
 /* chatflow flow editor: the page's strings in zh-CN (the default) and English. The lookup and
  * the language choice are the chat page's (channels/static/i18n.js). Node type names follow the
- * module names of seed 004's flow canvas. Exposed as window.EditorMessages; tests load it with
- * require(). */
+ * module names of seed 004's flow canvas. `help` holds, per language other than English, the
+ * words of what the flow schema describes in English (the palette's and the inspector's
+ * tooltips), keyed on a node type (`menu`) or a field's key (`menu.options.label`,
+ * `flow.settings.timezone`: EditorState's Field.key). Exposed as window.EditorMessages; tests
+ * load it with require(). */
 (function (root, factory) {
   'use strict';
   const api = factory();
@@ -10,7 +13,143 @@
 })(typeof self !== 'undefined' ? self : this, function () {
   'use strict';
 
+  const LABEL = '显示名称，显示在可视化编辑器和流程图上。';
+  const NEXT = '接下来继续执行的节点。';
+
+  /** zh-CN words of the flow schema's descriptions (English is the schema's own). */
+  const HELP_ZH = {
+    message: '向访客发送一条消息，然后立即继续（消息发送）。',
+    'message.label': LABEL,
+    'message.text': '要发送的一条消息的模板。',
+    'message.texts': '多条消息的模板，按顺序发送。',
+    'message.random': '多条消息的模板，随机选一条发送。',
+    'message.next': NEXT,
+    business_hours: '服务时间内继续到 `open`，服务时间外继续到 `closed`。',
+    'business_hours.label': LABEL,
+    'business_hours.schedule': '每周的服务时间。',
+    'business_hours.schedule.days': '此时间段开始的星期：mon、tue、wed、thu、fri、sat、sun。',
+    'business_hours.schedule.from': '开始时间，`HH:MM`（24 小时制）。',
+    'business_hours.schedule.to':
+      '结束时间，`HH:MM`；`24:00` 表示当天结束；早于 `from` 表示到次日。',
+    'business_hours.holidays':
+      '全天休息的日期（`2026-10-01`）；前一天开始的跨夜时间段仍会持续到结束。',
+    'business_hours.workdays':
+      '调休工作日：即使在周末，这些日期也按周一的时间营业（周一没有时间时，按时间表中第一个有时间的工作日）。',
+    'business_hours.timezone': '时间表的 IANA 时区；默认为流程的 `settings.timezone`。',
+    'business_hours.open': '服务时间内继续执行的节点。',
+    'business_hours.closed': '服务时间外继续执行的节点。',
+    menu: '提问并给出选项；访客可以回复选项文字、关键词或从 1 开始的序号。',
+    'menu.label': LABEL,
+    'menu.prompt': '问题的模板；选项以 `1. 选项` 的形式列在后面。',
+    'menu.options': '选项，按显示顺序排列。',
+    'menu.options.label': '选项的文字（显示为按钮，访客输入相同文字也算选中）。',
+    'menu.options.keywords': '也能选中此选项的其他词（整条消息匹配，不区分大小写）。',
+    'menu.options.next': '选中后继续执行的节点。',
+    'menu.invalid_message': '回复不匹配任何选项时发送的模板（随后再次显示菜单）。',
+    'menu.max_attempts':
+      '第几次无效回复时转到 `on_fail` 而不再重问：3 表示第三次（没有 `on_fail` 时菜单会一直重问）。',
+    'menu.on_fail': '无效回复达到 `max_attempts` 次后继续执行的节点。',
+    form: '收集一个回答存入 `var`；无效的回答会重新询问。',
+    'form.label': LABEL,
+    'form.prompt': '问题的模板。',
+    'form.var': '接收回答的变量。',
+    'form.input':
+      '什么样的回答有效：`text`（非空即可）、`number`（整数或小数，存为数字）、`phone`' +
+      '（中国大陆手机号，可带 `+86`、空格或短横线，存为 11 位数字；或任意 7-15 位号码，' +
+      '连同 `+` 一起保存）、`email`、`options`（`options` 之一）、`regex`（匹配 `pattern`）。',
+    'form.options': '`input` 为 `options` 时允许的回答（显示为按钮）。',
+    'form.pattern': '`input` 为 `regex` 时整条回答必须匹配的正则表达式。',
+    'form.success_message': '回答有效后发送的模板。',
+    'form.invalid_message': '回答无效后发送的模板。',
+    'form.max_attempts':
+      '第几次无效回答时转到 `on_fail` 而不再重问：3 表示第三次（没有 `on_fail` 时会一直重问）。',
+    'form.on_fail': '无效回答达到 `max_attempts` 次后继续执行的节点。',
+    'form.timeout': '等待回答的秒数，超时后转到 `on_timeout`（无效回答会重新计时）。',
+    'form.on_timeout': '`timeout` 到时后继续执行的节点（默认：`next`，变量不变）。',
+    'form.next': '回答有效后继续执行的节点。',
+    http: '调用 HTTP 接口；失败时使用默认值继续（或转到 `on_error`）。',
+    'http.label': LABEL,
+    'http.url': 'URL 的模板，可以带变量（`…/score?phone={{ phone }}`）。',
+    'http.method': 'HTTP 方法。',
+    'http.headers': '请求头；值为模板。',
+    'http.body': 'JSON 请求体；其中每个字符串都是模板（`{"phone": "{{ phone }}"}`）。',
+    'http.timeout': '每次请求等待响应的秒数。',
+    'http.max_errors': '放弃前的尝试次数（1 = 不重试）；重试会逐渐拉长间隔，并沿用同一个 Idempotency-Key。',
+    'http.outputs': '从 JSON 响应中设置的变量：`{score: {path: Score, default: 0}}`。',
+    'http.outputs.path': 'JSON 响应中的路径：`data.items[0].name`（也可写 `items.0`、`items[-1]`）。',
+    'http.outputs.default': '调用失败，或响应中没有该路径、该路径为 `null` 时的值。',
+    'http.next': '接下来继续执行的节点（没有 `on_error` 时，失败后也到这里）。',
+    'http.on_error': '每次尝试都失败后继续执行的节点（先把各输出变量设为默认值）。',
+    condition: '继续到第一个 `when` 为真的分支，否则到 `default`。',
+    'condition.label': LABEL,
+    'condition.branches': '分支，按顺序判断。',
+    'condition.branches.when': '表达式（`score >= 80 and vip`；`==  != > < >= <=  and or not`、`in`）。',
+    'condition.branches.next': '`when` 为真时继续执行的节点。',
+    'condition.default': '没有分支为真（或表达式出错）时继续执行的节点。',
+    set: '按顺序计算每个表达式，存入对应的变量。',
+    'set.label': LABEL,
+    'set.vars':
+      '变量 -> 表达式（`{vip: "score >= 80", greeting: "\'您好 \' ~ name"}`），按顺序计算：' +
+      '后面的表达式能看到前面的结果。出错的表达式不改变其变量（并记录日志）。',
+    'set.next': NEXT,
+    bot: '按关键词规则回答访客的每条消息；直到说出退出关键词或转到兜底节点。',
+    'bot.label': LABEL,
+    'bot.prompt': '会话进入机器人时发送的模板。',
+    'bot.rules': '规则，按顺序匹配；由第一条匹配的规则回答。',
+    'bot.rules.keywords': '触发此规则的词。',
+    'bot.rules.match': '`contains`：消息包含某个关键词（模糊）；`exact`：消息就是某个关键词。',
+    'bot.rules.replies': '回复的模板。',
+    'bot.rules.mode': '`random`：随机发送一条回复；`all`：按顺序发送全部回复。',
+    'bot.fallback': '没有规则匹配时继续执行的节点（通常是转人工）。',
+    'bot.fallback_message': '没有规则匹配时发送的模板（在转到 `fallback` 之前，如有）。',
+    'bot.exit_keywords': '离开机器人、转到 `exit` 的消息（整条匹配，忽略大小写、全半角和空格）。',
+    'bot.exit': '说出退出关键词后继续执行的节点（设置 `exit_keywords` 时必填）。',
+    transfer: '把会话转给人工客服：排队、客服接入、客服结束，然后继续到 `next`。',
+    'transfer.label': LABEL,
+    'transfer.group': '技能组 ID（在 `chatflow.yaml` 中定义），由该组的客服为访客服务。',
+    'transfer.priority': '排队优先级：数值高的先服务；优先级相同的先到先服务。',
+    'transfer.queue_message': '排队时以及排位变化时发送的模板（`sys.wait_no` = 前面的访客数）。',
+    'transfer.connected_message': '客服接入时发送的模板（`sys.staff_no`、`sys.staff_nickname`）。',
+    'transfer.timeout': '排队等待的秒数，超时后转到 `on_timeout`。',
+    'transfer.on_timeout': '`timeout` 到时后继续执行的节点（默认：会话结束）。',
+    'transfer.on_no_agents': '该组没有客服在线时继续执行的节点（默认：静默排队等待）。',
+    'transfer.next': '人工服务结束后继续执行的节点（默认：会话结束）。',
+    survey: '发送满意度评价，把分数存入 `var`，然后继续到 `next`。',
+    'survey.label': LABEL,
+    'survey.style': '`star`：1..levels 颗星；`number`：数字 1..levels。',
+    'survey.levels': '评价等级数（1-10）。',
+    'survey.labels': '各等级的名称，从低到高（`[很不满意, 不满意, 一般, 满意, 非常满意]`）。',
+    'survey.prompt': '评价邀请的模板。',
+    'survey.thanks': '收到有效评价后发送的模板。',
+    'survey.invalid_message': '回复不是有效分数时发送的模板（默认："请选择 1 到 N 之间的评分。"）。',
+    'survey.expired_message': '在 `valid_for` 之后才收到评价时发送的模板（流程随后继续）。',
+    'survey.valid_for': '评价邀请的有效秒数。',
+    'survey.var': '接收分数的变量。',
+    'survey.next': '评价完成或过期后继续执行的节点（默认：会话结束）。',
+    end: '结束会话，可选发送最后一条消息。',
+    'end.label': LABEL,
+    'end.message': '最后一条消息的模板。',
+    'flow.id': '流程 ID：小写字母、数字、`_` 和 `-`；在一个部署中唯一。',
+    'flow.name': '便于阅读的名称。',
+    'flow.description': '流程的用途。',
+    'flow.start': '第一个节点的 ID。',
+    'flow.vars': '声明的变量及其默认值。',
+    'flow.settings': '整个流程的设置。',
+    'flow.settings.timezone':
+      '服务时间和 `sys.now` 使用的 IANA 时区（`Asia/Shanghai`、`Asia/Taipei`、`UTC`）。',
+    'flow.settings.idle_timeout':
+      '我方最后一条消息（机器人的，或客服服务时客服的）之后，访客多少秒未回复就结束会话（0 = 永不）。',
+    'flow.settings.agent_idle_timeout':
+      '客服服务期间：客服最后一条消息之后，访客多少秒未回复就结束会话（不填 = 同 `idle_timeout`；0 = 服务期间永不）。',
+    'flow.settings.idle_message': '因超时未回复而结束会话时发送的模板（机器人或客服服务时均适用）。',
+    'flow.settings.agent_end_message': '客服结束人工服务时发给访客的模板。',
+    'flow.interrupts': '全局关键词：机器人接待期间，在任何地方都能跳转。',
+    'flow.interrupts.keywords': '触发跳转的短语（整条消息匹配，忽略大小写和空格）。',
+    'flow.interrupts.goto': '要跳转到的节点。',
+  };
+
   return {
+    help: { 'zh-CN': HELP_ZH },
     'zh-CN': {
       title: '流程编辑器',
       loginTitle: '登录流程编辑器',
@@ -92,6 +231,8 @@
       type_transfer: '转人工',
       type_survey: '满意度评价',
       type_end: '结束',
+      count_rules: '{n} 条规则',
+      count_branches: '{n} 个分支',
       close: '关闭',
       interruptHere: '访客在流程中任何时候说出“{words}”都会跳到这里（流程设置中的 interrupts）',
       rollback: '恢复此版本',
@@ -124,6 +265,16 @@
       tryJoined: '客服 {name} 已接入',
       trySurvey: '请评价（1-{levels}）',
       tryEnded: '会话已结束（{reason}）',
+      tryStatus_active: '流程进行中',
+      tryStatus_queued: '排队等待客服',
+      tryStatus_with_agent: '客服服务中',
+      tryStatus_ended: '已结束',
+      tryStatus_not_started: '未开始',
+      tryReason_flow: '流程结束',
+      tryReason_idle: '访客长时间未回复',
+      tryReason_agent: '客服结束了服务',
+      tryReason_visitor: '访客离开',
+      tryReason_admin: '被管理员关闭',
       tryWait: '等待…',
       tryWaitAsk: '等待多少秒？',
       tryAgentJoins: '客服接入',
@@ -218,6 +369,8 @@
       type_transfer: 'Transfer to agent',
       type_survey: 'Survey',
       type_end: 'End',
+      count_rules: (vars) => (Number(vars.n) === 1 ? '1 rule' : '{n} rules'),
+      count_branches: (vars) => (Number(vars.n) === 1 ? '1 branch' : '{n} branches'),
       close: 'Close',
       interruptHere:
         'A visitor saying "{words}" anywhere in the flow jumps here (interrupts, in the flow ' +
@@ -259,6 +412,16 @@
       tryJoined: 'Agent {name} joined',
       trySurvey: 'Rate the service (1-{levels})',
       tryEnded: 'The conversation ended ({reason})',
+      tryStatus_active: 'with the flow',
+      tryStatus_queued: 'queued for an agent',
+      tryStatus_with_agent: 'with an agent',
+      tryStatus_ended: 'ended',
+      tryStatus_not_started: 'not started',
+      tryReason_flow: 'the flow ended it',
+      tryReason_idle: 'the visitor was idle',
+      tryReason_agent: 'the agent ended it',
+      tryReason_visitor: 'the visitor left',
+      tryReason_admin: 'closed by staff',
       tryWait: 'Wait…',
       tryWaitAsk: 'Wait how many seconds?',
       tryAgentJoins: 'Agent joins',

@@ -86,7 +86,11 @@
     return marked(s) || branches(s).some((b) => marked(resolve(schema, b)));
   }
 
-  function makeField(schema, name, raw, required) {
+  /** A Field: `name`, `kind`, `required`, `description` (the schema's, English), `default`, what
+   * its kind needs (`enum`, `item`, `value`, bounds) and `key`, where it is in the schema:
+   * `<type>.<field>[.<field>...]` for a node type's field (`menu.options.label`), `flow.<field>...`
+   * for the flow's own; a page keys its own help texts on it. */
+  function makeField(schema, name, raw, required, key) {
     let s = resolve(schema, isObject(raw) ? raw : {});
     const ref = isNodeRef(schema, s);
     const options = branches(s);
@@ -99,6 +103,7 @@
     }
     const field = {
       name,
+      key,
       kind: 'json',
       required: required && !nullable,
       description: typeof s.description === 'string' ? s.description : '',
@@ -130,24 +135,28 @@
       } else if (item.type === 'string') field.kind = 'strings';
       else if (isObject(item.properties) && Object.keys(item.properties).length) {
         field.kind = 'list';
-        field.item = objectFields(schema, item, []);
+        field.item = objectFields(schema, item, [], key);
       }
       if (field.kind !== 'json') number('minItems');
     } else if (isObject(s.properties) && Object.keys(s.properties).length) {
       field.kind = 'object';
-      field.item = objectFields(schema, s, []);
+      field.item = objectFields(schema, s, [], key);
     } else if (type === 'object' && (extra === true || isObject(extra))) {
       field.kind = 'map';
-      field.value = makeField(schema, '', isObject(extra) ? extra : {}, true);
+      // a mapping's values: their fields are keyed under the mapping's (`http.outputs.path`)
+      field.value = makeField(schema, '', isObject(extra) ? extra : {}, true, key);
     }
     return field;
   }
 
-  function objectFields(schema, s, skip) {
+  function objectFields(schema, s, skip, prefix) {
     const required = Array.isArray(s.required) ? s.required : [];
     return Object.keys(isObject(s.properties) ? s.properties : {})
       .filter((name) => !skip.includes(name))
-      .map((name) => makeField(schema, name, s.properties[name], required.includes(name)));
+      .map((name) => {
+        const key = `${prefix}.${name}`;
+        return makeField(schema, name, s.properties[name], required.includes(name), key);
+      });
   }
 
   function definitions(schema) {
@@ -184,14 +193,14 @@
     const byType = fieldCache.get(schema);
     if (!byType.has(type)) {
       const found = definition(schema, type);
-      byType.set(type, found ? objectFields(schema, found, ['type', 'position']) : []);
+      byType.set(type, found ? objectFields(schema, found, ['type', 'position'], type) : []);
     }
     return byType.get(type);
   }
 
-  /** The flow's top-level fields except `nodes`. */
+  /** The flow's top-level fields except `nodes` (keyed `flow.<name>`). */
   function flowFields(schema) {
-    return objectFields(schema, schema, ['nodes']);
+    return objectFields(schema, schema, ['nodes'], 'flow');
   }
 
   const matches = (pattern, id) =>
@@ -522,8 +531,9 @@
 
   const SUMMARY_MAX = 60;
 
-  /** A one-line preview of node `id` for its box. */
-  function summary(doc, id) {
+  /** A one-line preview of node `id` for its box; `counted(n, key)` words a count of its
+   * `rules` or `branches` (default: `3 rules`). */
+  function summary(doc, id, counted) {
     const node = own(nodesOf(doc), id);
     if (!isObject(node)) return '';
     const first = (v) => (Array.isArray(v) ? v[0] : v);
@@ -531,7 +541,8 @@
     const vars = get('vars');
     const count = (key) => {
       const list = get(key);
-      return Array.isArray(list) && list.length ? `${list.length} ${key}` : '';
+      if (!Array.isArray(list) || !list.length) return '';
+      return counted ? counted(list.length, key) : `${list.length} ${key}`;
     };
     const candidates = [
       () => first(get('text')),

@@ -15,6 +15,22 @@
     agent: 'tryFrom_agent',
     system: 'tryFrom_system',
   };
+  /** Where the session is (the answer's `status`) and why it ended (an `ended` frame's
+   * `reason`), as words; a value not listed here is shown as it is. */
+  const STATUSES = {
+    active: 'tryStatus_active',
+    queued: 'tryStatus_queued',
+    with_agent: 'tryStatus_with_agent',
+    ended: 'tryStatus_ended',
+    not_started: 'tryStatus_not_started',
+  };
+  const REASONS = {
+    flow: 'tryReason_flow',
+    idle: 'tryReason_idle',
+    agent: 'tryReason_agent',
+    visitor: 'tryReason_visitor',
+    admin: 'tryReason_admin',
+  };
   /** The buttons under the conversation, in order: [string key, what it does]. */
   const ACTIONS = [
     'tryWait',
@@ -33,6 +49,9 @@
    */
   function create(els, options) {
     const { api, t } = options;
+    /** `value` in words by `table` (STATUSES, REASONS), else as it is. */
+    const words = (table, value) =>
+      Object.prototype.hasOwnProperty.call(table, value) ? t(table[value]) : String(value ?? '');
     let steps = [];
     /** The steps of the conversation on screen (what `last` answered). */
     let shown = [];
@@ -115,7 +134,7 @@
       els.log.scrollTop = els.log.scrollHeight;
       const node = last ? last.node : null;
       els.status.textContent = last
-        ? t('tryAt', { node: node || '—', status: last.status })
+        ? t('tryAt', { node: node || '—', status: words(STATUSES, last.status) })
         : '';
       options.onNode(node);
       const notes = [];
@@ -158,7 +177,7 @@
         }
         notice.appendChild(choices);
       } else if (frame.type === 'ended') {
-        notice.textContent = t('tryEnded', { reason: frame.reason || '' });
+        notice.textContent = t('tryEnded', { reason: words(REASONS, frame.reason) });
       } else notice.textContent = frame.type;
       return notice;
     }

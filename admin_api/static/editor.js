@@ -69,6 +69,8 @@
     onExpired: () => expire(),
   });
   const { params, t, client, showLogin } = page;
+  /** The page language's words of the schema's descriptions; none for English (the schema's). */
+  const helpWords = (messages.help && messages.help[page.lang]) || {};
   const api = client.api;
   const { el, button } = admin;
   const canvas = window.EditorCanvas.create(els, {
@@ -128,6 +130,7 @@
   );
   const { fieldRow } = window.EditorFields.create({
     t,
+    help: (field) => help(field.key, field.description),
     readOnly: () => readOnly,
     nodes: () => Object.keys((timeline && doc().nodes) || {}),
   });
@@ -190,6 +193,12 @@
     const key = `type_${type}`;
     const name = t(key);
     return name === key ? type : name;
+  }
+
+  /** What the schema says of `key` (a node type, a Field's key) in the page's language; the
+   * schema's own English (`english`) when the page is English or has no words for it. */
+  function help(key, english) {
+    return Object.prototype.hasOwnProperty.call(helpWords, key) ? helpWords[key] : english || '';
   }
 
   // ---- login ----------------------------------------------------------------------------
@@ -556,7 +565,7 @@
         const item = button(`ed-palette-item ed-type-${kind.type}`, typeName(kind.type), () =>
           addNode(kind.type),
         );
-        item.title = kind.description || '';
+        item.title = help(kind.type, kind.description);
         item.draggable = !readOnly;
         item.disabled = readOnly;
         item.dataset.type = kind.type;

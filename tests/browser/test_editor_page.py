@@ -195,13 +195,26 @@ def test_a_new_flow_is_refused_with_its_errors_then_saved(
     node(page, "bye").wait_for(timeout=WAIT)
     assert page.locator(".ed-node").count() == 2
 
-    # Deleting the end node leaves welcome's `next` empty: the server refuses the save.
+    # The palette and the inspector explain the node types and fields in Chinese too.
+    palette = page.locator('.ed-palette-item[data-type="message"]')
+    assert palette.get_attribute("title") == "向访客发送一条消息，然后立即继续（消息发送）。"
+    node(page, "welcome").locator(".ed-node-head").click()
+    assert (
+        page.locator('label[for="ed-f-text"]').get_attribute("title") == "要发送的一条消息的模板。"
+    )
+
+    # Deleting the end node leaves welcome's `next` empty: the check says to connect it, in
+    # Chinese, and the server refuses the save.
     node(page, "bye").locator(".ed-node-head").click()
     page.locator(".ed-delete").click()
     node(page, "bye").wait_for(state="detached", timeout=WAIT)
+    unconnected = "节点 'welcome' 没有下一步节点：请把 'next' 连接到接下来的节点"
+    page.locator(".ed-issue-error", has_text=unconnected).wait_for(timeout=WAIT)
     page.locator("#ed-save").click()
     page.locator(".ui-toast-error").first.wait_for(timeout=WAIT)
     assert page.locator(".ed-issue-error").count() >= 1
+    issues = page.locator("#ed-issue-list").inner_text()
+    assert unconnected in issues and "no such node" not in issues
     api_token = token_for(base, "demo_alice")
     assert "spring_sale" not in {f["flow_id"] for f in flows_api(base, api_token, "")}
 
@@ -213,6 +226,11 @@ def test_a_new_flow_is_refused_with_its_errors_then_saved(
     versions = flows_api(base, api_token, "/spring_sale/versions")
     assert [(v["version"], v["status"]) for v in versions] == [(1, "draft")]
     page.screenshot(path=str(artifacts / "editor-new-flow.png"))
+
+    # A try says where the session is and why it ended in words, not the API's values.
+    page.locator("#ed-try-open").click()
+    page.locator("#ed-try-status", has_text="（已结束）").wait_for(timeout=WAIT)
+    page.locator(".ed-try-notice", has_text="会话已结束（流程结束）").wait_for(timeout=WAIT)
     context.close()
 
 

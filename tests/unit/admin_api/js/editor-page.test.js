@@ -1,6 +1,7 @@
 // Unit tests for the flow editor page's strings (admin_api/static/editor-i18n.js): both
-// languages say everything the page asks for, and every node type of the real flow schema has a
-// name in each. Run by `node --test` from tests/unit/channels/test_static_assets.py.
+// languages say everything the page asks for, every node type of the real flow schema has a
+// name in each, and everything the schema describes (node types, fields) has zh-CN help. Run by
+// `node --test` from tests/unit/channels/test_static_assets.py.
 'use strict';
 
 const test = require('node:test');
@@ -22,6 +23,8 @@ const messages = {
   en: { ...LOGIN_MESSAGES.en, ...VISIT_MESSAGES.en, ...own.en },
 };
 const ES = require(path.join(ADMIN, 'editor-state.js'));
+const STATIC = process.env.CHATFLOW_STATIC || path.join(__dirname, '../../../../channels/static');
+const i18n = require(path.join(STATIC, 'i18n.js'));
 
 /** Every key the page and its shared login form look up. */
 function keysUsed() {
@@ -75,4 +78,58 @@ test('every node type, version status and rename refusal has a name in both lang
   for (const lang of ['zh-CN', 'en']) {
     for (const key of keys) assert.ok(messages[lang][key], `${lang} lacks ${key}`);
   }
+});
+
+/** Every part of the schema the page describes: [key, English description] for each node type
+ * (the palette's tooltip) and each field at any depth (the inspector's), the flow's own too. */
+function describedParts(schema) {
+  const out = [];
+  const walk = (fields) => {
+    for (const field of fields) {
+      out.push([field.key, field.description]);
+      walk(field.item || []);
+      walk((field.value && field.value.item) || []);
+    }
+  };
+  for (const kind of ES.nodeTypes(schema)) {
+    out.push([kind.type, kind.description]);
+    walk(ES.fields(schema, kind.type));
+  }
+  walk(ES.flowFields(schema));
+  return out;
+}
+
+test('every node type and field the schema describes has zh-CN help, and no help is stale', () => {
+  const schema = JSON.parse(fs.readFileSync(SCHEMA, 'utf8'));
+  const parts = describedParts(schema);
+  assert.ok(parts.length > 100, `found only ${parts.length} parts; the walk is broken`);
+  const help = own.help['zh-CN'];
+  const missing = parts.filter(([key, english]) => english && !help[key]).map(([key]) => key);
+  assert.deepEqual(missing, [], `zh-CN help lacks ${missing.join(', ')}`);
+  const keys = new Set(parts.map(([key]) => key));
+  const stale = Object.keys(help).filter((key) => !keys.has(key));
+  assert.deepEqual(stale, [], `zh-CN help for what the schema no longer has: ${stale.join(', ')}`);
+  for (const [key, words] of Object.entries(help)) {
+    assert.match(words, /[\u4e00-\u9fff]/, `${key} is not worded in zh-CN`);
+  }
+  // English is the schema's own: no table that could drift from it
+  assert.equal(own.help.en, undefined);
+});
+
+test('the counts a node box shows are worded in both languages', () => {
+  for (const lang of ['zh-CN', 'en']) {
+    for (const key of ['count_rules', 'count_branches']) {
+      assert.ok(messages[lang][key], `${lang} lacks ${key}`);
+    }
+  }
+  const flow = {
+    nodes: {
+      check: { type: 'condition', branches: [{ when: 'a', next: 'x' }, { when: 'b' }] },
+      bot: { type: 'bot', rules: [{ keywords: ['hi'], replies: ['hello'] }] },
+    },
+  };
+  const counted = (lang) => (n, key) => i18n.translateWith(messages, lang, `count_${key}`, { n });
+  assert.equal(ES.summary(flow, 'check', counted('zh-CN')), '2 个分支');
+  assert.equal(ES.summary(flow, 'check', counted('en')), '2 branches');
+  assert.equal(ES.summary(flow, 'bot', counted('en')), '1 rule');
 });

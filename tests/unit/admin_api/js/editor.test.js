@@ -187,6 +187,18 @@ test('condition, business_hours, http, message and transfer fields, as the schem
   assert.deepEqual(E.fields(schema, 'no_such_type'), []);
 });
 
+test("a field's key says where it is in the schema, for the page's own help texts", () => {
+  const menu = byName(E.fields(schema, 'menu'));
+  assert.equal(menu.prompt.key, 'menu.prompt');
+  assert.equal(byName(menu.options.item).label.key, 'menu.options.label');
+  const http = byName(E.fields(schema, 'http'));
+  assert.equal(byName(http.outputs.value.item).path.key, 'http.outputs.path');
+  const flow = byName(E.flowFields(schema));
+  assert.equal(flow.start.key, 'flow.start');
+  assert.equal(byName(flow.settings.item).timezone.key, 'flow.settings.timezone');
+  assert.equal(byName(flow.interrupts.item).goto.key, 'flow.interrupts.goto');
+});
+
 test('flow fields: settings is an object of its own fields, vars a map', () => {
   const flow = byName(E.flowFields(schema));
   assert.deepEqual(Object.keys(flow), [
