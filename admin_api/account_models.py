@@ -47,7 +47,7 @@ class AccountIn(ApiModel):
     nickname: str = Field(min_length=1, max_length=50)
     """Name shown to visitors."""
     staff_no: str = Field(min_length=1, max_length=20)
-    """Staff number shown to visitors (工号)."""
+    """Staff number shown to visitors (工号); no other account of the merchant may have it."""
     role: Role = "agent"
     """agent, supervisor or admin (what the workbench offers; rights come from the group)."""
     groups: dict[Ref, Priority] = Field(default_factory=dict, max_length=50)
@@ -71,7 +71,8 @@ class AccountPatch(ApiModel):
     nickname: str | None = Field(default=None, min_length=1, max_length=50)
     """Name shown to visitors."""
     staff_no: str | None = Field(default=None, min_length=1, max_length=20)
-    """Staff number shown to visitors."""
+    """Staff number shown to visitors; a new one must be one no other account of the merchant
+    has."""
     role: Role | None = None
     """agent, supervisor or admin."""
     groups: dict[Ref, Priority] | None = Field(default=None, max_length=50)

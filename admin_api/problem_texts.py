@@ -115,6 +115,9 @@ _REQUESTS: dict[str, str] = {
 
 _ACCOUNTS: dict[str, str] = {
     "account name {account!r} is taken; choose another": "账号名 {account} 已被使用，请换一个",
+    "staff number {staff_no!r} is taken by another account of this merchant; choose another": (
+        "工号 {staff_no} 已被本商户的其他账号使用，请换一个"
+    ),
     "create a permission group first: every sub-account takes its rights from one": (
         "请先创建权限组：每个子账号的权限都来自一个权限组"
     ),
@@ -161,8 +164,11 @@ _SITES_AND_GROUPS: dict[str, str] = {
     ),
     "group {group!r} already exists": "分组 {group} 已存在",
     "group {group!r} is still used by {users}; remove it from them first": (
-        "分组 {group} 仍被 {users} 使用，请先从中移除"
+        "分组 {group} 仍被 {users!l} 使用，请先从中移除"
     ),
+    # what uses a group (routes_groups.delete_group), one item of the list above
+    "site {site!r}": "站点 {site}",
+    "flow {flow!r} (version {version})": "流程 {flow}（版本 {version}）",
     "a workbench app named {name!r} already exists": "已有名为 {name} 的工作台应用",
     "a merchant has at most {limit} workbench apps; delete one first": (
         "每个商户最多有 {limit} 个工作台应用，请先删除一个"
@@ -287,6 +293,11 @@ _QUICK_REPLIES: dict[str, str] = {
 }
 
 _FLOWS: dict[str, str] = {
+    # chatflow export-config (engine/configexport.py)
+    "the database's deployment would not read back as chatflow.yaml ({said}); "
+    "mend it in the console and export again": (
+        "数据库中的部署无法导出为可读回的 chatflow.yaml（{said}）；请在管理后台修正后再导出"
+    ),
     "send the flow as text/yaml, or as application/json "
     '{{"yaml": ..., "note": ...}} or {{"document": ..., "note": ...}}': (
         "请以 text/yaml 发送流程，或以 application/json 发送 "

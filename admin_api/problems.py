@@ -2,8 +2,9 @@
 
 Every error the API returns has ``type``, ``title``, ``status`` and ``detail`` (and ``errors``
 for invalid input, ``retry_after`` for throttling). No stack trace ever reaches a client.
-``detail`` and our own ``errors[].message`` are in the language ``Accept-Language`` asks for
-(English by default, zh-CN from :mod:`problem_texts`); ``type`` and ``title`` stay codes.
+``detail`` and ``errors[].message`` are in the language ``Accept-Language`` asks for (English by
+default, zh-CN from :mod:`problem_texts`, pydantic's errors by their type from
+:mod:`input_errors`); ``type`` and ``title`` stay codes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatflow.admin_api.auth import AuthError, Throttled
+from chatflow.admin_api.input_errors import InputError
 from chatflow.admin_api.problem_language import ENGLISH, error_text, pick_language, translate
 from chatflow.channels.errors import ChannelProblem
 from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError
@@ -32,15 +34,22 @@ ApiProblem = ChannelProblem
 class the channels raise (they may not import this layer)."""
 
 
-def field_errors(errors: Iterable[Mapping[str, Any]], *prefix: str) -> list[dict[str, str]]:
+class FieldError(dict[str, str]):
+    """One of pydantic's errors as an item of a problem's ``errors``: ``{path, message}``, the
+    message in English; :func:`problem` words it again in the answer's language by the error's
+    type and ctx (:mod:`input_errors`), which it keeps beside the two keys."""
+
+    def __init__(self, path: str, error: InputError) -> None:
+        super().__init__(path=path, message=error.text(ENGLISH))
+        self.error = error
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], *prefix: str) -> list[FieldError]:
     """Pydantic's errors as the problems' ``errors``: ``{path: "body.steps.0", message}``, the
-    path under ``prefix``, the message without pydantic's "Value error, " (our validators' text
-    reads as written)."""
+    path under ``prefix``; our validators' text reads as written (without "Value error, "), our
+    patterns as what they allow."""
     return [
-        {
-            "path": ".".join([*prefix, *(str(p) for p in e.get("loc", ()))]),
-            "message": str(e.get("msg", "")).removeprefix("Value error, "),
-        }
+        FieldError(".".join([*prefix, *(str(p) for p in e.get("loc", ()))]), InputError.of(e))
         for e in errors
     ]
 
@@ -61,6 +70,8 @@ def problem(
 
 
 def _worded(error: Any, lang: str) -> Any:
+    if isinstance(error, FieldError):
+        return {**error, "message": error.error.text(lang)}
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         return {**error, "message": translate(error["message"], lang)}
     return error

@@ -5,7 +5,7 @@ Seed 000 rules, each enforced here: a permission group must exist first; the own
 can be deleted; another account's password needs the acting admin's own password, one's own the
 old one, and a wrong one counts as a failed login of the account it belongs to. Disabling and
 every password change kill the account's tokens at once; changed groups reach the live queue at
-once.
+once. Staff numbers (工号), which visitors see, are unique within the merchant (docs/admin-api.md).
 """
 
 from __future__ import annotations
@@ -93,9 +93,33 @@ def _check_permission_group(db: Session, actor: Actor, group_id: int) -> None:
     )
 
 
+def _conflict(field: str, message: str) -> ApiProblem:
+    """409 ``conflict`` placed on the body's ``field`` as a 422's errors are (the console's
+    account form shows it under that field)."""
+    errors = [{"path": f"body.{field}", "message": message}]
+    return ApiProblem(409, "conflict", message, errors=errors)
+
+
 def _taken(account: str) -> ApiProblem:
     """Account names are unique in the deployment; the answer does not say whose it is."""
-    return ApiProblem(409, "conflict", f"account name {account!r} is taken; choose another")
+    return _conflict("account", f"account name {account!r} is taken; choose another")
+
+
+def _check_staff_no(db: Session, merchant_id: str, staff_no: str, row_id: int | None) -> None:
+    """Visitors tell agents apart by their staff number (工号): 409 when another account of the
+    merchant has it (any account: the owner, a disabled one; not the account ``row_id`` itself).
+    Like a taken account name, the answer does not say whose it is."""
+    query = select(AccountRow.id).where(
+        AccountRow.merchant_id == merchant_id, AccountRow.staff_no == staff_no
+    )
+    if row_id is not None:
+        query = query.where(AccountRow.id != row_id)
+    if db.exec(query).first() is not None:
+        raise _conflict(
+            "staff_no",
+            f"staff number {staff_no!r} is taken by another account of this merchant; "
+            "choose another",
+        )
 
 
 def _not_self(actor: Actor, row: AccountRow, what: str) -> None:
@@ -186,10 +210,12 @@ def list_accounts(actor: Viewer, db: Db) -> list[AccountOut]:
 
 @router.post("", response_model=AccountOut, status_code=201)
 def create_account(body: AccountIn, actor: Editor, db: Db, request: Request) -> AccountOut:
-    """Create a sub-account; the merchant needs a permission group first."""
+    """Create a sub-account; the merchant needs a permission group first. Its account name is
+    new in the deployment and its staff number in the merchant (409 otherwise)."""
     check_credentials(body.account, body.password)
     if db.exec(select(AccountRow.id).where(AccountRow.account == body.account)).first():
         raise _taken(body.account)
+    _check_staff_no(db, actor.merchant_id, body.staff_no, None)
     _check_permission_group(db, actor, body.permission_group_id)
     groups = member_groups(db, actor.merchant_id, body.groups)
     sites = site_scope_value(db, actor.merchant_id, actor.site_scope, body.site_scope, body.sites)
@@ -229,7 +255,8 @@ def update_account(
     account: AccountName, body: AccountPatch, actor: Editor, db: Db, request: Request
 ) -> AccountOut:
     """Change profile, groups, rights and scopes; rights apply to the account's next request,
-    groups and profile to the live queue at once (an online agent stays online)."""
+    groups and profile to the live queue at once (an online agent stays online). A new staff
+    number must be one no other account of the merchant has (409)."""
     row = _get(db, actor, account)
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     if row.owner and any(f in fields for f in OWNER_FIELDS):
@@ -238,7 +265,8 @@ def update_account(
         )
     if body.nickname is not None:
         row.nickname = body.nickname
-    if body.staff_no is not None:
+    if body.staff_no is not None and body.staff_no != row.staff_no:
+        _check_staff_no(db, row.merchant_id, body.staff_no, row.id)  # an old shared one stays
         row.staff_no = body.staff_no
     if body.role is not None:
         row.role = body.role

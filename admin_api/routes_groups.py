@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problem_language import CHINESE
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.routes_accounts import live_queue_update, to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
 from chatflow.engine.directory import group_of, sites_by_group
@@ -99,8 +100,8 @@ def _one_out(db: Session, row: GroupRow) -> GroupOut:
     return _out(row, sites_by_group(db, row.merchant_id))
 
 
-def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
-    """Published flows of the merchant with a ``transfer`` to the group."""
+def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[tuple[str, int]]:
+    """Published flows of the merchant with a ``transfer`` to the group: (flow id, version)."""
     rows = db.exec(
         select(FlowVersionRow).where(
             FlowVersionRow.merchant_id == merchant_id, FlowVersionRow.status == "published"
@@ -113,8 +114,13 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[str]:
         except DefinitionError:
             continue
         if group_id in flow.groups():
-            using.append(f"{row.flow_id} (version {row.version})")
+            using.append((row.flow_id, row.version))
     return sorted(using)
+
+
+def _version_label(flow_id: str, version: int, lang: str) -> str:
+    """A flow version as the console lists it, in the request's language."""
+    return f"{flow_id}（版本 {version}）" if lang == CHINESE else f"{flow_id} (version {version})"
 
 
 def _to_live_queue(request: Request, db: Session, row: GroupRow) -> None:
@@ -199,18 +205,23 @@ def delete_group(
     request: Request,
 ) -> None:
     """Delete a group no enabled site and no published flow uses; agents leave it. A disabled
-    site never takes a visitor again and can never be changed, so it does not hold its groups."""
+    site never takes a visitor again and can never be changed, so it does not hold its groups.
+    Refused: 409 ``group_in_use`` with the site keys (``sites``), the flow versions
+    (``flow_versions``) and those as the console lists them (``flows``, in the request's
+    language)."""
     row = _get(db, actor, group_id)
     sites = sites_by_group(db, actor.merchant_id, enabled_only=True).get(group_id, [])
     flows = _flows_using(db, actor.merchant_id, group_id)
     if sites or flows:
-        users = [f"site {s}" for s in sites] + [f"flow {f}" for f in flows]
+        users = [f"site {s!r}" for s in sites] + [f"flow {f!r} (version {v})" for f, v in flows]
+        lang = language(request)
         raise ApiProblem(
             409,
             "group_in_use",
             f"group {group_id!r} is still used by {', '.join(users)}; remove it from them first",
             sites=sites,
-            flows=flows,
+            flows=[_version_label(f, v, lang) for f, v in flows],
+            flow_versions=[{"flow": f, "version": v} for f, v in flows],
         )
     accounts = db.exec(select(AccountRow).where(AccountRow.merchant_id == actor.merchant_id)).all()
     members = [account for account in accounts if group_id in account.groups]

@@ -75,7 +75,7 @@ class Agent(Model):
     nickname: str = Field(min_length=1)
     """Name shown to visitors."""
     staff_no: str = Field(min_length=1)
-    """Staff number shown to visitors (工号)."""
+    """Staff number shown to visitors (工号); no two agents of a merchant share one."""
     role: Role = "agent"
     """Role: agent, supervisor or admin."""
     groups: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict)
@@ -131,6 +131,25 @@ class Merchant(Model):
         if len(owners) > 1:
             raise ValueError(
                 f"a merchant has at most one owner account; owners: {', '.join(owners)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _own_staff_numbers(self) -> Merchant:
+        """Visitors tell agents apart by staff number (工号): no two agents of one merchant share
+        one (the admin API refuses it too). Every shared number is named with its agents."""
+        holders: dict[str, list[str]] = {}
+        for agent in self.agents:
+            holders.setdefault(agent.staff_no, []).append(agent.account)
+        shared = [
+            f"{staff_no!r} is given to {', '.join(accounts[:-1])} and {accounts[-1]}"
+            for staff_no, accounts in holders.items()
+            if len(accounts) > 1
+        ]
+        if shared:
+            raise ValueError(
+                f"each agent of merchant {self.id!r} needs a staff_no of its own (visitors see "
+                f"it): {'; '.join(shared)}"
             )
         return self
 

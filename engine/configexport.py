@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant
+from chatflow.engine.errors import DefinitionError
 from chatflow.engine.flowversions import published_rows
 from chatflow.engine.stores.recordsdb import (
     AccountRow,
@@ -90,7 +92,17 @@ def export_deployment(
         )
     else:
         _copy_file_only(file, config, notes)
-    DeploymentConfig.model_validate(config)  # what we write must read back
+    try:
+        DeploymentConfig.model_validate(config)  # what we write must read back
+    except ValidationError as exc:
+        said = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'config'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise DefinitionError(
+            f"the database's deployment would not read back as chatflow.yaml ({said}); "
+            "mend it in the console and export again"
+        ) from None
     return Export(config, texts, notes)
 
 

@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     engine = records_engine(url)
     try:
         export = export_deployment(engine, flows=relative, file=file)
+    except DefinitionError as exc:
+        print(f"chatflow: error: {exc}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     if flows_dir is not None:

@@ -275,7 +275,10 @@
       if (!result.ok) {
         notice.hidden = result.code !== 'permission_group_required';
         if (!notice.hidden) return { errors: [] };
-        return kit.refusal(result, ctx.explain, creating ? 'account' : null); // a taken name
+        // a taken account name or staff number: a 409 placed on its field, as a 422 is
+        const placed = result.status === 409 && result.data && result.data.errors;
+        if (Array.isArray(placed) && placed.length) return { errors: placed };
+        return kit.refusal(result, ctx.explain, creating ? 'account' : null);
       }
       box.close();
       const account = result.data.account;

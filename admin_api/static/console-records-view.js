@@ -23,6 +23,11 @@
     ['records_endedAt', '会话结束', 'Ended'],
     ['records_firstResponse', '首次响应（秒）', 'First response (s)'],
     ['records_endReason', '结束原因', 'End reason'],
+    ['records_endFlow', '流程结束', 'The flow ended'],
+    ['records_endIdle', '超时未回复', 'No reply (timed out)'],
+    ['records_endAgent', '客服结束', 'Ended by the agent'],
+    ['records_endVisitor', '访客结束', 'Ended by the visitor'],
+    ['records_endAdmin', '管理员关闭', 'Closed by an admin'],
     ['records_abandoned', '排队放弃', 'Left the queue'],
     ['records_yes', '是', 'Yes'],
     ['records_no', '否', 'No'],
@@ -62,6 +67,16 @@
       agent: t('records_fromAgent'),
       system: t('records_fromSystem'),
     })[s] || s;
+
+  // Why a conversation ended (docs/runtime.md, `end_reason`); an unknown value shows as it is.
+  const endReasonLabel = (t, r) =>
+    ({
+      flow: t('records_endFlow'),
+      idle: t('records_endIdle'),
+      agent: t('records_endAgent'),
+      visitor: t('records_endVisitor'),
+      admin: t('records_endAdmin'),
+    })[r] || r || '';
 
   /** The URL of an image line's `[图片] <url>` when it is this deployment's own image. */
   function imageUrl(value, base) {
@@ -139,7 +154,7 @@
       [t('records_endedAt'), when(r.ended_at, lang)],
       [t('records_firstResponse'), r.first_response_seconds],
       [t('records_reception'), r.reception_minutes],
-      [t('records_endReason'), r.end_reason],
+      [t('records_endReason'), endReasonLabel(t, r.end_reason)],
       [t('records_closedBy'), shared.closedLabel(t, r.closed_by)],
       [t('records_rating'), r.rating],
       [t('records_abandoned'), r.abandoned ? t('records_yes') : t('records_no')],
@@ -285,5 +300,5 @@
   }
 
   // the live monitor (console-monitor.js) draws its lines with the same words and links
-  root.ConsoleRecordsView = { show, senderLabel, lineText };
+  root.ConsoleRecordsView = { show, senderLabel, lineText, endReasonLabel };
 })(typeof self !== 'undefined' ? self : this);

@@ -89,7 +89,7 @@ def test_an_admin_manages_a_permission_group_and_an_account(
     dialog.locator('[data-name="account"]').fill("carol_01")
     dialog.locator('[data-name="password"]').fill("abcdefg1")
     dialog.locator('[data-name="nickname"]').fill("Carol")
-    dialog.locator('[data-name="staff_no"]').fill("1003")
+    dialog.locator('[data-name="staff_no"]').fill("1002")  # demo_bob's, refused below
     dialog.locator('[data-name="role"]').select_option("supervisor")
     dialog.locator('[data-name="permission_group_id"]').select_option(label=GROUP)
     presales = dialog.locator('[data-name="groups"] [data-group="presales"]')
@@ -106,6 +106,13 @@ def test_an_admin_manages_a_permission_group_and_an_account(
     assert "contain a symbol" in weak.inner_text()
     assert get(base, token, "/admin/accounts/carol_01").status_code == 404
     dialog.locator('[data-name="password"]').fill("Carol-pass1")
+    dialog.locator("button[type=submit]").click()
+    # demo_bob's staff number (QA finding 12): the 409 shows under the field, nothing is made
+    taken = field_error(dialog, "staff_no")
+    taken.filter(has_text="staff number '1002' is taken").wait_for(timeout=WAIT)
+    assert field_error(dialog, "password").inner_text() == ""
+    assert get(base, token, "/admin/accounts/carol_01").status_code == 404
+    dialog.locator('[data-name="staff_no"]').fill("1003")
     dialog.locator("button[type=submit]").click()
     carol = accounts.locator("tbody tr", has_text="carol_01")
     carol.wait_for(timeout=WAIT)

@@ -116,7 +116,7 @@ class Tenant:
             "account": name,
             "password": PASSWORD,
             "nickname": f"{self.label} {name}",
-            "staff_no": "9",
+            "staff_no": name,  # unique in the merchant, as staff numbers must be
             "permission_group_id": self.permission_groups[permission],
             **extra,
         }

@@ -20,7 +20,7 @@ def _account_body(t: Tenant) -> dict[str, Any]:
         "account": t.fresh("n"),
         "password": PASSWORD,
         "nickname": f"{t.label} new",
-        "staff_no": "7",
+        "staff_no": t.fresh("n"),  # unique in the merchant, as the account name is
         "role": "agent",
         "permission_group_id": t.permission_groups["view"],
         "groups": {t.group: 1},

@@ -16,7 +16,7 @@ def _body(t: Tenant, **changes: Any) -> dict[str, Any]:
         "account": t.fresh("a"),
         "password": PASSWORD,
         "nickname": "N",
-        "staff_no": "5",
+        "staff_no": t.fresh("n"),
         "permission_group_id": t.permission_groups["view"],
     }
     body.update(changes)
@@ -269,3 +269,44 @@ def test_a_chosen_site_scope_limits_what_the_account_sees(shared_world: World) -
     body = {"key": t.fresh("k").replace("_", "-"), "flow": "simple"}
     create = t.client.post("/api/v1/admin/sites", headers=t.headers("chosen"), json=body)
     assert create.status_code == 403
+
+
+def test_staff_numbers_are_unique_in_the_merchant_on_create(shared_world: World) -> None:
+    """QA finding 12: a second account with Bob's 工号 was accepted; visitors could not tell the
+    two apart. Refused like a taken account name (409 ``conflict``), placed on the field."""
+    t, other = shared_world.acme, shared_world.globex
+    taken = t.call("GET", f"{A}/{t.make_account()}")["staff_no"]
+    response = t.client.post(A, headers=t.headers(), json=_body(t, staff_no=taken))
+    assert response.status_code == 409
+    problem = response.json()
+    message = f"staff number {taken!r} is taken by another account of this merchant; choose another"
+    assert problem["type"] == "urn:chatflow:conflict" and problem["detail"] == message
+    assert problem["errors"] == [{"path": "body.staff_no", "message": message}]
+    zh = t.client.post(
+        A, headers={**t.headers(), "Accept-Language": "zh-CN"}, json=_body(t, staff_no=taken)
+    )
+    chinese = f"工号 {taken!r} 已被本商户的其他账号使用，请换一个"
+    assert zh.json()["detail"] == chinese
+    assert zh.json()["errors"] == [{"path": "body.staff_no", "message": chinese}]
+    # the owner's number ("1", as the config gives it) counts too, without saying whose it is;
+    # a disabled account's as well
+    owner = t.client.post(A, headers=t.headers("admin"), json=_body(t, staff_no="1"))
+    assert owner.status_code == 409 and t.accounts["owner"] not in owner.text
+    parked = t.make_account(enabled=False)
+    assert t.client.post(A, headers=t.headers(), json=_body(t, staff_no=parked)).status_code == 409
+    # another merchant's numbers are its own
+    assert other.call("POST", A, json=_body(other, staff_no=taken))["staff_no"] == taken
+
+
+def test_staff_numbers_are_unique_in_the_merchant_on_edit(shared_world: World) -> None:
+    t = shared_world.acme
+    first, second = t.make_account(), t.make_account()
+    url = f"{A}/{second}"
+    refused = t.client.patch(url, headers=t.headers(), json={"staff_no": first, "nickname": "Z"})
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["path"] == "body.staff_no"
+    kept = t.call("GET", url)
+    assert (kept["staff_no"], kept["nickname"]) == (second, f"{t.label} {second}")  # unchanged
+    assert t.call("PATCH", url, json={"staff_no": second, "nickname": "Z"})["nickname"] == "Z"
+    assert t.call("PATCH", url, json={"staff_no": "A-7"})["staff_no"] == "A-7"
+    assert t.call("PATCH", f"{A}/{first}", json={"staff_no": second})["staff_no"] == second

@@ -89,6 +89,17 @@ def test_a_group_a_published_flow_transfers_to_cannot_be_deleted(shared_world: W
     response = t.client.delete(f"{G}/support", headers=t.headers())
     assert response.status_code == 409
     assert "simple (version 1)" in response.json()["flows"]
+    assert {"flow": "simple", "version": 1} in response.json()["flow_versions"]
+    assert "flow 'simple' (version 1)" in response.json()["detail"]
+    # the console lists `flows` as they are: in the request's language (QA finding 4)
+    zh = {**t.headers(), "Accept-Language": "zh-CN"}
+    chinese = t.client.delete(f"{G}/support", headers=zh).json()
+    assert "simple（版本 1）" in chinese["flows"]
+    assert chinese["flow_versions"] == response.json()["flow_versions"]
+    assert chinese["detail"].startswith("分组 'support' 仍被 站点 ")  # the world's other tests
+    assert "、站点 'acme-web'、" in chinese["detail"]  # may have made sites and flows using it
+    assert "、流程 'simple'（版本 1） 使用，请先从中移除" in chinese["detail"]
+    assert "version" not in chinese["detail"] and "site" not in chinese["detail"]
 
 
 def test_groups_of_the_same_id_in_two_merchants_are_separate(shared_world: World) -> None:

@@ -100,7 +100,7 @@ def make_account(admin: Agent, account: str, permissions: dict[str, str], **scop
         "account": account,
         "password": PASSWORD,
         "nickname": account,
-        "staff_no": "7",
+        "staff_no": f"7-{account}"[:20],  # staff numbers are unique within a merchant
         "permission_group_id": group.json()["id"],
         **scope,
     }

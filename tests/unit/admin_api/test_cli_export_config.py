@@ -250,3 +250,21 @@ def test_a_deployment_file_with_defaults_only_adds_no_sections_and_a_bad_one_is_
     assert "is not a valid deployment config" in err and "count" in err
     assert main(["export-config", "--data", str(data), "--config", str(tmp_path / "no")]) == 1
     assert "chatflow: error:" in capsys.readouterr().err
+
+
+def test_accounts_sharing_a_staff_number_are_said_not_a_traceback(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database from before staff numbers were unique may hold two enabled accounts with one:
+    the export would not read back, and says so."""
+    engine = records_engine(f"sqlite:///{data / 'records.sqlite3'}")
+    with Session(engine) as db:
+        agent = db.exec(select(AccountRow).where(AccountRow.account == "acme_agent")).one()
+        agent.staff_no = "007"  # the owner's
+        db.add(agent)
+        db.commit()
+    engine.dispose()
+    assert main(["export-config", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chatflow: error: the database's deployment would not read back")
+    assert "007" in err and "Traceback" not in err

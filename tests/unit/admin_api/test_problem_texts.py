@@ -106,6 +106,13 @@ EXAMPLES: dict[str, list[str]] = {
         _raised(UploadRejected, parse_upload, b"", "replies.csv"),
         _raised(UploadRejected, parse_upload, b"a,b\n", "replies.xls"),
     ],
+    "admin_api/routes_groups.py:f\"group {group_id!r} is still used by {', '.join(users)}; "
+    'remove it from them first"': [
+        "group 'vip' is still used by site 'acme-web'; remove it from them first",
+        "group 'vip' is still used by site 'acme-web', site 'acme-shop', flow 'presales' "
+        "(version 3); remove it from them first",
+        "group 'vip' is still used by flow 'presales' (version 12); remove it from them first",
+    ],
     "admin_api/routes_sites.py:DISABLED_FOR_GOOD.format(key=key)": [
         DISABLED_FOR_GOOD.format(key="acme-web")
     ],
@@ -198,6 +205,10 @@ def test_values_are_put_back_and_words_within_are_worded() -> None:
     assert translate("group 'presales' already exists", CHINESE) == "分组 'presales' 已存在"
     assert translate("no site 'acme-web'", CHINESE) == "站点 'acme-web' 不存在"
     assert translate("no permission group 7", CHINESE) == "权限组 7 不存在"
+    in_use = "group 'vip' is still used by site 'acme-web', flow 'presales' (version 3); remove it"
+    assert translate(in_use + " from them first", CHINESE) == (
+        "分组 'vip' 仍被 站点 'acme-web'、流程 'presales'（版本 3） 使用，请先从中移除"
+    )
     assert translate("this account may not edit quick_replies", CHINESE) == (
         "此账号没有快捷回复的编辑权限"
     )
@@ -309,7 +320,7 @@ def test_refusals_and_invalid_input_are_worded_too(kit: Kit) -> None:
     )
     assert pydantic.status_code == 422
     assert pydantic.json()["detail"] == "请求无效"
-    assert pydantic.json()["errors"][0]["message"] == "Field required"  # pydantic's own words
+    assert pydantic.json()["errors"][0]["message"] == "此项必填"  # pydantic's, by its type
 
     english = kit.client.get("/api/v1/sensitive-words", headers=kit.as_("alice01"))
     assert english.json()["detail"] == "this account may not view sensitive_words"

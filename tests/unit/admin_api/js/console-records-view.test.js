@@ -1,0 +1,52 @@
+// Unit tests for the record view's end-reason labels (admin_api/static/console-records-view.js):
+// every reason the engine ends a conversation with (engine/effects.py, EndReason) reads as words
+// in both languages, and an unknown one shows as it is. Run by `node --test` from
+// tests/unit/channels/test_static_assets.py.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '../../../..');
+const ADMIN = process.env.CHATFLOW_ADMIN_STATIC || path.join(ROOT, 'admin_api/static');
+
+/** The kit and the record view, loaded as the page loads them, without a DOM. */
+function load() {
+  const page = { ChatflowAdmin: {} };
+  for (const name of ['console-kit.js', 'console-records-view.js']) {
+    const source = fs.readFileSync(path.join(ADMIN, name), 'utf8');
+    new Function('self', source)(page); // eslint-disable-line no-new-func
+  }
+  return page;
+}
+
+/** The values of `EndReason = Literal[...]` in engine/effects.py. */
+function endReasons() {
+  const source = fs.readFileSync(path.join(ROOT, 'engine/effects.py'), 'utf8');
+  const literal = /^EndReason = Literal\[([^\]]*)\]/m.exec(source);
+  assert.ok(literal, 'EndReason is a Literal in engine/effects.py');
+  return [...literal[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+}
+
+test('every end reason reads as words in zh-CN and English', () => {
+  const page = load();
+  const { endReasonLabel } = page.ConsoleRecordsView;
+  const reasons = endReasons();
+  assert.ok(reasons.includes('flow') && reasons.includes('admin'), String(reasons));
+  for (const lang of ['zh-CN', 'en']) {
+    const table = page.ConsoleKit.messages[lang];
+    const t = (key) => table[key] || key;
+    const labels = reasons.map((reason) => endReasonLabel(t, reason));
+    for (const [i, label] of labels.entries()) {
+      assert.ok(label && label !== reasons[i] && !label.startsWith('records_'), `${lang} ${label}`);
+    }
+    assert.equal(new Set(labels).size, labels.length, `${lang}: labels tell reasons apart`);
+  }
+  const zh = (key) => page.ConsoleKit.messages['zh-CN'][key];
+  assert.equal(endReasonLabel(zh, 'flow'), '流程结束');
+  assert.equal(endReasonLabel(zh, 'admin'), '管理员关闭');
+  assert.equal(endReasonLabel(zh, 'someday'), 'someday', 'an unknown reason as it is');
+  assert.equal(endReasonLabel(zh, null), '');
+});
