@@ -3,8 +3,8 @@
 The checks write English (``chatflow validate`` prints it as it is): the flow checks
 (:mod:`~chatflow.engine.checks`), the node models' validators, pydantic's own messages as
 :mod:`~chatflow.engine.language` places them, the YAML reader's. :data:`ZH_CN` keys each zh-CN
-text on that English as a template, the way :mod:`problem_texts` does for the API's errors, and
-is compiled by the same code (:func:`problem_language._compile`): ``{x}`` matches any text,
+text on that English as a template, the way :mod:`problem_texts` does for the API's errors, in a
+lenient :class:`~chatflow.admin_api.problem_language.Catalogue`: ``{x}`` matches any text,
 ``{x!r}`` a quoted name or a number. In the zh-CN text ``{x}`` puts the value back as it is,
 ``{x!t}`` puts its words (a :data:`TERMS` entry or a text of this catalogue, else the value as it
 is: an id, a Jinja or YAML message) and ``{x!l}`` puts each item of a ``, ``-list (of ids, names,
@@ -14,13 +14,11 @@ tests/unit/admin_api/test_check_texts.py holds every message of the checks trans
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 from chatflow.admin_api.flow_upload import FlowCheck, IssueOut
-from chatflow.admin_api.problem_language import CHINESE, _compile, _Entry, _literal
+from chatflow.admin_api.problem_language import CHINESE, Catalogue
 from chatflow.admin_api.problems import ApiProblem
 
 TERMS: dict[str, str] = {
@@ -250,12 +248,12 @@ ZH_CN: dict[str, str] = {
 """zh-CN texts keyed on the English of the checks (see the module's docstring)."""
 
 
+CHECKS = Catalogue(ZH_CN, TERMS, lenient=True)
+
+
 def check_message(text: str, lang: str) -> str:
     """A check's message in ``lang``; English, or a text the catalogue does not know, as it is."""
-    if lang != CHINESE:
-        return text
-    found = _words(text)
-    return text if found is None else found
+    return CHECKS.translate(text, lang)
 
 
 def worded_issues(issues: Iterable[IssueOut], lang: str) -> list[IssueOut]:
@@ -290,52 +288,7 @@ def word_refusal(exc: ApiProblem, lang: str) -> None:
 
 def template_of(text: str) -> str | None:
     """The English template of the catalogue that words ``text``, or None (for the tests)."""
-    for entry in _entries():
-        if entry.pattern.fullmatch(text) is not None:
-            return entry.english
-    return None
-
-
-def _words(text: str) -> str | None:
-    for entry in _entries():
-        match = entry.pattern.fullmatch(text)
-        if match is not None:
-            return _render(entry, match)
-    return None
-
-
-def _render(entry: _Entry, match: re.Match[str]) -> str:
-    out = []
-    for literal, field, conversion in entry.target:
-        out.append(literal)
-        if field is None:
-            continue
-        value = match.group(field)
-        if conversion == "t":
-            value = _term(value)
-        elif conversion == "l":
-            value = "、".join(_item(item) for item in value.split(", "))
-        out.append(value)
-    return "".join(out)
-
-
-def _term(value: str) -> str:
-    """A value's words: a term, a text of the catalogue, else the value (an id, a name)."""
-    return TERMS[value] if value in TERMS else _item(value)
-
-
-def _item(value: str) -> str:
-    """An item of a list (an id never is a term: a node may be named ``template``)."""
-    found = _words(value)
-    return value if found is None else found
-
-
-@cache
-def _entries() -> tuple[_Entry, ...]:
-    """The catalogue compiled, the most specific template (most literal text) first."""
-    entries = [_compile(english, chinese) for english, chinese in ZH_CN.items()]
-    entries.sort(key=lambda e: -len(_literal(e.english)))
-    return tuple(entries)
+    return CHECKS.template_of(text)
 
 
 def _worded(issue: Any, lang: str) -> Any:

@@ -10,8 +10,9 @@ matches stays English.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cached_property
 from string import Formatter
 
 from chatflow.admin_api.problem_texts import TERMS, ZH_CN
@@ -68,10 +69,7 @@ def _supported(tag: str) -> str | None:
 
 def translate(text: str, lang: str) -> str:
     """``text`` in ``lang``; English, or a text the catalogue does not know, as it is."""
-    if lang != CHINESE:
-        return text
-    found = _words(text)
-    return text if found is None else found
+    return PROBLEMS.translate(text, lang)
 
 
 def error_text(exc: ChatflowError, lang: str) -> str:
@@ -89,10 +87,12 @@ def error_text(exc: ChatflowError, lang: str) -> str:
 
 def template_of(text: str) -> str | None:
     """The English template of the catalogue that words ``text``, or None (for the tests)."""
-    for entry in _entries():
-        if entry.render(text) is not None:
-            return entry.english
-    return None
+    return PROBLEMS.template_of(text)
+
+
+Words = Callable[[str], str | None]
+"""What puts a captured value's words into a template (``{x!t}``, each item of ``{x!l}``);
+None: it has none."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class _Entry:
     target: tuple[tuple[str, str | None, str | None], ...]
     """The zh-CN template parsed: (literal, field, conversion)."""
 
-    def render(self, text: str) -> str | None:
+    def render(self, text: str, term: Words, item: Words) -> str | None:
         match = self.pattern.fullmatch(text)
         if match is None:
             return None
@@ -111,11 +111,11 @@ class _Entry:
             out.append(literal)
             if field is None:
                 continue
-            value = match.group(field)
+            value: str | None = match.group(field)
             if conversion == "t":
-                value = _term(value)
+                value = term(match.group(field))
             elif conversion == "l":
-                items = [_term(item) for item in value.split(", ")]
+                items = [item(part) for part in match.group(field).split(", ")]
                 value = None if None in items else "、".join(items)  # type: ignore[arg-type]
             if value is None:
                 return None  # a value that should be worded is not known: not this template
@@ -123,28 +123,71 @@ class _Entry:
         return "".join(out)
 
 
-def _term(value: str) -> str | None:
-    return TERMS.get(value) or _words(value)
+class Catalogue:
+    """zh-CN texts keyed on English templates (the rules of the module's docstring), compiled
+    once, the most specific template (most literal text) first.
+
+    A strict catalogue (the API's errors) applies a template only when every ``{x!t}`` value
+    and ``{x!l}`` item has words (a term or a text of the catalogue). A ``lenient`` one (the
+    flow check's messages) puts a value without words in as it is, since it is an id, a name
+    or a parser's own message, and never takes a list item for a term (a node may be named
+    ``template``).
+    """
+
+    def __init__(
+        self, texts: Mapping[str, str], terms: Mapping[str, str], *, lenient: bool = False
+    ) -> None:
+        self.texts = texts
+        self.terms = terms
+        self.lenient = lenient
+
+    @cached_property
+    def _entries(self) -> tuple[_Entry, ...]:
+        entries = [_compile(english, chinese) for english, chinese in self.texts.items()]
+        entries.sort(key=lambda e: -len(_literal(e.english)))
+        return tuple(entries)
+
+    def translate(self, text: str, lang: str) -> str:
+        """``text`` in ``lang``; English, or a text the catalogue does not know, as it is."""
+        if lang != CHINESE:
+            return text
+        found = self.words(text)
+        return text if found is None else found
+
+    def template_of(self, text: str) -> str | None:
+        """The English template that words ``text``, or None (for the tests)."""
+        for entry in self._entries:
+            if entry.render(text, self._term, self._item) is not None:
+                return entry.english
+        return None
+
+    def words(self, text: str) -> str | None:
+        """``text`` in zh-CN, or None when no template words it. Texts joined with ``; `` (a
+        problem's detail that sums up its errors) are worded part by part."""
+        for entry in self._entries:
+            found = entry.render(text, self._term, self._item)
+            if found is not None:
+                return found
+        if "; " in text:
+            parts = [self.words(part) for part in text.split("; ")]
+            if None not in parts:
+                return "；".join(parts)  # type: ignore[arg-type]
+        return None
+
+    def _term(self, value: str) -> str | None:
+        if value in self.terms:
+            return self.terms[value]
+        return self._item(value) if self.lenient else self.words(value)
+
+    def _item(self, value: str) -> str | None:
+        if not self.lenient:
+            return self._term(value)
+        found = self.words(value)
+        return value if found is None else found
 
 
-def _words(text: str) -> str | None:
-    for entry in _entries():
-        found = entry.render(text)
-        if found is not None:
-            return found
-    if "; " in text:  # several texts joined, as a problem's detail that sums up its errors
-        parts = [_words(part) for part in text.split("; ")]
-        if None not in parts:
-            return "；".join(parts)  # type: ignore[arg-type]
-    return None
-
-
-@cache
-def _entries() -> tuple[_Entry, ...]:
-    """The catalogue compiled, the most specific template (most literal text) first."""
-    entries = [_compile(english, chinese) for english, chinese in ZH_CN.items()]
-    entries.sort(key=lambda e: -len(_literal(e.english)))
-    return tuple(entries)
+PROBLEMS = Catalogue(ZH_CN, TERMS)
+"""The API's error texts (:mod:`problem_texts`)."""
 
 
 def _literal(template: str) -> str:
