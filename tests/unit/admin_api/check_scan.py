@@ -16,11 +16,9 @@ test gives it real examples.
 from __future__ import annotations
 
 import ast
-import itertools
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from problem_scan import ROOT, Site, callee_name, joined
+
 FILES = (
     "engine/checks.py",
     "engine/validate.py",
@@ -33,23 +31,9 @@ FILES = (
 own id check, and ``chatflow validate``)."""
 VALIDATOR_FILES = ("nodes/", "engine/flow.py", "engine/node.py")
 MESSAGE_CALLS = {"error", "warning", "problem", "Problem", "_Bad"}
-MAX_SAMPLES = 64
 
 Samples = list[str] | None
 """What an expression formats to; None when the source does not say."""
-
-
-@dataclass(frozen=True)
-class Site:
-    where: str
-    """``path:line``."""
-    source: str
-    """The expression as written."""
-    samples: tuple[str, ...] | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.where.partition(':')[0]}:{self.source}"
 
 
 class Module:
@@ -93,7 +77,7 @@ class Module:
         return out
 
     def _message(self, call: ast.Call, validators: bool) -> ast.expr | None:
-        name = _name(call.func)
+        name = callee_name(call.func)
         if validators:
             raised = isinstance(self.parents.get(call), ast.Raise)
             return call.args[0] if name == "ValueError" and raised and call.args else None
@@ -133,7 +117,7 @@ class Module:
                     parts.append(["'x'" if quoted else "7"])
                 else:
                     parts.append([repr(s) for s in inner] if quoted else inner)
-            return _join(parts)
+            return joined(parts)
         if isinstance(expr, ast.IfExp):
             return _either(
                 self.samples(expr.body, function, bound, depth + 1),
@@ -142,7 +126,7 @@ class Module:
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self.samples(expr.left, function, bound, depth + 1)
             right = self.samples(expr.right, function, bound, depth + 1)
-            return None if left is None or right is None else _join([left, right])
+            return None if left is None or right is None else joined([left, right])
         if isinstance(expr, ast.Name):
             if expr.id in bound:
                 return bound[expr.id]
@@ -156,7 +140,7 @@ class Module:
                     return None
                 found += more
             return found or None
-        if isinstance(expr, ast.Call) and _name(expr.func) in self.functions:
+        if isinstance(expr, ast.Call) and callee_name(expr.func) in self.functions:
             return self._returned(expr, function, bound, depth)
         return None
 
@@ -169,7 +153,7 @@ class Module:
     ) -> Samples:
         """What a function of this module returns, its parameters bound to the call's
         arguments."""
-        callee = self.functions[_name(call.func)]
+        callee = self.functions[callee_name(call.func)]
         params = _params(callee)
         if params[:1] == ["self"] and isinstance(call.func, ast.Attribute):
             params = params[1:]
@@ -215,7 +199,7 @@ def _assignments(function: ast.FunctionDef | None, name: str) -> list[ast.expr]:
             isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):
             out.append(node.value)
-        elif isinstance(node, ast.AugAssign) and _name(node.target) == name:
+        elif isinstance(node, ast.AugAssign) and callee_name(node.target) == name:
             out.append(node.target)
     return out
 
@@ -225,17 +209,5 @@ def _params(function: ast.FunctionDef) -> list[str]:
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
 def _either(first: Samples, second: Samples) -> Samples:
     return None if first is None or second is None else first + second
-
-
-def _join(parts: list[list[str]]) -> list[str]:
-    return ["".join(p) for p in itertools.islice(itertools.product(*parts), MAX_SAMPLES)]

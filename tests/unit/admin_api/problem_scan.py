@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ class Source:
                 if isinstance(node, ast.ClassDef):
                     self.classes.setdefault(node.name, node)
                 if isinstance(node, ast.Call):
-                    self.by_callee.setdefault(_name(node.func), []).append((path, node))
+                    self.by_callee.setdefault(callee_name(node.func), []).append((path, node))
         self.errors = self._error_classes()
 
     def _error_classes(self) -> set[str]:
@@ -87,7 +87,7 @@ class Source:
             more = {
                 name
                 for name, cls in self.classes.items()
-                if name not in found and any(_name(b) in found for b in cls.bases)
+                if name not in found and any(callee_name(b) in found for b in cls.bases)
             }
             if not more:
                 return found
@@ -122,7 +122,7 @@ class Source:
         )
 
     def _text_arg(self, path: str, call: ast.Call) -> ast.expr | None:
-        name = _name(call.func)
+        name = callee_name(call.func)
         if name in CARRIERS_OF_TEXT:
             return _argument(call, *CARRIERS_OF_TEXT[name])
         if name == "ValueError" and path.startswith(VALIDATOR_AREAS):
@@ -130,13 +130,14 @@ class Source:
             return call.args[0] if raised and call.args else None
         if name == "__init__" and isinstance(call.func, ast.Attribute):
             if not (
-                isinstance(call.func.value, ast.Call) and _name(call.func.value.func) == "super"
+                isinstance(call.func.value, ast.Call)
+                and callee_name(call.func.value.func) == "super"
             ):
                 return None
             cls = self._enclosing(call, ast.ClassDef)
             if cls is None or cls.name not in self.errors:
                 return None
-            parents = [_name(b) for b in cls.bases]
+            parents = [callee_name(b) for b in cls.bases]
             return self._message_of(call, next((p for p in parents if p in self.errors), ""))
         name = CARRIERS.get(name, name)
         return self._message_of(call, name) if name in self.errors else None
@@ -161,7 +162,8 @@ class Source:
             if init is not None:
                 return _params(init)[1:]
             cls = next(
-                (self.classes[_name(b)] for b in cls.bases if _name(b) in self.classes), None
+                (self.classes[callee_name(b)] for b in cls.bases if callee_name(b) in self.classes),
+                None,
             )
         return None
 
@@ -186,7 +188,7 @@ class Source:
                 else:
                     assert isinstance(value, ast.FormattedValue)
                     parts.append(self._placeholder(path, value, depth))
-            return _join(parts)
+            return joined(parts)
         if isinstance(expr, ast.IfExp):
             body = self.samples(path, expr.body, depth + 1)
             orelse = self.samples(path, expr.orelse, depth + 1)
@@ -194,7 +196,7 @@ class Source:
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self.samples(path, expr.left, depth + 1)
             right = self.samples(path, expr.right, depth + 1)
-            return None if left is None or right is None else _join([left, right])
+            return None if left is None or right is None else joined([left, right])
         if isinstance(expr, ast.Name):
             return self._name_samples(path, expr, depth)
         return None
@@ -203,8 +205,8 @@ class Source:
         found = None
         if isinstance(value.value, ast.Name | ast.IfExp):
             found = self.samples(path, value.value, depth + 1)
-        elif isinstance(value.value, ast.Call) and _name(value.value.func) in self.functions:
-            found = self._returned(_name(value.value.func), depth)
+        elif isinstance(value.value, ast.Call) and callee_name(value.value.func) in self.functions:
+            found = self._returned(callee_name(value.value.func), depth)
         if found is None:
             return ["'x'" if value.conversion == ord("r") else "7"]
         return [repr(s) for s in found] if value.conversion == ord("r") else found
@@ -265,7 +267,8 @@ class Source:
         return sorted(set(found)) or None
 
 
-def _name(node: ast.AST) -> str:
+def callee_name(node: ast.AST) -> str:
+    """The name a call goes by: ``f`` of ``f(...)`` and of ``x.f(...)``."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
@@ -292,9 +295,33 @@ def _argument(call: ast.Call, index: int, name: str) -> ast.expr | None:
     return None
 
 
-def _join(parts: list[list[str]]) -> list[str]:
+def joined(parts: list[list[str]]) -> list[str]:
+    """Every way to join one text of each part, at most :data:`MAX_SAMPLES`."""
     return ["".join(p) for p in itertools.islice(itertools.product(*parts), MAX_SAMPLES)]
 
 
 def _tuple(samples: list[str] | None) -> tuple[str, ...] | None:
     return None if samples is None else tuple(dict.fromkeys(samples))
+
+
+def missing_texts(
+    sites: list[Site],
+    examples: dict[str, list[str]],
+    untranslated: Callable[[str], bool],
+    skipped: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """``path:line: text`` of each text a site makes (its samples, or its ``examples`` when the
+    scan cannot read it) that is ``untranslated``; a site neither gives is named as such."""
+    missing = []
+    for site in sites:
+        if site.key in skipped:
+            continue
+        if site.key in examples:
+            texts: tuple[str, ...] = tuple(examples[site.key])
+        elif site.samples is None:
+            missing.append(f"{site.where}: {site.source} is not read by the scan: add EXAMPLES")
+            continue
+        else:
+            texts = site.samples
+        missing += [f"{site.where}: {text!r}" for text in texts if untranslated(text)]
+    return missing

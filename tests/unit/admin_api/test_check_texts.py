@@ -9,6 +9,7 @@ from string import Formatter
 
 import pytest
 from check_scan import Site, sites
+from problem_scan import missing_texts
 from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
 from chatflow.admin_api import check_texts
@@ -105,18 +106,7 @@ def _untranslated(text: str) -> bool:
 
 def test_every_message_the_checks_can_report_has_a_zh_cn_entry(scanned: list[Site]) -> None:
     assert len(scanned) > 50  # the scan found the sites (a broken scan finds nothing)
-    missing = []
-    for site in scanned:
-        if site.key in NOT_REPORTED:
-            continue
-        if site.key in EXAMPLES:
-            texts: tuple[str, ...] = tuple(EXAMPLES[site.key])
-        elif site.samples is None:
-            missing.append(f"{site.where}: {site.source} is not read by the scan: add EXAMPLES")
-            continue
-        else:
-            texts = site.samples
-        missing += [f"{site.where}: {text!r}" for text in texts if _untranslated(text)]
+    missing = missing_texts(scanned, EXAMPLES, _untranslated, NOT_REPORTED)
     assert not missing, "messages without a zh-CN entry in check_texts.py:\n" + "\n".join(missing)
 
 

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from string import Formatter
 
 import pytest
-from problem_scan import CARRIERS_OF_TEXT, Site, Source
+from problem_scan import CARRIERS_OF_TEXT, Site, Source, missing_texts
 from records_kit import PASSWORD, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
 from chatflow.admin_api import problem_texts
@@ -159,16 +159,7 @@ def _untranslated(text: str) -> bool:
 
 def test_every_text_the_source_answers_with_has_a_zh_cn_entry(sites: list[Site]) -> None:
     assert len(sites) > 200  # the scan found the raise sites (a broken scan finds nothing)
-    missing = []
-    for site in sites:
-        if site.key in EXAMPLES:
-            texts: tuple[str, ...] = tuple(EXAMPLES[site.key])
-        elif site.samples is None:
-            missing.append(f"{site.where}: {site.source} is not read by the scan: add EXAMPLES")
-            continue
-        else:
-            texts = site.samples
-        missing += [f"{site.where}: {text!r}" for text in texts if _untranslated(text)]
+    missing = missing_texts(sites, EXAMPLES, _untranslated)
     assert not missing, "texts without a zh-CN entry in problem_texts.py:\n" + "\n".join(missing)
 
 
