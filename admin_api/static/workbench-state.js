@@ -369,6 +369,14 @@
           out.session = sid;
           return out;
         }
+        case 'serving': {
+          // a colleague was invited into the conversation, or left it: who serves it now
+          const c = sid && conversations.get(sid);
+          if (!c || !c.info || !Array.isArray(frame.agents)) return out;
+          c.info = { ...c.info, agents: frame.agents.map(String) };
+          out.session = sid;
+          return out;
+        }
         case 'transferred':
         case 'left': {
           if (!sid || !conversations.has(sid)) return out;

@@ -16,7 +16,6 @@
   const PING_EVERY_MS = 25000;
   /** While the conversation on screen has colleagues in it: how often the page re-reads who
    * serves it (a colleague who leaves sends the others no frame). */
-  const COLLEAGUES_EVERY_MS = 15000;
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -78,7 +77,6 @@
   /** GET /agents/me/sessions: whether one is under way, and whether another must follow it. */
   let syncing = false;
   let syncAgain = false;
-  let lastSync = 0;
   /** The side column's tab on screen. */
   let currentTab = null;
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
@@ -376,7 +374,6 @@
         syncAgain = false;
         const held = board;
         const askedAt = Date.now();
-        lastSync = askedAt;
         const result = await api('GET', 'api/v1/agents/me/sessions');
         // an answer for a board logged out of meanwhile is dropped (a read asked since runs)
         if (board === held && result.ok && held.sync(result.data, askedAt)) {
@@ -699,8 +696,7 @@
   }
 
   /** Once a second: ring countdowns, waits and the typing line; an offer past its countdown
-   * and, while colleagues serve the conversation on screen with the agent, who serves it are
-   * read from the server again. */
+   * is read from the server again. */
   function tick() {
     if (els.app.hidden || !me) return;
     const now = Date.now();
@@ -708,11 +704,6 @@
     const selected = board.state.conversations.get(board.state.selected);
     renderTyping(selected || null);
     if (board.rungOut(now).length) syncSessions();
-    else if (hasColleagues(selected) && now - lastSync >= COLLEAGUES_EVERY_MS) syncSessions();
-  }
-
-  function hasColleagues(c) {
-    return Boolean(c && c.phase === 'active' && c.info && c.info.agents.length > 1);
   }
 
   // ---- actions ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from chatflow.engine.routing._decisions import (
     Accepted,
     AgentRested,
     Assigned,
+    CollaboratorLeft,
     Decision,
     Ended,
     Invited,
@@ -421,9 +422,21 @@ class QueueService:
             frame = _frame("transferred", sid, to_group=d.to_group, to_agent=d.to_agent)
             moved = events.AgentTransferred(d.key, d.to_group, d.to_agent)
             return [*(("agent", agent, frame) for agent in d.from_agents), ("session", sid, moved)]
+        if isinstance(d, Invited | CollaboratorLeft):
+            return self._serving(d)
+        return []
+
+    def _serving(self, d: Invited | CollaboratorLeft) -> list[_Delivery]:
+        """An invited agent gets the conversation; the agents already in it (or who stay after
+        one left: the leaver asked for it) are told who serves it now."""
+        sid = d.session_id
+        view = self.state.dispatcher.session(sid)
+        agents = list(view.agents) if view is not None else []
+        frame = _frame("serving", sid, agents=agents)
+        out: list[_Delivery] = [("agent", agent, frame) for agent in agents if agent != d.agent_id]
         if isinstance(d, Invited):
-            return [("agent", d.agent_id, _frame("assigned", sid, invited=True))]
-        return []  # CollaboratorLeft: the agent asked for it; nobody else needs telling
+            out.insert(0, ("agent", d.agent_id, _frame("assigned", sid, invited=True)))
+        return out
 
 
 def _frame(kind: str, session_id: str, **fields: Any) -> Frame:

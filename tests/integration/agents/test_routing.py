@@ -108,6 +108,8 @@ def test_invite_a_colleague_then_leave_only_while_another_stays(server: LiveServ
     bob.connect()
     alice.ok(sid, "invite", {"agent": "acme_bob"})
     bob.frames.expect(frame("assigned", session_id=sid, invited=True))
+    # the agent already serving is told who serves it now; the invited one has `assigned`
+    alice.frames.expect(frame("serving", session_id=sid, agents=["acme_alice", "acme_bob"]))
     bob.frames.expect(says("售前", "visitor"))
     visitor.say("两位好")
     for agent in (alice, bob):
@@ -118,6 +120,8 @@ def test_invite_a_colleague_then_leave_only_while_another_stays(server: LiveServ
 
     alice.ok(sid, "leave")
     alice.frames.expect(frame("left", session_id=sid))
+    bob.frames.expect(frame("serving", session_id=sid, agents=["acme_bob"]))
+    assert not alice.frames.seen(frame("serving", agents=["acme_bob"]))
     assert alice.say(sid, "再见").status_code == 409
     assert bob.act(sid, "leave").status_code == 409
     bob.ok(sid, "end")

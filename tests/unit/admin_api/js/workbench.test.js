@@ -686,3 +686,20 @@ test("a transcript's image line links only this deployment's own images", () => 
   const root = WB.imageLine('[图片] /api/v1/images/x', 'http://127.0.0.1:8000/workbench', '/');
   assert.equal(root.url, '/api/v1/images/x');
 });
+
+test('a serving frame says who serves the conversation now (a colleague invited or gone)', () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 's', group: 'g' }, 0);
+  const row = { session_id: 's', visitor_id: 'v-1', site_key: 'w', agents: ['demo_bob'] };
+  board.sync([row], 1);
+  const c = board.state.conversations.get('s');
+  const both = ['demo_bob', 'demo_alice'];
+  let out = board.apply({ type: 'serving', session_id: 's', agents: both }, 2);
+  assert.equal(out.session, 's');
+  assert.deepEqual(c.info.agents, ['demo_bob', 'demo_alice']);
+  assert.equal(c.info.visitor_id, 'v-1', 'the rest of what the server said stays');
+  board.apply({ type: 'serving', session_id: 's', agents: ['demo_bob'] }, 3);
+  assert.deepEqual(c.info.agents, ['demo_bob']);
+  out = board.apply({ type: 'serving', session_id: 'unknown', agents: [] }, 4);
+  assert.equal(out.session, null);
+});
