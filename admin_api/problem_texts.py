@@ -169,6 +169,7 @@ _SITES_AND_GROUPS: dict[str, str] = {
     # what uses a group (routes_groups.delete_group), one item of the list above
     "site {site!r}": "站点 {site}",
     "flow {flow!r} (version {version})": "流程 {flow}（版本 {version}）",
+    "{flow} (version {version})": "{flow}（版本 {version}）",  # the console's list of them
     "a workbench app named {name!r} already exists": "已有名为 {name} 的工作台应用",
     "a merchant has at most {limit} workbench apps; delete one first": (
         "每个商户最多有 {limit} 个工作台应用，请先删除一个"

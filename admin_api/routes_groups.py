@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from chatflow.admin_api.agent_access import services_of
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problem_language import CHINESE
+from chatflow.admin_api.problem_language import translate
 from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.routes_accounts import live_queue_update, to_live_queue
 from chatflow.admin_api.tenants import ID_PATTERN, ApiModel, Db, GroupId, not_found
@@ -120,7 +120,7 @@ def _flows_using(db: Session, merchant_id: str, group_id: str) -> list[tuple[str
 
 def _version_label(flow_id: str, version: int, lang: str) -> str:
     """A flow version as the console lists it, in the request's language."""
-    return f"{flow_id}（版本 {version}）" if lang == CHINESE else f"{flow_id} (version {version})"
+    return translate(f"{flow_id} (version {version})", lang)
 
 
 def _to_live_queue(request: Request, db: Session, row: GroupRow) -> None:
