@@ -105,15 +105,13 @@ def _taken(account: str) -> ApiProblem:
     return _conflict("account", f"account name {account!r} is taken; choose another")
 
 
-def _check_staff_no(db: Session, merchant_id: str, staff_no: str, row_id: int | None) -> None:
-    """Visitors tell agents apart by their staff number (工号): 409 when another account of the
-    merchant has it (any account: the owner, a disabled one; not the account ``row_id`` itself).
-    Like a taken account name, the answer does not say whose it is."""
+def _check_staff_no(db: Session, merchant_id: str, staff_no: str) -> None:
+    """Visitors tell agents apart by their staff number (工号): 409 when an account of the
+    merchant has it (any account: the owner, a disabled one). Like a taken account name, the
+    answer does not say whose it is."""
     query = select(AccountRow.id).where(
         AccountRow.merchant_id == merchant_id, AccountRow.staff_no == staff_no
     )
-    if row_id is not None:
-        query = query.where(AccountRow.id != row_id)
     if db.exec(query).first() is not None:
         raise _conflict(
             "staff_no",
@@ -215,7 +213,7 @@ def create_account(body: AccountIn, actor: Editor, db: Db, request: Request) -> 
     check_credentials(body.account, body.password)
     if db.exec(select(AccountRow.id).where(AccountRow.account == body.account)).first():
         raise _taken(body.account)
-    _check_staff_no(db, actor.merchant_id, body.staff_no, None)
+    _check_staff_no(db, actor.merchant_id, body.staff_no)
     _check_permission_group(db, actor, body.permission_group_id)
     groups = member_groups(db, actor.merchant_id, body.groups)
     sites = site_scope_value(db, actor.merchant_id, actor.site_scope, body.site_scope, body.sites)
@@ -266,7 +264,7 @@ def update_account(
     if body.nickname is not None:
         row.nickname = body.nickname
     if body.staff_no is not None and body.staff_no != row.staff_no:
-        _check_staff_no(db, row.merchant_id, body.staff_no, row.id)  # an old shared one stays
+        _check_staff_no(db, row.merchant_id, body.staff_no)  # an old shared one stays
         row.staff_no = body.staff_no
     if body.role is not None:
         row.role = body.role
