@@ -16,9 +16,10 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from docx import Document
@@ -65,6 +66,15 @@ def format_time(moment: datetime | None, tz: ZoneInfo) -> str | None:
         return None
     aware = as_utc(moment)
     return aware.astimezone(tz).isoformat(" ", "seconds")[:19]  # strftime is 3x slower
+
+
+def date_span(start: datetime, end: datetime, tz: ZoneInfo, *, end_inclusive: bool) -> str:
+    """The days a range covers, for a file name: ``20261101-20261121``, or ``20261121`` for one
+    day. An exclusive end (a date asked for reads as the next midnight) names the day before."""
+    last = end if end_inclusive else end - timedelta(microseconds=1)
+    first_day = as_utc(start).astimezone(tz).strftime("%Y%m%d")
+    last_day = as_utc(max(last, start)).astimezone(tz).strftime("%Y%m%d")
+    return first_day if first_day == last_day else f"{first_day}-{last_day}"
 
 
 def cell(value: object) -> Value:
@@ -146,9 +156,15 @@ def write_docx(out: IO[bytes], title: str, sections: Iterable[Section]) -> None:
 
 
 async def file_response(
-    build: Callable[[IO[bytes]], None], filename: str, fmt: Format
+    build: Callable[[IO[bytes]], None],
+    filename: str,
+    fmt: Format,
+    *,
+    local_name: str | None = None,
 ) -> StreamingResponse:
-    """Build the file in a worker thread into a temporary file, then stream it in chunks."""
+    """Build the file in a worker thread into a temporary file, then stream it in chunks.
+    ``local_name`` (a zh-CN export's name) goes in ``filename*`` (RFC 6266), with the ASCII
+    ``filename`` beside it for clients that read only that."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the stream, or below)
     try:
         await run_in_threadpool(build, spool)
@@ -162,9 +178,18 @@ async def file_response(
             while block := spool.read(256 * 1024):
                 yield block
 
-    safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     return StreamingResponse(
         chunks(),
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}.{fmt}"'},
+        headers={"Content-Disposition": disposition(filename, fmt, local_name)},
     )
+
+
+def disposition(filename: str, fmt: Format, local_name: str | None = None) -> str:
+    """``attachment`` named ``filename.fmt`` (kept to ``[A-Za-z0-9_.-]``), and ``local_name``
+    as ``filename*`` when there is one."""
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+    header = f'attachment; filename="{safe_name}.{fmt}"'
+    if not local_name or local_name == safe_name:
+        return header
+    return f"{header}; filename*=UTF-8''{quote(f'{local_name}.{fmt}', safe='')}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Annotated, NamedTuple
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api import exports
+from chatflow.admin_api.export_texts import Lang, Wording
 from chatflow.admin_api.exports import DOCX_MAX_RECORDS, Section, Table, format_time
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
@@ -308,6 +310,10 @@ def _exporter(actor: Exporter) -> Actor:
 RecordExporter = Annotated[Actor, Depends(_exporter)]
 FormatQuery = Annotated[exports.Format, Query(alias="format")]
 TzQuery = Annotated[str, Query(description="IANA time zone of the times in the file")]
+LangQuery = Annotated[
+    Lang | None,
+    Query(description="headings and values worded for people; without it, the documented keys"),
+]
 
 
 @router.get("/records/export", response_class=StreamingResponse)
@@ -318,23 +324,25 @@ async def export_records(
     fmt: FormatQuery = "xlsx",
     tz: TzQuery = "UTC",
     transcripts: bool = False,
+    lang: LangQuery = None,
 ) -> StreamingResponse:
     """The filtered records as Excel (streamed; ``transcripts`` adds a sheet of every message)
     or Word (at most 2000 conversations)."""
     zone = exports.timezone(tz)
+    words = Wording(lang)
     engine: Engine = request.app.state.records
     clauses = record_clauses(actor, wanted)
 
     def record_rows() -> Iterator[list[object]]:
         for batch in iter_records(engine, actor, wanted):
             for record in batch:
-                yield record_cells(record, zone)
+                yield words.row(RECORD_HEADERS, record_cells(record, zone))
 
     def message_rows() -> Iterator[list[object]]:
         for batch in iter_records(engine, actor, wanted):
             ids = [record.session_id for record in batch]
             for message in _batch_messages(engine, actor.merchant_id, ids):
-                yield message_cells(message, zone)
+                yield words.row(MESSAGE_HEADERS, message_cells(message, zone))
 
     if fmt == "docx":
         with Session(engine) as db:
@@ -350,21 +358,22 @@ async def export_records(
             )
 
     span = f"{format_time(wanted.start, zone)} - {format_time(wanted.end, zone)} ({tz})"
+    records = Table(words.text("records"), words.headings(RECORD_HEADERS), record_rows())
+    messages = Table(words.text("messages"), words.headings(MESSAGE_HEADERS), message_rows())
 
     def build(out: IO[bytes]) -> None:
         if fmt == "xlsx":
-            tables = [Table("records", RECORD_HEADERS, record_rows())]
-            if transcripts:
-                tables.append(Table("messages", MESSAGE_HEADERS, message_rows()))
-            exports.write_xlsx(out, tables)
+            exports.write_xlsx(out, [records, messages] if transcripts else [records])
             return
-        sections = [Section("records", [span], [Table("", RECORD_HEADERS, record_rows())])]
+        sections = [Section(records.title, [span], [replace(records, title="")])]
         if transcripts:
-            sections.append(Section("messages", [], [Table("", MESSAGE_HEADERS, message_rows())]))
-        exports.write_docx(out, "conversation records", sections)
+            sections.append(Section(messages.title, [], [replace(messages, title="")]))
+        exports.write_docx(out, words.text("conversation records"), sections)
 
-    stamp = wanted.end.astimezone(zone).strftime("%Y%m%d")
-    return await exports.file_response(build, f"records-{stamp}", fmt)
+    days = exports.date_span(wanted.start, wanted.end, zone, end_inclusive=wanted.end_inclusive)
+    return await exports.file_response(
+        build, f"records-{days}", fmt, local_name=words.local_name("records", days)
+    )
 
 
 @router.get("/records/{session_id}", response_model=RecordOut)
@@ -395,27 +404,29 @@ async def export_transcript(
     session_id: str,
     fmt: FormatQuery = "docx",
     tz: TzQuery = "UTC",
+    lang: LangQuery = None,
 ) -> StreamingResponse:
     """One conversation, its details and transcript, as Word (default) or Excel."""
     zone = exports.timezone(tz)
+    words = Wording(lang)
     row, lines, _visit = _transcript(request, actor, session_id)
-    details = list(zip(RECORD_HEADERS, record_cells(row, zone), strict=True))
-    transcript = [message_cells(m, zone)[2:] for m in lines]
+    cells = words.row(RECORD_HEADERS, record_cells(row, zone))
+    details = list(zip(words.headings(RECORD_HEADERS), cells, strict=True))
+    line_keys = MESSAGE_HEADERS[2:]
+    transcript = [words.row(line_keys, message_cells(m, zone)[2:]) for m in lines]
+    messages = Table(words.text("messages"), words.headings(line_keys), transcript)
 
     def build(out: IO[bytes]) -> None:
         if fmt == "xlsx":
-            exports.write_xlsx(
-                out,
-                [
-                    Table("conversation", ("field", "value"), details),
-                    Table("messages", MESSAGE_HEADERS[2:], transcript),
-                ],
-            )
+            fields = words.headings(("field", "value"))
+            exports.write_xlsx(out, [Table(words.text("conversation"), fields, details), messages])
         else:
             info = [f"{key}: {'' if value is None else value}" for key, value in details]
-            table = Table("", MESSAGE_HEADERS[2:], transcript)
-            exports.write_docx(
-                out, f"conversation {session_id}", [Section("details", info, [table])]
-            )
+            title = words.text("conversation {id}", id=session_id)
+            section = Section(words.text("details"), info, [replace(messages, title="")])
+            exports.write_docx(out, title, [section])
 
-    return await exports.file_response(build, f"conversation-{session_id[:40]}", fmt)
+    stem = session_id[:40]
+    return await exports.file_response(
+        build, f"conversation-{stem}", fmt, local_name=words.local_name("conversation", stem)
+    )

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api import exports
+from chatflow.admin_api.export_texts import Lang, Wording
 from chatflow.admin_api.exports import Section, Table, format_time
 from chatflow.admin_api.live import LiveSessions, live_sessions
 from chatflow.admin_api.permissions import Actor, require
@@ -216,9 +217,11 @@ async def queue_board(
 
 
 STAT_HEADERS = (
-    "conversations", "served", "reception_min", "first_response_s", "ratings", "rating_avg",
-    "rating_distribution", "queue_wait_avg_s", "queue_wait_max_s", "abandoned",
+    "conversations", "served", "stats.reception_min", "stats.first_response_s", "ratings",
+    "rating_avg", "rating_distribution", "queue_wait_avg_s", "queue_wait_max_s", "stats.abandoned",
 )  # fmt: skip
+"""Keys of the figures' columns; ``stats.x`` (an average, not one record's ``x``) reads ``x``
+in a file for programs (``export_texts.Wording.headings``)."""
 
 
 def stat_cells(figures: FiguresOut) -> list[object]:
@@ -245,33 +248,40 @@ async def export_stats(
     by: Literal["agent", "group"] = "agent",
     fmt: Annotated[exports.Format, Query(alias="format")] = "xlsx",
     tz: str = "UTC",
+    lang: Annotated[Lang | None, Query(description="headings for people; else keys")] = None,
 ) -> StreamingResponse:
     """The per-agent or per-group statistics with a total row, as Excel or Word."""
     zone = exports.timezone(tz)
+    words = Wording(lang)
     span = (format_time(wanted.start, zone), format_time(wanted.end, zone))
+    total = words.text("total")
 
     def rows() -> Iterator[list[object]]:
         if by == "agent":
             per_agent = agent_stats(request, actor, wanted)
             for agent in per_agent.agents:
                 yield [agent.account, agent.nickname, agent.staff_no, *stat_cells(agent)]
-            yield ["total", None, None, *stat_cells(per_agent.total)]
+            yield [total, None, None, *stat_cells(per_agent.total)]
         else:
             per_group = group_stats(request, actor, wanted)
             for group in per_group.groups:
                 yield [group.group_id, group.name, *stat_cells(group)]
-            yield ["total", None, *stat_cells(per_group.total)]
+            yield [total, None, *stat_cells(per_group.total)]
 
     keys = ("account", "nickname", "staff_no") if by == "agent" else ("group", "name")
-    table = Table(f"by {by}", (*keys, *STAT_HEADERS), rows())
+    table = Table(words.text(f"by {by}"), words.headings((*keys, *STAT_HEADERS)), rows())
 
     def build(out: IO[bytes]) -> None:
         if fmt == "xlsx":
-            period = Table("range", ("from", "to", "time zone"), [[*span, tz]])
-            exports.write_xlsx(out, [table, period])
+            headings = words.headings(("from", "to", "time zone"))
+            exports.write_xlsx(out, [table, Table(words.text("range"), headings, [[*span, tz]])])
         else:
             heading = f"{span[0]} - {span[1]} ({tz})"
-            exports.write_docx(out, f"statistics by {by}", [Section(heading, [], [table])])
+            title = words.text(f"statistics by {by}")
+            exports.write_docx(out, title, [Section(heading, [], [table])])
 
-    stamp = wanted.end.astimezone(zone).strftime("%Y%m%d")
-    return await exports.file_response(build, f"stats-by-{by}-{stamp}", fmt)
+    days = exports.date_span(wanted.start, wanted.end, zone, end_inclusive=wanted.end_inclusive)
+    stem = f"stats-by-{by}"
+    return await exports.file_response(
+        build, f"{stem}-{days}", fmt, local_name=words.local_name(stem, days)
+    )

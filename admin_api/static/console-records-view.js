@@ -262,7 +262,7 @@
     const status = el('p', 'cs-form-error cs-records-status');
     status.setAttribute('role', 'alert');
     const exportAs = (format) => () => {
-      const params = new URLSearchParams({ format, tz: kit.timeZone() });
+      const params = new URLSearchParams({ format, tz: kit.timeZone(), lang: ctx.lang });
       shared.exportFile(view, `${path}/export?${params}`, status);
     };
     const actions = el('div', 'cs-actions');

@@ -215,6 +215,7 @@
       params.set('format', format);
       if (box.checked) params.set('transcripts', 'true');
       params.set('tz', kit.timeZone());
+      params.set('lang', view.ctx.lang); // headings and values for people
       exportFile(view, `api/v1/records/export?${params}`, status);
     };
     const bar = el('div', 'cs-actions');

@@ -188,6 +188,7 @@
     params.set('by', by);
     params.set('format', format);
     params.set('tz', kit.timeZone());
+    params.set('lang', s.ctx.lang); // headings for people, in the console's language
     trigger.disabled = true;
     try {
       const result = await kit.download(api, `api/v1/stats/export?${params}`, `stats.${format}`);

@@ -143,10 +143,10 @@ def test_records_list_search_transcript_exports_and_batch(
     # The record's own export, then back to the list with its filters, and the list's export.
     with page.expect_download() as got:
         page.locator(".cs-records-xlsx").click()
-    sheet = workbook(got.value)["conversation"]
+    sheet = workbook(got.value)["Conversation"]  # worded in the console's language
     details = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, max_col=2, values_only=True)}
-    assert details["session_id"] == hostile.session_id
-    assert details["started_at"] == "2026-11-23 10:00:00", "in the browser's zone"
+    assert details["Session ID"] == hostile.session_id
+    assert details["Started"] == "2026-11-23 10:00:00", "in the browser's zone"
     page.locator(".cs-records-back").click()
     page.locator(ROWS).first.wait_for(timeout=WAIT)
     assert shown(page) == [hostile.session_id]
@@ -155,9 +155,9 @@ def test_records_list_search_transcript_exports_and_batch(
         page.locator(".cs-records-xlsx").click()
     assert got.value.suggested_filename.endswith(".xlsx")
     book = workbook(got.value)
-    records = list(book["records"].iter_rows(values_only=True))
+    records = list(book["Records"].iter_rows(values_only=True))
     assert [row[0] for row in records[1:]] == [hostile.session_id]
-    lines = [row[5] for row in book["messages"].iter_rows(min_row=2, values_only=True)]
+    lines = [row[5] for row in book["Messages"].iter_rows(min_row=2, values_only=True)]
     assert f"{HOSTILE} {WORD}" in lines
 
     # Batch: close the conversation still with the bot, then delete it. (Nobody served it, so it

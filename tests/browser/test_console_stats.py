@@ -178,27 +178,28 @@ def test_statistics_tables_and_export_match_the_api(
         assert page.evaluate("() => window.__xss") is None
         page.screenshot(path=str(artifacts / "console-stats.png"), full_page=True)
 
-        # Excel of the by-agent table: openpyxl reads the API's numbers (a null stays empty)
+        # Excel of the by-agent table, headed in the console's language: openpyxl reads the
+        # API's numbers (a null stays empty)
         with page.expect_download() as started:
             agents_panel.locator(".stats-export-xlsx").click()
         saved = tmp_path / started.value.suggested_filename
         started.value.save_as(saved)
         assert saved.suffix == ".xlsx"
         book = load_workbook(saved, read_only=True)
-        rows = [list(r) for r in book["by agent"].iter_rows(values_only=True)]
+        rows = [list(r) for r in book["By agent"].iter_rows(values_only=True)]
         book.close()  # a read-only workbook keeps its file open till closed
         header = rows[0]
         exported = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
-        for key, figures in (("demo_bob", bob_figures), ("total", by_agent["total"])):
+        for key, figures in (("demo_bob", bob_figures), ("Total", by_agent["total"])):
             line = exported[key]
-            assert line["conversations"] == figures["conversations"]
-            assert line["served"] == figures["served"]
-            assert line["reception_min"] == figures["reception_minutes"]
-            assert line["first_response_s"] == figures["first_response_seconds"]
-            assert line["ratings"] == figures["ratings"]["count"]
-            assert line["rating_avg"] == figures["ratings"]["average"]
-            assert line["queue_wait_max_s"] == figures["queue_wait_max_seconds"]
-            assert line["abandoned"] == figures["abandoned"]
+            assert line["Conversations"] == figures["conversations"]
+            assert line["Served"] == figures["served"]
+            assert line["Avg. reception (min)"] == figures["reception_minutes"]
+            assert line["Avg. first response (s)"] == figures["first_response_seconds"]
+            assert line["Ratings"] == figures["ratings"]["count"]
+            assert line["Avg. rating"] == figures["ratings"]["average"]
+            assert line["Longest queue wait (s)"] == figures["queue_wait_max_seconds"]
+            assert line["Abandoned"] == figures["abandoned"]
 
         # a group filter narrows both tables, as the API does
         section.locator('select[data-name="group"]').select_option("aftersales")

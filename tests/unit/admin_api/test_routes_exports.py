@@ -9,7 +9,8 @@ from docx import Document
 from openpyxl import load_workbook
 from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
-from chatflow.admin_api import routes_records
+from chatflow.admin_api import routes_records, routes_stats
+from chatflow.admin_api.export_texts import TEXTS
 from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
 
@@ -39,7 +40,10 @@ def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> No
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
-    assert 'filename="records-20261123.xlsx"' in response.headers["content-disposition"]
+    # the default range: the last 30 days up to now, named by its first and last day
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="records-20261024-20261123.xlsx"'
+    )
     records = sheet_rows(response.content, "records")
     header = records[0]
     assert header == list(routes_records.RECORD_HEADERS)
@@ -153,3 +157,84 @@ def test_an_image_reads_as_its_placeholder_in_transcripts_searches_and_exports(k
     assert sheet_rows(excel.content, "messages")[1][3:] == ["visitor", None, line]
     word = Document(io.BytesIO(get(kit, "/api/v1/records/s1/export").content))
     assert [c.text for c in word.tables[0].rows[1].cells][1:] == ["visitor", "", line]
+
+
+def test_a_file_for_people_words_headings_and_values_in_zh_cn(kit: Kit) -> None:
+    """``lang=zh-CN``: the same columns in the same order, worded as the console words them."""
+    messages = [("visitor", "你好"), ("agent", "您好")]
+    kit.conversation("s1", messages=messages, closed_by="client", end_reason="visitor")
+    kit.conversation("left", status="queued", agent=None, days_ago=3)
+    params = {"start": "2026-11-01", "end": "2026-11-22", "transcripts": "true", "lang": "zh-CN"}
+    response = get(kit, "/api/v1/records/export", **params)
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="records-20261101-20261122.xlsx"; '
+        "filename*=UTF-8''%E6%9C%8D%E5%8A%A1%E8%AE%B0%E5%BD%95-20261101-20261122.xlsx"
+    )
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["服务记录", "聊天记录"]
+    records = sheet_rows(response.content, "服务记录")
+    header = records[0]
+    assert header[:4] == ["会话 ID", "站点", "访客 ID", "访客"]
+    assert len(header) == len(routes_records.RECORD_HEADERS)
+    rows = {row[0]: dict(zip(header, row, strict=True)) for row in records[1:]}
+    s1, left = rows["s1"], rows["left"]
+    assert (s1["状态"], s1["结束方"], s1["结束原因"], s1["排队放弃"]) == (
+        "已结束",
+        "访客",
+        "访客结束",
+        "否",
+    )
+    assert (left["状态"], left["结束方"]) == ("排队中", None)
+    lines = sheet_rows(response.content, "聊天记录")
+    assert lines[0] == ["会话 ID", "序号", "时间", "发送方", "客服", "内容"]
+    assert [line[3] for line in lines[1:]] == ["访客", "客服"]
+
+
+def test_a_file_for_people_in_english_and_a_bad_lang(kit: Kit) -> None:
+    kit.conversation("s1")
+    english = sheet_rows(get(kit, "/api/v1/records/export", lang="en").content, "Records")
+    assert english[0][:3] == ["Session ID", "Site", "Visitor ID"]
+    assert english[1][english[0].index("Left the queue")] == "No"
+    bad = kit.client.get(
+        "/api/v1/records/export", params={"lang": "fr"}, headers=kit.as_("admin01")
+    )
+    assert bad.status_code == 422
+
+
+def test_one_conversation_for_people_in_word(kit: Kit) -> None:
+    kit.conversation("s1", messages=[("visitor", "你好")])
+    response = get(kit, "/api/v1/records/s1/export", lang="zh-CN")
+    assert "filename*=UTF-8''%E4%BC%9A%E8%AF%9D-s1.docx" in response.headers["content-disposition"]
+    document = Document(io.BytesIO(response.content))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "会话 s1" and "会话详情" in texts and "会话 ID: s1" in texts
+    assert [c.text for c in document.tables[0].rows[0].cells] == ["时间", "发送方", "客服", "内容"]
+    assert [c.text for c in document.tables[0].rows[1].cells][1:] == ["访客", "", "你好"]
+    excel = get(kit, "/api/v1/records/s1/export", format="xlsx", lang="zh-CN")
+    details = sheet_rows(excel.content, "会话详情")
+    assert details[0] == ["字段", "内容"] and ["状态", "已结束"] in details
+
+
+def test_statistics_for_people(kit: Kit) -> None:
+    kit.conversation("a1", rating=5)
+    excel = get(kit, "/api/v1/stats/export", by="agent", lang="zh-CN")
+    rows = sheet_rows(excel.content, "按客服")
+    assert rows[0][:5] == ["账号", "昵称", "工号", "会话数", "人工接待数"]
+    assert rows[0][5] == "平均接待时长（分钟）" and rows[-1][0] == "合计"
+    assert sheet_rows(excel.content, "统计区间")[0] == ["开始", "结束", "时区"]
+    assert "filename*=UTF-8''" in excel.headers["content-disposition"]
+    word = get(kit, "/api/v1/stats/export", by="group", format="docx", lang="en")
+    document = Document(io.BytesIO(word.content))
+    assert document.paragraphs[0].text == "Statistics by group"
+    assert [row.cells[0].text for row in document.tables[0].rows][::2] == ["Group", "Total"]
+
+
+def test_every_exported_column_has_words() -> None:
+    """A column added to an export without a heading for people fails here, not in a file."""
+    keys = {
+        *routes_records.RECORD_HEADERS,
+        *routes_records.MESSAGE_HEADERS,
+        *routes_stats.STAT_HEADERS,
+        "account", "nickname", "staff_no", "group", "name", "field", "value",
+    }  # fmt: skip
+    assert sorted(keys - set(TEXTS)) == []
