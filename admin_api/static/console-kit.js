@@ -44,6 +44,7 @@
     ['previous', '上一页', 'Previous'],
     ['next', '下一页', 'Next'],
     ['range', '第 {from}-{to} 条，共 {total} 条', '{from}-{to} of {total}'],
+    ['visitor', '访客', 'Visitor'],
   ]);
 
   /** The shell hands over the page's translator, which the kit's own words go through. */
@@ -396,6 +397,15 @@
     return `${localDay(at)}T00:00:00${zone}`;
   }
 
+  /**
+   * A visitor's name as the workbench gives it (workbench-state.js `visitorLabel`): the profile's
+   * name, else 访客 and the last six characters of the id. One visitor, one name everywhere.
+   */
+  function visitorName(name, visitorId) {
+    if (name) return name;
+    return visitorId ? `${t('visitor')} ${String(visitorId).slice(-6)}` : t('visitor');
+  }
+
   /** The browser's IANA zone, for the times an export writes. */
   const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -436,6 +446,7 @@
     localDay,
     midnight,
     timeZone,
+    visitorName,
     el,
     button,
   };

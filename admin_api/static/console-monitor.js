@@ -190,7 +190,7 @@
   // ---- the conversations in progress ----------------------------------------------------
 
   const named = (map, key) => (key ? map.get(key) || key : '');
-  const who = (r) => r.visitor_name || r.visitor_id.slice(0, 8);
+  const who = (r) => kit.visitorName(r.visitor_name, r.visitor_id);
 
   async function loadConversations(s) {
     const { api, t, explain } = s.ctx;

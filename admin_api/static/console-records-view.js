@@ -171,7 +171,7 @@
   function eraseButton(view, shared, record) {
     const { ctx } = view;
     const { t } = ctx;
-    const who = record.visitor_name || record.visitor_id;
+    const who = kit.visitorName(record.visitor_name, record.visitor_id);
     const erase = async () => {
       const path = `api/v1/visitors/${encodeURIComponent(record.visitor_id)}`;
       const result = await ctx.api('DELETE', path);
@@ -284,7 +284,8 @@
       if (current) current.scrollIntoView({ block: 'center' });
     };
 
-    title.textContent = `${t('records_record')} · ${record.visitor_name || record.visitor_id}`;
+    const visitor = kit.visitorName(record.visitor_name, record.visitor_id);
+    title.textContent = `${t('records_record')} · ${visitor}`;
     container.replaceChildren(
       back,
       title,

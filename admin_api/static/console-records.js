@@ -305,7 +305,7 @@
       return box;
     };
     const visitor = (r) => {
-      const cell = el('span', '', r.visitor_name || r.visitor_id.slice(0, 8));
+      const cell = el('span', '', kit.visitorName(r.visitor_name, r.visitor_id));
       cell.title = r.visitor_id;
       return cell;
     };

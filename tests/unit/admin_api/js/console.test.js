@@ -114,3 +114,13 @@ test('the live monitor lists the waiting first, the longest first, and words dur
   assert.equal(monitor.since(records[1]), at(9), 'a service from the agent joining');
   assert.equal(monitor.since(records[0]), at(1));
 });
+
+test('a visitor is named as the workbench names it: its name, else 访客 and its id end', () => {
+  const kit = load();
+  kit.useTranslator((key) => kit.messages['zh-CN'][key]);
+  assert.equal(kit.visitorName('王小明', 'web-9f3a2b7c1d'), '王小明');
+  assert.equal(kit.visitorName(null, 'web-9f3a2b7c1d'), '访客 2b7c1d');
+  assert.equal(kit.visitorName('', ''), '访客');
+  kit.useTranslator((key) => kit.messages.en[key]);
+  assert.equal(kit.visitorName(undefined, 'web-9f3a2b7c1d'), 'Visitor 2b7c1d');
+});
