@@ -339,6 +339,18 @@ _FLOWS: dict[str, str] = {
     ),
     "flow {flow!r} is run by {count} site{s}": "流程 {flow} 仍被 {count} 个站点使用",
     "these steps cannot be tried": "这些步骤无法试运行",
+    # why a try's steps are refused (engine/testing/trial.py refusals, the try's errors[])
+    "a try plays at most {limit} steps, not {count}": "一次试运行最多 {limit} 步，而不是 {count} 步",
+    "'{kind}' checks the flow, and a try only plays what the visitor, the agents and the clock "
+    "do ({inputs}); save the try as a test to check it": (
+        "'{kind}' 是对流程的检查，试运行只演示访客、客服和时间的动作（{inputs}）；"
+        "请把试运行保存为测试来检查它"
+    ),
+    "'{kind}: false' does nothing; send true or leave it out": (
+        "'{kind}: false' 不起作用；请发送 true 或去掉它"
+    ),
+    "the waits add up to {seconds} seconds here; a try moves the clock at most {limit} seconds "
+    "(30 days)": "等待到这里累计 {seconds} 秒；一次试运行最多把时间推进 {limit} 秒（30 天）",
     "NaN and Infinity are not JSON numbers": "NaN 和 Infinity 不是 JSON 数字",
     "no flow {flow!r}": "流程 {flow} 不存在",
     "flow {flow!r} has no version {version}": "流程 {flow} 没有版本 {version}",

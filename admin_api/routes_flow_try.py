@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, Field, field_validator
 
 from chatflow.admin_api.agent_access import services_of
@@ -26,6 +26,7 @@ from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.routes_flows import Editor, Records
 from chatflow.admin_api.tenants import ApiModel, FlowId
 from chatflow.admin_api.try_limits import try_limits
+from chatflow.admin_api.try_texts import failure_text
 from chatflow.engine.testfile import Step
 from chatflow.engine.testing import play
 from chatflow.engine.testing.trial import MAX_STEPS, refusals
@@ -78,7 +79,8 @@ class TryFailed(ApiModel):
     step: int | None
     """Its index in ``steps``; null when the flow failed while starting."""
     message: str
-    """What was expected and what came instead."""
+    """What was expected and what came instead, in the language of ``Accept-Language``
+    (English by default, as ``chatflow test`` prints it)."""
 
 
 class TryOut(ApiModel):
@@ -103,11 +105,17 @@ class TryOut(ApiModel):
 
 @router.post("/flows/{flow_id}/try", response_model=TryOut)
 async def try_flow(
-    flow_id: FlowId, body: TryRequest, actor: Editor, engine: Records, request: Request
+    flow_id: FlowId,
+    body: TryRequest,
+    actor: Editor,
+    engine: Records,
+    request: Request,
+    response: Response,
 ) -> TryOut:
     """Play input steps on a flow that need not be saved (checked like ``/check``; errors: 422
     ``invalid_flow``); an HTTP node gets no network and takes its error path. Too many tries or
-    steps from the account: 429 ``throttled`` with ``Retry-After``."""
+    steps from the account: 429 ``throttled`` with ``Retry-After``. A failed step's message is
+    in the language of ``Accept-Language``."""
     refused = refusals(body.steps)
     if refused:
         errors = [
@@ -141,6 +149,10 @@ async def try_flow(
         ),
     )
     failed = trial.failed
+    lang = language(request)
+    worded = failure_text(failed, lang) if failed else ""
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
     return TryOut(
         frames=trial.frames,
         transcript=trial.transcript,
@@ -148,6 +160,6 @@ async def try_flow(
         status=trial.status,
         vars=trial.variables,
         http_requests=[HttpTried(method=m, url=u) for m, u in trial.http_requests],
-        failed=TryFailed(step=failed.step, message=failed.message) if failed else None,
+        failed=TryFailed(step=failed.step, message=worded) if failed else None,
         test_yaml=trial.test_yaml,
     )

@@ -59,6 +59,11 @@ class Failed:
     step: int | None
     """Its index in the steps; None when the flow failed while starting."""
     message: str
+    """``expected <expected>; got <got, joined with " / ">``, in English."""
+    expected: str = ""
+    """What the step was to do (:class:`~chatflow.engine.testing.conversation.Mismatch`)."""
+    got: tuple[str, ...] = ()
+    """What came instead, line by line (the editor words each in its page's language)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,10 @@ async def play(
     if mismatch is not None:
         got = " / ".join(mismatch.got)
         failed = Failed(
-            stage.played - 1 if stage.played else None, f"expected {mismatch.expected}; got {got}"
+            stage.played - 1 if stage.played else None,
+            f"expected {mismatch.expected}; got {got}",
+            mismatch.expected,
+            tuple(mismatch.got),
         )
     bounds = [0, *stage.ends]
     turns = [frames[start:end] for start, end in pairwise(bounds)]
