@@ -143,9 +143,9 @@ def try_text(text: str, lang: str) -> str:
         return text
     found = TRIES.words(text)
     if found is None:
-        parts = [EXPECTS.words(part) for part in text.split(", ")]
-        if None not in parts:
-            found = "，".join(parts)  # type: ignore[arg-type]
+        parts = [words for part in text.split(", ") if (words := EXPECTS.words(part))]
+        if len(parts) == text.count(", ") + 1:
+            found = "，".join(parts)
     return text if found is None else found
 
 
