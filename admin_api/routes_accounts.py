@@ -48,6 +48,7 @@ from chatflow.engine.stores.recordsdb import (
     AgentMarkRow,
     PermissionGroupRow,
     TokenRow,
+    breaks_staff_no_index,
 )
 
 router = APIRouter(prefix="/api/v1/admin/accounts", tags=["accounts"])
@@ -105,19 +106,36 @@ def _taken(account: str) -> ApiProblem:
     return _conflict("account", f"account name {account!r} is taken; choose another")
 
 
+def _staff_no_taken(staff_no: str) -> ApiProblem:
+    return _conflict(
+        "staff_no",
+        f"staff number {staff_no!r} is taken by another account of this merchant; choose another",
+    )
+
+
 def _check_staff_no(db: Session, merchant_id: str, staff_no: str) -> None:
     """Visitors tell agents apart by their staff number (工号): 409 when an account of the
     merchant has it (any account: the owner, a disabled one). Like a taken account name, the
-    answer does not say whose it is."""
+    answer does not say whose it is. The database's unique index decides a race (``_commit``)."""
     query = select(AccountRow.id).where(
         AccountRow.merchant_id == merchant_id, AccountRow.staff_no == staff_no
     )
     if db.exec(query).first() is not None:
-        raise _conflict(
-            "staff_no",
-            f"staff number {staff_no!r} is taken by another account of this merchant; "
-            "choose another",
-        )
+        raise _staff_no_taken(staff_no)
+
+
+def _commit(db: Session, row: AccountRow) -> None:
+    """Commit ``row``; a staff number taken by a write that passed the check meanwhile (two
+    admins at once, two workers) answers the check's 409, never a 500. The database's index
+    is absent while it still shares numbers (``recordsdb``): the check alone guards then."""
+    staff_no = row.staff_no  # a rollback expires the row: it would read the old number
+    try:
+        db.commit()
+    except IntegrityError as error:
+        db.rollback()
+        if breaks_staff_no_index(error):
+            raise _staff_no_taken(staff_no) from None
+        raise
 
 
 def _not_self(actor: Actor, row: AccountRow, what: str) -> None:
@@ -234,9 +252,8 @@ def create_account(body: AccountIn, actor: Editor, db: Db, request: Request) -> 
     )
     db.add(row)
     try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()
+        _commit(db, row)
+    except IntegrityError:  # the account name, taken meanwhile
         raise _taken(body.account) from None
     db.refresh(row)
     return account_out(db, row)
@@ -283,7 +300,7 @@ def update_account(
         row.scope_groups = scope_groups_value(db, actor.merchant_id, agent_scope, groups)
         row.agent_scope = agent_scope
     db.add(row)
-    db.commit()
+    _commit(db, row)
     db.refresh(row)
     to_live_queue(services_of(request), db, row)
     return account_out(db, row)

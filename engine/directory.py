@@ -7,6 +7,7 @@ source of truth once the deployment runs). Every lookup is scoped by merchant.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,8 @@ from sqlmodel import Session, col, select
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant, Site
 from chatflow.engine.errors import DefinitionError, Problem
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow, utcnow
+
+logger = logging.getLogger("chatflow.engine.directory")
 
 
 @dataclass
@@ -37,11 +40,15 @@ def import_config(
 ) -> ImportReport:
     """Create what the database lacks from ``config``; refuse with every missing password at once.
 
+    An agent whose staff number an account of its merchant already has (made in the console)
+    is left out with a warning, and imported at a later start once the number is free.
     ``now`` dates the merchants and accounts it creates (the server's clock; default: now)."""
     report = ImportReport()
     at = now or utcnow()
     with Session(engine) as db:
-        existing_accounts = {row.account for row in db.exec(select(AccountRow)).all()}
+        accounts = db.exec(select(AccountRow)).all()
+        existing_accounts = {row.account for row in accounts}
+        staff_numbers = {(row.merchant_id, row.staff_no): row.account for row in accounts}
         missing = [
             Problem(
                 f"agent {agent.account!r}: environment variable {agent.password_env} is not set",
@@ -59,13 +66,30 @@ def import_config(
         for merchant in config.merchants:
             _import_merchant(db, merchant, report, at)
             for agent in merchant.agents:
-                if agent.account not in existing_accounts:
+                holder = staff_numbers.get((merchant.id, agent.staff_no))
+                if agent.account not in existing_accounts and holder is not None:
+                    _warn_number_taken(merchant.id, agent, holder, source)
+                elif agent.account not in existing_accounts:
                     digest = agent.password_hash or hash_password(env[agent.password_env or ""])
                     db.add(_account_row(merchant.id, agent, digest, at))
                     existing_accounts.add(agent.account)
                     report.created.append(f"agent {merchant.id}/{agent.account}")
         db.commit()
     return report
+
+
+def _warn_number_taken(merchant_id: str, agent: Agent, holder: str, source: str) -> None:
+    logger.warning(
+        "config.agent_not_imported",
+        extra={
+            "merchant": merchant_id,
+            "agent": agent.account,
+            "staff_no": agent.staff_no,
+            "held_by": holder,
+            "mend": f"the account {holder} has this staff number: change its number in the"
+            f" console or the agent's in {source}; the agent is imported at the next start",
+        },
+    )
 
 
 def _import_merchant(db: Session, merchant: Merchant, report: ImportReport, at: datetime) -> None:

@@ -91,9 +91,16 @@ class GroupRow(RecordsTable, table=True):
     auto_accept: bool = False
 
 
+STAFF_NO_INDEX = "ux_account_staff_no"
+"""No two accounts of a merchant share a staff number (工号); an empty one is not a number."""
+
+
 class AccountRow(RecordsTable, table=True):
     __tablename__ = "account"
-    __table_args__ = (UniqueConstraint("account"),)
+    __table_args__ = (
+        UniqueConstraint("account"),
+        unique_where(STAFF_NO_INDEX, ("merchant_id", "staff_no"), "staff_no <> ''"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     merchant_id: str = Field(index=True, foreign_key="merchant.id")
     account: str
@@ -375,3 +382,47 @@ def _add_missing_indexes(engine: Engine) -> None:
                     "records.index_not_created",
                     extra={"table": table.name, "index": index.name},
                 )
+                if index.name == STAFF_NO_INDEX:
+                    _warn_shared_staff_numbers(engine)
+
+
+def breaks_staff_no_index(error: IntegrityError) -> bool:
+    """Whether ``error`` is a write that gave an account a staff number another account of its
+    merchant has (PostgreSQL names the index, SQLite its columns)."""
+    said = str(error.orig)
+    return STAFF_NO_INDEX in said or "account.merchant_id, account.staff_no" in said
+
+
+def shared_staff_numbers(engine: Engine) -> dict[str, dict[str, list[str]]]:
+    """Staff numbers that several accounts of a merchant have (made before they were unique):
+    merchant -> number -> its accounts, all sorted."""
+    rows = sql_text(
+        "SELECT a.merchant_id, a.staff_no, a.account FROM account a"
+        " JOIN (SELECT merchant_id, staff_no FROM account WHERE staff_no <> ''"
+        " GROUP BY merchant_id, staff_no HAVING count(*) > 1) d"
+        " ON a.merchant_id = d.merchant_id AND a.staff_no = d.staff_no"
+        " ORDER BY a.merchant_id, a.staff_no, a.account"
+    )
+    shared: dict[str, dict[str, list[str]]] = {}
+    with engine.connect() as connection:
+        for merchant_id, staff_no, account in connection.execute(rows):
+            shared.setdefault(merchant_id, {}).setdefault(staff_no, []).append(account)
+    return shared
+
+
+def _warn_shared_staff_numbers(engine: Engine) -> None:
+    """One warning per merchant whose accounts share staff numbers: which, and how to mend.
+    The admin API's check still refuses a new clash; the index is tried again at every start."""
+    for merchant_id, numbers in shared_staff_numbers(engine).items():
+        logger.warning(
+            "records.staff_numbers_shared",
+            extra={
+                "merchant": merchant_id,
+                "shared": "; ".join(
+                    f"{number!r}: {', '.join(accounts)}" for number, accounts in numbers.items()
+                ),
+                "mend": "keep each number on one account and give the others new ones"
+                " (console: Accounts > Edit, or PATCH /api/v1/admin/accounts/{account});"
+                " the next start then makes staff numbers unique in the database",
+            },
+        )

@@ -90,7 +90,7 @@ def records(tmp_path: Path) -> Iterator[Engine]:
                     account=account,
                     password_hash="x",
                     nickname=account,
-                    staff_no="1",
+                    staff_no=account,  # unique in the merchant
                     enabled=enabled,
                 )
             )

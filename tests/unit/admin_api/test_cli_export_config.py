@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from chatflow.admin_api.cli import main
@@ -14,6 +15,7 @@ from chatflow.engine import flowversions as fv
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.directory import import_config
 from chatflow.engine.stores.recordsdb import (
+    STAFF_NO_INDEX,
     AccountRow,
     SiteRow,
     create_tables,
@@ -258,6 +260,8 @@ def test_accounts_sharing_a_staff_number_are_said_not_a_traceback(
     """A database from before staff numbers were unique may hold two enabled accounts with one:
     the export would not read back, and says so."""
     engine = records_engine(f"sqlite:///{data / 'records.sqlite3'}")
+    with engine.begin() as connection:  # as the older version made it: numbers not unique
+        connection.execute(text(f"DROP INDEX {STAFF_NO_INDEX}"))
     with Session(engine) as db:
         agent = db.exec(select(AccountRow).where(AccountRow.account == "acme_agent")).one()
         agent.staff_no = "007"  # the owner's
