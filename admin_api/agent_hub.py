@@ -8,7 +8,9 @@ session's output log: on ``assigned`` it replays the transcript so far, then fol
 live (visitor, bot, system and agent messages alike, each with its ``seq``; an agent's line
 names its author, so two agents in one conversation tell their lines apart; each agent's join
 comes as a ``joined`` frame). The log is the one
-source of messages: nothing else carries what the visitor says to the agents.
+source of messages: nothing else carries what the visitor says to the agents. A connection also
+follows topics of the feed's live frames (:meth:`AgentConnection.follow`): what changed outside
+the queue for its account or merchant (:mod:`.agent_notices`).
 
 When the service ends or moves away, the reader stops and the writer sends what the log holds
 beyond the last ``seq`` sent before the ``session_ended`` / ``transferred`` frame, so nothing said
@@ -28,7 +30,7 @@ from typing import Any
 
 from fastapi import WebSocket
 
-from chatflow.engine.feed import OutputFeed
+from chatflow.engine.feed import OutputFeed, Subscription
 from chatflow.engine.frames import Frame
 from chatflow.engine.routing.service import QueueService
 from chatflow.engine.runtime import Runtime
@@ -126,6 +128,8 @@ class AgentConnection:
         self.serving: set[str] = set()
         self._streams: dict[str, asyncio.Task[None]] = {}
         self._last: dict[str, int] = {}
+        self._topics = contextlib.ExitStack()
+        self._relays: list[asyncio.Task[None]] = []
 
     def push(self, frame: dict[str, Any]) -> None:
         """Queue a frame for the client; ``assigned`` starts a transcript, leaving stops it."""
@@ -148,6 +152,20 @@ class AgentConnection:
 
     def close(self, code: int) -> None:
         self._out.put_nowait(_Close(code))
+
+    def follow(self, topic: str) -> None:
+        """Send the client the live frames pushed to ``topic`` (:mod:`.agent_notices`: the
+        agent's marks, the merchant's apps) from now on, on whichever worker they were pushed."""
+        sub = self._topics.enter_context(self._feed.subscribe(topic, live=True))
+        self._relays.append(asyncio.create_task(self._relay(sub)))
+
+    async def _relay(self, sub: Subscription) -> None:
+        while True:
+            for frame in sub.take_live():
+                self._out.put_nowait(frame)
+            if sub.closed:
+                return
+            await sub.wait(30)
 
     async def write(self) -> None:
         """Send queued frames in order until closed (or the socket fails)."""
@@ -201,12 +219,14 @@ class AgentConnection:
             )
 
     async def stop(self) -> None:
-        """Stop every transcript reader (the connection is going away)."""
-        tasks = list(self._streams.values())
+        """Stop every transcript reader and followed topic (the connection is going away)."""
+        tasks = [*self._streams.values(), *self._relays]
         self._streams.clear()
+        self._relays.clear()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._topics.close()
 
 
 class AgentHub:

@@ -4,8 +4,9 @@ the records database, so every browser and computer of the agent shows the same 
 The routes ``/agents/me/marks``, the rule of what may be marked (:func:`check_markable`: a
 conversation the agent serves or served, never an offer still ringing for it) and the table's
 reads and writes. An agent keeps its newest :data:`MARKS_KEPT` marks: a change past that drops
-the one changed longest ago. Deleting a conversation (``retention.delete_conversations``) or an
-account deletes its marks.
+the one changed longest ago. Each change reaches the agent's open workbenches as a ``marks``
+frame (:mod:`.agent_notices`), so a second browser or tab shows it at once. Deleting a
+conversation (``retention.delete_conversations``) or an account deletes its marks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel import Session as Db
 from sqlmodel import col, select
 
 from chatflow.admin_api.agent_access import services_of, visible_session
+from chatflow.admin_api.agent_notices import tell_agent
 from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.permissions import resolve_actor
 from chatflow.admin_api.problems import ApiProblem
@@ -207,12 +209,24 @@ async def my_marks(request: Request, me: Me) -> list[Mark]:
 async def set_mark(request: Request, me: Me, session_id: str, body: MarkChange) -> Mark:
     """Pin, mute or undo either, on a conversation the agent serves or served."""
     await check_markable(request, me, session_id)
-    records = services_of(request).records
-    return await asyncio.to_thread(write_mark, records, me, session_id, body, now(request))
+    services = services_of(request)
+    mark = await asyncio.to_thread(write_mark, services.records, me, session_id, body, now(request))
+    tell_marks(request, me, mark)
+    return mark
 
 
 @router.delete("/agents/me/marks/{session_id}", status_code=204)
 async def forget_marks(request: Request, me: Me, session_id: str) -> None:
     """Forget the conversation's marks (the workbench closes a finished conversation)."""
-    if not await asyncio.to_thread(forget_mark, services_of(request).records, me, session_id):
+    if await asyncio.to_thread(forget_mark, services_of(request).records, me, session_id):
+        unmarked = Mark(session_id=session_id, pinned=False, muted=False, updated_at=now(request))
+        tell_marks(request, me, unmarked)
+    else:
         await check_merchants(request, me, session_id)
+
+
+def tell_marks(request: Request, me: Principal, mark: Mark) -> None:
+    """Every workbench of the agent (other browsers and tabs too, on any worker) gets the
+    conversation's marks as they are now: ``marks {session_id, pinned, muted, updated_at}``."""
+    frame = {"type": "marks", **mark.model_dump(mode="json")}
+    tell_agent(services_of(request).feed, me.account_id, frame)

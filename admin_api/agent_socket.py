@@ -4,10 +4,12 @@ Connecting logs the agent in to the queue in its account's ``default_status`` (u
 online already: a reload or a second tab keeps the state), then re-announces what it has: offers
 still ringing and sessions it serves, each with its transcript. From then on the queue's frames
 (``offer``, ``assigned``, ``auto_transfer``, ``transferred``, ``session_ended``, ``status``) and the
-served sessions' messages arrive as they happen. The client sends ``typing`` (shown live to the
-visitor) and ``ping``. A token that dies closes the socket with 4401 (:mod:`.agent_hub`).
-An ``error`` frame's ``message`` is in the language ``lang=`` (the page's) or the handshake's
-``Accept-Language`` asks for, worded like the HTTP problems; its ``code`` stays a code.
+served sessions' messages arrive as they happen, and so do the changes of the agent's pins and
+mutes (``marks``) and of the merchant's workbench apps (``apps``, :mod:`.agent_notices`). The
+client sends ``typing`` (shown live to the visitor) and ``ping``. A token that dies closes the
+socket with 4401 (:mod:`.agent_hub`). An ``error`` frame's ``message`` is in the language
+``lang=`` (the page's) or the handshake's ``Accept-Language`` asks for, worded like the HTTP
+problems; its ``code`` stays a code.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from chatflow.admin_api.agent_hub import AgentConnection
+from chatflow.admin_api.agent_notices import agent_topic, merchant_topic
 from chatflow.admin_api.auth import AuthService, Principal
 from chatflow.admin_api.problem_language import ENGLISH, chosen_language, translate
 from chatflow.admin_api.routes_accounts import to_live_queue
@@ -139,6 +142,8 @@ async def agent_socket(websocket: WebSocket, token: str = "", lang: str = "") ->
         services.feed,
         names=services.queue.nickname,
     )
+    connection.follow(agent_topic(principal.account_id))
+    connection.follow(merchant_topic(principal.merchant_id))
     hub = services.hub
     hub.attach(connection)
     try:

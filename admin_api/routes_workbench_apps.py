@@ -3,7 +3,8 @@ workbench's right column, a CRM or a ticket system; Chatwoot's "dashboard apps".
 
 The admin routes (``/admin/workbench-apps``, feature ``settings``) keep at most
 :data:`MAX_APPS` per merchant; ``GET /agents/me/apps`` gives any account of the merchant the
-enabled ones, which the workbench reads at login. An app's URL is ``https://`` (seed: HTTPS
+enabled ones, which the workbench reads at login and again on the ``apps`` frame each change
+sends to the merchant's open workbenches. An app's URL is ``https://`` (seed: HTTPS
 only, for the data's safety), or ``http://`` on ``localhost`` / ``127.0.0.1`` for local development.
 """
 
@@ -14,11 +15,13 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from anyio import from_thread
 from fastapi import APIRouter, Depends, Request
 from pydantic import AfterValidator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from chatflow.admin_api.agent_notices import tell_merchant
 from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
@@ -213,7 +216,9 @@ def add_app(request: Request, actor: Editor, body: AppIn) -> AppOut:
             )
         db.commit()
         db.refresh(row)
-        return _out(row)
+        added = _out(row)
+    tell_apps(request, actor.merchant_id)
+    return added
 
 
 @router.patch(f"{ADMIN}/{{app_id}}", response_model=AppOut)
@@ -233,7 +238,10 @@ def update_app(request: Request, actor: Editor, app_id: NumericId, body: AppPatc
             db.rollback()
             raise _taken(body.name or "") from None
         db.refresh(row)
-        return _out(row)
+        changed = _out(row)
+    if changes:
+        tell_apps(request, actor.merchant_id)
+    return changed
 
 
 @router.delete(f"{ADMIN}/{{app_id}}", status_code=204)
@@ -241,6 +249,14 @@ def delete_app(request: Request, actor: Editor, app_id: NumericId) -> None:
     with Session(request.app.state.records) as db:
         db.delete(_app(db, actor, app_id))
         db.commit()
+    tell_apps(request, actor.merchant_id)
+
+
+def tell_apps(request: Request, merchant_id: str) -> None:
+    """The merchant's open workbenches (on any worker; no other merchant's) get ``apps``: read
+    ``GET /agents/me/apps`` again. Called from the routes' worker thread."""
+    feed = request.app.state.services.feed
+    from_thread.run_sync(tell_merchant, feed, merchant_id, {"type": "apps"})
 
 
 @router.get("/agents/me/apps", response_model=list[MyApp])

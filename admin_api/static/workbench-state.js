@@ -369,6 +369,17 @@
           out.session = sid;
           return out;
         }
+        case 'marks': {
+          // the agent's marks of a conversation, changed in another tab or browser (or this
+          // one): as the server has them now, for the conversation held or to come
+          if (!sid) return out;
+          setMark(sid, frame);
+          if (conversations.has(sid)) {
+            out.list = true;
+            out.session = sid;
+          }
+          return out;
+        }
         case 'serving': {
           // a colleague was invited into the conversation, or left it: who serves it now
           const c = sid && conversations.get(sid);

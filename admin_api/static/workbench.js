@@ -87,6 +87,10 @@
   /** While the marks are read from the server: the conversations whose marks changed since
    * the read left (the answer does not undo them); null otherwise. */
   let marksChanged = null;
+  /** The apps: whether a read is under way, another must follow it, one was done already. */
+  let appsLoading = false;
+  let appsAgain = false;
+  let appsRead = false;
   const notifier = Notify.create({
     Notification: window.Notification,
     document,
@@ -249,6 +253,8 @@
     }
     board = WB.createState();
     const gone = apps.clear();
+    appsAgain = false;
+    appsRead = false;
     for (const name of gone) {
       delete els.tabs[name];
       delete els.panes[name];
@@ -320,6 +326,7 @@
     const ws = new WebSocket(socketUrl());
     socket = ws;
     let first = true;
+    const again = attempt > 0;
     ws.onmessage = (event) => {
       let frame;
       try {
@@ -334,6 +341,8 @@
         setConnection('');
         syncSessions();
         loadMarks();
+        // the apps may have changed while the socket was down (start() read them first)
+        if (again) loadApps();
       }
     };
     ws.onclose = (event) => {
@@ -393,6 +402,10 @@
     if (out.status) renderStatus();
     if (out.list) renderList();
     if (out.session && out.session === board.state.selected) renderChat();
+    // another tab or browser of the agent (or this one) pinned or muted: a read of the marks
+    // under way must not undo it
+    if (frame.type === 'marks' && marksChanged) marksChanged.add(frame.session_id);
+    if (frame.type === 'apps') loadApps();
     if (frame.type === 'assigned' && !frame.resumed) syncSessions();
     // the offer frame names no visitor: the sessions read does, so it has its name at once
     if (frame.type === 'offer') syncSessions();
@@ -923,14 +936,42 @@
     return saved && els.tabs[saved] && !els.tabs[saved].hidden ? saved : 'visitor';
   }
 
-  /** The merchant's apps become tabs of the side column (docs/workbench.md). */
+  /** The merchant's apps become tabs of the side column (docs/workbench.md), at start and
+   * again when the socket says they changed; a read asked while one is under way follows it. */
   async function loadApps() {
-    const added = await apps.load();
-    for (const [name, parts] of Object.entries(added)) {
+    if (appsLoading) {
+      appsAgain = true;
+      return;
+    }
+    appsLoading = true;
+    try {
+      do {
+        appsAgain = false;
+        const first = !appsRead;
+        const change = await apps.load();
+        if (change) {
+          appsRead = true;
+          changeTabs(change, first);
+        }
+      } while (appsAgain);
+    } finally {
+      appsLoading = false;
+    }
+  }
+
+  /** Tabs added and removed by a read of the apps; the first read opens the app's tab the
+   * agent used last, and an open tab that was removed gives way to the visitor's. */
+  function changeTabs(change, first) {
+    for (const [name, parts] of Object.entries(change.added)) {
       els.tabs[name] = parts.tab;
       els.panes[name] = parts.pane;
     }
-    if (stored(SIDE_TAB_KEY) in added) showTab(stored(SIDE_TAB_KEY));
+    for (const name of change.removed) {
+      delete els.tabs[name];
+      delete els.panes[name];
+    }
+    if (first && stored(SIDE_TAB_KEY) in change.added) showTab(stored(SIDE_TAB_KEY));
+    else if (change.removed.includes(currentTab)) showTab('visitor', false);
   }
 
   /** The conversation on screen as the apps see it, or null. */

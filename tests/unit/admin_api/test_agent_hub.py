@@ -191,3 +191,25 @@ async def test_joins_come_with_the_transcript_and_assigned_carries_the_servers_t
     assert socket.sent[4]["nickname"] == "Bob"
     conn.close(1000)
     await writer
+
+
+async def test_a_followed_topic_reaches_the_client_until_the_connection_stops() -> None:
+    conn, socket, _runtime, feed = connection()
+    writer = asyncio.create_task(conn.write())
+    conn.follow("agent:1")
+    conn.follow("merchant:acme")
+    feed.push("agent:1", {"type": "marks", "session_id": "s1", "pinned": True, "muted": False})
+    feed.push("agent:2", {"type": "marks", "session_id": "s9", "pinned": True, "muted": False})
+    feed.push("merchant:globex", {"type": "apps"})
+    feed.push("merchant:acme", {"type": "apps"})
+    feed.push("s1", {"type": "typing", "from": "agent"})  # a session's live frame: not followed
+    await until(lambda: len(socket.sent) == 2)
+    await asyncio.sleep(0.02)
+    assert sorted(f["type"] for f in socket.sent) == ["apps", "marks"]
+    assert [f["session_id"] for f in socket.sent if f["type"] == "marks"] == ["s1"]
+    await conn.stop()
+    assert (feed.subscribers("agent:1"), feed.subscribers("merchant:acme")) == (0, 0)
+    feed.push("agent:1", {"type": "marks", "session_id": "s2", "pinned": True, "muted": False})
+    conn.close(1000)
+    await writer
+    assert len(socket.sent) == 2

@@ -1,6 +1,7 @@
-// Unit tests for admin_api/static/workbench-state.js and workbench-i18n.js, run by `node --test`
-// from tests/unit/channels/test_static_assets.py (CHATFLOW_ADMIN_STATIC points at the installed
-// assets). The frames are the agent websocket's, as docs/agent-api.md gives them.
+// Unit tests for admin_api/static/workbench-state.js, workbench-i18n.js and workbench-apps.js,
+// run by `node --test` from tests/unit/channels/test_static_assets.py (CHATFLOW_ADMIN_STATIC
+// points at the installed assets). The frames are the agent websocket's, as docs/agent-api.md
+// gives them.
 'use strict';
 
 const test = require('node:test');
@@ -246,6 +247,57 @@ test('a change is shown at once, then takes the answer or is undone', () => {
   board.loadMarks([{ session_id: 'a', pinned: false, muted: false }], new Set(['c']));
   assert.equal(board.state.conversations.get('c').muted, true);
   assert.equal(a.pinned, false);
+});
+
+test("another tab's or browser's marks arrive as frames, for conversations held or to come", () => {
+  const board = WB.createState();
+  board.apply({ type: 'assigned', session_id: 'a', group: 'g' }, 1);
+  const a = board.state.conversations.get('a');
+  const marks = (sid, pinned, muted) => ({ type: 'marks', session_id: sid, pinned, muted });
+  let out = board.apply(marks('a', true, false), 2);
+  assert.deepEqual([out.list, out.session], [true, 'a']);
+  assert.deepEqual([a.pinned, a.muted], [true, false]);
+  assert.equal(board.sorted(3)[0].id, 'a');
+  board.apply(marks('a', true, true), 4);
+  assert.deepEqual([a.pinned, a.muted], [true, true]);
+  board.apply(marks('a', true, true), 5); // every socket of the agent hears it: idempotent
+  assert.deepEqual([a.pinned, a.muted], [true, true]);
+  board.apply(marks('a', false, false), 6); // forgotten elsewhere
+  assert.deepEqual([a.pinned, a.muted], [false, false]);
+
+  // a conversation not held yet takes its marks when it comes
+  out = board.apply(marks('b', false, true), 7);
+  assert.deepEqual([out.list, out.session], [false, null]);
+  board.apply({ type: 'assigned', session_id: 'b', group: 'g' }, 8);
+  assert.equal(board.state.conversations.get('b').muted, true);
+
+  // a malformed frame changes nothing
+  board.apply({ type: 'marks', session_id: 'b', pinned: 'yes', muted: null }, 9);
+  board.apply({ type: 'marks', pinned: true }, 10);
+  const b = board.state.conversations.get('b');
+  assert.deepEqual([b.pinned, b.muted], [false, true]);
+});
+
+test('a fresh read of the apps: which tabs come, go, and load their page anew', () => {
+  const { appsChange } = require(path.join(ADMIN, 'workbench-apps.js')).WorkbenchApps;
+  const crm = { id: 1, name: 'CRM', url: 'https://crm.example/' };
+  const tickets = { id: 2, name: 'Tickets', url: 'https://t.example/' };
+  const held = new Map([
+    ['app-1', { app: crm }],
+    ['app-2', { app: tickets }],
+  ]);
+  const renamed = { ...crm, name: '客户' };
+  const moved = { ...tickets, url: 'https://t.example/v2' };
+  const fresh = { id: 3, name: 'Orders', url: 'https://o.example/' };
+  let plan = appsChange(held, [fresh, renamed, moved, null, { id: 'x' }]);
+  assert.deepEqual(plan.apps, [fresh, renamed, moved], 'the server order; junk skipped');
+  assert.deepEqual(plan.added, [fresh]);
+  assert.deepEqual(plan.removed, []);
+  assert.deepEqual(plan.readdressed, [moved], 'a rename keeps the page loaded');
+  plan = appsChange(held, [crm]);
+  assert.deepEqual([plan.added, plan.removed, plan.readdressed], [[], ['app-2'], []]);
+  plan = appsChange(held, 'not a list');
+  assert.deepEqual(plan.removed, ['app-1', 'app-2']);
 });
 
 test("a browser's older marks: damaged ones are ignored, the server's own win", () => {

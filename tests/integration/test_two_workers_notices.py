@@ -1,0 +1,166 @@
+"""Scaled out, what changes outside the queue reaches the workbenches on every worker: a pin set
+through worker A reaches the agent's websockets on A and on B, an app an admin adds through B
+reaches the merchant's websockets on both, and another merchant's on neither (the ``marks`` and
+``apps`` frames travel as live frames of the Redis feed).
+
+Two full apps under uvicorn, each in its own thread, sharing only Redis and a PostgreSQL schema,
+as in ``test_two_workers.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from server_kit import ThreadedServer
+from websockets.sync.client import ClientConnection, connect
+
+from chatflow.admin_api.app import create_app
+from chatflow.admin_api.settings import ServeSettings
+
+FLOW = """\
+id: talk
+start: bot
+interrupts: [{keywords: [转人工], goto: human}]
+nodes:
+  human: {type: transfer, group: presales, next: bye}
+  bot:
+    type: bot
+    prompt: 您好。
+    rules: [{keywords: [价格], replies: ["99 元"]}]
+    fallback_message: 收到
+    exit_keywords: [再见]
+    exit: bye
+  bye: {type: end, message: 再见}
+"""
+
+CONFIG = """\
+flows: ./flows
+merchants:
+  - id: acme
+    sites: [{key: acme-web, flow: talk, groups: [presales]}]
+    groups: [{id: presales}]
+    agents:
+      - {account: admin01, password_env: PW, nickname: Ada, staff_no: "1000", role: admin,
+         groups: {}}
+      - {account: bob001, password_env: PW, nickname: Bob, staff_no: "1002",
+         groups: {presales: 1}}
+  - id: globex
+    sites: [{key: globex-web, flow: talk, groups: [presales]}]
+    groups: [{id: presales}]
+    agents:
+      - {account: gina01, password_env: PW, nickname: Gina, staff_no: "2001", role: admin,
+         groups: {presales: 1}}
+"""
+
+
+@pytest.fixture
+def workers(
+    tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
+) -> Iterator[tuple[str, str]]:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "chatflow.yaml").write_text(CONFIG, encoding="utf-8")
+    made: list[ThreadedServer] = []
+    try:
+        for name in ("a", "b"):
+            settings = ServeSettings(
+                config=tmp_path / "chatflow.yaml",
+                data=tmp_path / f"data-{name}",
+                redis_url=redis_url,
+                database_url=postgres_url,
+                env={"PW": "Demo-pass1", "CHATFLOW_REDIS_PREFIX": redis_prefix},
+            )
+            made.append(ThreadedServer(create_app(settings), log_config=None, lifespan="on"))
+        for worker in made:
+            worker.start()
+        for worker in made:
+            worker.wait_started()
+        yield made[0].host, made[1].host
+    finally:
+        for worker in made:
+            worker.stop()
+
+
+def token(worker: str, account: str) -> str:
+    login = httpx.post(
+        f"http://{worker}/api/v1/auth/login",
+        json={"account": account, "password": "Demo-pass1"},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["token"])
+
+
+def next_of(socket: ClientConnection, kind: str, timeout: float = 10) -> dict[str, Any]:
+    """The next frame of type ``kind`` (the others before it are skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+        if got["type"] == kind:
+            return dict(got)
+
+
+def test_marks_and_apps_reach_the_sockets_on_both_workers(workers: tuple[str, str]) -> None:
+    a, b = workers
+    bob, admin, gina = token(a, "bob001"), token(b, "admin01"), token(a, "gina01")
+
+    def call(worker: str, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {who}"}
+        url = f"http://{worker}/api/v1/{path}"
+        return httpx.request(method, url, json=body, headers=headers, timeout=10)
+
+    with (
+        connect(f"ws://{a}/ws/agent?token={bob}") as bob_a,
+        connect(f"ws://{b}/ws/agent?token={bob}") as bob_b,
+        connect(f"ws://{b}/ws/agent?token={gina}") as gina_b,
+    ):
+        desks = (bob_a, bob_b)
+        for desk in (*desks, gina_b):
+            next_of(desk, "status")
+        created = httpx.post(f"http://{a}/api/v1/sites/acme-web/sessions", json={}, timeout=10)
+        sid, visitor = created.json()["session_id"], created.json()["visitor_token"]
+        with connect(f"ws://{b}/ws/visitor?token={visitor}&after=0") as chat:
+            chat.send(json.dumps({"type": "text", "text": "转人工", "id": "c1"}))
+            for desk in desks:
+                assert next_of(desk, "offer")["session_id"] == sid
+            accepted = call(b, bob, "POST", f"sessions/{sid}/accept")
+            assert accepted.status_code == 204, accepted.text
+            for desk in desks:
+                next_of(desk, "assigned")
+
+            # pinned through A: bob's sockets on A and on B hear it
+            pinned = call(a, bob, "PATCH", f"agents/me/marks/{sid}", {"pinned": True})
+            assert pinned.status_code == 200, pinned.text
+            for desk in desks:
+                assert next_of(desk, "marks") == {"type": "marks", **pinned.json()}
+            # forgotten through B: both hear it unmarked
+            assert call(b, bob, "DELETE", f"agents/me/marks/{sid}").status_code == 204
+            for desk in desks:
+                got = next_of(desk, "marks")
+                assert (got["session_id"], got["pinned"], got["muted"]) == (sid, False, False)
+
+        # an app added through B: bob's sockets on both workers hear it, gina's does not
+        app = {"name": "CRM", "url": "https://crm.example/"}
+        added = call(b, admin, "POST", "admin/workbench-apps", app)
+        assert added.status_code == 201, added.text
+        for desk in desks:
+            assert next_of(desk, "apps") == {"type": "apps"}
+        mine = call(a, bob, "GET", "agents/me/apps")
+        assert [x["name"] for x in mine.json()] == ["CRM"]
+        # gina's socket sits on B beside bob's, which heard it: the next thing it gets is the
+        # answer to a ping, not acme's change
+        gina_b.send(json.dumps({"type": "ping"}))
+        assert json.loads(gina_b.recv(timeout=10)) == {"type": "pong"}
+        # gina's own app, added through A, reaches her socket on B; bob's hear nothing of it
+        theirs = call(a, gina, "POST", "admin/workbench-apps", app)
+        assert theirs.status_code == 201, theirs.text
+        assert json.loads(gina_b.recv(timeout=10)) == {"type": "apps"}
+        for desk in desks:
+            desk.send(json.dumps({"type": "ping"}))
+            assert json.loads(desk.recv(timeout=10)) == {"type": "pong"}
