@@ -13,7 +13,7 @@ file says what the screen it came from said.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from chatflow.admin_api.problem_language import CHINESE
@@ -125,9 +125,12 @@ LOCAL_FILE_NAMES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Wording:
-    """The words of one export: ``lang`` None writes keys and raw values."""
+    """The words of one export: ``lang`` None writes keys and raw values. For people, ``names``
+    (column -> id -> name: ``site``, ``group``, ``agent``) puts the console's names in place of
+    ids; ``agents``, a ``, ``-list of accounts, takes ``agent``'s."""
 
     lang: Lang | None = None
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def _pick(self, pair: tuple[str, str]) -> str:
         return pair[1] if self.lang == CHINESE else pair[0]
@@ -154,6 +157,11 @@ class Wording:
             return value
         if isinstance(value, bool):
             return self._pick(YES_NO[value])
+        if key == "agents" and isinstance(value, str) and value:
+            agents = self.names.get("agent", {})
+            return ", ".join(agents.get(account, account) for account in value.split(", "))
+        if key in self.names and isinstance(value, str):
+            return self.names[key].get(value, value)
         words = VALUES.get(key, {}).get(value)
         return value if words is None else self._pick(words)
 

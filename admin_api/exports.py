@@ -14,17 +14,24 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import IO, Literal
+from itertools import chain, islice
+from typing import IO, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.shared import Cm
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from starlette.concurrency import run_in_threadpool
 
 from chatflow.admin_api.problems import ApiProblem
@@ -43,7 +50,11 @@ DOCX_MAX_RECORDS = 2000
 """A Word export is built in memory; past this many conversations, use Excel or a smaller range."""
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
-Value = str | int | float | None
+Value = str | int | float | datetime | None
+TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+"""How Excel shows a time written as a time (an export for people), seed 000's format."""
+WIDTH_SAMPLE = 50
+"""Rows read ahead to size a sheet's columns (the rest stream as before)."""
 
 
 def neutralise(text: str) -> str:
@@ -77,6 +88,14 @@ def date_span(start: datetime, end: datetime, tz: ZoneInfo, *, end_inclusive: bo
     return first_day if first_day == last_day else f"{first_day}-{last_day}"
 
 
+def local_time(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """``moment`` as ``tz``'s wall clock, to the second, without a zone: what a spreadsheet
+    stores as a time it can sort, filter and subtract (an export for people)."""
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+
 def cell(value: object) -> Value:
     """A value safe to write: texts neutralised and cleaned; numbers kept as numbers."""
     if value is None:
@@ -87,6 +106,8 @@ def cell(value: object) -> Value:
         return value
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, datetime):
+        return value
     return neutralise(_ILLEGAL.sub("", str(value)))
 
 
@@ -109,22 +130,59 @@ class Section:
 
 
 def write_xlsx(out: IO[bytes], tables: Iterable[Table]) -> None:
-    """Write ``tables`` as sheets, pulling rows one at a time (write-only workbook)."""
+    """Write ``tables`` as sheets, pulling rows one at a time (write-only workbook): a bold,
+    frozen header row, columns as wide as the header and the first rows need."""
     book = Workbook(write_only=True)
     for table in tables:
+        rows = iter(table.rows)
+        ahead = list(islice(rows, WIDTH_SAMPLE))
         part, written = 1, 0
-        sheet = book.create_sheet(_sheet_title(table.title, part))
-        sheet.append([cell(h) for h in table.headers])
-        for row in table.rows:
+        sheet = _new_sheet(book, table, part, ahead)
+        for row in chain(ahead, rows):
             if written == XLSX_MAX_ROWS:
                 part, written = part + 1, 0
-                sheet = book.create_sheet(_sheet_title(table.title, part))
-                sheet.append([cell(h) for h in table.headers])
-            sheet.append([cell(v) for v in row])
+                sheet = _new_sheet(book, table, part, ahead)
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
             written += 1
     if not book.worksheets:
         book.create_sheet("empty")
     book.save(out)
+
+
+def _new_sheet(book: Workbook, table: Table, part: int, sample: Sequence[Sequence[object]]) -> Any:
+    """A write-only sheet (openpyxl exports no public type for it) with its header written."""
+    sheet = book.create_sheet(_sheet_title(table.title, part))
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(table.headers):
+        texts = [header, *(_shown(row[index]) for row in sample if index < len(row))]
+        width = min(max(_display_width(t) for t in texts) + 2, 50)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(width, 8)
+    heads = []
+    for header in table.headers:
+        head = WriteOnlyCell(sheet, value=cell(header))
+        head.font = Font(bold=True)
+        heads.append(head)
+    sheet.append(heads)
+    return sheet
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    safe = cell(value)
+    if not isinstance(safe, datetime):
+        return safe
+    timed = WriteOnlyCell(sheet, value=safe)
+    timed.number_format = TIME_FORMAT
+    return timed
+
+
+def _shown(value: object) -> str:
+    safe = cell(value)
+    return "" if safe is None else str(safe)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a CJK character is two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[:60])
 
 
 def _sheet_title(title: str, part: int) -> str:
@@ -135,6 +193,7 @@ def _sheet_title(title: str, part: int) -> str:
 def write_docx(out: IO[bytes], title: str, sections: Iterable[Section]) -> None:
     """Write a Word document: the title, then each section's heading, lines and tables."""
     document = Document()
+    _landscape_a4(document)
     document.add_heading(str(cell(title)), level=0)
     for section in sections:
         document.add_heading(str(cell(section.heading)), level=1)
@@ -153,6 +212,15 @@ def write_docx(out: IO[bytes], title: str, sections: Iterable[Section]) -> None:
                     safe = cell(value)
                     target.text = "" if safe is None else str(safe)
     document.save(out)
+
+
+def _landscape_a4(document: Any) -> None:
+    """A4 across, narrow margins: a records table has many columns (seed 000's users are on A4)."""
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.5))
 
 
 async def file_response(

@@ -9,7 +9,7 @@ tag, visitor, and searches text in transcripts and visitor profiles. A transcrip
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -49,7 +49,7 @@ from chatflow.engine.stats import (
     reception_micros,
     round_half_up,
 )
-from chatflow.engine.stores.recordsdb import MessageRow
+from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MessageRow, SiteRow
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -263,30 +263,52 @@ RECORD_HEADERS = (
 MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
 
 
-def record_cells(row: Record, tz: ZoneInfo) -> list[object]:
+Clock = Callable[[datetime | None, ZoneInfo], object]
+"""How a time is written: :func:`exports.format_time` (text, for programs) or
+:func:`exports.local_time` (a time a spreadsheet can sort, for people)."""
+
+
+def record_cells(row: Record, tz: ZoneInfo, when: Clock = format_time) -> list[object]:
     """One spreadsheet row; no validation model in between (an export may hold 100,000)."""
     agent = parse_agent(row.user_agent) if row.user_agent else None
     return [
         row.session_id, row.site_key, row.visitor_id, row.visitor_name, row.group_id,
-        row.agent_account, ", ".join(row.agents), row.status, format_time(row.started_at, tz),
-        format_time(row.queued_at, tz), format_time(row.first_ring_at, tz),
-        format_time(row.agent_joined_at, tz), _first_response_seconds(row),
-        format_time(row.service_ended_at, tz), format_time(row.ended_at, tz),
+        row.agent_account, ", ".join(row.agents), row.status, when(row.started_at, tz),
+        when(row.queued_at, tz), when(row.first_ring_at, tz),
+        when(row.agent_joined_at, tz), _first_response_seconds(row),
+        when(row.service_ended_at, tz), when(row.ended_at, tz),
         _reception_minutes(row),
         row.end_reason, row.closed_by, row.rating, left_unserved(row),
         row.visitor_ip, row.page_url, agent and agent.browser, agent and agent.os,
     ]  # fmt: skip
 
 
-def message_cells(message: MessageRow, tz: ZoneInfo) -> list[object]:
+def message_cells(message: MessageRow, tz: ZoneInfo, when: Clock = format_time) -> list[object]:
     return [
         message.session_id,
         message.seq,
-        format_time(message.at, tz),
+        when(message.at, tz),
         message.sender,
         message.agent_account,
         message.text,
     ]
+
+
+def export_wording(engine: Engine, merchant_id: str, lang: Lang | None) -> tuple[Wording, Clock]:
+    """How an export words itself and writes times: for people, the merchant's names of its
+    sites, groups and agents (as the console shows them) and times as times."""
+    if lang is None:
+        return Wording(), format_time
+    with Session(engine) as db:
+        sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
+        groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all()
+        accounts = db.exec(select(AccountRow).where(AccountRow.merchant_id == merchant_id)).all()
+        names = {
+            "site": {row.key: row.name for row in sites if row.name},
+            "group": {row.id: row.name for row in groups if row.name},
+            "agent": {row.account: row.nickname for row in accounts if row.nickname},
+        }
+    return Wording(lang, names), exports.local_time
 
 
 def _batch_messages(engine: Engine, merchant_id: str, ids: list[str]) -> list[MessageRow]:
@@ -329,20 +351,20 @@ async def export_records(
     """The filtered records as Excel (streamed; ``transcripts`` adds a sheet of every message)
     or Word (at most 2000 conversations)."""
     zone = exports.timezone(tz)
-    words = Wording(lang)
     engine: Engine = request.app.state.records
+    words, when = export_wording(engine, actor.merchant_id, lang)
     clauses = record_clauses(actor, wanted)
 
     def record_rows() -> Iterator[list[object]]:
         for batch in iter_records(engine, actor, wanted):
             for record in batch:
-                yield words.row(RECORD_HEADERS, record_cells(record, zone))
+                yield words.row(RECORD_HEADERS, record_cells(record, zone, when))
 
     def message_rows() -> Iterator[list[object]]:
         for batch in iter_records(engine, actor, wanted):
             ids = [record.session_id for record in batch]
             for message in _batch_messages(engine, actor.merchant_id, ids):
-                yield words.row(MESSAGE_HEADERS, message_cells(message, zone))
+                yield words.row(MESSAGE_HEADERS, message_cells(message, zone, when))
 
     if fmt == "docx":
         with Session(engine) as db:
@@ -408,12 +430,12 @@ async def export_transcript(
 ) -> StreamingResponse:
     """One conversation, its details and transcript, as Word (default) or Excel."""
     zone = exports.timezone(tz)
-    words = Wording(lang)
+    words, when = export_wording(request.app.state.records, actor.merchant_id, lang)
     row, lines, _visit = _transcript(request, actor, session_id)
-    cells = words.row(RECORD_HEADERS, record_cells(row, zone))
+    cells = words.row(RECORD_HEADERS, record_cells(row, zone, when))
     details = list(zip(words.headings(RECORD_HEADERS), cells, strict=True))
     line_keys = MESSAGE_HEADERS[2:]
-    transcript = [words.row(line_keys, message_cells(m, zone)[2:]) for m in lines]
+    transcript = [words.row(line_keys, message_cells(m, zone, when)[2:]) for m in lines]
     messages = Table(words.text("messages"), words.headings(line_keys), transcript)
 
     def build(out: IO[bytes]) -> None:

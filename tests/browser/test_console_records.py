@@ -9,6 +9,7 @@ page shows is read back through the API with httpx. The browser and the server a
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ def test_records_list_search_transcript_exports_and_batch(
     sheet = workbook(got.value)["Conversation"]  # worded in the console's language
     details = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, max_col=2, values_only=True)}
     assert details["Session ID"] == hostile.session_id
-    assert details["Started"] == "2026-11-23 10:00:00", "in the browser's zone"
+    assert details["Started"] == datetime(2026, 11, 23, 10, 0), "a time, in the browser's zone"
     page.locator(".cs-records-back").click()
     page.locator(ROWS).first.wait_for(timeout=WAIT)
     assert shown(page) == [hostile.session_id]

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
+from sqlmodel import Session
 
 from chatflow.admin_api import routes_records, routes_stats
 from chatflow.admin_api.export_texts import TEXTS
 from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
+from chatflow.engine.stores.recordsdb import GroupRow, SiteRow
 
 
 def get(kit: Kit, url: str, account: str = "admin01", **params: Any) -> Any:
@@ -161,6 +163,10 @@ def test_an_image_reads_as_its_placeholder_in_transcripts_searches_and_exports(k
 
 def test_a_file_for_people_words_headings_and_values_in_zh_cn(kit: Kit) -> None:
     """``lang=zh-CN``: the same columns in the same order, worded as the console words them."""
+    with Session(kit.engine) as db:  # the names the console shows, in place of the ids
+        db.get_one(SiteRow, "acme-web").name = "官网"
+        db.get_one(GroupRow, ("acme", "presales")).name = "售前咨询"
+        db.commit()
     messages = [("visitor", "你好"), ("agent", "您好")]
     kit.conversation("s1", messages=messages, closed_by="client", end_reason="visitor")
     kit.conversation("left", status="queued", agent=None, days_ago=3)
@@ -185,9 +191,21 @@ def test_a_file_for_people_words_headings_and_values_in_zh_cn(kit: Kit) -> None:
         "否",
     )
     assert (left["状态"], left["结束方"]) == ("排队中", None)
+    assert (s1["站点"], s1["技能组"], s1["客服"], s1["接待客服"]) == (
+        "官网",
+        "售前咨询",
+        "Alice",
+        "Alice",
+    )
+    # a time is a time: Excel sorts, filters and subtracts it; shown in seed 000's format
+    assert s1["开始时间"] == datetime(2026, 11, 22, 10, 0)
+    book = load_workbook(io.BytesIO(response.content))
+    assert book["服务记录"]["I2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert book["服务记录"]["A1"].font.b and book["服务记录"].freeze_panes == "A2"
     lines = sheet_rows(response.content, "聊天记录")
     assert lines[0] == ["会话 ID", "序号", "时间", "发送方", "客服", "内容"]
     assert [line[3] for line in lines[1:]] == ["访客", "客服"]
+    assert lines[2][4] == "Alice"
 
 
 def test_a_file_for_people_in_english_and_a_bad_lang(kit: Kit) -> None:
@@ -208,6 +226,9 @@ def test_one_conversation_for_people_in_word(kit: Kit) -> None:
     document = Document(io.BytesIO(response.content))
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "会话 s1" and "会话详情" in texts and "会话 ID: s1" in texts
+    assert "开始时间: 2026-11-22 10:00:00" in texts
+    page = document.sections[0]
+    assert (round(page.page_width.cm, 1), round(page.page_height.cm, 1)) == (29.7, 21.0)
     assert [c.text for c in document.tables[0].rows[0].cells] == ["时间", "发送方", "客服", "内容"]
     assert [c.text for c in document.tables[0].rows[1].cells][1:] == ["访客", "", "你好"]
     excel = get(kit, "/api/v1/records/s1/export", format="xlsx", lang="zh-CN")
