@@ -236,9 +236,10 @@ ZH_CN: dict[str, str] = {
         "无法判断这是什么文件；请命名为 *.flow.yaml、*.test.yaml 或 chatflow.yaml"
     ),
     "the yaml-language-server $schema {ref!r} does not exist (resolved to {target}); the editor "
-    "cannot check this file. Point it at schemas/*.schema.json, relative to this file.": (
+    "cannot check this file. Point it at schemas/*.schema.json, relative to this file; "
+    "`chatflow schema --write` writes them into schemas/.": (
         "yaml-language-server 的 $schema {ref} 不存在（解析为 {target}）；编辑器无法检查此文件。"
-        "请指向 schemas/*.schema.json（相对于此文件）。"
+        "请指向 schemas/*.schema.json（相对于此文件）；`chatflow schema --write` 会把它们写入 schemas/。"
     ),
     "flow id {id!r} is already used by {other}; flow ids must be unique in a deployment. "
     "Rename one of them.": (

@@ -237,7 +237,8 @@ class _Run:
                 Problem(
                     f"the yaml-language-server $schema {ref!r} does not exist (resolved to "
                     f"{display_path(target)}); the editor cannot check this file. Point it at "
-                    "schemas/*.schema.json, relative to this file.",
+                    "schemas/*.schema.json, relative to this file; `chatflow schema --write` "
+                    "writes them into schemas/.",
                     doc.source,
                     1,
                     1,

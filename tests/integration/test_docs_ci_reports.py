@@ -22,17 +22,20 @@ def timeless(xml: str) -> str:
     return re.sub(r'time="[0-9.]+"', 'time="T"', xml)
 
 
+TESTS = ["flows/reception.holiday.test.yaml", "flows/reception.presales-by-number.test.yaml"]
+"""The shipped tests the guide runs, the second made to fail at its step 6."""
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The reception flow, its holiday test and the guide's test made to fail at step 4."""
+    """The reception flow, its holiday test and the guide's test made to fail (as it says)."""
     monkeypatch.chdir(tmp_path)
     flows = tmp_path / "flows"
     flows.mkdir()
-    for name in ("reception.flow.yaml", "reception.holiday.test.yaml"):
-        shutil.copy(ROOT / "flows" / name, flows)
-    test = next(b for b in blocks("yaml") if b.startswith("# yaml-language-server"))
-    failing = test.replace('user: "1"', 'user: "2"')
-    (flows / "reception.presales.test.yaml").write_text(failing, encoding="utf-8")
+    shutil.copy(ROOT / "flows" / "reception.flow.yaml", flows)
+    for name in TESTS:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace('user: "1"', 'user: "2"'), encoding="utf-8")
     assert main(["schema", "--write"]) == 0
     return tmp_path
 
@@ -40,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_guides_junit_report_is_current(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["test", "--junit-xml", "report.xml", "flows"]) == 1
+    assert main(["test", "--junit-xml", "report.xml", *TESTS]) == 1
     (shown,) = blocks("xml")
     assert timeless(shown) == timeless((project / "report.xml").read_text(encoding="utf-8"))
 
@@ -49,6 +52,7 @@ def test_the_guides_github_annotations_are_current(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
-    assert main(["test", "--format", "github", "flows"]) == 1
+    assert main(["test", "--format", "github", *TESTS]) == 1
     shown = next(b for b in blocks("console") if b.startswith("$ chatflow test --format github"))
-    assert shown == "$ chatflow test --format github flows\n" + capsys.readouterr().out
+    command = f"$ chatflow test --format github {TESTS[0]} \\\n    {TESTS[1]}\n"
+    assert shown == command + capsys.readouterr().out

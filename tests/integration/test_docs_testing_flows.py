@@ -21,14 +21,23 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", GUIDE, re.DOTALL)
 
 
+TEST = "flows/reception.presales-by-number.test.yaml"
+"""The shipped test the guide shows and runs."""
+
+
+def test_the_guides_test_file_is_the_shipped_one() -> None:
+    shown = next(b for b in blocks("yaml") if b.startswith("# yaml-language-server"))
+    assert f"`{TEST}`" in GUIDE
+    assert shown == (ROOT / TEST).read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project with the shipped reception flow and the guide's test."""
+    """A copy of the repository's reception flow and the test the guide shows."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "flows").mkdir()
     shutil.copy(ROOT / "flows" / "reception.flow.yaml", tmp_path / "flows")
-    test = next(b for b in blocks("yaml") if b.startswith("# yaml-language-server"))
-    (tmp_path / "flows" / "reception.presales.test.yaml").write_text(test, encoding="utf-8")
+    shutil.copy(ROOT / TEST, tmp_path / "flows")
     assert main(["schema", "--write"]) == 0
     return tmp_path
 
@@ -38,21 +47,22 @@ def test_the_guides_test_validates_and_passes(
 ) -> None:
     capsys.readouterr()
     assert main(["validate", "--strict", "flows"]) == 0
-    capsys.readouterr()
-    assert main(["test", "flows"]) == 0
     passing = next(b for b in blocks("console") if "1 passed, 0 failed" in b)
-    assert passing == "$ chatflow test flows\n" + capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["test", TEST]) == 0
+    assert passing == f"$ chatflow test {TEST}\n" + capsys.readouterr().out
 
 
 def test_the_guide_shows_the_current_failure_report(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = project / "flows" / "reception.presales.test.yaml"
+    assert 'the test\'s `user: "1"` changed to `user: "2"`' in GUIDE
+    path = project / TEST
     path.write_text(path.read_text().replace('user: "1"', 'user: "2"'), encoding="utf-8")
     capsys.readouterr()
-    assert main(["test", "flows"]) == 1
+    assert main(["test", TEST]) == 1
     failing = next(b for b in blocks("console") if "0 passed, 1 failed" in b)
-    assert failing == "$ chatflow test flows\n" + capsys.readouterr().out
+    assert failing == f"$ chatflow test {TEST}\n" + capsys.readouterr().out
 
 
 def test_the_guide_shows_a_current_chat(
@@ -66,24 +76,6 @@ def test_the_guide_shows_a_current_chat(
     assert main(command.split()[2:]) == 0
     tty_only = "(type /help for the commands)"
     assert capsys.readouterr().out.splitlines() == [line for line in lines if line != tty_only]
-
-
-def test_the_first_flow_guides_test_passes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """docs/first-flow.md promises that `chatflow test` runs its test: it must pass."""
-    guide = (ROOT / "docs" / "first-flow.md").read_text(encoding="utf-8")
-    flow, test = (
-        b
-        for b in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL)
-        if "flow.schema" in b or "flow: " in b
-    )
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "flows" / "hello.flow.yaml").write_text(flow, encoding="utf-8")
-    (tmp_path / "tests" / "hello.test.yaml").write_text(test, encoding="utf-8")
-    assert main(["test", "tests"]) == 0, capsys.readouterr().out
 
 
 def test_the_guides_http_mocks_are_valid() -> None:

@@ -72,6 +72,10 @@ def test_a_schema_comment_must_point_at_a_file() -> None:
     assert [(p.path, p.severity) for p in report.problems if p.code == "schema-comment"] == [
         ("flows/bad.flow.yaml", "warning")
     ]
+    (bad,) = (p for p in report.problems if p.code == "schema-comment")
+    assert bad.message.endswith(
+        "relative to this file; `chatflow schema --write` writes them into schemas/."
+    )
 
 
 def test_json_format_is_an_array_of_problem_objects() -> None:
