@@ -27,6 +27,7 @@ from chatflow.channels.errors import ChannelProblem
 from chatflow.channels.visitor_frames import FrameError, Typing, parse_raw, to_event
 from chatflow.channels.visitor_tokens import VisitorTokens
 from chatflow.engine.errors import NotFoundError, RuntimeFlowError
+from chatflow.engine.events import Choice, VisitorText
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import RateLimiter
 from chatflow.engine.records import NO_VISIT, Visit
@@ -230,11 +231,13 @@ async def start_on_site(
     variables: Mapping[str, Any] | None = None,
     visitor_name: str | None = None,
     visit: Visit = NO_VISIT,
+    opening: VisitorText | Choice | None = None,
 ) -> None:
     """Start a conversation on a site, for any channel: its record first (so the record is there
     before its first frames), then the site's flow, with the site's merchant, key and name.
     ``visitor_name`` is what the channel's client calls the visitor; a blank one is none.
-    ``visit`` is where a web visitor is; a channel without a browser has none."""
+    ``visit`` is where a web visitor is; a channel without a browser has none. ``opening`` is
+    the message that opened the conversation (an IM user writing first): recorded, not an answer."""
     name = (visitor_name or "").strip() or None
     await backend.started(session_id, site, visitor_id, name, visit)
     await runtime.start(
@@ -247,6 +250,7 @@ async def start_on_site(
         channel_id=channel_id,
         channel_name=site.name,
         variables=variables,
+        opening=opening,
     )
 
 

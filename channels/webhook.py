@@ -7,7 +7,9 @@ most 64 KB, the signature (:mod:`chatflow.channels.webhook_signing`) holds and i
 JSON is a valid message. Then the provider's message id is *inserted* under a unique
 ``(channel, message_id)`` constraint before anything is applied: of concurrent duplicates
 exactly one insert wins and applies; the others answer ``200 {duplicate: true}``. The user is
-mapped to their open session, or a new one on the channel site's flow after the last ended.
+mapped to their open session, or a new one on the channel site's flow after the last ended. The
+message that opens a session is its trigger, not an input: recorded as the visitor's first line,
+kept in ``sys.last_input``, answered by no node (a rating that opens one is dropped).
 """
 
 from __future__ import annotations
@@ -186,22 +188,29 @@ class WebhookChannel:
         return {"accepted": True, "duplicate": False, "session_id": session_id, "applied": applied}
 
     async def _apply(self, info: ChannelInfo, message: InboundMessage) -> tuple[str | None, bool]:
+        event = message.event(f"webhook:{info.key}:{message.message_id}")
         async with self._users.hold(f"{info.key}\n{message.user_id}"):
-            session_id = await self._session_for(info, message)
+            session_id, opened = await self._session_for(info, message, event)
             if session_id is None:
                 return None, False
-            event = message.event(f"webhook:{info.key}:{message.message_id}")
+            if opened:  # the message started the conversation: it answers nothing
+                return session_id, True
             applied = await self.runtime.apply(session_id, event)
         return session_id, applied
 
-    async def _session_for(self, info: ChannelInfo, message: InboundMessage) -> str | None:
-        """The user's open session; a new one unless the message only ends a conversation."""
+    async def _session_for(
+        self, info: ChannelInfo, message: InboundMessage, event: Event
+    ) -> tuple[str | None, bool]:
+        """The user's open session, and whether ``event`` opened it: a new session unless the
+        message only ends a conversation. A message that opens one is its trigger
+        (docs/webhook-channel.md): recorded before the flow's first words, never the answer to
+        its first question, as on the web where the visitor types only once the flow has started."""
         for _try in range(20):
             current, chosen_at = await asyncio.to_thread(self._current, info.key, message.user_id)
             if current is not None and chosen_at is not None:
                 try:
                     if not (await self.runtime.get(current)).ended:
-                        return current
+                        return current, False
                 except NotFoundError:
                     # Just chosen: another worker is starting it right now. Chosen long ago:
                     # it is gone (deleted with its record, or past retention); start anew.
@@ -210,13 +219,14 @@ class WebhookChannel:
                         await asyncio.sleep(0.05)
                         continue
             if message.type == "end":
-                return None
+                return None, False
             site, version = await self._admit(info, message.user_id)
             new = uuid.uuid4().hex
             if await asyncio.to_thread(self._replace, info, message.user_id, current, new):
                 self.outbox.track(new, info.key)
-                await self._start(info, message, new, site, version)
-                return new
+                opening = event if isinstance(event, VisitorText | Choice) else None
+                await self._start(info, message, new, site, version, opening)
+                return new, True
         raise ChannelProblem(503, "busy", "the conversation is being changed; retry")
 
     async def _admit(self, info: ChannelInfo, user_id: str) -> tuple[SiteInfo, str]:
@@ -235,6 +245,7 @@ class WebhookChannel:
         session_id: str,
         site: SiteInfo,
         version: str,
+        opening: VisitorText | Choice | None,
     ) -> None:
         await start_on_site(
             self.backend,
@@ -245,6 +256,7 @@ class WebhookChannel:
             visitor_id=f"{info.key}:{message.user_id}",
             channel_id=info.key,
             visitor_name=message.user_name,
+            opening=opening,
         )
 
     # -- the records database ----------------------------------------------------------------

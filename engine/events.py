@@ -155,6 +155,10 @@ class Start(Event):
     """The session was created; the runtime enters the flow's start node."""
 
     data: dict[str, Any] = field(default_factory=dict)
+    opening: VisitorText | Choice | None = None
+    """The visitor message that opened the conversation (an IM user writing first): recorded as
+    the visitor's line before the flow's first words and kept in ``sys.last_input``, but never
+    an answer to a node; its key counts as applied, so a redelivery of it is ignored."""
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,10 @@ class _Apply:
         """Runtime-owned handling first, then the current node's ``on_event``."""
         s = self.s
         match event:
-            case Start():
+            case Start(opening=None):
                 self.follow(self.enter(s.node))
+            case Start(opening=opening) if opening is not None:
+                self.opened(opening)
             case VisitorText(text=text, client_id=cid):
                 self.visitor_said(text, cid)
                 target = self.flow.interrupt_for(text) if s.status == "active" else None
@@ -425,6 +427,20 @@ class _Apply:
             text = self.ctx.render(template)
             if text.strip():
                 self.perform((Say(text, sender="system" if sender == "system" else "bot"),))
+
+    def opened(self, opening: VisitorText | Choice) -> None:
+        """Start on the message that opened the conversation: it is the visitor's first line and
+        ``sys.last_input``, never the first node's answer; an interrupt phrase in it still jumps,
+        once the flow has run to its first wait (so business hours and the welcome come first)."""
+        s = self.s
+        s.remember(opening.key)
+        text = opening.text if isinstance(opening, VisitorText) else opening.value
+        self.visitor_said(text, opening.client_id)
+        self.follow(self.enter(s.node))
+        target = self.flow.interrupt_for(text) if isinstance(opening, VisitorText) else None
+        if target is not None and not s.ended and s.status == "active":
+            logger.info("engine.interrupt", extra=self.ids(target=target))
+            self.follow(Outcome(goto=target))
 
     def visitor_said(
         self, text: str, client_id: str, *, last_input: bool = True, rating: int | None = None

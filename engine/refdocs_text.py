@@ -82,7 +82,10 @@ SYSTEM_VARIABLE_DOCS: dict[str, str] = {
     "staff_no": "Staff number of the agent serving the visitor.",
     "staff_nickname": "Nickname of the agent serving the visitor.",
     "now": "The current time in the flow's timezone.",
-    "last_input": "The visitor's last message.",
+    "last_input": (
+        "The visitor's last message (on an IM channel, at first the message that opened the "
+        "conversation)."
+    ),
 }
 """What each ``sys.*`` variable holds (a test checks every system variable is described)."""
 

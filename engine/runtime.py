@@ -35,7 +35,7 @@ from chatflow.engine.effects import (
     LeaveQueue,
 )
 from chatflow.engine.errors import ChatflowError, NotFoundError, StoreConflict
-from chatflow.engine.events import Event, HttpResult, Start, TimerFired
+from chatflow.engine.events import Choice, Event, HttpResult, Start, TimerFired, VisitorText
 from chatflow.engine.flowcache import FlowCache, LoadedFlow
 from chatflow.engine.frames import Frame
 from chatflow.engine.handoff import Handoff, QueueHold
@@ -122,11 +122,13 @@ class Runtime:
         channel_name: str = "",
         variables: Mapping[str, Any] | None = None,
         session_id: str | None = None,
+        opening: VisitorText | Choice | None = None,
     ) -> str:
         """Create a session on the flow's latest version (or ``version``), enter ``start``.
 
-        ``variables`` override the flow's declared defaults. The session, its first frames and
-        timers are stored in one write; returns the session id.
+        ``variables`` override the flow's declared defaults. ``opening`` is the visitor message
+        that opened the conversation (see :class:`Start`): recorded first, answered by nothing.
+        The session, its first frames and timers are stored in one write; returns the session id.
         """
         version = version or await self.store.latest_flow_version(flow_id)
         if version is None:
@@ -150,7 +152,11 @@ class Runtime:
         )
         async with self._locks.hold(sid):
             tx = apply_event(
-                session, flow, Start(key=f"start:{sid}"), now, step_limit=self.step_limit
+                session,
+                flow,
+                Start(key=f"start:{sid}", opening=opening),
+                now,
+                step_limit=self.step_limit,
             )
             session.version = 1
             await self.store.create(session, tx.frames)
