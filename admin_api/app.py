@@ -60,6 +60,7 @@ from chatflow.engine.deployment import read_config
 from chatflow.engine.directory import import_config
 from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.stores.recordsdb import create_tables, records_engine, startup_lock
+from chatflow.engine.yamlsource import load_path
 from chatflow.nodes import LANGUAGE
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
                 env=settings.env,
                 hash_password=hash_password,
                 source=str(settings.config),
+                document=load_path(settings.config),  # a missing password at its agent's line
                 now=services.clock.now(),
             )
             if imported.created:  # what the database lacked; later starts create nothing

@@ -16,7 +16,7 @@ from chatflow.engine.errors import Problem
 from chatflow.engine.flow import FlowBase
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.node import NodeBase, Target, Text
-from chatflow.engine.templates import ENV, SYSTEM_VARIABLES, analyse
+from chatflow.engine.templates import ENV, SYSTEM_VARIABLES, SyntaxProblem, analyse
 from chatflow.engine.yamlsource import Document, PathTuple
 
 MAX_LISTED = 20
@@ -255,7 +255,7 @@ class _FlowChecker:
         for path, text in self.texts():
             facts = analyse(text.source, expression=text.kind == "expression")
             if facts.problem is not None:
-                self.template_syntax(path, text, facts.problem.message, facts.problem.line)
+                self.template_syntax(path, text, facts.problem)
                 continue
             for name in sorted(facts.variables):
                 if name in declared or name in ENV.globals:
@@ -283,13 +283,28 @@ class _FlowChecker:
                     code="unknown-system-variable",
                 )
 
-    def template_syntax(self, path: PathTuple, text: Text, message: str, inner: int) -> None:
-        problem = self.doc.problem(
-            f"{text.kind} does not parse: {message} (line {inner} of the {text.kind}); "
-            "templates use Jinja2 syntax: {{ name }}, {% if ... %}...{% endif %}",
-            path,
-            code="template-syntax",
-        )
+    def template_syntax(self, path: PathTuple, text: Text, syntax: SyntaxProblem) -> None:
+        inner = syntax.line
+        if syntax.unknown is not None:
+            what, name = syntax.unknown
+            known = sorted(ENV.filters if what == "filter" else ENV.tests)
+            hint = did_you_mean(name, known)
+            if what == "filter":
+                message = (
+                    f"unknown filter {name!r} in this {text.kind}; "
+                    f"known filters: {choices(known)}.{hint}"
+                )
+            else:
+                message = (
+                    f"unknown test {name!r} in this {text.kind}; "
+                    f"known tests: {choices(known)}.{hint}"
+                )
+        else:
+            message = (
+                f"{text.kind} does not parse: {syntax.message} (line {inner} of the {text.kind}); "
+                "templates use Jinja2 syntax: {{ name }}, {% if ... %}...{% endif %}"
+            )
+        problem = self.doc.problem(message, path, code="template-syntax")
         line, column = _inner_position(self.text, problem.line, problem.column, inner)
         self.problems.append(replace(problem, line=line, column=column))
 

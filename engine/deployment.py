@@ -2,11 +2,14 @@
 
 Part of ``chatflow validate`` (:mod:`~chatflow.engine.validate` calls these after the files
 validated against their models): ids that must be unique, sites whose flow is missing, groups
-that no merchant defines, channels on sites the merchant lacks, and tests that name flows, nodes or groups that do not exist.
+that no merchant defines, channels on sites the merchant lacks, and tests that name flows, nodes
+or groups that do not exist or hold values the runner cannot use (a time without offset, a regex
+that does not compile).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from pydantic import ValidationError
 
 from chatflow.engine.catalog import FlowIndex, FlowLookup, Loaded
 from chatflow.engine.checks import GroupScope, choices, did_you_mean
+from chatflow.engine.clock import FrozenClock
 from chatflow.engine.config import DeploymentConfig, Merchant
 from chatflow.engine.errors import DefinitionError, Problem
 from chatflow.engine.language import locate_model, model_problems
@@ -196,9 +200,11 @@ def _check_merchant(
 
 
 def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Problem]:
-    """Problems of a validated test file: its flow, and the nodes and groups it expects."""
+    """Problems of a validated test file: its own values (:func:`check_test_values`), its flow,
+    and the nodes and groups it expects."""
     test, doc = loaded.model, loaded.document
     assert test is not None and doc is not None
+    problems = check_test_values(doc, test)
     if lookup.flow is None:
         return [
             doc.problem(
@@ -208,12 +214,12 @@ def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Pro
                 "*.flow.yaml relative to this test.",
                 ("flow",),
                 code="unknown-flow",
-            )
+            ),
+            *problems,
         ]
     flow = lookup.flow.model
     if flow is None:
-        return []  # the flow file's own problems are reported on it
-    problems: list[Problem] = []
+        return problems  # the flow file's own problems are reported on it
     nodes = list(flow.nodes)
     groups = sorted(flow.groups())
     variables = flow.known_variables()
@@ -271,4 +277,37 @@ def check_test(loaded: Loaded[ConversationTest], lookup: FlowLookup) -> list[Pro
             )
         if expect.vars:
             variable_warnings(expect.vars, (*here, "vars"))
+    return problems
+
+
+def check_test_values(doc: Document, test: ConversationTest) -> list[Problem]:
+    """Problems of a test's own values, whatever its flow: a start time with a UTC offset,
+    regexes that compile, no step that does nothing. ``chatflow validate`` and ``chatflow test``
+    both report them (the runner could not run such a test)."""
+    problems = []
+    try:
+        FrozenClock(test.now)
+    except ValueError as exc:
+        problems.append(doc.problem(f"'now' is not a usable time: {exc}", ("now",), code="now"))
+    for i, step in enumerate(test.steps):
+        if step.bot_regex is not None:
+            try:
+                re.compile(step.bot_regex)
+            except re.error as exc:
+                problems.append(
+                    doc.problem(
+                        f"not a valid regular expression: {exc}",
+                        ("steps", i, "bot_regex"),
+                        code="regex",
+                    )
+                )
+        for flag in ("agent_ends", "visitor_ends"):
+            if getattr(step, flag) is False:
+                problems.append(
+                    doc.problem(
+                        f"'{flag}: false' does nothing; write '{flag}: true' or drop the step",
+                        ("steps", i, flag),
+                        code="no-op-step",
+                    )
+                )
     return problems

@@ -8,18 +8,62 @@ source of truth once the deployment runs). Every lookup is scoped by merchant.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlmodel import Session, col, select
 
 from chatflow.engine.config import Agent, DeploymentConfig, Group, Merchant, Site
 from chatflow.engine.errors import DefinitionError, Problem
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MerchantRow, SiteRow, utcnow
+from chatflow.engine.yamlsource import Document
 
 logger = logging.getLogger("chatflow.engine.directory")
+
+
+def missing_passwords(
+    engine: Engine,
+    config: DeploymentConfig,
+    *,
+    env: Mapping[str, str],
+    source: str = "chatflow.yaml",
+    document: Document | None = None,
+) -> list[Problem]:
+    """What :func:`import_config` would refuse for: an agent the database lacks (a fresh
+    database lacks all) whose ``password_env`` is not set. ``chatflow serve`` asks before it
+    starts the server, so the problem is said plainly instead of failing the start-up."""
+    existing: set[str] = set()
+    if inspect(engine).has_table(AccountRow.__tablename__):
+        with Session(engine) as db:
+            existing = set(db.exec(select(AccountRow.account)).all())
+    return _missing_passwords(config, existing, env, source, document)
+
+
+def _missing_passwords(
+    config: DeploymentConfig,
+    existing: Collection[str],
+    env: Mapping[str, str],
+    source: str,
+    document: Document | None,
+) -> list[Problem]:
+    problems = []
+    for i, merchant in enumerate(config.merchants):
+        for k, agent in enumerate(merchant.agents):
+            if agent.account in existing or not agent.password_env:
+                continue
+            if env.get(agent.password_env):
+                continue
+            message = (
+                f"agent {agent.account!r}: environment variable {agent.password_env} is not set"
+            )
+            if document is None:
+                problems.append(Problem(message, source, code="password_env"))
+            else:
+                path = ("merchants", i, "agents", k, "password_env")
+                problems.append(document.problem(message, path, code="password_env"))
+    return problems
 
 
 @dataclass
@@ -36,31 +80,22 @@ def import_config(
     env: Mapping[str, str],
     hash_password: Callable[[str], str],
     source: str = "chatflow.yaml",
+    document: Document | None = None,
     now: datetime | None = None,
 ) -> ImportReport:
     """Create what the database lacks from ``config``; refuse with every missing password at once.
 
     An agent whose staff number an account of its merchant already has (made in the console)
     is left out with a warning, and imported at a later start once the number is free.
-    ``now`` dates the merchants and accounts it creates (the server's clock; default: now)."""
+    ``now`` dates the merchants and accounts it creates (the server's clock; default: now).
+    ``document`` (the config's YAML) places each missing password at its agent's line."""
     report = ImportReport()
     at = now or utcnow()
     with Session(engine) as db:
         accounts = db.exec(select(AccountRow)).all()
         existing_accounts = {row.account for row in accounts}
         staff_numbers = {(row.merchant_id, row.staff_no): row.account for row in accounts}
-        missing = [
-            Problem(
-                f"agent {agent.account!r}: environment variable {agent.password_env} is not set",
-                source,
-                code="password_env",
-            )
-            for merchant in config.merchants
-            for agent in merchant.agents
-            if agent.account not in existing_accounts
-            and agent.password_env
-            and not env.get(agent.password_env)
-        ]
+        missing = _missing_passwords(config, existing_accounts, env, source, document)
         if missing:
             raise DefinitionError("agent passwords are missing", missing)
         for merchant in config.merchants:

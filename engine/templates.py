@@ -111,6 +111,19 @@ class SyntaxProblem:
 
     message: str
     line: int
+    unknown: tuple[str, str] | None = None
+    """For a filter or test the sandbox does not have: ``("filter", name)`` or ``("test", name)``."""
+
+
+_UNKNOWN = re.compile(r"No (filter|test) named '([^']*)'")
+"""Jinja's message for a filter or test it does not know (raised when it compiles, not parses)."""
+
+
+def _syntax_problem(exc: TemplateSyntaxError) -> SyntaxProblem:
+    message = exc.message or "syntax error"
+    match = _UNKNOWN.match(message)
+    unknown = (match.group(1), match.group(2)) if match else None
+    return SyntaxProblem(message, exc.lineno or 1, unknown)
 
 
 def _parse(source: str, *, expression: bool) -> nodes.Template:
@@ -137,17 +150,17 @@ def analyse(source: str, *, expression: bool = False) -> TemplateFacts:
     """Parse once and report syntax, variables and ``sys.*`` names (cached: flows repeat texts)."""
     try:
         ast = _parse(source, expression=expression)
+        # This compiles the template: an unknown filter or test (TemplateAssertionError, a
+        # TemplateSyntaxError) shows only here, not when parsing.
+        variables = meta.find_undeclared_variables(ast)
     except TemplateSyntaxError as exc:
-        problem = SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
-        return TemplateFacts(problem, frozenset(), frozenset())
+        return TemplateFacts(_syntax_problem(exc), frozenset(), frozenset())
     attributes = {
         node.attr
         for node in ast.find_all(nodes.Getattr)
         if isinstance(node.node, nodes.Name) and node.node.name == "sys"
     }
-    return TemplateFacts(
-        None, frozenset(meta.find_undeclared_variables(ast)), frozenset(attributes)
-    )
+    return TemplateFacts(None, frozenset(variables), frozenset(attributes))
 
 
 _SYNTAX = ("{{", "{%", "{#")

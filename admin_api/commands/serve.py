@@ -92,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     from chatflow.admin_api.logs import configure as configure_logs
     from chatflow.admin_api.logs import guard_client_lines
     from chatflow.admin_api.visit_info import parse_agent
+    from chatflow.engine.directory import missing_passwords
     from chatflow.engine.errors import ChatflowError, DefinitionError
+    from chatflow.engine.yamlsource import load_path
 
     made = settings_from(args)
     if isinstance(made, str):
@@ -102,6 +104,17 @@ def run(args: argparse.Namespace) -> int:
     configure_logs(args.log_level)
     try:
         app = create_app(settings)
+        # Checked again when the app starts (any server), but a failed start-up is a traceback
+        # from uvicorn after the banner: said here, plainly, before anything is printed.
+        missing = missing_passwords(
+            app.state.records,
+            app.state.services.config,
+            env=settings.env,
+            source=str(settings.config),
+            document=load_path(settings.config),
+        )
+        if missing:
+            raise DefinitionError("agent passwords are missing", missing)
     except DefinitionError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

@@ -10,7 +10,6 @@ agents), all in-process. The flow language is a parameter, as everywhere in the 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,7 +82,6 @@ class ConversationRunner:
         lookup = self.catalog.flow_for_test(loaded)
         assert lookup is not None
         problems += [p for p in check_test(loaded, lookup) if p.severity == "error"]
-        problems += _own_checks(doc, test)
         flow_file = lookup.flow
         if flow_file is not None and flow_file.model is None:
             problems.append(
@@ -178,37 +176,6 @@ class ConversationRunner:
             result = prepared if isinstance(prepared, CaseResult) else await self.run(prepared)
             report.results.append(result)
         return report
-
-
-def _own_checks(doc: Document, test: ConversationTest) -> list[Problem]:
-    """What only the runner needs: a start time with an offset, regexes that compile."""
-    problems = []
-    try:
-        FrozenClock(test.now)
-    except ValueError as exc:
-        problems.append(doc.problem(f"'now' is not a usable time: {exc}", ("now",), code="now"))
-    for i, step in enumerate(test.steps):
-        if step.bot_regex is not None:
-            try:
-                re.compile(step.bot_regex)
-            except re.error as exc:
-                problems.append(
-                    doc.problem(
-                        f"not a valid regular expression: {exc}",
-                        ("steps", i, "bot_regex"),
-                        code="regex",
-                    )
-                )
-        for flag in ("agent_ends", "visitor_ends"):
-            if getattr(step, flag) is False:
-                problems.append(
-                    doc.problem(
-                        f"'{flag}: false' does nothing; write '{flag}: true' or drop the step",
-                        ("steps", i, flag),
-                        code="no-op-step",
-                    )
-                )
-    return problems
 
 
 def _stem(path: Path) -> str:

@@ -153,6 +153,58 @@ def test_serve_without_demo_or_with_a_bad_config_explains(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+PASSWORD_ENV_CONFIG = """\
+flows: flows
+merchants:
+  - id: me
+    name: Me
+    groups:
+      - {id: g, name: G}
+    sites:
+      - {key: web, name: Web, flow: ok}
+    agents:
+      - account: me_admin
+        nickname: Admin
+        staff_no: "1"
+        role: admin
+        password_env: CHATFLOW_TEST_ME_PW
+"""
+
+
+def test_an_unset_password_env_stops_serve_before_the_banner_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows/ok.flow.yaml").write_text("id: ok\nstart: a\nnodes:\n  a: {type: end}\n")
+    config = tmp_path / "chatflow.yaml"
+    config.write_text(PASSWORD_ENV_CONFIG)
+    data = tmp_path / "data"
+    monkeypatch.delenv("CHATFLOW_TEST_ME_PW", raising=False)
+    result = subprocess.run(
+        [*SERVE, "--config", str(config), "--data", str(data), "--port", str(free_port())],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""  # no addresses of a server that never runs
+    assert result.stderr.splitlines() == [
+        f"{config}:14:23: error: agent 'me_admin': environment variable CHATFLOW_TEST_ME_PW is "
+        "not set [$.merchants[0].agents[0].password_env]",
+        "chatflow serve: agent passwords are missing",
+    ]
+    # with the password the agent is imported; later starts no longer need it
+    monkeypatch.setenv("CHATFLOW_TEST_ME_PW", "Secret-pass1")
+    server = Server(data, "--config", str(config))
+    assert server.stop() in (0, -signal.SIGTERM)
+    assert "agent me/me_admin" in server.log
+    monkeypatch.delenv("CHATFLOW_TEST_ME_PW")
+    again = Server(data, "--config", str(config))
+    assert again.stop() in (0, -signal.SIGTERM)
+    assert "chat page     http://127.0.0.1" in again.log and "Traceback" not in again.log
+
+
 def test_the_log_keeps_what_privacy_keeps_of_addresses_and_no_tokens(tmp_path: Path) -> None:
     """``privacy.visitor_ip: masked``: the record and uvicorn's lines about the client keep
     only the address's network (127.0.0.0); the visitor's token never reaches the log, and

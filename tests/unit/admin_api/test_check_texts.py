@@ -57,6 +57,8 @@ BROKEN = [
     "",
     "id: t\nstart: a\nnodes:\n  a: {type: end, message: !!int x}\n  a: {type: end}\n",
     # the checks
+    "id: t\nstart: a\nnodes:\n  a: {type: message, text: '{{ 1 | uper }} {{ 1 is od }}', next: b}\n"
+    "  b: {type: end, message: '{{ 1 | nosuch }}'}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: message, text: '{{ x', next: b}\n"
     "  b: {type: end, message: '{{ nope }} {{ sys.channl }}'}\n"
     "  c: {type: set, vars: {sys: '1'}, next: c}\n  d: {type: condition, branches: [{when: 'x >',"
@@ -237,3 +239,23 @@ def test_a_refused_save_or_try_and_a_saved_or_published_version_word_their_issue
     assert [w["message"] for w in published.json()["warnings"]] == [UNREACHABLE_ZH]
     english = kit.client.post(f"{F}/shop/versions/1/publish", headers=kit.as_("admin01"))
     assert english.json()["warnings"][0]["message"].startswith("node 'promo' is unreachable")
+
+
+FILTER_TYPO = DELETED.replace("促销", "'{{ 1 | uper }}'").replace("next: ''", "next: bye")
+
+
+def test_an_unknown_filter_is_an_issue_of_the_check_and_a_refused_save_not_a_500(
+    kit: Kit,
+) -> None:
+    headers = kit.as_("admin01")
+    checked = kit.client.post(f"{F}/shop/check", json={"yaml": FILTER_TYPO}, headers=headers)
+    assert checked.status_code == 200, checked.text
+    [error] = checked.json()["errors"]
+    assert error["path"] == "$.nodes.promo.text" and error["line"] == 9
+    assert error["message"].startswith("unknown filter 'uper' in this template; known filters:")
+    assert error["message"].endswith("Did you mean 'upper'?")
+    saved = kit.client.post(f"{F}/shop/versions", json={"yaml": FILTER_TYPO}, headers=headers | ZH)
+    assert saved.status_code == 422 and saved.json()["title"] == "invalid flow"
+    [worded] = saved.json()["errors"]
+    assert worded["message"].startswith("此模板用到了未知的过滤器 'uper'；可用的过滤器：abs、")
+    assert worded["message"].endswith("是否想写 'upper'？")

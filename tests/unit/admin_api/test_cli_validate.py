@@ -55,3 +55,81 @@ def test_the_shipped_flows_and_demo_validate_strictly(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.endswith(": 0 errors, 0 warnings\n")
+
+
+FILTERS = """\
+id: f
+start: a
+vars: {x: ''}
+nodes:
+  a: {type: message, text: "{{ x | uper }}", next: b}
+  b:
+    type: condition
+    branches: [{when: "x | nosuch", next: c}]
+    default: c
+  c:
+    type: end
+    message: |
+      hello
+      {{ 1 is nosuchtest }}
+"""
+
+
+def test_an_unknown_filter_or_test_is_a_located_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("f.flow.yaml").write_text(FILTERS, encoding="utf-8")
+    assert main(["validate", "f.flow.yaml"]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(
+        "f.flow.yaml:5:28: error: unknown filter 'uper' in this template; known filters: abs,"
+    )
+    assert lines[0].endswith("Did you mean 'upper'? [$.nodes.a.text]")
+    assert lines[1].startswith(
+        "f.flow.yaml:8:23: error: unknown filter 'nosuch' in this expression"
+    )
+    assert lines[2].startswith(
+        "f.flow.yaml:14:7: error: unknown test 'nosuchtest' in this template"
+    )
+    assert err == "checked 1 file: 3 errors, 0 warnings\n"
+    assert main(["validate", "--format", "json", "f.flow.yaml"]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert {p["code"] for p in problems} == {"template-syntax"}
+
+
+def test_a_test_file_the_runner_could_not_use_fails_validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same checks as ``chatflow test``: a time without offset, a regex that does not compile,
+    a step that does nothing."""
+    monkeypatch.chdir(tmp_path)
+    Path("ok.flow.yaml").write_text("id: ok\nstart: a\nnodes:\n  a: {type: end}\n")
+    Path("bad.test.yaml").write_text(
+        'flow: ok\nnow: "2026-11-23T10:00:00"\nsteps:\n  - bot_regex: "([a-"\n'
+        "  - agent_ends: false\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "bad.test.yaml"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "bad.test.yaml:2:6: error: 'now' is not a usable time: time '2026-11-23T10:00:00' has no"
+        " UTC offset; write it like 2026-11-23T10:00+08:00 [$.now]",
+        "bad.test.yaml:4:16: error: not a valid regular expression: unterminated character set"
+        " at position 1 [$.steps[0].bot_regex]",
+        "bad.test.yaml:5:17: error: 'agent_ends: false' does nothing; write 'agent_ends: true' or"
+        " drop the step [$.steps[1].agent_ends]",
+    ]
+    assert err == "checked 2 files: 3 errors, 0 warnings\n"
+    assert main(["test", "bad.test.yaml"]) == 1  # and the runner refuses it with the same lines
+    out = capsys.readouterr().out
+    assert "bad.test.yaml:2:6: error: 'now' is not a usable time" in out
+    assert "bad.test.yaml:4:16: error: not a valid regular expression" in out
+    # a flow that cannot be found does not hide the test's own problems
+    Path("bad.test.yaml").write_text('flow: nosuch\nnow: "2026-11-23"\nsteps:\n  - bot_regex: x\n')
+    assert main(["validate", "bad.test.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "bad.test.yaml:1:7: error: flow 'nosuch' not found" in out
+    assert "bad.test.yaml:2:6: error: 'now' is not a usable time" in out
