@@ -4,8 +4,9 @@
 ``problems.problem`` asks it for its text in the answer's language. English keeps pydantic's own
 message (our validators' text, a pattern of ours described in words); zh-CN takes its template
 from :data:`ZH_CN` by the error's type, never by matching pydantic's English. A rejected list item
-is named by its value, so a client that shows messages without their path (one line of many)
-still says which one. tests/unit/admin_api/test_input_errors.py holds the tables complete: every
+is named by its value (by its position when it is blank or not text), so a client that shows
+messages without their path (one line of many) still says which one. An empty text where one
+is required reads as a missing field ("Field required", 此项必填), in both languages. tests/unit/admin_api/test_input_errors.py holds the tables complete: every
 type our request models can raise and every pattern they use has its words.
 """
 
@@ -126,8 +127,16 @@ ZH_CN: dict[str, str] = {
 }
 """Pydantic's error type -> its zh-CN words, with the error's ``ctx`` values as ``{name}``, and
 ``{given}``: the length of the rejected text or list. ``type:name=value`` is the words for that
-``ctx`` value (an empty text reads 不能为空, not 至少 1 个字符). Our validators' own texts
+``ctx`` value (an empty list item reads 不能为空, not 至少 1 个字符; an empty field reads
+:data:`REQUIRED`). Our validators' own texts
 (``value_error``, ``assertion_error``) are worded by :mod:`problem_texts`."""
+
+REQUIRED = ("Field required", "此项必填")
+"""An empty (or blank) text where one is required (``min_length`` 1, or one of our patterns):
+the words of a missing field, not "at least 1 character" or what the pattern allows."""
+EMPTY_ITEM = ("must not be empty", "不能为空")
+"""The same for an item of a list, which is named by its position."""
+BLANK_KINDS = frozenset({"string_too_short", "string_pattern_mismatch"})
 
 FALLBACK_ZH = "输入无效"
 """A type not in :data:`ZH_CN`: the generic words rather than pydantic's English."""
@@ -151,30 +160,58 @@ class InputError:
     ctx: Mapping[str, Any] = field(default_factory=dict)
     given: int | None = None
     item: str | None = None
+    position: int | None = None
+    """A list item's place (1 = the first) when its value cannot name it (blank, not text)."""
+    blank: bool = False
+    """The rejected value is a text of only spaces, or empty."""
 
     @classmethod
     def of(cls, error: Mapping[str, Any]) -> InputError:
         value = error.get("input")
         loc = tuple(error.get("loc", ()))
-        item = None
-        if loc and isinstance(loc[-1], int) and isinstance(value, str) and value.strip():
-            item = repr(value if len(value) <= SHOWN else value[:SHOWN] + "…")
+        kind = str(error.get("type", ""))
+        item = position = None
+        # a list item's index (a broken JSON's loc ends in its offset instead: not an item)
+        if loc and type(loc[-1]) is int and not kind.startswith("json_"):
+            if isinstance(value, str) and value.strip():
+                item = repr(value if len(value) <= SHOWN else value[:SHOWN] + "…")
+            else:
+                position = loc[-1] + 1
         return cls(
-            kind=str(error.get("type", "")),
+            kind=kind,
             message=str(error.get("msg", "")),
             ctx=dict(error.get("ctx") or {}),
             given=len(value) if isinstance(value, str | list | dict) else None,
             item=item,
+            position=position,
+            blank=isinstance(value, str) and not value.strip(),
         )
 
     def text(self, lang: str) -> str:
         """The message in ``lang`` (English or zh-CN), after the item it is about."""
         words = self._words(lang)
+        chinese = lang == CHINESE
+        if self.position is not None:
+            return (
+                f"第 {self.position} 项：{words}" if chinese else f"item {self.position}: {words}"
+            )
         if self.item is None:
             return words
-        return f"{self.item}：{words}" if lang == CHINESE else f"{self.item}: {words}"
+        return f"{self.item}：{words}" if chinese else f"{self.item}: {words}"
+
+    def _required(self) -> bool:
+        """An empty text refused for being empty: too short for ``min_length`` 1, or not
+        matching one of our patterns (which all need a character)."""
+        if not self.blank or self.kind not in BLANK_KINDS:
+            return False
+        if self.kind == "string_too_short":
+            return self.ctx.get("min_length") == 1
+        return str(self.ctx.get("pattern")) in PATTERNS
 
     def _words(self, lang: str) -> str:
+        if self._required():
+            words = EMPTY_ITEM if self.position is not None else REQUIRED
+            return words[1] if lang == CHINESE else words[0]
         if self.kind in OWN_TEXT:
             return translate(self.message.removeprefix(OWN_TEXT[self.kind]), lang)
         if self.kind == "string_pattern_mismatch":

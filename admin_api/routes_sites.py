@@ -16,7 +16,8 @@ from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, delete, select
 
 from chatflow.admin_api.permissions import Actor, require
@@ -45,6 +46,8 @@ router = APIRouter(prefix="/api/v1/admin/sites", tags=["sites"])
 ORIGIN_PATTERN = r"^https?://[^/\s?#]+$"
 GroupRef = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
 Origin = Annotated[str, Field(pattern=ORIGIN_PATTERN, max_length=200)]
+SiteName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+"""A site's name: trimmed, never blank (a blank one is refused as missing: "Field required")."""
 DISABLED_FOR_GOOD = (
     "site {key!r} is disabled; a disabled site can never be enabled or changed again. "
     "Contact the administrator if it must come back."
@@ -56,8 +59,8 @@ class SiteIn(ApiModel):
 
     key: str = Field(pattern=ID_PATTERN, max_length=64)
     """Public key the widget and the visitor API use (``acme-web``); unique in the deployment."""
-    name: str | None = Field(default=None, max_length=100)
-    """Display name."""
+    name: SiteName | None = None
+    """Display name; not blank. Without one the site is named by its key."""
     flow: str = Field(pattern=FLOW_ID_PATTERN, max_length=64)
     """Id of the flow the site runs; the merchant must have a published version of it."""
     groups: list[GroupRef] = Field(default_factory=list, max_length=50)
@@ -71,8 +74,8 @@ class SiteIn(ApiModel):
 class SitePatch(ApiModel):
     """Fields to change; absent fields keep their value."""
 
-    name: str | None = Field(default=None, max_length=100)
-    """Display name."""
+    name: SiteName | None = None
+    """Display name; not blank, not null (a site keeps a name)."""
     flow: str | None = Field(default=None, pattern=FLOW_ID_PATTERN, max_length=64)
     """Flow to run for new sessions (running ones keep theirs)."""
     groups: list[GroupRef] | None = Field(default=None, max_length=50)
@@ -81,6 +84,14 @@ class SitePatch(ApiModel):
     """Allowed origins (replaces the list)."""
     captcha: bool | None = None
     """Switch the captcha on or off."""
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _a_name(cls, value: object) -> object:
+        """``"name": null`` would leave the site without a name: refused as a missing one."""
+        if value is None:
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
 
 class SiteOut(ApiModel):
@@ -227,7 +238,7 @@ def create_site(
     row = SiteRow(
         key=body.key,
         merchant_id=actor.merchant_id,
-        name=body.name,
+        name=body.name or body.key,
         flow_id=body.flow,
         groups=list(dict.fromkeys(body.groups)),
         allowed_origins=list(dict.fromkeys(body.allowed_origins)),

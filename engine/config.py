@@ -9,7 +9,7 @@ import ipaddress
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chatflow.engine.node import Model
 
@@ -29,7 +29,8 @@ class Site(Model):
     key: str = Field(pattern=_ID)
     """Public key the widget and the visitor API use (``acme-web``); unique in the deployment."""
     name: str | None = None
-    """Display name."""
+    """Display name, trimmed. A blank one counts as none: the site is shown by its key (the
+    admin API refuses a blank name; a config with one still loads)."""
     flow: str
     """Id of the flow this site runs."""
     groups: list[str] = Field(default_factory=list)
@@ -41,6 +42,11 @@ class Site(Model):
     captcha: bool = False
     """New web sessions need a solved slider puzzle (验证码), so bots cannot open chats in bulk;
     the console uploads the site's own background (docs/widget.md, "Captcha")."""
+
+    @field_validator("name")
+    @classmethod
+    def _no_blank_name(cls, name: str | None) -> str | None:
+        return (name or "").strip() or None
 
 
 class Group(Model):

@@ -101,7 +101,9 @@
    * `options`), 'custom' (the section's own `control`: {node, read()})), options ([{value,
    * label}]), required, placeholder, help, min, max, maxLength, readOnly}], `values` the starting
    * values (text is read trimmed, a password as typed); `onSubmit(values)` may return a problem
-   * result ({errors: [{path, message}]} or {message}) to show, or nothing. Returns the <form>.
+   * result ({errors: [{path, message}]} or {message}) to show, or nothing: each error under the
+   * field its path names (all of them, one per line), the rest above the button. Returns the
+   * <form>.
    */
   function form(fields, values, submitLabel, onSubmit) {
     const node = el('form', 'cs-form');
@@ -139,7 +141,7 @@
     node.appendChild(submit);
     node.addEventListener('submit', async (event) => {
       event.preventDefault();
-      for (const error of errors.values()) error.textContent = '';
+      for (const error of errors.values()) error.replaceChildren();
       general.textContent = '';
       const out = {};
       for (const [name, { field, input }] of inputs) out[name] = read(field, input);
@@ -151,12 +153,14 @@
         submit.disabled = false;
       }
       if (!problem) return;
+      // Every error under its field, one line each (a list's items: the API names each one
+      // by its value, or a blank one by its place).
       const unplaced = [];
       for (const item of problem.errors || []) {
         const name = String(item.path || '')
           .split('.')
           .find((part) => errors.has(part));
-        if (name) errors.get(name).textContent = item.message;
+        if (name) errors.get(name).appendChild(el('span', 'cs-field-error-line', item.message));
         else unplaced.push(item.message);
       }
       general.textContent = [problem.message, ...unplaced].filter(Boolean).join(' ');

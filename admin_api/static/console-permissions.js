@@ -49,10 +49,10 @@
     ['permissions_unused', '无', 'None'],
     [
       'permissions_matrix_help',
-      '没有查看或编辑权限的功能不能访问；编辑包含查看，建议至少给予查看。按下保存后，使用此权限组的账号在下一次操作时获得新权限。',
+      '没有查看或编辑权限的功能不能访问；编辑包含查看，建议至少给予查看。提交后，使用此权限组的账号在下一次操作时获得新权限。',
       'A feature with neither view nor edit is not accessible; edit includes view, and at least ' +
-        'view is advised. Press Save: the accounts using the group get the new rights with ' +
-        'their next request.',
+        'view is advised. Once the group is saved, the accounts using it get the new rights ' +
+        'with their next request.',
     ],
     ['permissions_feature_accounts', '子账号', 'Accounts'],
     ['permissions_feature_permission_groups', '权限组', 'Permission groups'],

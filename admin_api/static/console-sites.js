@@ -248,7 +248,7 @@
         label: g.name && g.name !== g.id ? `${g.name} (${g.id})` : g.id,
       }));
       const fields = [
-        { name: 'name', label: t('sites_name'), maxLength: 100 },
+        { name: 'name', label: t('sites_name'), required: true, maxLength: 100 },
         flowField(site, refs),
         {
           name: 'groups',
@@ -276,7 +276,7 @@
       }
       const submit = async (values) => {
         const body = {
-          name: values.name || null,
+          name: values.name, // blank: the API's "required" under the field
           groups: values.groups,
           allowed_origins: values.allowed_origins,
           captcha: values.captcha,
@@ -295,7 +295,9 @@
         return null;
       };
       const title = site ? t('sites_edit_title', { key: site.key }) : t('sites_new');
-      const node = kit.form(fields, site || {}, site ? t('sites_save') : t('sites_create'), submit);
+      // a site without a name (one from chatflow.yaml) is offered its key: a name is required
+      const values = site ? { ...site, name: site.name || site.key } : {};
+      const node = kit.form(fields, values, site ? t('sites_save') : t('sites_create'), submit);
       show(kit.dialog(title, node));
     }
 

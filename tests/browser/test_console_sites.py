@@ -85,6 +85,7 @@ def test_an_admin_sets_up_a_group_and_a_site_then_disables_the_site(
     # A key that is taken: the API's words, next to the key field; nothing is created.
     sites.locator('[data-action="new"]').click()
     dialog.locator('[data-name="key"]').fill("demo-web")
+    dialog.locator('[data-name="name"]').fill("Demo again")  # a site needs a name
     dialog.locator('[data-name="flow"]').select_option("reception")
     dialog.locator("button[type=submit]").click()
     field_error(dialog, "key").filter(has_text="taken").wait_for(timeout=WAIT)

@@ -19,7 +19,14 @@ from typing import Annotated, Any, Literal, get_args
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 from pydantic_core.core_schema import ErrorType
 from records_kit import CONFIG, PASSWORD, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 
@@ -323,7 +330,7 @@ def _bad_by_field() -> dict[str, dict[str, Any]]:
 
 def test_zh_cn_words_say_what_is_allowed() -> None:
     by_field = {name: InputError.of(e).text(CHINESE) for name, e in _bad_by_field().items()}
-    assert by_field["filled"] == "不能为空"
+    assert by_field["filled"] == "此项必填"  # an empty required text: as if it were missing
     assert by_field["short"] == "至少 3 个字符"
     assert by_field["long"] == "最多 5 个字符（现有 9 个）"
     assert by_field["key"] == "只能包含字母、数字、_ 和 -，且不能以 - 开头"
@@ -339,8 +346,9 @@ def test_zh_cn_words_say_what_is_allowed() -> None:
 
 def test_english_stays_pydantics_with_our_patterns_described() -> None:
     errors = _bad_by_field()
-    for name in ("filled", "bounded", "choice", "code", "surplus"):
+    for name in ("bounded", "choice", "code", "surplus"):
         assert InputError.of(errors[name]).text(ENGLISH) == errors[name]["msg"]
+    assert InputError.of(errors["filled"]).text(ENGLISH) == "Field required"
     assert InputError.of(errors["key"]).text(ENGLISH) == (
         "use only letters, digits, _ and -, and do not start with -"
     )
@@ -358,7 +366,35 @@ def test_a_rejected_list_item_is_named_by_its_value() -> None:
     shown = "'" + "x" * 20 + "…'"
     assert long["message"] == f"{shown}: String should have at most 5 characters"
     assert long.error.text(CHINESE) == f"{shown}：最多 5 个字符（现有 30 个）"
-    assert empty.error.text(CHINESE) == "不能为空"  # an empty item has nothing to show
+    assert empty["message"] == "item 3: must not be empty"  # blank: named by its place
+    assert empty.error.text(CHINESE) == "第 3 项：不能为空"
+
+
+def test_an_empty_required_text_reads_as_required() -> None:
+    """QA finding 10: an empty (or blank) text that must have a character reads "required",
+    not "at least 1 character" nor what the pattern allows; a short one keeps those words."""
+
+    class Form(BaseModel):
+        nick: str = Field(min_length=1)
+        key: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+        name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+        pin: str = Field(min_length=4)
+        code: str = Field(pattern=r"^[a-c]*x$")
+        ids: list[Annotated[str, Field(min_length=1)]]
+
+    with pytest.raises(ValidationError) as caught:
+        Form.model_validate(
+            {"nick": "", "key": "", "name": "   ", "pin": "", "code": "", "ids": [1]}
+        )
+    placed = {e["path"]: e for e in field_errors(caught.value.errors(), "body")}
+    for path in ("body.nick", "body.key", "body.name"):
+        assert placed[path]["message"] == "Field required", path
+        assert placed[path].error.text(CHINESE) == "此项必填", path
+    assert placed["body.pin"].error.text(CHINESE) == "至少 4 个字符"  # not only "required"
+    assert placed["body.code"].error.text(CHINESE) == "格式不正确"  # not our pattern: as before
+    # an item that is not text is named by its place too
+    assert placed["body.ids.0"].error.text(CHINESE) == "第 1 项：必须是文本"
+    assert placed["body.ids.0"]["message"] == "item 1: Input should be a valid string"
 
 
 # -- through the API -------------------------------------------------------------------------
@@ -377,7 +413,7 @@ def test_the_qa_reports_dialogs_answer_in_chinese(kit: Kit) -> None:
     """Finding 4's cases: an empty quick reply, a bad site key and origin, a group's limits, a
     300-character sensitive word."""
     reply = _errors_of(kit, "POST", "/api/v1/quick-replies", {"title": "", "content": ""}, "zh")
-    assert {e["message"] for e in reply} == {"不能为空"}
+    assert {e["message"] for e in reply} == {"此项必填"}
     site = {"key": "bad key!", "flow": "presales", "allowed_origins": ["not a url"]}
     placed = {
         e["path"]: e["message"]
