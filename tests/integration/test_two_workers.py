@@ -15,11 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from server_kit import ThreadedServer
+from two_workers_kit import agent_token, frames_of, two_workers
 from websockets.sync.client import ClientConnection, connect
-
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
 
 FLOW = """\
 id: talk
@@ -63,28 +60,11 @@ PNG = (
 def workers(
     tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
 ) -> Iterator[tuple[str, str]]:
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
-    (tmp_path / "chatflow.yaml").write_text(CONFIG, encoding="utf-8")
-    made: list[ThreadedServer] = []
-    try:
-        for name in ("a", "b"):
-            settings = ServeSettings(
-                config=tmp_path / "chatflow.yaml",
-                data=tmp_path / f"data-{name}",  # nothing shared on disk
-                redis_url=redis_url,
-                database_url=postgres_url,
-                env={"PW": "Demo-pass1", "CHATFLOW_REDIS_PREFIX": redis_prefix},
-            )
-            made.append(ThreadedServer(create_app(settings), log_config=None, lifespan="on"))
-        for worker in made:
-            worker.start()
-        for worker in made:
-            worker.wait_started()
-        yield made[0].host, made[1].host
-    finally:
-        for worker in made:
-            worker.stop()
+    with two_workers(
+        tmp_path, FLOW, CONFIG, redis_url=redis_url, redis_prefix=redis_prefix,
+        postgres_url=postgres_url,
+    ) as hosts:  # fmt: skip
+        yield hosts
 
 
 def frames_until(socket: ClientConnection, text: str, timeout: float = 10) -> list[dict[str, Any]]:
@@ -149,15 +129,6 @@ def test_a_session_started_on_one_worker_is_served_by_the_other(
             timeout=10,
         ).json()
         assert [e["seq"] for e in replay["events"]] == seqs
-
-
-def frames_of(socket: ClientConnection, kind: str, timeout: float = 10) -> list[dict[str, Any]]:
-    """Frames up to the first of type ``kind`` (the last one returned)."""
-    got: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while not got or got[-1]["type"] != kind:
-        got.append(json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.01))))
-    return got
 
 
 def test_a_visitor_queued_through_one_worker_is_served_by_an_agent_on_the_other(
@@ -270,16 +241,6 @@ def test_an_image_sent_through_one_worker_is_served_by_the_other(
     echoes = [(e["id"], e["image"]) for e in replay["events"] if e.get("image")]
     assert echoes == [(f"img-{a}", urls[a]), (f"img-{b}", urls[b])]
     assert not list(tmp_path.glob("data-*/images"))  # the bytes are in PostgreSQL, not on disk
-
-
-def agent_token(worker: str, account: str) -> str:
-    login = httpx.post(
-        f"http://{worker}/api/v1/auth/login",
-        json={"account": account, "password": "Demo-pass1"},
-        timeout=30,
-    )
-    assert login.status_code == 200, login.text
-    return str(login.json()["token"])
 
 
 def line_of(socket: ClientConnection, text: str) -> dict[str, Any]:

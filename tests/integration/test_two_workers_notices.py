@@ -10,18 +10,14 @@ as in ``test_two_workers.py``.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from server_kit import ThreadedServer
+from two_workers_kit import agent_token, frames_of, two_workers
 from websockets.sync.client import ClientConnection, connect
-
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
 
 FLOW = """\
 id: talk
@@ -63,52 +59,21 @@ merchants:
 def workers(
     tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
 ) -> Iterator[tuple[str, str]]:
-    (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
-    (tmp_path / "chatflow.yaml").write_text(CONFIG, encoding="utf-8")
-    made: list[ThreadedServer] = []
-    try:
-        for name in ("a", "b"):
-            settings = ServeSettings(
-                config=tmp_path / "chatflow.yaml",
-                data=tmp_path / f"data-{name}",
-                redis_url=redis_url,
-                database_url=postgres_url,
-                env={"PW": "Demo-pass1", "CHATFLOW_REDIS_PREFIX": redis_prefix},
-            )
-            made.append(ThreadedServer(create_app(settings), log_config=None, lifespan="on"))
-        for worker in made:
-            worker.start()
-        for worker in made:
-            worker.wait_started()
-        yield made[0].host, made[1].host
-    finally:
-        for worker in made:
-            worker.stop()
+    with two_workers(
+        tmp_path, FLOW, CONFIG, redis_url=redis_url, redis_prefix=redis_prefix,
+        postgres_url=postgres_url,
+    ) as hosts:  # fmt: skip
+        yield hosts
 
 
-def token(worker: str, account: str) -> str:
-    login = httpx.post(
-        f"http://{worker}/api/v1/auth/login",
-        json={"account": account, "password": "Demo-pass1"},
-        timeout=30,
-    )
-    assert login.status_code == 200, login.text
-    return str(login.json()["token"])
-
-
-def next_of(socket: ClientConnection, kind: str, timeout: float = 10) -> dict[str, Any]:
+def next_of(socket: ClientConnection, kind: str) -> dict[str, Any]:
     """The next frame of type ``kind`` (the others before it are skipped)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = json.loads(socket.recv(timeout=max(deadline - time.monotonic(), 0.01)))
-        if got["type"] == kind:
-            return dict(got)
+    return frames_of(socket, kind)[-1]
 
 
 def test_marks_and_apps_reach_the_sockets_on_both_workers(workers: tuple[str, str]) -> None:
     a, b = workers
-    bob, admin, gina = token(a, "bob001"), token(b, "admin01"), token(a, "gina01")
+    bob, admin, gina = agent_token(a, "bob001"), agent_token(b, "admin01"), agent_token(a, "gina01")
 
     def call(worker: str, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {who}"}
