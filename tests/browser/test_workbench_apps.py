@@ -6,14 +6,13 @@ visitor. A message from a page that is not the app's frame changes nothing.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+from server_kit import html_site
 from staff_kit import WAIT, Visitor, token_for, watch_problems, workbench_log_in
 
 pytestmark = pytest.mark.slow
@@ -49,30 +48,11 @@ CRM_PAGE = """<!doctype html>
 """
 
 
-class CrmPage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = CRM_PAGE.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def crm() -> Iterator[str]:
     """The CRM page, on a server of its own on loopback."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CrmPage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/crm"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with html_site(lambda _path: CRM_PAGE) as base:
+        yield f"{base}/crm"
 
 
 def test_an_app_beside_the_conversation_learns_it_and_writes_to_it(

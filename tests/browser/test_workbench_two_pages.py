@@ -10,14 +10,13 @@ the app is a small page on a loopback server of its own.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
+from server_kit import html_site
 from staff_kit import WAIT, Visitor, bearer, token_for, watch_problems, workbench_log_in
 
 pytestmark = pytest.mark.slow
@@ -25,30 +24,12 @@ pytestmark = pytest.mark.slow
 APPS = "/api/v1/admin/workbench-apps"
 
 
-class AppPage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = f"<!doctype html><title>app</title><p id='path'>{self.path}</p>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def app_site() -> Iterator[str]:
     """A page to frame, on loopback (http is allowed there), at any path."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AppPage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    page = "<!doctype html><title>app</title><p id='path'>{}</p>".format
+    with html_site(page) as base:
+        yield base
 
 
 def test_marks_and_apps_change_in_both_workbenches_at_once(
