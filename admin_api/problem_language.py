@@ -10,7 +10,7 @@ matches stays English.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from string import Formatter
@@ -135,11 +135,19 @@ class Catalogue:
     """
 
     def __init__(
-        self, texts: Mapping[str, str], terms: Mapping[str, str], *, lenient: bool = False
+        self,
+        texts: Mapping[str, str],
+        terms: Mapping[str, str],
+        *,
+        lenient: bool = False,
+        words_from: Callable[[], Sequence[Catalogue]] | None = None,
     ) -> None:
         self.texts = texts
         self.terms = terms
         self.lenient = lenient
+        self.words_from = words_from
+        """The catalogues that word a ``{x!t}`` value that is no term, in order (called when
+        first needed, so catalogues may name each other); None: this one."""
 
     @cached_property
     def _entries(self) -> tuple[_Entry, ...]:
@@ -177,7 +185,13 @@ class Catalogue:
     def _term(self, value: str) -> str | None:
         if value in self.terms:
             return self.terms[value]
-        return self._item(value) if self.lenient else self.words(value)
+        if self.words_from is None:
+            return self._item(value) if self.lenient else self.words(value)
+        for catalogue in self.words_from():
+            found = catalogue.words(value)
+            if found is not None:
+                return found
+        return value if self.lenient else None
 
     def _item(self, value: str) -> str | None:
         if not self.lenient:

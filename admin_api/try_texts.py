@@ -16,8 +16,6 @@ tests/unit/admin_api/test_try_texts.py holds every text engine/testing can repor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-
 from chatflow.admin_api.problem_language import CHINESE, PROBLEMS, Catalogue
 from chatflow.engine.testing.trial import Failed
 
@@ -102,35 +100,14 @@ WHERE: dict[str, str] = {
 which would take the place for part of the error (``... (nodes visited: a) (flow 'f')``)."""
 
 
-class _Words(Mapping[str, str]):
-    """The words of a ``{x!t}`` value: a term, else the first catalogue that words it."""
-
-    def __init__(
-        self, terms: Mapping[str, str], catalogues: Callable[[], tuple[Catalogue, ...]]
-    ) -> None:
-        self.terms = terms
-        self.catalogues = catalogues
-
-    def __getitem__(self, value: str) -> str:
-        if value in self.terms:
-            return self.terms[value]
-        for catalogue in self.catalogues():
-            found = catalogue.words(value)
-            if found is not None:
-                return found
-        raise KeyError(value)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.terms)
-
-    def __len__(self) -> int:
-        return len(self.terms)
+def _word_sources() -> tuple[Catalogue, ...]:
+    """What words a ``{x!t}`` value after :data:`TERMS` (the module's docstring)."""
+    return (PLACES, PROBLEMS, TRIES)
 
 
-_WORDS = _Words(TERMS, lambda: (PLACES, PROBLEMS, TRIES))
-TRIES: Catalogue = Catalogue(ZH_CN, _WORDS, lenient=True)
+TRIES = Catalogue(ZH_CN, TERMS, lenient=True, words_from=_word_sources)
 """The texts of engine/testing; their ``{x!t}`` values worded as the module's docstring says."""
-PLACES: Catalogue = Catalogue(WHERE, _WORDS, lenient=True)
+PLACES = Catalogue(WHERE, TERMS, lenient=True, words_from=_word_sources)
 """Where a flow's error happened, around its words."""
 EXPECTS = Catalogue(CHECKS, TERMS, lenient=True)
 """What an expect step checks."""
