@@ -163,11 +163,7 @@ class _Apply:
                 self.opened(opening)
             case VisitorText(text=text, client_id=cid):
                 self.visitor_said(text, cid)
-                target = self.flow.interrupt_for(text) if s.status == "active" else None
-                if target is not None:
-                    logger.info("engine.interrupt", extra=self.ids(target=target))
-                    self.follow(Outcome(goto=target))
-                else:
+                if not self.interrupted(text):
                     self.dispatch(event)
             case Choice(value=value, client_id=cid):
                 self.visitor_said(value, cid)
@@ -437,10 +433,18 @@ class _Apply:
         text = opening.text if isinstance(opening, VisitorText) else opening.value
         self.visitor_said(text, opening.client_id)
         self.follow(self.enter(s.node))
-        target = self.flow.interrupt_for(text) if isinstance(opening, VisitorText) else None
-        if target is not None and not s.ended and s.status == "active":
-            logger.info("engine.interrupt", extra=self.ids(target=target))
-            self.follow(Outcome(goto=target))
+        if isinstance(opening, VisitorText):
+            self.interrupted(text)
+
+    def interrupted(self, text: str) -> bool:
+        """Jump to the flow's interrupt for ``text`` (a phrase such as 转人工), if it has one
+        and the bot is serving; whether it jumped."""
+        target = self.flow.interrupt_for(text) if self.s.status == "active" else None
+        if target is None:
+            return False
+        logger.info("engine.interrupt", extra=self.ids(target=target))
+        self.follow(Outcome(goto=target))
+        return True
 
     def visitor_said(
         self, text: str, client_id: str, *, last_input: bool = True, rating: int | None = None
