@@ -6,8 +6,9 @@ message (our validators' text, a pattern of ours described in words); zh-CN take
 from :data:`ZH_CN` by the error's type, never by matching pydantic's English. A rejected list item
 is named by its value (by its position when it is blank or not text), so a client that shows
 messages without their path (one line of many) still says which one. An empty text where one
-is required reads as a missing field ("Field required", 此项必填), in both languages. tests/unit/admin_api/test_input_errors.py holds the tables complete: every
-type our request models can raise and every pattern they use has its words.
+is required reads as a missing field ("Field required", 此项必填), in both languages.
+tests/unit/admin_api/test_input_errors.py holds the tables complete: every type our request
+models can raise and every pattern they use has its words.
 """
 
 from __future__ import annotations
@@ -191,13 +192,12 @@ class InputError:
         """The message in ``lang`` (English or zh-CN), after the item it is about."""
         words = self._words(lang)
         chinese = lang == CHINESE
+        about = self.item
         if self.position is not None:
-            return (
-                f"第 {self.position} 项：{words}" if chinese else f"item {self.position}: {words}"
-            )
-        if self.item is None:
+            about = f"第 {self.position} 项" if chinese else f"item {self.position}"
+        if about is None:
             return words
-        return f"{self.item}：{words}" if chinese else f"{self.item}: {words}"
+        return f"{about}：{words}" if chinese else f"{about}: {words}"
 
     def _required(self) -> bool:
         """An empty text refused for being empty: too short for ``min_length`` 1, or not
