@@ -25,6 +25,8 @@ TERMS: dict[str, str] = {
     "": "",
     "template": "模板",
     "expression": "表达式",
+    "filter": "过滤器",
+    "test": "测试",
 }
 """Words a message puts in with ``{x!t}`` (what a text is; no hint)."""
 
@@ -180,11 +182,8 @@ ZH_CN: dict[str, str] = {
         "{kind!t}无法解析：{message}（{kind!t}第 {line} 行）；模板使用 Jinja2 语法："
         "{{{{ name }}}}、{{% if ... %}}...{{% endif %}}"
     ),
-    "unknown filter {name!r} in this {kind}; known filters: {known}.{hint}": (
-        "此{kind!t}用到了未知的过滤器 {name}；可用的过滤器：{known!l}。{hint!t}"
-    ),
-    "unknown test {name!r} in this {kind}; known tests: {known}.{hint}": (
-        "此{kind!t}用到了未知的测试 {name}（is 之后的名称）；可用的测试：{known!l}。{hint!t}"
+    "unknown {what} {name!r} in this {kind}; known {what}s: {known}.{hint}": (
+        "此{kind!t}用到了未知的{what!t} {name}；可用的{what!t}：{known!l}。{hint!t}"
     ),
     # skill groups
     "skill group {group!r} is not defined for the merchants that run this flow ({where}); "

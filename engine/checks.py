@@ -288,17 +288,10 @@ class _FlowChecker:
         if syntax.unknown is not None:
             what, name = syntax.unknown
             known = sorted(ENV.filters if what == "filter" else ENV.tests)
-            hint = did_you_mean(name, known)
-            if what == "filter":
-                message = (
-                    f"unknown filter {name!r} in this {text.kind}; "
-                    f"known filters: {choices(known)}.{hint}"
-                )
-            else:
-                message = (
-                    f"unknown test {name!r} in this {text.kind}; "
-                    f"known tests: {choices(known)}.{hint}"
-                )
+            message = (
+                f"unknown {what} {name!r} in this {text.kind}; "
+                f"known {what}s: {choices(known)}.{did_you_mean(name, known)}"
+            )
         else:
             message = (
                 f"{text.kind} does not parse: {syntax.message} (line {inner} of the {text.kind}); "
