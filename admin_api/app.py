@@ -33,6 +33,7 @@ from chatflow.admin_api import (
     routes_groups,
     routes_permission_groups,
     routes_quick_replies,
+    routes_record_exports,
     routes_records,
     routes_session_visitor,
     routes_sites,
@@ -198,6 +199,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_groups.router)
     app.include_router(routes_flows.router)
     app.include_router(routes_flow_try.router)
+    app.include_router(routes_record_exports.router)  # before /records/{session_id}
     app.include_router(routes_records.router)
     app.include_router(routes_batch.router)
     app.include_router(routes_stats.router)

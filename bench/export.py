@@ -33,7 +33,7 @@ from chatflow.admin_api import exports
 from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.recordquery import RecordFilter, iter_records
-from chatflow.admin_api.routes_records import RECORD_HEADERS, record_cells
+from chatflow.admin_api.routes_record_exports import RECORD_HEADERS, record_cells
 from chatflow.engine.stores.contenttables import VisitorRow
 from chatflow.engine.stores.recordsdb import (
     ConversationRow,

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from records_kit import NOW, Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from sqlmodel import Session
 
-from chatflow.admin_api import routes_records, routes_stats
+from chatflow.admin_api import routes_record_exports, routes_stats
 from chatflow.admin_api.export_texts import TEXTS
 from chatflow.engine.frames import Frame
 from chatflow.engine.records import Recorder
@@ -48,7 +48,7 @@ def test_records_to_excel_with_neutralised_cells_and_local_times(kit: Kit) -> No
     )
     records = sheet_rows(response.content, "records")
     header = records[0]
-    assert header == list(routes_records.RECORD_HEADERS)
+    assert header == list(routes_record_exports.RECORD_HEADERS)
     by_id = {row[0]: dict(zip(header, row, strict=True)) for row in records[1:]}
     assert set(by_id) == {"s1", "s2"}
     assert by_id["s2"]["visitor_id"] == "'@evil" and by_id["s2"]["rating"] == 4
@@ -84,7 +84,7 @@ def test_records_to_word(kit: Kit) -> None:
 
 
 def test_word_exports_are_capped(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(routes_records, "DOCX_MAX_RECORDS", 1)
+    monkeypatch.setattr(routes_record_exports, "DOCX_MAX_RECORDS", 1)
     kit.conversation("s1")
     kit.conversation("s2")
     response = kit.client.get(
@@ -181,7 +181,7 @@ def test_a_file_for_people_words_headings_and_values_in_zh_cn(kit: Kit) -> None:
     records = sheet_rows(response.content, "服务记录")
     header = records[0]
     assert header[:4] == ["会话 ID", "站点", "访客 ID", "访客"]
-    assert len(header) == len(routes_records.RECORD_HEADERS)
+    assert len(header) == len(routes_record_exports.RECORD_HEADERS)
     rows = {row[0]: dict(zip(header, row, strict=True)) for row in records[1:]}
     s1, left = rows["s1"], rows["left"]
     assert (s1["状态"], s1["结束方"], s1["结束原因"], s1["排队放弃"]) == (
@@ -253,8 +253,8 @@ def test_statistics_for_people(kit: Kit) -> None:
 def test_every_exported_column_has_words() -> None:
     """A column added to an export without a heading for people fails here, not in a file."""
     keys = {
-        *routes_records.RECORD_HEADERS,
-        *routes_records.MESSAGE_HEADERS,
+        *routes_record_exports.RECORD_HEADERS,
+        *routes_record_exports.MESSAGE_HEADERS,
         *routes_stats.STAT_HEADERS,
         "account", "nickname", "staff_no", "group", "name", "field", "value",
     }  # fmt: skip
