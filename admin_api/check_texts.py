@@ -28,7 +28,7 @@ TERMS: dict[str, str] = {
     "filter": "过滤器",
     "test": "测试",
 }
-"""Words a message puts in with ``{x!t}`` (what a text is; no hint)."""
+"""Words a message puts in with ``{x!t}`` (what a text is, a Jinja filter or test; no hint)."""
 
 _PYDANTIC: dict[str, str] = {
     # pydantic's messages for the flow models' field types and constraints
