@@ -46,6 +46,11 @@ PATTERNS: dict[str, tuple[str, str]] = {
         "use only letters, digits and _ . : @ -",
         "只能包含字母、数字和 _ . : @ -",
     ),
+    # channels/webhook.py: the provider's id of a visitor
+    r"^[\x21-\x7e]+$": (
+        "use only visible ASCII characters, without spaces",
+        "只能包含可见的 ASCII 字符，不能有空格",
+    ),
 }
 """Our patterns (pydantic ``pattern=``) -> what they allow, in English and zh-CN. A pattern not
 here reads "String should match pattern ..." in English and 格式不正确 in zh-CN: never a regex."""

@@ -511,7 +511,13 @@ _CHANNELS: dict[str, str] = {
         "签名的时间戳与服务器时钟相差超过 {limit} 秒"
     ),
     "the signature does not match the body": "签名与请求体不符",
-    "a {type!r} message needs {field!r}": "{type} 消息需要 {field}",
+    "required for a {kind!r} message": "{kind} 消息必须有此项",
+    "send the message as JSON (Content-Type: application/json)": (
+        "请以 JSON 发送消息（Content-Type: application/json）"
+    ),
+    "the channel's site {site!r} is disabled: it takes no new conversations": (
+        "该渠道的站点 {site} 已停用，不再接受新会话"
+    ),
     "the flow failed on this message": "流程处理这条消息时出错",
     "the conversation is being changed; retry": "会话正在变更，请重试",
     "the channel's site {site!r} is gone": "该渠道的站点 {site} 已不存在",

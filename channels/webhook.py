@@ -3,13 +3,16 @@ to ``POST /api/v1/channels/{key}/inbound`` and get every output frame back throu
 (:mod:`chatflow.channels.webhook_outbox`). See docs/webhook-channel.md.
 
 An inbound message is checked in this order: the channel exists and is enabled, the body is at
-most 64 KB, the signature (:mod:`chatflow.channels.webhook_signing`) holds and is fresh, the
-JSON is a valid message. Then the provider's message id is *inserted* under a unique
-``(channel, message_id)`` constraint before anything is applied: of concurrent duplicates
-exactly one insert wins and applies; the others answer ``200 {duplicate: true}``. The user is
-mapped to their open session, or a new one on the channel site's flow after the last ended. The
-message that opens a session is its trigger, not an input: recorded as the visitor's first line,
-kept in ``sys.last_input``, answered by no node (a rating that opens one is dropped).
+most 64 KB, the signature (:mod:`chatflow.channels.webhook_signing`) holds and is fresh, the body
+is ``application/json``, the JSON is a valid message (an invalid one is a
+``RequestValidationError``, so the API words it as it words every invalid request: each problem
+at its path, ``body.text``, in the client's language). Then the provider's message id is
+*inserted* under a unique ``(channel, message_id)`` constraint before anything is applied: of
+concurrent duplicates exactly one insert wins and applies; the others answer
+``200 {duplicate: true}``. The user is mapped to their open session, or a new one on the channel
+site's flow after the last ended. The message that opens a session is its trigger, not an input:
+recorded as the visitor's first line, kept in ``sys.last_input``, answered by no node (a rating
+that opens one is dropped).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as Db
@@ -49,6 +53,7 @@ from chatflow.engine.stores.channeltables import (
 logger = logging.getLogger("chatflow.channels.webhook")
 
 MAX_BODY = 65_536
+JSON = "application/json"
 RECLAIM_AFTER = 60.0
 """Seconds after which a message still marked ``received`` (its worker died) may be retried."""
 STARTING_FOR = 30.0
@@ -96,8 +101,17 @@ def channels_from_config(
     return out, problems
 
 
+def is_json(content_type: str | None) -> bool:
+    """Whether a ``Content-Type`` header says JSON (``application/json``, any parameters)."""
+    return (content_type or "").partition(";")[0].strip().lower() == JSON
+
+
 def destinations(channels: Mapping[str, ChannelInfo]) -> dict[str, Destination]:
     return {k: Destination(k, c.webhook_url, c.secret) for k, c in channels.items()}
+
+
+NEEDS = {"text": "text", "choice": "value", "rate": "score"}
+"""A message's type -> the field it needs."""
 
 
 class InboundMessage(BaseModel):
@@ -112,21 +126,22 @@ class InboundMessage(BaseModel):
     """The visitor's display name on the platform: names a new conversation's visitor while
     the merchant's profile of it has no name."""
     type: Literal["text", "choice", "rate", "end"]
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
-    value: str | None = Field(default=None, max_length=MAX_TEXT)
-    score: int | None = Field(default=None, ge=0, le=10)
+    text: str | None = Field(default=None, max_length=MAX_TEXT, validate_default=True)
+    value: str | None = Field(default=None, max_length=MAX_TEXT, validate_default=True)
+    score: int | None = Field(default=None, ge=0, le=10, validate_default=True)
     timestamp: float
     """When the visitor sent it (UNIX seconds), as the provider saw it."""
 
-    @model_validator(mode="after")
-    def _fields_of_the_type(self) -> InboundMessage:
-        need = {"text": self.text, "choice": self.value, "rate": self.score}
-        name = {"text": "text", "choice": "value", "rate": "score"}.get(self.type)
-        if name is not None:
-            value = need[self.type]
-            if value is None or (isinstance(value, str) and not value.strip()):
-                raise ValueError(f"a {self.type!r} message needs {name!r}")
-        return self
+    @field_validator("text", "value", "score")
+    @classmethod
+    def _needed_by_the_type(cls, value: str | int | None, info: ValidationInfo) -> object:
+        """The field a message's type needs, refused at its own path when absent or blank."""
+        kind = info.data.get("type")  # absent when the type itself was refused
+        if NEEDS.get(str(kind)) == info.field_name and (
+            value is None or (isinstance(value, str) and not value.strip())
+        ):
+            raise ValueError(f"required for a {kind!r} message")
+        return value
 
     def event(self, key: str) -> Event:
         cid = self.message_id
@@ -149,27 +164,41 @@ class WebhookChannel:
     clock: Clock
     _users: KeyedLocks = field(default_factory=KeyedLocks)
 
-    async def receive(self, key: str, body: bytes, signature: str | None) -> dict[str, Any]:
+    def channel(self, key: str) -> ChannelInfo:
+        """The channel that takes messages at ``key``; 404 or 403 when there is none."""
         info = self.channels.get(key)
         if info is None:
             raise ChannelProblem(404, "channel_not_found", f"no channel {key!r}")
         if not info.enabled:
             raise ChannelProblem(403, "channel_disabled", "this channel takes no messages")
+        return info
+
+    async def receive(
+        self,
+        key: str,
+        body: bytes,
+        signature: str | None,
+        content_type: str | None = JSON,
+    ) -> dict[str, Any]:
+        info = self.channel(key)
         try:
             verify(info.secret, body, signature, self.clock.now().timestamp())
         except SignatureError as exc:
             logger.warning("webhook.bad_signature", extra={"channel": key, "why": exc.reason})
             raise ChannelProblem(401, "bad_signature", exc.message, reason=exc.reason) from None
+        if not is_json(content_type):
+            raise ChannelProblem(
+                415,
+                "unsupported_media_type",
+                "send the message as JSON (Content-Type: application/json)",
+            )
         try:
             message = InboundMessage.model_validate_json(body)
         except ValidationError as exc:
-            errors = [
-                {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ]
-            raise ChannelProblem(
-                422, "invalid_input", "the message is not valid", errors=errors
-            ) from None
+            # the app's one handler of invalid requests words it: the path under "body", the
+            # message in plain words (no "Value error, "), in the client's language
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+            raise RequestValidationError(errors) from None
         now = self.clock.now().timestamp()
         if not await asyncio.to_thread(self._claim, key, message, now):
             return {"accepted": True, "duplicate": True}
@@ -232,8 +261,14 @@ class WebhookChannel:
     async def _admit(self, info: ChannelInfo, user_id: str) -> tuple[SiteInfo, str]:
         """What a new session needs: the site, its flow version, a user not blacklisted."""
         site = await self.backend.site(info.site)
-        if site is None or not site.enabled:
+        if site is None:
             raise ChannelProblem(404, "site_not_found", f"the channel's site {info.site!r} is gone")
+        if not site.enabled:
+            raise ChannelProblem(
+                403,
+                "site_disabled",
+                f"the channel's site {info.site!r} is disabled: it takes no new conversations",
+            )
         if await self.backend.blacklisted(site.merchant, f"{info.key}:{user_id}"):
             raise ChannelProblem(403, "blacklisted", "this user may not be served")
         return site, await published_version(self.backend, site)
@@ -355,6 +390,7 @@ def build_router(channel: WebhookChannel) -> APIRouter:
     @router.post("/api/v1/channels/{key}/inbound")
     async def inbound(key: str, request: Request) -> dict[str, Any]:
         """A visitor message from the provider, signed (docs/webhook-channel.md)."""
+        channel.channel(key)  # an unknown or disabled channel reads no body
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
             raise ChannelProblem(413, "too_large", f"a message may be at most {MAX_BODY} bytes")
@@ -363,6 +399,8 @@ def build_router(channel: WebhookChannel) -> APIRouter:
             body += chunk
             if len(body) > MAX_BODY:
                 raise ChannelProblem(413, "too_large", f"a message may be at most {MAX_BODY} bytes")
-        return await channel.receive(key, bytes(body), request.headers.get(HEADER))
+        return await channel.receive(
+            key, bytes(body), request.headers.get(HEADER), request.headers.get("content-type")
+        )
 
     return router

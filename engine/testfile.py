@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chatflow.engine.node import Model
 
@@ -132,5 +132,21 @@ class ConversationTest(Model):
     """Groups with an agent online (default: every group)."""
     http: list[HttpMock] = Field(default_factory=list)
     """HTTP mocks; an unmocked request fails like a refused connection."""
+    opening: str | None = Field(default=None, json_schema_extra={"pattern": r"\S"})
+    """The visitor's message that opens the conversation, as on a webhook/IM channel: recorded
+    as the visitor's first line before the flow's first words and kept in ``sys.last_input``,
+    but no node takes it as an answer (an interrupt phrase in it still jumps, after the
+    welcome). Absent: the flow starts on its own, as when the web widget opens."""
     steps: list[Step] = Field(min_length=1)
     """The conversation."""
+
+    @field_validator("opening")
+    @classmethod
+    def _opening_says_something(cls, value: str | None) -> str | None:
+        """Empty and blank alike (the schema's ``pattern`` says the same to an editor)."""
+        if value is not None and not value.strip():
+            raise ValueError(
+                "'opening' must not be blank: write the visitor's first message, or leave "
+                "'opening' out to start the flow on its own"
+            )
+        return value

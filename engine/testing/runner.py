@@ -142,7 +142,7 @@ class ConversationRunner:
             mocks=test.http,
             groups_online=test.groups_online,
         ) as stage:
-            mismatch = await stage.play(test.steps, test.vars)
+            mismatch = await stage.play(test.steps, test.vars, test.opening)
             return None if mismatch is None else self._failure(prepared, mismatch, stage)
 
     @staticmethod

@@ -20,6 +20,7 @@ from typing import Any
 
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.errors import ChatflowError
+from chatflow.engine.events import VisitorText
 from chatflow.engine.flowcache import LoadedFlow
 from chatflow.engine.httpcall import MockCaller
 from chatflow.engine.language import FlowLanguage
@@ -34,6 +35,9 @@ logger = logging.getLogger("chatflow.engine.testing")
 SESSION_ID = "test-session"
 """Every stage's session id: the seeded randomness (``random`` replies) depends on it, so a
 conversation draws the same replies whatever runs before it, in a test as in a try."""
+
+OPENING = "test:opening"
+"""The event key of a test's opening message (the steps' keys are ``test:1``, ``test:2``...)."""
 
 _PLAYING: ContextVar[Stage | None] = ContextVar("chatflow_testing_stage", default=None)
 """The stage the running task plays on: whose log records a :class:`Captured` keeps."""
@@ -100,8 +104,14 @@ class Stage:
             _PLAYING.reset(self._entered)
         await self.runtime.aclose()
 
-    async def play(self, steps: Sequence[Step], variables: Mapping[str, Any]) -> Mismatch | None:
+    async def play(
+        self, steps: Sequence[Step], variables: Mapping[str, Any], opening: str | None = None
+    ) -> Mismatch | None:
         """Start the flow with ``variables``, then play ``steps`` in order; None when all held.
+
+        ``opening`` is a visitor message that opens the conversation, started on it the way the
+        webhook/IM channel starts one (:class:`~chatflow.engine.events.Start`'s ``opening``):
+        the visitor's first line, ``sys.last_input``, nobody's answer.
 
         The first step that does not hold stops the play (:attr:`played` says which), and so do
         an error the engine logs, a ``ChatflowError`` and a runaway timer. Any other exception is
@@ -112,7 +122,11 @@ class Stage:
             try:
                 version = await self.runtime.store.put_flow_version(self.flow.id, self.text)
                 await self.runtime.start(
-                    self.flow.id, version=version, variables=variables, session_id=SESSION_ID
+                    self.flow.id,
+                    version=version,
+                    variables=variables,
+                    session_id=SESSION_ID,
+                    opening=None if opening is None else VisitorText(OPENING, opening),
                 )
                 await self.conversation.settle()
                 mismatch = self._held(index)

@@ -143,3 +143,23 @@ class Provider:
         return await self.client.post(
             f"/api/v1/channels/{key}/inbound", content=body, headers=headers
         )
+
+    async def post_bytes(
+        self,
+        body: bytes,
+        *,
+        key: str = "im",
+        content_type: str | None = "application/json",
+        lang: str | None = None,
+    ) -> httpx.Response:
+        """Post ``body`` as it is, signed, with this ``Content-Type`` (None: no such header)."""
+        headers = {
+            "X-Chatflow-Signature": sign(self.secret, body, int(self.clock.now().timestamp()))
+        }
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        if lang is not None:
+            headers["Accept-Language"] = lang
+        return await self.client.post(
+            f"/api/v1/channels/{key}/inbound", content=body, headers=headers
+        )

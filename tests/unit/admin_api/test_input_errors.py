@@ -37,14 +37,15 @@ from chatflow.admin_api.problem_language import CHINESE, ENGLISH
 from chatflow.admin_api.problems import field_errors
 from chatflow.admin_api.routes_agents import AgentText
 from chatflow.admin_api.settings import ServeSettings
+from chatflow.channels.webhook import InboundMessage
 
 ROOT = Path(__file__).resolve().parents[3]
 ZH = {"Accept-Language": "zh-CN"}
 
-BY_HAND: dict[str, type[BaseModel] | None] = {
+BY_HAND: dict[str, type[BaseModel]] = {
     "VersionUpload": VersionUpload,  # flow_upload: a flow version as JSON
     "AgentText": AgentText,  # routes_agents: an agent's message
-    "InboundMessage": None,  # channels/webhook.py: a provider's message; words its own errors
+    "InboundMessage": InboundMessage,  # channels/webhook.py: a provider's message
 }
 """The models the source validates itself (``X.model_validate_json(...)``), beside the routes'."""
 
