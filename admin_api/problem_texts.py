@@ -255,6 +255,7 @@ _CONVERSATIONS: dict[str, str] = {
         "有访客同时拥有该组的多个标签，请先去掉多余的标签"
     ),
     "a word must not be blank": "词不能为空",
+    "at most {limit} characters (this one has {length})": "最多 {limit} 个字符（现有 {length} 个）",
     # what a client reads outside a problem: the agent websocket's error frames, a batch's
     # failed[].detail, a quick-reply import's errors[].message
     "the token is invalid or has expired": "令牌无效或已过期",

@@ -68,6 +68,8 @@ class Parsed:
     kind: FileType
     rows: list[ReplyRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)
+    """Column -> its heading as the file writes it (``组名``, ``Title``), for the report."""
 
 
 def sniff(data: bytes, filename: str | None = None) -> FileType:
@@ -147,10 +149,14 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         book.close()
 
 
+def _heading(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip()
+
+
 def _columns(header: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = name.strip().lstrip("\ufeff").casefold()
+        key = _heading(name).casefold()
         for column, names in HEADERS.items():
             if key in names and column not in found:
                 found[column] = index
@@ -178,6 +184,7 @@ def parse_upload(data: bytes, filename: str | None = None) -> Parsed:
     if header is None:
         raise UploadRejected(422, "empty_file", "the file is empty")
     columns = _columns(header)
+    parsed.headings = {name: _heading(header[index]) for name, index in columns.items()}
     seen: dict[tuple[str, str], int] = {}
     for number, values in enumerate(rows, start=2):
         if not any(values):

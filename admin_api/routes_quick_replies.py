@@ -75,6 +75,9 @@ class CategoryOut(BaseModel):
 class RowProblem(BaseModel):
     row: int
     column: str | None
+    """``category``, ``title`` or ``content`` (a code), or None for the whole row."""
+    heading: str | None
+    """The column's heading as the file writes it (``组名``, ``Title``): what to show a person."""
     message: str
     """Why, in the request's language (``Accept-Language``)."""
 
@@ -84,7 +87,9 @@ class ImportReport(BaseModel):
     imported: int
     """New replies."""
     updated: int
-    """Replies whose category and title existed: their content was replaced."""
+    """Replies whose category and title existed with another content: the content was replaced."""
+    unchanged: int
+    """Rows identical to a stored reply: the reply was left as it was."""
     errors: list[RowProblem]
 
 
@@ -277,7 +282,9 @@ async def read_upload(request: Request) -> bytes:
 
 def _store(
     actor: Actor, owner: int | None, rows: list[ReplyRow], request: Request
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
+    """Adds the new replies and replaces the content of those that changed: the counts added,
+    updated and unchanged (a row identical to its stored reply is not written at all)."""
     at = now(request)
     with Session(request.app.state.records) as db:
         existing = {
@@ -291,7 +298,7 @@ def _store(
                 )
             ).all()
         }
-        added = updated = 0
+        added = updated = unchanged = 0
         for item in rows:
             found = existing.get((item.category, item.title))
             if found is None:
@@ -307,12 +314,14 @@ def _store(
                     )
                 )
                 added += 1
+            elif found.content == item.content:
+                unchanged += 1
             else:
                 found.content, found.updated_at = item.content, at
                 db.add(found)
                 updated += 1
         db.commit()
-    return added, updated
+    return added, updated, unchanged
 
 
 @router.post("/import", response_model=ImportReport)
@@ -323,22 +332,29 @@ async def import_replies(
     filename: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file sent as the request body (at most 2 MB; its content decides the
-    type). Valid rows are imported (same category and title: the content is replaced), the others
-    reported with row, column and reason (in the request's language)."""
+    type). Valid rows are imported (same category and title: the content is replaced, unless it is
+    the same), the others reported with row, column, the file's heading of that column and reason
+    (in the request's language)."""
     owner = _owner(actor, scope)
     data = await read_upload(request)
     try:
         parsed = await run_in_threadpool(parse_upload, data, filename)
     except UploadRejected as exc:
         raise ApiProblem(exc.status, exc.code, exc.detail) from None
-    added, updated = await run_in_threadpool(_store, actor, owner, parsed.rows, request)
+    added, updated, unchanged = await run_in_threadpool(_store, actor, owner, parsed.rows, request)
     lang = language(request)
     return ImportReport(
         file_type=parsed.kind,
         imported=added,
         updated=updated,
+        unchanged=unchanged,
         errors=[
-            RowProblem(row=e.row, column=e.column, message=translate(e.message, lang))
+            RowProblem(
+                row=e.row,
+                column=e.column,
+                heading=parsed.headings.get(e.column) if e.column else None,
+                message=translate(e.message, lang),
+            )
             for e in parsed.errors
         ],
     )

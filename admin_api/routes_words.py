@@ -7,15 +7,18 @@ agent-message path uses too: ``await word_filters(app).check_agent_message(merch
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from chatflow.admin_api.permissions import Actor, require
-from chatflow.admin_api.problems import ApiProblem
+from chatflow.admin_api.problem_language import translate
+from chatflow.admin_api.problems import ApiProblem, language
 from chatflow.admin_api.recordquery import Offset, escape_like, now
 from chatflow.admin_api.tenants import NumericId
 from chatflow.engine.content import WordFilterCache
@@ -27,6 +30,8 @@ router = APIRouter(prefix="/api/v1/sensitive-words", tags=["sensitive words"])
 Kind = Literal["forbidden", "sensitive", "reminder"]
 Viewer = Annotated[Actor, Depends(require("sensitive_words", "view"))]
 Editor = Annotated[Actor, Depends(require("sensitive_words", "edit"))]
+MAX_WORDS = 1000
+MAX_LENGTH = 50
 
 _CACHE_LOCK = threading.Lock()
 
@@ -55,15 +60,41 @@ class WordPage(BaseModel):
 
 class AddWords(BaseModel):
     kind: Kind
-    words: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        min_length=1, max_length=1000
-    )
+    words: list[str] = Field(min_length=1, max_length=MAX_WORDS)
+    """Each checked on its own: a blank or too long one is refused, the others are added."""
+
+
+class RefusedWord(BaseModel):
+    index: int
+    """Its place in ``words`` (0-based)."""
+    word: str
+    """As sent, trimmed; one longer than :data:`MAX_LENGTH` is cut to its first 20 characters."""
+    code: Literal["blank", "too_long"]
+    message: str
+    """Why, in the request's language (``Accept-Language``)."""
+
+
+class WordCounts(BaseModel):
+    added: int
+    existing: int
+    refused: int
 
 
 class AddedWords(BaseModel):
     added: list[WordOut]
     existing: list[str]
-    """Words the merchant already had under this kind (compared case-insensitively)."""
+    """Words the merchant already had under this kind (case and width ignored), as sent: skipped."""
+    refused: list[RefusedWord]
+    counts: WordCounts
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    index: int
+    word: str
+    code: Literal["blank", "too_long"]
+    message: str
+    """In English; worded in the request's language when answered (problem_texts.py)."""
 
 
 class CheckBody(BaseModel):
@@ -113,34 +144,41 @@ def list_words(
     return WordPage(total=int(total), items=[_out(row) for row in rows])
 
 
-@router.post("", response_model=AddedWords, status_code=201)
-def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
-    """Add words of one kind; blanks are refused, words already there are reported."""
+def _sort(words: list[str]) -> tuple[dict[str, str], list[_Refusal]]:
+    """The valid words (folded -> as written, the first spelling of each) and the refused."""
     wanted: dict[str, str] = {}
-    for word in body.words:
+    refused: list[_Refusal] = []
+    for index, word in enumerate(words):
         clean = word.strip()
         if not clean:
-            raise ApiProblem(422, "invalid_input", "a word must not be blank")
-        wanted.setdefault(fold(clean), clean)
+            refused.append(_Refusal(index, "", "blank", "a word must not be blank"))
+        elif len(clean) > MAX_LENGTH:
+            cut = f"{clean[:20]}…"
+            message = f"at most {MAX_LENGTH} characters (this one has {len(clean)})"
+            refused.append(_Refusal(index, cut, "too_long", message))
+        else:
+            wanted.setdefault(fold(clean), clean)
+    return wanted, refused
+
+
+def _insert(
+    request: Request, merchant_id: str, kind: str, wanted: dict[str, str]
+) -> tuple[list[WordOut], set[str]]:
+    """Adds the words the merchant does not have yet: the added rows, and the folded words that
+    were there already."""
     at = now(request)
     with Session(request.app.state.records) as db:
         have = set(
             db.exec(
                 select(WordRow.folded).where(
-                    col(WordRow.merchant_id) == actor.merchant_id,
-                    col(WordRow.kind) == body.kind,
+                    col(WordRow.merchant_id) == merchant_id,
+                    col(WordRow.kind) == kind,
                     col(WordRow.folded).in_(list(wanted)),
                 )
             ).all()
         )
         rows = [
-            WordRow(
-                merchant_id=actor.merchant_id,
-                kind=body.kind,
-                word=word,
-                folded=folded,
-                created_at=at,
-            )
+            WordRow(merchant_id=merchant_id, kind=kind, word=word, folded=folded, created_at=at)
             for folded, word in wanted.items()
             if folded not in have
         ]
@@ -148,10 +186,31 @@ def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
         db.commit()
         for row in rows:
             db.refresh(row)
-        added = [_out(row) for row in rows]
-    word_filters(request.app).invalidate(actor.merchant_id)
+        return [_out(row) for row in rows], have
+
+
+@router.post("", response_model=AddedWords, status_code=201)
+def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
+    """Add words of one kind, each on its own: the new ones are added, those already there
+    skipped and reported, blank or too long ones refused with the reason."""
+    wanted, refusals = _sort(body.words)
+    added: list[WordOut] = []
+    have: set[str] = set()
+    if wanted:
+        try:
+            added, have = _insert(request, actor.merchant_id, body.kind, wanted)
+        except IntegrityError:  # another request added one of them meanwhile: it is there now
+            added, have = _insert(request, actor.merchant_id, body.kind, wanted)
+    if added:
+        word_filters(request.app).invalidate(actor.merchant_id)
     existing = [word for folded, word in wanted.items() if folded in have]
-    return AddedWords(added=added, existing=existing)
+    lang = language(request)
+    refused = [
+        RefusedWord(index=r.index, word=r.word, code=r.code, message=translate(r.message, lang))
+        for r in refusals
+    ]
+    counts = WordCounts(added=len(added), existing=len(existing), refused=len(refused))
+    return AddedWords(added=added, existing=existing, refused=refused, counts=counts)
 
 
 @router.delete("/{word_id}", status_code=204)

@@ -1,7 +1,8 @@
 /* chatflow admin console: the quick replies' bulk import (seed 004 批量导入), the dialog of
  * console-replies.js. The chosen CSV or XLSX file goes as the request body of
  * POST api/v1/quick-replies/import (not a form); the answer is shown row by row: what was
- * imported, updated and refused, and why. API: docs/content.md, "Bulk import". */
+ * imported, updated, left unchanged and refused, and why (a refused row's column named by the
+ * file's own heading). API: docs/content.md, "Bulk import". */
 (function (root) {
   'use strict';
 
@@ -25,8 +26,9 @@
     ['replies_tooLarge', '文件超过 2 MB', 'The file is larger than 2 MB'],
     [
       'replies_report',
-      '{type} 文件：新增 {imported} 条，更新 {updated} 条，{failed} 行有错误。',
-      '{type} file: {imported} imported, {updated} updated, {failed} rows refused.',
+      '{type} 文件：新增 {imported} 条，更新 {updated} 条，未变 {unchanged} 条，{failed} 行有错误。',
+      '{type} file: {imported} imported, {updated} updated, {unchanged} unchanged, ' +
+        '{failed} rows refused.',
     ],
     ['replies_row', '行', 'Row'],
     ['replies_column', '列', 'Column'],
@@ -92,18 +94,30 @@
     return { title: t('replies_importTitle'), body };
   }
 
+  /** A refused row's column as the file heads it (组名), else as the console names it. */
+  function columnName(t, error) {
+    if (error.heading) return error.heading;
+    const names = {
+      category: t('replies_category'),
+      title: t('replies_title'),
+      content: t('replies_content'),
+    };
+    return names[error.column] || '';
+  }
+
   function showReport(t, report, data) {
     const vars = {
       type: String(data.file_type).toUpperCase(),
       imported: data.imported,
       updated: data.updated,
-      failed: data.errors.length,
+      unchanged: data.unchanged,
+      failed: new Set(data.errors.map((e) => e.row)).size, // a row may have several errors
     };
-    report.appendChild(el('p', '', t('replies_report', vars)));
+    report.appendChild(el('p', 'cs-replies-summary', t('replies_report', vars)));
     if (!data.errors.length) return;
     const columns = [
       { title: t('replies_row'), cell: (e) => e.row, className: 'cs-num' },
-      { title: t('replies_column'), cell: (e) => e.column || '' },
+      { title: t('replies_column'), cell: (e) => columnName(t, e) },
       { title: t('replies_problem'), cell: (e) => e.message },
     ];
     report.appendChild(kit.table(columns, data.errors));

@@ -1,8 +1,10 @@
 /* chatflow admin console: sensitive words (敏感词, seed 001). One tab per kind (forbidden words
  * stop an agent's message, sensitive and reminder words alert supervisors), in the #hash
- * (#words/sensitive); the kind's words with a search and paging; adding several at once (what
- * was there already is reported), deleting; and a box that asks the API what the words would
- * do to a text. API: docs/content.md. Every text goes in through textContent or form values. */
+ * (#words/sensitive); the kind's words with a search and paging; adding several at once (each
+ * on its own: the new ones are added, what was there is skipped, a refused one is named with
+ * its reason, and the answer's counts are shown), deleting; and a box that asks the API what
+ * the words would do to a text. API: docs/content.md. Every text goes in through textContent
+ * or form values. */
 (function (root) {
   'use strict';
 
@@ -37,9 +39,16 @@
     ['words_add', '添加', 'Add'],
     ['words_addLabel', '添加（每行一个）', 'Add words, one per line'],
     ['words_addEmpty', '请至少填写一个词', 'Write at least one word'],
-    ['words_added', '已添加 {n} 个：{list}', 'Added {n}: {list}'],
-    ['words_addedNone', '没有新增的词。', 'Nothing new was added.'],
-    ['words_existing', '已存在 {n} 个：{list}', 'Already there, {n}: {list}'],
+    [
+      'words_summary',
+      '新增 {added} 个，已存在 {existing} 个（已跳过），无法添加 {refused} 个。',
+      'Added {added}, already present {existing} (skipped), refused {refused}.',
+    ],
+    ['words_added', '已添加：{list}', 'Added: {list}'],
+    ['words_existing', '已存在，已跳过：{list}', 'Already present, skipped: {list}'],
+    ['words_refused', '无法添加：', 'Refused:'],
+    ['words_refusedOne', '「{word}」：{why}', '“{word}”: {why}'],
+    ['words_blankWord', '（空白）', '(blank)'],
     ['words_q', '搜索', 'Search'],
     ['words_search', '查询', 'Search'],
     ['words_word', '词', 'Word'],
@@ -159,20 +168,35 @@
           said.appendChild(el('p', 'cs-form-error', why));
           return;
         }
-        const added = result.data.added.map((w) => w.word);
-        const existing = result.data.existing;
-        const news = { n: added.length, list: added.join('、') };
-        const olds = { n: existing.length, list: existing.join('、') };
-        const told = added.length ? t('words_added', news) : t('words_addedNone');
-        said.appendChild(el('p', 'cs-words-added', told));
-        if (existing.length) {
-          said.appendChild(el('p', 'cs-words-existing', t('words_existing', olds)));
-        }
-        lines.value = '';
+        said.append(...report(result.data));
+        // What was refused stays in the box, to be mended and added again.
+        lines.value = result.data.refused.map((r) => words[r.index]).join('\n');
         state.offset = 0;
         reload();
       });
       return form;
+    }
+
+    /** The answer of an add: the counts, then which words were added, skipped and refused. */
+    function report(data) {
+      const added = data.added.map((w) => w.word);
+      const told = [el('p', 'cs-words-summary', t('words_summary', data.counts))];
+      if (added.length) {
+        told.push(el('p', 'cs-words-added', t('words_added', { list: added.join('、') })));
+      }
+      if (data.existing.length) {
+        const list = data.existing.join('、');
+        told.push(el('p', 'cs-words-existing', t('words_existing', { list })));
+      }
+      if (data.refused.length) {
+        const list = el('ul', 'cs-words-refused');
+        for (const r of data.refused) {
+          const word = r.word || t('words_blankWord');
+          list.appendChild(el('li', '', t('words_refusedOne', { word, why: r.message })));
+        }
+        told.push(el('p', 'cs-form-error', t('words_refused')), list);
+      }
+      return told;
     }
 
     function searchForm() {

@@ -149,7 +149,8 @@ def test_quick_replies_created_found_edited_deleted_and_imported(
     dialog.locator('[data-name="file"]').set_input_files(str(csv))
     dialog.locator('[data-action="run-import"]').click()
     report = dialog.locator(".cs-replies-report")
-    report.get_by_text("CSV file: 2 imported, 0 updated, 1 rows refused.").wait_for(timeout=WAIT)
+    summary = "CSV file: 2 imported, 0 updated, 0 unchanged, 1 rows refused."
+    report.get_by_text(summary).wait_for(timeout=WAIT)
     assert report.locator("tbody tr").count() == 1
     assert report.locator("tbody td").first.inner_text() == "4"
     imported = get(base, token, "quick-replies", scope="team", category="联系方式")["items"]
@@ -176,8 +177,10 @@ def test_sensitive_words_added_listed_and_checked(demo_server: str, browser: Any
     # Three at once, one already there: two added, the third reported.
     view.locator('.cs-words-add [name="words"]').fill("QQ号\n微信\nWhatsApp\n")
     view.locator(".cs-words-add button[type=submit]").click()
-    view.locator(".cs-words-added", has_text="Added 2: QQ号、WhatsApp").wait_for(timeout=WAIT)
-    assert view.locator(".cs-words-existing").inner_text() == "Already there, 1: 微信"
+    view.locator(".cs-words-added", has_text="Added: QQ号、WhatsApp").wait_for(timeout=WAIT)
+    assert view.locator(".cs-words-existing").inner_text() == "Already present, skipped: 微信"
+    summary = "Added 2, already present 1 (skipped), refused 0."
+    assert view.locator(".cs-words-summary").inner_text() == summary
     listed = get(base, token, "sensitive-words", kind="forbidden")["items"]
     assert sorted(w["word"] for w in listed) == ["QQ号", "WhatsApp", "微信"]
     rows(page, "words", 3)

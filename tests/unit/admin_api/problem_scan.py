@@ -36,6 +36,7 @@ CARRIERS_OF_TEXT = {
     "_error": (1, "message"),  # agent_socket: an error frame (code, message, lang)
     "fail": (2, "detail"),  # routes_batch: _Outcome.fail(session_id, code, detail)
     "RowError": (2, "message"),  # quickreply_import: RowError(row, column, message)
+    "_Refusal": (3, "message"),  # routes_words: _Refusal(index, word, code, message)
 }
 """Calls that are not errors but whose argument (position, name) is an English text the API
 answers with, worded by the catalogue."""

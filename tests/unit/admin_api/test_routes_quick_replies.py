@@ -88,7 +88,9 @@ def test_import_csv_reports_bad_rows_and_replaces_same_titles(kit: Kit) -> None:
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["file_type"], report["imported"], report["updated"]) == ("csv", 1, 1)
-    assert report["errors"] == [{"row": 3, "column": "content", "message": "content is required"}]
+    assert report["errors"] == [
+        {"row": 3, "column": "content", "heading": "内容", "message": "content is required"}
+    ]
     replies = kit.client.get(URL, headers=kit.as_("alice01")).json()["items"]
     assert {r["title"]: r["content"] for r in replies} == {"400电话": "新号码 400", "你好": "您好"}
 

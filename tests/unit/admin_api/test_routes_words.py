@@ -72,6 +72,11 @@ def test_rights_and_validation(kit: Kit) -> None:
     blank = kit.client.post(
         URL, json={"kind": "forbidden", "words": ["  "]}, headers=kit.as_("admin01")
     )
-    assert blank.status_code == 422
+    assert blank.status_code == 201  # refused on its own, with its reason
+    assert [r["code"] for r in blank.json()["refused"]] == ["blank"]
+    empty = kit.client.post(
+        URL, json={"kind": "forbidden", "words": []}, headers=kit.as_("admin01")
+    )
+    assert empty.status_code == 422
     wrong = kit.client.post(URL, json={"kind": "rude", "words": ["x"]}, headers=kit.as_("admin01"))
     assert wrong.status_code == 422
