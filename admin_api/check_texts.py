@@ -27,8 +27,11 @@ TERMS: dict[str, str] = {
     "expression": "表达式",
     "filter": "过滤器",
     "test": "测试",
+    "list": "列表",
+    "mapping": "映射",
 }
-"""Words a message puts in with ``{x!t}`` (what a text is, a Jinja filter or test; no hint)."""
+"""Words a message puts in with ``{x!t}`` (what a text is, a Jinja filter or test, a YAML list or
+mapping; no hint)."""
 
 _PYDANTIC: dict[str, str] = {
     # pydantic's messages for the flow models' field types and constraints
@@ -78,10 +81,80 @@ ZH_CN: dict[str, str] = {
     "unknown field {field!r}; expected one of: {names}": "未知字段 {field}；可用字段：{names!l}",
     "missing required field {field!r}": "缺少必填字段 {field}",
     "unknown node type {tag!r}; expected one of: {tags}": "未知的节点类型 {tag}；可用类型：{tags!l}",
+    "unknown node type {tag!r}; did you mean {name!r}? Valid types: {types}": (
+        "未知的节点类型 {tag}；是否想写 {name}？可用类型：{types!l}"
+    ),
+    "unknown node type {tag!r}; valid types: {types}": "未知的节点类型 {tag}；可用类型：{types!l}",
     "the node has no 'type'; add one of: {types}": "节点缺少 'type'；请添加以下之一：{types!l}",
     # the YAML text (engine/yamlsource.py, engine/flowversions.py)
     "the file is empty": "流程内容为空",
-    "YAML syntax: {message}": "YAML 语法错误：{message}",
+    "YAML syntax: {message}": "YAML 语法错误：{message!t}",
+    # PyYAML's errors in plain words (engine/yamlerrors.py)
+    "this line is indented differently from the lines above it; keys of one mapping must start "
+    "in the same column": "这一行的缩进与上面的行不同；同一映射中的键必须从同一列开始",
+    "this list item is indented differently from the items above it; the '-' of one list must "
+    "start in the same column": "这个列表项的缩进与上面的项不同；同一列表的 '-' 必须从同一列开始",
+    "a list item ('- ...') among the keys of a mapping; put the list under a key of its own "
+    "(key:, then the items indented below it) or write this line as 'key: value'": (
+        "映射的键之间出现了列表项（'- ...'）；请把列表放在单独的键下（先写 键:，再在下面缩进"
+        "写各项），或把这一行写成 '键: 值'"
+    ),
+    "a 'key: value' line among the items of a list; start it with '- ' to make it an item, or "
+    "indent it under the item above": (
+        "列表项之间出现了 '键: 值' 行；请以 '- ' 开头使它成为列表项，或把它缩进到上面的项之下"
+    ),
+    "tabs are not allowed for indentation in YAML; use spaces": (
+        "YAML 不允许用制表符（Tab）缩进；请使用空格"
+    ),
+    "YAML does not allow a tab here; use spaces, or put the value in quotes": (
+        "YAML 不允许在这里使用制表符（Tab）；请改用空格，或把值放在引号中"
+    ),
+    "a value cannot start with {char!r} in YAML; put the value in quotes": (
+        "在 YAML 中值不能以 {char} 开头；请把值放在引号中"
+    ),
+    "a value that starts with '{{{{' is read as a YAML mapping, not as a template; put the whole "
+    'value in quotes, like text: "{{{{ name }}}}, welcome"': (
+        "以 '{{{{' 开头的值会被当作 YAML 映射，而不是模板；请把整个值放在引号中，"
+        '如 text: "{{{{ name }}}}，欢迎"'
+    ),
+    "more text follows the closing quote of the value on this line; put the whole value in one "
+    "pair of quotes": "这一行的值在右引号之后还有文字；请把整个值放在一对引号中",
+    "more text follows the closing {close!r} of the value on this line; a value that starts "
+    "with '[' or '{{' is a YAML list or mapping: put a text value in quotes": (
+        "这一行的值在 {close} 之后还有文字；以 '[' 或 '{{' 开头的值是 YAML 列表或映射："
+        "文本值请放在引号中"
+    ),
+    "a value cannot contain ': ' (a colon and a space) unless it is quoted; put the value in "
+    'quotes, like key: "a: b"': (
+        "值中含有 ': '（冒号加空格）时必须加引号；请把值放在引号中，如 key: \"a: b\""
+    ),
+    "line {line} is not 'key: value': add ': ' after its key, or, if it goes on with the value "
+    "above it, indent it more than that value's key": (
+        "第 {line} 行不是 '键: 值'：请在键后加上 ': '；如果它是上面那个值的延续，"
+        "请让它比那个值的键缩进更多"
+    ),
+    "a value that starts with '*' is read as a YAML alias; put the value in quotes": (
+        "以 '*' 开头的值会被当作 YAML 别名；请把值放在引号中"
+    ),
+    "a value that starts with '&' is read as a YAML anchor; put the value in quotes": (
+        "以 '&' 开头的值会被当作 YAML 锚点；请把值放在引号中"
+    ),
+    "{alias!r} is read as a YAML alias, but no anchor of that name comes before it; put the "
+    "value in quotes": "{alias} 被当作 YAML 别名，但前面没有同名的锚点；请把值放在引号中",
+    "the quote opened at line {line}, column {column} is never closed; add the closing "
+    "{quote!r}": "第 {line} 行第 {column} 列开始的引号没有闭合；请补上右引号 {quote}",
+    "the {kind} opened with {opening!r} at line {line}, column {column} is not closed with "
+    "{closing!r}, or a ',' is missing between two of its items": (
+        "第 {line} 行第 {column} 列以 {opening} 开始的{kind!t}没有用 {closing} 闭合，"
+        "或其中两项之间缺少 ','"
+    ),
+    "'\\{char}' is not an escape of a double-quoted value; write '\\\\' for a backslash, or "
+    "use single quotes": ("'\\{char}' 不是双引号值中的转义符；反斜杠请写成 '\\\\'，或改用单引号"),
+    "only '-', '+' or a digit may follow '|' or '>' on its line; start the text on the next "
+    "line, indented": "'|' 或 '>' 所在行的后面只能跟 '-'、'+' 或数字；请从下一行开始缩进书写文本",
+    "a file holds one YAML document; remove the '---' line and what follows it": (
+        "一个文件只能包含一个 YAML 文档；请删除 '---' 行及其后的内容"
+    ),
     "YAML: {message}": "YAML 错误：{message}",
     "duplicate key {key!r} (first defined at line {line}); each key may appear once in a mapping": (
         "重复的键 {key}（第 {line} 行已定义）；同一映射中每个键只能出现一次"
@@ -181,6 +254,46 @@ ZH_CN: dict[str, str] = {
     "{{{{ name }}}}, {{% if ... %}}...{{% endif %}}": (
         "{kind!t}无法解析：{message}（{kind!t}第 {line} 行）；模板使用 Jinja2 语法："
         "{{{{ name }}}}、{{% if ... %}}...{{% endif %}}"
+    ),
+    # an expression that does not parse, in plain words (engine/exprerrors.py)
+    "expression does not parse: {message}": "表达式无法解析：{message!t}",
+    "the expression ends after {after!r}; a value is expected after it": (
+        "表达式在 {after} 之后就结束了；其后应有一个值"
+    ),
+    "the expression ends after 'is'; a test name is expected after it, like defined": (
+        "表达式在 'is' 之后就结束了；其后应有测试名称，如 defined"
+    ),
+    "the expression ends after '|'; a filter name is expected after it, like lower or length": (
+        "表达式在 '|' 之后就结束了；其后应有过滤器名称，如 lower 或 length"
+    ),
+    "the expression ends after '.'; a name is expected after it": (
+        "表达式在 '.' 之后就结束了；其后应有名称"
+    ),
+    "the expression is empty; write a condition, like score > 80": (
+        "表达式为空；请写一个条件，如 score > 80"
+    ),
+    "{opening!r} is never closed; add the {closing!r} that closes it": (
+        "{opening} 没有闭合；请补上对应的 {closing}"
+    ),
+    "'=' is not a comparison; write '==' to compare": "'=' 不是比较运算符；比较请写 '=='",
+    "'||' is not an operator; write 'or'": "'||' 不是运算符；请写 'or'",
+    "'&&' is not an operator; write 'and'": "'&&' 不是运算符；请写 'and'",
+    "'!' is not an operator; write 'not' (or '!=' to compare)": (
+        "'!' 不是运算符；请写 'not'（比较不等请写 '!='）"
+    ),
+    "nothing joins {before!r} and {after!r}; put an operator between them, like and, or, == "
+    "or >": "{before} 和 {after} 之间缺少运算符；请在它们之间加上运算符，如 and、or、== 或 >",
+    "a value is expected before {token!r}": "{token} 之前应有一个值",
+    "{token!r} cannot follow {before!r} here": "{token} 不能跟在 {before} 之后",
+    "the text opened with {quote!r} is never closed; add the closing {quote!r}": (
+        "以 {quote} 开始的文本没有闭合；请补上右引号 {quote}"
+    ),
+    "{char!r} cannot be used in an expression": "表达式中不能使用 {char}",
+    "{closing!r} closes nothing; remove it, or add the {opening!r} it should close": (
+        "{closing} 没有对应的开括号；请删除它，或补上对应的 {opening}"
+    ),
+    "{closing!r} does not close the {opening!r} before it; write {expected!r}": (
+        "{closing} 与前面的 {opening} 不匹配；请写 {expected}"
     ),
     "unknown {what} {name!r} in this {kind}; known {what}s: {known}.{hint}": (
         "此{kind!t}用到了未知的{what!t} {name}；可用的{what!t}：{known!l}。{hint!t}"

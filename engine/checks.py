@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from chatflow.engine.errors import Problem
+from chatflow.engine.exprerrors import explain as explain_expression
+from chatflow.engine.exprerrors import place as place_in_file
 from chatflow.engine.flow import FlowBase
 from chatflow.engine.language import FlowLanguage
 from chatflow.engine.node import NodeBase, Target, Text
@@ -285,6 +287,7 @@ class _FlowChecker:
 
     def template_syntax(self, path: PathTuple, text: Text, syntax: SyntaxProblem) -> None:
         inner = syntax.line
+        offset: int | None = None
         if syntax.unknown is not None:
             what, name = syntax.unknown
             known = sorted(ENV.filters if what == "filter" else ENV.tests)
@@ -292,6 +295,11 @@ class _FlowChecker:
                 f"unknown {what} {name!r} in this {text.kind}; "
                 f"known {what}s: {choices(known)}.{did_you_mean(name, known)}"
             )
+        elif text.kind == "expression" and (found := explain_expression(text.source)):
+            message = f"expression does not parse: {found.message}"
+            offset = found.offset
+            if offset is not None:
+                inner = text.source.count("\n", 0, offset) + 1
         else:
             message = (
                 f"{text.kind} does not parse: {syntax.message} (line {inner} of the {text.kind}); "
@@ -299,6 +307,9 @@ class _FlowChecker:
             )
         problem = self.doc.problem(message, path, code="template-syntax")
         line, column = _inner_position(self.text, problem.line, problem.column, inner)
+        if offset is not None:  # the character in the expression, when it is written as it is
+            at = place_in_file(self.text, problem.line, problem.column, text.source, offset)
+            line, column = at or (line, column)
         self.problems.append(replace(problem, line=line, column=column))
 
     # -- skill groups ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a file, at its place."""
+    """One problem found in a file, at its place (``line`` and ``column`` are 1-based; 0 when
+    not known: a file that does not exist or cannot be read)."""
 
     message: str
     path: str = ""
@@ -31,7 +32,11 @@ class Problem:
     code: str = ""
 
     def format(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}" if self.path else "<input>"
+        """``path:line:column: severity: message [json.path]``; a place not known is left out
+        (``path: error: ...``), never written as ``0:0``."""
+        where = self.path or "<input>"
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
         suffix = f" [{self.json_path}]" if self.json_path else ""
         return f"{where}: {self.severity}: {self.message}{suffix}"
 

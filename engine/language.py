@@ -6,6 +6,7 @@ types (parsing, the JSON Schema, the reference docs, the validator) asks it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union
 
@@ -133,9 +134,7 @@ def model_problems(
             loc = loc[:-1]
         elif kind == "union_tag_invalid":
             ctx = err.get("ctx") or {}
-            message = (
-                f"unknown node type {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')}"
-            )
+            message = _unknown_type(str(ctx.get("tag")), node_types, ctx.get("expected_tags"))
             loc = (*loc, "type")
         elif kind == "union_tag_not_found":
             message = f"the node has no 'type'; add one of: {', '.join(node_types)}"
@@ -145,6 +144,17 @@ def model_problems(
             message = f"{message} (got {err.get('input')!r})"
         problems.append(doc.problem(message, loc, key=key, code=kind))
     return problems
+
+
+def _unknown_type(tag: str, node_types: Sequence[str], expected: Any) -> str:
+    """``unknown node type 'mesage'; did you mean 'message'? Valid types: message, ...``."""
+    if not node_types:
+        return f"unknown node type {tag!r}; expected one of: {expected}"
+    types = ", ".join(node_types)
+    close = difflib.get_close_matches(tag, list(node_types), n=1, cutoff=0.6)
+    if close:
+        return f"unknown node type {tag!r}; did you mean {close[0]!r}? Valid types: {types}"
+    return f"unknown node type {tag!r}; valid types: {types}"
 
 
 def _yaml_path(data: Any, loc: tuple[Any, ...]) -> PathTuple:

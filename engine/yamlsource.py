@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from chatflow.engine.errors import LoadError, Problem
+from chatflow.engine.yamlerrors import TEMPLATE, explain
 
 PathTuple = tuple[str | int, ...]
 
@@ -249,6 +250,9 @@ def _build(
                 ):
                     raise _Bad("merge keys (<<) are not supported; write the fields out", key_node)
                 if not isinstance(key_node, yaml.ScalarNode):
+                    if isinstance(key_node, yaml.MappingNode) and node.flow_style:
+                        # text: {{ name }} is a flow mapping whose key is a mapping
+                        raise _Bad(TEMPLATE.format(), node)
                     raise _Bad("a mapping key must be plain text", key_node)
                 key = key_node.value if key_node.tag != "tag:yaml.org,2002:null" else ""
                 if key in out:
@@ -298,7 +302,9 @@ def loads(text: str, source: str = "<string>") -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        message = explain(exc, text) or (
+            " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        )
         raise LoadError(
             f"cannot read {source}",
             [Problem(f"YAML syntax: {message}", source, line, column, code="yaml")],
@@ -319,7 +325,8 @@ def load_path(path: str | Path) -> Document:
         raw = p.read_bytes()
     except OSError as exc:
         raise LoadError(
-            f"cannot read {p}", [Problem(f"cannot read file: {exc.strerror}", str(p), 0, 0)]
+            f"cannot read {p}",
+            [Problem(f"cannot read file: {exc.strerror}", str(p), code="unreadable")],
         ) from None
     if len(raw) > MAX_BYTES:
         raise LoadError(

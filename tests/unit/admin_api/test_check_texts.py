@@ -15,6 +15,7 @@ from records_kit import Kit, kit_fixture  # noqa: F401  (the fixture "kit")
 from chatflow.admin_api import check_texts
 from chatflow.admin_api.check_texts import check_message, template_of
 from chatflow.admin_api.problem_language import CHINESE, ENGLISH
+from chatflow.engine import exprerrors, yamlerrors
 from chatflow.engine import flowversions as fv
 from chatflow.nodes import LANGUAGE
 
@@ -37,6 +38,7 @@ BROKEN = [
     "id: t\nstart: a\nnodes:\n  a: {type: form, prompt: p, var: x, input: nope, max_attempts: 0,"
     " timeout: abc, next: a}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: nope}\n  c: {text: x}\n",
+    "id: t\nstart: a\nnodes:\n  a: {type: mesage}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: survey, levels: 1.5, style: x, valid_for: -1}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: business_hours, schedule: [{days: [xx], from: '9',"
     " to: '10:00'}], holidays: [notadate], open: a, closed: a}\n",
@@ -54,9 +56,20 @@ BROKEN = [
     "id: t\nstart: a\nnodes:\n  a: {type: survey, levels: 3, labels: [a, b]}\n",
     # the reader
     "a: [",
+    "a:\n  b: 1\n   c: 2\n",
+    "a:\n  b: 1\n c: 2\n",
+    "a:\n\tb: 1\n",
+    "a:\n  text: {{ name }}\n",
+    "a:\n  text: {{ name }}, hi\n",
+    "a:\n  b: 1\n  c\n  d: 2\n",
+    'a: "abc\nb: 1\n',
+    "a: b: c\n",
     "",
     "id: t\nstart: a\nnodes:\n  a: {type: end, message: !!int x}\n  a: {type: end}\n",
     # the checks
+    "id: t\nstart: a\nvars: {n: 1}\nnodes:\n  a: {type: condition, branches: [{when: 'n = 1',"
+    " next: b}, {when: '(n > 1', next: b}, {when: 'n && n', next: b}], default: b}\n"
+    "  b: {type: end}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: message, text: '{{ 1 | uper }} {{ 1 is od }}', next: b}\n"
     "  b: {type: end, message: '{{ 1 | nosuch }}'}\n",
     "id: t\nstart: a\nnodes:\n  a: {type: message, text: '{{ x', next: b}\n"
@@ -90,6 +103,7 @@ EXAMPLES: dict[str, list[str]] = {
         "a message needs", "is not a time", "not a valid regular expression", "unknown timezone"
     ),
     "engine/yamlsource.py:bad.message": _real("duplicate key", "is not a valid int"),
+    "engine/yamlsource.py:TEMPLATE.format()": _real("is read as a YAML mapping, not"),
 }
 """Per site (``path:expression``), the texts it reports, when the scan cannot read them."""
 
@@ -158,6 +172,32 @@ def test_values_are_put_back_and_lists_and_hints_worded() -> None:
     )
     text = "variable 'x' is used in this expression but never declared or set"
     assert check_message(text, CHINESE) == text  # a text it does not know stays as it is
+
+
+SAMPLES = {"line": 3, "column": 4, "kind": "list", "alias": "*x", "char": "@", "quote": "'"}
+"""Values for the fields of the plain-words templates (any other field: a quoted name)."""
+
+
+@pytest.mark.parametrize(
+    ("prefix", "template"),
+    [("YAML syntax: ", m) for m in yamlerrors.MESSAGES]
+    + [("expression does not parse: ", m) for m in exprerrors.MESSAGES],
+)
+def test_every_plain_words_template_is_worded(prefix: str, template: str) -> None:
+    """The YAML reader's and the expression check's messages come from tables the scan cannot
+    read: each of their templates, filled in, has zh-CN words (the prefix too)."""
+    fields = {field for _, field, _, _ in Formatter().parse(template) if field}
+    text = prefix + template.format(**{f: SAMPLES.get(f, "(") for f in fields})
+    worded = check_message(text, CHINESE)
+    assert worded != text and "YAML syntax" not in worded and "does not parse" not in worded
+
+
+def test_an_unknown_node_type_is_worded_with_its_hint() -> None:
+    (message,) = problems_of("id: t\nstart: a\nnodes:\n  a: {type: mesage}\n")
+    assert message.startswith("unknown node type 'mesage'; did you mean 'message'? Valid types:")
+    assert check_message(message, CHINESE).startswith(
+        "未知的节点类型 'mesage'；是否想写 'message'？可用类型：message、business_hours、"
+    )
 
 
 def test_english_stays_english() -> None:
@@ -259,3 +299,26 @@ def test_an_unknown_filter_is_an_issue_of_the_check_and_a_refused_save_not_a_500
     [worded] = saved.json()["errors"]
     assert worded["message"].startswith("此模板用到了未知的过滤器 'uper'；可用的过滤器：abs、")
     assert worded["message"].endswith("是否想写 'upper'？")
+
+
+def test_the_editors_check_words_yaml_and_expression_mistakes_at_their_place(kit: Kit) -> None:
+    headers = kit.as_("admin01") | ZH
+    indented = DELETED.replace("  bye: {type: end}", "   bye: {type: end}")
+    checked = kit.client.post(f"{F}/shop/check", json={"yaml": indented}, headers=headers)
+    assert checked.status_code == 200, checked.text
+    [error] = checked.json()["errors"]
+    assert (error["line"], error["message"]) == (
+        8,
+        "YAML 语法错误：这一行的缩进与上面的行不同；同一映射中的键必须从同一列开始",
+    )
+    cut = DELETED.replace("next: ''", "next: bye").replace(
+        "promo: {type: message, text: 促销, next: bye}",
+        "promo: {type: condition, branches: [{when: 'n >', next: bye}], default: bye}",
+    )
+    checked = kit.client.post(f"{F}/shop/check", json={"yaml": cut}, headers=headers)
+    [error] = checked.json()["errors"]
+    assert (error["line"], error["column"], error["message"]) == (
+        9,
+        50,
+        "表达式无法解析：表达式在 '>' 之后就结束了；其后应有一个值",
+    )

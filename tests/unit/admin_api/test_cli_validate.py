@@ -133,3 +133,48 @@ def test_a_test_file_the_runner_could_not_use_fails_validate(
     out = capsys.readouterr().out
     assert "bad.test.yaml:1:7: error: flow 'nosuch' not found" in out
     assert "bad.test.yaml:2:6: error: 'now' is not a usable time" in out
+
+
+def test_a_missing_path_has_no_0_0_in_any_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "nope.flow.yaml"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "nope.flow.yaml: error: no such file or folder: nope.flow.yaml\n"
+    assert err == "checked 0 files: 1 error, 0 warnings\n"
+    assert main(["validate", "--format", "github", "nope.flow.yaml"]) == 1
+    assert capsys.readouterr().out == (
+        "::error file=nope.flow.yaml,title=chatflow validate%3A missing::"
+        "no such file or folder: nope.flow.yaml\n"
+    )
+    assert main(["validate", "--format", "json", "nope.flow.yaml"]) == 1
+    (problem,) = json.loads(capsys.readouterr().out)
+    assert (problem["line"], problem["column"], problem["code"]) == (0, 0, "missing")
+
+
+def test_yaml_indentation_node_type_and_expression_mistakes_in_plain_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("indent.flow.yaml").write_text(
+        "id: a\nstart: hi\nnodes:\n  hi:\n    type: end\n     message: bye\n", encoding="utf-8"
+    )
+    Path("type.flow.yaml").write_text(
+        "id: b\nstart: hi\nnodes:\n  hi: {type: mesage, text: x}\n", encoding="utf-8"
+    )
+    Path("when.flow.yaml").write_text(
+        "id: c\nstart: hi\nvars: {n: 1}\nnodes:\n  hi:\n    type: condition\n    branches:\n"
+        '      - {when: "n >", next: bye}\n    default: bye\n  bye: {type: end}\n',
+        encoding="utf-8",
+    )
+    assert main(["validate", "."]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "indent.flow.yaml:6:13: error: YAML syntax: this line is indented differently from the"
+        " lines above it; keys of one mapping must start in the same column",
+        "type.flow.yaml:4:14: error: unknown node type 'mesage'; did you mean 'message'? Valid"
+        " types: message, business_hours, menu, form, http, condition, set, bot, transfer,"
+        " survey, end [$.nodes.hi.type]",
+        "when.flow.yaml:8:20: error: expression does not parse: the expression ends after '>';"
+        " a value is expected after it [$.nodes.hi.branches[0].when]",
+    ]

@@ -55,3 +55,17 @@ def test_a_valid_flow_parses_into_node_models() -> None:
 def test_registering_a_type_twice_is_an_error() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         FlowLanguage((*NODE_TYPES, NODE_TYPES[0]))
+
+
+def test_an_unknown_node_type_suggests_the_closest_and_lists_the_valid_ones() -> None:
+    types = ", ".join(LANGUAGE.node_types)
+    for tag, hint in (("mesage", " did you mean 'message'?"), ("zzz", "")):
+        text = f"id: x\nstart: a\nnodes:\n  a:\n    type: {tag}\n    text: hi\n"
+        with pytest.raises(DefinitionError) as info:
+            LANGUAGE.parse(loads(text, "x.flow.yaml"))
+        (problem,) = info.value.problems
+        assert (problem.line, problem.column, problem.json_path) == (5, 11, "$.nodes.a.type")
+        expected = f"unknown node type {tag!r};{hint} " + (
+            f"Valid types: {types}" if hint else f"valid types: {types}"
+        )
+        assert problem.message == expected

@@ -100,3 +100,21 @@ def test_many_files_are_checked_in_one_run() -> None:
     report = validate_paths(["."], LANGUAGE)
     assert report.problems == []
     assert report.files == 300
+
+
+def test_a_place_not_known_is_not_written_as_0_0() -> None:
+    """A missing path or --config file and a file that cannot be opened have no line: the text
+    line names the file alone, JSON keeps 0."""
+    Path("flows").mkdir()
+    Path("flows/gone.flow.yaml").symlink_to("nowhere.flow.yaml")  # listed, cannot be opened
+    report = validate_paths(["nope", "flows"], LANGUAGE, config="none.yaml")
+    assert report.text().splitlines() == [
+        "flows/gone.flow.yaml: error: cannot read file: No such file or directory",
+        "none.yaml: error: no such config file: none.yaml",
+        "nope: error: no such file or folder: nope",
+    ]
+    assert ":0" not in report.text()
+    assert {(p["line"], p["column"], p["code"]) for p in json.loads(report.json())} == {
+        (0, 0, "unreadable"),
+        (0, 0, "missing"),
+    }
