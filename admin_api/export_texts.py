@@ -4,7 +4,9 @@ Without ``lang`` an export's headers are the keys docs/records-and-stats.md list
 are the API's own (``ended``, ``client``, ``yes``): a program that reads a column by its key or
 its position keeps working. With ``lang=zh-CN`` or ``lang=en`` the same columns, in the same
 order, carry headings a supervisor reads (``会话 ID``, ``结束方``), the enumerated values are
-worded (``访客``, ``是``), and the sheet titles, the Word title and the file name follow.
+worded (``访客``, ``是``), and the sheet titles, the Word title and the file name follow. A
+survey's invitation in a transcript says it is one, its scale and the rating it recorded
+(:meth:`Wording.line_text`); for a program it stays its prompt.
 
 The wording follows the console's own labels (console-records*.js, console-stats.js), so a
 file says what the screen it came from said.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from chatflow.admin_api.problem_language import CHINESE
 
@@ -82,6 +84,14 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "by group": ("By group", "按技能组"),
     "statistics by agent": ("Statistics by agent", "客服统计"),
     "statistics by group": ("Statistics by group", "技能组统计"),
+    # a survey's invitation in a transcript (console-records-view.js words it the same)
+    "survey.line": ("[{survey} · {scale}] {prompt}", "【{survey} · {scale}】{prompt}"),
+    "survey": ("Satisfaction survey", "满意度评价"),
+    "survey.star": ("stars 1-{levels}", "星级 1-{levels}"),
+    "survey.number": ("numbers 1-{levels}", "数字 1-{levels}"),
+    "survey.rating": ("Rating: {score} of {levels}", "评分：{score}/{levels}"),
+    "survey.label": (" ({label})", "（{label}）"),
+    "survey.unrated": ("Not rated", "未评价"),
 }
 
 # column key: {value: (English, zh-CN)}. A value not listed is written as it is.
@@ -164,6 +174,24 @@ class Wording:
             return self.names[key].get(value, value)
         words = VALUES.get(key, {}).get(value)
         return value if words is None else self._pick(words)
+
+    def line_text(
+        self, text: str, survey: Mapping[str, Any] | None, rating: int | None, ended: bool
+    ) -> str:
+        """A transcript line's text; a survey's invitation (``survey``: its scale) worded with
+        the rating it recorded, or "not rated" once the conversation ``ended`` without one."""
+        if self.lang is None or survey is None:
+            return text
+        levels = survey.get("levels", "")
+        style = "survey.number" if survey.get("style") == "number" else "survey.star"
+        scale = self.text(style, levels=levels)
+        words = self.text("survey.line", survey=self.text("survey"), scale=scale, prompt=text)
+        if rating is not None:
+            labels = survey.get("labels") or []
+            label = labels[rating - 1] if 0 < rating <= len(labels) else None
+            said = self.text("survey.rating", score=rating, levels=levels)
+            return f"{words} → {said}{self.text('survey.label', label=label) if label else ''}"
+        return f"{words} → {self.text('survey.unrated')}" if ended else words
 
     def local_name(self, stem: str, rest: str) -> str | None:
         """A zh-CN file name (``服务记录-20261101-20261121``) for the ASCII ``stem-rest``."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import Field
-from sqlalchemy import ColumnElement, Engine, String, and_, cast, exists, func, or_
+from sqlalchemy import ColumnElement, Engine, String, and_, case, cast, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
@@ -25,6 +25,7 @@ from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT
 from chatflow.engine.clock import as_utc
+from chatflow.engine.stats import SERVICE_END_REASONS, WRAP_UP_REASONS
 from chatflow.engine.stores.contenttables import VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
@@ -111,6 +112,8 @@ class RecordFilter:
     agents: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     closed_by: tuple[str, ...] = ()
+    end_reasons: tuple[str, ...] = ()
+    """As the records show it (``stats.conversation_end_reason``)."""
     ratings: tuple[int, ...] = ()
     tags: tuple[int, ...] = ()
     visitor: str | None = None
@@ -142,6 +145,7 @@ def record_filter(
     agent: ListQuery = None,
     status: ListQuery = None,
     closed_by: ListQuery = None,
+    end_reason: ListQuery = None,
     rating: Annotated[list[Annotated[int, Field(ge=0, le=10)]] | None, Query()] = None,
     tag: IdsQuery = None,
     visitor: Annotated[str | None, Query(max_length=128)] = None,
@@ -166,6 +170,7 @@ def record_filter(
         agents=tuple(agent or ()),
         statuses=tuple(status or ()),
         closed_by=tuple(closed_by or ()),
+        end_reasons=tuple(end_reason or ()),
         ratings=tuple(rating or ()),
         tags=tuple(tag or ()),
         visitor=visitor,
@@ -243,6 +248,14 @@ def text_search(merchant_id: str, q: str) -> ColumnElement[bool]:
     return or_(in_messages, in_profile, col(ConversationRow.visitor_id) == q)
 
 
+def shown_end_reason() -> ColumnElement[str]:
+    """:func:`chatflow.engine.stats.conversation_end_reason` in SQL: records written before
+    it and after read the same, with nothing rewritten."""
+    c = ConversationRow
+    service = case(SERVICE_END_REASONS, value=col(c.closed_by), else_=col(c.end_reason))
+    return case((col(c.end_reason).in_(WRAP_UP_REASONS), service), else_=col(c.end_reason))
+
+
 def record_clauses(
     actor: Actor, wanted: RecordFilter, *, until: bool = True
 ) -> list[ColumnElement[bool]]:
@@ -258,6 +271,7 @@ def record_clauses(
         (col(c.group_id), wanted.groups),
         (col(c.status), wanted.statuses),
         (col(c.closed_by), wanted.closed_by),
+        (shown_end_reason(), wanted.end_reasons),
         (col(c.rating), wanted.ratings),
     ):
         if values:

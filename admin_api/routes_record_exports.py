@@ -28,11 +28,12 @@ from chatflow.admin_api.recordquery import Record, count_records, iter_records, 
 from chatflow.admin_api.routes_records import (
     Filter,
     first_response_seconds,
+    rated_survey,
     reception_minutes,
     visible_transcript,
 )
 from chatflow.admin_api.visit_info import parse_agent
-from chatflow.engine.stats import left_unserved
+from chatflow.engine.stats import conversation_end_reason, left_unserved
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MessageRow, SiteRow
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
@@ -64,20 +65,36 @@ def record_cells(row: Record, tz: ZoneInfo, when: Clock = format_time) -> list[o
         when(row.agent_joined_at, tz), first_response_seconds(row),
         when(row.service_ended_at, tz), when(row.ended_at, tz),
         reception_minutes(row),
-        row.end_reason, row.closed_by, row.rating, left_unserved(row),
+        conversation_end_reason(row.end_reason, row.closed_by), row.closed_by, row.rating,
+        left_unserved(row),
         row.visitor_ip, row.page_url, agent and agent.browser, agent and agent.os,
     ]  # fmt: skip
 
 
-def message_cells(message: MessageRow, tz: ZoneInfo, when: Clock = format_time) -> list[object]:
+def message_cells(
+    message: MessageRow, tz: ZoneInfo, when: Clock = format_time, text: str | None = None
+) -> list[object]:
+    """One transcript line; ``text`` in place of the line's own (a survey's, worded)."""
     return [
         message.session_id,
         message.seq,
         when(message.at, tz),
         message.sender,
         message.agent_account,
-        message.text,
+        message.text if text is None else text,
     ]
+
+
+def transcript_cells(
+    record: Record, lines: list[MessageRow], words: Wording, tz: ZoneInfo, when: Clock
+) -> Iterator[list[object]]:
+    """A conversation's lines, worded; a survey's invitation says its scale and the rating."""
+    rated = rated_survey(lines)
+    ended = record.status == "ended"
+    for m in lines:
+        rating = record.rating if m.seq == rated else None
+        text = words.line_text(m.text, m.survey, rating, ended)
+        yield words.row(MESSAGE_HEADERS, message_cells(m, tz, when, text))
 
 
 def export_wording(engine: Engine, merchant_id: str, lang: Lang | None) -> tuple[Wording, Clock]:
@@ -148,9 +165,12 @@ async def export_records(
 
     def message_rows() -> Iterator[list[object]]:
         for batch in iter_records(engine, actor, wanted):
-            ids = [record.session_id for record in batch]
-            for message in _batch_messages(engine, actor.merchant_id, ids):
-                yield words.row(MESSAGE_HEADERS, message_cells(message, zone, when))
+            by_session: dict[str, list[MessageRow]] = {}
+            for line in _batch_messages(engine, actor.merchant_id, [r.session_id for r in batch]):
+                by_session.setdefault(line.session_id, []).append(line)
+            for record in batch:
+                lines = by_session.get(record.session_id, [])
+                yield from transcript_cells(record, lines, words, zone, when)
 
     if fmt == "docx":
         with Session(engine) as db:
@@ -200,7 +220,7 @@ async def export_transcript(
     cells = words.row(RECORD_HEADERS, record_cells(row, zone, when))
     details = list(zip(words.headings(RECORD_HEADERS), cells, strict=True))
     line_keys = MESSAGE_HEADERS[2:]
-    transcript = [words.row(line_keys, message_cells(m, zone, when)[2:]) for m in lines]
+    transcript = [cells[2:] for cells in transcript_cells(row, lines, words, zone, when)]
     messages = Table(words.text("messages"), words.headings(line_keys), transcript)
 
     def build(out: IO[bytes]) -> None:

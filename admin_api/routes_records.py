@@ -1,7 +1,7 @@
 """Conversation records (seed 000 接待信息, seed 003 search): list, one record, transcript.
 
-The list defaults to the last 30 days, filters by site, group, agent, status, closed_by, rating,
-tag, visitor, and searches text in transcripts and visitor profiles. A transcript search answers
+The list defaults to the last 30 days, filters by site, group, agent, status, closed_by,
+end_reason, rating, tag, visitor, and searches text in transcripts and visitor profiles. A transcript search answers
 "match k of n" like the seed ("總共查到 54 個關鍵字的第 52 個"). Batch actions are in
 ``routes_batch``, the exports in ``routes_record_exports``. Everything is limited to the caller's tenant and scope (``recordquery``).
 """
@@ -36,6 +36,7 @@ from chatflow.admin_api.recordquery import (
 from chatflow.admin_api.visit_info import VisitOut, record_channel, visit_out
 from chatflow.engine.clock import as_utc
 from chatflow.engine.stats import (
+    conversation_end_reason,
     first_response_micros,
     left_unserved,
     reception_micros,
@@ -70,6 +71,8 @@ class RecordOut(BaseModel):
     """When the human service ended (the survey and goodbye may follow)."""
     ended_at: datetime | None
     end_reason: str | None
+    """How the conversation ended: after a service, the way the service ended
+    (``stats.conversation_end_reason``)."""
     closed_by: str | None
     rating: int | None
     abandoned: bool
@@ -92,12 +95,27 @@ class RecordPage(BaseModel):
     items: list[RecordOut]
 
 
+class SurveyOut(BaseModel):
+    """A survey's invitation (its line's ``text`` is the prompt) and what it recorded."""
+
+    style: str
+    """``star`` or ``number``."""
+    levels: int
+    labels: list[str]
+    """Names of the levels, lowest first (may be empty)."""
+    rating: int | None
+    """The score the conversation recorded, on the last invitation of the transcript; None:
+    not rated (or not yet, while the conversation runs)."""
+
+
 class MessageOut(BaseModel):
     seq: int
     sender: str
     agent_account: str | None
     text: str
     at: datetime
+    survey: SurveyOut | None = None
+    """On the line of a survey's invitation."""
 
 
 class SearchOut(BaseModel):
@@ -147,7 +165,7 @@ def record_out(row: Record, visit: VisitOut | None = None) -> RecordOut:
         first_agent_reply_at=as_utc(row.first_agent_reply_at),
         service_ended_at=as_utc(row.service_ended_at),
         ended_at=as_utc(row.ended_at),
-        end_reason=row.end_reason,
+        end_reason=conversation_end_reason(row.end_reason, row.closed_by),
         closed_by=row.closed_by,
         rating=row.rating,
         abandoned=left_unserved(row),
@@ -202,9 +220,29 @@ def visible_transcript(request: Request, actor: Actor, session_id: str) -> Trans
     return read_transcript(request.app.state.records, session_id, scope_clauses(actor))
 
 
+def rated_survey(lines: Sequence[MessageRow]) -> int | None:
+    """The seq of the survey invitation the record's rating answers: the transcript's last."""
+    return next((m.seq for m in reversed(lines) if m.survey is not None), None)
+
+
+def survey_out(line: MessageRow, rating: int | None) -> SurveyOut | None:
+    """The survey of an invitation's line (``rating`` the record's, or None); None for others."""
+    survey = line.survey
+    if survey is None:
+        return None
+    labels = survey.get("labels")
+    return SurveyOut(
+        style=str(survey.get("style", "star")),
+        levels=int(survey.get("levels", 0)),
+        labels=[str(label) for label in labels] if isinstance(labels, list) else [],
+        rating=rating,
+    )
+
+
 def transcript_out(transcript: Transcript, q: str | None, k: int) -> TranscriptOut:
     """The record and its lines; with ``q``, where its k-th occurrence is ("k of n")."""
     row, lines, visit = transcript
+    rated = rated_survey(lines)
     return TranscriptOut(
         record=record_out(row, visit),
         messages=[
@@ -214,6 +252,7 @@ def transcript_out(transcript: Transcript, q: str | None, k: int) -> TranscriptO
                 agent_account=m.agent_account,
                 text=m.text,
                 at=as_utc(m.at) or m.at,
+                survey=survey_out(m, row.rating if m.seq == rated else None),
             )
             for m in lines
         ],

@@ -6,7 +6,9 @@ by (client / seat / admin / timer), rating. First response = agent joined - firs
 The first queueing and the first join are kept whatever follows (transfers, a flow's second
 transfer node); the time agents served is summed per service segment, from a join to the end
 of that service or to the transfer that ends it, so a wait in a new queue is not reception time.
-A web conversation's record also keeps where the visitor was at its start (:class:`Visit`).
+A web conversation's record also keeps where the visitor was at its start (:class:`Visit`),
+and its transcript a survey's invitation (its scale beside the prompt) among the messages.
+How a conversation ended, as records show it: ``stats.conversation_end_reason``.
 Calls are synchronous database writes; async callers run them in a worker thread.
 """
 
@@ -26,32 +28,57 @@ from chatflow.engine.stats import micros_between
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
 _MESSAGES: Table = MessageRow.__table__  # type: ignore[attr-defined]
-_LINE_COLUMNS = ("session_id", "merchant_id", "seq", "sender", "agent_account", "text", "at")
-"""A transcript line's values, in this order; ``at`` (last) still needs the column's binding."""
-Line = tuple[str, str, int, str, str | None, str, datetime]
+_LINE_COLUMNS = (
+    "session_id", "merchant_id", "seq", "sender", "agent_account", "text", "survey", "at",
+)  # fmt: skip
+"""A transcript line's values, in this order; ``survey`` and ``at`` (the last two) still need
+their columns' binding."""
+Line = tuple[str, str, int, str, str | None, str, dict[str, Any] | None, datetime]
 
 
 def _insert_lines(connection: Connection, lines: list[Line]) -> None:
     """Insert transcript lines with one executemany on the driver. SQLAlchemy's statement
     execution processes every row's parameters in Python, which cost more than the database's
-    own insert (docs/performance.md); here only ``at`` is converted, by the column type's own
-    bind processor, so the rows are the ones the ORM would write."""
-    statement, bind_at = _line_statement(connection.dialect)
-    rows = [(*line[:-1], bind_at(line[-1])) for line in lines] if bind_at else lines
+    own insert (docs/performance.md); here only ``at`` and a survey's scale are converted, by
+    their column types' own bind processors, so the rows are the ones the ORM would write."""
+    statement, bind_survey, bind_at = _line_statement(connection.dialect)
+    rows = [
+        (
+            *line[:-2],
+            line[-2] if line[-2] is None or bind_survey is None else bind_survey(line[-2]),
+            bind_at(line[-1]) if bind_at else line[-1],
+        )
+        for line in lines
+    ]
     connection.exec_driver_sql(statement, rows)
 
 
-def _line_statement(dialect: Dialect) -> tuple[str, Any]:
+def _line_statement(dialect: Dialect) -> tuple[str, Any, Any]:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO {_MESSAGES.name} ({', '.join(_LINE_COLUMNS)}) "
         f"VALUES ({', '.join([mark] * len(_LINE_COLUMNS))})"
     )
-    return statement, _MESSAGES.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    columns = _MESSAGES.c
+    return (
+        statement,
+        columns.survey.type.dialect_impl(dialect).bind_processor(dialect),
+        columns.at.type.dialect_impl(dialect).bind_processor(dialect),
+    )
 
 
 IMAGE_LABEL = "[图片]"
 """What a transcript line of an image says before the image's URL (the product's own word)."""
+
+
+def _survey_scale(frame: Frame) -> dict[str, Any]:
+    """What a transcript keeps of a survey besides its prompt: its style, levels and labels."""
+    body = frame.body
+    return {
+        "style": str(body.get("style", "star")),
+        "levels": int(body.get("levels", 5)),
+        "labels": [str(label) for label in body.get("labels", ())],
+    }
 
 
 def _line_text(frame: Frame) -> str:
@@ -222,15 +249,23 @@ class Recorder:
         lines = self._lines
         agent_at: datetime | None = None
         for frame in frames:
-            if frame.type != "message" or frame.seq <= known.last_seq:
+            if frame.type not in ("message", "survey") or frame.seq <= known.last_seq:
                 continue
             known.last_seq = frame.seq
+            if frame.type == "survey":  # the invitation, a bot line, so the rating reads as one
+                prompt = str(frame.body.get("prompt", ""))
+                survey = _survey_scale(frame)
+                lines.append(
+                    (session_id, known.merchant, frame.seq, "bot", None, prompt, survey, _at(frame))
+                )
+                continue
             sender = frame.sender
             if sender == "agent" and agent_at is None:
                 agent_at = _at(frame)
             author = (frame.author or agent) if sender == "agent" else None
             text = _line_text(frame)
-            lines.append((session_id, known.merchant, frame.seq, sender, author, text, _at(frame)))
+            at = _at(frame)
+            lines.append((session_id, known.merchant, frame.seq, sender, author, text, None, at))
         ended = next((f for f in frames if f.type == "ended"), None)
         if agent_at is None and ended is None:
             return

@@ -13,6 +13,8 @@ Definitions (docs/records-and-stats.md):
 - first response = agent joined - first ring (seed 000);
 - queue wait = first agent joined (or the end, when abandoned) - first queued;
 - abandoned = the visitor left the queue without ever being served;
+- end reason: after a human service, the way the service ended, unless the visitor or an
+  admin ended what followed (:func:`conversation_end_reason`; the statistics count none);
 - an agent's figures count the conversations it held last (``agent_account``).
 """
 
@@ -105,6 +107,29 @@ def left_unserved(row: ConversationFacts) -> bool:
     """The visitor left the queue without ever being served. Older versions also marked one who
     left a second queue after a service; an agent's join rules that out here."""
     return row.abandoned and row.agent_joined_at is None
+
+
+SERVICE_END_REASONS: dict[str, str] = {
+    "seat": "agent",
+    "client": "visitor",
+    "admin": "admin",
+    "timer": "idle",
+}
+"""The end reason a human service's end (``closed_by``) stands for."""
+WRAP_UP_REASONS = ("flow", "idle")
+"""End reasons nobody chose: the flow ran out, or nobody answered it."""
+
+
+def conversation_end_reason(end_reason: str | None, closed_by: str | None) -> str | None:
+    """How the conversation ended, as records, their filter and exports say it.
+
+    After a human service the flow may go on (survey, goodbye); when that part ends by itself
+    (``flow``, or ``idle``: a survey nobody answers), the conversation ended the way its
+    service did: an agent's end stays ``agent``. The record's ``end_reason`` column keeps the
+    flow's own reason (the ``ended`` frame's); a visitor or an admin ending it stays theirs."""
+    if end_reason in WRAP_UP_REASONS and closed_by in SERVICE_END_REASONS:
+        return SERVICE_END_REASONS[closed_by]
+    return end_reason
 
 
 @dataclass(frozen=True)

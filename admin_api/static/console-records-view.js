@@ -1,8 +1,9 @@
 /* chatflow admin console: one service record (#records/<session id>), part of the records
  * section (console-records.js, which calls ConsoleRecordsView.show). Its fields, its exports,
  * and its transcript with the seed's search in it: "match k of n", previous and next (the API
- * wraps around), the current match marked and scrolled into view. Every text goes in as text;
- * an image line links to its same-origin URL. API: docs/records-and-stats.md. */
+ * wraps around), the current match marked and scrolled into view. A survey's invitation says
+ * it is one, with its scale and the rating it recorded. Every text goes in as text; an image
+ * line links to its same-origin URL. API: docs/records-and-stats.md. */
 (function (root) {
   'use strict';
 
@@ -44,6 +45,14 @@
     ['records_fromBot', '机器人', 'Bot'],
     ['records_fromAgent', '客服', 'Agent'],
     ['records_fromSystem', '系统', 'System'],
+    // a survey's invitation (export_texts.py words it the same in the exports)
+    ['records_survey', '满意度评价', 'Satisfaction survey'],
+    ['records_surveyHead', '【{survey} · {scale}】', '[{survey} · {scale}] '],
+    ['records_surveyStar', '星级 1-{levels}', 'stars 1-{levels}'],
+    ['records_surveyNumber', '数字 1-{levels}', 'numbers 1-{levels}'],
+    ['records_surveyRating', '评分：{score}/{levels}', 'Rating: {score} of {levels}'],
+    ['records_surveyLabel', '（{label}）', ' ({label})'],
+    ['records_surveyUnrated', '未评价', 'Not rated'],
     ['records_erase', '删除该访客的数据', "Erase this visitor's data"],
     [
       'records_confirmErase',
@@ -119,7 +128,26 @@
     );
   }
 
-  function line(ctx, env, shared, message, search) {
+  /** What a survey's invitation adds to its prompt: [survey, its scale] before it, the rating
+   * it recorded (or "not rated" once the conversation `ended`) after it. */
+  function surveyWords(t, survey, ended) {
+    const levels = survey.levels;
+    const scale =
+      survey.style === 'number'
+        ? t('records_surveyNumber', { levels })
+        : t('records_surveyStar', { levels });
+    const head = t('records_surveyHead', { survey: t('records_survey'), scale });
+    let tail = null;
+    if (survey.rating !== null && survey.rating !== undefined) {
+      const score = survey.rating;
+      const label = (survey.labels || [])[score - 1];
+      tail = t('records_surveyRating', { score, levels });
+      if (label) tail += t('records_surveyLabel', { label });
+    } else if (ended) tail = t('records_surveyUnrated');
+    return { head, tail };
+  }
+
+  function line(ctx, env, shared, message, search, ended) {
     const { t } = ctx;
     const row = el('div', `cs-line cs-line-${message.sender}`);
     row.dataset.seq = String(message.seq);
@@ -131,6 +159,12 @@
       row.classList.add('is-current');
       markText(text, message.text, search);
     } else lineText(text, message.text, ctx);
+    if (message.survey) {
+      const { head, tail } = surveyWords(t, message.survey, ended);
+      row.classList.add('cs-line-survey');
+      text.prepend(el('span', 'cs-survey-head', head));
+      if (tail) text.append(el('span', 'cs-survey-rating', ` → ${tail}`));
+    }
     row.append(time, el('span', 'cs-line-who', who.filter(Boolean).join(' ')), text);
     return row;
   }
@@ -279,7 +313,11 @@
     const render = (lines, search) => {
       const shown = lines || messages;
       if (!shown.length) transcript.replaceChildren(el('p', 'cs-empty', t('records_noLines')));
-      else transcript.replaceChildren(...shown.map((m) => line(ctx, env, shared, m, search)));
+      else {
+        const ended = record.status === 'ended';
+        const drawn = shown.map((m) => line(ctx, env, shared, m, search, ended));
+        transcript.replaceChildren(...drawn);
+      }
       const current = transcript.querySelector('.cs-line.is-current');
       if (current) current.scrollIntoView({ block: 'center' });
     };
@@ -301,5 +339,5 @@
   }
 
   // the live monitor (console-monitor.js) draws its lines with the same words and links
-  root.ConsoleRecordsView = { show, senderLabel, lineText, endReasonLabel };
+  root.ConsoleRecordsView = { show, senderLabel, lineText, endReasonLabel, surveyWords };
 })(typeof self !== 'undefined' ? self : this);

@@ -1,5 +1,6 @@
 /* chatflow admin console: service records (seeds 000/003/004, 服务记录 / 會話紀錄). The list
- * (date range, site, group, agent, status, closed by, rating, text search; newest first, paged),
+ * (date range, site, group, agent, status, closed by, end reason, rating, text search; newest
+ * first, paged),
  * its Excel and Word exports and batch close and delete; one record with its transcript is
  * console-records-view.js. The filters live in the #hash (#records/?<query>, and
  * #records/<session id>/?<query> for a record), so a reload and the back link keep them.
@@ -10,7 +11,18 @@
   const kit = root.ConsoleKit;
   const el = (...args) => kit.el(...args);
   const PAGE = 50;
-  const FILTERS = ['start', 'end', 'site', 'group', 'agent', 'status', 'closed_by', 'rating', 'q'];
+  const FILTERS = [
+    'start',
+    'end',
+    'site',
+    'group',
+    'agent',
+    'status',
+    'closed_by',
+    'end_reason',
+    'rating',
+    'q',
+  ];
   const DAY = 86400000;
 
   // One row per string: [key, zh-CN, English].
@@ -173,6 +185,11 @@
     add('status', t('records_status'), kit.select(choices(statuses)));
     const closers = ['client', 'seat', 'admin', 'timer'].map((s) => [s, closedLabel(t, s)]);
     add('closed_by', t('records_closedBy'), kit.select(choices(closers)));
+    // how the conversation ended: after a service, as the service did (an agent's end is
+    // "agent" even when a survey nobody answers follows); the words are the record view's
+    const endReason = (r) => root.ConsoleRecordsView.endReasonLabel(t, r);
+    const reasons = ['flow', 'idle', 'agent', 'visitor', 'admin'].map((r) => [r, endReason(r)]);
+    add('end_reason', t('records_endReason'), kit.select(choices(reasons)));
     add('rating', t('records_rating'), Object.assign(input('number'), { min: '0', max: '10' }));
     const q = Object.assign(input('search'), { maxLength: 100, placeholder: t('records_qHint') });
     add('q', t('records_q'), q);

@@ -233,6 +233,12 @@ class MessageRow(RecordsTable, table=True):
     """visitor, bot, agent or system."""
     agent_account: str | None = None
     text: str
+    """A survey's invitation: its prompt."""
+    survey: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    """On a survey's invitation (a ``bot`` line): ``{style, levels, labels}``; None otherwise,
+    and on every line of records older than the column."""
     at: datetime = Field(default_factory=utcnow, index=True)
 
 

@@ -146,6 +146,28 @@ def test_an_image_is_a_readable_line_that_names_the_image(engine: Engine) -> Non
     ]
 
 
+def test_a_survey_is_a_bot_line_that_keeps_its_scale(engine: Engine) -> None:
+    """The survey's invitation is a line too (its prompt), so the visitor's "2" after it reads as
+    a rating; its scale rides beside it, the same whether the ORM or the batch writes it."""
+    rec = Recorder(engine)
+    rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)
+    scale = {"style": "number", "levels": 3, "labels": ["差", "一般", "好"]}
+    survey = Frame(1, "survey", {**scale, "prompt": "请评价本次服务"}, T0.isoformat())
+    rec.frames("s1", [survey, message(2, "visitor", "2", 5)])
+    with Session(engine) as db:
+        db.add(MessageRow(session_id="orm", merchant_id="acme", seq=1, sender="bot", text="x"))
+        db.commit()
+        lines = db.exec(select(MessageRow).where(MessageRow.session_id == "s1")).all()
+        raw = db.connection().exec_driver_sql("SELECT survey FROM message ORDER BY id")
+        stored = [row[0] for row in raw]  # the survey, the visitor's "2", the ORM's line
+    assert [(m.seq, m.sender, m.text, m.survey) for m in sorted(lines, key=lambda m: m.seq)] == [
+        (1, "bot", "请评价本次服务", scale),
+        (2, "visitor", "2", None),
+    ]
+    # a line without a survey holds SQL NULL (not JSON null), however it was written
+    assert stored[0] is not None and stored[1:] == [None, None]
+
+
 def test_a_transfer_names_the_new_group_and_keeps_the_first_times(engine: Engine) -> None:
     rec = Recorder(engine)
     rec.started("s1", merchant="acme", site="acme-web", visitor="v1", flow="presales", at=T0)

@@ -1,6 +1,7 @@
-// Unit tests for the record view's end-reason labels (admin_api/static/console-records-view.js):
-// every reason the engine ends a conversation with (engine/effects.py, EndReason) reads as words
-// in both languages, and an unknown one shows as it is. Run by `node --test` from
+// Unit tests for the record view's words (admin_api/static/console-records-view.js): every
+// reason the engine ends a conversation with (engine/effects.py, EndReason) reads as words in
+// both languages, an unknown one shows as it is, and a survey's invitation says what it is and
+// what it recorded, as the exports do (admin_api/export_texts.py). Run by `node --test` from
 // tests/unit/channels/test_static_assets.py.
 'use strict';
 
@@ -49,4 +50,30 @@ test('every end reason reads as words in zh-CN and English', () => {
   assert.equal(endReasonLabel(zh, 'admin'), '管理员关闭');
   assert.equal(endReasonLabel(zh, 'someday'), 'someday', 'an unknown reason as it is');
   assert.equal(endReasonLabel(zh, null), '');
+});
+
+test("a survey's invitation says it is one, its scale and the rating it recorded", () => {
+  const page = load();
+  const { surveyWords } = page.ConsoleRecordsView;
+  const translator = (lang) => (key, vars) =>
+    page.ConsoleKit.messages[lang][key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name]));
+  const zh = translator('zh-CN');
+  const en = translator('en');
+  const labels = ['很不满意', '不满意', '一般', '满意', '非常满意'];
+  const rated = { style: 'star', levels: 5, labels, rating: 2 };
+  assert.deepEqual(surveyWords(zh, rated, true), {
+    head: '【满意度评价 · 星级 1-5】',
+    tail: '评分：2/5（不满意）',
+  });
+  assert.deepEqual(surveyWords(en, rated, true), {
+    head: '[Satisfaction survey · stars 1-5] ',
+    tail: 'Rating: 2 of 5 (不满意)',
+  });
+  const unrated = { style: 'number', levels: 10, labels: [], rating: null };
+  assert.deepEqual(surveyWords(zh, unrated, true), {
+    head: '【满意度评价 · 数字 1-10】',
+    tail: '未评价',
+  });
+  assert.equal(surveyWords(en, unrated, true).tail, 'Not rated');
+  assert.equal(surveyWords(en, unrated, false).tail, null, 'a running conversation: no verdict');
 });
