@@ -28,6 +28,7 @@ from chatflow.admin_api import (
     routes_agents,
     routes_auth,
     routes_batch,
+    routes_channels,
     routes_flow_try,
     routes_flows,
     routes_groups,
@@ -211,6 +212,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
     app.include_router(routes_agents.router)
     app.include_router(agent_marks.router)
     app.include_router(routes_session_visitor.router)
+    app.include_router(routes_channels.router)
     app.include_router(agent_socket.router)
     app.include_router(web.build_router(channel))
     extra_channels.mount(app)

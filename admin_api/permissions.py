@@ -38,8 +38,10 @@ FEATURES: tuple[str, ...] = (
     "statistics",
     "exports",
     "settings",
+    "channels",
 )
-"""Features a permission group grants rights on."""
+"""Features a permission group grants rights on (``channels``: the webhook/IM channels and
+their deliveries, docs/webhook-channel.md)."""
 
 ROLE_DEFAULTS: dict[str, dict[str, Level]] = {
     "agent": {"quick_replies": "view", "records": "view", "tags": "view", "blacklist": "view"},
@@ -54,6 +56,7 @@ ROLE_DEFAULTS: dict[str, dict[str, Level]] = {
         "groups": "view",
         "sensitive_words": "view",
         "flows": "view",
+        "channels": "view",
     },
     "admin": dict.fromkeys(FEATURES, "edit"),
 }

@@ -31,6 +31,7 @@ TERMS: dict[str, str] = {
     "statistics": "统计",
     "exports": "导出",
     "settings": "设置（工作台应用）",
+    "channels": "渠道",
     # rights and actions
     "view": "查看",
     "edit": "编辑",
@@ -502,6 +503,13 @@ _CHANNELS: dict[str, str] = {
     "the multipart body ended before its last boundary": "multipart 请求体在最后一个分隔符之前结束",
     # the webhook channel
     "no channel {key!r}": "渠道 {key} 不存在",
+    "no delivery {id}": "投递 {id} 不存在",
+    "delivery {id} was delivered; only a failed delivery can be sent again": (
+        "投递 {id} 已送达：只有失败的投递才能重新发送"
+    ),
+    "delivery {id} is pending; only a failed delivery can be sent again": (
+        "投递 {id} 正在等待发送：只有失败的投递才能重新发送"
+    ),
     "this channel takes no messages": "该渠道不接收消息",
     "the X-Chatflow-Signature header is missing": "缺少 X-Chatflow-Signature 头",
     "X-Chatflow-Signature must look like t=<unix>,v1=<hex>": (

@@ -43,7 +43,7 @@ class PermissionGroupIn(ApiModel):
     permissions: dict[str, Right] = Field(default_factory=dict)
     """Feature -> ``view`` or ``edit``; a feature not listed is not accessible. Features:
     accounts, permission_groups, sites, groups, agents, flows, quick_replies, sensitive_words,
-    blacklist, tags, records, statistics, exports, settings."""
+    blacklist, tags, records, statistics, exports, settings, channels."""
 
     _features = field_validator("permissions")(_known_features)
 

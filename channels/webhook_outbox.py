@@ -8,6 +8,8 @@ go. Nothing but a 2xx counts as delivered. Rows, attempt counts and due times ar
 database, so a restart resumes where the last process stopped (:meth:`Outbox.start`); a lease on
 the row being sent keeps two processes from sending it at once. Delivery is at least once: a
 crash between a 2xx and its record sends that frame again, with the same ``X-Chatflow-Delivery``.
+An admin may send a failed frame again (:meth:`Outbox.retry`): it rejoins its session's queue at
+its own ``seq``, so it goes before the session's later frames that are still pending.
 """
 
 from __future__ import annotations
@@ -100,6 +102,10 @@ class Outbox:
         self._not_ours: OrderedDict[str, None] = OrderedDict()
         self._lookups: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
+        self._pauses: dict[str, asyncio.Event] = {}
+        """Sessions whose worker waits for its head to be due; set to cut the wait short."""
+        self._retried: set[str] = set()
+        """Sessions with a frame sent again since their worker last read its head."""
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -136,6 +142,21 @@ class Outbox:
             self._dirty.add(session_id)
         else:
             self._workers[session_id] = asyncio.create_task(self._work(session_id))
+
+    async def retry(self, delivery_id: int) -> bool:
+        """Send a ``failed`` delivery again: back to ``pending`` with no attempts, due now, and its
+        session's worker woken. Being the lowest pending ``seq`` of its session (every later
+        frame waited for it), it is the next one sent: after the attempt in flight, before the
+        frames still pending. False when the row is not ``failed`` (any more)."""
+        session_id = await asyncio.to_thread(self._reset, delivery_id)
+        if session_id is None:
+            return False
+        logger.info("webhook.retry_requested", extra={"session_id": session_id})
+        self._retried.add(session_id)
+        self.wake(session_id)
+        if (pause := self._pauses.get(session_id)) is not None:
+            pause.set()
+        return True
 
     async def start(self) -> None:
         """Resume every open session (frames queued before a restart, pending deliveries)."""
@@ -180,7 +201,11 @@ class Outbox:
                     return
                 wait = row.next_attempt_at - self.clock.now().timestamp()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    cut_short = await self._pause(session_id, wait)
+                    head = await asyncio.to_thread(self._head, session_id)
+                    if cut_short or head is None or head.id != row.id:
+                        continue  # an earlier frame was retried meanwhile, or this one settled
+                    row = head
                 if not await self._attempt(row, meta):
                     return  # another process holds it; its worker carries on
         except asyncio.CancelledError:
@@ -189,6 +214,21 @@ class Outbox:
             logger.exception("webhook.worker_failed", extra={"session_id": session_id})
         finally:
             self._workers.pop(session_id, None)
+            self._retried.discard(session_id)
+
+    async def _pause(self, session_id: str, seconds: float) -> bool:
+        """Wait ``seconds``; True at once, or when it is cut short, if :meth:`retry` sent a frame
+        of the session again (since the head was read, or while waiting)."""
+        pause = self._pauses[session_id] = asyncio.Event()
+        try:
+            if session_id not in self._retried:
+                await asyncio.wait_for(pause.wait(), seconds)
+        except TimeoutError:
+            return False
+        finally:
+            self._pauses.pop(session_id, None)
+        self._retried.discard(session_id)
+        return True
 
     async def _queue_frames(self, meta: WebhookSessionRow) -> bool:
         """Copy frames past ``queued_seq`` into pending rows; True if one of them is ``ended``."""
@@ -326,6 +366,18 @@ class Outbox:
             logger.info("webhook.retry", extra={**ids, "error": result.error, "in": delay})
         with self.records.begin() as conn:
             conn.execute(update(DeliveryRow).where(col(DeliveryRow.id) == row.id).values(values))
+
+    def _reset(self, delivery_id: int) -> str | None:
+        """A failed row back to pending (its last status and error stay until the next attempt);
+        its session id, or None when it was not failed."""
+        failed = (col(DeliveryRow.id) == delivery_id, col(DeliveryRow.status) == "failed")
+        with self.records.begin() as conn:
+            session_id = conn.execute(select(DeliveryRow.session_id).where(*failed)).scalar()
+            reset = update(DeliveryRow).where(*failed)
+            values = {"status": "pending", "attempts": 0, "next_attempt_at": 0.0}
+            if conn.execute(reset.values(lease_until=None, **values)).rowcount != 1:
+                return None
+        return None if session_id is None else str(session_id)
 
     def _close(self, session_id: str) -> None:
         with self.records.begin() as conn:

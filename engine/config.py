@@ -105,6 +105,8 @@ class WebhookChannel(Model):
 
     key: str = Field(pattern=_ID)
     """Channel key in ``POST /api/v1/channels/{key}/inbound``; unique in the deployment."""
+    name: str | None = Field(default=None, max_length=64)
+    """Display name in the admin console (渠道), e.g. 微信公众号; the key when not set."""
     site: str
     """Key of the merchant's site whose flow the channel's conversations run."""
     secret_env: str = Field(min_length=1)

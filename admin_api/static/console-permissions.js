@@ -29,6 +29,7 @@
     'statistics',
     'exports',
     'settings',
+    'channels',
   ];
   const LEVELS = ['none', 'view', 'edit'];
 
@@ -68,6 +69,7 @@
     ['permissions_feature_statistics', '统计', 'Statistics'],
     ['permissions_feature_exports', '导出', 'Exports'],
     ['permissions_feature_settings', '设置（工作台应用）', 'Settings (workbench apps)'],
+    ['permissions_feature_channels', '渠道', 'Channels'],
     ['permissions_edit', '编辑', 'Edit'],
     ['permissions_edit_title', '编辑权限组 {name}', 'Edit permission group {name}'],
     ['permissions_delete', '删除', 'Delete'],
@@ -119,6 +121,7 @@
       statistics: t('permissions_feature_statistics'),
       exports: t('permissions_feature_exports'),
       settings: t('permissions_feature_settings'),
+      channels: t('permissions_feature_channels'),
     };
     const levels = {
       none: t('permissions_level_none'),

@@ -3,8 +3,9 @@
 ``acme`` and ``globex`` each have an owner, an admin sub-account (a permission group with every
 right), a viewer (every right at ``view``), a nobody (an empty permission group), an account
 limited to one chosen site, and a supervisor and an agent from ``chatflow.yaml`` (role default
-rights). Everything globex owns is named with :data:`GLOBEX_MARKER`, so a response to acme that
-contains it has leaked another tenant's data.
+rights); and a webhook channel ``<id>-im`` on its web site (a loopback URL the SSRF guard
+refuses: nothing is ever sent). Everything globex owns is named with :data:`GLOBEX_MARKER`, so
+a response to acme that contains it has leaked another tenant's data.
 
 Route authors declare how the route matrix calls their routes with :class:`Sample` (see
 ``route_samples_tenants.py``); the ``make_*`` helpers create a fresh object for each call, so
@@ -48,6 +49,9 @@ def _merchant(mid: str, name: str) -> str:
     sites:
       - {{key: {mid}-web, name: {name} web, flow: simple, groups: [{mid}_sales, support]}}
       - {{key: {mid}-shop, name: {name} shop, flow: simple, groups: [support]}}
+    channels:
+      - {{key: {mid}-im, name: {name} IM, site: {mid}-web, secret_env: PW,
+         webhook_url: "http://127.0.0.1:9/{mid}?token={name}"}}
     groups:
       - {{id: {mid}_sales, name: {name} sales}}
       - {{id: support, name: {name} support}}

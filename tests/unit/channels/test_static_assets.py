@@ -76,6 +76,7 @@ PAGES = {
         "console-words.js",
         "console-visitors.js",
         "console-tags.js",
+        "console-channels.js",
     ),
 }
 ASSETS = tuple((package, name) for package, names in PAGES.items() for name in names)
@@ -209,6 +210,7 @@ STAFF_PAGES = {
         "ui/console-words.js",
         "ui/console-visitors.js",
         "ui/console-tags.js",
+        "ui/console-channels.js",
         "ui/console.js",
     ],
 }
