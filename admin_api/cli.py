@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from chatflow.engine.errors import ChatflowError
 
 COMMANDS: tuple[str, ...] = (
+    "init",
     "validate",
     "schema",
     "graph",
@@ -32,7 +33,10 @@ COMMANDS: tuple[str, ...] = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chatflow",
-        description="Customer-service chat engine: validate, test, chat with and serve flows.",
+        description=(
+            "Customer-service chat engine: start a project, validate, test, chat with and "
+            "serve flows."
+        ),
     )
     with contextlib.suppress(PackageNotFoundError):
         parser.add_argument("--version", action="version", version=version("chatflow"))

@@ -30,15 +30,19 @@ def missing_passwords(
     env: Mapping[str, str],
     source: str = "chatflow.yaml",
     document: Document | None = None,
+    password_rule: Callable[[str], list[str]] | None = None,
 ) -> list[Problem]:
     """What :func:`import_config` would refuse for: an agent the database lacks (a fresh
     database lacks all) whose ``password_env`` is not set. ``chatflow serve`` asks before it
-    starts the server, so the problem is said plainly instead of failing the start-up."""
+    starts the server, so the problem is said plainly instead of failing the start-up.
+
+    ``password_rule`` (the accounts' rule: every rule a password breaks) also refuses such an
+    agent whose password breaks it, as the console refuses that password typed by hand."""
     existing: set[str] = set()
     if inspect(engine).has_table(AccountRow.__tablename__):
         with Session(engine) as db:
             existing = set(db.exec(select(AccountRow.account)).all())
-    return _missing_passwords(config, existing, env, source, document)
+    return _missing_passwords(config, existing, env, source, document, password_rule)
 
 
 def _missing_passwords(
@@ -47,22 +51,34 @@ def _missing_passwords(
     env: Mapping[str, str],
     source: str,
     document: Document | None,
+    password_rule: Callable[[str], list[str]] | None = None,
 ) -> list[Problem]:
     problems = []
     for i, merchant in enumerate(config.merchants):
         for k, agent in enumerate(merchant.agents):
             if agent.account in existing or not agent.password_env:
                 continue
-            if env.get(agent.password_env):
+            password = env.get(agent.password_env)
+            broken = password_rule(password) if password and password_rule else []
+            if not password:
+                code = "password_env"
+                message = (
+                    f"agent {agent.account!r}: environment variable {agent.password_env} is not set"
+                )
+            elif broken:
+                code = "weak-password"
+                message = (
+                    f"agent {agent.account!r}: the password in {agent.password_env} is too "
+                    f"weak: it must {', '.join(broken)}, as the console requires of every "
+                    "password; set a stronger one"
+                )
+            else:
                 continue
-            message = (
-                f"agent {agent.account!r}: environment variable {agent.password_env} is not set"
-            )
             if document is None:
-                problems.append(Problem(message, source, code="password_env"))
+                problems.append(Problem(message, source, code=code))
             else:
                 path = ("merchants", i, "agents", k, "password_env")
-                problems.append(document.problem(message, path, code="password_env"))
+                problems.append(document.problem(message, path, code=code))
     return problems
 
 

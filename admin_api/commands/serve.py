@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chatflow.admin_api.settings import DEMO_CONFIG, ServeSettings
+from chatflow.engine.errors import Problem
 
 
 def register(subparsers: Any) -> None:
@@ -89,11 +90,13 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from chatflow.admin_api.app import create_app
+    from chatflow.admin_api.commands import _startup
     from chatflow.admin_api.logs import configure as configure_logs
     from chatflow.admin_api.logs import guard_client_lines
+    from chatflow.admin_api.passwords import password_problems
     from chatflow.admin_api.visit_info import parse_agent
     from chatflow.engine.directory import missing_passwords
-    from chatflow.engine.errors import ChatflowError, DefinitionError
+    from chatflow.engine.errors import DefinitionError
     from chatflow.engine.yamlsource import load_path
 
     made = settings_from(args)
@@ -102,26 +105,28 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = made
     configure_logs(args.log_level)
+    debug = args.log_level == "debug"
+    taken = _startup.port_problem(settings.host, settings.port)
+    if taken:
+        print(f"chatflow serve: {taken}", file=sys.stderr)
+        return 1
     try:
         app = create_app(settings)
-        # Checked again when the app starts (any server), but a failed start-up is a traceback
-        # from uvicorn after the banner: said here, plainly, before anything is printed.
+        # Checked again when the app starts (any server); asked here, the problems come before
+        # uvicorn's start-up lines. A password the console would refuse is refused too (here,
+        # not by `chatflow validate`: the environment it runs in is not the server's).
         missing = missing_passwords(
             app.state.records,
             app.state.services.config,
             env=settings.env,
             source=str(settings.config),
             document=load_path(settings.config),
+            password_rule=password_problems,
         )
         if missing:
-            raise DefinitionError("agent passwords are missing", missing)
-    except DefinitionError as exc:
-        for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
-        print(f"chatflow serve: {exc.message}", file=sys.stderr)
-        return 1
-    except ChatflowError as exc:
-        print(f"chatflow serve: {exc}", file=sys.stderr)
+            raise DefinitionError(_passwords_summary(missing), missing)
+    except Exception as exc:  # every start-up failure is said in words, never a traceback
+        print("\n".join(_startup.failure_lines(exc, settings, debug=debug)), file=sys.stderr)
         return 1
     # FastAPI builds each route's dependencies and validators on the first request that walks
     # past it (~150 ms for the first one); building the OpenAPI schema walks them all now, and
@@ -132,10 +137,10 @@ def run(args: argparse.Namespace) -> int:
     parse_agent("Mozilla/5.0")
     config = app.state.services.config
     keys = [site.key for merchant in config.merchants for site in merchant.sites if site.enabled]
-    print(banner(settings, keys, config.server.public_url), flush=True)
-    server = uvicorn.Server(
+    guard = _startup.StartupGuard(app)
+    server = _startup.AnnouncingServer(
         uvicorn.Config(
-            app,
+            guard,
             host=settings.host,
             port=settings.port,
             log_level=args.log_level,
@@ -146,9 +151,30 @@ def run(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=10,
             # The app reads X-Forwarded-* itself, from server.trusted_proxies only (app.py).
             proxy_headers=False,
-        )
+        ),
+        # the addresses once they answer: not before a start-up that may still fail
+        announce=lambda: print(banner(settings, keys, config.server.public_url), flush=True),
     )
     # uvicorn set up its loggers while building the config: filter its lines about clients now
     guard_client_lines(config.privacy)
-    server.run()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn's way out of a failed start-up
+        if guard.failure is not None:
+            lines = _startup.failure_lines(guard.failure, settings, debug=debug)
+        else:
+            where = f"{settings.host}:{settings.port}"
+            lines = [f"chatflow serve: cannot listen on {where} (see the error above)"]
+        print("\n".join(lines), file=sys.stderr)
+        return 1
     return 0
+
+
+def _passwords_summary(problems: list[Problem]) -> str:
+    """The last line under the agents' password problems: what is wrong with them."""
+    weak = sum(problem.code == "weak-password" for problem in problems)
+    if weak == 0:
+        return "agent passwords are missing"
+    if weak == len(problems):
+        return "agent passwords are too weak"
+    return "agent passwords are missing or too weak"

@@ -1,4 +1,5 @@
-"""Packaging proof: ``pip install .`` and ``pip install -e .`` both give a working chatflow.
+"""Packaging proof: ``pip install .`` and ``pip install -e .`` both give a working chatflow
+(and the installed copy's ``chatflow init`` writes a project that validates and tests green).
 
 The top-level folders install as ``chatflow.<folder>`` through setuptools' ``package-dir``, and
 every sub-package must be listed in ``pyproject.toml``. Each install goes into a fresh venv
@@ -115,6 +116,31 @@ def test_pip_install_dot(tmp_path: Path) -> None:
     staff_pages = ("workbench.html", "workbench.js", "editor.html", "editor-state.js", "admin.css")
     for name in staff_pages:
         assert (home / "admin_api" / "static" / name).is_file(), name
+    _check_init(python, tmp_path / "project")
+
+
+def _check_init(python: Path, project: Path) -> None:
+    """``chatflow init`` from the installed copy: the starter's files ship as package data, and
+    the project it writes validates and tests green there."""
+    script = python.parent / ("chatflow.exe" if os.name == "nt" else "chatflow")
+    project.mkdir()
+    out = _run(script, "init", cwd=project)
+    assert "chatflow init: wrote a starter project in .:" in out
+    written = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+    assert written == [
+        ".gitignore",
+        "README.md",
+        "chatflow.yaml",
+        "flows/hello.flow.yaml",
+        "schemas/chatflow-config.schema.json",
+        "schemas/flow-test.schema.json",
+        "schemas/flow.schema.json",
+        "tests/hello.test.yaml",
+    ]
+    assert _run(script, "validate", "--strict", ".", cwd=project) == ""
+    assert _run(script, "test", "tests", cwd=project) == (
+        "PASS a visitor leaves a phone number (tests/hello.test.yaml)\n1 passed, 0 failed\n"
+    )
 
 
 def test_pip_install_editable(tmp_path: Path) -> None:
