@@ -49,7 +49,7 @@ from chatflow.admin_api.auth import AuthService
 from chatflow.admin_api.channel_wiring import build_channels
 from chatflow.admin_api.housekeeping import Housekeeping
 from chatflow.admin_api.live_services import LiveServices
-from chatflow.admin_api.passwords import hash_password
+from chatflow.admin_api.passwords import hash_password, password_problems
 from chatflow.admin_api.services import Services
 from chatflow.admin_api.settings import ServeSettings
 from chatflow.channels import web
@@ -148,6 +148,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
                 source=str(settings.config),
                 document=load_path(settings.config),  # a missing password at its agent's line
                 now=services.clock.now(),
+                password_rule=password_problems,  # as the console refuses it typed by hand
             )
             if imported.created:  # what the database lacked; later starts create nothing
                 logger.info(

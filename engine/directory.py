@@ -45,6 +45,16 @@ def missing_passwords(
     return _missing_passwords(config, existing, env, source, document, password_rule)
 
 
+def passwords_summary(problems: list[Problem]) -> str:
+    """The line under the agents' password problems: what is wrong with them."""
+    weak = sum(problem.code == "weak-password" for problem in problems)
+    if weak == 0:
+        return "agent passwords are missing"
+    if weak == len(problems):
+        return "agent passwords are too weak"
+    return "agent passwords are missing or too weak"
+
+
 def _missing_passwords(
     config: DeploymentConfig,
     existing: Collection[str],
@@ -98,22 +108,26 @@ def import_config(
     source: str = "chatflow.yaml",
     document: Document | None = None,
     now: datetime | None = None,
+    password_rule: Callable[[str], list[str]] | None = None,
 ) -> ImportReport:
     """Create what the database lacks from ``config``; refuse with every missing password at once.
 
     An agent whose staff number an account of its merchant already has (made in the console)
     is left out with a warning, and imported at a later start once the number is free.
     ``now`` dates the merchants and accounts it creates (the server's clock; default: now).
-    ``document`` (the config's YAML) places each missing password at its agent's line."""
+    ``document`` (the config's YAML) places each missing password at its agent's line;
+    ``password_rule`` refuses a weak one too, as :func:`missing_passwords` does."""
     report = ImportReport()
     at = now or utcnow()
     with Session(engine) as db:
         accounts = db.exec(select(AccountRow)).all()
         existing_accounts = {row.account for row in accounts}
         staff_numbers = {(row.merchant_id, row.staff_no): row.account for row in accounts}
-        missing = _missing_passwords(config, existing_accounts, env, source, document)
+        missing = _missing_passwords(
+            config, existing_accounts, env, source, document, password_rule
+        )
         if missing:
-            raise DefinitionError("agent passwords are missing", missing)
+            raise DefinitionError(passwords_summary(missing), missing)
         for merchant in config.merchants:
             _import_merchant(db, merchant, report, at)
             for agent in merchant.agents:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from chatflow.admin_api.settings import DEMO_CONFIG, ServeSettings
-from chatflow.engine.errors import Problem
 
 
 def register(subparsers: Any) -> None:
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from chatflow.admin_api.logs import guard_client_lines
     from chatflow.admin_api.passwords import password_problems
     from chatflow.admin_api.visit_info import parse_agent
-    from chatflow.engine.directory import missing_passwords
+    from chatflow.engine.directory import missing_passwords, passwords_summary
     from chatflow.engine.errors import DefinitionError
     from chatflow.engine.yamlsource import load_path
 
@@ -124,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             password_rule=password_problems,
         )
         if missing:
-            raise DefinitionError(_passwords_summary(missing), missing)
+            raise DefinitionError(passwords_summary(missing), missing)
     except Exception as exc:  # every start-up failure is said in words, never a traceback
         print("\n".join(_startup.failure_lines(exc, settings, debug=debug)), file=sys.stderr)
         return 1
@@ -168,13 +167,3 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(lines), file=sys.stderr)
         return 1
     return 0
-
-
-def _passwords_summary(problems: list[Problem]) -> str:
-    """The last line under the agents' password problems: what is wrong with them."""
-    weak = sum(problem.code == "weak-password" for problem in problems)
-    if weak == 0:
-        return "agent passwords are missing"
-    if weak == len(problems):
-        return "agent passwords are too weak"
-    return "agent passwords are missing or too weak"

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from chatflow.admin_api.passwords import hash_password, password_problems
 from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.directory import import_config, missing_passwords
+from chatflow.engine.errors import DefinitionError
 from chatflow.engine.stores.recordsdb import create_tables, records_engine
 
 CONFIG = DeploymentConfig.model_validate(
@@ -77,3 +78,28 @@ def test_an_agent_already_imported_is_not_checked_again(engine: Engine) -> None:
     env = {"ALICE_PW": "Demo-pass1", "BOB_PW": "Bob-pass1"}
     import_config(engine, CONFIG, env=env, hash_password=hash_password)
     assert problems(engine, {"ALICE_PW": "weak"}) == []
+
+
+def test_the_import_at_start_refuses_a_weak_password_too(engine: Engine) -> None:
+    """The import every server runs at start (not only ``chatflow serve``'s check before it)."""
+    create_tables(engine)
+    env = {"ALICE_PW": "Demo-pass1", "BOB_PW": "bob"}
+    with pytest.raises(DefinitionError) as raised:
+        import_config(
+            engine, CONFIG, env=env, hash_password=hash_password, password_rule=password_problems
+        )
+    assert raised.value.message == "agent passwords are too weak"
+    assert [p.code for p in raised.value.problems] == ["weak-password"]
+    assert "bob0001" in raised.value.problems[0].message
+    env["BOB_PW"] = ""
+    with pytest.raises(DefinitionError) as raised:
+        import_config(engine, CONFIG, env=env, hash_password=hash_password)
+    assert raised.value.message == "agent passwords are missing"
+    env["BOB_PW"] = "Bob-pass1"
+    report = import_config(
+        engine, CONFIG, env=env, hash_password=hash_password, password_rule=password_problems
+    )
+    assert [c for c in report.created if c.startswith("agent")] == [
+        "agent acme/alice01",
+        "agent acme/bob0001",
+    ]
