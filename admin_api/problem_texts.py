@@ -415,6 +415,8 @@ _RUNTIME: dict[str, str] = {
     # the deployment, when it starts
     "webhook channel secrets are missing": "缺少 webhook 渠道的密钥",
     "agent passwords are missing": "缺少客服的密码",
+    "agent passwords are too weak": "客服的密码强度不够",
+    "agent passwords are missing or too weak": "客服的密码缺少或强度不够",
     "cannot use Redis at {url}: {why}": "无法使用 Redis（{url}）：{why}",
     "Redis key {key} does not hold a visitor-token secret": "Redis 键 {key} 中没有访客令牌密钥",
     "the visitor token secret must be at least 16 bytes": "访客令牌密钥至少需要 16 字节",

@@ -31,7 +31,8 @@ from chatflow.channels.multipart import MultipartError, boundary_of
 from chatflow.channels.visitor_frames import FrameError, parse_raw, to_event
 from chatflow.channels.webhook_signing import SignatureError, verify
 from chatflow.engine import flowversions
-from chatflow.engine.errors import ChatflowError, TemplateError
+from chatflow.engine.directory import passwords_summary
+from chatflow.engine.errors import ChatflowError, Problem, TemplateError
 from chatflow.engine.routing import (
     AgentUnavailable,
     LastAgent,
@@ -88,6 +89,10 @@ EXAMPLES: dict[str, list[str]] = {
         _raised(ApiProblem, check_credentials, None, "ALLCAPS1"),
     ],
     "admin_api/agent_access.py:str(exc)": REFUSALS,
+    "engine/directory.py:passwords_summary(missing)": [
+        passwords_summary([Problem("", code=code) for code in codes])
+        for codes in (["password_env"], ["weak-password"], ["password_env", "weak-password"])
+    ],
     "admin_api/agent_socket.py:str(exc)": [str(UnknownAgent("bob0001"))],
     "admin_api/live_services.py:problem.detail": REFUSALS,
     # a LiveError's detail: LiveServices' own texts (scanned at their raise sites) or a refusal
