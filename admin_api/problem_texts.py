@@ -354,6 +354,10 @@ _FLOWS: dict[str, str] = {
     "the waits add up to {seconds} seconds here; a try moves the clock at most {limit} seconds "
     "(30 days)": "等待到这里累计 {seconds} 秒；一次试运行最多把时间推进 {limit} 秒（30 天）",
     "NaN and Infinity are not JSON numbers": "NaN 和 Infinity 不是 JSON 数字",
+    "'opening' must not be blank: write the visitor's first message, or leave 'opening' out to "
+    "start the flow on its own": (
+        "'opening'（开场消息）不能为空：请写访客的第一条消息，或去掉 'opening' 让流程自行开始"
+    ),
     "no flow {flow!r}": "流程 {flow} 不存在",
     "flow {flow!r} has no version {version}": "流程 {flow} 没有版本 {version}",
     "flow version {version!r} is not in the store": "存储中没有流程版本 {version}",

@@ -5,8 +5,9 @@ function: errors refuse it (``422 invalid_flow``). The steps are a conversation 
 steps, played by :func:`chatflow.engine.testing.play` on its own memory store, frozen clock and
 simulated agents, with no HTTP mocks: nothing reaches the real store, the queue, an agent or the
 network, and nothing is saved. The answer shows the frames, where the session is and the try as
-a ``*.test.yaml`` for ``chatflow test``. Tries and the steps they play are rate-limited per
-account (:mod:`chatflow.admin_api.try_limits`).
+a ``*.test.yaml`` for ``chatflow test``. An ``opening`` starts the conversation on a visitor's
+message, as a webhook/IM channel does (a test file's ``opening``). Tries and the steps they
+play are rate-limited per account (:mod:`chatflow.admin_api.try_limits`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from chatflow.admin_api.routes_flows import Editor, Records
 from chatflow.admin_api.tenants import ApiModel, FlowId
 from chatflow.admin_api.try_limits import try_limits
 from chatflow.admin_api.try_texts import failure_text
-from chatflow.engine.testfile import Step
+from chatflow.engine.testfile import Step, opening_says_something
 from chatflow.engine.testing import play
 from chatflow.engine.testing.trial import MAX_STEPS, refusals
 from chatflow.nodes import LANGUAGE
@@ -47,6 +48,13 @@ class TryRequest(FlowUpload):
     """Variables set at the start, over the flow's ``vars``."""
     groups_online: list[str] | None = None
     """Groups with an agent online (default: every group)."""
+    opening: str | None = Field(default=None, json_schema_extra={"pattern": r"\S"})
+    """The visitor's message that opens the conversation, as on a webhook/IM channel: the
+    visitor's first line, before the flow's first words, kept in ``sys.last_input`` and answered
+    by no node (a test file's ``opening``). Absent: the flow starts on its own, as when the web
+    widget opens. Blank is refused."""
+
+    _opening = field_validator("opening")(opening_says_something)
 
     @field_validator("vars")
     @classmethod
@@ -114,7 +122,8 @@ async def try_flow(
 ) -> TryOut:
     """Play input steps on a flow that need not be saved (checked like ``/check``; errors: 422
     ``invalid_flow``); an HTTP node gets no network and takes its error path. Too many tries or
-    steps from the account: 429 ``throttled`` with ``Retry-After``. A failed step's message is
+    steps from the account: 429 ``throttled`` with ``Retry-After``. An ``opening`` starts the
+    conversation on a visitor's message, as a webhook/IM channel does. A failed step's message is
     in the language of ``Accept-Language``."""
     refused = refusals(body.steps)
     if refused:
@@ -146,6 +155,7 @@ async def try_flow(
             now=now,
             variables=body.vars,
             groups_online=body.groups_online,
+            opening=body.opening,
         ),
     )
     failed = trial.failed

@@ -117,6 +117,17 @@ class Step(Model):
         return self
 
 
+def opening_says_something(value: str | None) -> str | None:
+    """An ``opening`` is refused empty and blank alike (the schema's ``pattern`` says the same to
+    an editor); the editor's Try checks its ``opening`` with this too."""
+    if value is not None and not value.strip():
+        raise ValueError(
+            "'opening' must not be blank: write the visitor's first message, or leave "
+            "'opening' out to start the flow on its own"
+        )
+    return value
+
+
 class ConversationTest(Model):
     """One conversation test."""
 
@@ -140,13 +151,4 @@ class ConversationTest(Model):
     steps: list[Step] = Field(min_length=1)
     """The conversation."""
 
-    @field_validator("opening")
-    @classmethod
-    def _opening_says_something(cls, value: str | None) -> str | None:
-        """Empty and blank alike (the schema's ``pattern`` says the same to an editor)."""
-        if value is not None and not value.strip():
-            raise ValueError(
-                "'opening' must not be blank: write the visitor's first message, or leave "
-                "'opening' out to start the flow on its own"
-            )
-        return value
+    _opening = field_validator("opening")(opening_says_something)

@@ -253,11 +253,15 @@
       tryHint: '以访客身份与画布上的流程对话（无需保存或发布）。接口调用不会真正发出。',
       trySay: '以访客身份输入…',
       trySend: '发送',
+      tryOpening: '开场消息（IM）',
+      tryOpeningHint: '如：退款。访客在微信等渠道发来的第一条消息；留空则流程自行开始',
+      tryOpeningStart: '以此开始',
       tryAt: '当前节点：{node}（{status}）',
       tryHttp: '有 {count} 个接口调用未发出（试运行不访问网络），流程按调用失败继续。',
       tryInvalid: '流程有 {count} 个错误，修正后才能试运行',
       tryThrottled: '试运行太频繁：请 {seconds} 秒后再操作（刚才的操作未执行）',
       tryFrom_visitor: '访客',
+      tryFrom_opening: '访客（开场消息）',
       tryFrom_bot: '机器人',
       tryFrom_agent: '客服',
       tryFrom_system: '系统',
@@ -396,6 +400,10 @@
         'HTTP calls are not made.',
       trySay: 'Type as the visitor…',
       trySend: 'Send',
+      tryOpening: 'Opening message (IM)',
+      tryOpeningHint:
+        "e.g. refund: the visitor's first message on WeChat, LINE…; empty: the flow starts itself",
+      tryOpeningStart: 'Start with it',
       tryAt: 'At node {node} ({status})',
       tryHttp:
         '{count} HTTP call(s) were not made (a try never goes to the network); ' +
@@ -405,6 +413,7 @@
         'Too many tries from your account: wait {seconds} s, then do it again ' +
         '(that action was not played).',
       tryFrom_visitor: 'Visitor',
+      tryFrom_opening: 'Visitor (opening message)',
       tryFrom_bot: 'Bot',
       tryFrom_agent: 'Agent',
       tryFrom_system: 'System',

@@ -2,7 +2,10 @@
  * unpublished) as a visitor, plays the agent and lets time pass; each action is a step of a
  * conversation test (docs/testing-flows.md), and the whole list is replayed by
  * POST api/v1/admin/flows/{id}/try on every action, so what is shown is always the flow as
- * drawn now. The try can be saved as a *.test.yaml for `chatflow test`. Tries are
+ * drawn now. An opening message starts the try on a visitor's message, as a webhook/IM
+ * channel does (the test file's `opening`): read when the try starts (opening the panel, Start
+ * again, its own Start button) and kept for the replays of that try. The try can be saved as a
+ * *.test.yaml for `chatflow test` (with its `opening`). Tries are
  * rate-limited per account: a refused one (429) says how long to wait and drops the actions it
  * would have played. Every text goes in through textContent. Exposed as window.EditorTry. */
 (function (root) {
@@ -43,9 +46,9 @@
   ];
 
   /**
-   * `els`: {panel, log, status, note, form, input, actions}. `options`: `api`, `t`,
-   * `flowId()`, `doc()`, `onNode(id | null)` (the canvas marks the node the session is at),
-   * `toast(text, kind)`.
+   * `els`: {panel, log, status, note, form, input, openingForm, opening, actions}.
+   * `options`: `api`, `t`, `flowId()`, `doc()`, `onNode(id | null)` (the canvas marks the node
+   * the session is at), `toast(text, kind)`.
    */
   function create(els, options) {
     const { api, t } = options;
@@ -53,6 +56,8 @@
     const words = (table, value) =>
       Object.prototype.hasOwnProperty.call(table, value) ? t(table[value]) : String(value ?? '');
     let steps = [];
+    /** The visitor's message that opened this try (null: the flow starts on its own). */
+    let opening = null;
     /** The steps of the conversation on screen (what `last` answered). */
     let shown = [];
     let last = null;
@@ -81,7 +86,9 @@
     async function replayOnce() {
       const path = `api/v1/admin/flows/${encodeURIComponent(options.flowId())}/try`;
       const sent = steps;
-      const result = await api('POST', path, { document: options.doc(), steps: sent });
+      const body = { document: options.doc(), steps: sent };
+      if (opening !== null) body.opening = opening;
+      const result = await api('POST', path, body);
       if (!result.ok && result.status === 429) {
         // nothing was played: the actions not on screen are dropped, to be taken again
         steps = shown;
@@ -96,7 +103,7 @@
         else showNote(t('failed', { message: first || result.status }));
         return;
       }
-      last = result.data;
+      last = Object.assign({}, result.data, { opening: body.opening || null });
       shown = sent;
       if (last.failed) {
         // the step that did not hold (a 0-based index into what was sent; null when the start
@@ -120,7 +127,9 @@
       await replay();
     }
 
+    /** A new try, opened by the opening message in its field (blank: none). */
     function restart() {
+      opening = els.opening.value.trim() || null;
       steps = [];
       shown = [];
       last = null;
@@ -128,8 +137,8 @@
     }
 
     function render() {
-      const lines = [];
-      for (const frame of (last && last.frames) || []) lines.push(frameLine(frame));
+      const frames = (last && last.frames) || [];
+      const lines = frames.map((frame, index) => frameLine(frame, index === 0 && opened(frame)));
       els.log.replaceChildren(...lines);
       els.log.scrollTop = els.log.scrollHeight;
       const node = last ? last.node : null;
@@ -150,10 +159,18 @@
       els.note.hidden = !text;
     }
 
-    function frameLine(frame) {
+    /** Whether `frame`, the first, is the opening message of the try on screen. */
+    function opened(frame) {
+      return Boolean(last && last.opening) && frame.type === 'message' && frame.from === 'visitor';
+    }
+
+    /** One frame as a line of the log; `isOpening`: the visitor's message that opened it. */
+    function frameLine(frame, isOpening) {
       if (frame.type === 'message') {
         const line = el('div', `ed-try-line ed-try-${frame.from}`);
-        line.appendChild(el('span', 'ed-try-who', t(SENDERS[frame.from] || 'tryFrom_system')));
+        if (isOpening) line.classList.add('ed-try-opening-line');
+        const who = isOpening ? 'tryFrom_opening' : SENDERS[frame.from] || 'tryFrom_system';
+        line.appendChild(el('span', 'ed-try-who', t(who)));
         line.appendChild(el('span', 'ed-try-text', frame.text || ''));
         if (Array.isArray(frame.options) && frame.options.length) {
           const choices = el('div', 'ed-try-options');
@@ -188,6 +205,11 @@
     }
 
     function wire() {
+      els.openingForm.addEventListener('submit', (event) => {
+        event.preventDefault();
+        restart();
+        els.input.focus();
+      });
       els.form.addEventListener('submit', (event) => {
         event.preventDefault();
         const text = els.input.value.trim();

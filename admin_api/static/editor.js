@@ -95,6 +95,8 @@
       note: $('ed-try-note'),
       form: $('ed-try-form'),
       input: $('ed-try-input'),
+      openingForm: $('ed-try-opening-form'),
+      opening: $('ed-try-opening'),
       actions: $('ed-try-actions'),
     },
     {

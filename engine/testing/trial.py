@@ -138,18 +138,21 @@ async def play(
     now: datetime,
     variables: Mapping[str, Any],
     groups_online: Sequence[str] | None,
+    opening: str | None = None,
 ) -> Trial:
     """Start ``flow`` (parsed from ``text``) at ``now`` (aware) and play ``steps`` until one fails.
 
-    ``groups_online`` None means every group has an agent online. Steps :func:`refusals` lists
-    are a ``ValueError``; so is a naive ``now``.
+    ``groups_online`` None means every group has an agent online. ``opening`` is a visitor
+    message that opens the conversation, as on a webhook/IM channel (a test file's ``opening``,
+    :meth:`Stage.play <chatflow.engine.testing.stage.Stage.play>`). Steps :func:`refusals`
+    lists are a ``ValueError``; so is a naive ``now``.
     """
     refused = refusals(steps)
     if refused:
         raise ValueError("; ".join(r.text() for r in refused))
     loaded = LoadedFlow.build(flow, content_version(text))
     async with Stage(language, loaded, text, start=now, groups_online=groups_online) as stage:
-        mismatch = await stage.play(steps, variables)
+        mismatch = await stage.play(steps, variables, opening)
         try:
             session = await stage.runtime.get(SESSION_ID)
         except NotFoundError:
@@ -179,6 +182,7 @@ async def play(
             variables=variables,
             groups_online=groups_online,
             expect=final,
+            opening=opening,
         )
     return Trial(
         frames=[frame.to_json() for frame in frames],
@@ -201,13 +205,15 @@ def as_test(
     variables: Mapping[str, Any],
     groups_online: Sequence[str] | None,
     expect: Mapping[str, Any] | None = None,
+    opening: str | None = None,
 ) -> str:
     """A ``*.test.yaml`` text that replays ``steps`` and checks every output in order.
 
     ``turns[0]`` are the frames the start led to and ``turns[i + 1]`` those of ``steps[i]``;
     each output becomes a ``bot`` step after the step that made it; ``expect``, when given, is
-    the last step (where the conversation must be). A ``ValueError`` when the test would have
-    no step (nothing played and nothing said).
+    the last step (where the conversation must be); ``opening``, when given, is the test's
+    ``opening`` (its frame is in ``turns[0]``, and no ``bot`` step matches it). A
+    ``ValueError`` when the test would have no step (nothing played and nothing said).
     """
     if len(turns) != len(steps) + 1:
         raise ValueError(f"{len(steps)} steps need {len(steps) + 1} turns, not {len(turns)}")
@@ -224,6 +230,8 @@ def as_test(
         document["vars"] = dict(variables)
     if groups_online is not None:
         document["groups_online"] = list(groups_online)
+    if opening is not None:
+        document["opening"] = opening
     document["steps"] = played
     return (
         "# yaml-language-server: $schema=../schemas/flow-test.schema.json\n"
