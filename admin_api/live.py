@@ -36,12 +36,24 @@ class AgentState:
 
 
 @dataclass(frozen=True)
+class Ringing:
+    """A queued visitor offered to an agent that has not accepted yet (it still waits)."""
+
+    session_id: str
+    group: str
+    agent: str
+    """The account it rings for."""
+
+
+@dataclass(frozen=True)
 class QueueSnapshot:
-    """The live queue of one merchant: visitors waiting per group, and the agents."""
+    """The live queue of one merchant: visitors waiting per group (ringing ones included, and
+    listed in ``ringing`` with their agent), and the agents."""
 
     waiting: dict[str, int] = field(default_factory=dict)
     longest_wait_seconds: dict[str, float] = field(default_factory=dict)
     agents: tuple[AgentState, ...] = ()
+    ringing: tuple[Ringing, ...] = ()
 
 
 class LiveSessions(Protocol):

@@ -4,7 +4,8 @@ Closing a conversation applies ``SessionClosed`` (ended reason ``admin``): the f
 and, if an agent served it, the agents hear ``session_ended {closed_by: admin}``. A transfer goes
 to the dispatcher as the agents' own transfers do. The snapshot reads the dispatcher for queues,
 waits (each visitor's current wait: from its arrival, or from the transfer that ended its
-service, so a service never counts as waiting) and agents, and the records for the merchant's agents.
+service, so a service never counts as waiting), offers ringing and agents, and the records for the
+merchant's agents.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from sqlmodel import Session as Db
 
 from chatflow.admin_api.agent_access import refused
-from chatflow.admin_api.live import AgentState, LiveError, QueueSnapshot
+from chatflow.admin_api.live import AgentState, LiveError, QueueSnapshot, Ringing
 from chatflow.admin_api.merchant_accounts import enabled_accounts
 from chatflow.admin_api.services import Services
 from chatflow.engine.errors import NotFoundError
@@ -64,11 +65,15 @@ class LiveServices:
         accounts = await asyncio.to_thread(self._read, merchant_id)
         now = self._services.clock.now().timestamp()
         longest: dict[str, float] = {}
+        ringing: list[Ringing] = []
         for group_id, ids in waiting_ids.items():
-            views = (dispatcher.session(sid) for sid in ids)
-            times = [v.waiting_since for v in views if v and v.waiting_since is not None]
+            views = [v for v in map(dispatcher.session, ids) if v is not None]
+            times = [v.waiting_since for v in views if v.waiting_since is not None]
             if times:
                 longest[group_id] = round(max(now - min(times), 0.0), 1)
+            ringing.extend(
+                Ringing(v.session_id, group_id, v.offered_to) for v in views if v.offered_to
+            )
         agents = []
         for account, groups in accounts:
             view = dispatcher.agent(account)
@@ -84,6 +89,7 @@ class LiveServices:
             waiting={g: len(ids) for g, ids in waiting_ids.items()},
             longest_wait_seconds=longest,
             agents=tuple(agents),
+            ringing=tuple(ringing),
         )
 
     def _read(self, merchant_id: str) -> list[tuple[str, list[str]]]:

@@ -8,6 +8,7 @@ asks the runtime through ``app.state.live`` (:class:`~chatflow.admin_api.live.Li
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -21,12 +22,12 @@ from sqlmodel import Session, col, select
 from chatflow.admin_api import exports
 from chatflow.admin_api.export_texts import Lang, Wording
 from chatflow.admin_api.exports import Section, Table, format_time
-from chatflow.admin_api.live import LiveSessions, live_sessions
+from chatflow.admin_api.live import LiveSessions, Ringing, live_sessions
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import RecordFilter, iter_records, stats_filter
 from chatflow.engine.stats import Figures, StatsBuilder
-from chatflow.engine.stores.recordsdb import AccountRow, GroupRow
+from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow, GroupRow
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 
@@ -174,17 +175,50 @@ class AgentNow(BaseModel):
     sessions: int
 
 
+class RingingOffer(BaseModel):
+    session_id: str
+    group_id: str
+    agent: str
+    """The account the offer rings for (it has not accepted yet)."""
+
+
 class QueueBoard(BaseModel):
     groups: list[GroupQueue]
     agents: list[AgentNow]
     by_status: dict[str, int]
+    ringing: list[RingingOffer]
+    """Waiting visitors being offered to an agent now (they count in ``waiting`` too)."""
+
+
+def _sites_of(request: Request, merchant_id: str, session_ids: list[str]) -> dict[str, str]:
+    """Session id -> site key of the merchant's conversations among ``session_ids``."""
+    with Session(request.app.state.records) as db:
+        rows = db.exec(
+            select(ConversationRow.session_id, ConversationRow.site_key).where(
+                col(ConversationRow.merchant_id) == merchant_id,
+                col(ConversationRow.session_id).in_(session_ids),
+            )
+        ).all()
+    return dict(rows)
+
+
+async def _ringing(request: Request, actor: Actor, offers: list[Ringing]) -> list[RingingOffer]:
+    """The offers of the caller's sites: a site-scoped account reads each one's site."""
+    if offers and actor.site_scope is not None:
+        ids = [offer.session_id for offer in offers]
+        sites = await asyncio.to_thread(_sites_of, request, actor.merchant_id, ids)
+        offers = [
+            o for o in offers if o.session_id in sites and actor.sees_site(sites[o.session_id])
+        ]
+    return [RingingOffer(session_id=o.session_id, group_id=o.group, agent=o.agent) for o in offers]
 
 
 @router.get("/queue", response_model=QueueBoard)
 async def queue_board(
-    actor: Viewer, live: Annotated[LiveSessions, Depends(live_sessions)]
+    request: Request, actor: Viewer, live: Annotated[LiveSessions, Depends(live_sessions)]
 ) -> QueueBoard:
-    """Now: visitors waiting per group, agents by status (limited to the caller's groups)."""
+    """Now: visitors waiting per group, offers ringing, agents by status (limited to the
+    caller's groups; the offers also to its sites)."""
     snapshot = await live.snapshot(actor.merchant_id)
     seen = actor.sees_agent_groups()
 
@@ -213,7 +247,13 @@ async def queue_board(
     by_status: dict[str, int] = {}
     for agent in agents:
         by_status[agent.status] = by_status.get(agent.status, 0) + 1
-    return QueueBoard(groups=groups, agents=agents, by_status=dict(sorted(by_status.items())))
+    offers = [offer for offer in snapshot.ringing if visible_group(offer.group)]
+    return QueueBoard(
+        groups=groups,
+        agents=agents,
+        by_status=dict(sorted(by_status.items())),
+        ringing=await _ringing(request, actor, offers),
+    )
 
 
 STAT_HEADERS = (

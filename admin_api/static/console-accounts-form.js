@@ -215,7 +215,11 @@
       ],
       help: refs.sites.length ? '' : t('accounts_sites_none'),
     });
-    const sites = refs.sites.map((key) => ({ value: key, label: key }));
+    // by name (console-accounts.js siteLabels); a chosen one this account cannot list, by key
+    const sites = refs.sites.map((site) => ({ value: site.key, label: site.label }));
+    for (const key of row && row.sites ? row.sites : []) {
+      if (!sites.some((o) => o.value === key)) sites.push({ value: key, label: key });
+    }
     list.push({ name: 'sites', label: t('accounts_sites'), type: 'checks', options: sites });
     list.push({
       name: 'agent_scope',

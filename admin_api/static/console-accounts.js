@@ -72,10 +72,25 @@
   const actions = kit.actions;
 
   /**
+   * How sites are named to a person: by name; a site without one by its key, and a name that
+   * several sites share with its key after it (演示网站 (demo-web)). Map of key -> label.
+   */
+  function siteLabels(sites) {
+    const count = new Map();
+    for (const site of sites) if (site.name) count.set(site.name, (count.get(site.name) || 0) + 1);
+    return new Map(
+      sites.map(({ key, name }) => {
+        if (!name) return [key, key];
+        return [key, count.get(name) > 1 ? `${name} (${key})` : name];
+      }),
+    );
+  }
+
+  /**
    * What the dialogs choose from: the permission groups (listed: the merchant's own list; else
    * only those the accounts show, for an account that may not list them), the agent groups by
-   * name (any account may read them) and the site keys (from the groups' sites without the
-   * `sites` right).
+   * name (any account may read them) and the sites, [{key, label}] in the order of their labels
+   * (without the `sites` right: the groups' site keys, named by key).
    */
   function references(accounts, permissionGroups, groups, sites) {
     const groupList = groups.ok ? groups.data : [];
@@ -87,14 +102,18 @@
       }
       choices = [...seen].map(([id, name]) => ({ id, name }));
     }
-    const siteKeys = sites.ok
-      ? sites.data.map((s) => s.key)
-      : [...new Set(groupList.flatMap((g) => g.sites || []))];
+    const siteList = sites.ok
+      ? sites.data.map((s) => ({ key: s.key, name: (s.name || '').trim() }))
+      : [...new Set(groupList.flatMap((g) => g.sites || []))].map((key) => ({ key, name: '' }));
+    const labels = siteLabels(siteList);
+    const siteChoices = siteList.map(({ key }) => ({ key, label: labels.get(key) }));
+    siteChoices.sort((a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
     return {
       permissionGroups: choices,
       listed: permissionGroups.ok,
       groups: groupList,
-      sites: siteKeys.sort(),
+      sites: siteChoices,
+      siteLabel: (key) => labels.get(key) || key,
     };
   }
 
@@ -148,7 +167,7 @@
         { title: t('accounts_role'), cell: (a) => roles[a.role] || a.role },
         { title: t('accounts_permission_group'), cell: permissionGroup },
         { title: t('accounts_groups_column'), cell: (a) => memberships(a, names) },
-        { title: t('accounts_site_scope'), cell: siteScope },
+        { title: t('accounts_site_scope'), cell: (a) => siteScope(a, refs) },
         { title: t('accounts_agent_scope'), cell: (a) => agentScope(a, names) },
         { title: t('accounts_status'), cell: status },
       ];
@@ -159,7 +178,7 @@
     }
 
     function account(row) {
-      const box = el('div', 'cs-nowrap');
+      const box = el('div'); // "(you)" may go under the name when the table is short of room
       box.appendChild(el('code', '', row.account));
       if (isMe(row)) box.appendChild(el('span', 'cs-help', ` ${t('accounts_you')}`));
       return box;
@@ -181,10 +200,14 @@
       return box;
     }
 
-    function siteScope(row) {
+    function siteScope(row, refs) {
       if (row.site_scope === 'all') return t('accounts_sites_all');
       const box = el('div');
-      for (const key of row.sites) box.appendChild(el('div', 'cs-nowrap', key));
+      for (const key of row.sites) {
+        const line = el('div', 'cs-nowrap', refs.siteLabel(key));
+        line.title = key;
+        box.appendChild(line);
+      }
       return box;
     }
 

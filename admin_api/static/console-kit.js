@@ -14,8 +14,54 @@
   let t = (key) => key; // the page's translator, once the shell hands it over (useTranslator)
 
   /**
+   * The right each section's pages need (the one its probe's route asks for), by section id: the
+   * shell does not even probe a section whose right the account lacks, so a limited account's
+   * log-in asks for nothing it would be refused. A section may name its own as `feature`; one
+   * with neither is probed and its answer decides.
+   */
+  const FEATURES = {
+    records: 'records',
+    monitor: 'statistics',
+    stats: 'statistics',
+    sites: 'sites',
+    apps: 'settings',
+    groups: 'groups',
+    channels: 'channels',
+    accounts: 'accounts',
+    permissions: 'permission_groups',
+    replies: 'quick_replies',
+    words: 'sensitive_words',
+    blacklist: 'blacklist',
+    tags: 'tags',
+  };
+
+  /** GET api/v1/agents/me/rights: {owner, rights: {feature: 'view' | 'edit'}, site_scope,
+   * agent_scope, scope_groups}; null when unknown (then everything is asked for and the API's
+   * refusal decides). */
+  let rights = null;
+
+  /** The shell hands over the account's rights once it has read them (null: unknown). */
+  function useRights(mine) {
+    rights = mine || null;
+  }
+
+  /** Whether this account may `level` ('view' or 'edit') `feature`, as the API would answer. */
+  function can(feature, level) {
+    if (!rights) return true;
+    const right = rights.rights[feature];
+    return right === 'edit' || (right === 'view' && (level || 'view') === 'view');
+  }
+
+  /** Whether the account's rights let it use `section` (its `feature`, else FEATURES'). */
+  function mayUse(section) {
+    const feature = section.feature || FEATURES[section.id];
+    return !feature || can(feature, 'view');
+  }
+
+  /**
    * A section: {id (its #hash), title (a string key), order, probe (a GET path: a 403 or 404
-   * hides the section), mount(container, ctx), unmount?()}. ctx: {api, t, lang, basePath (the
+   * hides the section), feature? (the right it needs, when FEATURES does not name it),
+   * mount(container, ctx), unmount?()}. ctx: {api, t, lang, basePath (the
    * deployment's prefix ending in '/', where api/ and static/ are), toast, explain, kit, me,
    * probe (the answer to the probe, read at log-in), can(feature, level) (what the API would
    * allow: hide what it would refuse), route (the hash's parts after the id), navigate(hash)}.
@@ -362,20 +408,26 @@
 
   /**
    * The merchant's sites, agent groups and agents by name, as Maps of key -> name (the key where
-   * there is no name): what any account may read, and the sites from the groups' keys when it
-   * may not list them. For the pickers and tables of records and statistics.
+   * there is no name): what any account may read. Without the `sites` right the sites are not
+   * asked for (the API would refuse): they are the groups' site keys, as far as the account's
+   * site scope reaches. For the pickers and tables of records and statistics.
    */
   async function names(api) {
+    const refused = { ok: false };
     const [sites, groups, agents] = await Promise.all([
-      api('GET', 'api/v1/admin/sites'),
+      can('sites') ? api('GET', 'api/v1/admin/sites') : refused,
       api('GET', 'api/v1/agents/groups'),
       api('GET', 'api/v1/agents?include_offline=true'),
     ]);
     const groupList = groups.ok ? groups.data : [];
     const agentList = agents.ok ? agents.data : [];
+    const scope = rights && rights.site_scope ? new Set(rights.site_scope) : null;
+    const keys = [...new Set(groupList.flatMap((g) => g.sites))].filter(
+      (key) => !scope || scope.has(key),
+    );
     const siteList = sites.ok
       ? sites.data.map((s) => [s.key, s.name || s.key])
-      : [...new Set(groupList.flatMap((g) => g.sites))].sort().map((key) => [key, key]);
+      : keys.sort().map((key) => [key, key]);
     return {
       sites: new Map(siteList),
       groups: new Map(groupList.map((g) => [g.id, g.name || g.id])),
@@ -434,6 +486,9 @@
     register,
     strings,
     useTranslator,
+    useRights,
+    can,
+    mayUse,
     table,
     form,
     dialog,

@@ -1,8 +1,9 @@
 /* chatflow admin console: the live monitor (seed 004 实时监控). What is happening now, refreshed
- * every 10 s while the section is shown: visitors waiting per group and each agent's status and
- * load (GET /stats/queue), and the conversations in progress (GET /records with the live
- * statuses). A supervisor watches one conversation's lines arrive (its transcript, read every
- * 3 s) and, with the right to edit records, transfers or closes it (the records' batch routes).
+ * every 10 s while the section is shown: visitors waiting per group, offers ringing and each
+ * agent's status and load (GET /stats/queue), and the conversations in progress (GET /records
+ * with the live statuses; a waiting one that rings for an agent says for whom). A supervisor
+ * watches one conversation's lines arrive (its transcript, read every 3 s) and, with the right
+ * to edit records, transfers or closes it (the records' batch routes).
  * Everything is limited by the API to what the account may see.
  * API: docs/records-and-stats.md, docs/admin-api.md. User guide: docs/console.md. */
 (function (root) {
@@ -48,6 +49,7 @@
     ['monitor_show', '显示', 'Show'],
     ['monitor_all', '全部', 'All'],
     ['monitor_queued', '排队中', 'Waiting'],
+    ['monitor_ringing', '振铃中：{agent}', 'Ringing: {agent}'],
     ['monitor_with_agent', '人工接待中', 'With an agent'],
     ['monitor_bot', '机器人接待', 'With the bot'],
     ['monitor_visitor', '访客', 'Visitor'],
@@ -143,6 +145,7 @@
       return;
     }
     const board = result.data;
+    s.ringing = new Map((board.ringing || []).map((offer) => [offer.session_id, offer.agent]));
     const group = (id) => s.names.groups.get(id) || id;
     const counts = el('div', 'cs-counts mon-counts');
     for (const [status, n] of Object.entries(board.by_status)) {
@@ -191,9 +194,25 @@
 
   const named = (map, key) => (key ? map.get(key) || key : '');
   const who = (r) => kit.visitorName(r.visitor_name, r.visitor_id);
+  /** The agent a waiting conversation rings for now (the queue board's), else null. */
+  const ringingFor = (s, r) => (r.status === 'queued' && s.ringing.get(r.session_id)) || null;
+
+  /** A conversation's state: a waiting one offered to an agent says "Ringing: <agent>". */
+  function state(s, r) {
+    const { t } = s.ctx;
+    const agent = ringingFor(s, r);
+    if (!agent) return t(`monitor_${r.status}`);
+    const text = t('monitor_ringing', { agent: named(s.names.agents, agent) });
+    return Object.assign(el('span', 'cs-badge mon-ringing', text), { title: agent });
+  }
 
   async function loadConversations(s) {
     const { api, t, explain } = s.ctx;
+    if (!s.ctx.can('records')) {
+      // the API would refuse every refresh: say so once, ask nothing
+      s.els.conversations.replaceChildren(el('p', 'cs-form-error', t('monitor_noRecords')));
+      return;
+    }
     const params = new URLSearchParams({ limit: String(SHOWN) });
     for (const status of LIVE) params.append('status', status);
     const result = await api('GET', `api/v1/records?${params}`);
@@ -215,7 +234,7 @@
       },
       { title: t('monitor_site'), cell: (r) => named(s.names.sites, r.site_key) },
       { title: t('monitor_group'), cell: (r) => named(s.names.groups, r.group_id) },
-      { title: t('monitor_status'), className: 'mon-state', cell: (r) => t(`monitor_${r.status}`) },
+      { title: t('monitor_status'), className: 'mon-state', cell: (r) => state(s, r) },
       {
         title: t('monitor_agents'),
         cell: (r) => r.agents.map((a) => named(s.names.agents, a)).join(', '),
@@ -233,7 +252,10 @@
       kit.table(columns, shown, {
         empty: t('monitor_noConversations'),
         onRow: (r) => watch(s, r),
-        rowData: (r) => ({ session: r.session_id, status: r.status }),
+        rowData: (r) => {
+          const ringing = ringingFor(s, r);
+          return { session: r.session_id, status: r.status, ...(ringing ? { ringing } : {}) };
+        },
       }),
     ];
     const total = result.data.total;
@@ -405,10 +427,11 @@
 
   // ---- the section ----------------------------------------------------------------------
 
-  function refresh(s) {
+  /** The queue board first: the conversations show whom a waiting one rings for. */
+  async function refresh(s) {
     s.els.updated.textContent = s.ctx.t('monitor_updated', { time: clock(new Date()) });
-    loadQueue(s);
-    loadConversations(s);
+    await loadQueue(s);
+    if (s.alive) await loadConversations(s);
   }
 
   function render(s) {
@@ -454,6 +477,7 @@
     mount(container, ctx) {
       stop();
       const s = { ctx, container, alive: true, watching: null, watchTimer: null };
+      s.ringing = new Map(); // session id -> the account its offer rings for (the queue board's)
       s.names = { sites: new Map(), groups: new Map(), agents: new Map() }; // till they load
       current = s;
       render(s);

@@ -1,7 +1,7 @@
-/* chatflow admin console: logs in, asks each registered section's probe whether this account
- * may use it, lists those in the side bar and mounts the one the address's #hash names
- * (#records, #records/<session id>, ...). The sections are console-*.js; what they share is
- * console-kit.js. User guide: docs/console.md. */
+/* chatflow admin console: logs in, reads the account's rights, asks the probe of each
+ * registered section those rights allow whether this account may use it, lists those in the side
+ * bar and mounts the one the address's #hash names (#records, #records/<session id>, ...). The
+ * sections are console-*.js; what they share is console-kit.js. User guide: docs/console.md. */
 (function () {
   'use strict';
 
@@ -56,9 +56,6 @@
   };
 
   let me = null;
-  /** GET api/v1/agents/me/rights: {owner, rights: {feature: 'view' | 'edit'}, scopes}; null when
-   * it could not be read: then everything is offered and the API's refusal says why. */
-  let rights = null;
   let allowed = [];
   const probes = new Map(); // section id -> the answer to its probe, handed to its mount
   let mounted = null;
@@ -90,6 +87,7 @@
     if (mounted && mounted.unmount) mounted.unmount();
     mounted = null;
     me = null;
+    kit.useRights(null);
     els.main.replaceChildren();
   }
 
@@ -98,22 +96,29 @@
     if (!me) return;
     els.me.textContent = me.nickname || me.account;
     page.showApp();
-    const [mine, ...answers] = await Promise.all([
-      api('GET', 'api/v1/agents/me/rights'),
-      ...kit.sections.map((s) => api('GET', s.probe)),
-    ]);
-    rights = mine.ok ? mine.data : null;
-    kit.sections.forEach((s, i) => probes.set(s.id, answers[i]));
-    allowed = kit.sections.filter((s) => probes.get(s.id).ok);
+    // the rights first: a section they do not allow is not even asked for (no refusals at
+    // log-in); when they cannot be read, every section is asked and the API's answer decides
+    const mine = await api('GET', 'api/v1/agents/me/rights');
+    if (!me) return; // logged out meanwhile
+    kit.useRights(mine.ok ? mine.data : null);
+    const asked = kit.sections.filter((s) => kit.mayUse(s));
+    const answers = await Promise.all(asked.map((s) => api('GET', s.probe)));
+    if (!me) return;
+    probes.clear();
+    asked.forEach((s, i) => probes.set(s.id, answers[i]));
+    allowed = asked.filter((s) => probes.get(s.id).ok);
+    showLinks();
     renderNav();
     route();
   }
 
-  /** Whether this account may `level` ('view' or 'edit') `feature`, as the API would answer. */
-  function can(feature, level) {
-    if (!rights) return true;
-    const right = rights.rights[feature];
-    return right === 'edit' || (right === 'view' && (level || 'view') === 'view');
+  /** What the API would allow (console-kit.js `can`, on the rights read at log-in). */
+  const can = (feature, level) => kit.can(feature, level);
+
+  /** The header's flow editor link only for an account that may read flows. */
+  function showLinks() {
+    const editor = document.querySelector('.cs-links a[data-i18n="toEditor"]');
+    if (editor) editor.hidden = !can('flows');
   }
 
   function renderNav() {

@@ -124,7 +124,7 @@ def test_an_admin_manages_a_permission_group_and_an_account(
     )
     assert (made["site_scope"], made["sites"]) == ("chosen", ["demo-web"])
     assert (made["agent_scope"], made["scope_groups"]) == ("groups", ["presales"])
-    assert "Groups: 售前咨询" in carol.inner_text() and "demo-web" in carol.inner_text()
+    assert "Groups: 售前咨询" in carol.inner_text() and "演示网站" in carol.inner_text()  # by name
     assert token_for(base, "carol_01", "Carol-pass1")
 
     # Her nickname becomes hostile markup: stored as typed, shown as text, nothing else changes.

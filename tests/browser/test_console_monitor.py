@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from staff_kit import (
+    PASSWORD,
     WAIT,
     Visitor,
     agent_frame,
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 def live(base: str, token: str) -> dict[str, str]:
     """The conversations in progress, session id -> status, as the records API has them."""
-    params = [("status", s) for s in ("queued", "with_agent", "bot")]
+    params = httpx.QueryParams([("status", s) for s in ("queued", "with_agent", "bot")])
     answer = httpx.get(f"{base}/api/v1/records", params=params, headers=bearer(token))
     answer.raise_for_status()
     return {r["session_id"]: r["status"] for r in answer.json()["items"]}
@@ -157,3 +158,74 @@ def test_the_live_monitor_shows_now_and_acts_on_a_conversation(
         assert record.locator(".ui-fact-ip").inner_text() == "127.0.0.1"
         assert problems == []
         context.close()
+
+
+def presales_agent(base: str, admin: str, account: str, nickname: str) -> str:
+    """A new agent of presales only (demo_alice's doing through the API); its token."""
+    group = httpx.post(
+        f"{base}/api/v1/admin/permission-groups",
+        json={"name": f"{account} rights", "permissions": {"records": "view"}},
+        headers=bearer(admin),
+    )
+    assert group.status_code == 201, group.text
+    body = {
+        "account": account,
+        "password": PASSWORD,
+        "nickname": nickname,
+        "staff_no": "3001",
+        "role": "agent",
+        "permission_group_id": group.json()["id"],
+        "groups": {"presales": 1},
+    }
+    made = httpx.post(f"{base}/api/v1/admin/accounts", json=body, headers=bearer(admin))
+    assert made.status_code == 201, made.text
+    return str(token_for(base, account))
+
+
+def test_a_waiting_visitor_offered_to_an_agent_reads_ringing_with_the_agents_name(
+    demo_server: str, browser: Any, artifacts: Path
+) -> None:
+    """QA finding: a visitor whose offer rings for an agent (not accepted yet; the demo's frozen
+    clock never lets it ring out) looked like any waiting one. The queue board names the agent,
+    and the monitor shows "Ringing: Carol" (振铃中：Carol) for that row only: not for a visitor
+    who waits for after-sales while demo_bob, its only agent online, is busy."""
+    base = demo_server
+    alice, bob = token_for(base, "demo_alice"), token_for(base, "demo_bob")
+    carol = presales_agent(base, alice, "carol_presales", "Carol")
+    with agent_online(base, bob) as _, agent_online(base, carol, free=True) as carol_ws:
+        put = httpx.put(
+            f"{base}/api/v1/agents/me/status", json={"status": "busy"}, headers=bearer(bob)
+        )
+        assert put.is_success, put.text
+        ringing = Visitor(base, "v-ringing")
+        ringing.send(type="choice", value="售前咨询")
+        offer = agent_frame(carol_ws, lambda f: f.get("type") == "offer")
+        assert offer["session_id"] == ringing.session_id
+        plain = Visitor(base, "v-plain")
+        plain.send(type="choice", value="售后服务")
+        until(
+            lambda: live(base, alice) == {ringing.session_id: "queued", plain.session_id: "queued"},
+            "two visitors waiting",
+        )
+        board = httpx.get(f"{base}/api/v1/stats/queue", headers=bearer(alice)).json()
+        assert board["ringing"] == [
+            {"session_id": ringing.session_id, "group_id": "presales", "agent": "carol_presales"}
+        ]
+
+        for lang, said in (("en", "Ringing: Carol"), ("zh-CN", "振铃中：Carol")):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            problems = watch_problems(page)
+            console_log_in(page, base, "demo_alice")
+            page.locator(".cs-nav-item").first.wait_for(timeout=WAIT)
+            page.goto(f"{base}/console?lang={lang}#monitor")
+            section = page.locator(".cs-section-monitor")
+            row = section.locator(f'.mon-list tr[data-session="{ringing.session_id}"]')
+            row.locator(".mon-ringing", has_text=said).wait_for(timeout=WAIT)
+            assert row.get_attribute("data-ringing") == "carol_presales"
+            other = section.locator(f'.mon-list tr[data-session="{plain.session_id}"]')
+            assert other.get_attribute("data-ringing") is None
+            assert other.locator(".mon-ringing").count() == 0
+            page.screenshot(path=str(artifacts / f"console-monitor-ringing-{lang}.png"))
+            assert problems == []
+            context.close()
