@@ -48,6 +48,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "page_url": ("Page", "来源页面"),
     "browser": ("Browser", "浏览器"),
     "os": ("Operating system", "操作系统"),
+    "channel": ("Channel", "渠道"),
+    "channel.web": ("Web", "网页"),
     "seq": ("No.", "序号"),
     "at": ("Time", "时间"),
     "sender": ("From", "发送方"),
@@ -136,8 +138,9 @@ LOCAL_FILE_NAMES: Mapping[str, str] = {
 @dataclass(frozen=True)
 class Wording:
     """The words of one export: ``lang`` None writes keys and raw values. For people, ``names``
-    (column -> id -> name: ``site``, ``group``, ``agent``) puts the console's names in place of
-    ids; ``agents``, a ``, ``-list of accounts, takes ``agent``'s."""
+    (column -> id -> name: ``site``, ``group``, ``agent``, ``channel``: a webhook channel's
+    key) puts the console's names in place of ids; ``agents``, a ``, ``-list of accounts,
+    takes ``agent``'s."""
 
     lang: Lang | None = None
     names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -170,10 +173,20 @@ class Wording:
         if key == "agents" and isinstance(value, str) and value:
             agents = self.names.get("agent", {})
             return ", ".join(agents.get(account, account) for account in value.split(", "))
+        if key == "channel" and isinstance(value, str):
+            return self._channel(value)
         if key in self.names and isinstance(value, str):
             return self.names[key].get(value, value)
         words = VALUES.get(key, {}).get(value)
         return value if words is None else self._pick(words)
+
+    def _channel(self, value: str) -> str:
+        """``web`` worded; ``webhook:<key>`` the channel's name (``names["channel"]``, by key),
+        else its key."""
+        if value == "web":
+            return self.text("channel.web")
+        key = value.removeprefix("webhook:")
+        return self.names.get("channel", {}).get(key, key)
 
     def line_text(
         self, text: str, survey: Mapping[str, Any] | None, rating: int | None, ended: bool

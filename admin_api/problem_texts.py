@@ -229,6 +229,9 @@ _CONVERSATIONS: dict[str, str] = {
     "start must not be after end": "开始时间不能晚于结束时间",
     "end is too early for a 30-day range": "结束时间太早，超出了 30 天的范围",
     "the search text must not be only blanks": "搜索文字不能只有空白",
+    "channel must be web, webhook or webhook:<key>, not {value!r}": (
+        "渠道（channel）必须是 web、webhook 或 webhook:<渠道 key>，而不是 {value}"
+    ),
     "{name} must be an ISO date (2026-11-23) or datetime (2026-11-23T10:00:00+08:00)": (
         "{name} 必须是 ISO 日期（2026-11-23）或日期时间（2026-11-23T10:00:00+08:00）"
     ),

@@ -24,9 +24,17 @@ from chatflow.admin_api.export_texts import Lang, Wording
 from chatflow.admin_api.exports import DOCX_MAX_RECORDS, Section, Table, format_time
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import Record, count_records, iter_records, record_clauses
+from chatflow.admin_api.recordquery import (
+    Record,
+    channel_value,
+    count_records,
+    iter_records,
+    record_clauses,
+)
 from chatflow.admin_api.routes_records import (
+    ChannelNames,
     Filter,
+    channel_names,
     first_response_seconds,
     rated_survey,
     reception_minutes,
@@ -44,7 +52,7 @@ RECORD_HEADERS = (
     "session_id", "site", "visitor_id", "visitor_name", "group", "agent", "agents", "status",
     "started_at", "queued_at", "first_ring_at", "agent_joined_at", "first_response_s",
     "service_ended_at", "ended_at", "reception_min", "end_reason", "closed_by", "rating",
-    "abandoned", "visitor_ip", "page_url", "browser", "os",
+    "abandoned", "visitor_ip", "page_url", "browser", "os", "channel",
 )  # fmt: skip
 """New columns go at the end: spreadsheets built on an export read columns by position."""
 MESSAGE_HEADERS = ("session_id", "seq", "at", "sender", "agent", "text")
@@ -68,6 +76,7 @@ def record_cells(row: Record, tz: ZoneInfo, when: Clock = format_time) -> list[o
         conversation_end_reason(row.end_reason, row.closed_by), row.closed_by, row.rating,
         left_unserved(row),
         row.visitor_ip, row.page_url, agent and agent.browser, agent and agent.os,
+        channel_value(row),
     ]  # fmt: skip
 
 
@@ -97,9 +106,12 @@ def transcript_cells(
         yield words.row(MESSAGE_HEADERS, message_cells(m, tz, when, text))
 
 
-def export_wording(engine: Engine, merchant_id: str, lang: Lang | None) -> tuple[Wording, Clock]:
+def export_wording(
+    engine: Engine, merchant_id: str, lang: Lang | None, channels: ChannelNames
+) -> tuple[Wording, Clock]:
     """How an export words itself and writes times: for people, the merchant's names of its
-    sites, groups and agents (as the console shows them) and times as times."""
+    sites, groups, agents (as the console shows them) and webhook channels (``channels``, by
+    key), and times as times."""
     if lang is None:
         return Wording(), format_time
     with Session(engine) as db:
@@ -110,6 +122,7 @@ def export_wording(engine: Engine, merchant_id: str, lang: Lang | None) -> tuple
             "site": {row.key: row.name for row in sites if row.name},
             "group": {row.id: row.name for row in groups if row.name},
             "agent": {row.account: row.nickname for row in accounts if row.nickname},
+            "channel": dict(channels),
         }
     return Wording(lang, names), exports.local_time
 
@@ -155,7 +168,8 @@ async def export_records(
     or Word (at most 2000 conversations)."""
     zone = exports.timezone(tz)
     engine: Engine = request.app.state.records
-    words, when = export_wording(engine, actor.merchant_id, lang)
+    channels = channel_names(request, actor.merchant_id)
+    words, when = export_wording(engine, actor.merchant_id, lang, channels)
     clauses = record_clauses(actor, wanted)
 
     def record_rows() -> Iterator[list[object]]:
@@ -215,7 +229,8 @@ async def export_transcript(
 ) -> StreamingResponse:
     """One conversation, its details and transcript, as Word (default) or Excel."""
     zone = exports.timezone(tz)
-    words, when = export_wording(request.app.state.records, actor.merchant_id, lang)
+    channels = channel_names(request, actor.merchant_id)
+    words, when = export_wording(request.app.state.records, actor.merchant_id, lang, channels)
     row, lines, _visit = visible_transcript(request, actor, session_id)
     cells = words.row(RECORD_HEADERS, record_cells(row, zone, when))
     details = list(zip(words.headings(RECORD_HEADERS), cells, strict=True))

@@ -1,18 +1,20 @@
 """Conversation records (seed 000 接待信息, seed 003 search): list, one record, transcript.
 
 The list defaults to the last 30 days, filters by site, group, agent, status, closed_by,
-end_reason, rating, tag, visitor, and searches text in transcripts and visitor profiles. A transcript search answers
-"match k of n" like the seed ("總共查到 54 個關鍵字的第 52 個"). Batch actions are in
-``routes_batch``, the exports in ``routes_record_exports``. Everything is limited to the caller's tenant and scope (``recordquery``).
+end_reason, rating, tag, channel, visitor, and searches text in transcripts and visitor
+profiles. A transcript search answers "match k of n" like the seed ("總共查到 54 個關鍵字的第
+52 個"). Batch actions are in ``routes_batch``, the exports in ``routes_record_exports``.
+Everything is limited to the caller's tenant and scope (``recordquery``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, NamedTuple
+from types import MappingProxyType
+from typing import Annotated, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -33,7 +35,12 @@ from chatflow.admin_api.recordquery import (
     scope_clauses,
     visible_record,
 )
-from chatflow.admin_api.visit_info import VisitOut, record_channel, visit_out
+from chatflow.admin_api.visit_info import (
+    VisitOut,
+    record_channel,
+    visit_out,
+    webhook_channel_names,
+)
 from chatflow.engine.clock import as_utc
 from chatflow.engine.stats import (
     conversation_end_reason,
@@ -81,6 +88,14 @@ class RecordOut(BaseModel):
     reception_minutes: float | None
     """End of the human service (else of the conversation) - agent joined, minutes, one
     decimal."""
+    channel_type: Literal["web", "webhook"] | None
+    """The channel it came through: ``web`` (the web visitor channel) or ``webhook``; None in
+    a record older than chatflow keeping it that its upgrade could not tell."""
+    channel_key: str | None
+    """The webhook channel's key; None for the web channel."""
+    channel_name: str | None
+    """The webhook channel's ``name`` in ``chatflow.yaml``, else its key; None for the web
+    channel."""
     visit: VisitOut | None = None
     """Where the visitor was (address, device, page, channel): in one record's answer and a
     transcript, not in lists."""
@@ -147,7 +162,21 @@ def reception_minutes(row: Record) -> float | None:
     return _one_decimal(reception_micros(row), 60_000_000)
 
 
-def record_out(row: Record, visit: VisitOut | None = None) -> RecordOut:
+ChannelNames = Mapping[str, str]
+"""The merchant's webhook channels' names by key (``visit_info.webhook_channel_names``)."""
+NO_NAMES: ChannelNames = MappingProxyType({})
+"""No names: a webhook channel is called by its key."""
+
+
+def channel_names(request: Request, merchant_id: str) -> ChannelNames:
+    return webhook_channel_names(request.app.state.services.config, merchant_id)
+
+
+def record_out(
+    row: Record, visit: VisitOut | None = None, names: ChannelNames = NO_NAMES
+) -> RecordOut:
+    kind = row.channel_type if row.channel_type in ("web", "webhook") else None
+    key = row.channel_key if kind == "webhook" else None
     return RecordOut(
         session_id=row.session_id,
         site_key=row.site_key,
@@ -171,6 +200,9 @@ def record_out(row: Record, visit: VisitOut | None = None) -> RecordOut:
         abandoned=left_unserved(row),
         first_response_seconds=first_response_seconds(row),
         reception_minutes=reception_minutes(row),
+        channel_type=kind,
+        channel_key=key,
+        channel_name=names.get(key, key) if key is not None else None,
         visit=visit,
     )
 
@@ -239,12 +271,14 @@ def survey_out(line: MessageRow, rating: int | None) -> SurveyOut | None:
     )
 
 
-def transcript_out(transcript: Transcript, q: str | None, k: int) -> TranscriptOut:
+def transcript_out(
+    transcript: Transcript, q: str | None, k: int, names: ChannelNames = NO_NAMES
+) -> TranscriptOut:
     """The record and its lines; with ``q``, where its k-th occurrence is ("k of n")."""
     row, lines, visit = transcript
     rated = rated_survey(lines)
     return TranscriptOut(
-        record=record_out(row, visit),
+        record=record_out(row, visit, names),
         messages=[
             MessageOut(
                 seq=m.seq,
@@ -273,13 +307,14 @@ def list_records(
     with Session(request.app.state.records) as db:
         total = count_records(db, clauses)
         rows = page_records(db, clauses, limit=limit, offset=offset)
+    names = channel_names(request, actor.merchant_id)
     return RecordPage(
         total=total,
         limit=limit,
         offset=offset,
         start=wanted.start,
         end=wanted.end,
-        items=[record_out(row) for row in rows],
+        items=[record_out(row, names=names) for row in rows],
     )
 
 
@@ -288,7 +323,7 @@ def get_record(request: Request, actor: Viewer, session_id: str) -> RecordOut:
     """One record, with its visit."""
     with Session(request.app.state.records) as db:
         row = visible_record(db, actor, session_id)
-        return record_out(row, record_visit(db, row))
+        return record_out(row, record_visit(db, row), channel_names(request, actor.merchant_id))
 
 
 @router.get("/records/{session_id}/transcript", response_model=TranscriptOut)
@@ -301,4 +336,5 @@ def get_transcript(
 ) -> TranscriptOut:
     """Every line, oldest first; with ``q``, where its k-th occurrence is ("k of n")."""
     refuse_blank_search(q)
-    return transcript_out(visible_transcript(request, actor, session_id), q, k)
+    names = channel_names(request, actor.merchant_id)
+    return transcript_out(visible_transcript(request, actor, session_id), q, k, names)

@@ -29,10 +29,12 @@ from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import Offset, refuse_blank_search, site_clauses
 from chatflow.admin_api.routes_auth import current_agent
 from chatflow.admin_api.routes_records import (
+    ChannelNames,
     MatchIndex,
     RecordOut,
     TranscriptOut,
     TranscriptQuery,
+    channel_names,
     read_transcript,
     record_out,
     transcript_out,
@@ -196,12 +198,16 @@ def _save_tags(
 
 
 def _history(
-    engine: Engine, clauses: list[ColumnElement[bool]], limit: int, offset: int
+    engine: Engine,
+    clauses: list[ColumnElement[bool]],
+    names: ChannelNames,
+    limit: int,
+    offset: int,
 ) -> HistoryPage:
     with Db(engine) as db:
         total = recordquery.count_records(db, clauses)
         rows = recordquery.page_records(db, clauses, limit=limit, offset=offset)
-    return HistoryPage(total=total, items=[record_out(row) for row in rows])
+    return HistoryPage(total=total, items=[record_out(row, names=names) for row in rows])
 
 
 @router.get("/sessions/{session_id}/visitor", response_model=SessionVisitorOut)
@@ -289,7 +295,8 @@ async def get_session_visitor_history(
     if q:
         clauses.append(recordquery.transcript_search(target.merchant_id, q))
     engine = services_of(request).records
-    return await asyncio.to_thread(_history, engine, clauses, limit, offset)
+    names = channel_names(request, target.merchant_id)
+    return await asyncio.to_thread(_history, engine, clauses, names, limit, offset)
 
 
 @router.get("/sessions/{session_id}/visitor/history/{other_id}", response_model=TranscriptOut)
@@ -309,4 +316,4 @@ async def get_session_visitor_transcript(
     transcript = await asyncio.to_thread(
         read_transcript, engine, other_id, target.history_clauses()
     )
-    return transcript_out(transcript, q, k)
+    return transcript_out(transcript, q, k, channel_names(request, target.merchant_id))

@@ -35,7 +35,7 @@ from chatflow.engine.frames import Frame
 from chatflow.engine.handoff import QueueHold
 from chatflow.engine.httpcall import HttpxCaller
 from chatflow.engine.privacy import kept_visit
-from chatflow.engine.records import NO_VISIT, Recorder, Visit
+from chatflow.engine.records import NO_VISIT, WEB, Channel, Recorder, Visit
 from chatflow.engine.routing import (
     Accepted,
     Assigned,
@@ -341,6 +341,7 @@ class Services(VisitorBackend):
         visitor_id: str,
         name: str | None = None,
         visit: Visit = NO_VISIT,
+        channel: Channel = WEB,
     ) -> None:
         at = self.clock.now()
         # queued before the session's first frames, so the record exists when they are written;
@@ -354,6 +355,7 @@ class Services(VisitorBackend):
             flow=site.flow_id,
             at=at,
             visit=kept_visit(visit, self.config.privacy),
+            channel=channel,
         )
         if name:
             await asyncio.to_thread(name_visitor, self.records, site.merchant, visitor_id, name, at)

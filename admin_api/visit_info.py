@@ -18,6 +18,7 @@ import ua_parser
 from pydantic import BaseModel
 from sqlmodel import Session as Db
 
+from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.session import Session
 from chatflow.engine.stores.channeltables import WebhookSessionRow
 from chatflow.engine.stores.recordsdb import SiteRow
@@ -145,6 +146,17 @@ def visit_out(record: Visited | None, channel: str | None, started_at: datetime 
         channel=channel,
         started_at=started_at.replace(tzinfo=started_at.tzinfo or UTC) if started_at else None,
     )
+
+
+def webhook_channel_names(config: DeploymentConfig, merchant_id: str) -> dict[str, str]:
+    """The merchant's webhook channels' names in ``chatflow.yaml`` by key (the key when the
+    channel has none): what records and exports call a webhook channel."""
+    return {
+        channel.key: channel.name or channel.key
+        for merchant in config.merchants
+        if merchant.id == merchant_id
+        for channel in merchant.channels
+    }
 
 
 def record_channel(db: Db, session_id: str, site_key: str) -> str:

@@ -30,7 +30,7 @@ from chatflow.engine.errors import NotFoundError, RuntimeFlowError
 from chatflow.engine.events import Choice, VisitorText
 from chatflow.engine.feed import OutputFeed
 from chatflow.engine.ratelimit import RateLimiter
-from chatflow.engine.records import NO_VISIT, Visit
+from chatflow.engine.records import NO_VISIT, WEB, Channel, Visit
 from chatflow.engine.runtime import Runtime
 
 logger = logging.getLogger("chatflow.channels.web")
@@ -72,10 +72,12 @@ class VisitorBackend(Protocol):
         visitor_id: str,
         name: str | None = None,
         visit: Visit = NO_VISIT,
+        channel: Channel = WEB,
     ) -> None:
         """A session is about to start (called first, so its record exists before its frames);
         ``name`` is what the client calls the visitor, for a profile that has no name yet;
-        ``visit`` where a web visitor is (address, browser, page), for the record."""
+        ``visit`` where a web visitor is (address, browser, page), ``channel`` the channel it
+        came through, for the record."""
         ...
 
     async def typing(self, session_id: str) -> None:
@@ -232,14 +234,16 @@ async def start_on_site(
     visitor_name: str | None = None,
     visit: Visit = NO_VISIT,
     opening: VisitorText | Choice | None = None,
+    channel: Channel = WEB,
 ) -> None:
     """Start a conversation on a site, for any channel: its record first (so the record is there
     before its first frames), then the site's flow, with the site's merchant, key and name.
     ``visitor_name`` is what the channel's client calls the visitor; a blank one is none.
     ``visit`` is where a web visitor is; a channel without a browser has none. ``opening`` is
-    the message that opened the conversation (an IM user writing first): recorded, not an answer."""
+    the message that opened the conversation (an IM user writing first): recorded, not an answer.
+    ``channel`` is the channel the record names: the web channel unless said otherwise."""
     name = (visitor_name or "").strip() or None
-    await backend.started(session_id, site, visitor_id, name, visit)
+    await backend.started(session_id, site, visitor_id, name, visit, channel)
     await runtime.start(
         site.flow_id,
         session_id=session_id,

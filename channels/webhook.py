@@ -43,6 +43,7 @@ from chatflow.engine.config import DeploymentConfig
 from chatflow.engine.errors import NotFoundError, Problem, RuntimeFlowError
 from chatflow.engine.events import Choice, Event, Rating, VisitorEnded, VisitorText
 from chatflow.engine.locks import KeyedLocks
+from chatflow.engine.records import Channel
 from chatflow.engine.runtime import Runtime
 from chatflow.engine.stores.channeltables import (
     WebhookInboundRow,
@@ -292,6 +293,7 @@ class WebhookChannel:
             channel_id=info.key,
             visitor_name=message.user_name,
             opening=opening,
+            channel=Channel("webhook", info.key),
         )
 
     # -- the records database ----------------------------------------------------------------

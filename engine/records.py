@@ -6,8 +6,9 @@ by (client / seat / admin / timer), rating. First response = agent joined - firs
 The first queueing and the first join are kept whatever follows (transfers, a flow's second
 transfer node); the time agents served is summed per service segment, from a join to the end
 of that service or to the transfer that ends it, so a wait in a new queue is not reception time.
-A web conversation's record also keeps where the visitor was at its start (:class:`Visit`),
-and its transcript a survey's invitation (its scale beside the prompt) among the messages.
+A record keeps the channel the conversation came through (:class:`Channel`), a web
+conversation's also where the visitor was at its start (:class:`Visit`); a transcript keeps a
+survey's invitation (its scale beside the prompt) among the messages.
 How a conversation ended, as records show it: ``stats.conversation_end_reason``.
 Calls are synchronous database writes; async callers run them in a worker thread.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Dialect, Engine, Table, func
 from sqlmodel import Session, select
@@ -108,6 +109,20 @@ NO_VISIT = Visit()
 """A conversation of a channel without a browser (the webhook channel)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The channel a conversation came through: the web visitor channel (on a site), or a
+    webhook/IM channel, by its key in ``chatflow.yaml``. Stored with the record's start."""
+
+    type: Literal["web", "webhook"] = "web"
+    key: str | None = None
+    """The webhook channel's key; None for the web channel."""
+
+
+WEB = Channel()
+"""The web visitor channel."""
+
+
 @dataclass
 class _Known:
     merchant: str
@@ -156,6 +171,7 @@ class Recorder:
         flow: str,
         at: datetime,
         visit: Visit = NO_VISIT,
+        channel: Channel = WEB,
     ) -> None:
         self.run_batch(
             [
@@ -169,6 +185,7 @@ class Recorder:
                         "flow": flow,
                         "at": at,
                         "visit": visit,
+                        "channel": channel,
                     },
                 )
             ]
@@ -215,6 +232,7 @@ class Recorder:
         flow: str,
         at: datetime,
         visit: Visit = NO_VISIT,
+        channel: Channel = WEB,
     ) -> None:
         if db.get(ConversationRow, session_id) is None:
             db.add(
@@ -230,6 +248,8 @@ class Recorder:
                     page_url=visit.page_url,
                     page_title=visit.page_title,
                     referrer=visit.referrer,
+                    channel_type=channel.type,
+                    channel_key=channel.key,
                 )
             )
 

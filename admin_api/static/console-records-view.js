@@ -30,6 +30,9 @@
     ['records_endVisitor', '访客结束', 'Ended by the visitor'],
     ['records_endAdmin', '管理员关闭', 'Closed by an admin'],
     ['records_abandoned', '排队放弃', 'Left the queue'],
+    ['records_channel', '渠道', 'Channel'],
+    ['records_channelWeb', '网页', 'Web'],
+    ['records_channelWebhook', '全部 IM 渠道', 'Every IM channel'],
     ['records_yes', '是', 'Yes'],
     ['records_no', '否', 'No'],
     ['records_notFound', '没有这条记录，或此账号无权查看', 'No such record, or this account may not see it'],
@@ -86,6 +89,12 @@
       visitor: t('records_endVisitor'),
       admin: t('records_endAdmin'),
     })[r] || r || '';
+
+  // The channel a conversation came through (docs/records-and-stats.md): the web visitor
+  // channel, or a webhook/IM channel by its name in chatflow.yaml; unknown (an older record)
+  // is blank.
+  const channelLabel = (t, r) =>
+    r.channel_type === 'web' ? t('records_channelWeb') : r.channel_name || r.channel_key || '';
 
   /** The URL of an image line's `[图片] <url>` when it is this deployment's own image. */
   function imageUrl(value, base) {
@@ -175,6 +184,7 @@
     const rows = [
       [t('records_session'), r.session_id],
       [t('records_site'), named(env.sites, r.site_key)],
+      [t('records_channel'), channelLabel(t, r)],
       [t('records_visitor'), [r.visitor_name, r.visitor_id].filter(Boolean).join(' · ')],
       [t('records_flow'), r.flow_id],
       [t('records_status'), shared.statusLabel(t, r.status)],
@@ -339,5 +349,12 @@
   }
 
   // the live monitor (console-monitor.js) draws its lines with the same words and links
-  root.ConsoleRecordsView = { show, senderLabel, lineText, endReasonLabel, surveyWords };
+  root.ConsoleRecordsView = {
+    show,
+    senderLabel,
+    lineText,
+    endReasonLabel,
+    surveyWords,
+    channelLabel,
+  };
 })(typeof self !== 'undefined' ? self : this);

@@ -1,6 +1,6 @@
 /* chatflow admin console: service records (seeds 000/003/004, 服务记录 / 會話紀錄). The list
- * (date range, site, group, agent, status, closed by, end reason, rating, text search; newest
- * first, paged),
+ * (date range, site, channel, group, agent, status, closed by, end reason, rating, text
+ * search; newest first, paged),
  * its Excel and Word exports and batch close and delete; one record with its transcript is
  * console-records-view.js. The filters live in the #hash (#records/?<query>, and
  * #records/<session id>/?<query> for a record), so a reload and the back link keep them.
@@ -11,18 +11,9 @@
   const kit = root.ConsoleKit;
   const el = (...args) => kit.el(...args);
   const PAGE = 50;
-  const FILTERS = [
-    'start',
-    'end',
-    'site',
-    'group',
-    'agent',
-    'status',
-    'closed_by',
-    'end_reason',
-    'rating',
-    'q',
-  ];
+  // the list's filters, as the #hash and the API name them
+  const FILTERS = 'start end site channel group agent status closed_by end_reason rating q'
+    .split(' ');
   const DAY = 86400000;
 
   // One row per string: [key, zh-CN, English].
@@ -137,22 +128,28 @@
   let cache = null;
 
   /** The server's last 30 days as local dates (its clock, in the probe's answer, decides), and
-   * the sites, groups and agents by name. */
+   * the sites, groups, agents and webhook channels (when the account sees them) by name. */
   async function context(ctx) {
     if (cache && cache.account === ctx.me.account) return cache;
     const probe = ctx.probe;
     if (!probe.ok) return { error: probe };
     const end = new Date(probe.data.end);
+    const [names, hooks] = await Promise.all([
+      kit.names(ctx.api), // sites, groups, agents
+      ctx.can('channels', 'view') ? ctx.api('GET', 'api/v1/channels') : { ok: false },
+    ]);
     cache = {
       account: ctx.me.account,
       today: kit.localDay(end),
       since: kit.localDay(new Date(end.getTime() - 30 * DAY)),
-      ...(await kit.names(ctx.api)), // sites, groups, agents
+      ...names,
+      channels: (hooks.ok ? hooks.data : []).map((c) => [`webhook:${c.key}`, c.name || c.key]),
     };
     return cache;
   }
 
   const named = (map, key) => (key ? map.get(key) || key : '');
+  const channelOf = (t, r) => root.ConsoleRecordsView.channelLabel(t, r);
   const agentsOf = (env, r) =>
     [...new Set([r.agent_account, ...(r.agents || [])].filter(Boolean))]
       .map((a) => named(env.agents, a))
@@ -179,6 +176,12 @@
     add('start', t('records_start'), input('date'));
     add('end', t('records_end'), input('date'));
     add('site', t('records_site'), kit.select(choices([...env.sites])));
+    // the web channel, every IM channel, each IM channel the account sees (and the one asked)
+    const channels = [['web', t('records_channelWeb')], ['webhook', t('records_channelWebhook')]];
+    channels.push(...env.channels);
+    const asked = filters.channel;
+    if (asked && !channels.some(([value]) => value === asked)) channels.push([asked, asked]);
+    add('channel', t('records_channel'), kit.select(choices(channels)));
     add('group', t('records_group'), kit.select(choices([...env.groups])));
     add('agent', t('records_agent'), kit.select(choices([...env.agents])));
     const statuses = ['bot', 'queued', 'with_agent', 'ended'].map((s) => [s, statusLabel(t, s)]);
@@ -336,6 +339,7 @@
         className: nowrap,
       },
       { title: t('records_site'), cell: (r) => named(env.sites, r.site_key), className: nowrap },
+      { title: t('records_channel'), cell: (r) => channelOf(t, r), className: nowrap },
       { title: t('records_visitor'), cell: visitor },
       { title: t('records_group'), cell: (r) => named(env.groups, r.group_id) },
       { title: t('records_agents'), cell: (r) => agentsOf(env, r) },

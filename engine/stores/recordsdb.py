@@ -199,6 +199,11 @@ class ConversationRow(RecordsTable, table=True):
     page_title: str | None = None
     referrer: str | None = None
     """Where the visitor came to that page from."""
+    channel_type: str | None = None
+    """The channel it came through (``records.Channel``): ``web`` or ``webhook``; null in a
+    record older than the column that the upgrade could not tell (:data:`BACKFILLS`)."""
+    channel_key: str | None = None
+    """The webhook channel's key; null for the web channel."""
 
 
 class AgentMarkRow(RecordsTable, table=True):
@@ -354,14 +359,31 @@ def create_tables(engine: Engine) -> None:
         _add_missing_indexes(engine)
 
 
+BACKFILLS: dict[tuple[str, str], str] = {
+    # Every webhook conversation has had its ``webhook_session`` row, written before it starts
+    # and deleted only with its record; every other record is of the web channel.
+    ("conversation", "channel_type"): (
+        "UPDATE conversation SET"
+        " channel_type = CASE WHEN EXISTS (SELECT 1 FROM webhook_session w"
+        " WHERE w.session_id = conversation.session_id) THEN 'webhook' ELSE 'web' END,"
+        " channel_key = (SELECT w.channel_key FROM webhook_session w"
+        " WHERE w.session_id = conversation.session_id)"
+    ),
+}
+"""What the rows an older database already holds get in a column added to them, once, right
+after the column is added: ``(table, column) -> UPDATE``. A column without one stays null there."""
+
+
 def _add_missing_columns(engine: Engine) -> None:
-    """Add nullable columns that newer code has and an older database lacks (forward only)."""
+    """Add nullable columns that newer code has and an older database lacks (forward only),
+    filling them in older rows where :data:`BACKFILLS` says how."""
     existing = inspect(engine)
     with engine.begin() as connection:
         for table in _REGISTRY.metadata.sorted_tables:
             if not existing.has_table(table.name):
                 continue
             have = {column["name"] for column in existing.get_columns(table.name)}
+            added = []
             for column in table.columns:
                 if column.name in have or not column.nullable:
                     continue
@@ -369,6 +391,11 @@ def _add_missing_columns(engine: Engine) -> None:
                 connection.execute(
                     sql_text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
                 )
+                added.append(column.name)
+            for name in added:
+                backfill = BACKFILLS.get((table.name, name))
+                if backfill is not None:
+                    connection.execute(sql_text(backfill))
 
 
 def _add_missing_indexes(engine: Engine) -> None:

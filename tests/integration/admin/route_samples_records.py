@@ -51,6 +51,7 @@ def make_conversation(t: Tenant, *, status: str = "ended") -> str:
                 ended_at=start + timedelta(minutes=5) if status == "ended" else None,
                 closed_by="seat" if status == "ended" else None,
                 rating=5,
+                channel_type="web",
             )
         )
         db.add(VisitorRow(merchant_id=t.id, visitor_id=visitor_id, name=f"{t.label} visitor"))
@@ -99,7 +100,7 @@ def _query_live(t: Tenant) -> dict[str, Any]:
 R = "/api/v1/records"
 
 SAMPLES: dict[str, Sample] = {
-    f"GET {R}": Sample(query=lambda t: {"q": "order", "limit": 10}),
+    f"GET {R}": Sample(query=lambda t: {"q": "order", "channel": "web", "limit": 10}),
     f"GET {R}/export": Sample(query=lambda t: {"format": "xlsx", "transcripts": "true"}),
     f"GET {R}/{{session_id}}": Sample(path=lambda t: {"session_id": make_conversation(t)}),
     f"GET {R}/{{session_id}}/transcript": Sample(

@@ -106,8 +106,9 @@ def test_the_visit_reaches_the_visitor_panel_the_record_and_the_export(
         values_only=True
     )
     header = list(next(rows))
-    assert header[-4:] == ["visitor_ip", "page_url", "browser", "os"]
-    tails = {row[0]: list(row[len(header) - 4 :]) for row in rows}
+    at = header.index("visitor_ip")
+    assert header[at : at + 5] == ["visitor_ip", "page_url", "browser", "os", "channel"]
+    tails = {row[0]: list(row[at : at + 4]) for row in rows}
     assert tails[pc] == [
         "127.0.0.1",
         "https://shop.example.com/printers?id=7",

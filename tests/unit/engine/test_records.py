@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from chatflow.engine.frames import Frame
-from chatflow.engine.records import Recorder, first_response_seconds
+from chatflow.engine.records import Channel, Recorder, first_response_seconds
 from chatflow.engine.stores.recordsdb import (
     ConversationRow,
     MessageRow,
@@ -293,3 +293,28 @@ def test_a_served_visitor_who_leaves_the_new_queue_is_not_abandoned(engine: Engi
     assert reception_micros(row) == 60_000_000
     total = StatsBuilder().extend([row]).total()
     assert (total.served, total.abandoned) == (1, 0)
+
+
+def test_a_record_keeps_the_channel_its_conversation_came_through(engine: Engine) -> None:
+    """(On PostgreSQL too: test_records_postgres.py.)"""
+    rec = Recorder(engine)
+    rec.started("web", merchant="acme", site="acme-web", visitor="v1", flow="f", at=T0)
+    hook = Channel("webhook", "wechat-bridge")
+    rec.started("im", merchant="acme", site="acme-web", visitor="v2", flow="f", at=T0, channel=hook)
+    rec.run_batch(  # as the record writer batches a start with its first frames
+        [
+            ("started", ("im2",), {"merchant": "acme", "site": "acme-web", "visitor": "v3",
+                                   "flow": "f", "at": T0, "channel": hook}),
+            ("frames", ("im2", [message(1, "visitor", "hi", 1)]), {}),
+        ]
+    )  # fmt: skip
+    with Session(engine) as db:
+        kept = {
+            row.session_id: (row.channel_type, row.channel_key)
+            for row in db.exec(select(ConversationRow)).all()
+        }
+    assert kept == {
+        "web": ("web", None),
+        "im": ("webhook", "wechat-bridge"),
+        "im2": ("webhook", "wechat-bridge"),
+    }

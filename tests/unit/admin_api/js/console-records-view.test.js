@@ -77,3 +77,17 @@ test("a survey's invitation says it is one, its scale and the rating it recorded
   assert.equal(surveyWords(en, unrated, true).tail, 'Not rated');
   assert.equal(surveyWords(en, unrated, false).tail, null, 'a running conversation: no verdict');
 });
+
+test("a record's channel: web worded, an IM channel by its name, else its key", () => {
+  const page = load();
+  const { channelLabel } = page.ConsoleRecordsView;
+  for (const [lang, web] of [['zh-CN', '网页'], ['en', 'Web']]) {
+    const t = (key) => page.ConsoleKit.messages[lang][key];
+    assert.equal(channelLabel(t, { channel_type: 'web', channel_key: null }), web);
+    const named = { channel_type: 'webhook', channel_key: 'wx', channel_name: '<b>微信</b>' };
+    assert.equal(channelLabel(t, named), '<b>微信</b>', 'as text: the page puts it in as text');
+    const keyed = { channel_type: 'webhook', channel_key: 'wx', channel_name: null };
+    assert.equal(channelLabel(t, keyed), 'wx');
+    assert.equal(channelLabel(t, { channel_type: null, channel_key: null }), '', 'not known');
+  }
+});

@@ -131,6 +131,57 @@ def test_an_older_database_gets_the_visit_columns(url: str) -> None:
     assert new is not None and (new.visitor_ip, new.page_title) == ("203.0.113.9", "Shop")
 
 
+CHANNEL_COLUMNS = ("channel_type", "channel_key")
+"""What the records gained to say which channel a conversation came through."""
+
+
+def test_older_records_get_the_channel_their_webhook_session_or_site_says(url: str) -> None:
+    """A webhook conversation has its ``webhook_session`` row from its start to its deletion:
+    the upgrade names its channel by it, and every other older record the web channel's."""
+    eng = records_engine(url)
+    create_tables(eng)
+    with eng.begin() as connection:  # as the version before channels made it
+        for column in CHANNEL_COLUMNS:
+            connection.execute(text(f'ALTER TABLE conversation DROP COLUMN "{column}"'))
+        for sid in ("old-web", "old-im"):
+            connection.execute(
+                text(
+                    "INSERT INTO conversation (session_id, merchant_id, site_key, visitor_id,"
+                    " flow_id, status, agents, started_at, abandoned) VALUES (:sid, 'acme',"
+                    " 'acme-web', 'v', 'presales', 'ended', '[]', :t0, false)"
+                ),
+                {"sid": sid, "t0": T0},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO webhook_session (session_id, channel_key, user_id, queued_seq,"
+                " closed, created_at) VALUES ('old-im', 'wechat-bridge', 'u1', 0, false, :t0)"
+            ),
+            {"t0": T0},
+        )
+    create_tables(eng)  # what a newer version does at start
+    Recorder(eng).started(
+        "new", merchant="acme", site="acme-web", visitor="v", flow="presales", at=T0
+    )
+    with eng.begin() as connection:  # the backfill ran once: a start again leaves rows alone
+        connection.execute(
+            text("UPDATE conversation SET channel_type = NULL WHERE session_id = 'new'")
+        )
+    create_tables(eng)
+    with Session(eng) as db:
+        kept = {
+            sid: (row.channel_type, row.channel_key)
+            for sid in ("old-web", "old-im", "new")
+            if (row := db.get(ConversationRow, sid)) is not None
+        }
+    eng.dispose()
+    assert kept == {
+        "old-web": ("web", None),
+        "old-im": ("webhook", "wechat-bridge"),
+        "new": (None, None),
+    }
+
+
 IMAGE_INDEXES = {"uq_image_visitor_client", "uq_image_agent_client"}
 
 
