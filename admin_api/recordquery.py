@@ -60,6 +60,7 @@ class Record:
     closed_by: str | None
     rating: int | None
     abandoned: bool
+    queue_left_at: datetime | None
     visitor_ip: str | None
     user_agent: str | None
     page_url: str | None

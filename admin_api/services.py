@@ -147,8 +147,9 @@ class QueueRecorder:
 
 
 class RecordingHandoff:
-    """The runtime's ``Handoff``: the queue, plus the queued-at milestone (the queue's own
-    decisions reach the records through :class:`QueueRecorder`)."""
+    """The runtime's ``Handoff``: the queue, plus the flow's own milestones, queued and left
+    the queue to go on (the queue's decisions reach the records through :class:`QueueRecorder`;
+    a session that ends reaches them through its ``ended`` frame)."""
 
     def __init__(self, queue: QueueService, writer: RecordWriter, clock: Clock) -> None:
         self._queue = queue
@@ -163,6 +164,8 @@ class RecordingHandoff:
         await self._queue.restore(held)
 
     async def leave(self, session_id: str, reason: EndReason | None = None) -> None:
+        if reason is None:  # the flow gave up the wait and goes on (no agents, the timeout)
+            self._writer.put("left_queue", session_id, self._clock.now())
         await self._queue.leave(session_id, reason)
 
 

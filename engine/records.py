@@ -201,6 +201,10 @@ class Recorder:
         """Queued for a group (a flow's transfer node); only the first queueing's time is kept."""
         self.run_batch([("queued", (session_id, group, at), {})])
 
+    def left_queue(self, session_id: str, at: datetime) -> None:
+        """The flow took it out of the queue and goes on (no agents, the queue timeout)."""
+        self.run_batch([("left_queue", (session_id, at), {})])
+
     def transferred(self, session_id: str, group: str | None, at: datetime) -> None:
         """Handed on by a transfer (an agent's or an admin's) to a group's queue, or to ring one
         agent (``group`` None: the group stays); the service of the agents before ends here."""
@@ -299,6 +303,7 @@ class Recorder:
             row.end_reason = str(ended.body.get("reason", "flow"))
             if row.status == "queued" and row.agent_joined_at is None:
                 row.abandoned = True  # never served; a served visitor who left a new queue is not
+                row.queue_left_at = row.ended_at
             _end_segment(row, row.ended_at)  # the queue's own service end may come just after
             row.status = "ended"
             self._known.pop(session_id, None)
@@ -314,6 +319,18 @@ class Recorder:
         row.group_id = group
         if row.queued_at is None:
             row.queued_at = at
+        row.abandoned, row.queue_left_at = False, None  # a new wait: how it ends is not known
+        db.add(row)
+
+    def _left_queue(self, db: Session, session_id: str, at: datetime) -> None:
+        """The flow gave up the wait and goes on: the bot's again. Never served: it left the
+        queue unserved (``abandoned``), its wait ending here, not when the conversation does."""
+        row = db.get(ConversationRow, session_id)
+        if row is None or row.status != "queued":
+            return
+        row.status = "bot"
+        if row.agent_joined_at is None:
+            row.abandoned, row.queue_left_at = True, at
         db.add(row)
 
     def _transferred(self, db: Session, session_id: str, group: str | None, at: datetime) -> None:

@@ -11,8 +11,9 @@ Definitions (docs/records-and-stats.md):
   service (a transfer ends it), summed; records older than that: end of the human service (else
   of the conversation) - first join;
 - first response = agent joined - first ring (seed 000);
-- queue wait = first agent joined (or the end, when abandoned) - first queued;
-- abandoned = the visitor left the queue without ever being served;
+- queue wait = first agent joined (or, when abandoned, when the wait ended) - first queued;
+- abandoned = the visitor left the queue without ever being served (left, or the flow gave up
+  the wait: nobody online, the queue timeout);
 - end reason: after a human service, the way the service ended, unless the visitor or an
   admin ended what followed (:func:`conversation_end_reason`; the statistics count none);
 - an agent's figures count the conversations it held last (``agent_account``).
@@ -58,6 +59,8 @@ class ConversationFacts(Protocol):
     def rating(self) -> int | None: ...
     @property
     def abandoned(self) -> bool: ...
+    @property
+    def queue_left_at(self) -> datetime | None: ...
 
 
 def round_half_up(value: Decimal, quantum: Decimal = _ONE_DECIMAL) -> Decimal:
@@ -97,9 +100,11 @@ def first_response_micros(row: ConversationFacts) -> int | None:
 
 
 def queue_wait_micros(row: ConversationFacts) -> int | None:
+    """First queued to the first join; unserved, to when the wait ended (the end of the
+    conversation in records older than ``queue_left_at``)."""
     until = row.agent_joined_at
     if until is None and left_unserved(row):
-        until = row.ended_at
+        until = row.queue_left_at or row.ended_at
     return micros_between(row.queued_at, until)
 
 

@@ -189,6 +189,9 @@ class ConversationRow(RecordsTable, table=True):
     rating: int | None = None
     abandoned: bool = False
     """The visitor left (or timed out) while waiting in the queue, never served by an agent."""
+    queue_left_at: datetime | None = None
+    """When an ``abandoned`` wait ended: the visitor left, or the flow gave it up (nobody of the
+    group online, the queue timeout) and went on; null in records older than the column."""
     # Where a web visitor was when the conversation started (``records.Visit``): personal
     # data, kept as long as the record; null for the webhook channel and older records.
     visitor_ip: str | None = None

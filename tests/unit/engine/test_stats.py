@@ -34,6 +34,7 @@ class Conv:
     ended_at: datetime | None = None
     rating: int | None = None
     abandoned: bool = False
+    queue_left_at: datetime | None = None
 
 
 def served(
@@ -132,3 +133,12 @@ def test_abandoned_counts_only_visitors_never_served() -> None:
     total = StatsBuilder().extend([never, served_before]).total()
     assert (total.conversations, total.served, total.abandoned) == (2, 1, 1)
     assert total.queue_wait_max_seconds == 90  # the unserved visitor's wait runs to the end
+
+
+def test_a_wait_the_flow_gave_up_ends_when_it_did_not_with_the_conversation() -> None:
+    """Nobody online (or the queue timeout): the flow went on for minutes after the wait."""
+    gave_up = Conv(
+        queued_at=at(0), queue_left_at=at(5), ended_at=at(300), abandoned=True, agent_account=None
+    )
+    total = StatsBuilder().extend([gave_up]).total()
+    assert (total.served, total.abandoned, total.queue_wait_max_seconds) == (0, 1, Decimal("5.0"))
