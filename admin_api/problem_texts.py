@@ -89,6 +89,9 @@ _REQUESTS: dict[str, str] = {
     "unknown feature {features}. Available features: {known}": (
         "未知的功能 {features}。可用的功能：{known}"
     ),
+    "unknown feature {feature!r}. Available features: {known}. Did you mean {close!r}?": (
+        "未知的功能 {feature}。可用的功能：{known}。是不是 {close}？"
+    ),
     # lookups (tenants.not_found and its kin)
     "no {what} {ident!r}": "{what!t} {ident} 不存在",
     "no session {session!r}": "会话 {session} 不存在",
@@ -232,6 +235,7 @@ _CONVERSATIONS: dict[str, str] = {
     "channel must be web, webhook or webhook:<key>, not {value!r}": (
         "渠道（channel）必须是 web、webhook 或 webhook:<渠道 key>，而不是 {value}"
     ),
+    "{name} must be one of {allowed}, not {value!r}": "{name} 必须是 {allowed} 之一，而不是 {value}",
     "{name} must be an ISO date (2026-11-23) or datetime (2026-11-23T10:00:00+08:00)": (
         "{name} 必须是 ISO 日期（2026-11-23）或日期时间（2026-11-23T10:00:00+08:00）"
     ),

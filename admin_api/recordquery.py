@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import Query, Request
 from pydantic import Field
@@ -25,12 +25,22 @@ from chatflow.admin_api.permissions import Actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import MAX_INT
 from chatflow.engine.clock import as_utc
+from chatflow.engine.effects import EndReason
+from chatflow.engine.events import ClosedBy
 from chatflow.engine.stats import SERVICE_END_REASONS, WRAP_UP_REASONS
 from chatflow.engine.stores.contenttables import VisitorRow, VisitorTagRow
 from chatflow.engine.stores.recordsdb import ConversationRow, MessageRow
 
 DEFAULT_DAYS = 30
 """Seed 000: history shows the last 30 days unless asked otherwise."""
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "status": ("bot", "queued", "with_agent", "ended"),
+    "closed_by": get_args(ClosedBy),
+    "end_reason": get_args(EndReason),
+}
+"""The values of the enumerated filters, as a record says them (``end_reason`` as records show
+it, ``stats.conversation_end_reason``); another value is refused, not matched against nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +182,8 @@ def record_filter(
     if since > until:
         raise ApiProblem(422, "invalid_input", "start must not be after end")
     refuse_blank_search(q)
+    for name, values in (("status", status), ("closed_by", closed_by), ("end_reason", end_reason)):
+        refuse_unknown_choice(name, values or ())
     for value in channel or ():
         refuse_unknown_channel(value)
     return RecordFilter(
@@ -198,6 +210,21 @@ def refuse_blank_search(q: str | None) -> None:
         raise ApiProblem(422, "invalid_input", "the search text must not be only blanks")
 
 
+def refuse_unknown_choice(name: str, values: Sequence[str]) -> None:
+    """422 at ``query.<name>`` for a value of an enumerated filter (:data:`CHOICES`) that no
+    record can have, naming the allowed ones."""
+    allowed = CHOICES[name]
+    for value in values:
+        if value not in allowed:
+            message = f"{name} must be one of {', '.join(allowed)}, not {value!r}"
+            raise ApiProblem(
+                422,
+                "invalid_input",
+                message,
+                errors=[{"path": f"query.{name}", "message": message}],
+            )
+
+
 WEBHOOK_PREFIX = "webhook:"
 
 
@@ -207,8 +234,9 @@ def refuse_unknown_channel(value: str) -> None:
         value.startswith(WEBHOOK_PREFIX) and value != WEBHOOK_PREFIX
     ):
         return
+    message = f"channel must be web, webhook or webhook:<key>, not {value!r}"
     raise ApiProblem(
-        422, "invalid_input", f"channel must be web, webhook or webhook:<key>, not {value!r}"
+        422, "invalid_input", message, errors=[{"path": "query.channel", "message": message}]
     )
 
 

@@ -7,16 +7,18 @@ A group that accounts still use cannot be deleted.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from chatflow.admin_api.permissions import FEATURES, Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.tenants import ApiModel, Db, NumericId, not_found, permission_group
+from chatflow.engine.checks import did_you_mean
 from chatflow.engine.stores.recordsdb import AccountRow, PermissionGroupRow
 
 router = APIRouter(prefix="/api/v1/admin/permission-groups", tags=["permission groups"])
@@ -24,15 +26,29 @@ router = APIRouter(prefix="/api/v1/admin/permission-groups", tags=["permission g
 Right = Literal["view", "edit"]
 
 
-def _known_features(value: dict[str, Right] | None) -> dict[str, Right] | None:
-    if value is not None:
-        unknown = sorted(set(value) - set(FEATURES))
-        if unknown:
-            raise ValueError(
-                f"unknown feature {', '.join(repr(u) for u in unknown)}. "
-                f"Available features: {', '.join(FEATURES)}"
-            )
-    return value
+def _known_features(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """``permissions`` checked whole: every unknown feature (at its own path, with the closest
+    known one) and every bad level are reported together, not the first kind found only."""
+    problems: list[InitErrorDetails] = []
+    if isinstance(value, dict):
+        for feature in value:
+            if isinstance(feature, str) and feature not in FEATURES:
+                hint = did_you_mean(feature, FEATURES)  # " Did you mean 'x'?" or nothing
+                message = f"unknown feature {feature!r}. Available features: {', '.join(FEATURES)}"
+                message += f".{hint}" if hint else ""
+                error = PydanticCustomError("value_error", "Value error, {why}", {"why": message})
+                problems.append(InitErrorDetails(type=error, loc=(feature,), input=feature))
+    try:
+        checked = handler(value)
+    except ValidationError as exc:
+        for e in exc.errors():  # a bad level, or not an object at all: pydantic's own errors
+            again = InitErrorDetails(type=e["type"], loc=e["loc"], input=e["input"])
+            if "ctx" in e:
+                again["ctx"] = e["ctx"]
+            problems.append(again)
+    if problems:
+        raise ValidationError.from_exception_data("permissions", problems)
+    return checked
 
 
 class PermissionGroupIn(ApiModel):
@@ -45,7 +61,7 @@ class PermissionGroupIn(ApiModel):
     accounts, permission_groups, sites, groups, agents, flows, quick_replies, sensitive_words,
     blacklist, tags, records, statistics, exports, settings, channels."""
 
-    _features = field_validator("permissions")(_known_features)
+    _features = field_validator("permissions", mode="wrap")(_known_features)
 
 
 class PermissionGroupPatch(ApiModel):
@@ -56,7 +72,7 @@ class PermissionGroupPatch(ApiModel):
     permissions: dict[str, Right] | None = None
     """The new rights (all of them: features left out lose access)."""
 
-    _features = field_validator("permissions")(_known_features)
+    _features = field_validator("permissions", mode="wrap")(_known_features)
 
 
 class PermissionGroupOut(ApiModel):

@@ -74,10 +74,22 @@ class RefusedWord(BaseModel):
     """Why, in the request's language (``Accept-Language``)."""
 
 
+class DuplicateWord(BaseModel):
+    index: int
+    """Its place in ``words`` (0-based)."""
+    word: str
+    """As sent, trimmed."""
+    same_as: int
+    """The place of the earlier word it repeats (trimmed, case and width ignored): that one
+    answers for both."""
+
+
 class WordCounts(BaseModel):
     added: int
     existing: int
     refused: int
+    duplicates: int = 0
+    """The four add up to the number of ``words`` sent."""
 
 
 class AddedWords(BaseModel):
@@ -85,6 +97,8 @@ class AddedWords(BaseModel):
     existing: list[str]
     """Words the merchant already had under this kind (case and width ignored), as sent: skipped."""
     refused: list[RefusedWord]
+    duplicates: list[DuplicateWord] = Field(default_factory=list)
+    """Words that repeat an earlier one of the same request: neither added nor counted again."""
     counts: WordCounts
 
 
@@ -144,10 +158,20 @@ def list_words(
     return WordPage(total=int(total), items=[_out(row) for row in rows])
 
 
-def _sort(words: list[str]) -> tuple[dict[str, str], list[_Refusal]]:
-    """The valid words (folded -> as written, the first spelling of each) and the refused."""
+@dataclass
+class _Sorted:
+    wanted: dict[str, str]
+    """Folded -> as written, the first spelling of each valid word."""
+    refused: list[_Refusal]
+    duplicates: list[DuplicateWord]
+
+
+def _sort(words: list[str]) -> _Sorted:
+    """The valid words, the refused, and those that repeat an earlier valid one."""
     wanted: dict[str, str] = {}
+    first: dict[str, int] = {}
     refused: list[_Refusal] = []
+    duplicates: list[DuplicateWord] = []
     for index, word in enumerate(words):
         clean = word.strip()
         if not clean:
@@ -156,9 +180,12 @@ def _sort(words: list[str]) -> tuple[dict[str, str], list[_Refusal]]:
             cut = f"{clean[:20]}…"
             message = f"at most {MAX_LENGTH} characters (this one has {len(clean)})"
             refused.append(_Refusal(index, cut, "too_long", message))
+        elif (folded := fold(clean)) in wanted:
+            duplicates.append(DuplicateWord(index=index, word=clean, same_as=first[folded]))
         else:
-            wanted.setdefault(fold(clean), clean)
-    return wanted, refused
+            wanted[folded] = clean
+            first[folded] = index
+    return _Sorted(wanted, refused, duplicates)
 
 
 def _insert(
@@ -192,8 +219,10 @@ def _insert(
 @router.post("", response_model=AddedWords, status_code=201)
 def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
     """Add words of one kind, each on its own: the new ones are added, those already there
-    skipped and reported, blank or too long ones refused with the reason."""
-    wanted, refusals = _sort(body.words)
+    skipped and reported, blank or too long ones refused with the reason, a repeat of an
+    earlier word of the request named with the place of that word."""
+    sorted_words = _sort(body.words)
+    wanted, refusals = sorted_words.wanted, sorted_words.refused
     added: list[WordOut] = []
     have: set[str] = set()
     if wanted:
@@ -209,8 +238,16 @@ def add_words(request: Request, actor: Editor, body: AddWords) -> AddedWords:
         RefusedWord(index=r.index, word=r.word, code=r.code, message=translate(r.message, lang))
         for r in refusals
     ]
-    counts = WordCounts(added=len(added), existing=len(existing), refused=len(refused))
-    return AddedWords(added=added, existing=existing, refused=refused, counts=counts)
+    duplicates = sorted_words.duplicates
+    counts = WordCounts(
+        added=len(added),
+        existing=len(existing),
+        refused=len(refused),
+        duplicates=len(duplicates),
+    )
+    return AddedWords(
+        added=added, existing=existing, refused=refused, duplicates=duplicates, counts=counts
+    )
 
 
 @router.delete("/{word_id}", status_code=204)

@@ -2,7 +2,8 @@
  * stop an agent's message, sensitive and reminder words alert supervisors), in the #hash
  * (#words/sensitive); the kind's words with a search and paging; adding several at once (each
  * on its own: the new ones are added, what was there is skipped, a refused one is named with
- * its reason, and the answer's counts are shown), deleting; and a box that asks the API what
+ * its reason, a line repeating an earlier one is named with that line, and the answer's counts
+ * are shown), deleting; and a box that asks the API what
  * the words would do to a text. API: docs/content.md. Every text goes in through textContent
  * or form values. */
 (function (root) {
@@ -43,6 +44,18 @@
       'words_summary',
       '新增 {added} 个，已存在 {existing} 个（已跳过），无法添加 {refused} 个。',
       'Added {added}, already present {existing} (skipped), refused {refused}.',
+    ],
+    [
+      'words_summaryRepeats',
+      '新增 {added} 个，已存在 {existing} 个（已跳过），重复 {duplicates} 个（只算一次），无法添加 {refused} 个。',
+      'Added {added}, already present {existing} (skipped), repeated {duplicates} ' +
+        '(counted once), refused {refused}.',
+    ],
+    ['words_duplicates', '重复（只算一次）：', 'Repeated (counted once):'],
+    [
+      'words_duplicateOne',
+      '第 {line} 行「{word}」与第 {first} 行「{earlier}」相同',
+      'line {line} “{word}” is line {first} “{earlier}” again',
     ],
     ['words_added', '已添加：{list}', 'Added: {list}'],
     ['words_existing', '已存在，已跳过：{list}', 'Already present, skipped: {list}'],
@@ -153,7 +166,12 @@
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
         said.replaceChildren();
-        const words = [...new Set(lines.value.split('\n').map((w) => w.trim()))].filter(Boolean);
+        // Every line but the blank ones is sent, repeats too: the answer accounts for each.
+        const sent = lines.value
+          .split('\n')
+          .map((text, at) => ({ word: text.trim(), line: at + 1 }))
+          .filter((each) => each.word);
+        const words = sent.map((each) => each.word);
         if (!words.length) {
           said.appendChild(el('p', 'cs-form-error', t('words_addEmpty')));
           return;
@@ -168,7 +186,7 @@
           said.appendChild(el('p', 'cs-form-error', why));
           return;
         }
-        said.append(...report(result.data));
+        said.append(...report(result.data, sent));
         // What was refused stays in the box, to be mended and added again.
         lines.value = result.data.refused.map((r) => words[r.index]).join('\n');
         state.offset = 0;
@@ -177,16 +195,31 @@
       return form;
     }
 
-    /** The answer of an add: the counts, then which words were added, skipped and refused. */
-    function report(data) {
+    /** The answer of an add: the counts, then which words were added, skipped, repeated (by
+     * the box's line numbers, ``sent``) and refused. */
+    function report(data, sent) {
       const added = data.added.map((w) => w.word);
-      const told = [el('p', 'cs-words-summary', t('words_summary', data.counts))];
+      const repeats = data.duplicates || [];
+      const summary = repeats.length ? t('words_summaryRepeats', data.counts) : null;
+      const told = [el('p', 'cs-words-summary', summary || t('words_summary', data.counts))];
       if (added.length) {
         told.push(el('p', 'cs-words-added', t('words_added', { list: added.join('、') })));
       }
       if (data.existing.length) {
         const list = data.existing.join('、');
         told.push(el('p', 'cs-words-existing', t('words_existing', { list })));
+      }
+      if (repeats.length) {
+        const list = el('ul', 'cs-words-duplicates');
+        for (const d of repeats) {
+          const line = sent[d.index].line;
+          const first = sent[d.same_as].line;
+          const earlier = sent[d.same_as].word;
+          list.appendChild(
+            el('li', '', t('words_duplicateOne', { line, word: d.word, first, earlier })),
+          );
+        }
+        told.push(el('p', 'cs-words-duplicates-head', t('words_duplicates')), list);
       }
       if (data.refused.length) {
         const list = el('ul', 'cs-words-refused');

@@ -1,7 +1,9 @@
 """What the zh-CN console says after adding sensitive words and importing quick replies, in
 headless Chromium against the demo deployment (QA pass, content findings 1 and 2): words are
 added each on its own (the new ones added, one already present skipped, a too long one refused
-with its reason and left in the box), under a summary with the three counts; an import's
+with its reason and left in the box), under a summary with the three counts; a pasted list
+with repeats (QA pass 3, finding 4) names each repeated line with the line it repeats, and the
+summary counts them, in zh-CN and English; an import's
 refused row names its column by the file's heading (内容, not ``content``), and the same file
 imported again reads "未变" (unchanged), not "更新". Read back through the API with httpx."""
 
@@ -24,11 +26,11 @@ def api(base: str, token: str, method: str, path: str, **kwargs: Any) -> Any:
     return answer.json()
 
 
-def chinese_console(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
+def chinese_console(browser: Any, base: str, lang: str = "zh-CN") -> tuple[Any, Any, list[str]]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     problems = watch_problems(page)
-    page.goto(f"{base}/console?lang=zh-CN")
+    page.goto(f"{base}/console?lang={lang}")
     page.locator("#cs-account").fill("demo_alice")
     page.locator("#cs-password").fill(PASSWORD)
     page.locator("#cs-login-button").click()
@@ -76,6 +78,52 @@ def test_words_are_added_each_on_its_own_under_a_chinese_summary(
     view.locator(".cs-words-summary", has_text="新增 1 个，已存在 0 个").wait_for(timeout=WAIT)
     assert view.locator(".cs-words-refused").count() == 0
     assert box.input_value() == ""
+    assert problems == []
+    context.close()
+
+
+def test_every_pasted_line_is_accounted_for_repeats_named_by_line(
+    demo_server: str, browser: Any
+) -> None:
+    base = demo_server
+    token = token_for(base, "demo_alice")
+    context, page, problems = chinese_console(browser, base)
+    view = open_section(page, "words")
+    long = "长" * 80
+    pasted = f"傻瓜\n笨蛋\n傻瓜\n\n{long}\n  笨蛋  \n<script>x</script>\nＡＢＣ\nabc"
+    box = view.locator('.cs-words-add [name="words"]')
+    box.fill(pasted)
+    view.locator(".cs-words-add button[type=submit]").click()
+    summary = view.locator(".cs-words-summary")
+    summary.wait_for(timeout=WAIT)
+    assert summary.inner_text() == (
+        "新增 4 个，已存在 0 个（已跳过），重复 3 个（只算一次），无法添加 1 个。"
+    )
+    # by the box's line numbers (the blank fourth line is not sent, but still counts as a line)
+    assert view.locator(".cs-words-duplicates li").all_inner_texts() == [
+        "第 3 行「傻瓜」与第 1 行「傻瓜」相同",
+        "第 6 行「笨蛋」与第 2 行「笨蛋」相同",
+        "第 9 行「abc」与第 8 行「ＡＢＣ」相同",
+    ]
+    added = "已添加：傻瓜、笨蛋、<script>x</script>、ＡＢＣ"
+    assert view.locator(".cs-words-added").inner_text() == added
+    assert box.input_value() == long, "only the refused line stays"
+    listed = api(base, token, "GET", "sensitive-words", params={"kind": "forbidden"})["items"]
+    assert len(listed) == 4
+    assert problems == []
+    context.close()
+
+    context, page, problems = chinese_console(browser, base, "en")
+    view = open_section(page, "words")
+    view.locator('.cs-words-add [name="words"]').fill("傻瓜\nnew\nNEW")
+    view.locator(".cs-words-add button[type=submit]").click()
+    summary = view.locator(".cs-words-summary")
+    summary.wait_for(timeout=WAIT)
+    assert summary.inner_text() == (
+        "Added 1, already present 1 (skipped), repeated 1 (counted once), refused 0."
+    )
+    repeats = view.locator(".cs-words-duplicates li").all_inner_texts()
+    assert repeats == ["line 3 “NEW” is line 2 “new” again"]
     assert problems == []
     context.close()
 

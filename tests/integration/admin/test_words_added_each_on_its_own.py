@@ -41,8 +41,9 @@ def test_new_words_are_added_beside_a_present_one_and_an_invalid_one(world: Worl
             "message": "最多 50 个字符（现有 51 个）",
         },
     ]
-    # "qq" is "QQ" again within the request: one word, added once
-    assert answer["counts"] == {"added": 3, "existing": 2, "refused": 2}
+    # "qq" is "QQ" again within the request: one word, added once, the repeat named
+    assert answer["duplicates"] == [{"index": 6, "word": "qq", "same_as": 0}]
+    assert answer["counts"] == {"added": 3, "existing": 2, "refused": 2, "duplicates": 1}
     assert stored(t) == sorted(["微信", "WeChat", "QQ", "电话", "x" * 50])
 
     # the added words work at once; the refused one was not stored under any spelling
@@ -58,7 +59,8 @@ def test_the_reasons_follow_the_requests_language(world: World) -> None:
         (0, "a word must not be blank"),
         (1, "at most 50 characters (this one has 60)"),
     ]
-    assert answer["counts"] == {"added": 1, "existing": 0, "refused": 2}
+    assert answer["counts"] == {"added": 1, "existing": 0, "refused": 2, "duplicates": 0}
+    assert answer["duplicates"] == []
 
 
 def test_nothing_new_is_still_an_answer_and_the_kinds_and_merchants_are_apart(
@@ -68,11 +70,39 @@ def test_nothing_new_is_still_an_answer_and_the_kinds_and_merchants_are_apart(
     add(acme, ["退款"], kind="sensitive")
     again = add(acme, ["退款", " "], kind="sensitive")
     assert (again["added"], again["existing"]) == ([], ["退款"])
-    assert again["counts"] == {"added": 0, "existing": 1, "refused": 1}
+    assert again["counts"] == {"added": 0, "existing": 1, "refused": 1, "duplicates": 0}
     assert stored(acme, "sensitive") == ["退款"]
     # the same word of another kind, or of another merchant, is new there
     assert add(acme, ["退款"], kind="reminder")["counts"]["added"] == 1
     assert add(globex, ["退款"], kind="sensitive")["counts"]["added"] == 1
+
+
+def test_every_line_sent_is_accounted_for_repeats_too(world: World) -> None:
+    """QA pass 3, finding 4: the pasted list of the report, where three lines went unmentioned
+    (a repeat, a repeat with blanks around, a repeat after case and width folding)."""
+    t = world.acme
+    add(t, ["微信"])
+    long = "长" * 80
+    words = ["傻瓜", "笨蛋", "傻瓜", long, "  笨蛋  ", "<script>x</script>", "ＡＢＣ", "abc"]
+    words += ["微信", "微信 ", "", ""]
+    answer = add(t, words, "zh-CN")
+    assert [w["word"] for w in answer["added"]] == ["傻瓜", "笨蛋", "<script>x</script>", "ＡＢＣ"]
+    assert answer["existing"] == ["微信"]
+    assert answer["duplicates"] == [
+        {"index": 2, "word": "傻瓜", "same_as": 0},
+        {"index": 4, "word": "笨蛋", "same_as": 1},
+        {"index": 7, "word": "abc", "same_as": 6},
+        {"index": 9, "word": "微信", "same_as": 8},  # repeats one already there
+    ]
+    assert [(r["index"], r["code"]) for r in answer["refused"]] == [
+        (3, "too_long"),
+        (10, "blank"),
+        (11, "blank"),  # two blanks are two refusals, not a repeat
+    ]
+    counts = answer["counts"]
+    assert counts == {"added": 4, "existing": 1, "refused": 3, "duplicates": 4}
+    assert sum(counts.values()) == len(words)
+    assert stored(t) == sorted(["微信", "傻瓜", "笨蛋", "<script>x</script>", "ＡＢＣ"])
 
 
 def test_a_malformed_request_is_still_refused_whole(world: World) -> None:
