@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,6 +40,7 @@ from chatflow.engine.config import AgentStatus
 from chatflow.engine.directory import sites_by_group
 from chatflow.engine.events import AgentMessage
 from chatflow.engine.routing import RoutingError, UnknownSession
+from chatflow.engine.session import Session
 from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, SiteRow
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
@@ -68,7 +70,11 @@ class MySession(BaseModel):
     visitor_name: str | None = None
     """The name in the merchant's profile of the visitor; null without one."""
     site_key: str
+    site_name: str
+    """The site's name (its key when it has none)."""
     agents: list[str]
+    agent_names: dict[str, str]
+    """The serving agents' nicknames by account (the account when it has none, or is gone)."""
 
 
 class AgentOut(BaseModel):
@@ -141,10 +147,11 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
     # failing the whole list
     loaded = await services.runtime.find([view.session_id for view in views])
     found = [(view, session) for view, session in zip(views, loaded, strict=True) if session]
-    names: dict[str, str] = {}
+    names = Names()
     if found:
-        ids = [session.sys.visitor_id for _, session in found]
-        names = await asyncio.to_thread(_visitor_names, request, me.merchant_id, ids)
+        names = await asyncio.to_thread(
+            _names, request, me.merchant_id, [session for _, session in found]
+        )
     out = []
     for view, session in found:
         ringing = view.offered_to == me.account
@@ -156,17 +163,36 @@ async def my_sessions(request: Request, me: Me) -> list[MySession]:
                 phase="ringing" if ringing else "active",
                 expires_in=None if expires is None else max(round(expires - now, 1), 0.0),
                 visitor_id=session.sys.visitor_id,
-                visitor_name=names.get(session.sys.visitor_id),
+                visitor_name=names.visitors.get(session.sys.visitor_id),
                 site_key=session.site_key,
+                site_name=names.sites.get(session.site_key) or session.site_key,
                 agents=list(view.agents),
+                agent_names={a: names.agents.get(a) or a for a in view.agents},
             )
         )
     return out
 
 
-def _visitor_names(request: Request, merchant_id: str, visitor_ids: list[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class Names:
+    """What the sessions list calls its visitors, sites and agents, by id."""
+
+    visitors: dict[str, str] = field(default_factory=dict)
+    sites: dict[str, str] = field(default_factory=dict)
+    agents: dict[str, str] = field(default_factory=dict)
+
+
+def _names(request: Request, merchant_id: str, sessions: list[Session]) -> Names:
+    """The visitors' profile names, the sites' names and the merchant's agents' nicknames."""
     with Db(services_of(request).records) as db:
-        return visitors.profile_names(db, merchant_id, visitor_ids)
+        ids = [session.sys.visitor_id for session in sessions]
+        site_rows = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
+        account_rows = db.exec(select(AccountRow).where(AccountRow.merchant_id == merchant_id))
+        return Names(
+            visitors=visitors.profile_names(db, merchant_id, ids),
+            sites={row.key: row.name for row in site_rows if row.name},
+            agents={row.account: row.nickname for row in account_rows.all() if row.nickname},
+        )
 
 
 def _accounts(request: Request, merchant_id: str) -> list[AccountRow]:

@@ -44,7 +44,7 @@ from chatflow.admin_api.routes_visitors import ProfileIn
 from chatflow.admin_api.visit_info import VisitOut, session_channel, visit_out
 from chatflow.engine.session import Session
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow
-from chatflow.engine.stores.recordsdb import ConversationRow
+from chatflow.engine.stores.recordsdb import ConversationRow, SiteRow
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 
@@ -78,6 +78,8 @@ class VisitorRights(BaseModel):
 class SessionVisitorOut(BaseModel):
     visitor_id: str
     site_key: str
+    site_name: str
+    """The site's name (its key when it has none)."""
     name: str | None
     phone: str | None
     email: str | None
@@ -102,6 +104,8 @@ class Target:
 
     access: Access
     actor: Actor
+    channels: ChannelNames
+    """The merchant's webhook channels' names by key."""
 
     @property
     def merchant_id(self) -> str:
@@ -135,24 +139,28 @@ async def _target(request: Request, me: Principal, session_id: str) -> Target:
     actor = access.actor
     if actor is None:  # the caller serves the session: the queue said so without the database
         actor = await asyncio.to_thread(_actor, services_of(request).records, me)
-    return Target(access, actor)
+    return Target(access, actor, channel_names(request, access.session.merchant))
 
 
-def _visit(db: Db, session: Session) -> VisitOut:
+def _visit(db: Db, session: Session, names: ChannelNames) -> VisitOut:
     """This conversation's visit: its record (written just after the start, so a session only
     just started may have none yet) and the live session's channel."""
     record = db.get(ConversationRow, session.id)
     started = record.started_at if record else session.created_at
-    return visit_out(record, session_channel(session), started)
+    kind, channel = session_channel(session, names)
+    return visit_out(record, channel, started, kind)
 
 
 def _visitor_out(db: Db, target: Target) -> SessionVisitorOut:
     merchant, visitor = target.merchant_id, target.visitor_id
     profile = db.get(VisitorRow, (merchant, visitor))
     ban = db.get(BlacklistRow, (merchant, visitor))
+    site_key = target.access.session.site_key
+    site = db.get(SiteRow, site_key)
     return SessionVisitorOut(
         visitor_id=visitor,
-        site_key=target.access.session.site_key,
+        site_key=site_key,
+        site_name=site.name if site is not None and site.name else site_key,
         name=profile.name if profile else None,
         phone=profile.phone if profile else None,
         email=profile.email if profile else None,
@@ -168,7 +176,7 @@ def _visitor_out(db: Db, target: Target) -> SessionVisitorOut:
         else None,
         updated_at=profile.updated_at if profile else None,
         rights=target.rights,
-        visit=_visit(db, target.access.session),
+        visit=_visit(db, target.access.session, target.channels),
     )
 
 

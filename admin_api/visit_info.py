@@ -9,6 +9,7 @@ matcher), once per distinct string. What cannot be told is null, never an error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -43,7 +44,11 @@ class VisitOut(BaseModel):
     referrer: str | None
     """Where the visitor came to that page from."""
     channel: str | None
-    """The site's name, or the key of the webhook channel the conversation came through."""
+    """The webhook channel the conversation came through (its name in ``chatflow.yaml``, else
+    its key), or else the web channel's site (its name, else its key)."""
+    channel_type: Literal["web", "webhook"] | None = None
+    """What ``channel`` names: ``webhook``, a webhook channel; ``web``, the site of the web
+    channel; null when unknown (a record older than chatflow keeping it)."""
     started_at: datetime | None
 
 
@@ -132,8 +137,16 @@ class Visited(Protocol):
     def referrer(self) -> str | None: ...
 
 
-def visit_out(record: Visited | None, channel: str | None, started_at: datetime | None) -> VisitOut:
+def visit_out(
+    record: Visited | None,
+    channel: str | None,
+    started_at: datetime | None,
+    channel_type: str | None = None,
+) -> VisitOut:
+    """The visit of ``record``; ``channel_type`` (``web``/``webhook``) defaults to the
+    record's own."""
     agent = parse_agent(record.user_agent) if record and record.user_agent else Agent()
+    kind = channel_type or (getattr(record, "channel_type", None) if record else None)
     return VisitOut(
         ip=record.visitor_ip if record else None,
         user_agent=record.user_agent if record else None,
@@ -144,6 +157,7 @@ def visit_out(record: Visited | None, channel: str | None, started_at: datetime 
         page_title=record.page_title if record else None,
         referrer=record.referrer if record else None,
         channel=channel,
+        channel_type=kind if kind in ("web", "webhook") else None,
         started_at=started_at.replace(tzinfo=started_at.tzinfo or UTC) if started_at else None,
     )
 
@@ -159,19 +173,25 @@ def webhook_channel_names(config: DeploymentConfig, merchant_id: str) -> dict[st
     }
 
 
-def record_channel(db: Db, session_id: str, site_key: str) -> str:
-    """The webhook channel a conversation came through, else its site's name (or key)."""
+def record_channel(
+    db: Db, session_id: str, site_key: str, names: Mapping[str, str] | None = None
+) -> str:
+    """The webhook channel a conversation came through (by its name in ``names``, else its key),
+    else its site's name (or key)."""
     hook = db.get(WebhookSessionRow, session_id)
     if hook is not None:
-        return hook.channel_key
+        return (names or {}).get(hook.channel_key) or hook.channel_key
     site = db.get(SiteRow, site_key)
     return site.name if site is not None and site.name else site_key
 
 
-def session_channel(session: Session) -> str:
-    """A live session's channel, as it started: the webhook channel's key, else the site's
-    name (the web channel's id is the site's key)."""
+def session_channel(
+    session: Session, names: Mapping[str, str] | None = None
+) -> tuple[Literal["web", "webhook"], str]:
+    """A live session's channel, as it started: ``webhook`` and the webhook channel's name (in
+    ``names``, else its key), else ``web`` and the site's name (the web channel's id is the
+    site's key)."""
     sys = session.sys
     if sys.channel_id and sys.channel_id != session.site_key:
-        return sys.channel_id
-    return sys.channel_name or session.site_key
+        return "webhook", (names or {}).get(sys.channel_id) or sys.channel_id
+    return "web", sys.channel_name or session.site_key

@@ -36,6 +36,7 @@
   const VISIT_MESSAGES = {
     'zh-CN': {
       visit_channel: '渠道',
+      visit_site: '来源站点',
       visit_device: '终端',
       visit_ip: 'IP',
       visit_page: '来源页面',
@@ -47,6 +48,7 @@
     },
     en: {
       visit_channel: 'Channel',
+      visit_site: 'Site',
       visit_device: 'Device',
       visit_ip: 'IP',
       visit_page: 'Page',
@@ -59,9 +61,10 @@
   };
 
   /**
-   * Where a conversation's visitor was (the API's `visit`, docs/agent-api.md) as a <dl>:
-   * channel, device (browser · OS · kind, the raw User-Agent on hover), IP, page and where the
-   * visitor came from, each only when known. An address is a link only when it is http(s);
+   * Where a conversation's visitor was (the API's `visit`, docs/agent-api.md) as a <dl>: the
+   * webhook channel it came through (渠道), else the web channel's site (来源站点), device
+   * (browser · OS · kind, the raw User-Agent on hover), IP, page and where the visitor came
+   * from, each only when known. An address is a link only when it is http(s);
    * every text goes in as text.
    */
   function visitFacts(visit, t) {
@@ -82,7 +85,7 @@
       ['referrer', visit.referrer],
     ];
     const labels = {
-      channel: t('visit_channel'),
+      channel: t(visit.channel_type === 'webhook' ? 'visit_channel' : 'visit_site'),
       device: t('visit_device'),
       ip: t('visit_ip'),
       page: t('visit_page'),

@@ -96,6 +96,12 @@
   const channelLabel = (t, r) =>
     r.channel_type === 'web' ? t('records_channelWeb') : r.channel_name || r.channel_key || '';
 
+  /** The record's visit, its webhook channel called by name as in the record's own fields. */
+  const visitOf = (r) =>
+    r.channel_type === 'webhook' && r.channel_name
+      ? { ...r.visit, channel: r.channel_name }
+      : r.visit;
+
   /** The URL of an image line's `[图片] <url>` when it is this deployment's own image. */
   function imageUrl(value, base) {
     if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
@@ -340,7 +346,7 @@
       ...(actions.childElementCount ? [actions] : []),
       status,
       details(ctx, env, shared, record),
-      ...(record.visit ? [el('h3', '', t('records_visit')), visitFacts(record.visit, t)] : []),
+      ...(record.visit ? [el('h3', '', t('records_visit')), visitFacts(visitOf(record), t)] : []),
       el('h2', '', t('records_transcript')),
       finder(view, path, render),
       transcript,

@@ -14,7 +14,8 @@
   /**
    * options: {api, t, input (the composer's textarea), suggest (its list), list, search (the
    * side column's), canInsert(), onForbidden()}: the last is called when the account may not
-   * read quick replies.
+   * read quick replies. Nothing is asked of the server till `allow(true)` (the account's
+   * rights hold `quick_replies`), nor after `allow(false)`.
    */
   function create(options) {
     const { api, t, input, canInsert } = options;
@@ -22,6 +23,16 @@
     let searchTimer = null;
     let suggestions = [];
     let index = 0;
+    let allowed = false;
+
+    function allow(flag) {
+      allowed = Boolean(flag);
+      clearTimeout(searchTimer);
+      if (!allowed) {
+        hide();
+        options.list.replaceChildren();
+      }
+    }
 
     function put(start, end, content) {
       const next = WB.insertReply(input.value, start, end, content);
@@ -35,7 +46,7 @@
     /** After each keystroke in the composer. */
     function onInput() {
       clearTimeout(suggestTimer);
-      const found = WB.hashQuery(input.value, input.selectionStart);
+      const found = allowed && WB.hashQuery(input.value, input.selectionStart);
       if (!found) {
         hide();
         return;
@@ -44,6 +55,7 @@
     }
 
     async function lookUp(found) {
+      if (!allowed) return;
       const query = encodeURIComponent(found.query);
       const result = await api('GET', `api/v1/quick-replies/suggest?prefix=${query}&limit=8`);
       if (!result.ok || result.data.length === 0) {
@@ -108,9 +120,11 @@
     // ---- the side column's list ----------------------------------------------------------
 
     async function load(q) {
+      if (!allowed) return;
       const query = q ? `&q=${encodeURIComponent(q)}` : '';
       const result = await api('GET', `api/v1/quick-replies?limit=200${query}`);
       if (result.status === 403) {
+        allow(false);
         options.onForbidden();
         return;
       }
@@ -142,7 +156,7 @@
     });
     input.addEventListener('blur', () => setTimeout(hide, 100));
 
-    return { load, onInput, onKeyDown, hide };
+    return { allow, load, onInput, onKeyDown, hide };
   }
 
   root.WorkbenchReplies = { create };

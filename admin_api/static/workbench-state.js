@@ -497,6 +497,7 @@
             visitor_id: String(row.visitor_id || ''),
             visitor_name: row.visitor_name ? String(row.visitor_name) : '',
             site_key: String(row.site_key || ''),
+            site_name: row.site_name ? String(row.site_name) : '',
             agents: Array.isArray(row.agents) ? row.agents.map(String) : [],
           };
           changed = true;

@@ -140,7 +140,7 @@
       const meta = el(
         'p',
         'wb-v-meta',
-        `ID ${visitor.visitor_id} · ${t('site')}: ${visitor.site_key}`,
+        `ID ${visitor.visitor_id} · ${t('site')}: ${visitor.site_name || visitor.site_key}`,
       );
       parts.head.replaceChildren(title, meta, admin.visitFacts(visitor.visit, t));
     }

@@ -82,6 +82,8 @@
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
   let groups = [];
   let groupNames = new Map();
+  /** Agents' nicknames by account, as the sessions read and the picker last named them. */
+  let nicknames = new Map();
   /** Unsent text of the conversations not on screen, by session id. */
   const drafts = new Map();
   /** While the marks are read from the server: the conversations whose marks changed since
@@ -266,6 +268,8 @@
     drafts.clear();
     groups = [];
     groupNames = new Map();
+    nicknames = new Map();
+    replies.allow(false);
     els.input.value = '';
     els.listSearch.value = '';
     visitorPanel.show(null);
@@ -289,12 +293,28 @@
     page.showApp();
     loadApps();
     els.me.textContent = me.staff_no ? `${me.nickname} (${me.staff_no})` : me.nickname;
+    learnNames({ [me.account]: me.nickname });
     renderStatus();
     renderList();
     renderChat();
     connect();
-    replies.load('');
+    loadRights();
     loadGroups();
+  }
+
+  /** What the account may read: the quick replies only with the `quick_replies` right (an
+   * account of a permission group without it is not asked for them, and has no such tab). */
+  async function loadRights() {
+    const held = me;
+    const result = await api('GET', 'api/v1/agents/me/rights');
+    if (me !== held || !me) return;
+    // rights that could not be read (the server unreachable): the list is tried, and a 403
+    // there hides the tab too
+    const may = result.ok ? Boolean(result.data.rights.quick_replies) : true;
+    els.tabs.replies.hidden = !may;
+    replies.allow(may);
+    if (may) replies.load(els.replySearch.value.trim());
+    else if (currentTab === 'replies') showTab('visitor', false);
   }
 
   /** The merchant's group names (any account may read them), for offers and transfers. */
@@ -309,6 +329,18 @@
 
   function groupName(id) {
     return groupNames.get(id) || id;
+  }
+
+  /** An agent by nickname (its account until one is known). */
+  function agentName(account) {
+    return nicknames.get(account) || account;
+  }
+
+  /** Nicknames by account (a sessions row's `agent_names`, the picker's colleagues). */
+  function learnNames(names) {
+    for (const [account, name] of Object.entries(names || {})) {
+      nicknames.set(account, String(name || account));
+    }
   }
 
   // ---- the websocket ---------------------------------------------------------------------
@@ -385,6 +417,7 @@
         const askedAt = Date.now();
         const result = await api('GET', 'api/v1/agents/me/sessions');
         // an answer for a board logged out of meanwhile is dropped (a read asked since runs)
+        if (board === held && result.ok) result.data.forEach((row) => learnNames(row.agent_names));
         if (board === held && result.ok && held.sync(result.data, askedAt)) {
           renderList();
           renderChat();
@@ -409,6 +442,10 @@
     if (frame.type === 'assigned' && !frame.resumed) syncSessions();
     // the offer frame names no visitor: the sessions read does, so it has its name at once
     if (frame.type === 'offer') syncSessions();
+    // a colleague invited in: the sessions read names it
+    if (frame.type === 'serving' && (frame.agents || []).some((a) => !nicknames.has(a))) {
+      syncSessions();
+    }
     if (frame.type === 'status' && frame.reason === 'missed' && !announced) {
       toast(t('missedRest'), 'warning');
     }
@@ -687,8 +724,8 @@
     els.chatTitle.textContent = visitorName(c);
     const meta = [`${t('group')}: ${groupName(c.group)}`];
     if (c.info) {
-      meta.push(`${t('site')}: ${c.info.site_key}`);
-      meta.push(`${t('agents')}: ${c.info.agents.join(', ')}`);
+      meta.push(`${t('site')}: ${c.info.site_name || c.info.site_key}`);
+      meta.push(`${t('agents')}: ${c.info.agents.map(agentName).join(', ')}`);
     }
     meta.push(conversationList.phaseText(c, Date.now()));
     els.chatMeta.textContent = meta.join(' · ');
@@ -803,6 +840,7 @@
   async function openPicker(sessionId, action) {
     const agents = await api('GET', 'api/v1/agents');
     const colleagues = agents.ok ? agents.data.filter((a) => a.account !== me.account) : [];
+    if (agents.ok) learnNames(Object.fromEntries(agents.data.map((a) => [a.account, a.nickname])));
     const box = el('div', 'wb-picker');
     box.appendChild(el('h3', null, action === 'transfer' ? t('transferTo') : t('invite')));
     if (action === 'transfer') {

@@ -30,6 +30,7 @@ NOW = "2026-11-23T10:00:00+08:00"
 NAME = "微信公众号"
 ROWS = ".cs-section-records tbody tr"
 CHANNEL = '.cs-records-filters select[name="channel"]'
+VISIT_SITE = ".ui-facts dt:text-is('Site')"
 CHANNEL_YAML = (
     "    channels:\n"
     f"      - {{key: wechat-bridge, name: {NAME}, site: demo-web, secret_env: IM_SECRET,"
@@ -127,4 +128,11 @@ def test_the_records_page_shows_and_filters_the_channel(
     details = page.locator(".cs-details")
     details.wait_for(timeout=WAIT)
     assert f"Channel{NAME}" in details.inner_text().replace("\n", "").replace("\t", "")
+    # where the visitor was: the IM channel by its name; a web visitor's site, labelled so
+    visit = page.locator(".ui-facts")
+    visit.locator("dt").first.wait_for(timeout=WAIT)
+    assert (visit.locator("dt").inner_text(), visit.locator("dd").inner_text()) == ("Channel", NAME)
+    page.goto(f"{base}/console?lang=en#records/{web}")
+    page.locator(f"{VISIT_SITE}:has(+ dd:text-is('演示网站'))").wait_for(timeout=WAIT)
+    assert page.locator(".ui-facts dt", has_text="Channel").count() == 0
     context.close()

@@ -247,8 +247,8 @@ def test_the_header_drops_a_colleague_who_left(demo_server: str, browser: Any) -
     bob.locator("#wb-actions .wb-invite").click()
     bob.locator("#wb-panel .wb-pick-agent", has_text="Alice").click(timeout=WAIT)
     meta = bob.locator("#wb-chat-meta")
-    meta.filter(has_text="demo_bob, demo_alice").wait_for(timeout=WAIT)
+    meta.filter(has_text="接待客服: Bob, Alice").wait_for(timeout=WAIT)  # names, not accounts
     alice.locator("#wb-actions .wb-leave").click(timeout=WAIT)
     alice.locator(".wb-phase-gone", has_text="您已离开").wait_for(timeout=WAIT)
-    until(lambda: "demo_alice" not in meta.inner_text(), "Alice gone from Bob's header")
+    until(lambda: "Alice" not in meta.inner_text(), "Alice gone from Bob's header")
     assert bob.locator("#wb-actions .wb-leave").count() == 0, "the last agent may not leave"

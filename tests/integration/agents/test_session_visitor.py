@@ -112,13 +112,18 @@ def make_account(admin: Agent, account: str, permissions: dict[str, str], **scop
 def test_the_serving_agent_reads_and_edits_its_visitor(server: LiveServer) -> None:
     alice = Agent(server, "acme_alice")
     bob, sid = serve(server)
-    assert bob.get("/api/v1/agents/me/sessions")[0]["visitor_name"] is None
+    mine = bob.get("/api/v1/agents/me/sessions")[0]
+    assert mine["visitor_name"] is None
+    # names, not keys, for the workbench's header
+    assert (mine["site_name"], mine["agent_names"]) == ("Acme 官网", {"acme_bob": "Bob"})
     fresh = bob.get(path(sid))
     visit = fresh.pop("visit")  # its own tests: test_visit_capture.py
     assert (visit["ip"], visit["channel"], visit["page_url"]) == ("127.0.0.1", "Acme 官网", None)
+    assert visit["channel_type"] == "web"
     assert fresh == {
         "visitor_id": WANG,
         "site_key": "acme-web",
+        "site_name": "Acme 官网",
         "name": None,
         "phone": None,
         "email": None,

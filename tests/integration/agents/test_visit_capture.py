@@ -84,6 +84,7 @@ def test_the_visit_reaches_the_visitor_panel_the_record_and_the_export(
         "page_title": "LaserJet 2000 - Acme",
         "referrer": "https://www.baidu.com/s?wd=printer",
         "channel": "Acme 官网",
+        "channel_type": "web",
     }
     record = alice.get(f"/api/v1/records/{phone}")
     assert record["visit"]["started_at"] == record["started_at"]

@@ -199,6 +199,7 @@ async def test_a_webhook_conversation_records_no_browser_and_names_its_channel(
             await asyncio.sleep(0.05)
         visit = got.json()["visit"]
         assert visit.pop("channel") == "im" and visit.pop("started_at") is not None
+        assert visit.pop("channel_type") == "webhook"
         assert set(visit.values()) == {None}
 
     await run(tmp_path, clock, check)

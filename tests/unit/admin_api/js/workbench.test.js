@@ -415,6 +415,7 @@ test('sync with me/sessions fills in the visitor and drops what the server no lo
       visitor_id: 'v-1',
       visitor_name: '王小明',
       site_key: 'demo-web',
+      site_name: '演示网站',
       agents: ['demo_bob'],
     },
   ];
@@ -424,6 +425,7 @@ test('sync with me/sessions fills in the visitor and drops what the server no lo
     visitor_id: 'v-1',
     visitor_name: '王小明',
     site_key: 'demo-web',
+    site_name: '演示网站',
     agents: ['demo_bob'],
   });
   assert.equal(get('lost').phase, 'gone', 'ended while the socket was away');
