@@ -65,6 +65,24 @@
       'A message sent again goes before the conversation’s messages still waiting.',
     ],
     ['channels_noDeliveries', '没有符合条件的投递记录。', 'No deliveries match.'],
+    // the frame types (the visitor channel's server frames, docs/widget.md)
+    ['channels_frame_message', '消息', 'Message'],
+    ['channels_frame_queue', '排队', 'Queue'],
+    ['channels_frame_agent_joined', '客服接入', 'Agent joined'],
+    ['channels_frame_survey', '满意度调查', 'Survey'],
+    ['channels_frame_ended', '结束', 'Ended'],
+    ['channels_frame_typing', '正在输入', 'Typing'],
+    ['channels_frame_error', '错误', 'Error'],
+    // a delivery's last error: its kind in words, the system's detail after it
+    ['channels_err_detail', '{kind}：{detail}', '{kind}: {detail}'],
+    ['channels_err_status', 'HTTP {status}', 'HTTP {status}'],
+    ['channels_err_timeout', '超时', 'Timed out'],
+    ['channels_err_refused', '连接被拒绝', 'Connection refused'],
+    ['channels_err_blocked', '地址被拦截', 'Address blocked'],
+    ['channels_err_private', '地址被拦截（内网地址）', 'Address blocked (private network)'],
+    ['channels_err_invalid', '地址无效', 'Invalid URL'],
+    ['channels_err_network', '网络错误', 'Network error'],
+    ['channels_err_gone', '该渠道已不在配置中', 'The channel is no longer configured'],
   ];
   kit.strings(STRINGS);
 
@@ -76,11 +94,58 @@
       failed: t('channels_status_failed'),
     })[status] || status;
 
-  function when(iso, lang) {
-    if (!iso) return '';
-    const options = { year: 'numeric', month: '2-digit', day: '2-digit', hour12: false };
-    Object.assign(options, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    return new Date(iso).toLocaleString(lang, options);
+  const when = (iso, lang) => kit.dateTime(iso, lang);
+
+  /** A frame type in words; one this page does not know as it is. */
+  const frameLabel = (t, type) =>
+    ({
+      message: t('channels_frame_message'),
+      queue: t('channels_frame_queue'),
+      agent_joined: t('channels_frame_agent_joined'),
+      survey: t('channels_frame_survey'),
+      ended: t('channels_frame_ended'),
+      typing: t('channels_frame_typing'),
+      error: t('channels_frame_error'),
+    })[type] || type;
+
+  /**
+   * A delivery's last error as the sender wrote it (channels/webhook_http.py: `status 503`,
+   * `timeout`, `refused: ...`, `blocked: 10.0.0.1 is private`, `invalid URL: ...`, `error: ...`;
+   * channels/webhook_outbox.py: the channel gone) with its kind in words and the detail, the
+   * system's own text, after it; an error of another shape as it is.
+   */
+  function errorWords(t, raw) {
+    if (!raw) return '';
+    const status = /^status (\d{3})$/.exec(raw);
+    if (status) return t('channels_err_status', { status: status[1] });
+    if (raw === 'the channel is no longer configured') return t('channels_err_gone');
+    const [, head, detail] = /^([a-zA-Z ]+?)(?:: ([\s\S]*))?$/.exec(raw) || [];
+    // `blocked: <host> is private` (loopback, link-local, a cloud metadata name...): an inner
+    // address; other refusals (a scheme, no host) are only blocked
+    const kinds = {
+      timeout: 'channels_err_timeout',
+      refused: 'channels_err_refused',
+      blocked: /^\S+ is /.test(detail || '') ? 'channels_err_private' : 'channels_err_blocked',
+      'invalid URL': 'channels_err_invalid',
+      error: 'channels_err_network',
+    };
+    if (!Object.hasOwn(kinds, head)) return raw;
+    const kind = t(kinds[head]);
+    return detail ? t('channels_err_detail', { kind, detail }) : kind;
+  }
+
+  /** The last error in a cell (two lines at most, console.css); the whole text in its tooltip. */
+  function errorCell(t, raw) {
+    if (!raw) return '';
+    const node = el('span', 'cf-error-text', errorWords(t, raw));
+    node.title = raw;
+    return node;
+  }
+
+  function frameCell(t, type) {
+    const node = el('span', 'cs-nowrap', frameLabel(t, type));
+    node.title = type;
+    return node;
   }
 
   function badge(text, tone) {
@@ -133,7 +198,11 @@
       },
       { title: t('channels_delivered24'), cell: (c) => c.delivered_24h, className: 'cs-num' },
       { title: t('channels_lastDelivered'), cell: (c) => when(c.last_delivered_at, ctx.lang) },
-      { title: t('channels_lastError'), cell: (c) => c.last_error || '', className: 'cf-error' },
+      {
+        title: t('channels_lastError'),
+        cell: (c) => errorCell(t, c.last_error),
+        className: 'cf-error',
+      },
     ];
     container.replaceChildren(
       kit.titleBar(t('channels_nav'), [['refresh', '', t('channels_refresh'), refresh]]),
@@ -233,14 +302,18 @@
         { title: t('channels_created'), cell: (d) => when(d.created_at, ctx.lang) },
         { title: t('channels_session'), cell: sessionCell },
         { title: t('channels_seq'), cell: (d) => d.seq, className: 'cs-num' },
-        { title: t('channels_type'), cell: (d) => d.frame_type },
+        { title: t('channels_type'), cell: (d) => frameCell(t, d.frame_type) },
         {
           title: t('channels_status'),
           cell: (d) => badge(statusLabel(t, d.status), statusTone[d.status]),
         },
         { title: t('channels_attempts'), cell: (d) => d.attempts, className: 'cs-num' },
         { title: t('channels_http'), cell: (d) => d.last_status ?? '' },
-        { title: t('channels_error'), cell: (d) => d.last_error || '', className: 'cf-error' },
+        {
+          title: t('channels_error'),
+          cell: (d) => errorCell(t, d.last_error),
+          className: 'cf-error',
+        },
         {
           title: t('channels_deliveredAt'),
           cell: (d) =>
@@ -268,6 +341,8 @@
       return node;
     }
   }
+
+  root.ConsoleChannels = { frameLabel, errorWords }; // for the unit tests
 
   kit.register({
     id: 'channels',

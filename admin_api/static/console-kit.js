@@ -120,7 +120,10 @@
         const td = el('td', column.className);
         const value = column.cell(row);
         if (value instanceof Node) td.appendChild(value);
-        else td.textContent = value === undefined || value === null ? '' : String(value);
+        else {
+          td.textContent = value === undefined || value === null ? '' : String(value);
+          if (isShortWord(td.textContent)) td.classList.add('cs-nowrap');
+        }
         tr.appendChild(td);
       }
       if (opts.onRow) {
@@ -140,6 +143,10 @@
     if (!rows.length && opts.empty) wrap.appendChild(el('p', 'cs-empty', opts.empty));
     return wrap;
   }
+
+  /** A cell of one short word (管理员, 全部站点, demo-web) stays on one line: it would otherwise
+   * break a character a line when the table is short of room. */
+  const isShortWord = (text) => text.length <= 8 && !/\s/.test(text);
 
   /**
    * A form: `fields` = [{name, label, type ('text', 'number', 'password', 'select',
@@ -462,6 +469,17 @@
     return visitorId ? `${t('visitor')} ${String(visitorId).slice(-6)}` : t('visitor');
   }
 
+  /** A moment (ISO text) as every section shows one: date and 24-hour time, seconds included,
+   * in the page's language (2026/11/22 10:20:01; 11/22/2026, 10:20:01); '' for none. */
+  function dateTime(iso, lang) {
+    if (!iso) return '';
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) return String(iso);
+    const day = { year: 'numeric', month: '2-digit', day: '2-digit' };
+    const time = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
+    return at.toLocaleString(lang, { ...day, ...time });
+  }
+
   /** The browser's IANA zone, for the times an export writes. */
   const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -504,6 +522,7 @@
     options,
     localDay,
     midnight,
+    dateTime,
     timeZone,
     visitorName,
     el,

@@ -270,7 +270,7 @@
         { title: t('words_word'), cell: (w) => w.word },
         {
           title: t('words_createdAt'),
-          cell: (w) => new Date(w.created_at).toLocaleString(ctx.lang),
+          cell: (w) => kit.dateTime(w.created_at, ctx.lang),
           className: 'cs-nowrap',
         },
       ];
