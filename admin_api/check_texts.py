@@ -86,6 +86,12 @@ ZH_CN: dict[str, str] = {
     ),
     "unknown node type {tag!r}; valid types: {types}": "未知的节点类型 {tag}；可用类型：{types!l}",
     "the node has no 'type'; add one of: {types}": "节点缺少 'type'；请添加以下之一：{types!l}",
+    "write the text in quotes: {example} (YAML reads {raw} as a number)": (
+        "请把文本放在引号中：{example}（YAML 会把 {raw} 读作数字）"
+    ),
+    "write the text in quotes: {example} (YAML reads {raw} as a true/false value)": (
+        "请把文本放在引号中：{example}（YAML 会把 {raw} 读作 true/false 值）"
+    ),
     # the YAML text (engine/yamlsource.py, engine/flowversions.py)
     "the file is empty": "流程内容为空",
     "YAML syntax: {message}": "YAML 语法错误：{message!t}",

@@ -7,6 +7,7 @@ types (parsing, the JSON Schema, the reference docs, the validator) asks it.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Union
 
@@ -140,10 +141,36 @@ def model_problems(
             message = f"the node has no 'type'; add one of: {', '.join(node_types)}"
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+            key = err.get("input") is None and (*loc,) in doc.keys  # 'user:' left empty
         elif kind == "string_pattern_mismatch":
             message = f"{message} (got {err.get('input')!r})"
+        elif kind == "string_type" and isinstance(err.get("input"), int | float):
+            message = _quote_it(doc, loc, err["input"])
         problems.append(doc.problem(message, loc, key=key, code=kind))
     return problems
+
+
+_SCALAR = re.compile(r"[^\s,\]}#]+")
+
+
+def _quote_it(doc: Document, loc: PathTuple, value: float | bool) -> str:
+    """A number (or true/false) where text belongs: YAML read it so; quoting keeps it text.
+    The value is shown as written (``2.50``, not ``2.5``) when its place in the text says so."""
+    line, column = doc.position(loc)
+    lines = doc.text.splitlines()
+    written = _SCALAR.match(lines[line - 1], column - 1) if 0 < line <= len(lines) else None
+    raw = (
+        written.group()
+        if written
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )
+    example = f'"{raw}"'
+    if loc and isinstance(loc[-1], str):
+        example = f"{loc[-1]}: {example}"
+    what = "a true/false value" if isinstance(value, bool) else "a number"
+    return f"write the text in quotes: {example} (YAML reads {raw} as {what})"
 
 
 def _unknown_type(tag: str, node_types: Sequence[str], expected: Any) -> str:

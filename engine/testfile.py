@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from chatflow.engine.node import Model
 
@@ -78,6 +78,31 @@ class AgentJoins(Model):
     """Nickname."""
 
 
+EMPTY_STEP: dict[str, str] = {
+    "bot": "write a text the flow says",
+    "bot_exact": "write the text the flow says",
+    "bot_regex": "write a regular expression the flow's words match",
+    "user": "write what the visitor says",
+    "choice": "write the label of the option the visitor clicks",
+    "wait": "write how many seconds pass",
+    "expect": "write what to check: node, vars, queued or ended",
+    "agent_joins": "write {} for the default agent, or its staff_no and nickname",
+    "agent": "write what the agent says",
+    "agent_ends": "write 'agent_ends: true'",
+    "visitor_ends": "write 'visitor_ends: true'",
+    "rate": "write the score the visitor gives",
+}
+"""What to write in a step's field left empty (YAML reads ``user:`` with nothing as null)."""
+
+
+def step_field_given(value: Any, info: ValidationInfo) -> Any:
+    """A step's field written with no value is refused by name, not as a step with no field."""
+    if value is None:
+        field = info.field_name or ""
+        raise ValueError(f"{field!r} is empty; {EMPTY_STEP.get(field, 'give it a value')}")
+    return value
+
+
 class Step(Model):
     """One step: exactly one of its fields."""
 
@@ -105,6 +130,8 @@ class Step(Model):
     """The visitor closes the conversation."""
     rate: int | None = None
     """The visitor answers the survey with this score."""
+
+    _given = field_validator(*EMPTY_STEP, mode="before")(step_field_given)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Step:

@@ -1,7 +1,8 @@
 """PyYAML's syntax errors in plain words: what is wrong and how to fix it.
 
 The reader (:mod:`~chatflow.engine.yamlsource`) asks :func:`explain` when PyYAML refuses a text;
-the problem keeps PyYAML's line and column, only the words change. :data:`RULES` is the table
+the problem keeps PyYAML's line and column (:func:`place`: a key indented too far is shown at
+its first character, not at PyYAML's ':'), only the words change. :data:`RULES` is the table
 (docs/cli.md shows it to users); an error no rule knows keeps PyYAML's own words. Each message is
 a template of :data:`MESSAGES` (``admin_api/check_texts.py`` words every one in zh-CN).
 """
@@ -282,6 +283,26 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 """PyYAML's (context, problem) and the plain words for it, most common first."""
+
+
+_LEAD = re.compile(r"[ ]*(?:-[ ]+)*")
+"""A line's indentation and list dashes: what comes before its key."""
+
+
+def place(exc: yaml.MarkedYAMLError, text: str, message: str | None) -> tuple[int, int]:
+    """1-based line and column to show ``message`` at: PyYAML's mark, except that a key indented
+    too far (PyYAML marks the ':' after it, where the mapping it cannot be in shows) is shown at
+    the key's first character."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return (1, 1)
+    line, column = mark.line, mark.column
+    lines = text.splitlines()
+    if message == INDENT.format() and "mapping values" in (exc.problem or "") and line < len(lines):
+        start = _LEAD.match(lines[line])
+        if start is not None and start.end() < column:
+            column = start.end()
+    return (line + 1, column + 1)
 
 
 def explain(exc: yaml.MarkedYAMLError, text: str) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from chatflow.engine.errors import LoadError, Problem
-from chatflow.engine.yamlerrors import TEMPLATE, explain
+from chatflow.engine.yamlerrors import TEMPLATE, explain, place
 
 PathTuple = tuple[str | int, ...]
 
@@ -300,9 +300,9 @@ def loads(text: str, source: str = "<string>") -> Document:
             f"cannot read {source}", [Problem(bad.message, source, line, column, code="yaml")]
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = explain(exc, text) or (
+        explained = explain(exc, text)
+        line, column = place(exc, text, explained)
+        message = explained or (
             " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
         )
         raise LoadError(

@@ -170,7 +170,7 @@ def test_yaml_indentation_node_type_and_expression_mistakes_in_plain_words(
     )
     assert main(["validate", "."]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "indent.flow.yaml:6:13: error: YAML syntax: this line is indented differently from the"
+        "indent.flow.yaml:6:6: error: YAML syntax: this line is indented differently from the"
         " lines above it; keys of one mapping must start in the same column",
         "type.flow.yaml:4:14: error: unknown node type 'mesage'; did you mean 'message'? Valid"
         " types: message, business_hours, menu, form, http, condition, set, bot, transfer,"
