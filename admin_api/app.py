@@ -14,10 +14,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from chatflow.admin_api import (
@@ -60,6 +62,7 @@ from chatflow.channels.web import VisitorChannel
 from chatflow.engine.clock import Clock, SystemClock
 from chatflow.engine.deployment import read_config
 from chatflow.engine.directory import import_config
+from chatflow.engine.flowfiles import compare_flow_files
 from chatflow.engine.flowversions import seed_flow_versions
 from chatflow.engine.stores.recordsdb import create_tables, records_engine, startup_lock
 from chatflow.engine.yamlsource import load_path
@@ -96,6 +99,17 @@ def _staff_page(path: Traversable, policy: str) -> Callable[[], Awaitable[FileRe
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _import_flow_files(engine: Engine, folder: Path, publish: bool, now: datetime) -> None:
+    """The flow files into the flows' versions: imported at the first start, and a file
+    changed since said (saved as a draft, or published with ``--publish-flows``)."""
+    for line in seed_flow_versions(engine, folder, LANGUAGE, now=now):
+        level = logging.INFO if ": published version " in line else logging.WARNING
+        logger.log(level, "flows.imported: %s", line)
+    for note in compare_flow_files(engine, folder, LANGUAGE, publish=publish, now=now):
+        level = logging.WARNING if note.level == "warning" else logging.INFO
+        logger.log(level, "%s: %s", note.event, note.text)
 
 
 def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -156,7 +170,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
                     extra={"source": str(settings.config), "imported": ", ".join(imported.created)},
                 )
             folder = settings.config.parent / config.flows
-            seed_flow_versions(engine, folder, LANGUAGE, now=services.clock.now())
+            _import_flow_files(engine, folder, settings.publish_flows, services.clock.now())
         await shared.start()
         await services.start(flows_folder)
         await extra_channels.start()

@@ -22,6 +22,9 @@ class ServeSettings:
     """Scale-out: the records database (PostgreSQL); default SQLite under ``data``."""
     env: dict[str, str] = field(default_factory=dict)
     """Environment the agents' ``password_env`` are read from."""
+    publish_flows: bool = False
+    """Publish flow files that differ from their published version (``--publish-flows``);
+    otherwise such a file is saved as a draft version and a warning says so."""
 
     @property
     def records_url(self) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Engine, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from chatflow.engine.catalog import Catalog
+from chatflow.engine.catalog import Catalog, Loaded
 from chatflow.engine.checks import GroupScope, check_flow
 from chatflow.engine.errors import ChatflowError, DefinitionError, NotFoundError, Problem
 from chatflow.engine.flow import FlowBase
@@ -527,9 +527,10 @@ def seed_flow_versions(
 
     Each becomes the merchant's published version 1. A flow the merchant deleted comes back
     only when an enabled site runs it again (a site added to ``chatflow.yaml``), numbered after
-    the deleted versions; a disabled site never brings it back. A flow file that is missing or
-    does not parse is left out (``chatflow validate`` reports it); the returned lines say what
-    happened.
+    the deleted versions; a disabled site never brings it back. A flow file that is missing, or
+    has an error by the checks an upload passes (``chatflow validate``'s, against the
+    merchant's groups), is left out; the returned lines say what happened. Files changed after
+    their import: :mod:`~chatflow.engine.flowfiles`.
     """
     with Session(engine) as db:
         sites = db.exec(select(SiteRow.merchant_id, SiteRow.flow_id, SiteRow.enabled)).all()
@@ -546,11 +547,11 @@ def seed_flow_versions(
     report: list[str] = []
     for merchant_id, flow_id in todo:
         loaded = index.get(flow_id)
-        if loaded is None or not loaded.ok:
+        text = importable_text(engine, merchant_id, loaded, language) if loaded else None
+        if loaded is None or text is None:
             why = "not in" if loaded is None else "invalid in"
             report.append(f"flow {flow_id!r} of merchant {merchant_id!r}: {why} {folder}")
             continue
-        text = loaded.path.read_text(encoding="utf-8-sig")
         saved = save_version(
             engine,
             merchant_id,
@@ -565,6 +566,19 @@ def seed_flow_versions(
             f"flow {flow_id!r} of merchant {merchant_id!r}: published version {saved.version}"
         )
     return report
+
+
+def importable_text(
+    engine: Engine, merchant_id: str, loaded: Loaded[FlowBase], language: FlowLanguage
+) -> str | None:
+    """The file's text, or None when an upload of it by the merchant would be refused."""
+    if not loaded.ok:
+        return None
+    text = loaded.path.read_text(encoding="utf-8-sig")
+    groups = merchant_group_ids(engine, merchant_id)
+    where = f"merchant {merchant_id!r}"
+    checked = check_flow_text(text, language, source=loaded.display, groups=groups, where=where)
+    return None if checked.errors else text
 
 
 def sites_by_flow(engine: Engine, merchant_id: str) -> dict[str, list[str]]:

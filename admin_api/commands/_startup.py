@@ -11,9 +11,11 @@ heavy.)
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +41,8 @@ class StartupGuard:
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.app = app
         self.failure: BaseException | None = None
+        self.failed = False
+        """The start-up failed (said before :attr:`failure` is kept)."""
         self._started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -50,6 +54,7 @@ class StartupGuard:
             if message["type"] == "lifespan.startup.complete":
                 self._started = True
             if message["type"] == "lifespan.startup.failed":
+                self.failed = True
                 message = {"type": "lifespan.startup.failed", "message": ""}
             await send(message)
 
@@ -62,16 +67,43 @@ class StartupGuard:
 
 
 class AnnouncingServer(uvicorn.Server):
-    """uvicorn's server, calling ``announce`` once its start-up succeeded and it listens."""
+    """uvicorn's server, calling ``announce`` once its start-up succeeded and it listens.
+
+    Serving a :class:`StartupGuard`, it leaves out uvicorn's ``Application startup failed.
+    Exiting.`` when the guard saw the start-up fail: ``chatflow serve`` words that failure."""
 
     def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
         super().__init__(config)
         self._announce = announce
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
+        guard = self.config.app
+        quiet = _QuietFailure(guard) if isinstance(guard, StartupGuard) else None
+        if quiet:
+            UVICORN_LOG.addFilter(quiet)
+        try:
+            await super().startup(sockets)
+        finally:
+            if quiet:
+                UVICORN_LOG.removeFilter(quiet)
         if self.started:
             self._announce()
+
+
+UVICORN_LOG = logging.getLogger("uvicorn.error")
+STARTUP_FAILED = "Application startup failed. Exiting."
+"""uvicorn's line for a failed start-up (uvicorn/lifespan/on.py)."""
+
+
+class _QuietFailure(logging.Filter):
+    """Drops uvicorn's :data:`STARTUP_FAILED` line once ``guard`` saw the start-up fail."""
+
+    def __init__(self, guard: StartupGuard) -> None:
+        super().__init__()
+        self.guard = guard
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.guard.failed and record.getMessage() == STARTUP_FAILED)
 
 
 def failure_lines(exc: BaseException, settings: ServeSettings, *, debug: bool) -> list[str]:
@@ -88,6 +120,9 @@ def failure_lines(exc: BaseException, settings: ServeSettings, *, debug: bool) -
     if isinstance(exc, ChatflowError):
         return [f"chatflow serve: {exc}"]
     if isinstance(exc, OSError):
+        data = _data_folder(exc, settings)
+        if data:
+            return [f"chatflow serve: {data}"]
         where = f"{exc.filename}: " if exc.filename else ""
         return [f"chatflow serve: cannot start: {where}{_reason(causes)}"]
     lines = [f"chatflow serve: the server could not start: {type(exc).__name__}: {exc}"]
@@ -134,6 +169,28 @@ def shown_url(url: str | None) -> str:
         return url
     netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
     return parts._replace(netloc=netloc).geturl()
+
+
+def _data_folder(exc: OSError, settings: ServeSettings) -> str | None:
+    """Why the ``--data`` folder could not be made (a file in its way, a place not writable),
+    or None for another file: making the folder (or a parent) is what failed."""
+    if not exc.filename:
+        return None
+    failed = Path(exc.filename)
+    data = settings.data
+    if failed != data and failed not in data.parents:
+        return None
+    in_the_way = next((p for p in (data, *data.parents) if p.exists() and not p.is_dir()), None)
+    if in_the_way == data:
+        return f"--data {data} is a file, not a folder; give a folder (it is created if missing)"
+    if in_the_way is not None:
+        return (
+            f"cannot create the data folder {data}: {in_the_way} is a file, not a folder; "
+            "choose a folder you can write to"
+        )
+    return (
+        f"cannot create the data folder {data}: {_reason([exc])}; choose a folder you can write to"
+    )
 
 
 def _database(settings: ServeSettings, causes: list[BaseException]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--redis", metavar="URL", help="scale-out: Redis URL for sessions")
     parser.add_argument("--database", metavar="URL", help="scale-out: records database URL")
     parser.add_argument(
+        "--publish-flows",
+        action="store_true",
+        help=(
+            "publish each flow file that differs from its published version (by default such "
+            "a file is saved as a draft version, to publish in the flow editor)"
+        ),
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     parser.set_defaults(func=run)
@@ -50,6 +59,7 @@ def settings_from(args: argparse.Namespace) -> ServeSettings | str:
         redis_url=args.redis,
         database_url=args.database,
         env=dict(os.environ),
+        publish_flows=args.publish_flows,
     )
 
 
@@ -85,14 +95,41 @@ def banner(settings: ServeSettings, site_keys: list[str], public_url: str | None
     return "\n".join(lines)
 
 
+def refuse_flow_errors(settings: ServeSettings) -> None:
+    """Check the flows of the config's ``flows`` folder as ``chatflow validate --config`` does:
+    a :class:`DefinitionError` with the same lines when one has an error; warnings are logged.
+    (The config file's own problems are left to the start-up that reads it.)"""
+    from chatflow.engine.errors import DefinitionError
+    from chatflow.engine.validate import validate_paths
+    from chatflow.nodes import LANGUAGE
+
+    config = settings.config.resolve()
+    problems = [
+        p
+        for p in validate_paths([], LANGUAGE, config=settings.config).problems
+        if not p.path or Path(p.path).resolve() != config
+    ]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        count = f"{len(errors)} error{'s' if len(errors) > 1 else ''}"
+        raise DefinitionError(
+            f"the flows have {count} (as `chatflow validate --config {settings.config}` "
+            "reports them); fix them and start again",
+            problems,
+        )
+    for problem in problems:
+        logging.getLogger(__name__).warning("%s", problem.format())
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from chatflow.admin_api.app import create_app
     from chatflow.admin_api.commands import _startup
+    from chatflow.admin_api.commands._password_note import password_env_notes
     from chatflow.admin_api.logs import configure as configure_logs
     from chatflow.admin_api.logs import guard_client_lines
-    from chatflow.admin_api.passwords import password_problems
+    from chatflow.admin_api.passwords import password_problems, verify_password
     from chatflow.admin_api.visit_info import parse_agent
     from chatflow.engine.directory import missing_passwords, passwords_summary
     from chatflow.engine.errors import DefinitionError
@@ -124,6 +161,13 @@ def run(args: argparse.Namespace) -> int:
         )
         if missing:
             raise DefinitionError(passwords_summary(missing), missing)
+        refuse_flow_errors(settings)
+        # a password_env changed after its agent was created is not read: say so, not silently
+        notes = password_env_notes(
+            app.state.records, app.state.services.config, settings.env, verify_password
+        )
+        for note in notes:
+            print(f"chatflow serve: {note}", file=sys.stderr)
     except Exception as exc:  # every start-up failure is said in words, never a traceback
         print("\n".join(_startup.failure_lines(exc, settings, debug=debug)), file=sys.stderr)
         return 1
