@@ -10,11 +10,12 @@ the transcript holds the survey's invitation before the visitor's bare "2".
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from records_desk_kit import T0, Desk, agent, open_desk
 from sqlmodel import Session as Db
 
 from chatflow.admin_api.export_texts import Lang, Wording
@@ -22,18 +23,11 @@ from chatflow.admin_api.exports import format_time
 from chatflow.admin_api.recordquery import page_records, shown_end_reason
 from chatflow.admin_api.routes_record_exports import transcript_cells
 from chatflow.admin_api.routes_records import TranscriptOut, read_transcript, transcript_out
-from chatflow.admin_api.services import Services
-from chatflow.channels.web import SiteInfo, start_on_site
-from chatflow.engine.clock import FrozenClock
-from chatflow.engine.config import Agent, DeploymentConfig, Group
+from chatflow.engine.config import Group
 from chatflow.engine.events import VisitorText
-from chatflow.engine.stores.memory import MemoryStore
-from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-SITE = SiteInfo(merchant="acme", key="acme-web", name="Acme", flow_id="rated", enabled=True)
 FLOW = """\
 id: rated
 start: to_agent
@@ -53,43 +47,14 @@ nodes:
 """
 
 
-class Desk:
-    def __init__(self, services: Services, clock: FrozenClock, version: str) -> None:
-        self.services = services
-        self.clock = clock
-        self.version = version
-
+class SurveyDesk(Desk):
     async def served_and_ended_by_the_agent(self, session_id: str) -> None:
         """The visitor is served for a minute; Alice ends the service (结束服务)."""
-        await start_on_site(
-            self.services,
-            self.services.runtime,
-            SITE,
-            self.version,
-            session_id=session_id,
-            visitor_id="v1",
-            channel_id="web",
-        )
-        await self.settle()
-        await self.services.queue.accept("alice01", session_id)
+        await self.start(session_id)
+        await self.queue.accept("alice01", session_id)
         await self.later(60)
-        await self.services.queue.end(session_id, "alice01")
+        await self.queue.end(session_id, "alice01")
         await self.settle()
-
-    async def settle(self) -> None:
-        await self.services.runtime.drain()
-        await self.services.writer.flush()
-
-    async def later(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        await self.services.runtime.fire_due_timers()
-        await self.settle()
-
-    def row(self, session_id: str) -> ConversationRow:
-        with Db(self.services.records) as db:
-            row = db.get(ConversationRow, session_id)
-        assert row is not None
-        return row
 
     def transcript(self, session_id: str) -> TranscriptOut:
         return transcript_out(read_transcript(self.services.records, session_id, []), None, 1)
@@ -108,38 +73,21 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    records = records_engine(f"sqlite:///{tmp_path / 'records.db'}")
-    create_tables(records)
-    clock = FrozenClock(T0)
-    services = Services(DeploymentConfig(), records, MemoryStore(), clock)
-    services.writer.start()
-    _flow, version = await services.runtime.publish(FLOW)
-    await services.queue.configure_group("acme", Group(id="presales"))
-    agent = Agent(
-        account="alice01",
-        password_hash="x",
-        nickname="Alice",
-        staff_no="1",
-        groups={"presales": 1},
-    )
-    await services.queue.register_agent("acme", agent)
-    await services.queue.login("alice01")
-    try:
-        yield Desk(services, clock, version)
-    finally:
-        await services.aclose()
-        records.dispose()
+async def desk(tmp_path: Path) -> AsyncIterator[SurveyDesk]:
+    """Acme's presales group with alice01, logged in."""
+    agents = [agent("alice01", "presales", "Alice")]
+    async with open_desk(tmp_path, FLOW, [Group(id="presales")], agents, ["alice01"]) as opened:
+        yield SurveyDesk(opened.services, opened.clock, opened.site, opened.version)
 
 
-async def test_the_agent_ends_and_nobody_answers_the_survey(desk: Desk) -> None:
+async def test_the_agent_ends_and_nobody_answers_the_survey(desk: SurveyDesk) -> None:
     """The QA finding: 结束方 客服 but 结束原因 超时未回复. The conversation ended the way its
     service did: the agent ended it; a supervisor looking for visitors left waiting (``idle``)
     does not get it, one looking for conversations agents ended does."""
     await desk.served_and_ended_by_the_agent("s1")
-    assert desk.row("s1").status == "bot"  # the flow holds it again: the survey waits
+    assert desk.record("s1").status == "bot"  # the flow holds it again: the survey waits
     await desk.later(61)  # the visitor never answers the survey: the idle timeout ends it
-    row = desk.row("s1")
+    row = desk.record("s1")
     # the record keeps what happened, as the runtime said it (nothing is lost)...
     assert (row.status, row.end_reason, row.closed_by, row.rating) == (
         "ended",
@@ -165,13 +113,13 @@ async def test_the_agent_ends_and_nobody_answers_the_survey(desk: Desk) -> None:
     )
 
 
-async def test_the_agent_ends_and_the_visitor_rates(desk: Desk) -> None:
+async def test_the_agent_ends_and_the_visitor_rates(desk: SurveyDesk) -> None:
     """The visitor's "2" comes after the survey's invitation, which says what it recorded."""
     await desk.served_and_ended_by_the_agent("s1")
     await desk.later(5)
     await desk.services.runtime.apply("s1", VisitorText("r1", "2"))
     await desk.settle()
-    row = desk.row("s1")
+    row = desk.record("s1")
     assert (row.status, row.end_reason, row.closed_by, row.rating) == ("ended", "flow", "seat", 2)
     transcript = desk.transcript("s1")
     assert transcript.record.end_reason == "agent"  # the flow's goodbye did not end it

@@ -6,26 +6,19 @@ the agents' actions are called by hand, as the channel and the workbench would.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session as Db
+from records_desk_kit import T0, Desk, agent, open_desk
 
-from chatflow.admin_api.services import Services
-from chatflow.channels.web import SiteInfo, start_on_site
-from chatflow.engine.clock import FrozenClock
-from chatflow.engine.config import Agent, DeploymentConfig, Group
+from chatflow.engine.config import Group
 from chatflow.engine.events import AgentMessage, Choice, VisitorEnded, VisitorText
 from chatflow.engine.stats import StatsBuilder, queue_wait_micros, reception_micros
-from chatflow.engine.stores.memory import MemoryStore
-from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-SITE = SiteInfo(merchant="acme", key="acme-web", name="Acme", flow_id="two_desks", enabled=True)
 FLOW = """\
 id: two_desks
 start: to_presales
@@ -45,67 +38,13 @@ nodes:
 """
 
 
-class Desk:
-    """The services, the session's id and helpers to let time pass and read the record."""
-
-    def __init__(self, services: Services, clock: FrozenClock, version: str) -> None:
-        self.services = services
-        self.queue = services.queue
-        self.clock = clock
-        self.version = version
-
-    async def start(self, session_id: str) -> None:
-        await start_on_site(
-            self.services,
-            self.services.runtime,
-            SITE,
-            self.version,
-            session_id=session_id,
-            visitor_id="v1",
-            channel_id="web",
-        )
-        await self.settle()
-
-    async def settle(self) -> None:
-        """Let the effects run and the record writer write what they caused."""
-        await self.services.runtime.drain()
-        await self.services.writer.flush()
-
-    async def later(self, seconds: float) -> None:
-        """Time passes; the timers due by then fire."""
-        self.clock.advance(seconds)
-        await self.services.runtime.fire_due_timers()
-        await self.settle()
-
-    def record(self, session_id: str) -> ConversationRow:
-        with Db(self.services.records) as db:
-            row = db.get(ConversationRow, session_id)
-        assert row is not None
-        return row
-
-
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     """Acme with presales (alice01) and aftersales (bob0001, auto-accept), both logged in."""
-    records = records_engine(f"sqlite:///{tmp_path / 'records.db'}")
-    create_tables(records)
-    clock = FrozenClock(T0)
-    services = Services(DeploymentConfig(), records, MemoryStore(), clock)
-    services.writer.start()
-    _flow, version = await services.runtime.publish(FLOW)
-    await services.queue.configure_group("acme", Group(id="presales"))
-    await services.queue.configure_group("acme", Group(id="aftersales", auto_accept=True))
-    for account, group in (("alice01", "presales"), ("bob0001", "aftersales")):
-        agent = Agent(
-            account=account, password_hash="x", nickname=account, staff_no="1", groups={group: 1}
-        )
-        await services.queue.register_agent("acme", agent)
-        await services.queue.login(account)
-    try:
-        yield Desk(services, clock, version)
-    finally:
-        await services.aclose()
-        records.dispose()
+    groups = [Group(id="presales"), Group(id="aftersales", auto_accept=True)]
+    agents = [agent("alice01", "presales"), agent("bob0001", "aftersales")]
+    async with open_desk(tmp_path, FLOW, groups, agents, ["alice01", "bob0001"]) as opened:
+        yield opened
 
 
 async def test_a_second_transfer_node_then_the_idle_timeout(desk: Desk) -> None:

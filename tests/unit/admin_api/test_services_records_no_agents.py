@@ -7,25 +7,18 @@ left the queue unserved (docs/records-and-stats.md), and the visitor is not told
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session as Db
+from records_desk_kit import T0, Desk, agent, open_desk
 
-from chatflow.admin_api.services import Services
-from chatflow.channels.web import SiteInfo, start_on_site
-from chatflow.engine.clock import FrozenClock
-from chatflow.engine.config import Agent, DeploymentConfig, Group
-from chatflow.engine.events import VisitorEnded, VisitorText
+from chatflow.engine.config import Group
+from chatflow.engine.events import VisitorEnded
 from chatflow.engine.stats import StatsBuilder, left_unserved, queue_wait_micros
-from chatflow.engine.stores.memory import MemoryStore
-from chatflow.engine.stores.recordsdb import ConversationRow, create_tables, records_engine
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-SITE = SiteInfo(merchant="acme", key="acme-web", name="Acme", flow_id="nobody", enabled=True)
 FLOW = """\
 id: nobody
 start: to_presales
@@ -47,67 +40,12 @@ nodes:
 """
 
 
-class Desk:
-    def __init__(self, services: Services, clock: FrozenClock, version: str) -> None:
-        self.services = services
-        self.clock = clock
-        self.version = version
-
-    async def start(self, session_id: str) -> None:
-        await start_on_site(
-            self.services,
-            self.services.runtime,
-            SITE,
-            self.version,
-            session_id=session_id,
-            visitor_id="v1",
-            channel_id="web",
-        )
-        await self.settle()
-
-    async def settle(self) -> None:
-        await self.services.runtime.drain()
-        await self.services.writer.flush()
-
-    async def later(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        await self.services.runtime.fire_due_timers()
-        await self.settle()
-
-    async def say(self, session_id: str, key: str, text: str) -> None:
-        await self.services.runtime.apply(session_id, VisitorText(key, text))
-        await self.settle()
-
-    def record(self, session_id: str) -> ConversationRow:
-        with Db(self.services.records) as db:
-            row = db.get(ConversationRow, session_id)
-        assert row is not None
-        return row
-
-    async def texts(self, session_id: str) -> list[str]:
-        frames = await self.services.runtime.outputs(session_id)
-        return [frame.text for frame in frames if frame.type == "message"]
-
-
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     """Acme's presales group with one agent, alice01, not logged in."""
-    records = records_engine(f"sqlite:///{tmp_path / 'records.db'}")
-    create_tables(records)
-    clock = FrozenClock(T0)
-    services = Services(DeploymentConfig(), records, MemoryStore(), clock)
-    services.writer.start()
-    _flow, version = await services.runtime.publish(FLOW)
-    await services.queue.configure_group("acme", Group(id="presales"))
-    agent = Agent(
-        account="alice01", password_hash="x", nickname="Alice", staff_no="1", groups={"presales": 1}
-    )
-    await services.queue.register_agent("acme", agent)
-    try:
-        yield Desk(services, clock, version)
-    finally:
-        await services.aclose()
-        records.dispose()
+    agents = [agent("alice01", "presales", "Alice")]
+    async with open_desk(tmp_path, FLOW, [Group(id="presales")], agents) as opened:
+        yield opened
 
 
 async def test_nobody_online_the_record_is_the_bots_again(desk: Desk) -> None:
