@@ -115,7 +115,6 @@ def _import_flow_files(engine: Engine, folder: Path, publish: bool, now: datetim
 def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAPI:
     """Build the application for ``settings`` (nothing is opened until the app starts)."""
     config = read_config(settings.config)
-    flows_folder = (settings.config.parent / config.flows).resolve()
     if settings.database_url is None:
         settings.data.mkdir(parents=True, exist_ok=True)
     engine = records_engine(settings.records_url)
@@ -172,7 +171,7 @@ def create_app(settings: ServeSettings, *, clock: Clock | None = None) -> FastAP
             folder = settings.config.parent / config.flows
             _import_flow_files(engine, folder, settings.publish_flows, services.clock.now())
         await shared.start()
-        await services.start(flows_folder)
+        await services.start()
         await extra_channels.start()
         sweeping = asyncio.create_task(housekeeping.run())
         try:

@@ -223,12 +223,14 @@ class Services(VisitorBackend):
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def start(self, flows_folder: Path) -> None:
-        """Publish the flows, load groups and agents into the queue, start background loops."""
+    async def start(self) -> None:
+        """Load groups and agents into the queue, recover sessions, start background loops.
+
+        Flows reach the runtime from the records' published versions, on a site's first new
+        session (:meth:`flow_version`); the flow files are read into those versions before
+        (``create_app``: ``seed_flow_versions``, ``compare_flow_files``)."""
         self.writer.start()
         await self.queue.start()  # scaled out: the shared queue's state, before changing it
-        for path in sorted(flows_folder.glob("*.flow.yaml")):
-            await self.runtime.publish(path.read_text(encoding="utf-8"), str(path))
         resumed = await self._resume_queue()
         for group_row in self._rows(GroupRow):  # as the admin API last set them
             await self.queue.configure_group(group_row.merchant_id, group_of(group_row))
