@@ -19,18 +19,20 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from chatflow.engine.catalog import Catalog
+from chatflow.engine.errors import NotFoundError
 from chatflow.engine.flowversions import (
-    DELETED,
     SEED_AUTHOR,
+    FlowVersion,
     importable_text,
+    list_versions,
     publish_version,
     save_version,
 )
 from chatflow.engine.language import FlowLanguage
-from chatflow.engine.stores.recordsdb import FlowVersionRow, SiteRow
+from chatflow.engine.stores.recordsdb import SiteRow
 
 PUBLISH_HINT = (
     "publish it in the flow editor (/editor) or start with `chatflow serve --publish-flows`"
@@ -44,14 +46,6 @@ class FileNote:
     level: Literal["info", "warning"]
     event: str
     text: str
-
-
-@dataclass(frozen=True)
-class _Version:
-    number: int
-    status: str
-    yaml: str
-    created_by: str
 
 
 def compare_flow_files(
@@ -70,18 +64,9 @@ def compare_flow_files(
     older version than the published one stays unpublished. Each case gets a note.
     """
     with Session(engine) as db:
-        running = set(db.exec(select(SiteRow.merchant_id, SiteRow.flow_id)).all())
-        rows = db.exec(
-            select(FlowVersionRow)
-            .where(col(FlowVersionRow.status) != DELETED)
-            .order_by(col(FlowVersionRow.version))
-        ).all()
-        versions: dict[tuple[str, str], list[_Version]] = {}
-        for row in rows:
-            versions.setdefault((row.merchant_id, row.flow_id), []).append(
-                _Version(row.version, row.status, row.yaml, row.created_by)
-            )
-    todo = sorted(running & set(versions))
+        running = sorted(set(db.exec(select(SiteRow.merchant_id, SiteRow.flow_id)).all()))
+    versions = {pair: _versions(engine, *pair) for pair in running}
+    todo = [pair for pair in running if versions[pair]]
     if not todo:
         return []
     index = Catalog(language).flows_in(folder)
@@ -97,12 +82,12 @@ def compare_flow_files(
             continue
         same = next((v for v in reversed(known) if v.yaml == text), None)
         about = _About(loaded.display, flow_id, merchant_id, published)
-        if same is not None and published is not None and same.number < published.number:
-            notes.append(about.older(same.number))  # the newest change is the published one
+        if same is not None and published is not None and same.version < published.version:
+            notes.append(about.older(same.version))  # the newest change is the published one
         elif publish:
             if same is not None:
-                publish_version(engine, merchant_id, flow_id, same.number)
-                number = same.number
+                publish_version(engine, merchant_id, flow_id, same.version)
+                number = same.version
             else:
                 number = _save(engine, about, loaded.path.name, text, True, now)
             notes.append(about.published_as(number))
@@ -110,8 +95,16 @@ def compare_flow_files(
             number = _save(engine, about, loaded.path.name, text, False, now)
             notes.append(about.not_published(f"saved as draft version {number}"))
         else:
-            notes.append(about.not_published(f"it is {same.status} version {same.number}"))
+            notes.append(about.not_published(f"it is {same.status} version {same.version}"))
     return notes
+
+
+def _versions(engine: Engine, merchant_id: str, flow_id: str) -> list[FlowVersion]:
+    """The flow's versions, oldest first; none when the merchant has none (the seeding's)."""
+    try:
+        return list_versions(engine, merchant_id, flow_id)
+    except NotFoundError:
+        return []
 
 
 def _save(
@@ -137,7 +130,7 @@ class _About:
     file: str
     flow_id: str
     merchant_id: str
-    published: _Version | None
+    published: FlowVersion | None
 
     @property
     def flow(self) -> str:
@@ -146,7 +139,7 @@ class _About:
     def since(self) -> str:
         if self.published is None:
             return f"{self.file} differs from every version of {self.flow} (none is published)"
-        number = self.published.number
+        number = self.published.version
         return f"{self.file} differs from the published version {number} of {self.flow}"
 
     def not_published(self, what: str) -> FileNote:
@@ -162,7 +155,7 @@ class _About:
         if old is None or old.created_by == SEED_AUTHOR:
             return FileNote("info", "flows.file_published", text)
         text += (
-            f"; version {old.number}, saved by {old.created_by} (in the flow editor or the API), "
+            f"; version {old.version}, saved by {old.created_by} (in the flow editor or the API), "
             "is archived: roll back to it in the flow editor if it should stay"
         )
         return FileNote("warning", "flows.file_published", text)
@@ -171,13 +164,13 @@ class _About:
         assert self.published is not None
         text = (
             f"{self.file} is version {number} of {self.flow}; the published version "
-            f"{self.published.number} was made after it ({_by(self.published)}) and is served. "
+            f"{self.published.version} was made after it ({_by(self.published)}) and is served. "
             "`chatflow export-config` writes the published versions to files"
         )
         return FileNote("info", "flows.file_older", text)
 
 
-def _by(version: _Version) -> str:
+def _by(version: FlowVersion) -> str:
     if version.created_by == SEED_AUTHOR:
         return "from the flow file"
     return f"by {version.created_by}"

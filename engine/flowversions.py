@@ -571,14 +571,16 @@ def seed_flow_versions(
 def importable_text(
     engine: Engine, merchant_id: str, loaded: Loaded[FlowBase], language: FlowLanguage
 ) -> str | None:
-    """The file's text, or None when an upload of it by the merchant would be refused."""
-    if not loaded.ok:
+    """The file's text, or None when an upload of it by the merchant would be refused (the
+    checks of :func:`check_flow_text`, run on the file as the catalog already parsed it)."""
+    if loaded.document is None or loaded.model is None:
         return None
-    text = loaded.path.read_text(encoding="utf-8-sig")
-    groups = merchant_group_ids(engine, merchant_id)
-    where = f"merchant {merchant_id!r}"
-    checked = check_flow_text(text, language, source=loaded.display, groups=groups, where=where)
-    return None if checked.errors else text
+    groups = frozenset(merchant_group_ids(engine, merchant_id))
+    scopes = [GroupScope(groups, f"merchant {merchant_id!r}")]
+    problems = check_flow(loaded.document, loaded.model, language, group_scopes=scopes)
+    if any(problem.severity == "error" for problem in problems):
+        return None
+    return loaded.path.read_text(encoding="utf-8-sig")
 
 
 def sites_by_flow(engine: Engine, merchant_id: str) -> dict[str, list[str]]:
