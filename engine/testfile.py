@@ -92,7 +92,8 @@ EMPTY_STEP: dict[str, str] = {
     "visitor_ends": "write 'visitor_ends: true'",
     "rate": "write the score the visitor gives",
 }
-"""What to write in a step's field left empty (YAML reads ``user:`` with nothing as null)."""
+"""What to write in a step's field left empty (YAML reads ``user:`` with nothing as null); a
+field without an entry is still refused empty, with a general hint."""
 
 
 def step_field_given(value: Any, info: ValidationInfo) -> Any:
@@ -131,7 +132,7 @@ class Step(Model):
     rate: int | None = None
     """The visitor answers the survey with this score."""
 
-    _given = field_validator(*EMPTY_STEP, mode="before")(step_field_given)
+    _given = field_validator("*", mode="before")(step_field_given)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Step:
