@@ -25,7 +25,7 @@ from chatflow.admin_api.exports import Section, Table, format_time
 from chatflow.admin_api.live import LiveSessions, Ringing, live_sessions
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
-from chatflow.admin_api.recordquery import RecordFilter, iter_records, stats_filter
+from chatflow.admin_api.recordquery import RecordFilter, iter_records, site_clauses, stats_filter
 from chatflow.engine.stats import Figures, StatsBuilder
 from chatflow.engine.stores.recordsdb import AccountRow, ConversationRow, GroupRow
 
@@ -190,26 +190,21 @@ class QueueBoard(BaseModel):
     """Waiting visitors being offered to an agent now (they count in ``waiting`` too)."""
 
 
-def _sites_of(request: Request, merchant_id: str, session_ids: list[str]) -> dict[str, str]:
-    """Session id -> site key of the merchant's conversations among ``session_ids``."""
+def _visible(request: Request, actor: Actor, session_ids: list[str]) -> set[str]:
+    """Those of ``session_ids`` whose conversation is on a site ``actor`` sees."""
     with Session(request.app.state.records) as db:
-        rows = db.exec(
-            select(ConversationRow.session_id, ConversationRow.site_key).where(
-                col(ConversationRow.merchant_id) == merchant_id,
-                col(ConversationRow.session_id).in_(session_ids),
-            )
-        ).all()
-    return dict(rows)
+        statement = select(ConversationRow.session_id).where(
+            *site_clauses(actor), col(ConversationRow.session_id).in_(session_ids)
+        )
+        return set(db.exec(statement).all())
 
 
 async def _ringing(request: Request, actor: Actor, offers: list[Ringing]) -> list[RingingOffer]:
     """The offers of the caller's sites: a site-scoped account reads each one's site."""
     if offers and actor.site_scope is not None:
         ids = [offer.session_id for offer in offers]
-        sites = await asyncio.to_thread(_sites_of, request, actor.merchant_id, ids)
-        offers = [
-            o for o in offers if o.session_id in sites and actor.sees_site(sites[o.session_id])
-        ]
+        seen = await asyncio.to_thread(_visible, request, actor, ids)
+        offers = [offer for offer in offers if offer.session_id in seen]
     return [RingingOffer(session_id=o.session_id, group_id=o.group, agent=o.agent) for o in offers]
 
 
