@@ -32,6 +32,7 @@ from chatflow.admin_api.agent_access import (
 )
 from chatflow.admin_api.auth import Principal
 from chatflow.admin_api.merchant_accounts import enabled_accounts
+from chatflow.admin_api.merchant_names import agent_names, site_names
 from chatflow.admin_api.permissions import resolve_actor
 from chatflow.admin_api.problems import ApiProblem, field_errors
 from chatflow.admin_api.routes_auth import current_agent
@@ -186,12 +187,10 @@ def _names(request: Request, merchant_id: str, sessions: list[Session]) -> Names
     """The visitors' profile names, the sites' names and the merchant's agents' nicknames."""
     with Db(services_of(request).records) as db:
         ids = [session.sys.visitor_id for session in sessions]
-        site_rows = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
-        account_rows = db.exec(select(AccountRow).where(AccountRow.merchant_id == merchant_id))
         return Names(
             visitors=visitors.profile_names(db, merchant_id, ids),
-            sites={row.key: row.name for row in site_rows if row.name},
-            agents={row.account: row.nickname for row in account_rows.all() if row.nickname},
+            sites=site_names(db, merchant_id),
+            agents=agent_names(db, merchant_id),
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Engine, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from chatflow.admin_api.merchant_names import merchant_channels
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import Offset
@@ -95,14 +96,8 @@ def webhook_origin(url: str) -> str:
 
 def visible_channels(request: Request, actor: Actor) -> list[WebhookChannel]:
     """The caller's merchant's channels on sites the caller sees, in the file's order."""
-    config = request.app.state.services.config
-    return [
-        channel
-        for merchant in config.merchants
-        if merchant.id == actor.merchant_id
-        for channel in merchant.channels
-        if actor.sees_site(channel.site)
-    ]
+    channels = merchant_channels(request.app.state.services.config, actor.merchant_id)
+    return [channel for channel in channels if actor.sees_site(channel.site)]
 
 
 def visible_channel(request: Request, actor: Actor, key: str) -> WebhookChannel:
@@ -112,49 +107,53 @@ def visible_channel(request: Request, actor: Actor, key: str) -> WebhookChannel:
     raise not_found("channel", key)
 
 
-def _counts(db: Session, keys: list[str], since: datetime) -> dict[str, ChannelOut]:
-    """Per channel key, its counts (the rest of :class:`ChannelOut` left blank)."""
-    status, created, delivered = (
+class _Counts(NamedTuple):
+    pending: int = 0
+    failed_24h: int = 0
+    delivered_24h: int = 0
+    last_delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+def _counts(db: Session, keys: list[str], since: datetime) -> dict[str, _Counts]:
+    """Per channel key, its deliveries' counts and last error (a channel without deliveries
+    is left out)."""
+    key, status, created, delivered = (
+        col(DeliveryRow.channel_key),
         col(DeliveryRow.status),
         col(DeliveryRow.created_at),
         col(DeliveryRow.delivered_at),
     )
     statement: Any = (
         sa_select(
-            col(DeliveryRow.channel_key),
+            key,
             func.sum(case((status == "pending", 1), else_=0)),
             func.sum(case(((status == "failed") & (created >= since), 1), else_=0)),
             func.sum(case((delivered >= since, 1), else_=0)),
             func.max(delivered),
         )
-        .where(col(DeliveryRow.channel_key).in_(keys))
-        .group_by(col(DeliveryRow.channel_key))
+        .where(key.in_(keys))
+        .group_by(key)
     )
-    out: dict[str, ChannelOut] = {}
-    for key, pending, failed, recent, last in db.exec(statement).all():
-        out[key] = ChannelOut(
-            key=key,
-            name=None,
-            site_key="",
-            enabled=True,
-            webhook_origin="",
-            pending=int(pending or 0),
-            failed_24h=int(failed or 0),
-            delivered_24h=int(recent or 0),
-            last_delivered_at=as_utc(last),
-            last_error=None,
+    newest_errors = (
+        sa_select(func.max(col(DeliveryRow.id)))
+        .where(key.in_(keys), col(DeliveryRow.last_error).is_not(None))
+        .group_by(key)
+    )
+    errors: Any = sa_select(key, col(DeliveryRow.last_error)).where(
+        col(DeliveryRow.id).in_(newest_errors)
+    )
+    last_errors: dict[str, str] = dict(db.exec(errors).all())
+    return {
+        channel: _Counts(
+            int(pending or 0),
+            int(failed or 0),
+            int(recent or 0),
+            as_utc(last),
+            last_errors.get(channel),
         )
-    return out
-
-
-def _last_error(db: Session, key: str) -> str | None:
-    statement = (
-        select(DeliveryRow.last_error)
-        .where(DeliveryRow.channel_key == key, col(DeliveryRow.last_error).is_not(None))
-        .order_by(col(DeliveryRow.id).desc())
-        .limit(1)
-    )
-    return db.exec(statement).first()
+        for channel, pending, failed, recent, last in db.exec(statement).all()
+    }
 
 
 def delivery_out(row: DeliveryRow) -> DeliveryOut:
@@ -183,10 +182,9 @@ def list_channels(request: Request, actor: Viewer) -> list[ChannelOut]:
     since = request.app.state.clock.now() - RECENT
     with Session(request.app.state.records) as db:
         counts = _counts(db, [c.key for c in channels], since)
-        errors = {c.key: _last_error(db, c.key) for c in channels if c.key in counts}
     out = []
     for channel in channels:
-        counted = counts.get(channel.key)
+        counted = counts.get(channel.key, _Counts())
         out.append(
             ChannelOut(
                 key=channel.key,
@@ -194,11 +192,7 @@ def list_channels(request: Request, actor: Viewer) -> list[ChannelOut]:
                 site_key=channel.site,
                 enabled=channel.enabled,
                 webhook_origin=webhook_origin(channel.webhook_url),
-                pending=counted.pending if counted else 0,
-                failed_24h=counted.failed_24h if counted else 0,
-                delivered_24h=counted.delivered_24h if counted else 0,
-                last_delivered_at=counted.last_delivered_at if counted else None,
-                last_error=errors.get(channel.key),
+                **counted._asdict(),
             )
         )
     return out

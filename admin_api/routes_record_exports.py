@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from chatflow.admin_api import exports
 from chatflow.admin_api.export_texts import Lang, Wording
 from chatflow.admin_api.exports import DOCX_MAX_RECORDS, Section, Table, format_time
+from chatflow.admin_api.merchant_names import agent_names, group_names, site_names
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import (
@@ -42,7 +43,7 @@ from chatflow.admin_api.routes_records import (
 )
 from chatflow.admin_api.visit_info import parse_agent
 from chatflow.engine.stats import conversation_end_reason, left_unserved
-from chatflow.engine.stores.recordsdb import AccountRow, GroupRow, MessageRow, SiteRow
+from chatflow.engine.stores.recordsdb import MessageRow
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 
@@ -115,13 +116,10 @@ def export_wording(
     if lang is None:
         return Wording(), format_time
     with Session(engine) as db:
-        sites = db.exec(select(SiteRow).where(SiteRow.merchant_id == merchant_id)).all()
-        groups = db.exec(select(GroupRow).where(GroupRow.merchant_id == merchant_id)).all()
-        accounts = db.exec(select(AccountRow).where(AccountRow.merchant_id == merchant_id)).all()
         names = {
-            "site": {row.key: row.name for row in sites if row.name},
-            "group": {row.id: row.name for row in groups if row.name},
-            "agent": {row.account: row.nickname for row in accounts if row.nickname},
+            "site": site_names(db, merchant_id),
+            "group": group_names(db, merchant_id),
+            "agent": agent_names(db, merchant_id),
             "channel": dict(channels),
         }
     return Wording(lang, names), exports.local_time

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 
+from chatflow.admin_api.merchant_names import webhook_channel_names
 from chatflow.admin_api.permissions import Actor, require
 from chatflow.admin_api.recordquery import (
     Offset,
@@ -35,12 +36,7 @@ from chatflow.admin_api.recordquery import (
     scope_clauses,
     visible_record,
 )
-from chatflow.admin_api.visit_info import (
-    VisitOut,
-    record_channel,
-    visit_out,
-    webhook_channel_names,
-)
+from chatflow.admin_api.visit_info import VisitOut, record_channel, visit_out
 from chatflow.engine.clock import as_utc
 from chatflow.engine.stats import (
     conversation_end_reason,
@@ -163,7 +159,7 @@ def reception_minutes(row: Record) -> float | None:
 
 
 ChannelNames = Mapping[str, str]
-"""The merchant's webhook channels' names by key (``visit_info.webhook_channel_names``)."""
+"""The merchant's webhook channels' names by key (``merchant_names.webhook_channel_names``)."""
 NO_NAMES: ChannelNames = MappingProxyType({})
 """No names: a webhook channel is called by its key."""
 
@@ -208,7 +204,7 @@ def record_out(
 
 
 def record_visit(db: Session, row: Record) -> VisitOut:
-    return visit_out(row, record_channel(db, row.session_id, row.site_key), row.started_at)
+    return visit_out(row, record_channel(db, row), row.started_at)
 
 
 def find_matches(texts: Sequence[tuple[int, str]], query: str, k: int) -> SearchOut:

@@ -24,6 +24,7 @@ from sqlmodel import col
 from chatflow.admin_api import recordquery, visitors
 from chatflow.admin_api.agent_access import Access, services_of, visible_session
 from chatflow.admin_api.auth import Principal
+from chatflow.admin_api.merchant_names import site_name
 from chatflow.admin_api.permissions import Actor, resolve_actor
 from chatflow.admin_api.problems import ApiProblem
 from chatflow.admin_api.recordquery import Offset, refuse_blank_search, site_clauses
@@ -44,7 +45,7 @@ from chatflow.admin_api.routes_visitors import ProfileIn
 from chatflow.admin_api.visit_info import VisitOut, session_channel, visit_out
 from chatflow.engine.session import Session
 from chatflow.engine.stores.contenttables import BlacklistRow, VisitorRow
-from chatflow.engine.stores.recordsdb import ConversationRow, SiteRow
+from chatflow.engine.stores.recordsdb import ConversationRow
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 
@@ -156,11 +157,10 @@ def _visitor_out(db: Db, target: Target) -> SessionVisitorOut:
     profile = db.get(VisitorRow, (merchant, visitor))
     ban = db.get(BlacklistRow, (merchant, visitor))
     site_key = target.access.session.site_key
-    site = db.get(SiteRow, site_key)
     return SessionVisitorOut(
         visitor_id=visitor,
         site_key=site_key,
-        site_name=site.name if site is not None and site.name else site_key,
+        site_name=site_name(db, site_key),
         name=profile.name if profile else None,
         phone=profile.phone if profile else None,
         email=profile.email if profile else None,
@@ -303,8 +303,7 @@ async def get_session_visitor_history(
     if q:
         clauses.append(recordquery.transcript_search(target.merchant_id, q))
     engine = services_of(request).records
-    names = channel_names(request, target.merchant_id)
-    return await asyncio.to_thread(_history, engine, clauses, names, limit, offset)
+    return await asyncio.to_thread(_history, engine, clauses, target.channels, limit, offset)
 
 
 @router.get("/sessions/{session_id}/visitor/history/{other_id}", response_model=TranscriptOut)
@@ -324,4 +323,4 @@ async def get_session_visitor_transcript(
     transcript = await asyncio.to_thread(
         read_transcript, engine, other_id, target.history_clauses()
     )
-    return transcript_out(transcript, q, k, channel_names(request, target.merchant_id))
+    return transcript_out(transcript, q, k, target.channels)

@@ -19,10 +19,9 @@ import ua_parser
 from pydantic import BaseModel
 from sqlmodel import Session as Db
 
-from chatflow.engine.config import DeploymentConfig
+from chatflow.admin_api.merchant_names import site_name
+from chatflow.admin_api.recordquery import Record
 from chatflow.engine.session import Session
-from chatflow.engine.stores.channeltables import WebhookSessionRow
-from chatflow.engine.stores.recordsdb import SiteRow
 
 DeviceKind = Literal["desktop", "mobile", "tablet", "bot"]
 
@@ -162,27 +161,12 @@ def visit_out(
     )
 
 
-def webhook_channel_names(config: DeploymentConfig, merchant_id: str) -> dict[str, str]:
-    """The merchant's webhook channels' names in ``chatflow.yaml`` by key (the key when the
-    channel has none): what records and exports call a webhook channel."""
-    return {
-        channel.key: channel.name or channel.key
-        for merchant in config.merchants
-        if merchant.id == merchant_id
-        for channel in merchant.channels
-    }
-
-
-def record_channel(
-    db: Db, session_id: str, site_key: str, names: Mapping[str, str] | None = None
-) -> str:
-    """The webhook channel a conversation came through (by its name in ``names``, else its key),
-    else its site's name (or key)."""
-    hook = db.get(WebhookSessionRow, session_id)
-    if hook is not None:
-        return (names or {}).get(hook.channel_key) or hook.channel_key
-    site = db.get(SiteRow, site_key)
-    return site.name if site is not None and site.name else site_key
+def record_channel(db: Db, record: Record) -> str:
+    """The webhook channel a conversation came through (its key), else its site's name (or
+    key): from the record's own channel columns (older rows were filled in at the upgrade)."""
+    if record.channel_type == "webhook" and record.channel_key:
+        return record.channel_key
+    return site_name(db, record.site_key)
 
 
 def session_channel(
