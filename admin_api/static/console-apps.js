@@ -111,7 +111,7 @@
         { title: t('apps_status'), cell: status },
         {
           title: t('apps_updated'),
-          cell: (a) => new Date(a.updated_at).toLocaleString(ctx.lang),
+          cell: (a) => kit.dateTime(a.updated_at, ctx.lang),
           className: 'cs-nowrap',
         },
       ];

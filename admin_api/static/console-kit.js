@@ -469,13 +469,14 @@
     return visitorId ? `${t('visitor')} ${String(visitorId).slice(-6)}` : t('visitor');
   }
 
-  /** A moment (ISO text) as every section shows one: date and 24-hour time, seconds included,
-   * in the page's language (2026/11/22 10:20:01; 11/22/2026, 10:20:01); '' for none. */
-  function dateTime(iso, lang) {
+  /** A moment (ISO text or a Date) as every section shows one: date and 24-hour time, seconds
+   * included, in the page's language (2026/11/22 10:20:01; 11/22/2026, 10:20:01), the time
+   * alone with `timeOnly` (a transcript's lines); '' for none. */
+  function dateTime(iso, lang, timeOnly) {
     if (!iso) return '';
     const at = new Date(iso);
     if (Number.isNaN(at.getTime())) return String(iso);
-    const day = { year: 'numeric', month: '2-digit', day: '2-digit' };
+    const day = timeOnly ? {} : { year: 'numeric', month: '2-digit', day: '2-digit' };
     const time = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
     return at.toLocaleString(lang, { ...day, ...time });
   }

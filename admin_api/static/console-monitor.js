@@ -113,9 +113,6 @@
     );
   }
 
-  const pad = (n) => String(n).padStart(2, '0');
-  const clock = (at) => `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
-
   /** A badge of `text` coloured by the agent status: free green, offline red. */
   function statusBadge(status, text) {
     const tone = { free: ' cs-badge-ok', offline: ' cs-badge-off' }[status] || '';
@@ -354,9 +351,8 @@
       ...messages.map((m) => {
         const row = el('div', `cs-line cs-line-${m.sender}`);
         row.dataset.seq = String(m.seq);
-        const at = new Date(m.at);
-        const time = el('span', 'cs-line-time', clock(at));
-        time.title = at.toLocaleString(ctx.lang);
+        const time = el('span', 'cs-line-time', kit.dateTime(m.at, ctx.lang, true));
+        time.title = kit.dateTime(m.at, ctx.lang);
         const sender = [view.senderLabel(t, m.sender), named(s.names.agents, m.agent_account)];
         const text = el('span', 'cs-line-text');
         view.lineText(text, m.text, ctx);
@@ -429,7 +425,8 @@
 
   /** The queue board first: the conversations show whom a waiting one rings for. */
   async function refresh(s) {
-    s.els.updated.textContent = s.ctx.t('monitor_updated', { time: clock(new Date()) });
+    const time = kit.dateTime(new Date(), s.ctx.lang, true);
+    s.els.updated.textContent = s.ctx.t('monitor_updated', { time });
     await loadQueue(s);
     if (s.alive) await loadConversations(s);
   }

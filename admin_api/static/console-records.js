@@ -116,12 +116,7 @@
     return params;
   }
 
-  function when(iso, lang, timeOnly) {
-    if (!iso) return '';
-    const options = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
-    if (!timeOnly) Object.assign(options, { year: 'numeric', month: '2-digit', day: '2-digit' });
-    return new Date(iso).toLocaleString(lang, options);
-  }
+  const when = kit.dateTime; // (iso, lang, timeOnly): the one format of every section
 
   // ---- what every view needs once: today's range and the filters' choices ---------------------
 

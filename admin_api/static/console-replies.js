@@ -199,7 +199,7 @@
         { title: t('replies_content'), cell: content },
         {
           title: t('replies_updated'),
-          cell: (r) => new Date(r.updated_at).toLocaleString(ctx.lang),
+          cell: (r) => kit.dateTime(r.updated_at, ctx.lang),
           className: 'cs-nowrap',
         },
       ];

@@ -215,7 +215,7 @@
       box.appendChild(el('span', `cs-badge ${on ? 'cs-badge-ok' : 'cs-badge-off'}`, label));
       if (site.captcha) box.appendChild(el('span', 'cs-badge', t('sites_captcha_on')));
       if (!on && site.disabled_at) {
-        const time = new Date(site.disabled_at).toLocaleString(ctx.lang);
+        const time = kit.dateTime(site.disabled_at, ctx.lang);
         box.appendChild(el('div', 'cs-help', t('sites_disabled_at', { time })));
       }
       return box;

@@ -89,7 +89,7 @@
         { title: t('blacklist_by'), cell: (b) => agents.get(b.added_by) || b.added_by },
         {
           title: t('blacklist_at'),
-          cell: (b) => new Date(b.added_at).toLocaleString(ctx.lang),
+          cell: (b) => kit.dateTime(b.added_at, ctx.lang),
           className: 'cs-nowrap',
         },
       ];
