@@ -279,9 +279,7 @@
       if (!result.ok) {
         notice.hidden = result.code !== 'permission_group_required';
         if (!notice.hidden) return { errors: [] };
-        // a taken account name or staff number: a 409 placed on its field, as a 422 is
-        const placed = result.status === 409 && result.data && result.data.errors;
-        if (Array.isArray(placed) && placed.length) return { errors: placed };
+        // a taken account name or staff number: the 409 names its field, as a 422 does
         return kit.refusal(result, ctx.explain, creating ? 'account' : null);
       }
       box.close();

@@ -400,13 +400,14 @@
   }
 
   /**
-   * What kit.form shows for a refused call: the API's placed 422 errors; a 409 `conflict`
-   * (a key or id taken) under `takenField` when given; another 409's message as it is; the
-   * rest worded by `explain(result)`.
+   * What kit.form shows for a refused call: the API's placed errors of a 422 or a 409 (an
+   * account name or staff number taken); a 409 `conflict` (a key or id taken) under
+   * `takenField` when given; another 409's message as it is; the rest worded by
+   * `explain(result)`.
    */
   function refusal(result, explain, takenField) {
     const errors = result.data && Array.isArray(result.data.errors) ? result.data.errors : [];
-    if (result.status === 422 && errors.length) return { errors };
+    if ((result.status === 422 || result.status === 409) && errors.length) return { errors };
     if (result.status === 409 && result.code === 'conflict' && takenField) {
       return { errors: [{ path: takenField, message: result.message }] };
     }
