@@ -14,8 +14,6 @@
   const SIDE_TAB_KEY = 'chatflow.workbench.sideTab';
   const MARKS_PATH = 'api/v1/agents/me/marks';
   const PING_EVERY_MS = 25000;
-  /** While the conversation on screen has colleagues in it: how often the page re-reads who
-   * serves it (a colleague who leaves sends the others no frame). */
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -74,9 +72,6 @@
   let rendered = { session: null, lastSeq: 0, count: 0 };
   /** Whether the log follows its newest line: true unless the agent scrolled up from it. */
   let following = true;
-  /** GET /agents/me/sessions: whether one is under way, and whether another must follow it. */
-  let syncing = false;
-  let syncAgain = false;
   /** The side column's tab on screen. */
   let currentTab = null;
   /** The merchant's groups: [{id, name, sites}] and id -> name. */
@@ -89,9 +84,7 @@
   /** While the marks are read from the server: the conversations whose marks changed since
    * the read left (the answer does not undo them); null otherwise. */
   let marksChanged = null;
-  /** The apps: whether a read is under way, another must follow it, one was done already. */
-  let appsLoading = false;
-  let appsAgain = false;
+  /** Whether the apps were read since the log-in (the first read opens the tab used last). */
   let appsRead = false;
   const notifier = Notify.create({
     Notification: window.Notification,
@@ -181,6 +174,34 @@
     }
   }
 
+  /**
+   * `read` (async) run one at a time: a call while one is under way is answered by one more
+   * run after it, however many calls came meanwhile. `.drop()` forgets that run (log-out).
+   */
+  function oneAtATime(read) {
+    let running = false;
+    let again = false;
+    const run = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          await read();
+        } while (again);
+      } finally {
+        running = false;
+      }
+    };
+    run.drop = () => {
+      again = false;
+    };
+    return run;
+  }
+
   function appendText(parent, text) {
     for (const part of core.linkify(String(text))) {
       if (part.href) {
@@ -255,7 +276,7 @@
     }
     board = WB.createState();
     const gone = apps.clear();
-    appsAgain = false;
+    loadApps.drop();
     appsRead = false;
     for (const name of gone) {
       delete els.tabs[name];
@@ -264,7 +285,7 @@
     if (gone.length) showTab(savedTab(), false); // an app's tab may have been open
     rendered = { session: null, lastSeq: 0, count: 0 };
     following = true;
-    syncAgain = false;
+    syncSessions.drop();
     drafts.clear();
     groups = [];
     groupNames = new Map();
@@ -404,29 +425,18 @@
 
   /** Reads what the server gives the agent (the visitors, who serves, the offers still
    * ringing); a call while one is under way is answered by one more read after it. */
-  async function syncSessions() {
-    if (syncing) {
-      syncAgain = true;
-      return;
+  const syncSessions = oneAtATime(async () => {
+    const held = board;
+    const askedAt = Date.now();
+    const result = await api('GET', 'api/v1/agents/me/sessions');
+    // an answer for a board logged out of meanwhile is dropped (a read asked since runs)
+    if (board !== held || !result.ok) return;
+    result.data.forEach((row) => learnNames(row.agent_names));
+    if (held.sync(result.data, askedAt)) {
+      renderList();
+      renderChat();
     }
-    syncing = true;
-    try {
-      do {
-        syncAgain = false;
-        const held = board;
-        const askedAt = Date.now();
-        const result = await api('GET', 'api/v1/agents/me/sessions');
-        // an answer for a board logged out of meanwhile is dropped (a read asked since runs)
-        if (board === held && result.ok) result.data.forEach((row) => learnNames(row.agent_names));
-        if (board === held && result.ok && held.sync(result.data, askedAt)) {
-          renderList();
-          renderChat();
-        }
-      } while (syncAgain);
-    } finally {
-      syncing = false;
-    }
-  }
+  });
 
   /** A server frame; `announced`: the connection's first frame, which restates the status
    * the agent already had (a reload must not repeat the notices it brought). */
@@ -976,26 +986,14 @@
 
   /** The merchant's apps become tabs of the side column (docs/workbench.md), at start and
    * again when the socket says they changed; a read asked while one is under way follows it. */
-  async function loadApps() {
-    if (appsLoading) {
-      appsAgain = true;
-      return;
+  const loadApps = oneAtATime(async () => {
+    const first = !appsRead;
+    const change = await apps.load();
+    if (change) {
+      appsRead = true;
+      changeTabs(change, first);
     }
-    appsLoading = true;
-    try {
-      do {
-        appsAgain = false;
-        const first = !appsRead;
-        const change = await apps.load();
-        if (change) {
-          appsRead = true;
-          changeTabs(change, first);
-        }
-      } while (appsAgain);
-    } finally {
-      appsLoading = false;
-    }
-  }
+  });
 
   /** Tabs added and removed by a read of the apps; the first read opens the app's tab the
    * agent used last, and an open tab that was removed gives way to the visitor's. */
