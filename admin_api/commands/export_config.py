@@ -76,11 +76,8 @@ def run(args: argparse.Namespace) -> int:
     base = args.output.parent if args.output is not None else Path.cwd()
     relative = "./flows" if flows_dir is None else _relative(flows_dir, base)
     engine = records_engine(url)
-    try:
+    try:  # a DefinitionError (no read-back) is said by cli.main, as every ChatflowError
         export = export_deployment(engine, flows=relative, file=file)
-    except DefinitionError as exc:
-        print(f"chatflow: error: {exc}", file=sys.stderr)
-        return 1
     finally:
         engine.dispose()
     if flows_dir is not None:
