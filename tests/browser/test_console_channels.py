@@ -9,7 +9,6 @@ the section. The Chinese page names it 渠道. A screenshot lands in test-artifa
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from im_channel_kit import START, im_app, im_deployment, post_inbound
 from server_kit import in_thread
 from staff_kit import (
     WAIT,
@@ -31,30 +31,11 @@ from staff_kit import (
     watch_problems,
 )
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
-from chatflow.channels.webhook_signing import sign
 from chatflow.engine.clock import FrozenClock
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "console-channel-secret"
 HOSTILE = '<img src=x onerror="window.__xss=1">微信'
-CLOCK = "2026-11-23T10:00:00+08:00"
-TALK = """\
-id: talk
-start: bot
-nodes:
-  bot:
-    type: bot
-    prompt: 您好，这里是演示 IM。
-    rules: [{keywords: [价格], replies: ["99 元"]}]
-    fallback_message: "收到：{{ sys.last_input }}"
-    exit_keywords: [再见]
-    exit: bye
-  bye: {type: end, message: 再见}
-"""
 
 
 class Hook:
@@ -86,24 +67,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Hook]]:
     hook = Hook()
     thread = threading.Thread(target=hook.server.serve_forever, daemon=True)
     thread.start()
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    (tmp_path / "flows" / "talk.flow.yaml").write_text(TALK, encoding="utf-8")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    config = config.replace("../../flows", "./flows")
-    site = "      - {key: demo-im, name: 演示 IM, flow: talk}\n"
-    config = config.replace("    sites:\n", "    sites:\n" + site, 1)
-    channel = (
-        "    channels:\n"
-        f"      - {{key: im, name: {json.dumps(HOSTILE)}, site: demo-im,\n"
-        f'         secret_env: IM_SECRET, webhook_url: "{hook.url}"}}\n'
-    )
-    config = config.replace("    groups:\n", channel + "    groups:\n", 1)
-    config += 'http:\n  allow_hosts: ["127.0.0.1"]\n'
-    (tmp_path / "chatflow.yaml").write_text(config, encoding="utf-8")
-    settings = ServeSettings(
-        config=tmp_path / "chatflow.yaml", data=tmp_path / "data", env={"IM_SECRET": SECRET}
-    )
-    app = create_app(settings, clock=FrozenClock(CLOCK))
+    channel = {"key": "im", "name": HOSTILE, "webhook_url": hook.url}
+    app = im_app(im_deployment(tmp_path, channel), FrozenClock(START))
     app.state.webhook_outbox.backoff = lambda n: 0.05
     app.state.webhook_outbox.max_attempts = 2
     try:
@@ -116,14 +81,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Hook]]:
 
 def send(base: str, message_id: str) -> str:
     """A signed inbound message of user u-1; its conversation's id."""
-    stamp = int(FrozenClock(CLOCK).now().timestamp())
     message = {"message_id": message_id, "user_id": "u-1", "type": "text", "text": "你好"}
-    body = json.dumps({**message, "timestamp": stamp}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Chatflow-Signature": sign(SECRET.encode(), body, stamp),
-    }
-    answer = httpx.post(f"{base}/api/v1/channels/im/inbound", content=body, headers=headers)
+    answer = post_inbound(base, "im", message)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["session_id"])
 

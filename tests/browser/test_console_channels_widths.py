@@ -9,8 +9,6 @@ tooltip) and frame types are words (消息). The accounts table keeps 管理员 
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,32 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
+from im_channel_kit import START, im_app, im_deployment, post_inbound
 from server_kit import in_thread
 from staff_kit import WAIT, bearer, open_section, token_for, until, watch_problems
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
-from chatflow.channels.webhook_signing import sign
 from chatflow.engine.clock import FrozenClock
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "console-widths-secret"
-CLOCK = "2026-11-23T10:00:00+08:00"
-TALK = """\
-id: talk
-start: bot
-nodes:
-  bot:
-    type: bot
-    prompt: 您好，这里是演示 IM。
-    rules: [{keywords: [价格], replies: ["99 元"]}]
-    fallback_message: "收到：{{ sys.last_input }}"
-    exit_keywords: [再见]
-    exit: bye
-  bye: {type: end, message: 再见}
-"""
 
 
 class Busy(BaseHTTPRequestHandler):
@@ -79,24 +58,10 @@ def served(tmp_path: Path) -> Iterator[str]:
         "dead": f"http://127.0.0.1:{closed_port()}/hook",
         "walled": "http://10.255.255.1/hook",
     }
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    (tmp_path / "flows" / "talk.flow.yaml").write_text(TALK, encoding="utf-8")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    config = config.replace("../../flows", "./flows")
-    site = "      - {key: demo-im, name: 演示 IM, flow: talk}\n"
-    config = config.replace("    sites:\n", "    sites:\n" + site, 1)
-    channels = "    channels:\n" + "".join(
-        f'      - {{key: {key}, name: "{key} 渠道", site: demo-im, secret_env: IM_SECRET,\n'
-        f'         webhook_url: "{url}"}}\n'
-        for key, url in urls.items()
-    )
-    config = config.replace("    groups:\n", channels + "    groups:\n", 1)
-    config += 'http:\n  allow_hosts: ["127.0.0.1"]\n'
-    (tmp_path / "chatflow.yaml").write_text(config, encoding="utf-8")
-    settings = ServeSettings(
-        config=tmp_path / "chatflow.yaml", data=tmp_path / "data", env={"IM_SECRET": SECRET}
-    )
-    app = create_app(settings, clock=FrozenClock(CLOCK))
+    channels = [
+        {"key": key, "name": f"{key} 渠道", "webhook_url": url} for key, url in urls.items()
+    ]
+    app = im_app(im_deployment(tmp_path, *channels), FrozenClock(START))
     app.state.webhook_outbox.backoff = lambda n: 0.05
     app.state.webhook_outbox.max_attempts = 2
     try:
@@ -109,14 +74,8 @@ def served(tmp_path: Path) -> Iterator[str]:
 
 def send(base: str, channel: str) -> None:
     """A signed inbound message of user u-1 on `channel`."""
-    stamp = int(FrozenClock(CLOCK).now().timestamp())
     message = {"message_id": "m-1", "user_id": "u-1", "type": "text", "text": "你好"}
-    body = json.dumps({**message, "timestamp": stamp}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Chatflow-Signature": sign(SECRET.encode(), body, stamp),
-    }
-    answer = httpx.post(f"{base}/api/v1/channels/{channel}/inbound", content=body, headers=headers)
+    answer = post_inbound(base, channel, message)
     assert answer.status_code == 200, answer.text
 
 

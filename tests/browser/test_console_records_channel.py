@@ -6,36 +6,30 @@ it). The browser is conftest.py's."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT
+from im_channel_kit import START, im_app, im_deployment, post_inbound
 from server_kit import in_thread
 from staff_kit import WAIT, Visitor, bearer, console_log_in, token_for, until
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
-from chatflow.channels.webhook_signing import sign
 from chatflow.engine.clock import FrozenClock
 
 pytestmark = pytest.mark.slow
 
-SECRET = "records-channel-secret"
-NOW = "2026-11-23T10:00:00+08:00"
 NAME = "微信公众号"
 ROWS = ".cs-section-records tbody tr"
 CHANNEL = '.cs-records-filters select[name="channel"]'
 VISIT_SITE = ".ui-facts dt:text-is('Site')"
-CHANNEL_YAML = (
-    "    channels:\n"
-    f"      - {{key: wechat-bridge, name: {NAME}, site: demo-web, secret_env: IM_SECRET,"
-    ' webhook_url: "http://127.0.0.1:9/hook"}\n'
-)
+IM_CHANNEL = {
+    "key": "wechat-bridge",
+    "name": NAME,
+    "site": "demo-web",
+    "webhook_url": "http://127.0.0.1:9/hook",
+}
 """Its deliveries go nowhere (the SSRF guard holds loopback): only its records matter here."""
 
 
@@ -43,16 +37,7 @@ CHANNEL_YAML = (
 def im_server(tmp_path: Path) -> Iterator[str]:
     """The demo with the webhook channel ``wechat-bridge`` on its site, frozen at Monday 10:00
     in Shanghai (within the demo's business hours)."""
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    config = config.replace("../../flows", "./flows").replace(
-        "    groups:\n", CHANNEL_YAML + "    groups:\n", 1
-    )
-    (tmp_path / "chatflow.yaml").write_text(config, "utf-8")
-    settings = ServeSettings(
-        config=tmp_path / "chatflow.yaml", data=tmp_path / "data", env={"IM_SECRET": SECRET}
-    )
-    app = create_app(settings, clock=FrozenClock(NOW))
+    app = im_app(im_deployment(tmp_path, IM_CHANNEL, allow_loopback=False), FrozenClock(START))
     with in_thread(app, log_level="warning") as served:
         yield served.url
 
@@ -60,15 +45,8 @@ def im_server(tmp_path: Path) -> Iterator[str]:
 def im_message(base: str, user: str, text: str) -> str:
     """A message of IM user ``user`` through the channel, signed as its provider signs; the
     session it went to."""
-    at = int(FrozenClock(NOW).now().timestamp())
     message = {"message_id": f"{user}-1", "user_id": user, "user_name": user, "type": "text"}
-    body = json.dumps({**message, "text": text, "timestamp": at}).encode()
-    signature = sign(SECRET.encode(), body, at)
-    posted = httpx.post(
-        f"{base}/api/v1/channels/wechat-bridge/inbound",
-        content=body,
-        headers={"Content-Type": "application/json", "X-Chatflow-Signature": signature},
-    )
+    posted = post_inbound(base, "wechat-bridge", {**message, "text": text})
     assert posted.status_code == 200, posted.text
     return str(posted.json()["session_id"])
 

@@ -11,15 +11,12 @@ an IM visitor's channel 渠道, by the channel's name in chatflow.yaml.
 from __future__ import annotations
 
 import itertools
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from conftest import ROOT
+from im_channel_kit import START, im_app, im_deployment, post_inbound
 from server_kit import in_thread
 from staff_kit import (
     WAIT,
@@ -30,21 +27,17 @@ from staff_kit import (
     workbench_log_in,
 )
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
-from chatflow.channels.webhook_signing import sign
 from chatflow.engine.clock import FrozenClock
 
 pytestmark = pytest.mark.slow
 
-SECRET = "workbench-names-secret"
-NOW = "2026-11-23T10:00:00+08:00"
 CHANNEL_NAME = "微信公众号"
-CHANNEL_YAML = (
-    "    channels:\n"
-    f"      - {{key: wechat-bridge, name: {CHANNEL_NAME}, site: demo-web,"
-    ' secret_env: IM_SECRET, webhook_url: "http://127.0.0.1:9/hook"}\n'
-)
+IM_CHANNEL = {
+    "key": "wechat-bridge",
+    "name": CHANNEL_NAME,
+    "site": "demo-web",
+    "webhook_url": "http://127.0.0.1:9/hook",
+}
 """Its deliveries go nowhere (the SSRF guard holds loopback): only the visitor matters here."""
 MESSAGE_IDS = itertools.count(1)
 
@@ -53,33 +46,15 @@ MESSAGE_IDS = itertools.count(1)
 def im_server(tmp_path: Path) -> Iterator[str]:
     """The demo with the webhook channel ``wechat-bridge`` on its site, frozen at Monday 10:00
     in Shanghai (within the demo's business hours)."""
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    config = config.replace("../../flows", "./flows").replace(
-        "    groups:\n", CHANNEL_YAML + "    groups:\n", 1
-    )
-    (tmp_path / "chatflow.yaml").write_text(config, "utf-8")
-    settings = ServeSettings(
-        config=tmp_path / "chatflow.yaml", data=tmp_path / "data", env={"IM_SECRET": SECRET}
-    )
-    app = create_app(settings, clock=FrozenClock(NOW))
+    app = im_app(im_deployment(tmp_path, IM_CHANNEL, allow_loopback=False), FrozenClock(START))
     with in_thread(app, log_level="warning") as served:
         yield served.url
 
 
 def im_message(base: str, user: str, text: str) -> None:
     """A message of IM user ``user`` through the channel, signed as its provider signs."""
-    at = int(FrozenClock(NOW).now().timestamp())
     message = {"message_id": f"{user}-{next(MESSAGE_IDS)}", "user_id": user, "type": "text"}
-    body = json.dumps({**message, "user_name": user, "text": text, "timestamp": at}).encode()
-    posted = httpx.post(
-        f"{base}/api/v1/channels/wechat-bridge/inbound",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Chatflow-Signature": sign(SECRET.encode(), body, at),
-        },
-    )
+    posted = post_inbound(base, "wechat-bridge", {**message, "user_name": user, "text": text})
     assert posted.status_code == 200, posted.text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from webhook_kit import START
+from im_channel_kit import START
 
 from chatflow.engine.clock import FrozenClock
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from webhook_kit import ROOT, Provider, Receiver, deployment, make_app, serve
+from im_channel_kit import ROOT
+from webhook_kit import Provider, Receiver, deployment, make_app, serve
 
 from chatflow.engine.clock import FrozenClock
 from chatflow.engine.events import VisitorText

@@ -4,7 +4,6 @@ for the outbound deliveries that records what it got and answers as told, a sign
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -13,34 +12,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from im_channel_kit import SECRET, im_app, im_deployment
 from server_kit import on_this_loop
 
-from chatflow.admin_api.app import create_app
-from chatflow.admin_api.settings import ServeSettings
 from chatflow.channels.webhook_signing import sign
 from chatflow.engine.clock import FrozenClock
 
-ROOT = Path(__file__).resolve().parents[3]
-SECRET = "im-channel-test-secret"
-START = "2026-11-23T10:00:00+08:00"
-"""A Monday, inside the demo's service hours."""
-
 ASGIApp = Callable[..., Any]
-
-TALK = """\
-id: talk
-start: bot
-nodes:
-  bot:
-    type: bot
-    prompt: 您好，这里是演示 IM。
-    rules: [{keywords: [价格], replies: ["99 元"]}]
-    fallback_message: "收到：{{ sys.last_input }}"
-    exit_keywords: [再见]
-    exit: bye
-  bye: {type: end, message: 再见}
-"""
-"""The channel's flow: it answers every message and stays, so bursts never end it."""
 
 
 def serve(app: ASGIApp, *, lifespan: str = "on") -> AbstractAsyncContextManager[str]:
@@ -88,30 +66,14 @@ class Receiver:
 
 
 def deployment(folder: Path, hook_url: str, *, allow_loopback: bool = True) -> Path:
-    """The demo deployment plus a site ``demo-im`` running :data:`TALK` and a webhook channel
-    ``im`` on it."""
-    if not (folder / "flows").exists():
-        shutil.copytree(ROOT / "flows", folder / "flows")
-        (folder / "flows" / "talk.flow.yaml").write_text(TALK, encoding="utf-8")
-    config = (ROOT / "examples/demo/chatflow.yaml").read_text(encoding="utf-8")
-    config = config.replace("flows: ../../flows", "flows: ./flows")
-    site = "      - {key: demo-im, name: 演示 IM, flow: talk}\n"
-    config = config.replace("    sites:\n", "    sites:\n" + site, 1)
-    channel = (
-        "    channels:\n"
-        f'      - {{key: im, site: demo-im, secret_env: IM_SECRET, webhook_url: "{hook_url}"}}\n'
-    )
-    config = config.replace("    groups:\n", channel + "    groups:\n", 1)
-    if allow_loopback:
-        config += 'http:\n  allow_hosts: ["127.0.0.1"]\n'
-    path = folder / "chatflow.yaml"
-    path.write_text(config, encoding="utf-8")
-    return path
+    """The demo deployment plus a site ``demo-im`` running ``im_channel_kit.TALK`` and a webhook
+    channel ``im`` on it."""
+    channel = {"key": "im", "webhook_url": hook_url}
+    return im_deployment(folder, channel, allow_loopback=allow_loopback)
 
 
 def make_app(folder: Path, config: Path, clock: FrozenClock, **outbox: Any) -> FastAPI:
-    settings = ServeSettings(config=config, data=folder / "data", env={"IM_SECRET": SECRET})
-    app = create_app(settings, clock=clock)
+    app = im_app(config, clock)
     box = app.state.webhook_outbox
     box.backoff = outbox.pop("backoff", lambda n: 0.05)
     box.max_attempts = outbox.pop("max_attempts", 4)
