@@ -19,22 +19,6 @@ import pytest
 from two_workers_kit import agent_token, frames_of, two_workers
 from websockets.sync.client import ClientConnection, connect
 
-FLOW = """\
-id: talk
-start: bot
-interrupts: [{keywords: [转人工], goto: human}]
-nodes:
-  human: {type: transfer, group: presales, next: bye}
-  bot:
-    type: bot
-    prompt: 您好。
-    rules: [{keywords: [价格], replies: ["99 元"]}]
-    fallback_message: 收到
-    exit_keywords: [再见]
-    exit: bye
-  bye: {type: end, message: 再见}
-"""
-
 CONFIG = """\
 flows: ./flows
 merchants:
@@ -60,7 +44,7 @@ def workers(
     tmp_path: Path, redis_url: str, redis_prefix: str, postgres_url: str
 ) -> Iterator[tuple[str, str]]:
     with two_workers(
-        tmp_path, FLOW, CONFIG, redis_url=redis_url, redis_prefix=redis_prefix,
+        tmp_path, CONFIG, redis_url=redis_url, redis_prefix=redis_prefix,
         postgres_url=postgres_url,
     ) as hosts:  # fmt: skip
         yield hosts

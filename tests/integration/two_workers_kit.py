@@ -24,15 +24,32 @@ from chatflow.admin_api.settings import ServeSettings
 PASSWORD = "Demo-pass1"
 """Every agent's password (``password_env: PW``)."""
 
+FLOW = """\
+id: talk
+start: bot
+interrupts: [{keywords: [转人工], goto: human}]
+nodes:
+  human: {type: transfer, group: presales, next: bye}
+  bot:
+    type: bot
+    prompt: 您好，这里是演示。
+    rules: [{keywords: [价格], replies: ["99 元"]}]
+    fallback_message: "收到：{{ sys.last_input }}"
+    exit_keywords: [再见]
+    exit: bye
+  bye: {type: end, message: 再见}
+"""
+"""The sites' flow: a bot that echoes; 转人工 transfers to ``presales``, 再见 ends."""
+
 
 @contextlib.contextmanager
 def two_workers(
-    tmp_path: Path, flow: str, config: str, *, redis_url: str, redis_prefix: str, postgres_url: str
+    tmp_path: Path, config: str, *, redis_url: str, redis_prefix: str, postgres_url: str
 ) -> Iterator[tuple[str, str]]:
-    """``flows/talk.flow.yaml`` (``flow``'s id must be ``talk``) and ``chatflow.yaml`` written,
-    two workers started on them; yields their ``host:port``."""
+    """``flows/talk.flow.yaml`` (:data:`FLOW`) and ``chatflow.yaml`` written, two workers
+    started on them; yields their ``host:port``."""
     (tmp_path / "flows").mkdir()
-    (tmp_path / "flows" / "talk.flow.yaml").write_text(flow, encoding="utf-8")
+    (tmp_path / "flows" / "talk.flow.yaml").write_text(FLOW, encoding="utf-8")
     (tmp_path / "chatflow.yaml").write_text(config, encoding="utf-8")
     made: list[ThreadedServer] = []
     try:
