@@ -7,42 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flow_world_kit import FLOW, flow_world
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from chatflow.engine import flowversions as fv
 from chatflow.engine.flowfiles import FileNote, compare_flow_files
-from chatflow.engine.stores.recordsdb import (
-    GroupRow,
-    MerchantRow,
-    SiteRow,
-    create_tables,
-    records_engine,
-)
 from chatflow.nodes import LANGUAGE
 
-FLOW = """\
-id: hello
-start: hi
-nodes:
-  hi: {type: message, text: hi, next: human}
-  human: {type: transfer, group: sales, on_no_agents: bye, next: bye}
-  bye: {type: end}
-"""
 EDITED = FLOW.replace("text: hi", "text: hello there")
 HINT = "publish it in the flow editor (/editor) or start with `chatflow serve --publish-flows`"
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = records_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
-    create_tables(eng)
-    with Session(eng) as db:
-        db.add(MerchantRow(id="acme"))
-        db.flush()
-        db.add(GroupRow(merchant_id="acme", id="sales"))
-        db.add(SiteRow(key="acme-web", merchant_id="acme", flow_id="hello"))
-        db.commit()
+    eng = flow_world(f"sqlite:///{tmp_path / 'records.sqlite3'}", ("acme",))
     yield eng
     eng.dispose()
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
+from flow_world_kit import FLOW, flow_world
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -17,40 +18,14 @@ from chatflow.engine import flowversions as fv
 from chatflow.engine.errors import NotFoundError
 from chatflow.engine.stores.recordsdb import (
     FlowVersionRow,
-    GroupRow,
-    MerchantRow,
     SiteRow,
-    create_tables,
-    records_engine,
 )
 from chatflow.nodes import LANGUAGE
-
-FLOW = """\
-id: hello
-start: hi
-nodes:
-  hi: {type: message, text: hi, next: human}
-  human: {type: transfer, group: sales, on_no_agents: bye, next: bye}
-  bye: {type: end}
-"""
-
-
-def _world(url: str) -> Engine:
-    eng = records_engine(url)
-    create_tables(eng)
-    with Session(eng) as db:
-        for merchant in ("acme", "globex"):
-            db.add(MerchantRow(id=merchant))
-            db.flush()
-            db.add(GroupRow(merchant_id=merchant, id="sales"))
-            db.add(SiteRow(key=f"{merchant}-web", merchant_id=merchant, flow_id="hello"))
-        db.commit()
-    return eng
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = _world(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    eng = flow_world(f"sqlite:///{tmp_path / 'records.sqlite3'}")
     yield eng
     eng.dispose()
 
@@ -58,7 +33,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def both(records_url: str) -> Iterator[Engine]:
     """The same world on SQLite and on PostgreSQL: deletion's races play out differently."""
-    eng = _world(records_url)
+    eng = flow_world(records_url)
     yield eng
     eng.dispose()
 
