@@ -155,6 +155,14 @@ def console_log_in(page: Any, base: str, account: str) -> None:
     page.locator("#cs-login-button").click()
 
 
+def editor_log_in(page: Any, base: str, account: str, query: str = "?lang=en") -> None:
+    """Open /editor (in English unless ``query`` says otherwise) and log in as `account`."""
+    page.goto(f"{base}/editor{query}")
+    page.locator("#ed-account").fill(account)
+    page.locator("#ed-password").fill(PASSWORD)
+    page.locator("#ed-login-button").click()
+
+
 def open_section(page: Any, section: str) -> Any:
     """Click a console section in the side bar; its view once its table shows."""
     page.locator(f'.cs-nav-item[data-section="{section}"]').click()

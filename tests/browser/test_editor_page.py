@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from staff_kit import PASSWORD, WAIT, make_account, token_for
+from staff_kit import WAIT, editor_log_in, make_account, token_for
 
 HOSTILE = '<img src=x onerror="window.__xss=1">hi'
 
@@ -21,13 +21,6 @@ def flows_api(base: str, token: str, path: str) -> Any:
     )
     answer.raise_for_status()
     return answer.json()
-
-
-def log_in(page: Any, base: str, account: str, query: str = "?lang=en") -> None:
-    page.goto(f"{base}/editor{query}")
-    page.locator("#ed-account").fill(account)
-    page.locator("#ed-password").fill(PASSWORD)
-    page.locator("#ed-login-button").click()
 
 
 def node(page: Any, node_id: str) -> Any:
@@ -55,7 +48,7 @@ def test_a_designer_edits_the_demo_flow_on_the_canvas_saves_and_publishes(
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, base, "demo_alice")
+    editor_log_in(page, base, "demo_alice")
 
     # Every node of the stored version is on the canvas, and the banner says its comments stay.
     node(page, "goodbye").wait_for(timeout=WAIT)
@@ -182,7 +175,7 @@ def test_a_new_flow_is_refused_with_its_errors_then_saved(
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, base, "demo_alice", "")  # the browser's language
+    editor_log_in(page, base, "demo_alice", "")  # the browser's language
     node(page, "welcome").wait_for(timeout=WAIT)
     assert page.locator("#ed-tab-canvas").inner_text().strip() == "画布"
 
@@ -237,7 +230,7 @@ def test_a_new_flow_is_refused_with_its_errors_then_saved(
 def test_an_agent_without_flow_rights_is_told_so(demo_server: str, browser: Any) -> None:
     context = browser.new_context()
     page = context.new_page()
-    log_in(page, demo_server, "demo_bob")
+    editor_log_in(page, demo_server, "demo_bob")
     page.locator("#ed-login-error", has_text="may not see flows").wait_for(timeout=WAIT)
     assert page.locator("#ed-app").is_hidden()
     context.close()
@@ -250,7 +243,7 @@ def test_a_designer_tries_the_flow_on_screen_and_saves_the_try_as_a_test(
     page = context.new_page()
     answers = {"The agent says:": "Your order ships today", "Wait how many seconds?": "5"}
     page.on("dialog", lambda dialog: dialog.accept(answers.get(dialog.message, "")))
-    log_in(page, demo_server, "demo_alice")
+    editor_log_in(page, demo_server, "demo_alice")
     node(page, "welcome").wait_for(timeout=WAIT)
     page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
 
@@ -330,7 +323,7 @@ def test_a_drawing_whose_save_would_drop_the_comments_says_so(
 
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    log_in(page, base, "demo_alice", "?lang=en&flow=anchored")
+    editor_log_in(page, base, "demo_alice", "?lang=en&flow=anchored")
     node(page, "hello").locator(".ed-node-head").click()
     assert "keeps them" in page.locator("#ed-banner").inner_text()
     page.locator("#ed-f-text").fill("hello there")
@@ -348,10 +341,7 @@ def test_a_view_only_account_sees_the_flow_read_only(demo_server: str, browser: 
 
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    page.goto(f"{base}/editor?lang=en")
-    page.locator("#ed-account").fill("reader_01")
-    page.locator("#ed-password").fill(PASSWORD)
-    page.locator("#ed-login-button").click()
+    editor_log_in(page, base, "reader_01")
     node(page, "welcome").wait_for(timeout=WAIT)
     page.locator("#ed-banner", has_text="not change them").wait_for(timeout=WAIT)
     assert page.locator("#ed-state").inner_text() == "Read-only"
@@ -374,7 +364,7 @@ def test_versions_compare_delete_a_draft_and_roll_back(
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    log_in(page, base, "demo_alice")
+    editor_log_in(page, base, "demo_alice")
     node(page, "welcome").wait_for(timeout=WAIT)
     assert page.locator("#ed-rollback").is_hidden()  # the published version is on screen
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from staff_kit import PASSWORD, WAIT
+from staff_kit import WAIT, editor_log_in
 
 SAID = {
     "zh-CN": (
@@ -29,10 +29,7 @@ def test_a_failed_step_is_said_in_the_pages_language(
     action, said = SAID[lang]
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    page.goto(f"{demo_server}/editor?lang={lang}")
-    page.locator("#ed-account").fill("demo_alice")
-    page.locator("#ed-password").fill(PASSWORD)
-    page.locator("#ed-login-button").click()
+    editor_log_in(page, demo_server, "demo_alice", f"?lang={lang}")
     page.locator('.ed-node[data-id="welcome"]').wait_for(timeout=WAIT)
 
     page.locator("#ed-try-open").click()

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from staff_kit import PASSWORD, WAIT
+from staff_kit import WAIT, editor_log_in
 
 from chatflow.engine.yamlsource import loads
 
@@ -22,10 +22,7 @@ def test_a_try_opened_by_an_im_message_is_shown_and_saved_as_a_test(
 ) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    page.goto(f"{demo_server}/editor?lang=zh-CN")
-    page.locator("#ed-account").fill("demo_alice")
-    page.locator("#ed-password").fill(PASSWORD)
-    page.locator("#ed-login-button").click()
+    editor_log_in(page, demo_server, "demo_alice", "?lang=zh-CN")
     page.locator('.ed-node[data-id="welcome"]').wait_for(timeout=WAIT)
 
     # Opened as the web widget opens: the flow greets first, no opening line.

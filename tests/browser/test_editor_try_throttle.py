@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from server_kit import in_thread
-from staff_kit import PASSWORD, WAIT
+from staff_kit import WAIT, editor_log_in
 
 from chatflow.admin_api.app import create_app
 from chatflow.admin_api.settings import ServeSettings
@@ -44,10 +44,7 @@ def test_a_throttled_try_says_how_long_to_wait_and_plays_nothing(
     throttled_demo: str, browser: Any
 ) -> None:
     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.goto(f"{throttled_demo}/editor?lang=en")
-    page.locator("#ed-account").fill("demo_alice")
-    page.locator("#ed-password").fill(PASSWORD)
-    page.locator("#ed-login-button").click()
+    editor_log_in(page, throttled_demo, "demo_alice")
     page.locator("#ed-issues-title", has_text="no errors").wait_for(timeout=WAIT)
 
     page.locator("#ed-try-open").click()  # try 1
