@@ -30,6 +30,19 @@ def free_port() -> int:
         return port
 
 
+def serve_once(*options: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """A ``chatflow serve`` expected to stop by itself, on a free port unless ``options`` give
+    another (the last ``--port`` wins)."""
+    return subprocess.run(
+        [*SERVE, "--port", str(free_port()), *options],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+    )
+
+
 class Server:
     def __init__(self, data: Path, *options: str) -> None:
         self.port = free_port()
@@ -180,13 +193,7 @@ def test_an_unset_password_env_stops_serve_before_the_banner_without_a_traceback
     config.write_text(PASSWORD_ENV_CONFIG)
     data = tmp_path / "data"
     monkeypatch.delenv("CHATFLOW_TEST_ME_PW", raising=False)
-    result = subprocess.run(
-        [*SERVE, "--config", str(config), "--data", str(data), "--port", str(free_port())],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = serve_once("--config", str(config), "--data", str(data), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""  # no addresses of a server that never runs
     assert result.stderr.splitlines() == [

@@ -4,41 +4,23 @@ line; and a ``password_env`` changed after its agent was created is named at sta
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from test_serve_command import Server, free_port
-
-SERVE = [sys.executable, "-m", "chatflow.admin_api.cli", "serve"]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def serve(*options: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """A ``chatflow serve`` expected to stop by itself."""
-    return subprocess.run(
-        [*SERVE, "--port", str(free_port()), *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-    )
+from test_serve_command import Server, serve_once
 
 
 def test_a_file_given_as_data_is_said_to_be_a_file(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("x")
-    result = serve("--data", str(afile))
+    result = serve_once("--data", str(afile))
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.splitlines() == [
         f"chatflow serve: --data {afile} is a file, not a folder; give a folder (it is created "
         "if missing)"
     ]
-    below = serve("--data", str(afile / "sub"))
+    below = serve_once("--data", str(afile / "sub"))
     assert below.stderr.splitlines() == [
         f"chatflow serve: cannot create the data folder {afile / 'sub'}: {afile} is a file, not "
         "a folder; choose a folder you can write to"
@@ -47,7 +29,7 @@ def test_a_file_given_as_data_is_said_to_be_a_file(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
 def test_a_data_folder_that_cannot_be_made_is_said_so() -> None:
-    result = serve("--data", "/proc/chatflow-x")
+    result = serve_once("--data", "/proc/chatflow-x")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "chatflow serve: cannot create the data folder /proc/chatflow-x: no such file or "
@@ -74,7 +56,9 @@ def project(tmp_path: Path, flow: str) -> Path:
 
 def test_a_flow_it_cannot_read_is_said_by_chatflow_alone(tmp_path: Path) -> None:
     config = project(tmp_path, "id: ok\nstart: a\nnodes:\n  a:\n\ttype: end\n")
-    result = serve("--config", str(config), "--data", str(tmp_path / "data"), PW_NOTE="Adm-pass1")
+    result = serve_once(
+        "--config", str(config), "--data", str(tmp_path / "data"), PW_NOTE="Adm-pass1"
+    )
     assert (result.returncode, result.stdout) == (1, "")
     assert "Application startup failed" not in result.stderr
     assert "Traceback" not in result.stderr
@@ -90,7 +74,7 @@ def test_a_failure_in_the_apps_start_up_comes_without_uvicorns_line(tmp_path: Pa
     """The app's start-up (the lifespan) fails: the saved agent queue is a folder."""
     data = tmp_path / "data"
     (data / "queue.state").mkdir(parents=True)
-    result = serve("--data", str(data))
+    result = serve_once("--data", str(data))
     assert result.returncode == 1
     assert "Waiting for application startup." in result.stderr  # uvicorn's other lines stay
     assert "Application startup failed" not in result.stderr

@@ -10,34 +10,18 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from test_serve_command import Server, free_port
+from test_serve_command import SERVE, Server, free_port, serve_once
 
 from chatflow.admin_api.cli import main
-
-SERVE = [sys.executable, "-m", "chatflow.admin_api.cli", "serve"]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def serve(*options: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
-    """A ``chatflow serve`` expected to stop by itself."""
-    return subprocess.run(
-        [*SERVE, *options],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-    )
 
 
 def test_redis_out_of_reach_is_one_line_without_addresses(tmp_path: Path) -> None:
     port = free_port()  # bound, then let go: nothing listens there
-    result = serve("--data", str(tmp_path / "data"), "--redis", f"redis://127.0.0.1:{port}/0")
+    result = serve_once("--data", str(tmp_path / "data"), "--redis", f"redis://127.0.0.1:{port}/0")
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
@@ -51,7 +35,7 @@ def test_the_records_database_out_of_reach_hides_the_password(tmp_path: Path) ->
     pytest.importorskip("psycopg")
     port = free_port()  # bound, then let go: nothing listens there
     url = f"postgresql://chatflow:s3cret@127.0.0.1:{port}/chatflow"
-    result = serve("--data", str(tmp_path / "data"), "--database", url)
+    result = serve_once("--data", str(tmp_path / "data"), "--database", url)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
@@ -66,7 +50,7 @@ def test_a_failure_in_the_apps_start_up_is_said_after_uvicorns_lines(tmp_path: P
     """The app's own start-up (the lifespan) fails: the saved agent queue cannot be read."""
     data = tmp_path / "data"
     (data / "queue.state").mkdir(parents=True)  # a folder where the file should be
-    result = serve("--data", str(data), "--port", str(free_port()))
+    result = serve_once("--data", str(data), "--port", str(free_port()))
     assert result.returncode == 1
     assert result.stdout == ""  # no addresses of a server that never listened
     assert "Traceback" not in result.stderr
@@ -80,7 +64,7 @@ def test_a_taken_port_is_said_before_anything_starts(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = serve("--data", str(tmp_path / "data"), "--port", str(port))
+        result = serve_once("--data", str(tmp_path / "data"), "--port", str(port))
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
