@@ -20,6 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from test_cli_init import WRITTEN, files_under
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("engine", "nodes", "channels", "admin_api")
@@ -126,17 +127,7 @@ def _check_init(python: Path, project: Path) -> None:
     project.mkdir()
     out = _run(script, "init", cwd=project)
     assert "chatflow init: wrote a starter project in .:" in out
-    written = sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
-    assert written == [
-        ".gitignore",
-        "README.md",
-        "chatflow.yaml",
-        "flows/hello.flow.yaml",
-        "schemas/chatflow-config.schema.json",
-        "schemas/flow-test.schema.json",
-        "schemas/flow.schema.json",
-        "tests/hello.test.yaml",
-    ]
+    assert files_under(project) == WRITTEN
     assert _run(script, "validate", "--strict", ".", cwd=project) == ""
     assert _run(script, "test", "tests", cwd=project) == (
         "PASS a visitor leaves a phone number (tests/hello.test.yaml)\n1 passed, 0 failed\n"
